@@ -1,0 +1,303 @@
+// hutong_sm2: SM2 sign/verify over the OpenSSL that is statically linked into
+// Node and exports its symbols. Node's own crypto.sign() computes Z_A with an
+// empty user id; here the caller hands in e = SM3(Z_A || M), already computed
+// with the right id, and OpenSSL signs or verifies that digest directly
+// (EVP_PKEY_sign on an SM2 key signs the tbs bytes as e). Keys are imported
+// once into an EVP_PKEY, with a sign/verify context cached on the handle, so
+// the hot path does no parsing and no context set-up.
+#include <node_api.h>
+#include <openssl/core_names.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/param_build.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_SIG 80
+
+typedef struct {
+  EVP_PKEY *pkey;
+  EVP_PKEY_CTX *ctx; // initialised for sign (private) or verify (public); main thread only
+  int is_private;
+} key_handle;
+
+#define CHECK(call)                                                    \
+  do {                                                                 \
+    if ((call) != napi_ok) {                                           \
+      napi_throw_error(env, "ERR_HUTONG_NATIVE", "N-API call failed"); \
+      return NULL;                                                     \
+    }                                                                  \
+  } while (0)
+
+static napi_value throw_err(napi_env env, const char *msg) {
+  ERR_clear_error();
+  napi_throw_error(env, "ERR_HUTONG_NATIVE", msg);
+  return NULL;
+}
+
+static void key_finalize(napi_env env, void *data, void *hint) {
+  (void)env;
+  (void)hint;
+  key_handle *k = data;
+  if (k == NULL) return;
+  EVP_PKEY_CTX_free(k->ctx);
+  EVP_PKEY_free(k->pkey);
+  free(k);
+}
+
+static int get_bytes(napi_env env, napi_value v, uint8_t **data, size_t *len) {
+  bool is_typed;
+  if (napi_is_typedarray(env, v, &is_typed) != napi_ok || !is_typed) return 0;
+  napi_typedarray_type type;
+  napi_value ab;
+  size_t offset;
+  void *raw;
+  if (napi_get_typedarray_info(env, v, &type, len, &raw, &ab, &offset) != napi_ok) return 0;
+  if (type != napi_uint8_array) return 0;
+  *data = raw;
+  return 1;
+}
+
+static EVP_PKEY *build_pkey(const uint8_t *d, size_t dlen, const uint8_t *pub, size_t publen) {
+  EVP_PKEY *pkey = NULL;
+  EVP_PKEY_CTX *pctx = NULL;
+  OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
+  OSSL_PARAM *params = NULL;
+  BIGNUM *priv = NULL;
+  if (bld == NULL) goto done;
+  if (!OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, "SM2", 0)) goto done;
+  if (!OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, pub, publen)) goto done;
+  if (d != NULL) {
+    priv = BN_bin2bn(d, (int)dlen, NULL);
+    if (priv == NULL || !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PRIV_KEY, priv)) goto done;
+  }
+  params = OSSL_PARAM_BLD_to_param(bld);
+  if (params == NULL) goto done;
+  pctx = EVP_PKEY_CTX_new_from_name(NULL, "SM2", NULL);
+  if (pctx == NULL || EVP_PKEY_fromdata_init(pctx) <= 0) goto done;
+  if (EVP_PKEY_fromdata(pctx, &pkey, d != NULL ? EVP_PKEY_KEYPAIR : EVP_PKEY_PUBLIC_KEY, params) <= 0) {
+    pkey = NULL;
+  }
+done:
+  EVP_PKEY_CTX_free(pctx);
+  OSSL_PARAM_free(params);
+  OSSL_PARAM_BLD_free(bld);
+  BN_clear_free(priv);
+  return pkey;
+}
+
+static napi_value wrap_key(napi_env env, EVP_PKEY *pkey, int is_private) {
+  EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new(pkey, NULL);
+  int ok = ctx != NULL && (is_private ? EVP_PKEY_sign_init(ctx) : EVP_PKEY_verify_init(ctx)) > 0;
+  if (!ok) {
+    EVP_PKEY_CTX_free(ctx);
+    EVP_PKEY_free(pkey);
+    return throw_err(env, "cannot initialise SM2 context");
+  }
+  key_handle *k = malloc(sizeof(key_handle));
+  if (k == NULL) {
+    EVP_PKEY_CTX_free(ctx);
+    EVP_PKEY_free(pkey);
+    return throw_err(env, "out of memory");
+  }
+  k->pkey = pkey;
+  k->ctx = ctx;
+  k->is_private = is_private;
+  napi_value ext;
+  if (napi_create_external(env, k, key_finalize, NULL, &ext) != napi_ok) {
+    key_finalize(env, k, NULL);
+    return throw_err(env, "cannot wrap key");
+  }
+  return ext;
+}
+
+// privateKey(d: Uint8Array(32), point: Uint8Array(65)) -> External
+static napi_value private_key(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  uint8_t *d, *pub;
+  size_t dlen, publen;
+  if (argc < 2 || !get_bytes(env, argv[0], &d, &dlen) || !get_bytes(env, argv[1], &pub, &publen) ||
+      dlen != 32 || publen != 65) {
+    return throw_err(env, "privateKey expects a 32-byte scalar and a 65-byte point");
+  }
+  EVP_PKEY *pkey = build_pkey(d, dlen, pub, publen);
+  if (pkey == NULL) return throw_err(env, "invalid SM2 private key");
+  return wrap_key(env, pkey, 1);
+}
+
+// publicKey(point: Uint8Array(65)) -> External
+static napi_value public_key(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  uint8_t *pub;
+  size_t publen;
+  if (argc < 1 || !get_bytes(env, argv[0], &pub, &publen) || publen != 65) {
+    return throw_err(env, "publicKey expects a 65-byte uncompressed point");
+  }
+  EVP_PKEY *pkey = build_pkey(NULL, 0, pub, publen);
+  if (pkey == NULL) return throw_err(env, "invalid SM2 public key");
+  return wrap_key(env, pkey, 0);
+}
+
+static key_handle *get_key(napi_env env, napi_value v, int want_private) {
+  napi_valuetype t;
+  if (napi_typeof(env, v, &t) != napi_ok || t != napi_external) return NULL;
+  key_handle *k;
+  if (napi_get_value_external(env, v, (void **)&k) != napi_ok || k == NULL) return NULL;
+  if (want_private && !k->is_private) return NULL;
+  return k;
+}
+
+static napi_value make_buffer(napi_env env, const uint8_t *data, size_t len) {
+  napi_value buf;
+  void *out;
+  CHECK(napi_create_buffer_copy(env, len, data, &out, &buf));
+  return buf;
+}
+
+// signDigest(key, e: Uint8Array(32)) -> Buffer (DER SEQUENCE{r,s})
+static napi_value sign_digest(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  key_handle *k = argc >= 1 ? get_key(env, argv[0], 1) : NULL;
+  uint8_t *e;
+  size_t elen;
+  if (k == NULL || argc < 2 || !get_bytes(env, argv[1], &e, &elen) || elen != 32) {
+    return throw_err(env, "signDigest expects a private key handle and a 32-byte digest");
+  }
+  uint8_t sig[MAX_SIG];
+  size_t siglen = sizeof sig;
+  if (EVP_PKEY_sign(k->ctx, sig, &siglen, e, elen) <= 0) return throw_err(env, "SM2 signing failed");
+  return make_buffer(env, sig, siglen);
+}
+
+// verifyDigest(key, e: Uint8Array(32), sig: Uint8Array) -> boolean
+static napi_value verify_digest(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  key_handle *k = argc >= 1 ? get_key(env, argv[0], 0) : NULL;
+  uint8_t *e, *sig;
+  size_t elen, siglen;
+  if (k == NULL || k->is_private || argc < 3 || !get_bytes(env, argv[1], &e, &elen) || elen != 32 ||
+      !get_bytes(env, argv[2], &sig, &siglen)) {
+    return throw_err(env, "verifyDigest expects a public key handle, a 32-byte digest and a signature");
+  }
+  // 1 = valid; 0 = invalid; <0 = malformed DER etc. Everything but 1 is "no".
+  int rc = siglen > 0 && siglen <= MAX_SIG ? EVP_PKEY_verify(k->ctx, sig, siglen, e, elen) : 0;
+  if (rc != 1) ERR_clear_error();
+  napi_value result;
+  CHECK(napi_get_boolean(env, rc == 1, &result));
+  return result;
+}
+
+// --- async variants: run on libuv's thread pool, each with its own context ---
+
+typedef struct {
+  napi_async_work work;
+  napi_deferred deferred;
+  napi_ref key_ref; // keeps the key handle alive while the job runs
+  EVP_PKEY *pkey;
+  int is_sign;
+  uint8_t e[32];
+  uint8_t sig[MAX_SIG];
+  size_t siglen;
+  int rc;
+} job;
+
+static void job_execute(napi_env env, void *data) {
+  (void)env;
+  job *j = data;
+  EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new(j->pkey, NULL);
+  j->rc = 0;
+  if (ctx != NULL) {
+    if (j->is_sign) {
+      j->siglen = sizeof j->sig;
+      j->rc = EVP_PKEY_sign_init(ctx) > 0 && EVP_PKEY_sign(ctx, j->sig, &j->siglen, j->e, 32) > 0;
+    } else {
+      j->rc = EVP_PKEY_verify_init(ctx) > 0 && EVP_PKEY_verify(ctx, j->sig, j->siglen, j->e, 32) == 1;
+    }
+  }
+  EVP_PKEY_CTX_free(ctx);
+  if (!j->rc) ERR_clear_error();
+}
+
+static void job_complete(napi_env env, napi_status status, void *data) {
+  job *j = data;
+  napi_value value = NULL;
+  int failed = status != napi_ok;
+  if (!failed && j->is_sign) {
+    if (j->rc) {
+      void *out;
+      failed = napi_create_buffer_copy(env, j->siglen, j->sig, &out, &value) != napi_ok;
+    } else {
+      failed = 1;
+    }
+  } else if (!failed) {
+    failed = napi_get_boolean(env, j->rc == 1, &value) != napi_ok;
+  }
+  if (failed) {
+    napi_value msg, code;
+    napi_create_string_utf8(env, "SM2 operation failed", NAPI_AUTO_LENGTH, &msg);
+    napi_create_string_utf8(env, "ERR_HUTONG_NATIVE", NAPI_AUTO_LENGTH, &code);
+    napi_create_error(env, code, msg, &value);
+    napi_reject_deferred(env, j->deferred, value);
+  } else {
+    napi_resolve_deferred(env, j->deferred, value);
+  }
+  napi_delete_reference(env, j->key_ref);
+  napi_delete_async_work(env, j->work);
+  free(j);
+}
+
+static napi_value start_job(napi_env env, napi_callback_info info, int is_sign) {
+  size_t argc = 3;
+  napi_value argv[3];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  key_handle *k = argc >= 1 ? get_key(env, argv[0], is_sign) : NULL;
+  uint8_t *e, *sig = NULL;
+  size_t elen, siglen = 0;
+  if (k == NULL || (!is_sign && k->is_private) || argc < 2 || !get_bytes(env, argv[1], &e, &elen) ||
+      elen != 32 || (!is_sign && (argc < 3 || !get_bytes(env, argv[2], &sig, &siglen)))) {
+    return throw_err(env, "invalid arguments to an async SM2 operation");
+  }
+  job *j = calloc(1, sizeof(job));
+  if (j == NULL) return throw_err(env, "out of memory");
+  j->pkey = k->pkey;
+  j->is_sign = is_sign;
+  memcpy(j->e, e, 32);
+  if (!is_sign) {
+    if (siglen == 0 || siglen > MAX_SIG) siglen = 0; // verify of an impossible length fails below
+    memcpy(j->sig, sig, siglen);
+    j->siglen = siglen;
+  }
+  napi_value promise, name;
+  CHECK(napi_create_promise(env, &j->deferred, &promise));
+  CHECK(napi_create_reference(env, argv[0], 1, &j->key_ref));
+  CHECK(napi_create_string_utf8(env, is_sign ? "hutong:sm2sign" : "hutong:sm2verify", NAPI_AUTO_LENGTH, &name));
+  CHECK(napi_create_async_work(env, NULL, name, job_execute, job_complete, j, &j->work));
+  CHECK(napi_queue_async_work(env, j->work));
+  return promise;
+}
+
+static napi_value sign_digest_async(napi_env env, napi_callback_info info) { return start_job(env, info, 1); }
+static napi_value verify_digest_async(napi_env env, napi_callback_info info) { return start_job(env, info, 0); }
+
+static napi_value init(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+      {"privateKey", NULL, private_key, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"publicKey", NULL, public_key, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"signDigest", NULL, sign_digest, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"verifyDigest", NULL, verify_digest, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"signDigestAsync", NULL, sign_digest_async, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"verifyDigestAsync", NULL, verify_digest_async, NULL, NULL, NULL, napi_enumerable, NULL},
+  };
+  CHECK(napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, init)
