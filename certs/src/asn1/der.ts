@@ -259,11 +259,9 @@ export function readString(node: Asn1 | undefined, what: string): string {
     case 18: // NumericString
     case 20: // TeletexString
       return node.value;
-    case Type.BMPSTRING: {
-      const b = binaryToBytes(node.value);
-      if (b.length % 2 === 1) fail(what, "an even-length BMPString");
-      return Buffer.from(b).swap16().toString("utf16le");
-    }
+    case Type.BMPSTRING:
+      // node-forge's fromDer has already decoded BMPString content to UTF-16 code units.
+      return node.value;
     default:
       return fail(what, "a directory string");
   }

@@ -153,14 +153,15 @@ function decryptPkcs8(pem: string, passphrase: string | undefined): Uint8Array {
   }
 }
 
-/** Reads a private key from PEM: "PRIVATE KEY", "EC PRIVATE KEY" or "ENCRYPTED PRIVATE KEY". */
+/** Reads a private key from PEM: "PRIVATE KEY", "EC PRIVATE KEY", "SM2 PRIVATE KEY" or "ENCRYPTED PRIVATE KEY". */
 export function decodeSm2PrivateKeyPem(pem: string, passphrase?: string): Sm2PrivateKey {
-  const block = decodePemBlocks(pem).find((b) => /^(ENCRYPTED |EC )?PRIVATE KEY$/.test(b.label));
+  const block = decodePemBlocks(pem).find((b) => /^(ENCRYPTED |EC |SM2 )?PRIVATE KEY$/.test(b.label));
   if (block === undefined) throw new CertsError("malformed", "no private key PEM block");
   switch (block.label) {
     case "PRIVATE KEY":
       return decodeSm2Pkcs8(block.der);
     case "EC PRIVATE KEY":
+    case "SM2 PRIVATE KEY": // what `openssl ec` writes for SM2 keys
       return decodeSm2Sec1(block.der);
     default:
       return decodeSm2Pkcs8(decryptPkcs8(encodePem(block.label, block.der), passphrase));
