@@ -1,0 +1,79 @@
+// The public surface of @hutong/certs: what the gateway and operators' tools use.
+// Lower-level DER helpers stay internal to the package.
+
+export { CertsError, type CertsErrorCode, certsErrorCodes, isCertsError } from "./error.js";
+
+// SM2 keys and signatures
+export {
+  createSm2PrivateKey,
+  createSm2PublicKey,
+  exportSm2PrivateScalar,
+  generateSm2PrivateKey,
+  type Sm2PrivateKey,
+  type Sm2PublicKey,
+} from "./crypto/sm2-key.js";
+export {
+  decodeSm2Pkcs8,
+  decodeSm2PrivateKeyPem,
+  decodeSm2PublicKeyPem,
+  decodeSm2Sec1,
+  decodeSm2Spki,
+  encodeSm2Pkcs8,
+  encodeSm2PrivateKeyPem,
+  encodeSm2PublicKeyPem,
+  encodeSm2Sec1,
+  encodeSm2Spki,
+} from "./crypto/sm2-key-codec.js";
+export {
+  defaultSm2Id,
+  type Sm2SignOptions,
+  sm2Digest,
+  sm2Sign,
+  sm2SignAsync,
+  sm2Verify,
+  sm2VerifyAsync,
+  sm2Za,
+} from "./crypto/sm2-signature.js";
+export { sm2SignatureDerToRaw, sm2SignatureRawToDer } from "./crypto/sm2-signature-encoding.js";
+export { sm2Ecdh } from "./crypto/sm2-ecdh.js";
+export type { Sm2Backend, Sm2BackendName } from "./crypto/sm2-backend.js";
+export { defaultSm2Backend, getSm2Backend } from "./crypto/sm2-backend-registry.js";
+export { isNativeBackendAvailable } from "./crypto/native-backend.js";
+
+// Hashes, MACs, KDF, AEAD
+export { hkdfSm3, hmacSm3, sm3 } from "./crypto/sm3.js";
+export { createSm4AeadKey, type Sm4AeadKey, sm4AeadOverhead, sm4Open, sm4Seal } from "./crypto/sm4-aead.js";
+export { constantTimeEqual } from "./crypto/constant-time.js";
+
+// PEM
+export { decodePem, decodePemBlocks, encodePem, type PemBlock } from "./asn1/pem.js";
+
+// X.509
+export {
+  type Certificate,
+  type CertificateTemplate,
+  certificateToPem,
+  createCertificate,
+  parseCertificate,
+  parseCertificatePem,
+  verifyCertificateSignature,
+} from "./x509/certificate.js";
+export { type Csr, type CsrInput, createCsr, csrToPem, parseCsr, parseCsrPem, verifyCsrSignature } from "./x509/csr.js";
+export {
+  type Crl,
+  type CrlEntry,
+  type CrlInput,
+  createCrl,
+  crlToPem,
+  parseCrl,
+  parseCrlPem,
+  type RevocationReason,
+  revocationReasons,
+  verifyCrlSignature,
+} from "./x509/crl.js";
+export type { CertificateExtensions, ExtKeyUsageName, KeyUsage } from "./x509/extensions.js";
+export { type DistinguishedName, formatName, type NameInput } from "./x509/name.js";
+
+// Party ids and path validation
+export { isValidPartyId, type PartyId, parsePartyId, partyIdFromUri, partyIdToUri } from "./pki/party-id.js";
+export { type PathValidationOptions, type ValidatedPath, validateCertificatePath } from "./pki/validate-path.js";
