@@ -1,9 +1,12 @@
-// The public surface of @hutong/certs: what the gateway and operators' tools use.
-// Lower-level DER helpers stay internal to the package.
+// The public surface of @hutong/certs: what the gateway and operators' tools use
+// (sorted by module path). Lower-level DER helpers stay internal to the package.
 
-export { CertsError, type CertsErrorCode, certsErrorCodes, isCertsError } from "./error.js";
-
-// SM2 keys and signatures
+export { decodePem, decodePemBlocks, encodePem, type PemBlock } from "./asn1/pem.js";
+export { constantTimeEqual } from "./crypto/constant-time.js";
+export { isNativeBackendAvailable } from "./crypto/native-backend.js";
+export type { Sm2Backend, Sm2BackendName } from "./crypto/sm2-backend.js";
+export { defaultSm2Backend, getSm2Backend } from "./crypto/sm2-backend-registry.js";
+export { sm2Ecdh } from "./crypto/sm2-ecdh.js";
 export {
   createSm2PrivateKey,
   createSm2PublicKey,
@@ -35,20 +38,11 @@ export {
   sm2Za,
 } from "./crypto/sm2-signature.js";
 export { sm2SignatureDerToRaw, sm2SignatureRawToDer } from "./crypto/sm2-signature-encoding.js";
-export { sm2Ecdh } from "./crypto/sm2-ecdh.js";
-export type { Sm2Backend, Sm2BackendName } from "./crypto/sm2-backend.js";
-export { defaultSm2Backend, getSm2Backend } from "./crypto/sm2-backend-registry.js";
-export { isNativeBackendAvailable } from "./crypto/native-backend.js";
-
-// Hashes, MACs, KDF, AEAD
 export { hkdfSm3, hmacSm3, sm3 } from "./crypto/sm3.js";
 export { createSm4AeadKey, type Sm4AeadKey, sm4AeadOverhead, sm4Open, sm4Seal } from "./crypto/sm4-aead.js";
-export { constantTimeEqual } from "./crypto/constant-time.js";
-
-// PEM
-export { decodePem, decodePemBlocks, encodePem, type PemBlock } from "./asn1/pem.js";
-
-// X.509
+export { CertsError, type CertsErrorCode, certsErrorCodes, isCertsError } from "./error.js";
+export { isValidPartyId, type PartyId, parsePartyId, partyIdFromUri, partyIdToUri } from "./pki/party-id.js";
+export { type PathValidationOptions, type ValidatedPath, validateCertificatePath } from "./pki/validate-path.js";
 export {
   type Certificate,
   type CertificateTemplate,
@@ -58,7 +52,6 @@ export {
   parseCertificatePem,
   verifyCertificateSignature,
 } from "./x509/certificate.js";
-export { type Csr, type CsrInput, createCsr, csrToPem, parseCsr, parseCsrPem, verifyCsrSignature } from "./x509/csr.js";
 export {
   type Crl,
   type CrlEntry,
@@ -71,9 +64,6 @@ export {
   revocationReasons,
   verifyCrlSignature,
 } from "./x509/crl.js";
+export { type Csr, type CsrInput, createCsr, csrToPem, parseCsr, parseCsrPem, verifyCsrSignature } from "./x509/csr.js";
 export type { CertificateExtensions, ExtKeyUsageName, KeyUsage } from "./x509/extensions.js";
 export { type DistinguishedName, formatName, type NameInput } from "./x509/name.js";
-
-// Party ids and path validation
-export { isValidPartyId, type PartyId, parsePartyId, partyIdFromUri, partyIdToUri } from "./pki/party-id.js";
-export { type PathValidationOptions, type ValidatedPath, validateCertificatePath } from "./pki/validate-path.js";

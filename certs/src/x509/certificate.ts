@@ -16,9 +16,8 @@ import {
 import { decodePemBlocks, encodePem } from "../asn1/pem.js";
 import type { Sm2PrivateKey, Sm2PublicKey } from "../crypto/sm2-key.js";
 import { decodeSm2SpkiNode, spkiNode } from "../crypto/sm2-key-codec.js";
-import { sm2Verify } from "../crypto/sm2-signature.js";
 import { sm3 } from "../crypto/sm3.js";
-import { CertsError, isCertsError } from "../error.js";
+import { CertsError } from "../error.js";
 import {
   type CertificateExtensions,
   type ExtKeyUsageName,
@@ -33,10 +32,12 @@ import { type DistinguishedName, encodeName, type NameInput, parseName } from ".
 import { checkSerial, randomSerial, serialToHex } from "./serial.js";
 import {
   checkInnerAlgorithm,
+  checkX509Date,
   parseSignedObject,
   readX509Time,
   signObject,
   sm2WithSm3AlgorithmIdentifier,
+  verifySignedBytes,
 } from "./signed-object.js";
 
 export interface Certificate {
@@ -122,13 +123,7 @@ export function certificateToPem(cert: Certificate): string {
 
 /** True when `issuerKey` signed this certificate (SM2 with the default id 1234567812345678, GM/T 0015). */
 export function verifyCertificateSignature(cert: Certificate, issuerKey: Sm2PublicKey): boolean {
-  try {
-    return sm2Verify(issuerKey, cert.tbsDer, cert.signature);
-  } catch (error) {
-    // A signature that is not even a DER SEQUENCE { r, s } simply does not verify.
-    if (isCertsError(error, "malformed")) return false;
-    throw error;
-  }
+  return verifySignedBytes(cert, issuerKey);
 }
 
 /**
@@ -167,13 +162,6 @@ function sameKey(a: Sm2PublicKey, b: Sm2PublicKey): boolean {
   return Buffer.from(a.point).equals(Buffer.from(b.point));
 }
 
-function checkDate(date: Date, what: string): void {
-  const y = date.getUTCFullYear();
-  if (Number.isNaN(date.getTime()) || y < 1950 || y > 9999) {
-    throw new CertsError("invalid-argument", `${what} must be a valid date between 1950 and 9999`);
-  }
-}
-
 /**
  * Builds, signs and re-parses a v3 certificate. Issuer name and authorityKeyIdentifier
  * come from the issuer certificate (its exact subject DER and its SKI). Whether the
@@ -181,8 +169,8 @@ function checkDate(date: Date, what: string): void {
  * validation's job, and tests need such certificates.
  */
 export function createCertificate(t: CertificateTemplate): Certificate {
-  checkDate(t.notBefore, "notBefore");
-  checkDate(t.notAfter, "notAfter");
+  checkX509Date(t.notBefore, "notBefore");
+  checkX509Date(t.notAfter, "notAfter");
   if (t.notAfter.getTime() < t.notBefore.getTime()) {
     throw new CertsError("invalid-argument", "notAfter is before notBefore");
   }

@@ -20,19 +20,20 @@ import {
 import { oids } from "../asn1/oids.js";
 import { decodePemBlocks, encodePem } from "../asn1/pem.js";
 import type { Sm2PrivateKey, Sm2PublicKey } from "../crypto/sm2-key.js";
-import { sm2Verify } from "../crypto/sm2-signature.js";
-import { CertsError, isCertsError } from "../error.js";
+import { CertsError } from "../error.js";
 import type { Certificate } from "./certificate.js";
 import { decodeAuthorityKeyId, encodeExtension, readRawExtensions } from "./extensions.js";
 import { type DistinguishedName, parseName } from "./name.js";
 import { normalizeSerialHex, serialFromHex, serialToHex } from "./serial.js";
 import {
   checkInnerAlgorithm,
+  checkX509Date,
   parseCanonicalDer,
   parseSignedObject,
   readX509Time,
   signObject,
   sm2WithSm3AlgorithmIdentifier,
+  verifySignedBytes,
 } from "./signed-object.js";
 
 /** CRLReason names (RFC 5280 §5.3.1), in code order. */
@@ -124,13 +125,6 @@ function readEnumerated(node: Asn1 | undefined, what: string): number {
   return readSmallInteger({ ...node, type: Asn1Type.INTEGER }, what);
 }
 
-function checkDate(date: Date, what: string): void {
-  const y = date.getUTCFullYear();
-  if (Number.isNaN(date.getTime()) || y < 1950 || y > 9999) {
-    throw new CertsError("invalid-argument", `${what} must be a valid date between 1950 and 9999`);
-  }
-}
-
 /**
  * Builds and signs an X.509 v2 CRL with cRLNumber and authorityKeyIdentifier
  * (the issuer's SKI, when it has one). reasonCode is left out for "unspecified",
@@ -140,8 +134,8 @@ export function createCrl(input: CrlInput): Crl {
   if (!Buffer.from(input.issuerKey.publicKey.point).equals(Buffer.from(input.issuer.publicKey.point))) {
     throw new CertsError("invalid-argument", "CRL issuer key does not match the issuer certificate");
   }
-  checkDate(input.thisUpdate, "thisUpdate");
-  checkDate(input.nextUpdate, "nextUpdate");
+  checkX509Date(input.thisUpdate, "thisUpdate");
+  checkX509Date(input.nextUpdate, "nextUpdate");
   if (input.nextUpdate.getTime() < input.thisUpdate.getTime()) {
     throw new CertsError("invalid-argument", "nextUpdate is before thisUpdate");
   }
@@ -153,7 +147,7 @@ export function createCrl(input: CrlInput): Crl {
     const serialHex = normalizeSerialHex(e.serialHex);
     if (seen.has(serialHex)) throw new CertsError("invalid-argument", `serial ${serialHex} listed twice`);
     seen.add(serialHex);
-    checkDate(e.revocationDate, "revocationDate");
+    checkX509Date(e.revocationDate, "revocationDate");
     const items = [integerFromBytes(serialFromHex(serialHex)), time(e.revocationDate)];
     if (e.reason !== undefined && e.reason !== "unspecified") {
       const code = Object.hasOwn(reasonCodes, e.reason) ? reasonCodes[e.reason] : undefined;
@@ -279,10 +273,5 @@ export function crlToPem(crl: Crl): string {
 
 /** True when `issuerKey` signed this CRL (SM2, default id 1234567812345678). */
 export function verifyCrlSignature(crl: Crl, issuerKey: Sm2PublicKey): boolean {
-  try {
-    return sm2Verify(issuerKey, crl.tbsDer, crl.signature);
-  } catch (error) {
-    if (isCertsError(error, "malformed")) return false;
-    throw error;
-  }
+  return verifySignedBytes(crl, issuerKey);
 }

@@ -17,8 +17,7 @@ import { oids } from "../asn1/oids.js";
 import { decodePemBlocks, encodePem } from "../asn1/pem.js";
 import type { Sm2PrivateKey, Sm2PublicKey } from "../crypto/sm2-key.js";
 import { decodeSm2SpkiNode, spkiNode } from "../crypto/sm2-key-codec.js";
-import { sm2Verify } from "../crypto/sm2-signature.js";
-import { CertsError, isCertsError } from "../error.js";
+import { CertsError } from "../error.js";
 import {
   type CertificateExtensions,
   type ExtKeyUsageName,
@@ -29,7 +28,7 @@ import {
   partyUriFor,
 } from "./extensions.js";
 import { type DistinguishedName, encodeName, type NameInput, parseName } from "./name.js";
-import { parseSignedObject, signObject } from "./signed-object.js";
+import { parseSignedObject, signObject, verifySignedBytes } from "./signed-object.js";
 
 /** A PKCS#10 (RFC 2986) certification request. Its self-signature is checked with verifyCsrSignature. */
 export interface Csr {
@@ -134,10 +133,5 @@ export function csrToPem(csr: Csr): string {
 
 /** True when the CSR is signed by its own key (proof of possession), default SM2 id. */
 export function verifyCsrSignature(csr: Csr): boolean {
-  try {
-    return sm2Verify(csr.publicKey, csr.tbsDer, csr.signature);
-  } catch (error) {
-    if (isCertsError(error, "malformed")) return false;
-    throw error;
-  }
+  return verifySignedBytes(csr, csr.publicKey);
 }

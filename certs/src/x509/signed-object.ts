@@ -13,9 +13,9 @@ import {
   seq,
 } from "../asn1/der.js";
 import { oids } from "../asn1/oids.js";
-import type { Sm2PrivateKey } from "../crypto/sm2-key.js";
-import { sm2Sign } from "../crypto/sm2-signature.js";
-import { CertsError } from "../error.js";
+import type { Sm2PrivateKey, Sm2PublicKey } from "../crypto/sm2-key.js";
+import { sm2Sign, sm2Verify } from "../crypto/sm2-signature.js";
+import { CertsError, isCertsError } from "../error.js";
 
 /**
  * Certificates, CSRs and CRLs share one shape: SEQUENCE { tbs, AlgorithmIdentifier,
@@ -110,4 +110,26 @@ export function readX509Time(node: Asn1 | undefined, what: string): Date {
     (node?.type === Asn1Type.UTCTIME ? isoDigits(date).slice(2) : isoDigits(date)) === text;
   if (!ok) throw new CertsError("malformed", `${what}: not a valid calendar time`);
   return date;
+}
+
+/** True when `key` made `signature` over `tbsDer` (SM2, default id 1234567812345678, GM/T 0015). */
+export function verifySignedBytes(
+  signed: { readonly tbsDer: Uint8Array; readonly signature: Uint8Array },
+  key: Sm2PublicKey,
+): boolean {
+  try {
+    return sm2Verify(key, signed.tbsDer, signed.signature);
+  } catch (error) {
+    // A signature that is not even a DER SEQUENCE { r, s } simply does not verify.
+    if (isCertsError(error, "malformed")) return false;
+    throw error;
+  }
+}
+
+/** Dates the X.509 time types can carry (UTCTime from 1950, GeneralizedTime to 9999). */
+export function checkX509Date(date: Date, what: string): void {
+  const y = date.getUTCFullYear();
+  if (Number.isNaN(date.getTime()) || y < 1950 || y > 9999) {
+    throw new CertsError("invalid-argument", `${what} must be a valid date between 1950 and 9999`);
+  }
 }
