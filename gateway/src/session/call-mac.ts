@@ -1,0 +1,52 @@
+import { hmacSm3, sm3 } from "@hutong/certs";
+import { concatBytes, u64be, utf8 } from "./canonical-encoding.js";
+import { defaultLimits, labels, sizes } from "./protocol-constants.js";
+import { SessionError } from "./session-error.js";
+
+/**
+ * Per-call MACs. The request MAC covers the method, timestamp, nonce and the
+ * SM3 of the exact request bytes; the response MAC covers the method, the
+ * request's nonce and the SM3 of the exact response bytes, so a response
+ * cannot be replayed as the answer to another request or another method.
+ */
+function methodBytes(method: string): Uint8Array {
+  // NUL terminates the method in the MAC input, so a method must not contain one.
+  if (method.length === 0 || method.includes("\0")) throw new SessionError("malformed", "invalid method name");
+  const bytes = utf8(method);
+  if (bytes.length > defaultLimits.maxMethodBytes) throw new SessionError("malformed", "method name too long");
+  return bytes;
+}
+
+export function requestMac(
+  c2s: Uint8Array,
+  method: string,
+  timestamp: number,
+  nonce: Uint8Array,
+  requestBytes: Uint8Array,
+): Uint8Array {
+  if (nonce.length !== sizes.nonce) throw new SessionError("malformed", "nonce must be 16 bytes");
+  return hmacSm3(
+    c2s,
+    concatBytes([
+      utf8(labels.request),
+      methodBytes(method),
+      Uint8Array.of(0),
+      u64be(timestamp),
+      nonce,
+      sm3(requestBytes),
+    ]),
+  );
+}
+
+export function responseMac(
+  s2c: Uint8Array,
+  method: string,
+  requestNonce: Uint8Array,
+  responseBytes: Uint8Array,
+): Uint8Array {
+  if (requestNonce.length !== sizes.nonce) throw new SessionError("malformed", "nonce must be 16 bytes");
+  return hmacSm3(
+    s2c,
+    concatBytes([utf8(labels.response), methodBytes(method), Uint8Array.of(0), requestNonce, sm3(responseBytes)]),
+  );
+}

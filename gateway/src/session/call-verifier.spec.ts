@@ -1,0 +1,130 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { createCallVerifier } from "./call-verifier.js";
+import { createReplayWindow } from "./replay-window.js";
+import { isSessionError, type SessionErrorCode } from "./session-error.js";
+import { crlOf, fixedNow, handshake, sessionPki, testKeyring, testServer } from "./testing-fixtures.js";
+
+const method = "/hutong.v1.Exchange/GetTicket";
+const request = new TextEncoder().encode("request bytes");
+const response = new TextEncoder().encode("response bytes");
+
+function rejects(code: SessionErrorCode, fn: () => unknown): void {
+  assert.throws(fn, (e: unknown) => isSessionError(e, code) || assert.fail(`expected ${code}, got ${String(e)}`));
+}
+
+function flipHex(hex: string): string {
+  return (hex[0] === "0" ? "1" : "0") + hex.slice(1);
+}
+
+describe("per-call authentication", () => {
+  const pki = sessionPki();
+  const crls = [pki.crl];
+  const now = fixedNow;
+  const { session } = handshake();
+  const verifier = () => createCallVerifier({ keyring: testKeyring(), replayWindow: createReplayWindow() });
+
+  it("accepts a signed request, and the client accepts the response MAC", () => {
+    const v = verifier();
+    const signed = session.signRequest(method, request, now);
+    const call = v.verify({ method, metadata: signed.metadata, requestBytes: request, now: now + 5, crls });
+    const mac = Buffer.from(call.responseMac(response)).toString("hex");
+    session.verifyResponse(method, signed.nonce, response, mac);
+    rejects("bad-mac", () => session.verifyResponse(method, signed.nonce, response, flipHex(mac)));
+    rejects("bad-mac", () => session.verifyResponse("/other", signed.nonce, response, mac));
+    rejects("bad-mac", () => session.verifyResponse(method, new Uint8Array(16), response, mac));
+    rejects("bad-mac", () => session.verifyResponse(method, signed.nonce, response, undefined));
+  });
+
+  it("refuses a tampered MAC, method or body", () => {
+    const v = verifier();
+    const signed = session.signRequest(method, request, now);
+    const md = signed.metadata;
+    rejects("bad-mac", () =>
+      v.verify({
+        method,
+        metadata: { ...md, "hutong-mac": flipHex(md["hutong-mac"]) },
+        requestBytes: request,
+        now,
+        crls,
+      }),
+    );
+    rejects("bad-mac", () => v.verify({ method: "/x", metadata: md, requestBytes: request, now, crls }));
+    rejects("bad-mac", () => v.verify({ method, metadata: md, requestBytes: response, now, crls }));
+  });
+
+  it("refuses a replayed nonce", () => {
+    const v = verifier();
+    const signed = session.signRequest(method, request, now);
+    v.verify({ method, metadata: signed.metadata, requestBytes: request, now, crls });
+    rejects("replay", () => v.verify({ method, metadata: signed.metadata, requestBytes: request, now: now + 1, crls }));
+  });
+
+  it("refuses stale timestamps in both directions", () => {
+    const v = verifier();
+    const past = session.signRequest(method, request, now - 30_001);
+    rejects("stale-timestamp", () => v.verify({ method, metadata: past.metadata, requestBytes: request, now, crls }));
+    const future = session.signRequest(method, request, now + 30_001);
+    rejects("stale-timestamp", () => v.verify({ method, metadata: future.metadata, requestBytes: request, now, crls }));
+    const edge = session.signRequest(method, request, now - 30_000);
+    v.verify({ method, metadata: edge.metadata, requestBytes: request, now, crls });
+  });
+
+  it("refuses a missing ticket, a foreign ticket and an expired ticket", () => {
+    const signed = session.signRequest(method, request, now);
+    const { "hutong-ticket": _, ...noTicket } = signed.metadata;
+    rejects("no-session", () => verifier().verify({ method, metadata: noTicket, requestBytes: request, now, crls }));
+    const foreign = createCallVerifier({ keyring: testKeyring(1, 9), replayWindow: createReplayWindow() });
+    rejects("bad-ticket", () =>
+      foreign.verify({ method, metadata: signed.metadata, requestBytes: request, now, crls }),
+    );
+    const late = now + 3_600_000;
+    const lateCall = session.signRequest(method, request, late);
+    rejects("ticket-expired", () =>
+      verifier().verify({ method, metadata: lateCall.metadata, requestBytes: request, now: late, crls }),
+    );
+    assert.equal(session.needsRehandshake(now), false);
+    assert.equal(session.needsRehandshake(late - 60_000), true);
+  });
+
+  it("refuses malformed metadata", () => {
+    const signed = session.signRequest(method, request, now);
+    for (const bad of [
+      { "hutong-ts": "0012" },
+      { "hutong-nonce": "AB".repeat(16) },
+      { "hutong-mac": "00" },
+      { "hutong-ticket": `${signed.metadata["hutong-ticket"]}=` },
+    ]) {
+      rejects("malformed", () =>
+        verifier().verify({ method, metadata: { ...signed.metadata, ...bad }, requestBytes: request, now, crls }),
+      );
+    }
+  });
+
+  it("accepts tickets under the previous key after rotation, refuses older ones", () => {
+    const k1 = { id: 1, fill: 7 };
+    const onK1 = handshake(testServer({ keyring: testKeyring(k1.id, k1.fill) })).session;
+    const rotated = createCallVerifier({ keyring: testKeyring(2, 8, k1), replayWindow: createReplayWindow() });
+    const a = onK1.signRequest(method, request, now);
+    rotated.verify({ method, metadata: a.metadata, requestBytes: request, now, crls });
+    const twiceRotated = createCallVerifier({
+      keyring: testKeyring(3, 9, { id: 2, fill: 8 }),
+      replayWindow: createReplayWindow(),
+    });
+    const b = onK1.signRequest(method, request, now);
+    rejects("bad-ticket", () =>
+      twiceRotated.verify({ method, metadata: b.metadata, requestBytes: request, now, crls }),
+    );
+  });
+
+  it("stops a session whose certificate is revoked mid-session", () => {
+    const v = verifier();
+    const revokedLater = [crlOf(pki.root, [{ cert: pki.client.cert, at: now + 10_000 }])];
+    const first = session.signRequest(method, request, now);
+    v.verify({ method, metadata: first.metadata, requestBytes: request, now, crls: revokedLater });
+    const second = session.signRequest(method, request, now + 10_000);
+    rejects("revoked", () =>
+      v.verify({ method, metadata: second.metadata, requestBytes: request, now: now + 10_000, crls: revokedLater }),
+    );
+  });
+});

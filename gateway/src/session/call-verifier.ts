@@ -1,0 +1,67 @@
+import { type Crl, constantTimeEqual } from "@hutong/certs";
+import { requestMac, responseMac } from "./call-mac.js";
+import { type CallMetadata, parseCallMetadata } from "./call-metadata.js";
+import { defaultLimits } from "./protocol-constants.js";
+import type { ReplayWindow } from "./replay-window.js";
+import { SessionError } from "./session-error.js";
+import { checkSessionRevocation } from "./session-revocation.js";
+import { openTicket } from "./session-ticket.js";
+import type { TicketKeyring } from "./ticket-keyring.js";
+
+export interface CallVerifierOptions {
+  readonly keyring: TicketKeyring;
+  readonly replayWindow: ReplayWindow;
+  readonly clockSkewMs?: number;
+}
+
+export interface IncomingCall {
+  readonly method: string;
+  readonly metadata: CallMetadata;
+  /** The exact request message bytes as received. */
+  readonly requestBytes: Uint8Array;
+  readonly now: number;
+  /** The current, already-verified CRL set. */
+  readonly crls: readonly Crl[];
+}
+
+export interface VerifiedCall {
+  readonly sessionId: Uint8Array;
+  readonly clientParty: string;
+  readonly certSerialHex: string;
+  readonly expiresAt: number;
+  /** The response MAC for these exact response bytes (sent as trailer hutong-mac, lowercase hex). */
+  responseMac(responseBytes: Uint8Array): Uint8Array;
+}
+
+export interface CallVerifier {
+  verify(call: IncomingCall): VerifiedCall;
+}
+
+/**
+ * The server's per-call check. Order matters: cheap public checks first;
+ * the MAC before anything that keeps state, so unauthenticated traffic can
+ * neither fill the replay window nor probe revocation.
+ */
+export function createCallVerifier(options: CallVerifierOptions): CallVerifier {
+  const skew = options.clockSkewMs ?? defaultLimits.clockSkewMs;
+  return {
+    verify({ method, metadata, requestBytes, now, crls }) {
+      const creds = parseCallMetadata(metadata);
+      const ticket = openTicket(options.keyring, creds.ticket, now);
+      if (Math.abs(now - creds.timestamp) > skew) {
+        throw new SessionError("stale-timestamp", `request timestamp ${now - creds.timestamp} ms from server clock`);
+      }
+      const expected = requestMac(ticket.c2s, method, creds.timestamp, creds.nonce, requestBytes);
+      if (!constantTimeEqual(expected, creds.mac)) throw new SessionError("bad-mac", "request MAC does not verify");
+      checkSessionRevocation(ticket, crls, now);
+      options.replayWindow.admit(ticket.sessionId, creds.nonce, now);
+      return {
+        sessionId: ticket.sessionId,
+        clientParty: ticket.clientParty,
+        certSerialHex: Buffer.from(ticket.certSerial).toString("hex"),
+        expiresAt: ticket.expiresAt,
+        responseMac: (responseBytes) => responseMac(ticket.s2c, method, creds.nonce, responseBytes),
+      };
+    },
+  };
+}

@@ -1,0 +1,52 @@
+import { randomBytes } from "node:crypto";
+import { constantTimeEqual } from "@hutong/certs";
+import { requestMac, responseMac } from "./call-mac.js";
+import { type CallMetadata, formatCallMetadata, parseHex } from "./call-metadata.js";
+import type { EstablishedSession } from "./handshake-client.js";
+import { defaultLimits, metadataKeys, sizes } from "./protocol-constants.js";
+import { SessionError } from "./session-error.js";
+
+export interface SignedRequest {
+  /** Metadata to attach to the call. */
+  readonly metadata: Required<CallMetadata>;
+  /** Keep it to verify the response MAC. */
+  readonly nonce: Uint8Array;
+}
+
+export interface ClientSession {
+  readonly serverParty: string;
+  readonly expiresAt: number;
+  signRequest(method: string, requestBytes: Uint8Array, now: number): SignedRequest;
+  /** Throws bad-mac (or malformed) unless `macHex` (trailer hutong-mac) authenticates these exact bytes. */
+  verifyResponse(method: string, requestNonce: Uint8Array, responseBytes: Uint8Array, macHex: string | undefined): void;
+  /** True once the ticket is within `marginMs` of expiry: the SDK should handshake again before calling. */
+  needsRehandshake(now: number, marginMs?: number): boolean;
+}
+
+/** The client SDK's per-call half of the protocol, pure apart from the injected randomness. */
+export function createClientSession(
+  established: EstablishedSession,
+  options: { readonly randomBytes?: (n: number) => Uint8Array } = {},
+): ClientSession {
+  const random = options.randomBytes ?? ((n: number) => new Uint8Array(randomBytes(n)));
+  const { keys, ticket } = established;
+  return {
+    serverParty: established.serverParty,
+    expiresAt: established.expiresAt,
+    signRequest(method, requestBytes, now) {
+      const nonce = random(sizes.nonce);
+      const mac = requestMac(keys.c2s, method, now, nonce, requestBytes);
+      return { metadata: formatCallMetadata({ ticket, timestamp: now, nonce, mac }), nonce };
+    },
+    verifyResponse(method, requestNonce, responseBytes, macHex) {
+      if (macHex === undefined) throw new SessionError("bad-mac", "response carries no hutong-mac trailer");
+      const mac = parseHex(macHex, sizes.mac, metadataKeys.mac);
+      if (!constantTimeEqual(responseMac(keys.s2c, method, requestNonce, responseBytes), mac)) {
+        throw new SessionError("bad-mac", "response MAC does not verify");
+      }
+    },
+    needsRehandshake(now, marginMs = defaultLimits.rehandshakeMarginMs) {
+      return now >= established.expiresAt - marginMs;
+    },
+  };
+}

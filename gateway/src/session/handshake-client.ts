@@ -1,0 +1,110 @@
+import { randomBytes } from "node:crypto";
+import { constantTimeEqual, generateSm2PrivateKey, type Sm2PrivateKey, sm2Ecdh, sm2Sign } from "@hutong/certs";
+import { importEphemeralPoint, serverFinishedMac, verifyHandshakeSignature } from "./handshake-primitives.js";
+import type { HandshakeContext } from "./handshake-server.js";
+import { deriveMasterSecret, deriveSessionKeys, type SessionKeys } from "./key-schedule.js";
+import { parsePeerChain, type TrustStore, validatePeerChain } from "./peer-certificate.js";
+import { labels, protocolVersion, sizes } from "./protocol-constants.js";
+import { SessionError } from "./session-error.js";
+import {
+  type ClientFinish,
+  type ClientHello,
+  type ServerFinish,
+  type ServerHello,
+  signedString,
+  transcriptH1,
+  transcriptH2,
+  transcriptH3,
+} from "./transcript.js";
+
+export interface HandshakeClientOptions {
+  readonly privateKey: Sm2PrivateKey;
+  /** This client's chain, DER, leaf first. */
+  readonly chain: readonly Uint8Array[];
+  readonly trust: TrustStore;
+  readonly randomBytes?: (n: number) => Uint8Array;
+  readonly generateEphemeral?: () => Sm2PrivateKey;
+}
+
+/** What a completed handshake leaves the client: enough to build a client session. */
+export interface EstablishedSession {
+  readonly serverParty: string;
+  readonly ticket: Uint8Array;
+  readonly expiresAt: number;
+  readonly keys: SessionKeys;
+}
+
+export interface AwaitingServerFinish {
+  readonly clientFinish: ClientFinish;
+  /** Step 5: checks server-finished; bad-mac unless the server really completed this handshake. */
+  complete(serverFinish: ServerFinish): EstablishedSession;
+}
+
+export interface ClientHandshake {
+  readonly clientHello: ClientHello;
+  /** Step 3: validates the server (chain, party, signature) and signs the transcript. */
+  receive(serverHello: ServerHello, context: HandshakeContext): AwaitingServerFinish;
+}
+
+export interface HandshakeClient {
+  /** Step 1: a fresh ClientHello for `targetParty`; one handshake per call. */
+  start(targetParty: string): ClientHandshake;
+}
+
+export function createHandshakeClient(options: HandshakeClientOptions): HandshakeClient {
+  const random = options.randomBytes ?? ((n: number) => new Uint8Array(randomBytes(n)));
+  const ephemeral = options.generateEphemeral ?? generateSm2PrivateKey;
+  return {
+    start(targetParty) {
+      const eph = ephemeral();
+      const clientHello: ClientHello = {
+        version: protocolVersion,
+        clientRandom: random(sizes.random),
+        clientEphemeral: eph.publicKey.point,
+        clientChain: options.chain,
+        targetParty,
+      };
+      return {
+        clientHello,
+        receive(sh, { now, crls }) {
+          if (sh.serverRandom.length !== sizes.random)
+            throw new SessionError("malformed", "serverRandom must be 32 bytes");
+          const serverEphemeral = importEphemeralPoint(sh.serverEphemeral, "serverEphemeral");
+          const path = validatePeerChain(parsePeerChain(sh.serverChain), {
+            trust: options.trust,
+            crls,
+            now,
+            requiredEku: "serverAuth",
+            // A valid certificate of another party is still the wrong server.
+            expectedPartyId: targetParty,
+          });
+          const h1 = transcriptH1(clientHello, sh);
+          if (
+            !verifyHandshakeSignature(path.leaf.publicKey, signedString(labels.serverSignature, h1), sh.serverSignature)
+          ) {
+            throw new SessionError("bad-signature", "server signature does not verify");
+          }
+          const master = deriveMasterSecret(
+            sm2Ecdh(eph, serverEphemeral),
+            clientHello.clientRandom,
+            sh.serverRandom,
+            h1,
+          );
+          const h2 = transcriptH2(h1, sh.serverSignature);
+          const clientSignature = sm2Sign(options.privateKey, signedString(labels.clientSignature, h2));
+          const keys = deriveSessionKeys(master);
+          const h3 = transcriptH3(h2, clientSignature);
+          return {
+            clientFinish: { cookie: sh.cookie, clientSignature },
+            complete(sf) {
+              if (!constantTimeEqual(serverFinishedMac(keys.s2c, h3), sf.serverFinished)) {
+                throw new SessionError("bad-mac", "server-finished does not verify");
+              }
+              return { serverParty: path.partyId, ticket: sf.ticket, expiresAt: sf.expiresAt, keys };
+            },
+          };
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,75 @@
+import {
+  type Certificate,
+  type Crl,
+  type ExtKeyUsageName,
+  isCertsError,
+  parseCertificate,
+  sm3,
+  type ValidatedPath,
+  validateCertificatePath,
+} from "@hutong/certs";
+import { defaultLimits } from "./protocol-constants.js";
+import { SessionError } from "./session-error.js";
+
+/** What a side trusts: anchors and known intermediates. CRLs come per call, as they change. */
+export interface TrustStore {
+  readonly trustAnchors: readonly Certificate[];
+  readonly intermediates?: readonly Certificate[];
+}
+
+export interface PeerValidation {
+  readonly trust: TrustStore;
+  readonly crls: readonly Crl[];
+  readonly now: number;
+  readonly requiredEku: ExtKeyUsageName;
+  readonly expectedPartyId?: string;
+}
+
+/** Parses a hello's chain (leaf first), with size limits before any parsing work. */
+export function parsePeerChain(chain: readonly Uint8Array[]): Certificate[] {
+  if (chain.length === 0 || chain.length > defaultLimits.maxChainLength) {
+    throw new SessionError("malformed", `certificate chain must hold 1..${defaultLimits.maxChainLength} certificates`);
+  }
+  return chain.map((der) => {
+    if (der.length > defaultLimits.maxCertificateBytes) throw new SessionError("malformed", "certificate too large");
+    try {
+      return parseCertificate(der);
+    } catch (cause) {
+      if (isCertsError(cause)) {
+        throw new SessionError("bad-certificate", "certificate does not parse", { cause, certsCode: cause.code });
+      }
+      throw cause;
+    }
+  });
+}
+
+/**
+ * Validates a peer chain with revocation required. The CertsError code is kept
+ * on the SessionError; revoked and wrong-party get their own session codes
+ * because callers and tests act on them specifically.
+ */
+export function validatePeerChain(chain: readonly Certificate[], v: PeerValidation): ValidatedPath {
+  const [leaf, ...rest] = chain;
+  if (leaf === undefined) throw new SessionError("malformed", "empty certificate chain");
+  try {
+    return validateCertificatePath(leaf, {
+      trustAnchors: v.trust.trustAnchors,
+      intermediates: [...rest, ...(v.trust.intermediates ?? [])],
+      crls: v.crls,
+      time: new Date(v.now),
+      revocation: "require",
+      requiredEku: v.requiredEku,
+      ...(v.expectedPartyId === undefined ? {} : { expectedPartyId: v.expectedPartyId }),
+    });
+  } catch (cause) {
+    if (!isCertsError(cause)) throw cause;
+    const code =
+      cause.code === "revoked" ? "revoked" : cause.code === "wrong-party" ? "wrong-party" : "bad-certificate";
+    throw new SessionError(code, `peer certificate refused: ${cause.message}`, { cause, certsCode: cause.code });
+  }
+}
+
+/** SM3 of the issuer name DER: with the serial, what identifies a certificate on its issuer's CRL. */
+export function issuerNameHash(cert: Certificate): Uint8Array {
+  return sm3(cert.issuerDer);
+}

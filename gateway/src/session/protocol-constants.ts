@@ -1,0 +1,67 @@
+/**
+ * Every label string, size and default limit of hutong session protocol v1,
+ * in one place so the code and docs/session-protocol.md cannot disagree
+ * silently (the worked-example test recomputes everything from these).
+ */
+export const protocolVersion = 1;
+
+/**
+ * Domain-separation labels (ASCII). Labels followed by variable-length data end
+ * in NUL so no label is a prefix of another input; labels followed only by a
+ * fixed-size hash need no terminator. Each label is used in exactly one meaning.
+ */
+export const labels = {
+  serverSignature: "hutong/v1 server signature\0",
+  clientSignature: "hutong/v1 client signature\0",
+  master: "hutong/v1 master",
+  c2sMac: "hutong/v1 c2s mac",
+  s2cMac: "hutong/v1 s2c mac",
+  serverFinished: "hutong/v1 server finished",
+  request: "hutong/v1 request\0",
+  response: "hutong/v1 response\0",
+  cookieAad: "hutong/v1 cookie",
+  ticketAad: "hutong/v1 ticket",
+} as const;
+
+/** Fixed sizes in bytes. */
+export const sizes = {
+  random: 32,
+  ephemeralPoint: 65,
+  nonce: 16,
+  sessionId: 16,
+  mac: 32,
+  hash: 32,
+  key: 32,
+} as const;
+
+/** gRPC metadata keys of a call (ASCII values, see docs/session-protocol.md §6). */
+export const metadataKeys = {
+  ticket: "hutong-ticket",
+  timestamp: "hutong-ts",
+  nonce: "hutong-nonce",
+  mac: "hutong-mac",
+} as const;
+
+/** Defaults; each can be overridden where the factory takes options. */
+export const defaultLimits = {
+  /** Largest accepted |server clock − request timestamp|. */
+  clockSkewMs: 30_000,
+  /** How long a half-open handshake (the cookie) stays usable. */
+  cookieLifetimeMs: 30_000,
+  /** Ticket lifetime; never beyond the client certificate's notAfter. */
+  ticketLifetimeMs: 3_600_000,
+  /** The client SDK re-handshakes this long before the ticket expires. */
+  rehandshakeMarginMs: 60_000,
+  /** Hard cap on remembered (session, nonce) pairs across all sessions. */
+  replayWindowMaxEntries: 1_000_000,
+  /** Hard cap per session, so one session cannot fill the window for all. */
+  replayWindowMaxEntriesPerSession: 200_000,
+  /** Longest certificate chain accepted in a hello. */
+  maxChainLength: 8,
+  /** Largest DER certificate accepted in a hello. */
+  maxCertificateBytes: 16_384,
+  /** Longest party id (UTF-8 bytes) accepted as a target. */
+  maxPartyIdBytes: 256,
+  /** Longest method name (UTF-8 bytes) accepted in a MAC. */
+  maxMethodBytes: 1_024,
+} as const;

@@ -1,0 +1,74 @@
+import { decodeFields, encodeFields, fromUtf8, readU64be, u64be, utf8 } from "./canonical-encoding.js";
+import { labels, sizes } from "./protocol-constants.js";
+import { SessionError } from "./session-error.js";
+import type { TicketKeyring } from "./ticket-keyring.js";
+
+/**
+ * What a session ticket carries. The ticket is the server's whole session
+ * state, sealed under the shared ticket key: replicas keep no session table.
+ * The client treats it as opaque bytes.
+ */
+export interface SessionTicketState {
+  readonly sessionId: Uint8Array;
+  readonly clientParty: string;
+  /** Client leaf serial and SM3(issuer name DER): checked against CRLs on every call. */
+  readonly certSerial: Uint8Array;
+  readonly issuerNameHash: Uint8Array;
+  readonly c2s: Uint8Array;
+  readonly s2c: Uint8Array;
+  readonly issuedAt: number;
+  readonly expiresAt: number;
+}
+
+const ticketFormat = 1;
+
+export function sealTicket(keyring: TicketKeyring, t: SessionTicketState): Uint8Array {
+  return keyring.seal(
+    labels.ticketAad,
+    encodeFields([
+      Uint8Array.of(ticketFormat),
+      t.sessionId,
+      utf8(t.clientParty),
+      t.certSerial,
+      t.issuerNameHash,
+      t.c2s,
+      t.s2c,
+      u64be(t.issuedAt),
+      u64be(t.expiresAt),
+    ]),
+  );
+}
+
+/**
+ * Opens a ticket: bad-ticket for anything that does not authenticate under the
+ * current or previous key; ticket-expired once `now` ≥ expiresAt.
+ */
+export function openTicket(keyring: TicketKeyring, ticket: Uint8Array, now: number): SessionTicketState {
+  const f = decodeFields(keyring.open(labels.ticketAad, ticket, "bad-ticket"), 9, "bad-ticket") as [
+    Uint8Array,
+    Uint8Array,
+    Uint8Array,
+    Uint8Array,
+    Uint8Array,
+    Uint8Array,
+    Uint8Array,
+    Uint8Array,
+    Uint8Array,
+  ];
+  const [format, sessionId, party, serial, issuerHash, c2s, s2c, issued, expires] = f;
+  if (format.length !== 1 || format[0] !== ticketFormat || c2s.length !== sizes.key || s2c.length !== sizes.key) {
+    throw new SessionError("bad-ticket", "unknown ticket format");
+  }
+  const state: SessionTicketState = {
+    sessionId,
+    clientParty: fromUtf8(party, "bad-ticket"),
+    certSerial: serial,
+    issuerNameHash: issuerHash,
+    c2s,
+    s2c,
+    issuedAt: readU64be(issued, "bad-ticket"),
+    expiresAt: readU64be(expires, "bad-ticket"),
+  };
+  if (now >= state.expiresAt) throw new SessionError("ticket-expired", "session ticket expired");
+  return state;
+}

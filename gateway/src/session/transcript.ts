@@ -1,0 +1,98 @@
+import { sm3 } from "@hutong/certs";
+import { encodeList, encodeMessage, utf8 } from "./canonical-encoding.js";
+
+/**
+ * The handshake transcript and its hashes. The transcript is the canonical
+ * encoding of what each side sent, never the protobuf bytes, so two
+ * implementations hash the same bytes whatever their protobuf library does.
+ *
+ * Hashes chain (H2 = SM3(H1 || …), H3 = SM3(H2 || …)) rather than rehash the
+ * whole transcript, so the stateless server only needs H2 in its cookie and
+ * not the two certificate chains.
+ */
+export const transcriptMessageTypes = {
+  clientHello: 0x01,
+  serverHello: 0x02,
+  serverSignature: 0x03,
+  clientSignature: 0x04,
+} as const;
+
+export interface ClientHello {
+  readonly version: number;
+  /** 32 random bytes. */
+  readonly clientRandom: Uint8Array;
+  /** Uncompressed SM2 point (65 bytes) of the client's ephemeral ECDH key. */
+  readonly clientEphemeral: Uint8Array;
+  /** DER certificates, leaf first. */
+  readonly clientChain: readonly Uint8Array[];
+  /** The party the client wants to reach: must be the server's own. */
+  readonly targetParty: string;
+}
+
+export interface ServerHello {
+  readonly serverRandom: Uint8Array;
+  readonly serverEphemeral: Uint8Array;
+  /** DER certificates, leaf first. */
+  readonly serverChain: readonly Uint8Array[];
+  /** SM2 signature (DER) over labels.serverSignature || H1, default SM2 id. */
+  readonly serverSignature: Uint8Array;
+  /** Opaque half-open state; the client echoes it in ClientFinish. */
+  readonly cookie: Uint8Array;
+}
+
+export interface ClientFinish {
+  readonly cookie: Uint8Array;
+  /** SM2 signature (DER) over labels.clientSignature || H2, default SM2 id. */
+  readonly clientSignature: Uint8Array;
+}
+
+export interface ServerFinish {
+  /** Opaque session ticket; sent back on every call as hutong-ticket. */
+  readonly ticket: Uint8Array;
+  /** Ticket expiry, milliseconds since the Unix epoch. */
+  readonly expiresAt: number;
+  /** HMAC-SM3(s2c, labels.serverFinished || H3). */
+  readonly serverFinished: Uint8Array;
+}
+
+export function encodeClientHello(m: ClientHello): Uint8Array {
+  return encodeMessage(transcriptMessageTypes.clientHello, [
+    Uint8Array.of(m.version),
+    m.clientRandom,
+    m.clientEphemeral,
+    encodeList(m.clientChain),
+    utf8(m.targetParty),
+  ]);
+}
+
+/** The ServerHello as signed: without the signature and the cookie. */
+export function encodeServerHelloSigned(m: Omit<ServerHello, "serverSignature" | "cookie">): Uint8Array {
+  return encodeMessage(transcriptMessageTypes.serverHello, [
+    m.serverRandom,
+    m.serverEphemeral,
+    encodeList(m.serverChain),
+  ]);
+}
+
+/** H1 = SM3(clientHello || serverHello-signed): what the server signs and the master secret binds. */
+export function transcriptH1(ch: ClientHello, sh: Omit<ServerHello, "serverSignature" | "cookie">): Uint8Array {
+  return sm3(encodeClientHello(ch), encodeServerHelloSigned(sh));
+}
+
+/** H2 = SM3(H1 || message(0x03, serverSignature)): what the client signs. */
+export function transcriptH2(h1: Uint8Array, serverSignature: Uint8Array): Uint8Array {
+  return sm3(h1, encodeMessage(transcriptMessageTypes.serverSignature, [serverSignature]));
+}
+
+/** H3 = SM3(H2 || message(0x04, clientSignature)): what server-finished confirms. */
+export function transcriptH3(h2: Uint8Array, clientSignature: Uint8Array): Uint8Array {
+  return sm3(h2, encodeMessage(transcriptMessageTypes.clientSignature, [clientSignature]));
+}
+
+export function signedString(label: string, hash: Uint8Array): Uint8Array {
+  const l = utf8(label);
+  const out = new Uint8Array(l.length + hash.length);
+  out.set(l);
+  out.set(hash, l.length);
+  return out;
+}

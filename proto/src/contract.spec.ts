@@ -1,0 +1,476 @@
+// The generated hutong.v1 contract: every message survives binary and JSON round trips, the
+// grpc-js service definitions carry the expected method paths, a real grpc-js server and client
+// built from them talk to each other, and the personal-field table matches the protos.
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { credentials, Server, ServerCredentials } from "@grpc/grpc-js";
+import {
+  type Annotation,
+  CheckStatus,
+  FareType,
+  FinishRequest,
+  FinishResponse,
+  GatewayRole,
+  GetGatewayInfoRequest,
+  GetGatewayInfoResponse,
+  GetLicenceRequest,
+  GetLicenceResponse,
+  GetTicketRequest,
+  GetTicketResponse,
+  HelloRequest,
+  HelloResponse,
+  IdType,
+  type Invoice,
+  InvoiceKind,
+  InvoiceRequestState,
+  InvoiceServiceService,
+  IssueInvoiceRequest,
+  IssueInvoiceResponse,
+  LicenceKind,
+  LicenceServiceService,
+  LicenceStatus,
+  ListPartiesRequest,
+  ListPartiesResponse,
+  ListRoutesRequest,
+  ListRoutesResponse,
+  type MessageFns,
+  PartyKind,
+  PersonalKind,
+  Purpose,
+  personalFields,
+  QualificationCategory,
+  RegistryServiceService,
+  type RequestContext,
+  ReversalReason,
+  ReverseInvoiceRequest,
+  ReverseInvoiceResponse,
+  RouteKind,
+  SaleChannel,
+  SaleStatus,
+  SessionServiceClient,
+  type SessionServiceServer,
+  SessionServiceService,
+  Sex,
+  SpecialElementType,
+  TicketServiceService,
+  VehicleType,
+  VerifyLicenceRequest,
+  VerifyLicenceResponse,
+  VerifyTicketRequest,
+  VerifyTicketResponse,
+} from "../gen/index.js";
+
+const bytes = (n: number, fill: number): Buffer => Buffer.alloc(n, fill);
+const at = (iso: string): Date => new Date(iso);
+
+const context: RequestContext = {
+  targetParty: "prov:510000",
+  purpose: Purpose.PURPOSE_BOARDING_CHECK,
+  grantId: "grant-0001",
+  correlationId: "corr-0001",
+};
+
+const annotation: Annotation = {
+  recipientParty: "prov:440000",
+  purpose: Purpose.PURPOSE_LICENCE_USE,
+  grantId: "grant-0002",
+  issuedAt: at("2025-03-01T08:00:00.000Z"),
+  validUntil: at("2025-03-02T08:00:00.123Z"),
+  recordSm3: bytes(32, 0xab),
+  signerParty: "prov:510000",
+  signerChain: [bytes(300, 1), bytes(280, 2)],
+  signature: bytes(71, 3),
+};
+
+const invoice: Invoice = {
+  invoiceNo: "25510000000000000001",
+  issuedAt: at("2025-03-01T09:15:00.000Z"),
+  kind: InvoiceKind.INVOICE_KIND_ORDINARY,
+  specialElementType: SpecialElementType.SPECIAL_ELEMENT_TYPE_PASSENGER_TRANSPORT,
+  blue: true,
+  reversedInvoiceNo: "",
+  sellerTaxId: "91510100MA000000XX",
+  sellerName: "成都客运集团",
+  sellerTaxpayerType: 1,
+  buyerTaxId: "",
+  buyerName: "张三",
+  totalAmount: "110.09",
+  totalTax: "9.91",
+  totalWithTax: "120.00",
+  totalWithTaxInWords: "壹佰贰拾圆整",
+  issuerClerk: "李四",
+  remarks: "",
+  lines: [
+    {
+      lineNo: 1,
+      itemName: "*运输服务*长途汽车旅客运输服务",
+      taxClassificationCode: "3010101020101000000",
+      amount: "110.09",
+      taxRate: "0.09",
+      taxAmount: "9.908257",
+    },
+  ],
+  passengerElements: [
+    {
+      travellerName: "张三",
+      travellerIdType: IdType.ID_TYPE_RESIDENT_ID_CARD,
+      travellerIdNo: "11010519491231002X",
+      travelTime: at("2025-03-02T00:30:00.000Z"),
+      origin: "成都",
+      destination: "重庆",
+      seatClass: "普通",
+      vehicleType: VehicleType.VEHICLE_TYPE_COACH,
+    },
+  ],
+  ticketNo: "510100T20250302000123",
+};
+
+// One sample per request/response message, with non-default values in every field kind.
+// biome-ignore lint/suspicious/noExplicitAny: a heterogeneous table of message codecs
+const samples: Array<[string, MessageFns<any>, unknown]> = [
+  [
+    "HelloRequest",
+    HelloRequest,
+    {
+      version: 1,
+      clientRandom: bytes(32, 7),
+      clientEphemeral: Buffer.concat([Buffer.from([4]), bytes(64, 9)]),
+      clientChain: [bytes(400, 1), bytes(380, 2)],
+      targetParty: "prov:510000",
+    },
+  ],
+  [
+    "HelloResponse",
+    HelloResponse,
+    {
+      serverRandom: bytes(32, 8),
+      serverEphemeral: bytes(65, 4),
+      serverChain: [bytes(410, 5)],
+      serverSignature: bytes(72, 6),
+      cookie: bytes(120, 7),
+    },
+  ],
+  ["FinishRequest", FinishRequest, { cookie: bytes(120, 7), clientSignature: bytes(70, 8) }],
+  [
+    "FinishResponse",
+    FinishResponse,
+    { ticket: bytes(96, 9), expiresAt: 1740823200000n, serverFinished: bytes(32, 10) },
+  ],
+  ["GetTicketRequest", GetTicketRequest, { context, ticketNo: "510100T20250302000123", annotate: true }],
+  [
+    "GetTicketResponse",
+    GetTicketResponse,
+    {
+      ticket: {
+        ticketNo: "510100T20250302000123",
+        orderNo: "ORD-9",
+        issuerProvince: "51",
+        passenger: {
+          name: "张三",
+          idType: IdType.ID_TYPE_RESIDENT_ID_CARD,
+          idNo: "11010519491231002X",
+          phone: "13800001234",
+        },
+        routeCode: "510100-500000-01",
+        scheduleNo: "K123",
+        departTime: at("2025-03-02T00:30:00.000Z"),
+        boardStation: { code: "510100001", name: "成都城北客运中心" },
+        alightStation: { code: "500000002", name: "重庆陈家坪汽车站" },
+        seatNo: "12",
+        seatType: "01",
+        fareType: FareType.FARE_TYPE_FULL,
+        fareFen: 12000n,
+        serviceFeeFen: 100n,
+        insuranceFen: 9007199254740993n,
+        carrierUscc: "91510100MA000000XX",
+        carrierName: "成都客运集团",
+        vehiclePlate: "川A12345",
+        saleStatus: SaleStatus.SALE_STATUS_SOLD,
+        checkStatus: CheckStatus.CHECK_STATUS_UNCHECKED,
+        saleChannel: SaleChannel.SALE_CHANNEL_MOBILE,
+        invoiceNo: "25510000000000000001",
+        soldAt: at("2025-03-01T09:00:00.000Z"),
+      },
+      annotation,
+    },
+  ],
+  [
+    "VerifyTicketRequest",
+    VerifyTicketRequest,
+    {
+      context,
+      ticketNo: "510100T20250302000123",
+      holderIdType: IdType.ID_TYPE_HK_MACAO_MAINLAND_TRAVEL_PERMIT,
+      holderIdNo: "H12345678",
+      scheduleNo: "K123",
+    },
+  ],
+  [
+    "VerifyTicketResponse",
+    VerifyTicketResponse,
+    {
+      valid: true,
+      holderMatches: true,
+      scheduleMatches: false,
+      saleStatus: SaleStatus.SALE_STATUS_CHANGED_IN,
+      checkStatus: CheckStatus.CHECK_STATUS_UNCHECKED,
+      departTime: at("2025-03-02T00:30:00.000Z"),
+    },
+  ],
+  [
+    "GetLicenceRequest",
+    GetLicenceRequest,
+    {
+      context,
+      lookup: { key: { $case: "licenceNo", value: "川交运管许可成字510100000001号" }, kind: 1 },
+      includeOfd: true,
+      annotate: true,
+    },
+  ],
+  [
+    "GetLicenceResponse",
+    GetLicenceResponse,
+    {
+      licence: {
+        licenceId: "1.2.156.3005.2.11100000000013338W.510000.0001",
+        licenceNo: "510100199001011234",
+        kind: LicenceKind.LICENCE_KIND_PRACTITIONER_QUALIFICATION,
+        status: LicenceStatus.LICENCE_STATUS_VALID,
+        rawStatusCode: "10",
+        statusUpdatedAt: at("2024-12-01T00:00:00.000Z"),
+        validFrom: "2024-01-01",
+        validTo: "2030-01-01",
+        issueDate: "2024-01-01",
+        issuerName: "四川省交通运输厅",
+        issuerCode: "115100000000000000",
+        ofdFile: bytes(1024, 0x50),
+        details: {
+          $case: "practitionerQualification",
+          value: {
+            name: "王五",
+            sex: Sex.SEX_MALE,
+            idType: IdType.ID_TYPE_RESIDENT_ID_CARD,
+            idNo: "510100199001011234",
+            photo: bytes(64, 0xff),
+            categories: [
+              QualificationCategory.QUALIFICATION_CATEGORY_PASSENGER_DRIVER,
+              QualificationCategory.QUALIFICATION_CATEGORY_DANGEROUS_GOODS_DRIVER,
+            ],
+            rawCategoryCodes: ["011", "031"],
+            firstIssueDate: "2012-05-01",
+            creditAssessment: "AAA",
+          },
+        },
+      },
+      annotation,
+    },
+  ],
+  [
+    "VerifyLicenceRequest",
+    VerifyLicenceRequest,
+    {
+      context,
+      lookup: { key: { $case: "qrPayload", value: "https://example.invalid/v?id=abc" } },
+      holderUscc: "91510100MA000000XX",
+      plateNo: "川A12345",
+    },
+  ],
+  [
+    "VerifyLicenceResponse",
+    VerifyLicenceResponse,
+    {
+      valid: false,
+      holderMatches: true,
+      kind: LicenceKind.LICENCE_KIND_ROAD_TRANSPORT_CERTIFICATE,
+      status: LicenceStatus.LICENCE_STATUS_SUSPENDED,
+      validTo: "2026-06-30",
+      statusUpdatedAt: at("2025-02-01T00:00:00.000Z"),
+    },
+  ],
+  [
+    "IssueInvoiceRequest",
+    IssueInvoiceRequest,
+    { context: { ...context, purpose: Purpose.PURPOSE_INVOICING }, idempotencyKey: "T1:1", draft: invoice },
+  ],
+  [
+    "IssueInvoiceResponse",
+    IssueInvoiceResponse,
+    { state: InvoiceRequestState.INVOICE_REQUEST_STATE_ISSUED, invoice, requestSerial: "a".repeat(32) },
+  ],
+  [
+    "ReverseInvoiceRequest",
+    ReverseInvoiceRequest,
+    {
+      context,
+      idempotencyKey: "T1:2",
+      blueInvoiceNo: "25510000000000000001",
+      blueIssuedAt: "2025-03-01 17:15:00",
+      blueTotalAmount: "110.09",
+      blueTotalTax: "9.91",
+      blueKind: InvoiceKind.INVOICE_KIND_ORDINARY,
+      blueSpecialElementType: SpecialElementType.SPECIAL_ELEMENT_TYPE_PASSENGER_TRANSPORT,
+      reversalAmount: "-100.92",
+      reversalTax: "-9.08",
+      reason: ReversalReason.REVERSAL_REASON_SERVICE_TERMINATED,
+      lines: [{ blueLineNo: 1, amount: "-100.92", taxAmount: "-9.08" }],
+      ticketNo: "510100T20250302000123",
+    },
+  ],
+  [
+    "ReverseInvoiceResponse",
+    ReverseInvoiceResponse,
+    {
+      state: InvoiceRequestState.INVOICE_REQUEST_STATE_PENDING,
+      confirmationId: "hzqrd-1",
+      failureReason: "",
+    },
+  ],
+  ["ListPartiesRequest", ListPartiesRequest, { pageSize: 50, pageToken: "p2" }],
+  [
+    "ListPartiesResponse",
+    ListPartiesResponse,
+    {
+      parties: [{ partyId: "prov:xpcc", displayName: "新疆生产建设兵团", kind: PartyKind.PARTY_KIND_PROVINCE }],
+      nextPageToken: "p3",
+    },
+  ],
+  ["ListRoutesRequest", ListRoutesRequest, {}],
+  [
+    "ListRoutesResponse",
+    ListRoutesResponse,
+    { routes: [{ partyPattern: "tax:chinatax", kind: RouteKind.ROUTE_KIND_CONNECTOR, target: "tax" }] },
+  ],
+  ["GetGatewayInfoRequest", GetGatewayInfoRequest, {}],
+  [
+    "GetGatewayInfoResponse",
+    GetGatewayInfoResponse,
+    {
+      partyId: "mot",
+      role: GatewayRole.GATEWAY_ROLE_HUB,
+      version: "0.1.0",
+      apiPackage: "hutong.v1",
+      services: ["hutong.v1.TicketService"],
+      startedAt: at("2025-03-01T00:00:00.000Z"),
+    },
+  ],
+];
+
+describe("hutong.v1 messages", () => {
+  for (const [name, fns, partial] of samples) {
+    it(`${name} round-trips through binary and JSON`, () => {
+      const message = fns.fromPartial(partial as never);
+      const wire = fns.encode(message).finish();
+      assert.ok(wire.length > 0 || name.endsWith("Request"), `${name} encodes to some bytes`);
+      assert.deepEqual(fns.decode(wire), message);
+      const json = JSON.parse(JSON.stringify(fns.toJSON(message)));
+      assert.deepEqual(fns.fromJSON(json), message);
+      assert.deepEqual(Buffer.from(fns.encode(fns.fromJSON(json)).finish()), Buffer.from(wire));
+    });
+  }
+
+  it("carries int64 as exact bigint, and as a decimal string in JSON", () => {
+    const ticket = GetTicketResponse.fromPartial({ ticket: { insuranceFen: 9007199254740993n } });
+    const json = GetTicketResponse.toJSON(ticket) as { ticket: { insuranceFen: unknown } };
+    assert.equal(json.ticket.insuranceFen, "9007199254740993");
+    assert.equal(
+      GetTicketResponse.decode(GetTicketResponse.encode(ticket).finish()).ticket?.insuranceFen,
+      9007199254740993n,
+    );
+  });
+
+  it("uses the tax authority's codes as enum numbers", () => {
+    assert.equal(IdType.ID_TYPE_RESIDENT_ID_CARD, 201);
+    assert.equal(IdType.ID_TYPE_FOREIGNER_PERMANENT_RESIDENCE_ID, 233);
+    assert.equal(SpecialElementType.SPECIAL_ELEMENT_TYPE_PASSENGER_TRANSPORT, 9);
+    assert.equal(VehicleType.VEHICLE_TYPE_COACH, 3);
+    assert.equal(ReversalReason.REVERSAL_REASON_SERVICE_TERMINATED, 3);
+  });
+});
+
+describe("hutong.v1 services", () => {
+  const expected: Array<[string, Record<string, { path: string }>, string[]]> = [
+    ["SessionService", SessionServiceService, ["Hello", "Finish"]],
+    ["TicketService", TicketServiceService, ["GetTicket", "VerifyTicket"]],
+    ["LicenceService", LicenceServiceService, ["GetLicence", "VerifyLicence"]],
+    ["InvoiceService", InvoiceServiceService, ["IssueInvoice", "ReverseInvoice"]],
+    ["RegistryService", RegistryServiceService, ["ListParties", "ListRoutes", "GetGatewayInfo"]],
+  ];
+  for (const [service, definition, methods] of expected) {
+    it(`${service} has the expected method paths`, () => {
+      const paths = Object.values(definition)
+        .map((m) => m.path)
+        .sort();
+      assert.deepEqual(paths, methods.map((m) => `/hutong.v1.${service}/${m}`).sort());
+    });
+  }
+
+  it("serves and calls SessionService.Hello over a real grpc-js server", async () => {
+    const server = new Server();
+    const impl: SessionServiceServer = {
+      hello: (call, callback) => {
+        callback(null, {
+          serverRandom: Buffer.from(call.request.clientRandom).reverse(),
+          serverEphemeral: bytes(65, 4),
+          serverChain: [],
+          serverSignature: bytes(70, 1),
+          cookie: Buffer.from(call.request.targetParty),
+        });
+      },
+      finish: (_call, callback) => callback(null, FinishResponse.fromPartial({})),
+    };
+    server.addService(SessionServiceService, impl);
+    const port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync("127.0.0.1:0", ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+    );
+    const client = new SessionServiceClient(`127.0.0.1:${port}`, credentials.createInsecure());
+    try {
+      const request = HelloRequest.fromPartial({
+        version: 1,
+        clientRandom: Buffer.from([1, 2, 3]),
+        targetParty: "mot",
+      });
+      const response = await new Promise<HelloResponse>((resolve, reject) =>
+        client.hello(request, (err, res) => (err ? reject(err) : resolve(res))),
+      );
+      assert.deepEqual([...response.serverRandom], [3, 2, 1]);
+      assert.equal(response.cookie.toString(), "mot");
+    } finally {
+      client.close();
+      server.forceShutdown();
+    }
+  });
+});
+
+describe("personal fields", () => {
+  it("lists the marked fields and the paths that reach them", () => {
+    const person = personalFields.get("hutong.v1.Person");
+    assert.deepEqual(
+      person?.map((f) => [f.tsName, f.kind]),
+      [
+        ["name", PersonalKind.PERSONAL_KIND_NAME],
+        ["idNo", PersonalKind.PERSONAL_KIND_ID_NUMBER],
+        ["phone", PersonalKind.PERSONAL_KIND_PHONE],
+      ],
+    );
+    const licence = personalFields.get("hutong.v1.Licence");
+    assert.deepEqual(
+      licence?.map((f) => f.tsName),
+      ["operatingPermit", "practitionerQualification"],
+    );
+    assert.deepEqual(
+      licence?.find((f) => f.tsName === "practitionerQualification"),
+      {
+        field: "practitioner_qualification",
+        tsName: "practitionerQualification",
+        number: 22,
+        repeated: false,
+        oneof: "details",
+        message: "hutong.v1.PractitionerQualification",
+      },
+    );
+    assert.ok(personalFields.has("hutong.v1.GetTicketResponse"));
+    // "Verify, don't fetch" answers carry no personal data.
+    assert.equal(personalFields.has("hutong.v1.VerifyTicketResponse"), false);
+    assert.equal(personalFields.has("hutong.v1.VerifyLicenceResponse"), false);
+  });
+});
