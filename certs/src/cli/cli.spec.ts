@@ -4,6 +4,7 @@ import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
+import { decodePemBlocks } from "../asn1/pem.js";
 import { decodeSm2PrivateKeyPem } from "../crypto/sm2-key-codec.js";
 import { openssl, tempDir } from "../testing/openssl.js";
 import { parseCertificatePem } from "../x509/certificate.js";
@@ -182,7 +183,10 @@ describe("hutong-certs CLI", () => {
     const pass = p("pass.txt");
     writeFileSync(pass, "s3cret passphrase\n");
     ok(["init-ca", "--dir", p("enc"), "--name", "enc root", "--passphrase-file", pass]);
-    assert.match(readFileSync(p("enc/ca.key"), "utf8"), /BEGIN ENCRYPTED PRIVATE KEY/);
+    assert.deepEqual(
+      decodePemBlocks(readFileSync(p("enc/ca.key"), "utf8")).map((b) => b.label),
+      ["ENCRYPTED PRIVATE KEY"],
+    );
     const o = openssl(["pkey", "-in", p("enc/ca.key"), "-passin", "pass:s3cret passphrase", "-noout"]);
     assert.equal(o.status, 0, o.stderr);
     const without = cli(["--json", "issue", "--ca", p("enc"), "--party", "mot", "--out", p("mot")]);
