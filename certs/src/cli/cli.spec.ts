@@ -155,6 +155,10 @@ describe("hutong-certs CLI", () => {
     assert.equal(r.json.code, "revoked");
     const missing = cli(["--json", "verify", "--trust", p("root/ca.pem"), "--require-crl", p("lic/chain.pem")]);
     assert.equal(missing.json.code, "crl-missing");
+    // The same CRL in DER, as `openssl crl -outform DER` writes it, is read too.
+    const der = openssl(["crl", "-in", p("crl-after.pem"), "-outform", "DER", "-out", p("crl-after.der")]);
+    assert.equal(der.status, 0, der.stderr);
+    assert.equal(cli(verifyArgs("crl-after.der")).json.code, "revoked");
     const text = openssl(["crl", "-noout", "-text", "-in", p("crl-after.pem")]);
     assert.equal(text.status, 0);
     assert.match(text.stdout, /Key Compromise/);

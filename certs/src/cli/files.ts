@@ -1,13 +1,17 @@
 import { chmodSync, existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { CliError } from "./cli-error.js";
 
-/** Reads a text file, turning "no such file" into a usage error that names it. */
-export function readText(path: string): string {
+/** Reads a file, turning "no such file" into a usage error that names it. */
+export function readBytes(path: string): Uint8Array {
   try {
-    return readFileSync(path, "utf8");
+    return new Uint8Array(readFileSync(path));
   } catch (cause) {
     throw new CliError(`cannot read ${path}: ${(cause as NodeJS.ErrnoException).code ?? String(cause)}`);
   }
+}
+
+export function readText(path: string): string {
+  return Buffer.from(readBytes(path)).toString("utf8");
 }
 
 /** Writes via a temp file and rename, so a crash never leaves a half-written file. */

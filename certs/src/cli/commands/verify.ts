@@ -4,13 +4,14 @@ import { validateCertificatePath } from "../../pki/validate-path.js";
 import { parseCertificatePem } from "../../x509/certificate.js";
 import { type Crl, parseCrl, parseCrlPem } from "../../x509/crl.js";
 import { CliError } from "../cli-error.js";
-import { readText } from "../files.js";
+import { readBytes, readText } from "../files.js";
 import { emit } from "../output.js";
 
+/** A CRL file in PEM (any number of blocks) or DER, as `openssl crl -outform DER` writes it. */
 function readCrls(file: string): Crl[] {
-  const text = readText(file);
-  if (text.includes("-----BEGIN")) return parseCrlPem(text);
-  return [parseCrl(new Uint8Array(Buffer.from(text, "latin1")))];
+  const bytes = readBytes(file);
+  const text = Buffer.from(bytes).toString("latin1");
+  return text.includes("-----BEGIN") ? parseCrlPem(text) : [parseCrl(bytes)];
 }
 
 export function registerVerify(program: Command): void {
