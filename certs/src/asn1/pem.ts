@@ -37,3 +37,12 @@ export function decodePem(text: string, labels: readonly string[]): PemBlock {
   if (blocks.length > 1) throw new CertsError("malformed", `more than one PEM block labelled ${labels.join(" or ")}`);
   return first;
 }
+
+/** The DER of every block labelled with one of `labels`, in order; throws if there is none. */
+export function decodePemDers(text: string, labels: readonly string[]): Uint8Array[] {
+  const ders = decodePemBlocks(text)
+    .filter((b) => labels.includes(b.label))
+    .map((b) => b.der);
+  if (ders.length === 0) throw new CertsError("malformed", `no ${labels[0] ?? ""} PEM block`);
+  return ders;
+}

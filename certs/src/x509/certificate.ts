@@ -13,7 +13,7 @@ import {
   seq,
   time,
 } from "../asn1/der.js";
-import { decodePemBlocks, encodePem } from "../asn1/pem.js";
+import { decodePemDers, encodePem } from "../asn1/pem.js";
 import type { Sm2PrivateKey, Sm2PublicKey } from "../crypto/sm2-key.js";
 import { decodeSm2SpkiNode, spkiNode } from "../crypto/sm2-key-codec.js";
 import { sm3 } from "../crypto/sm3.js";
@@ -112,9 +112,7 @@ export function parseCertificate(der: Uint8Array): Certificate {
 
 /** Every "CERTIFICATE" block of a PEM text, in order (a chain file, say). Throws if there is none. */
 export function parseCertificatePem(text: string): Certificate[] {
-  const blocks = decodePemBlocks(text).filter((b) => b.label === "CERTIFICATE");
-  if (blocks.length === 0) throw new CertsError("malformed", "no CERTIFICATE PEM block");
-  return blocks.map((b) => parseCertificate(b.der));
+  return decodePemDers(text, ["CERTIFICATE"]).map(parseCertificate);
 }
 
 export function certificateToPem(cert: Certificate): string {

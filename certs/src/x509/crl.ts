@@ -18,7 +18,7 @@ import {
   time,
 } from "../asn1/der.js";
 import { oids } from "../asn1/oids.js";
-import { decodePemBlocks, encodePem } from "../asn1/pem.js";
+import { decodePemDers, encodePem } from "../asn1/pem.js";
 import type { Sm2PrivateKey, Sm2PublicKey } from "../crypto/sm2-key.js";
 import { CertsError } from "../error.js";
 import type { Certificate } from "./certificate.js";
@@ -262,9 +262,7 @@ export function parseCrl(der: Uint8Array): Crl {
 
 /** Every "X509 CRL" block of a PEM text, in order. Throws if there is none. */
 export function parseCrlPem(text: string): Crl[] {
-  const blocks = decodePemBlocks(text).filter((b) => b.label === "X509 CRL");
-  if (blocks.length === 0) throw new CertsError("malformed", "no X509 CRL PEM block");
-  return blocks.map((b) => parseCrl(b.der));
+  return decodePemDers(text, ["X509 CRL"]).map(parseCrl);
 }
 
 export function crlToPem(crl: Crl): string {

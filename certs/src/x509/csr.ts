@@ -14,7 +14,7 @@ import {
   set,
 } from "../asn1/der.js";
 import { oids } from "../asn1/oids.js";
-import { decodePemBlocks, encodePem } from "../asn1/pem.js";
+import { decodePemDers, encodePem } from "../asn1/pem.js";
 import type { Sm2PrivateKey, Sm2PublicKey } from "../crypto/sm2-key.js";
 import { decodeSm2SpkiNode, spkiNode } from "../crypto/sm2-key-codec.js";
 import { CertsError } from "../error.js";
@@ -120,11 +120,7 @@ export function parseCsr(der: Uint8Array): Csr {
 
 /** Every "CERTIFICATE REQUEST" (or legacy "NEW CERTIFICATE REQUEST") block, in order. Throws if none. */
 export function parseCsrPem(text: string): Csr[] {
-  const blocks = decodePemBlocks(text).filter(
-    (b) => b.label === "CERTIFICATE REQUEST" || b.label === "NEW CERTIFICATE REQUEST",
-  );
-  if (blocks.length === 0) throw new CertsError("malformed", "no CERTIFICATE REQUEST PEM block");
-  return blocks.map((b) => parseCsr(b.der));
+  return decodePemDers(text, ["CERTIFICATE REQUEST", "NEW CERTIFICATE REQUEST"]).map(parseCsr);
 }
 
 export function csrToPem(csr: Csr): string {

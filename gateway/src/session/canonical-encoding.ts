@@ -67,7 +67,16 @@ export function encodeMessage(type: number, fields: readonly Uint8Array[]): Uint
  * length running past the end are errors of `code`, so each byte string has at
  * most one decoding.
  */
-export function decodeFields(bytes: Uint8Array, count?: number, code: SessionErrorCode = "malformed"): Uint8Array[] {
+/** A tuple of exactly N byte strings, so callers destructure without casts. */
+export type Fields<N extends number, R extends Uint8Array[] = []> = R["length"] extends N
+  ? R
+  : Fields<N, [...R, Uint8Array]>;
+
+export function decodeFields<N extends number>(
+  bytes: Uint8Array,
+  count: N,
+  code: SessionErrorCode = "malformed",
+): Fields<N> {
   const fields: Uint8Array[] = [];
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let at = 0;
@@ -79,10 +88,8 @@ export function decodeFields(bytes: Uint8Array, count?: number, code: SessionErr
     fields.push(bytes.subarray(at, at + len));
     at += len;
   }
-  if (count !== undefined && fields.length !== count) {
-    throw new SessionError(code, `expected ${count} fields, found ${fields.length}`);
-  }
-  return fields;
+  if (fields.length !== count) throw new SessionError(code, `expected ${count} fields, found ${fields.length}`);
+  return fields as Fields<N>;
 }
 
 export const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);

@@ -43,18 +43,11 @@ export function sealCookie(keyring: TicketKeyring, state: CookieState): Uint8Arr
 
 /** Opens and checks expiry: bad-cookie for anything forged or foreign, cookie-expired once `now` ≥ expiresAt. */
 export function openCookie(keyring: TicketKeyring, cookie: Uint8Array, now: number): CookieState {
-  const f = decodeFields(keyring.open(labels.cookieAad, cookie, "bad-cookie"), 9, "bad-cookie");
-  const [format, h2, master, point, party, serial, issuerHash, notAfter, expires] = f as [
-    Uint8Array,
-    Uint8Array,
-    Uint8Array,
-    Uint8Array,
-    Uint8Array,
-    Uint8Array,
-    Uint8Array,
-    Uint8Array,
-    Uint8Array,
-  ];
+  const [format, h2, master, point, party, serial, issuerHash, notAfter, expires] = decodeFields(
+    keyring.open(labels.cookieAad, cookie, "bad-cookie"),
+    9,
+    "bad-cookie",
+  );
   // Authenticated, so a bad shape means a bug or a format change, not an attack; still refuse cleanly.
   if (format.length !== 1 || format[0] !== cookieFormat || h2.length !== sizes.hash || master.length !== sizes.key) {
     throw new SessionError("bad-cookie", "unknown cookie format");

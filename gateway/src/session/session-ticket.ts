@@ -44,18 +44,11 @@ export function sealTicket(keyring: TicketKeyring, t: SessionTicketState): Uint8
  * current or previous key; ticket-expired once `now` ≥ expiresAt.
  */
 export function openTicket(keyring: TicketKeyring, ticket: Uint8Array, now: number): SessionTicketState {
-  const f = decodeFields(keyring.open(labels.ticketAad, ticket, "bad-ticket"), 9, "bad-ticket") as [
-    Uint8Array,
-    Uint8Array,
-    Uint8Array,
-    Uint8Array,
-    Uint8Array,
-    Uint8Array,
-    Uint8Array,
-    Uint8Array,
-    Uint8Array,
-  ];
-  const [format, sessionId, party, serial, issuerHash, c2s, s2c, issued, expires] = f;
+  const [format, sessionId, party, serial, issuerHash, c2s, s2c, issued, expires] = decodeFields(
+    keyring.open(labels.ticketAad, ticket, "bad-ticket"),
+    9,
+    "bad-ticket",
+  );
   if (format.length !== 1 || format[0] !== ticketFormat || c2s.length !== sizes.key || s2c.length !== sizes.key) {
     throw new SessionError("bad-ticket", "unknown ticket format");
   }
