@@ -44,7 +44,7 @@ if (!check) {
 } else {
   const work = mkdtempSync(join(tmpdir(), "hutong-proto-"));
   try {
-    for (const item of ["buf.yaml", "buf.gen.yaml", "hutong", "scripts"]) {
+    for (const item of ["buf.yaml", "buf.gen.yaml", "grpc", "hutong", "scripts"]) {
       cpSync(join(protoDir, item), join(work, item), { recursive: true });
     }
     generate(work);
@@ -57,7 +57,7 @@ if (!check) {
       return !existsSync(a) || !existsSync(b) || !readFileSync(a).equals(readFileSync(b));
     });
     if (stale.length > 0) {
-      console.error("proto/gen is out of date with proto/hutong (or was edited by hand). Differing files:");
+      console.error("proto/gen is out of date with proto/hutong, proto/grpc (or was edited by hand). Differing files:");
       for (const name of stale) console.error(`  proto/gen/${name}`);
       console.error("Run `npm run generate` and commit the result.");
       process.exit(1);

@@ -130,11 +130,12 @@ ${rows.join("\n")}
 `,
 );
 
-// 3. Index: explicit named re-exports of every hutong/v1 module.
+// 3. Index: explicit named re-exports of every hutong/v1 module and the vendored grpc.* ones
+//    (health, reflection), so the gateway imports them from the package entry point too.
 const exportRe = /^export (const|interface|enum|function|type|class) (\w+)/gm;
 const shared = new Set(["protobufPackage", "protobufFileName", "DeepPartial", "MessageFns"]);
 const lines = [];
-for (const file of listTs(genDir).filter((f) => f.startsWith("hutong/"))) {
+for (const file of listTs(genDir).filter((f) => f.startsWith("hutong/") || f.startsWith("grpc/"))) {
   const text = readFileSync(join(genDir, file), "utf8");
   const values = new Set();
   const types = new Set();
@@ -152,5 +153,5 @@ lines.push(`export type { DeepPartial, MessageFns } from "./${anyMessageFile}.js
 lines.push(`export { type PersonalFieldPath, personalFields } from "./personal-fields.js";`);
 writeFileSync(
   join(genDir, "index.ts"),
-  `${header}// The @hutong/proto entry point: every hutong.v1 message, enum and grpc-js service.\n\n${lines.join("\n")}\n`,
+  `${header}// The @hutong/proto entry point: every hutong.v1 message, enum and grpc-js service, plus the vendored\n// grpc.health.v1 and grpc.reflection.v1 ones.\n\n${lines.join("\n")}\n`,
 );

@@ -50,3 +50,15 @@ export function responseMac(
     concatBytes([utf8(labels.response), methodBytes(method), Uint8Array.of(0), requestNonce, sm3(responseBytes)]),
   );
 }
+
+/**
+ * The relay MAC: binds the origin party and the hop list a relaying gateway
+ * asserts to this very request (through its nonce), under the same c2s key.
+ * Kept apart from the request MAC so calls from ordinary systems, which never
+ * relay, are unchanged.
+ */
+export function routeMac(c2s: Uint8Array, nonce: Uint8Array, origin: string, hops: string): Uint8Array {
+  if (nonce.length !== sizes.nonce) throw new SessionError("malformed", "nonce must be 16 bytes");
+  if (origin.includes("\0") || hops.includes("\0")) throw new SessionError("malformed", "NUL in relay metadata");
+  return hmacSm3(c2s, concatBytes([utf8(labels.route), nonce, utf8(origin), Uint8Array.of(0), utf8(hops)]));
+}

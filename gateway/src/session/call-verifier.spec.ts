@@ -43,7 +43,7 @@ describe("per-call authentication", () => {
     rejects("bad-mac", () =>
       v.verify({
         method,
-        metadata: { ...md, "hutong-mac": flipHex(md["hutong-mac"]) },
+        metadata: { ...md, "hutong-mac": flipHex(md["hutong-mac"] ?? "") },
         requestBytes: request,
         now,
         crls,
@@ -51,6 +51,26 @@ describe("per-call authentication", () => {
     );
     rejects("bad-mac", () => v.verify({ method: "/x", metadata: md, requestBytes: request, now, crls }));
     rejects("bad-mac", () => v.verify({ method, metadata: md, requestBytes: response, now, crls }));
+  });
+
+  it("binds relay metadata to the request with the route MAC", () => {
+    const v = verifier();
+    const route = { origin: "prov:440000/ticketing", hops: "prov:440000,mot" };
+    const signed = session.signRequest(method, request, now, route);
+    const md = signed.metadata;
+    const call = v.verify({ method, metadata: md, requestBytes: request, now, crls });
+    const macHex = md["hutong-route-mac"];
+    call.verifyRoute(route.origin, route.hops, macHex);
+    rejects("bad-mac", () => call.verifyRoute("prov:510000", route.hops, macHex));
+    rejects("bad-mac", () => call.verifyRoute(route.origin, "prov:440000", macHex));
+    rejects("bad-mac", () => call.verifyRoute(route.origin, route.hops, flipHex(macHex ?? "")));
+    rejects("bad-mac", () => call.verifyRoute(route.origin, route.hops, undefined));
+    rejects("malformed", () => call.verifyRoute(route.origin, route.hops, "zz"));
+    // A route MAC from another request (other nonce) does not transfer.
+    const other = session.signRequest(method, request, now, route);
+    rejects("bad-mac", () => call.verifyRoute(route.origin, route.hops, other.metadata["hutong-route-mac"]));
+    // Calls without a route carry no relay keys at all.
+    assert.equal(session.signRequest(method, request, now).metadata["hutong-origin"], undefined);
   });
 
   it("refuses a replayed nonce", () => {

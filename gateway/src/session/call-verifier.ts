@@ -1,7 +1,7 @@
 import { type Crl, constantTimeEqual } from "@hutong/certs";
-import { requestMac, responseMac } from "./call-mac.js";
-import { type CallMetadata, parseCallMetadata } from "./call-metadata.js";
-import { defaultLimits } from "./protocol-constants.js";
+import { requestMac, responseMac, routeMac } from "./call-mac.js";
+import { type CallMetadata, parseCallMetadata, parseHex } from "./call-metadata.js";
+import { defaultLimits, relayMetadataKeys, sizes } from "./protocol-constants.js";
 import type { ReplayWindow } from "./replay-window.js";
 import { SessionError } from "./session-error.js";
 import { checkSessionRevocation } from "./session-revocation.js";
@@ -31,6 +31,11 @@ export interface VerifiedCall {
   readonly expiresAt: number;
   /** The response MAC for these exact response bytes (sent as trailer hutong-mac, lowercase hex). */
   responseMac(responseBytes: Uint8Array): Uint8Array;
+  /**
+   * Checks a relaying gateway's origin and hop list against hutong-route-mac;
+   * bad-mac if absent or wrong. Call it only when the call carries relay metadata.
+   */
+  verifyRoute(origin: string, hops: string, routeMacHex: string | undefined): void;
 }
 
 export interface CallVerifier {
@@ -61,6 +66,13 @@ export function createCallVerifier(options: CallVerifierOptions): CallVerifier {
         certSerialHex: Buffer.from(ticket.certSerial).toString("hex"),
         expiresAt: ticket.expiresAt,
         responseMac: (responseBytes) => responseMac(ticket.s2c, method, creds.nonce, responseBytes),
+        verifyRoute(origin, hops, routeMacHex) {
+          if (routeMacHex === undefined) throw new SessionError("bad-mac", "relay metadata without a route MAC");
+          const given = parseHex(routeMacHex, sizes.mac, relayMetadataKeys.routeMac);
+          if (!constantTimeEqual(routeMac(ticket.c2s, creds.nonce, origin, hops), given)) {
+            throw new SessionError("bad-mac", "route MAC does not verify");
+          }
+        },
       };
     },
   };

@@ -1,14 +1,22 @@
 import { randomBytes } from "node:crypto";
 import { constantTimeEqual } from "@hutong/certs";
-import { requestMac, responseMac } from "./call-mac.js";
-import { type CallMetadata, formatCallMetadata, parseHex } from "./call-metadata.js";
+import { requestMac, responseMac, routeMac } from "./call-mac.js";
+import { formatCallMetadata, parseHex } from "./call-metadata.js";
 import type { EstablishedSession } from "./handshake-client.js";
-import { defaultLimits, metadataKeys, sizes } from "./protocol-constants.js";
+import { defaultLimits, metadataKeys, relayMetadataKeys, sizes } from "./protocol-constants.js";
 import { SessionError } from "./session-error.js";
 
+/** What a relaying gateway asserts about a call it forwards (docs/session-protocol.md §6.1). */
+export interface RelayRoute {
+  /** Party of the system that made the original call. */
+  readonly origin: string;
+  /** Gateways crossed so far, in order, comma-separated (metadata hutong-hops). */
+  readonly hops: string;
+}
+
 export interface SignedRequest {
-  /** Metadata to attach to the call. */
-  readonly metadata: Required<CallMetadata>;
+  /** Metadata to attach to the call: the four session keys, plus the relay keys when a route was given. */
+  readonly metadata: Readonly<Record<string, string>>;
   /** Keep it to verify the response MAC. */
   readonly nonce: Uint8Array;
 }
@@ -16,7 +24,7 @@ export interface SignedRequest {
 export interface ClientSession {
   readonly serverParty: string;
   readonly expiresAt: number;
-  signRequest(method: string, requestBytes: Uint8Array, now: number): SignedRequest;
+  signRequest(method: string, requestBytes: Uint8Array, now: number, route?: RelayRoute): SignedRequest;
   /** Throws bad-mac (or malformed) unless `macHex` (trailer hutong-mac) authenticates these exact bytes. */
   verifyResponse(method: string, requestNonce: Uint8Array, responseBytes: Uint8Array, macHex: string | undefined): void;
   /** True once the ticket is within `marginMs` of expiry: the SDK should handshake again before calling. */
@@ -33,10 +41,18 @@ export function createClientSession(
   return {
     serverParty: established.serverParty,
     expiresAt: established.expiresAt,
-    signRequest(method, requestBytes, now) {
+    signRequest(method, requestBytes, now, route) {
       const nonce = random(sizes.nonce);
       const mac = requestMac(keys.c2s, method, now, nonce, requestBytes);
-      return { metadata: formatCallMetadata({ ticket, timestamp: now, nonce, mac }), nonce };
+      const metadata: Record<string, string> = formatCallMetadata({ ticket, timestamp: now, nonce, mac });
+      if (route !== undefined) {
+        metadata[relayMetadataKeys.origin] = route.origin;
+        metadata[relayMetadataKeys.hops] = route.hops;
+        metadata[relayMetadataKeys.routeMac] = Buffer.from(
+          routeMac(keys.c2s, nonce, route.origin, route.hops),
+        ).toString("hex");
+      }
+      return { metadata, nonce };
     },
     verifyResponse(method, requestNonce, responseBytes, macHex) {
       if (macHex === undefined) throw new SessionError("bad-mac", "response carries no hutong-mac trailer");

@@ -8,7 +8,12 @@ export {
   type IncomingCall,
   type VerifiedCall,
 } from "./call-verifier.js";
-export { type ClientSession, createClientSession, type SignedRequest } from "./client-session.js";
+export {
+  type ClientSession,
+  createClientSession,
+  type RelayRoute,
+  type SignedRequest,
+} from "./client-session.js";
 export {
   type ClientHandshake,
   createHandshakeClient,
@@ -24,7 +29,13 @@ export {
 } from "./handshake-server.js";
 export type { SessionKeys } from "./key-schedule.js";
 export type { TrustStore } from "./peer-certificate.js";
-export { defaultLimits, labels, metadataKeys, protocolVersion } from "./protocol-constants.js";
+export {
+  defaultLimits,
+  labels,
+  metadataKeys,
+  protocolVersion,
+  relayMetadataKeys,
+} from "./protocol-constants.js";
 export { createReplayWindow, type ReplayWindow, type ReplayWindowOptions } from "./replay-window.js";
 export {
   grpcStatus,
@@ -35,5 +46,10 @@ export {
   sessionErrorToGrpcStatus,
 } from "./session-error.js";
 export { checkSessionRevocation } from "./session-revocation.js";
-export { createTicketKeyring, type TicketKeyring, type TicketKeyringOptions } from "./ticket-keyring.js";
+export {
+  createTicketKeyring,
+  type TicketKeyring,
+  type TicketKeyringOptions,
+  type TicketKeySpec,
+} from "./ticket-keyring.js";
 export type { ClientFinish, ClientHello, ServerFinish, ServerHello } from "./transcript.js";

@@ -19,6 +19,7 @@ export const labels = {
   serverFinished: "hutong/v1 server finished",
   request: "hutong/v1 request\0",
   response: "hutong/v1 response\0",
+  route: "hutong/v1 route\0",
   cookieAad: "hutong/v1 cookie",
   ticketAad: "hutong/v1 ticket",
 } as const;
@@ -40,6 +41,17 @@ export const metadataKeys = {
   timestamp: "hutong-ts",
   nonce: "hutong-nonce",
   mac: "hutong-mac",
+} as const;
+
+/**
+ * Metadata a gateway adds when it relays a call to a peer gateway: who the call
+ * originally came from and which gateways it has crossed, bound to the request
+ * by a route MAC so nobody on the link can rewrite them (docs/session-protocol.md §6.1).
+ */
+export const relayMetadataKeys = {
+  origin: "hutong-origin",
+  hops: "hutong-hops",
+  routeMac: "hutong-route-mac",
 } as const;
 
 /** Defaults; each can be overridden where the factory takes options. */

@@ -38,6 +38,7 @@ describe("replay window", () => {
     w.admit(s1, nonce(1), 0);
     w.admit(s1, nonce(2), 0);
     w.admit(s2, nonce(3), 10);
+    assert.equal(w.sessions, 2);
     assert.throws(
       () => w.admit(s2, nonce(4), 20),
       (e) => isSessionError(e, "replay-window-full"),
@@ -49,6 +50,8 @@ describe("replay window", () => {
     );
     w.admit(s2, nonce(4), 2000);
     assert.equal(w.size, 2);
+    // s1's entries expired: only s2 counts as active now.
+    assert.equal(w.sessions, 1);
   });
 
   it("caps each session, leaving room for others", () => {

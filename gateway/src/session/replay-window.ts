@@ -26,6 +26,8 @@ export interface ReplayWindow {
   /** Records the pair or throws replay / replay-window-full. */
   admit(sessionId: Uint8Array, nonce: Uint8Array, now: number): void;
   readonly size: number;
+  /** Sessions that made at least one call within the window: the gateway's "active sessions". */
+  readonly sessions: number;
 }
 
 interface Entry {
@@ -85,6 +87,9 @@ export function createReplayWindow(options: ReplayWindowOptions = {}): ReplayWin
     },
     get size() {
       return size;
+    },
+    get sessions() {
+      return sessions.size;
     },
   };
 }

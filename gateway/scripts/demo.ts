@@ -1,0 +1,157 @@
+// `npm run demo`: a ministry hub and two province gateways on this machine, with simulated
+// provincial systems, driving cross-province requests end to end and printing a transcript.
+// Exits 0 only if every step gets the outcome the federation's ACLs and routes call for.
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { LicenceServiceService, Purpose, TicketServiceService } from "@hutong/proto";
+import { isWireError } from "../src/client/index.js";
+import { federationParties as p, startFederation } from "../src/dev/federation.js";
+import { sampleTickets } from "../src/dev/simulated-backends.js";
+import { statusName } from "../src/wire/grpc-status.js";
+
+const dir = await mkdtemp(join(tmpdir(), "hutong-demo-"));
+console.log("hutong demo: a ministry hub (mot) and two province gateways (prov:510000 Sichuan, prov:440000 Guangdong)");
+console.log(`state and development PKI in ${dir}\n`);
+const fed = await startFederation(dir);
+for (const [name, gw] of [
+  ["hub", fed.hub],
+  ["Sichuan", fed.sichuan],
+  ["Guangdong", fed.guangdong],
+] as const) {
+  console.log(`  ${name.padEnd(9)} gateway ${gw.party.padEnd(12)} on 127.0.0.1:${gw.address.port}`);
+}
+console.log(
+  `  Sichuan systems on ${fed.backends.sichuan.address}, Guangdong systems on ${fed.backends.guangdong.address}\n`,
+);
+
+let failures = 0;
+async function step<T>(
+  title: string,
+  expect: "OK" | string,
+  run: () => Promise<T>,
+  show: (r: T) => string,
+  backend?: typeof fed.backends.sichuan,
+): Promise<void> {
+  console.log(`● ${title}`);
+  const before = backend?.seen.length ?? 0;
+  let outcome: string;
+  let detail: string;
+  try {
+    const r = await run();
+    outcome = "OK";
+    detail = show(r);
+  } catch (e) {
+    if (!isWireError(e)) throw e;
+    outcome = statusName(e.code);
+    detail = e.message;
+  }
+  const seen = backend !== undefined && backend.seen.length > before ? backend.seen.at(-1) : undefined;
+  if (seen !== undefined) {
+    console.log(`    path    ${seen.metadata["hutong-hops"]?.split(",").join(" → ")} → ${backend?.province} systems`);
+    console.log(`    origin  ${seen.metadata["hutong-origin"]}   trace ${seen.metadata.traceparent?.split("-")[1]}`);
+  }
+  const ok = outcome === expect;
+  if (!ok) failures++;
+  console.log(`    result  ${outcome}: ${detail}   ${ok ? "✓ as expected" : `✗ expected ${expect}`}\n`);
+}
+
+const gdTicket = sampleTickets("440000")[0];
+const scTicket = sampleTickets("510000")[0];
+const ctx = (targetParty: string, purpose: Purpose, correlationId: string) => ({
+  targetParty,
+  purpose,
+  grantId: "",
+  correlationId,
+});
+const scTicketing = await fed.client(p.sichuanTicketing);
+const gdEnforcement = await fed.client(p.guangdongEnforcement);
+const gdTicketing = await fed.client(p.guangdongTicketing);
+
+await step(
+  "Sichuan ticketing verifies a Guangdong ticket at boarding (VerifyTicket, two gateway hops)",
+  "OK",
+  () =>
+    scTicketing.unary(TicketServiceService.verifyTicket, {
+      context: ctx(p.guangdong, Purpose.PURPOSE_BOARDING_CHECK, "demo-1"),
+      ticketNo: gdTicket?.ticketNo ?? "",
+      holderIdType: 0,
+      holderIdNo: gdTicket?.passenger?.idNo ?? "",
+      holderName: "",
+      scheduleNo: gdTicket?.scheduleNo ?? "",
+    }),
+  (r) => `valid=${r.valid} holderMatches=${r.holderMatches} scheduleMatches=${r.scheduleMatches}`,
+  fed.backends.guangdong,
+);
+await step(
+  "Guangdong ticketing verifies a Sichuan ticket for a through-ticket (VerifyTicket)",
+  "OK",
+  () =>
+    gdTicketing.unary(TicketServiceService.verifyTicket, {
+      context: ctx(p.sichuan, Purpose.PURPOSE_THROUGH_TICKET, "demo-2"),
+      ticketNo: scTicket?.ticketNo ?? "",
+      holderIdType: 0,
+      holderIdNo: "",
+      holderName: "",
+      scheduleNo: "",
+    }),
+  (r) => `valid=${r.valid}`,
+  fed.backends.sichuan,
+);
+await step(
+  "Guangdong roadside enforcement checks a Sichuan operating permit (VerifyLicence, LAW_ENFORCEMENT)",
+  "OK",
+  () =>
+    gdEnforcement.unary(LicenceServiceService.verifyLicence, {
+      context: ctx(p.sichuan, Purpose.PURPOSE_LAW_ENFORCEMENT, "demo-3"),
+      lookup: { key: { $case: "licenceNo", value: "51-OP-0001" }, kind: 0 },
+      holderIdNo: "",
+      holderName: "",
+      holderUscc: "",
+      plateNo: "",
+    }),
+  (r) => `valid=${r.valid} status=${r.status} validTo=${r.validTo}`,
+  fed.backends.sichuan,
+);
+await step(
+  "Sichuan ticketing tries to fetch a whole Guangdong ticket (GetTicket): Guangdong's ACL has no such rule",
+  "PERMISSION_DENIED",
+  () =>
+    scTicketing.unary(TicketServiceService.getTicket, {
+      context: ctx(p.guangdong, Purpose.PURPOSE_TICKET_SERVICE, "demo-4"),
+      ticketNo: gdTicket?.ticketNo ?? "",
+      annotate: false,
+    }),
+  () => "",
+);
+await step(
+  "Guangdong enforcement fetches a Sichuan licence's full record (GetLicence): only VerifyLicence is allowed",
+  "PERMISSION_DENIED",
+  () =>
+    gdEnforcement.unary(LicenceServiceService.getLicence, {
+      context: ctx(p.sichuan, Purpose.PURPOSE_LAW_ENFORCEMENT, "demo-5"),
+      lookup: { key: { $case: "licenceNo", value: "51-OP-0001" }, kind: 0 },
+      includeOfd: false,
+      annotate: false,
+    }),
+  () => "",
+);
+await step(
+  "Sichuan ticketing asks for a party no gateway routes to (prov:650000)",
+  "NOT_FOUND",
+  () =>
+    scTicketing.unary(TicketServiceService.verifyTicket, {
+      context: ctx("prov:650000", Purpose.PURPOSE_BOARDING_CHECK, "demo-6"),
+      ticketNo: "65000000000000",
+      holderIdType: 0,
+      holderIdNo: "",
+      holderName: "",
+      scheduleNo: "",
+    }),
+  () => "",
+);
+
+await fed.close();
+await rm(dir, { recursive: true, force: true });
+console.log(failures === 0 ? "demo: all steps as expected" : `demo: ${failures} step(s) not as expected`);
+process.exit(failures === 0 ? 0 : 1);

@@ -1,0 +1,86 @@
+import { resolve } from "node:path";
+import { Command } from "commander";
+import { watchGatewayConfig } from "../config/config-watcher.js";
+import { loadGatewayConfig } from "../config/load-config.js";
+import { devDefaults, prepareDevEnvironment } from "../dev/dev-environment.js";
+import { type SimulatedBackend, sampleTickets, startSimulatedBackend } from "../dev/simulated-backends.js";
+import { createLogger } from "../observability/logger.js";
+import { startGateway } from "../server/gateway.js";
+import { UsageError } from "./usage-error.js";
+
+interface StartFlags {
+  config?: string;
+  dev?: boolean;
+  dataDir: string;
+  port?: string;
+}
+
+export function startCommand(): Command {
+  return new Command("start")
+    .description("run a gateway from a config file, or (--dev) on embedded development defaults")
+    .option("--config <file>", "gateway config (YAML)")
+    .option(
+      "--dev",
+      "first run: create a development PKI, config and state under --data-dir; then run with simulated provincial systems",
+    )
+    .option("--data-dir <dir>", "where --dev keeps its state (git-ignored)", ".hutong")
+    .option("--port <port>", "listen port for --dev on first run", String(devDefaults.port))
+    .action(async (flags: StartFlags) => {
+      if ((flags.config === undefined) === (flags.dev !== true))
+        throw new UsageError("give exactly one of --config FILE or --dev");
+      let configPath = flags.config === undefined ? undefined : resolve(flags.config);
+      let backend: SimulatedBackend | undefined;
+      let profilePath: string | undefined;
+      if (flags.dev === true) {
+        const env = await prepareDevEnvironment(resolve(flags.dataDir), { port: Number(flags.port) });
+        configPath = env.configPath;
+        profilePath = env.profilePath;
+        console.error(
+          env.created
+            ? `hutong: first run: created a development PKI, ticket key and config under ${flags.dataDir}/`
+            : `hutong: using the development state in ${flags.dataDir}/ (CRLs re-signed)`,
+        );
+      }
+      if (configPath === undefined) throw new UsageError("no config");
+      const config = await loadGatewayConfig(configPath);
+      if (flags.dev === true) {
+        const local = config.routeTable.resolve(config.party);
+        const port =
+          local?.target.kind === "local" ? Number(local.target.address.split(":").pop()) : devDefaults.backendPort;
+        backend = await startSimulatedBackend(config.party.slice("prov:".length), port);
+        console.error(`hutong: simulated ${config.party} ticketing and licence systems on ${backend.address}`);
+      }
+      const logger = createLogger({ level: config.observability.logLevel, party: config.party });
+      const gateway = await startGateway({ config, logger });
+      const watcher = watchGatewayConfig(configPath, {
+        onReload: (next) => {
+          gateway.reload(next).catch((err: unknown) => logger.error({ err }, "reload failed"));
+        },
+        onError: (err) => logger.error({ err: String(err) }, "config reload refused; keeping the running config"),
+      });
+      const where = `${gateway.address.host}:${gateway.address.port}`;
+      console.error(
+        `hutong: gateway ${config.party} listening on ${where} (h2c; SM2 sessions at the application layer)`,
+      );
+      if (profilePath !== undefined) {
+        const ticketNo = sampleTickets(config.party.slice("prov:".length))[0]?.ticketNo ?? "";
+        const req = JSON.stringify({
+          context: { targetParty: config.party, purpose: "PURPOSE_BOARDING_CHECK", correlationId: "first-call" },
+          ticketNo,
+          scheduleNo: "K1021",
+        });
+        console.error(
+          `\nMake a first authenticated call (as ${devDefaults.client}) from another terminal:\n\n` +
+            `  node gateway/bin/hutong.mjs call --profile ${profilePath} hutong.v1.TicketService/VerifyTicket '${req}'\n`,
+        );
+      }
+      const stop = async () => {
+        watcher.close();
+        await gateway.close();
+        await backend?.close();
+        process.exit(0);
+      };
+      process.once("SIGINT", () => void stop());
+      process.once("SIGTERM", () => void stop());
+    });
+}

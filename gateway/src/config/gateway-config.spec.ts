@@ -1,0 +1,295 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { parse } from "yaml";
+import { purposeNames } from "../routing/purpose-names.js";
+import { isConfigError } from "./config-error.js";
+import { parseGatewayConfig } from "./gateway-config.js";
+import { fullConfigYaml, minimalConfig } from "./testing-config.js";
+
+/** The problem lines of the ConfigError that parsing `value` throws. */
+function problems(value: unknown): readonly string[] {
+  try {
+    parseGatewayConfig(value, "/etc/hutong");
+  } catch (error) {
+    assert.ok(isConfigError(error, "invalid"), String(error));
+    assert.ok(error.message.startsWith("invalid gateway config:\n  "));
+    for (const line of error.problems) assert.ok(error.message.includes(`\n  ${line}`));
+    return error.problems;
+  }
+  assert.fail("expected a ConfigError");
+}
+
+const withRoutes = (...routes: unknown[]) => ({ ...minimalConfig(), routes });
+const withAcl = (...acl: unknown[]) => ({ ...minimalConfig(), acl });
+
+describe("gateway config", () => {
+  it("parses the full example, resolving every path against the config directory", () => {
+    const c = parseGatewayConfig(parse(fullConfigYaml), "/etc/hutong");
+    assert.equal(c.party, "prov:510000");
+    assert.deepEqual(c.listen, { host: "127.0.0.1", port: 7443 });
+    assert.equal(c.dataDir, "/etc/hutong/data");
+    assert.deepEqual(c.identity, {
+      chain: "/etc/hutong/pki/gw/chain.pem",
+      key: "/etc/hutong/pki/gw/key.pem",
+      passphraseEnv: "HUTONG_KEY_PASSPHRASE",
+    });
+    assert.deepEqual(c.trust, {
+      anchors: ["/etc/hutong/pki/root/ca.pem"],
+      intermediates: [],
+      crls: ["/etc/hutong/pki/ca/crl.pem"],
+      crlRefreshSeconds: 60,
+    });
+    assert.deepEqual(c.session, {
+      ticketKeys: {
+        current: { id: 1, secretFile: "/etc/hutong/state/ticket-key-1.hex" },
+        previous: { id: 0, secretEnv: "HUTONG_TICKET_KEY_0" },
+      },
+      ticketLifetimeSeconds: 3600,
+      clockSkewSeconds: 30,
+    });
+    assert.deepEqual(c.limits, { maxMessageBytes: 4194304, maxConcurrentStreams: 1000, maxHops: 8 });
+    assert.deepEqual(c.relays, [{ peer: "mot", origins: ["*"] }]);
+    assert.equal(c.reflection, true);
+    assert.deepEqual(c.observability, {
+      logLevel: "info",
+      prometheus: { host: "127.0.0.1", port: 9464 },
+      otlp: { endpoint: "http://127.0.0.1:4318" },
+      traceSampleRatio: 1,
+    });
+    assert.equal(c.routes.length, 3);
+    assert.deepEqual(c.aclRules[0]?.purposes, ["BOARDING_CHECK"]);
+  });
+
+  it("compiles the route table with defaults and names", () => {
+    const c = parseGatewayConfig(parse(fullConfigYaml), "/etc/hutong");
+    assert.deepEqual(c.routeTable.resolve("prov:440000"), {
+      match: "prov:440000",
+      target: { kind: "local", address: "127.0.0.1:9001" },
+      name: "prov:440000 local",
+      timeoutMs: 5000,
+      maxInFlight: 256,
+      maxQueued: 1024,
+    });
+    assert.deepEqual(c.routeTable.resolve("air:caac"), {
+      match: "*",
+      target: { kind: "peer", address: "127.0.0.1:7444", peerParty: "mot" },
+      name: "* via mot",
+      timeoutMs: 10_000,
+      maxInFlight: 256,
+      maxQueued: 1024,
+    });
+    assert.equal(c.routeTable.resolve("prov:510000/licence")?.target.address, "[::1]:9002");
+  });
+
+  it("compiles the ACL", () => {
+    const c = parseGatewayConfig(parse(fullConfigYaml), "/etc/hutong");
+    const call = {
+      caller: "prov:440000/ticket",
+      method: "hutong.v1.TicketService/GetTicket",
+      purpose: "BOARDING_CHECK",
+      target: "prov:510000",
+    };
+    assert.deepEqual(c.acl.decide(call), { allow: true, rule: 0 });
+    assert.equal(c.acl.decide({ ...call, purpose: "INVOICING" }).allow, false);
+  });
+
+  it("applies the defaults to a minimal config", () => {
+    const c = parseGatewayConfig(minimalConfig(), "/srv/gw/");
+    assert.deepEqual(c.listen, { host: "127.0.0.1", port: 7443 });
+    assert.equal(c.dataDir, "/srv/gw/data");
+    assert.deepEqual(c.trust.intermediates, []);
+    assert.deepEqual(c.trust.crls, []);
+    assert.equal(c.trust.crlRefreshSeconds, 60);
+    assert.equal(c.session.ticketLifetimeSeconds, 3600);
+    assert.equal(c.session.clockSkewSeconds, 30);
+    assert.equal(c.session.ticketKeys.previous, undefined);
+    assert.deepEqual(c.limits, { maxMessageBytes: 4 * 1024 * 1024, maxConcurrentStreams: 1000, maxHops: 8 });
+    assert.deepEqual(c.routes, []);
+    assert.deepEqual(c.relays, []);
+    assert.equal(c.reflection, false);
+    assert.deepEqual(c.observability, { logLevel: "info", traceSampleRatio: 1 });
+    assert.equal(c.routeTable.resolve("mot"), undefined);
+    const call = { caller: "mot", method: "hutong.v1.TicketService/GetTicket", purpose: "EMERGENCY", target: "mot" };
+    assert.deepEqual(c.acl.decide(call), { allow: false, reason: "no-matching-rule" });
+  });
+
+  it("keeps absolute paths and resolves a relative base directory", () => {
+    const c = parseGatewayConfig(
+      { ...minimalConfig(), dataDir: "/var/lib/hutong", identity: { chain: "/pki/chain.pem", key: "../key.pem" } },
+      "/etc/hutong/conf",
+    );
+    assert.equal(c.dataDir, "/var/lib/hutong");
+    assert.equal(c.identity.chain, "/pki/chain.pem");
+    assert.equal(c.identity.key, "/etc/hutong/key.pem");
+    const rel = parseGatewayConfig(minimalConfig(), "conf");
+    assert.equal(rel.dataDir, `${process.cwd()}/conf/data`);
+  });
+
+  it("returns a frozen config", () => {
+    const c = parseGatewayConfig(parse(fullConfigYaml), "/etc/hutong");
+    assert.ok(Object.isFrozen(c));
+    assert.ok(Object.isFrozen(c.trust.anchors));
+    assert.ok(Object.isFrozen(c.routes[0]));
+    assert.throws(() => {
+      (c.listen as { port: number }).port = 1;
+    }, TypeError);
+  });
+
+  it("names unknown keys, at any depth", () => {
+    assert.deepEqual(problems({ ...minimalConfig(), listn: { port: 1 } }), ["listn: unknown key"]);
+    assert.deepEqual(problems(withRoutes({ match: "*", local: "127.0.0.1:1", timeout: 5 })), [
+      "routes[0].timeout: unknown key",
+    ]);
+    assert.deepEqual(
+      problems({ ...minimalConfig(), session: { ticketKeys: { current: { id: 1, secretEnv: "K", secret: "00" } } } }),
+      ["session.ticketKeys.current.secret: unknown key"],
+    );
+  });
+
+  it("names a bad party id and why", () => {
+    assert.deepEqual(problems({ ...minimalConfig(), party: "prov:510001" }), [
+      'party: invalid party id "prov:510001": a province is prov:<GB/T 2260 province code, e.g. 510000> or prov:xpcc',
+    ]);
+    assert.match(
+      problems(withRoutes({ match: "*", peer: { address: "127.0.0.1:1", party: "prov:*" } }))[0] ?? "",
+      /^routes\[0\]\.peer\.party: invalid party id "prov:\*"/,
+    );
+    assert.match(
+      problems({ ...minimalConfig(), relays: [{ peer: "mot", origins: ["prov:1/*"] }] })[0] ?? "",
+      /^relays\[0\]\.origins\[0\]: invalid party pattern "prov:1\/\*"/,
+    );
+  });
+
+  it("requires exactly one of local and peer", () => {
+    const both = { match: "*", local: "127.0.0.1:9001", peer: { address: "127.0.0.1:7444", party: "mot" } };
+    assert.deepEqual(problems(withRoutes({ match: "mot", local: "127.0.0.1:9001" }, both)), [
+      "routes[1]: give exactly one of local or peer",
+    ]);
+    assert.deepEqual(problems(withRoutes({ match: "mot" })), ["routes[0]: give exactly one of local or peer"]);
+  });
+
+  it("names a bad address with what was written", () => {
+    const lines = problems(withRoutes({ match: "mot", local: "127.0.0.1:9001" }, { match: "*", local: "localhost" }));
+    assert.deepEqual(lines, ['routes[1].local: expected "host:port", got "localhost"']);
+    assert.deepEqual(problems(withRoutes({ match: "*", peer: { address: "10.0.0.1:70000", party: "mot" } })), [
+      'routes[0].peer.address: expected "host:port", got "10.0.0.1:70000"',
+    ]);
+    assert.deepEqual(problems({ ...minimalConfig(), listen: { host: "bad host" } }), [
+      'listen.host: expected a host name or IP address, got "bad host"',
+    ]);
+  });
+
+  it("names an unknown purpose and lists the known ones", () => {
+    assert.deepEqual(
+      problems(withAcl({ callers: ["*"], methods: ["*"], purposes: ["BOARDING_CHECK", "BORDING_CHECK"] })),
+      [`acl[0].purposes[1]: unknown purpose "BORDING_CHECK"; expected one of ${purposeNames.join(", ")}`],
+    );
+    assert.deepEqual(problems(withAcl({ callers: ["*"], methods: ["*"], purposes: ["UNSPECIFIED"] })).length, 1);
+  });
+
+  it("names bad ACL patterns and empty lists", () => {
+    assert.deepEqual(problems(withAcl({ callers: [], methods: ["TicketService"] })), [
+      "acl[0].callers: needs at least 1 entry",
+      'acl[0].methods[0]: invalid method pattern "TicketService": expected "*", "package.Service/*" or "package.Service/Method"',
+    ]);
+    assert.deepEqual(problems(withAcl({ callers: ["*"], methods: ["*"], targets: [] })), [
+      "acl[0].targets: needs at least 1 entry",
+    ]);
+  });
+
+  it("names a duplicate route", () => {
+    assert.deepEqual(
+      problems(
+        withRoutes(
+          { match: "prov:440000", local: "127.0.0.1:9001" },
+          { match: "*", local: "127.0.0.1:9002" },
+          { match: "prov:440000", peer: { address: "127.0.0.1:7444", party: "mot" } },
+        ),
+      ),
+      ['routes[2].match: duplicate route: routes[0] already matches "prov:440000"'],
+    );
+  });
+
+  it("refuses a peer route to the gateway's own party", () => {
+    assert.deepEqual(problems(withRoutes({ match: "*", peer: { address: "127.0.0.1:7444", party: "prov:510000" } })), [
+      "routes[0].peer.party: prov:510000 is this gateway's own party; a route to itself would loop",
+    ]);
+  });
+
+  it("names missing sections, wrong types and values out of range", () => {
+    const { identity: _, ...noIdentity } = minimalConfig();
+    assert.deepEqual(problems(noIdentity), ["identity: required"]);
+    assert.deepEqual(problems({ ...minimalConfig(), listen: { port: "7443" } }), [
+      'listen.port: expected a number, got "7443"',
+    ]);
+    assert.deepEqual(problems({ ...minimalConfig(), limits: { maxHops: 40 } }), [
+      "limits.maxHops: must be <= 32, got 40",
+    ]);
+    assert.deepEqual(problems(withRoutes({ match: "*", local: "127.0.0.1:1", timeoutMs: 0, maxQueued: 1.5 })), [
+      "routes[0].timeoutMs: must be >= 1, got 0",
+      "routes[0].maxQueued: expected an integer, got 1.5",
+    ]);
+    assert.deepEqual(problems({ ...minimalConfig(), trust: { anchors: [] } }), [
+      "trust.anchors: needs at least 1 entry",
+    ]);
+    assert.deepEqual(problems({ ...minimalConfig(), identity: { chain: "", key: "k" } }), [
+      "identity.chain: must not be empty",
+    ]);
+    assert.deepEqual(problems({ ...minimalConfig(), observability: { traceSampleRatio: Number.NaN } }), [
+      "observability.traceSampleRatio: expected a number, got NaN",
+    ]);
+    assert.deepEqual(problems({ ...minimalConfig(), reflection: "yes" }), [
+      'reflection: expected true or false, got "yes"',
+    ]);
+    assert.deepEqual(problems({ ...minimalConfig(), observability: { traceSampleRatio: 2 } }), [
+      "observability.traceSampleRatio: must be <= 1, got 2",
+    ]);
+  });
+
+  it("names a bad enum value, env var name or URL", () => {
+    assert.deepEqual(problems({ ...minimalConfig(), observability: { logLevel: "verbose" } }), [
+      'observability.logLevel: expected one of "fatal", "error", "warn", "info", "debug", "trace", "silent", got "verbose"',
+    ]);
+    assert.deepEqual(
+      problems({ ...minimalConfig(), identity: { chain: "c", key: "k", passphraseEnv: "s3cret pass" } }),
+      ['identity.passphraseEnv: expected an environment variable name, got "s3cret pass"'],
+    );
+    assert.deepEqual(problems({ ...minimalConfig(), observability: { otlp: { endpoint: "127.0.0.1:4318" } } }), [
+      'observability.otlp.endpoint: expected an http(s) URL, got "127.0.0.1:4318"',
+    ]);
+  });
+
+  it("checks ticket keys: one secret source each, distinct ids", () => {
+    const keys = (ticketKeys: unknown) => ({ ...minimalConfig(), session: { ticketKeys } });
+    assert.deepEqual(problems(keys({ current: { id: 1, secretFile: "a", secretEnv: "B" } })), [
+      "session.ticketKeys.current: give exactly one of secretFile or secretEnv",
+    ]);
+    assert.deepEqual(problems(keys({ current: { id: 1 }, previous: { id: 256, secretEnv: "B" } })), [
+      "session.ticketKeys.current: give exactly one of secretFile or secretEnv",
+      "session.ticketKeys.previous.id: must be <= 255, got 256",
+    ]);
+    assert.deepEqual(problems(keys({ current: { id: 3, secretEnv: "A" }, previous: { id: 3, secretEnv: "B" } })), [
+      "session.ticketKeys.previous.id: must differ from ticketKeys.current.id",
+    ]);
+  });
+
+  it("lists every problem at once", () => {
+    const lines = problems({
+      ...minimalConfig(),
+      party: "nobody",
+      extra: 1,
+      routes: [{ match: "prov:*/x", local: "localhost" }],
+    });
+    assert.equal(lines.length, 4, lines.join("\n"));
+    assert.ok(lines.some((l) => l.startsWith("party: ")));
+    assert.ok(lines.includes("extra: unknown key"));
+    assert.ok(lines.some((l) => l.startsWith("routes[0].match: invalid party pattern")));
+    assert.ok(lines.some((l) => l.startsWith("routes[0].local: ")));
+  });
+
+  it("says when the document is not a mapping", () => {
+    assert.deepEqual(problems(null), ["(top level): expected a mapping, got null"]);
+    assert.deepEqual(problems(["party"]), ["(top level): expected a mapping, got a list"]);
+    assert.deepEqual(problems(undefined), ["(top level): required"]);
+  });
+});

@@ -1,0 +1,91 @@
+import { existsSync } from "node:fs";
+import { mkdir, writeFile } from "node:fs/promises";
+import { join, relative } from "node:path";
+import { stringify } from "yaml";
+import { openDevPki } from "./dev-pki.js";
+
+/** The embedded defaults of `npm start`: one all-in-one gateway for Sichuan with its simulated systems. */
+export const devDefaults = {
+  party: "prov:510000",
+  client: "prov:510000/ticketing",
+  host: "127.0.0.1",
+  port: 7443,
+  backendPort: 7444,
+} as const;
+
+export interface DevEnvironment {
+  readonly dataDir: string;
+  readonly configPath: string;
+  readonly profilePath: string;
+  /** True when this run created the PKI and config (first run). */
+  readonly created: boolean;
+}
+
+/**
+ * Creates (first run) or refreshes (later runs: CRLs re-signed) the
+ * development state under `dataDir`: a PKI, a ticket key, a gateway config
+ * the operator may edit, and a client profile for `hutong call --profile`.
+ */
+export async function prepareDevEnvironment(
+  dataDir: string,
+  options: { readonly port?: number; readonly backendPort?: number } = {},
+): Promise<DevEnvironment> {
+  const configPath = join(dataDir, "gateway.yaml");
+  const profilePath = join(dataDir, "client-profile.json");
+  const created = !existsSync(configPath);
+  await mkdir(dataDir, { recursive: true });
+  const pki = await openDevPki(join(dataDir, "pki"), [
+    { id: devDefaults.party, role: "gateway" },
+    { id: devDefaults.client, role: "system" },
+  ]);
+  const ticketKey = await pki.ticketKeyFile("ticket-key-1");
+  const port = options.port ?? devDefaults.port;
+  const rel = (p: string) => relative(dataDir, p);
+  if (created) {
+    const config = {
+      party: devDefaults.party,
+      listen: { host: devDefaults.host, port },
+      dataDir: ".",
+      identity: { chain: rel(pki.party(devDefaults.party).chain), key: rel(pki.party(devDefaults.party).key) },
+      trust: { anchors: [rel(pki.rootCert)], crls: pki.crls.map(rel), crlRefreshSeconds: 60 },
+      session: { ticketKeys: { current: { id: 1, secretFile: rel(ticketKey) } } },
+      routes: [
+        {
+          match: devDefaults.party,
+          local: `127.0.0.1:${options.backendPort ?? devDefaults.backendPort}`,
+          timeoutMs: 5000,
+        },
+      ],
+      acl: [
+        {
+          callers: [`${devDefaults.party}/*`],
+          methods: ["hutong.v1.TicketService/*", "hutong.v1.LicenceService/*"],
+          targets: [devDefaults.party],
+        },
+      ],
+      reflection: true,
+      observability: { logLevel: "info" },
+    };
+    await writeFile(
+      configPath,
+      `# hutong gateway, development defaults written by \`npm start\` on first run; edit and send SIGHUP to reload.\n${stringify(config)}`,
+    );
+  }
+  const clientFiles = pki.party(devDefaults.client);
+  await writeFile(
+    profilePath,
+    `${JSON.stringify(
+      {
+        address: `${devDefaults.host}:${port}`,
+        gateway: devDefaults.party,
+        chain: clientFiles.chain,
+        key: clientFiles.key,
+        trust: [pki.rootCert],
+        crl: pki.crls,
+      },
+      null,
+      2,
+    )}\n`,
+  );
+  return { dataDir, configPath, profilePath, created };
+}

@@ -1,0 +1,186 @@
+import { join } from "node:path";
+import { createHutongClient, type HutongClient } from "../client/hutong-client.js";
+import { type GatewayConfig, parseGatewayConfig } from "../config/gateway-config.js";
+import type { Logger } from "../observability/logger.js";
+import type { Telemetry } from "../observability/telemetry.js";
+import { loadCredentialFiles } from "../pki-files/credential-files.js";
+import { createCrlFileSource } from "../pki-files/crl-file-source.js";
+import { type RunningGateway, startGateway } from "../server/gateway.js";
+import { type DevPki, openDevPki } from "./dev-pki.js";
+import { type SimulatedBackend, startSimulatedBackend } from "./simulated-backends.js";
+
+/**
+ * A small federation on one machine: the ministry hub (mot) and two province
+ * gateways (Sichuan 510000, Guangdong 440000), each province with its
+ * simulated systems as a real gRPC backend. Province gateways route their own
+ * party locally and everything else to the hub; the hub routes each province
+ * to its gateway. For `npm run demo`, the benchmark and the tests.
+ */
+export const federationParties = {
+  hub: "mot",
+  sichuan: "prov:510000",
+  guangdong: "prov:440000",
+  sichuanTicketing: "prov:510000/ticketing",
+  guangdongEnforcement: "prov:440000/enforcement",
+  guangdongTicketing: "prov:440000/ticketing",
+} as const;
+
+export interface Federation {
+  readonly pki: DevPki;
+  readonly hub: RunningGateway;
+  readonly sichuan: RunningGateway;
+  readonly guangdong: RunningGateway;
+  readonly backends: { readonly sichuan: SimulatedBackend; readonly guangdong: SimulatedBackend };
+  readonly configs: { hub: GatewayConfig; sichuan: GatewayConfig; guangdong: GatewayConfig };
+  /** A client for one of the federation's systems, connected to its own province's gateway. */
+  client(system: string): Promise<HutongClient>;
+  close(): Promise<void>;
+}
+
+export interface FederationOptions {
+  readonly logger?: (party: string) => Logger;
+  readonly telemetry?: (party: string) => Telemetry;
+  /** Extra config per gateway (e.g. limits), merged over the defaults. */
+  readonly tweak?: (party: string, config: Record<string, unknown>) => Record<string, unknown>;
+}
+
+const systemsAcl = (province: string) => [
+  // A province's own systems may use every exchange service, for any party, any purpose;
+  // the data owner's gateway applies the finer rules.
+  { callers: [`${province}/*`], methods: ["hutong.v1.TicketService/*", "hutong.v1.LicenceService/*"] },
+];
+
+export async function startFederation(dir: string, options: FederationOptions = {}): Promise<Federation> {
+  const p = federationParties;
+  const pki = await openDevPki(join(dir, "pki"), [
+    { id: p.hub, role: "gateway" },
+    { id: p.sichuan, role: "gateway" },
+    { id: p.guangdong, role: "gateway" },
+    { id: p.sichuanTicketing, role: "system" },
+    { id: p.guangdongEnforcement, role: "system" },
+    { id: p.guangdongTicketing, role: "system" },
+  ]);
+  const backends = {
+    sichuan: await startSimulatedBackend("510000"),
+    guangdong: await startSimulatedBackend("440000"),
+  };
+  const base = async (party: string) => ({
+    party,
+    listen: { host: "127.0.0.1", port: 0 },
+    dataDir: join(dir, party.replace(/[:/]/g, "_")),
+    identity: pki.party(party),
+    trust: { anchors: [pki.rootCert], crls: pki.crls, crlRefreshSeconds: 1 },
+    session: { ticketKeys: { current: { id: 1, secretFile: await pki.ticketKeyFile(party.replace(/[:/]/g, "_")) } } },
+    reflection: true,
+    observability: { logLevel: "silent" },
+  });
+  const make = async (party: string, extra: Record<string, unknown>) => {
+    const raw = { ...(await base(party)), ...extra };
+    return parseGatewayConfig(options.tweak?.(party, raw) ?? raw, dir);
+  };
+  const start = (config: GatewayConfig) =>
+    startGateway({
+      config,
+      ...(options.logger === undefined ? {} : { logger: options.logger(config.party) }),
+      ...(options.telemetry === undefined ? {} : { telemetry: options.telemetry(config.party) }),
+    });
+
+  // The hub starts without routes: the provinces' addresses are known only once they listen;
+  // it then gets its routes by reload, as an operator would add a province.
+  const hubExtra = (routes: unknown[]) => ({
+    routes,
+    acl: [
+      // The hub relays between provinces; each data owner decides.
+      {
+        callers: ["prov:*"],
+        methods: ["hutong.v1.TicketService/*", "hutong.v1.LicenceService/*"],
+        targets: ["prov:*"],
+      },
+    ],
+    relays: [
+      { peer: p.sichuan, origins: [p.sichuan, `${p.sichuan}/*`] },
+      { peer: p.guangdong, origins: [p.guangdong, `${p.guangdong}/*`] },
+    ],
+  });
+  let hubConfig = await make(p.hub, hubExtra([]));
+  const hub = await start(hubConfig);
+  const hubAddress = `127.0.0.1:${hub.address.port}`;
+  const province = (party: string, backend: SimulatedBackend, acl: unknown[]) =>
+    make(party, {
+      routes: [
+        { match: party, local: backend.address, timeoutMs: 5000 },
+        { match: "*", peer: { address: hubAddress, party: p.hub }, timeoutMs: 8000 },
+      ],
+      acl,
+      relays: [{ peer: p.hub, origins: ["prov:*"] }],
+    });
+  const sichuanConfig = await province(p.sichuan, backends.sichuan, [
+    ...systemsAcl(p.sichuan),
+    // Guangdong's enforcement may check Sichuan licences; any province's ticketing may verify Sichuan tickets.
+    {
+      callers: [p.guangdongEnforcement],
+      methods: ["hutong.v1.LicenceService/VerifyLicence"],
+      purposes: ["LAW_ENFORCEMENT"],
+      targets: [p.sichuan],
+    },
+    {
+      callers: ["prov:*"],
+      methods: ["hutong.v1.TicketService/VerifyTicket"],
+      purposes: ["BOARDING_CHECK", "THROUGH_TICKET"],
+      targets: [p.sichuan],
+    },
+  ]);
+  const guangdongConfig = await province(p.guangdong, backends.guangdong, [
+    ...systemsAcl(p.guangdong),
+    {
+      callers: ["prov:*"],
+      methods: ["hutong.v1.TicketService/VerifyTicket"],
+      purposes: ["BOARDING_CHECK", "THROUGH_TICKET"],
+      targets: [p.guangdong],
+    },
+  ]);
+  const sichuan = await start(sichuanConfig);
+  const guangdong = await start(guangdongConfig);
+  hubConfig = await make(
+    p.hub,
+    hubExtra([
+      { match: p.sichuan, peer: { address: `127.0.0.1:${sichuan.address.port}`, party: p.sichuan }, timeoutMs: 5000 },
+      {
+        match: p.guangdong,
+        peer: { address: `127.0.0.1:${guangdong.address.port}`, party: p.guangdong },
+        timeoutMs: 5000,
+      },
+    ]),
+  );
+  await hub.reload(hubConfig);
+
+  const clients: HutongClient[] = [];
+  return {
+    pki,
+    hub,
+    sichuan,
+    guangdong,
+    backends,
+    configs: { hub: hubConfig, sichuan: sichuanConfig, guangdong: guangdongConfig },
+    async client(system) {
+      const home = system.startsWith(p.sichuan) ? sichuan : guangdong;
+      const creds = await loadCredentialFiles({ ...pki.party(system), anchors: [pki.rootCert], crls: pki.crls });
+      const crls = createCrlFileSource(pki.crls, { initial: creds.crls, refreshMs: 500 });
+      const client = createHutongClient({
+        address: `127.0.0.1:${home.address.port}`,
+        gatewayParty: home.party,
+        privateKey: creds.privateKey,
+        chain: creds.chain,
+        trust: creds.trust,
+        crls: crls.current,
+      });
+      clients.push(client);
+      return client;
+    },
+    async close() {
+      for (const c of clients) c.close();
+      await Promise.all([hub.close(), sichuan.close(), guangdong.close()]);
+      await Promise.all([backends.sichuan.close(), backends.guangdong.close()]);
+    },
+  };
+}

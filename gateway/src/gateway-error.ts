@@ -1,0 +1,40 @@
+/**
+ * The gateway's own error type for what happens in the share pipeline (the
+ * session core, routing, config and the wire layer each have theirs). Codes are
+ * a closed set; `server/status-mapping.ts` is the one place any of them
+ * becomes a gRPC status, and the message sent to a partner is written there,
+ * not taken from internals.
+ */
+export const gatewayErrorCodes = [
+  /** The request's RequestContext (field 1) is missing, undecodable or invalid. */
+  "bad-request-context",
+  /** The request bytes are not well-formed protobuf. */
+  "malformed-request",
+  /** The service ACL has no rule allowing this caller, method, purpose and target. */
+  "acl-denied",
+  /** A peer sent relay metadata (origin, hops) it is not trusted to assert. */
+  "relay-not-allowed",
+  /** No route for the target party. */
+  "unknown-party",
+  /** The route's target (backend or peer gateway) cannot be reached or refused the connection. */
+  "target-unavailable",
+  /** The route's queue is full (backpressure). */
+  "overloaded",
+  /** Certificate, key or trust files that cannot be used. */
+  "invalid-credentials",
+] as const;
+
+export type GatewayErrorCode = (typeof gatewayErrorCodes)[number];
+
+export class GatewayError extends Error {
+  readonly code: GatewayErrorCode;
+  constructor(code: GatewayErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = "GatewayError";
+    this.code = code;
+  }
+}
+
+export function isGatewayError(value: unknown, code?: GatewayErrorCode): value is GatewayError {
+  return value instanceof GatewayError && (code === undefined || value.code === code);
+}

@@ -1,0 +1,82 @@
+import type { Attributes, Counter, Histogram, Meter, ObservableResult } from "@opentelemetry/api";
+
+/**
+ * The gateway's own metrics. Attribute values are method names, route names, gRPC status names
+ * and closed error codes only, never text a party supplied: that keeps both the label
+ * cardinality bounded and personal data out of the metrics.
+ */
+export interface GatewayMetrics {
+  /** One finished call: counter hutong.gateway.requests and histogram hutong.gateway.request.duration. */
+  recordCall(a: { method: string; route: string; status: string; durationMs: number }): void;
+  /** One finished handshake; `reason` is the session error code when it failed. */
+  recordHandshake(a: { outcome: "ok" | "failed"; reason?: string | undefined; durationMs: number }): void;
+  /** The callback the gauge hutong.gateway.sessions.active reads at each collection; the last one set wins. */
+  setActiveSessionsSource(read: () => number): void;
+  recordAclDecision(a: { decision: "allow" | "deny"; method: string }): void;
+}
+
+/** Milliseconds: sub-millisecond local answers up to the 5 s a slow backend may take. */
+export const durationBucketsMs: readonly number[] = [
+  0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000,
+];
+
+export const gatewayMetricNames = {
+  requests: "hutong.gateway.requests",
+  requestDuration: "hutong.gateway.request.duration",
+  handshakes: "hutong.gateway.handshakes",
+  handshakeDuration: "hutong.gateway.handshake.duration",
+  sessionsActive: "hutong.gateway.sessions.active",
+  aclDecisions: "hutong.gateway.acl.decisions",
+} as const;
+
+export function createGatewayMetrics(meter: Meter): GatewayMetrics {
+  // Instruments are created once here; the per-call cost is one small attribute object.
+  const durationAdvice = { explicitBucketBoundaries: [...durationBucketsMs] };
+  const requests: Counter = meter.createCounter(gatewayMetricNames.requests, {
+    description: "gRPC calls handled by the gateway, by method, route and final status",
+  });
+  const requestDuration: Histogram = meter.createHistogram(gatewayMetricNames.requestDuration, {
+    description: "Time from receiving a call to sending its status",
+    unit: "ms",
+    advice: durationAdvice,
+  });
+  const handshakes: Counter = meter.createCounter(gatewayMetricNames.handshakes, {
+    description: "Session handshakes answered, by outcome and failure code",
+  });
+  const handshakeDuration: Histogram = meter.createHistogram(gatewayMetricNames.handshakeDuration, {
+    description: "Time spent on a handshake message, signatures included",
+    unit: "ms",
+    advice: durationAdvice,
+  });
+  const aclDecisions: Counter = meter.createCounter(gatewayMetricNames.aclDecisions, {
+    description: "Access-control decisions, by decision and method",
+  });
+
+  let readActiveSessions: (() => number) | undefined;
+  meter
+    .createObservableGauge(gatewayMetricNames.sessionsActive, {
+      description: "Sessions currently established with this gateway",
+    })
+    .addCallback((result: ObservableResult) => {
+      if (readActiveSessions !== undefined) result.observe(readActiveSessions());
+    });
+
+  return {
+    recordCall({ method, route, status, durationMs }) {
+      const attributes: Attributes = { method, route, status };
+      requests.add(1, attributes);
+      requestDuration.record(durationMs, attributes);
+    },
+    recordHandshake({ outcome, reason, durationMs }) {
+      const attributes: Attributes = reason === undefined ? { outcome } : { outcome, reason };
+      handshakes.add(1, attributes);
+      handshakeDuration.record(durationMs, attributes);
+    },
+    setActiveSessionsSource(read) {
+      readActiveSessions = read;
+    },
+    recordAclDecision({ decision, method }) {
+      aclDecisions.add(1, { decision, method });
+    },
+  };
+}

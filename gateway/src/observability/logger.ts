@@ -1,0 +1,42 @@
+import { type DestinationStream, type Logger, pino } from "pino";
+import { createPersonalDataRedactor, personalDataKeys } from "./personal-data-redaction.js";
+
+export type { Logger };
+
+export interface LoggerOptions {
+  /** pino level: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent". */
+  readonly level: string;
+  /** Tests: where the JSON lines go (default stdout). */
+  readonly destination?: DestinationStream;
+  /** Written into every line as `party`. */
+  readonly party: string;
+}
+
+export const redactionCensor = "[redacted]";
+
+/**
+ * JSON lines with `party` on each. Log calls must not pass personal data in the first place;
+ * redaction is the defence in depth, in two layers:
+ * - pino `redact` on the personal keys at the top level, which also covers what serializers
+ *   return and objects interpolated into the message;
+ * - a copy-on-write walk of every logged object and child binding for personal keys at any depth.
+ * pino's own wildcard paths (`*.idNo`, `*.*.idNo`, ...) would do the second job, but measured
+ * here they cost 20 µs per line per level of depth even on a flat record, against ~2 µs for the
+ * whole line without them.
+ */
+export function createLogger(options: LoggerOptions): Logger {
+  const redact = createPersonalDataRedactor({ censor: redactionCensor });
+  const config = {
+    level: options.level,
+    // No pid/hostname: the party and the deployment identify the gateway.
+    base: { party: options.party },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: {
+      level: (label: string) => ({ level: label }),
+      bindings: (bindings: Record<string, unknown>) => redact(bindings),
+      log: (object: Record<string, unknown>) => redact(object),
+    },
+    redact: { paths: [...personalDataKeys], censor: redactionCensor },
+  };
+  return options.destination === undefined ? pino(config) : pino(config, options.destination);
+}

@@ -1,0 +1,149 @@
+import type { Crl } from "@hutong/certs";
+import { createSessionClient, type SessionClient } from "../client/session-client.js";
+import { createWireTransport } from "../client/wire-transport.js";
+import { GatewayError } from "../gateway-error.js";
+import type { Credentials } from "../pki-files/credential-files.js";
+import type { RouteEntry } from "../routing/route-table.js";
+import { Status } from "../wire/grpc-status.js";
+import type { Metadata } from "../wire/metadata.js";
+import { createWireChannel, type WireChannel } from "../wire/wire-channel.js";
+import { isWireError } from "../wire/wire-error.js";
+
+export interface ForwardRequest {
+  readonly path: string;
+  /** The exact request bytes received; forwarded unchanged. */
+  readonly body: Buffer;
+  /** Metadata for the next hop (trace context, routing facts); session keys are added per hop. */
+  readonly metadata: Metadata;
+  /** The caller's deadline, if any; the route's timeout may shorten it. */
+  readonly deadline: number | undefined;
+  readonly signal: AbortSignal;
+  readonly origin: string;
+  /** Gateways crossed before this one (this gateway is appended for a peer hop). */
+  readonly hops: readonly string[];
+}
+
+export interface ForwardReply {
+  /** The exact response bytes; already authenticated when they came from a peer gateway. */
+  readonly body: Buffer;
+}
+
+export interface Forwarder {
+  forward(route: RouteEntry, request: ForwardRequest): Promise<ForwardReply>;
+  /** Drops channels and sessions of routes no longer in `routes` (after a config reload). */
+  retain(routes: readonly RouteEntry[]): void;
+  close(): void;
+}
+
+export interface ForwarderOptions {
+  readonly self: Credentials;
+  readonly crls: () => readonly Crl[];
+  readonly maxMessageBytes: number;
+  readonly now?: () => number;
+}
+
+interface Link {
+  readonly key: string;
+  readonly channel: WireChannel;
+  readonly session: SessionClient | undefined;
+}
+
+function linkKey(route: RouteEntry): string {
+  const t = route.target;
+  return t.kind === "local"
+    ? `local ${t.address} ${route.maxInFlight}/${route.maxQueued}`
+    : `peer ${t.address} ${t.peerParty} ${route.maxInFlight}/${route.maxQueued}`;
+}
+
+/**
+ * Sends a routed call to its next hop: a local backend (plain gRPC, the
+ * province's own network) or a peer gateway (a session of this gateway's own,
+ * with the relay route MAC). One channel per route target, each with bounded
+ * in-flight calls and a bounded queue.
+ */
+export function createForwarder(options: ForwarderOptions): Forwarder {
+  const now = options.now ?? Date.now;
+  const links = new Map<string, Link>();
+
+  function linkFor(route: RouteEntry): Link {
+    const key = linkKey(route);
+    let link = links.get(key);
+    if (link === undefined) {
+      const channel = createWireChannel(route.target.address, {
+        maxMessageBytes: options.maxMessageBytes,
+        maxInFlight: route.maxInFlight,
+        maxQueued: route.maxQueued,
+      });
+      const session =
+        route.target.kind === "peer"
+          ? createSessionClient({
+              transport: createWireTransport(channel),
+              serverParty: route.target.peerParty,
+              privateKey: options.self.privateKey,
+              chain: options.self.chain,
+              trust: options.self.trust,
+              crls: options.crls,
+              now,
+            })
+          : undefined;
+      link = { key, channel, session };
+      links.set(key, link);
+    }
+    return link;
+  }
+
+  return {
+    async forward(route, req) {
+      const routeDeadline = now() + route.timeoutMs;
+      const deadline = req.deadline === undefined ? routeDeadline : Math.min(req.deadline, routeDeadline);
+      const link = linkFor(route);
+      try {
+        if (link.session === undefined) {
+          const r = await link.channel.unary(req.path, req.body, req.metadata, { deadline, signal: req.signal });
+          return { body: r.body };
+        }
+        const r = await link.session.call(req.path, req.body, {
+          deadline,
+          signal: req.signal,
+          metadata: req.metadata,
+          route: { origin: req.origin, hops: [...req.hops, options.self.partyId].join(",") },
+        });
+        return { body: r.body };
+      } catch (e) {
+        if (!isWireError(e)) throw e;
+        // Failures of this hop itself become the gateway's own errors; statuses that come from
+        // further along (a peer's ACL, a backend's NOT_FOUND) pass through unchanged.
+        if (e.code === Status.UNAVAILABLE && e.trailers["hutong-error"] === undefined && isLinkFailure(e.message)) {
+          throw new GatewayError("target-unavailable", `route "${route.name}" is unavailable`, { cause: e });
+        }
+        if (e.code === Status.UNAUTHENTICATED && link.session !== undefined) {
+          throw new GatewayError("target-unavailable", `peer gateway of route "${route.name}" refused this gateway`, {
+            cause: e,
+          });
+        }
+        if (e.code === Status.RESOURCE_EXHAUSTED && /queue full/.test(e.message)) {
+          throw new GatewayError("overloaded", `route "${route.name}" is overloaded`, { cause: e });
+        }
+        throw e;
+      }
+    },
+    retain(routes) {
+      const keep = new Set(routes.map(linkKey));
+      for (const [key, link] of links) {
+        if (!keep.has(key)) {
+          link.channel.close();
+          links.delete(key);
+        }
+      }
+    },
+    close() {
+      for (const link of links.values()) link.channel.close();
+      links.clear();
+    },
+  };
+}
+
+/** The channel's own connect failures say "unreachable"; an UNAVAILABLE sent by the peer does not. */
+function isLinkFailure(message: string): boolean {
+  return /unreachable/.test(message);
+}

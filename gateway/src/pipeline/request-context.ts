@@ -1,0 +1,72 @@
+import { BinaryReader, WireType } from "@bufbuild/protobuf/wire";
+import { isValidPartyId } from "@hutong/certs";
+import { Purpose, RequestContext } from "@hutong/proto";
+import { GatewayError } from "../gateway-error.js";
+
+/** The routing and authorization facts of an exchange request, as the pipeline uses them. */
+export interface ExchangeContext {
+  readonly targetParty: string;
+  /** Purpose enum name without its prefix, e.g. "BOARDING_CHECK" (the ACL's spelling). */
+  readonly purpose: string;
+  readonly grantId: string;
+  readonly correlationId: string;
+}
+
+const maxIdLength = 128;
+const printableAscii = /^[\x21-\x7e]*$/;
+
+/**
+ * Reads field 1 (RequestContext) of an exchange request without decoding the
+ * rest: one pass over the top-level wire structure, which also refuses bytes
+ * that are not well-formed protobuf. Every request message of the exchange
+ * services keeps its RequestContext at field 1 (proto/src/contract.spec.ts
+ * checks that), so this works for every method without per-method code.
+ */
+export function readExchangeContext(body: Uint8Array): ExchangeContext {
+  let contextBytes: Uint8Array | undefined;
+  try {
+    const reader = new BinaryReader(body);
+    while (reader.pos < reader.len) {
+      const [fieldNo, wireType] = reader.tag();
+      if (fieldNo === 1 && wireType === WireType.LengthDelimited) {
+        // Protobuf merges repeated occurrences of a message field; a gateway that read only one
+        // of them could route on facts the backend never sees, so two are refused outright.
+        if (contextBytes !== undefined) throw new GatewayError("bad-request-context", "RequestContext given twice");
+        contextBytes = reader.bytes();
+      } else {
+        reader.skip(wireType, fieldNo);
+      }
+    }
+  } catch (cause) {
+    if (cause instanceof GatewayError) throw cause;
+    throw new GatewayError("malformed-request", "request is not well-formed protobuf", { cause });
+  }
+  if (contextBytes === undefined) throw new GatewayError("bad-request-context", "request has no RequestContext");
+  let ctx: RequestContext;
+  try {
+    ctx = RequestContext.decode(contextBytes);
+  } catch (cause) {
+    throw new GatewayError("malformed-request", "RequestContext is not well-formed protobuf", { cause });
+  }
+  if (!isValidPartyId(ctx.targetParty)) {
+    throw new GatewayError("bad-request-context", "context.target_party is not a valid party id");
+  }
+  const purposeName = Purpose[ctx.purpose];
+  if (ctx.purpose === Purpose.PURPOSE_UNSPECIFIED || purposeName === undefined || ctx.purpose < 0) {
+    throw new GatewayError("bad-request-context", "context.purpose is unspecified or unknown");
+  }
+  for (const [name, value] of [
+    ["grant_id", ctx.grantId],
+    ["correlation_id", ctx.correlationId],
+  ] as const) {
+    if (value.length > maxIdLength || !printableAscii.test(value)) {
+      throw new GatewayError("bad-request-context", `context.${name} must be at most ${maxIdLength} printable ASCII`);
+    }
+  }
+  return {
+    targetParty: ctx.targetParty,
+    purpose: purposeName.slice("PURPOSE_".length),
+    grantId: ctx.grantId,
+    correlationId: ctx.correlationId,
+  };
+}
