@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import {
   type Asn1,
   Asn1Class,
@@ -113,17 +114,43 @@ export function readX509Time(node: Asn1 | undefined, what: string): Date {
 }
 
 /** True when `key` made `signature` over `tbsDer` (SM2, default id 1234567812345678, GM/T 0015). */
+/**
+ * Signatures already seen to verify, keyed by SM3(key || tbs || signature).
+ * A gateway validates the same CA certificates and CRLs on every handshake
+ * (four SM2 verifications for a two-level chain); remembering exact byte
+ * strings that verified is sound because SM3 is collision resistant, and
+ * only successes are kept, so nothing that failed can ever pass. Bounded;
+ * the oldest entry goes first.
+ */
+const verifiedCache = new Set<string>();
+const verifiedCacheMax = 4096;
+
+function verificationKey(key: Sm2PublicKey, tbs: Uint8Array, signature: Uint8Array): string {
+  return createHash("sm3").update(key.point).update(tbs).update(signature).digest("base64");
+}
+
 export function verifySignedBytes(
   signed: { readonly tbsDer: Uint8Array; readonly signature: Uint8Array },
   key: Sm2PublicKey,
 ): boolean {
+  const cacheKey = verificationKey(key, signed.tbsDer, signed.signature);
+  if (verifiedCache.has(cacheKey)) return true;
+  let ok: boolean;
   try {
-    return sm2Verify(key, signed.tbsDer, signed.signature);
+    ok = sm2Verify(key, signed.tbsDer, signed.signature);
   } catch (error) {
     // A signature that is not even a DER SEQUENCE { r, s } simply does not verify.
     if (isCertsError(error, "malformed")) return false;
     throw error;
   }
+  if (ok) {
+    if (verifiedCache.size >= verifiedCacheMax) {
+      const oldest = verifiedCache.values().next().value;
+      if (oldest !== undefined) verifiedCache.delete(oldest);
+    }
+    verifiedCache.add(cacheKey);
+  }
+  return ok;
 }
 
 /** Dates the X.509 time types can carry (UTCTime from 1950, GeneralizedTime to 9999). */

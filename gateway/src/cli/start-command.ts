@@ -1,8 +1,9 @@
-import { resolve } from "node:path";
+import { existsSync } from "node:fs";
+import { join, relative, resolve } from "node:path";
 import { Command } from "commander";
 import { watchGatewayConfig } from "../config/config-watcher.js";
 import { loadGatewayConfig } from "../config/load-config.js";
-import { devDefaults, prepareDevEnvironment } from "../dev/dev-environment.js";
+import { type DevEnvironment, devDefaults, prepareDevEnvironment } from "../dev/dev-environment.js";
 import { type SimulatedBackend, sampleTickets, startSimulatedBackend } from "../dev/simulated-backends.js";
 import { createLogger } from "../observability/logger.js";
 import { startGateway } from "../server/gateway.js";
@@ -12,7 +13,8 @@ interface StartFlags {
   config?: string;
   dev?: boolean;
   dataDir: string;
-  port?: string;
+  port: string;
+  backendPort: string;
 }
 
 export function startCommand(): Command {
@@ -24,32 +26,39 @@ export function startCommand(): Command {
       "first run: create a development PKI, config and state under --data-dir; then run with simulated provincial systems",
     )
     .option("--data-dir <dir>", "where --dev keeps its state (git-ignored)", ".hutong")
-    .option("--port <port>", "listen port for --dev on first run", String(devDefaults.port))
+    .option("--port <port>", "listen port for --dev on first run (0: any free port)", String(devDefaults.port))
+    .option(
+      "--backend-port <port>",
+      "port of the simulated systems for --dev on first run",
+      String(devDefaults.backendPort),
+    )
     .action(async (flags: StartFlags) => {
       if ((flags.config === undefined) === (flags.dev !== true))
         throw new UsageError("give exactly one of --config FILE or --dev");
       let configPath = flags.config === undefined ? undefined : resolve(flags.config);
       let backend: SimulatedBackend | undefined;
-      let profilePath: string | undefined;
+      let dev: DevEnvironment | undefined;
       if (flags.dev === true) {
-        const env = await prepareDevEnvironment(resolve(flags.dataDir), { port: Number(flags.port) });
-        configPath = env.configPath;
-        profilePath = env.profilePath;
+        const dataDir = resolve(flags.dataDir);
+        const existing = existsSync(join(dataDir, "gateway.yaml"))
+          ? await loadGatewayConfig(join(dataDir, "gateway.yaml"))
+          : undefined;
+        // The simulated systems listen where an existing config routes to, else on --backend-port.
+        const local = existing?.routeTable.resolve(existing.party);
+        const backendPort =
+          local?.target.kind === "local" ? Number(local.target.address.split(":").pop()) : Number(flags.backendPort);
+        backend = await startSimulatedBackend(devDefaults.party.slice("prov:".length), backendPort);
+        dev = await prepareDevEnvironment(dataDir, { port: Number(flags.port), backendAddress: backend.address });
+        configPath = dev.configPath;
         console.error(
-          env.created
+          dev.created
             ? `hutong: first run: created a development PKI, ticket key and config under ${flags.dataDir}/`
             : `hutong: using the development state in ${flags.dataDir}/ (CRLs re-signed)`,
         );
+        console.error(`hutong: simulated ${devDefaults.party} ticketing and licence systems on ${backend.address}`);
       }
       if (configPath === undefined) throw new UsageError("no config");
       const config = await loadGatewayConfig(configPath);
-      if (flags.dev === true) {
-        const local = config.routeTable.resolve(config.party);
-        const port =
-          local?.target.kind === "local" ? Number(local.target.address.split(":").pop()) : devDefaults.backendPort;
-        backend = await startSimulatedBackend(config.party.slice("prov:".length), port);
-        console.error(`hutong: simulated ${config.party} ticketing and licence systems on ${backend.address}`);
-      }
       const logger = createLogger({ level: config.observability.logLevel, party: config.party });
       const gateway = await startGateway({ config, logger });
       const watcher = watchGatewayConfig(configPath, {
@@ -62,7 +71,9 @@ export function startCommand(): Command {
       console.error(
         `hutong: gateway ${config.party} listening on ${where} (h2c; SM2 sessions at the application layer)`,
       );
-      if (profilePath !== undefined) {
+      if (dev !== undefined) {
+        await dev.writeProfile(where);
+        const profilePath = relative(process.cwd(), dev.profilePath);
         const ticketNo = sampleTickets(config.party.slice("prov:".length))[0]?.ticketNo ?? "";
         const req = JSON.stringify({
           context: { targetParty: config.party, purpose: "PURPOSE_BOARDING_CHECK", correlationId: "first-call" },
@@ -71,7 +82,7 @@ export function startCommand(): Command {
         });
         console.error(
           `\nMake a first authenticated call (as ${devDefaults.client}) from another terminal:\n\n` +
-            `  node gateway/bin/hutong.mjs call --profile ${profilePath} hutong.v1.TicketService/VerifyTicket '${req}'\n`,
+            `  npx hutong call --profile ${profilePath} hutong.v1.TicketService/VerifyTicket '${req}'\n`,
         );
       }
       const stop = async () => {

@@ -19,6 +19,8 @@ export interface DevEnvironment {
   readonly profilePath: string;
   /** True when this run created the PKI and config (first run). */
   readonly created: boolean;
+  /** Writes the client profile for `hutong call --profile`, once the gateway's address is known. */
+  writeProfile(address: string): Promise<void>;
 }
 
 /**
@@ -28,7 +30,7 @@ export interface DevEnvironment {
  */
 export async function prepareDevEnvironment(
   dataDir: string,
-  options: { readonly port?: number; readonly backendPort?: number } = {},
+  options: { readonly port?: number; readonly backendAddress?: string } = {},
 ): Promise<DevEnvironment> {
   const configPath = join(dataDir, "gateway.yaml");
   const profilePath = join(dataDir, "client-profile.json");
@@ -40,6 +42,7 @@ export async function prepareDevEnvironment(
   ]);
   const ticketKey = await pki.ticketKeyFile("ticket-key-1");
   const port = options.port ?? devDefaults.port;
+  // Paths in the config are relative to it, so the data directory can be moved.
   const rel = (p: string) => relative(dataDir, p);
   if (created) {
     const config = {
@@ -52,7 +55,7 @@ export async function prepareDevEnvironment(
       routes: [
         {
           match: devDefaults.party,
-          local: `127.0.0.1:${options.backendPort ?? devDefaults.backendPort}`,
+          local: options.backendAddress ?? `127.0.0.1:${devDefaults.backendPort}`,
           timeoutMs: 5000,
         },
       ],
@@ -72,20 +75,20 @@ export async function prepareDevEnvironment(
     );
   }
   const clientFiles = pki.party(devDefaults.client);
-  await writeFile(
+  return {
+    dataDir,
+    configPath,
     profilePath,
-    `${JSON.stringify(
-      {
-        address: `${devDefaults.host}:${port}`,
-        gateway: devDefaults.party,
-        chain: clientFiles.chain,
-        key: clientFiles.key,
-        trust: [pki.rootCert],
-        crl: pki.crls,
-      },
-      null,
-      2,
-    )}\n`,
-  );
-  return { dataDir, configPath, profilePath, created };
+    created,
+    async writeProfile(address) {
+      await writeFile(
+        profilePath,
+        `${JSON.stringify(
+          { address, gateway: devDefaults.party, ...clientFiles, trust: [pki.rootCert], crl: pki.crls },
+          null,
+          2,
+        )}\n`,
+      );
+    },
+  };
 }

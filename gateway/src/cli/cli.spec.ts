@@ -1,0 +1,112 @@
+import assert from "node:assert/strict";
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+
+const bin = new URL("./bin.ts", import.meta.url).pathname;
+const nodeArgs = ["--conditions=hutong-source", "--import", "tsx", bin];
+
+function run(args: string[], input?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [...nodeArgs, ...args], { stdio: ["pipe", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (c) => {
+      stdout += c;
+    });
+    child.stderr.on("data", (c) => {
+      stderr += c;
+    });
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(input ?? "");
+  });
+}
+
+/** Starts `hutong start --dev` and resolves with the printed first-call command once it is listening. */
+function startDev(dataDir: string): Promise<{ child: ChildProcess; callLine: string; stderr: () => string }> {
+  const child = spawn(
+    process.execPath,
+    [...nodeArgs, "start", "--dev", "--data-dir", dataDir, "--port", "0", "--backend-port", "0"],
+    { stdio: ["ignore", "pipe", "pipe"] },
+  );
+  let err = "";
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no first-call line in time:\n${err}`)), 30_000);
+    child.stderr?.on("data", (c) => {
+      err += c;
+      const line = err.split("\n").find((l) => l.includes("hutong call --profile"));
+      if (line !== undefined) {
+        clearTimeout(timer);
+        resolve({ child, callLine: line.trim(), stderr: () => err });
+      }
+    });
+    child.on("exit", (code) => reject(new Error(`hutong start exited ${code}:\n${err}`)));
+  });
+}
+
+describe("hutong CLI: start --dev and call", () => {
+  let dir: string;
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), "hutong-cli-"));
+  });
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("first run creates the dev state, prints a call that works, stops cleanly on SIGTERM; a second run reuses it", async () => {
+    const dataDir = join(dir, "state");
+    const first = await startDev(dataDir);
+    assert.match(first.stderr(), /first run: created a development PKI/);
+    // The printed command, run as printed (minus the npx wrapper).
+    const m = /call --profile (\S+) (\S+) '(.*)'$/.exec(first.callLine);
+    assert.ok(m, first.callLine);
+    const [, profile = "", method = "", request = ""] = m;
+    const ok = await run(["call", "--profile", profile, method, request]);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.equal(JSON.parse(ok.stdout).valid, true);
+
+    // JSON from stdin, and a refusal: exit 1 with the status name.
+    const denied = await run(
+      ["call", "--profile", profile, "hutong.v1.InvoiceService/IssueInvoice", "-"],
+      JSON.stringify({ context: { targetParty: "prov:510000", purpose: "PURPOSE_INVOICING" } }),
+    );
+    assert.equal(denied.code, 1);
+    assert.match(denied.stderr, /ERROR: PERMISSION_DENIED/);
+    // Usage errors exit 2.
+    assert.equal((await run(["call", "--profile", profile, "No.Such"])).code, 2);
+    assert.equal((await run(["call", method])).code, 2);
+
+    const exited = new Promise<number | null>((resolve) => first.child.on("exit", resolve));
+    first.child.kill("SIGTERM");
+    assert.equal(await exited, 0);
+
+    const second = await startDev(dataDir);
+    assert.match(second.stderr(), /using the development state/);
+    assert.match(await readFile(join(dataDir, "gateway.yaml"), "utf8"), /party: prov:510000/);
+    const stopped = new Promise((resolve) => second.child.on("exit", resolve));
+    second.child.kill("SIGTERM");
+    await stopped;
+  });
+
+  it("lists the callable methods", async () => {
+    const r = await run(["call", "--list"]);
+    assert.equal(r.code, 0);
+    assert.ok(r.stdout.split("\n").includes("hutong.v1.TicketService/VerifyTicket"));
+    assert.ok(!r.stdout.includes("SessionService"), "the handshake is not called by hand");
+  });
+
+  it("refuses an invalid config file with the path of each problem, exit 1", async () => {
+    const bad = join(dir, "bad.yaml");
+    await writeFile(
+      bad,
+      "party: prov:999999\nlisten: { port: 70000 }\nroutes:\n  - match: '*'\n    local: localhost\n",
+    );
+    const r = await run(["start", "--config", bad]);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /party/);
+    assert.match(r.stderr, /listen\.port/);
+    assert.match(r.stderr, /routes\[0\]\.local/);
+  });
+});
