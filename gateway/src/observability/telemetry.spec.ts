@@ -3,14 +3,14 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { describe, it } from "node:test";
 import { InMemorySpanExporter } from "@opentelemetry/sdk-trace";
-import { createTelemetry } from "./telemetry.js";
+import { createTelemetry, type Telemetry } from "./telemetry.js";
 
 const getTicket = "/hutong.v1.Exchange/GetTicket";
 
 interface Received {
   readonly path: string;
   readonly contentType: string | undefined;
-  readonly bytes: number;
+  readonly body: string;
 }
 
 /** A real OTLP/HTTP collector stand-in: records each POST and answers 200. */
@@ -24,7 +24,7 @@ async function startCollector(): Promise<{ server: Server; endpoint: string; rec
         received.push({
           path: req.url ?? "",
           contentType: req.headers["content-type"],
-          bytes: Buffer.concat(chunks).length,
+          body: Buffer.concat(chunks).toString(),
         });
       }
       res.writeHead(200, { "content-type": "application/json" }).end("{}");
@@ -49,6 +49,18 @@ describe("telemetry", () => {
       party: "mot",
       prometheus: { host: "127.0.0.1", port: 0 },
     });
+    try {
+      await scrapeAndCheck(telemetry);
+    } finally {
+      await telemetry.shutdown();
+    }
+    const address = telemetry.prometheusAddress;
+    assert.ok(address);
+    await assert.rejects(fetch(`http://127.0.0.1:${address.port}/metrics`), "the port is closed after shutdown");
+    await telemetry.shutdown(); // idempotent
+  });
+
+  async function scrapeAndCheck(telemetry: Telemetry): Promise<void> {
     const address = telemetry.prometheusAddress;
     assert.ok(address);
     assert.equal(address.host, "127.0.0.1");
@@ -68,6 +80,7 @@ describe("telemetry", () => {
     const labels = `method="${getTicket}",route="local",status="OK"`;
     assert.match(text, /# TYPE hutong_gateway_requests_total counter/);
     assert.ok(text.includes(`hutong_gateway_requests_total{${labels}} 2`), text);
+    assert.doesNotMatch(text, /otel_scope_name/);
     assert.ok(
       text.includes(
         `hutong_gateway_requests_total{method="${getTicket}",route="peer-mot",status="PERMISSION_DENIED"} 1`,
@@ -88,20 +101,19 @@ describe("telemetry", () => {
 
     assert.equal((await fetch(`${base}/other`)).status, 404);
     assert.equal((await fetch(`${base}/metrics`, { method: "POST" })).status, 405);
-
-    await telemetry.shutdown();
-    await assert.rejects(fetch(`${base}/metrics`), "the port is closed after shutdown");
-    await telemetry.shutdown(); // idempotent
-  });
+  }
 
   it("fails to start when the Prometheus port is taken", async () => {
     const first = await createTelemetry({ serviceName: "g", party: "a", prometheus: { host: "127.0.0.1", port: 0 } });
-    const port = first.prometheusAddress?.port ?? 0;
-    await assert.rejects(
-      createTelemetry({ serviceName: "g", party: "b", prometheus: { host: "127.0.0.1", port } }),
-      (e: unknown) => (e as NodeJS.ErrnoException).code === "EADDRINUSE",
-    );
-    await first.shutdown();
+    try {
+      const port = first.prometheusAddress?.port ?? 0;
+      await assert.rejects(
+        createTelemetry({ serviceName: "g", party: "b", prometheus: { host: "127.0.0.1", port } }),
+        (e: unknown) => (e as NodeJS.ErrnoException).code === "EADDRINUSE",
+      );
+    } finally {
+      await first.shutdown();
+    }
   });
 
   it("pushes traces and metrics over OTLP/HTTP to /v1/traces and /v1/metrics, flushed by shutdown", async () => {
@@ -115,7 +127,7 @@ describe("telemetry", () => {
       assert.equal(telemetry.prometheusAddress, undefined);
       telemetry.tracer.startSpan("a call").end();
       telemetry.metrics.recordCall({ method: getTicket, route: "local", status: "OK", durationMs: 1 });
-      assert.deepEqual(collector.received, [], "nothing is pushed before the batch interval or shutdown");
+      assert.equal(collector.received.length, 0, "nothing is pushed before the batch interval or shutdown");
       await telemetry.shutdown();
 
       const traces = collector.received.filter((r) => r.path === "/v1/traces");
@@ -123,9 +135,12 @@ describe("telemetry", () => {
       assert.equal(traces.length, 1, JSON.stringify(collector.received));
       assert.ok(metrics.length >= 1, JSON.stringify(collector.received));
       for (const r of [...traces, ...metrics]) {
-        assert.match(r.contentType ?? "", /^application\/(json|x-protobuf)/);
-        assert.ok(r.bytes > 0);
+        assert.equal(r.contentType, "application/json");
+        assert.ok(r.body.length > 0);
+        assert.ok(r.body.includes('"hutong.party"'), "resource attributes are sent");
       }
+      assert.ok(traces[0]?.body.includes('"a call"'));
+      assert.ok(metrics.some((m) => m.body.includes('"hutong.gateway.requests"')));
       assert.deepEqual(
         collector.received.filter((r) => r.path !== "/v1/traces" && r.path !== "/v1/metrics"),
         [],

@@ -77,7 +77,10 @@ export async function createTelemetry(options: TelemetryOptions): Promise<Teleme
 
   const readers: MetricReader[] = [];
   const prometheusExporter =
-    options.prometheus === undefined ? undefined : new PrometheusExporter({ preventServerStart: true });
+    options.prometheus === undefined
+      ? undefined
+      : // The scope is always this gateway's, so its otel_scope_name label would only add bytes.
+        new PrometheusExporter({ preventServerStart: true, withoutScopeInfo: true });
   if (prometheusExporter !== undefined) readers.push(prometheusExporter);
   if (otlpBase !== undefined) {
     readers.push(
