@@ -28,6 +28,8 @@ export interface SimulatedBackend {
   readonly seen: readonly { readonly path: string; readonly metadata: Record<string, string> }[];
   /** Milliseconds every answer waits (to exercise deadlines). */
   delayMs: number;
+  /** Calls the client (the gateway) cancelled before they were answered. */
+  readonly cancelled: number;
   close(): Promise<void>;
 }
 
@@ -80,8 +82,15 @@ export async function startSimulatedBackend(provinceCode: string, port = 0): Pro
   const tickets = new Map(sampleTickets(provinceCode).map((t) => [t.ticketNo, t]));
   const seen: { path: string; metadata: Record<string, string> }[] = [];
   const server = new grpc.Server();
-  const state = { delayMs: 0 };
-  const later = <T>(cb: grpc.sendUnaryData<T>, fn: () => T | grpc.ServiceError) => {
+  const state = { delayMs: 0, cancelled: 0 };
+  const later = <T>(
+    cb: grpc.sendUnaryData<T>,
+    fn: () => T | grpc.ServiceError,
+    call?: grpc.ServerUnaryCall<unknown, T>,
+  ) => {
+    call?.on("cancelled", () => {
+      state.cancelled++;
+    });
     const run = () => {
       const r = fn();
       if (r instanceof Error) cb(r);
@@ -99,10 +108,14 @@ export async function startSimulatedBackend(provinceCode: string, port = 0): Pro
       cb: grpc.sendUnaryData<GetTicketResponse>,
     ) {
       record(seen, TicketServiceService.getTicket.path, call.metadata);
-      later(cb, () => {
-        const t = tickets.get(call.request.ticketNo);
-        return t === undefined ? notFound("no such ticket") : { ticket: t, annotation: undefined };
-      });
+      later(
+        cb,
+        () => {
+          const t = tickets.get(call.request.ticketNo);
+          return t === undefined ? notFound("no such ticket") : { ticket: t, annotation: undefined };
+        },
+        call,
+      );
     },
     verifyTicket(
       call: grpc.ServerUnaryCall<
@@ -112,31 +125,35 @@ export async function startSimulatedBackend(provinceCode: string, port = 0): Pro
       cb: grpc.sendUnaryData<VerifyTicketResponse>,
     ) {
       record(seen, TicketServiceService.verifyTicket.path, call.metadata);
-      later(cb, () => {
-        const r = call.request;
-        const t = tickets.get(r.ticketNo);
-        if (t === undefined) {
+      later(
+        cb,
+        () => {
+          const r = call.request;
+          const t = tickets.get(r.ticketNo);
+          if (t === undefined) {
+            return {
+              valid: false,
+              holderMatches: false,
+              scheduleMatches: false,
+              saleStatus: SaleStatus.SALE_STATUS_UNSPECIFIED,
+              checkStatus: CheckStatus.CHECK_STATUS_UNSPECIFIED,
+              departTime: undefined,
+            };
+          }
+          const holderMatches =
+            (r.holderIdNo === "" || r.holderIdNo === t.passenger?.idNo) &&
+            (r.holderName === "" || r.holderName === t.passenger?.name);
           return {
-            valid: false,
-            holderMatches: false,
-            scheduleMatches: false,
-            saleStatus: SaleStatus.SALE_STATUS_UNSPECIFIED,
-            checkStatus: CheckStatus.CHECK_STATUS_UNSPECIFIED,
-            departTime: undefined,
+            valid: t.saleStatus === SaleStatus.SALE_STATUS_SOLD && t.checkStatus === CheckStatus.CHECK_STATUS_UNCHECKED,
+            holderMatches,
+            scheduleMatches: r.scheduleNo !== "" && r.scheduleNo === t.scheduleNo,
+            saleStatus: t.saleStatus,
+            checkStatus: t.checkStatus,
+            departTime: t.departTime,
           };
-        }
-        const holderMatches =
-          (r.holderIdNo === "" || r.holderIdNo === t.passenger?.idNo) &&
-          (r.holderName === "" || r.holderName === t.passenger?.name);
-        return {
-          valid: t.saleStatus === SaleStatus.SALE_STATUS_SOLD && t.checkStatus === CheckStatus.CHECK_STATUS_UNCHECKED,
-          holderMatches,
-          scheduleMatches: r.scheduleNo !== "" && r.scheduleNo === t.scheduleNo,
-          saleStatus: t.saleStatus,
-          checkStatus: t.checkStatus,
-          departTime: t.departTime,
-        };
-      });
+        },
+        call,
+      );
     },
   });
   server.addService(LicenceServiceService, {
@@ -173,6 +190,9 @@ export async function startSimulatedBackend(provinceCode: string, port = 0): Pro
     },
     set delayMs(v: number) {
       state.delayMs = v;
+    },
+    get cancelled() {
+      return state.cancelled;
     },
     close: () =>
       new Promise<void>((resolve) => {

@@ -5,6 +5,7 @@ import { Purpose, RegistryServiceService, TicketServiceService, VerifyTicketRequ
 import type { UnaryTransport } from "../client/unary-transport.js";
 import { openDevPki } from "../dev/dev-pki.js";
 import { sampleTickets } from "../dev/simulated-backends.js";
+import { createLogger } from "../observability/logger.js";
 import { createHandshakeServer, createTicketKeyring } from "../session/index.js";
 import { Status } from "../wire/grpc-status.js";
 import { isWireError, type WireError } from "../wire/wire-error.js";
@@ -259,6 +260,24 @@ describe("gateway: one province gateway in front of its systems", () => {
     await stillServing();
   });
 
+  it("re-reads CRLs on schedule: a revocation bites within crlRefreshSeconds, no reload needed", async () => {
+    const g = await f.startAnother({
+      trust: { anchors: [f.pki.rootCert], crls: f.pki.crls, crlRefreshSeconds: 1 },
+    });
+    const s = await f.session("prov:510000/revoked-scheduled", { address: `127.0.0.1:${g.address.port}` });
+    await rejects(s.call(verifyPath, verifyRequest()), Status.PERMISSION_DENIED); // authenticated, then ACL
+    await f.pki.revoke("prov:510000/revoked-scheduled");
+    let code: number | undefined;
+    for (let i = 0; i < 40 && code !== Status.UNAUTHENTICATED; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      code = await s.call(verifyPath, verifyRequest()).then(
+        () => Status.OK,
+        (e: unknown) => (isWireError(e) ? e.code : undefined),
+      );
+    }
+    assert.equal(code, Status.UNAUTHENTICATED, "revoked within ~1 s of the CRL being published");
+  });
+
   it("refuses a certificate from an untrusted CA and one without clientAuth", async () => {
     const rogue = await openDevPki(`${f.dir}/rogue-pki`, [{ id: allowed, role: "system" }]);
     const s = await f.session(allowed, { pki: rogue });
@@ -331,6 +350,71 @@ describe("gateway: one province gateway in front of its systems", () => {
       f.backend.delayMs = 0;
     }
     await stillServing();
+  });
+
+  it("propagates cancellation: a caller that gives up cancels the backend call", async () => {
+    const s = await f.session(allowed);
+    await s.connect();
+    f.backend.delayMs = 1000;
+    const before = f.backend.cancelled;
+    try {
+      const ac = new AbortController();
+      const p = s.call(verifyPath, verifyRequest(), { signal: ac.signal });
+      setTimeout(() => ac.abort(), 200);
+      await rejects(p, Status.CANCELLED);
+      for (let i = 0; i < 50 && f.backend.cancelled === before; i++) await new Promise((r) => setTimeout(r, 20));
+      assert.equal(f.backend.cancelled, before + 1, "the backend saw the cancellation");
+    } finally {
+      f.backend.delayMs = 0;
+    }
+    await stillServing();
+  });
+
+  it("applies the route's timeout when the caller sets no deadline", async () => {
+    const g = await f.startAnother({ routes: [{ match: gw, local: f.backend.address, timeoutMs: 200 }] });
+    const s = await f.session(allowed, { address: `127.0.0.1:${g.address.port}` });
+    await s.connect();
+    f.backend.delayMs = 800;
+    try {
+      const t0 = Date.now();
+      await rejects(s.call(verifyPath, verifyRequest()), Status.DEADLINE_EXCEEDED);
+      assert.ok(Date.now() - t0 < 700);
+    } finally {
+      f.backend.delayMs = 0;
+    }
+  });
+
+  it("exports metrics for Prometheus and logs refusals as JSON without personal data", async () => {
+    const lines: string[] = [];
+    const logger = createLogger({ level: "info", party: gw, destination: { write: (l: string) => lines.push(l) } });
+    const g = await f.startAnother(
+      { observability: { logLevel: "info", prometheus: { host: "127.0.0.1", port: 0 } } },
+      { logger },
+    );
+    const s = await f.session(denied, { address: `127.0.0.1:${g.address.port}` });
+    const idNo = "510104199001011234";
+    const body = Buffer.from(
+      VerifyTicketRequest.encode({
+        ...VerifyTicketRequest.decode(verifyRequest()),
+        holderIdNo: idNo,
+        holderName: "李四",
+      }).finish(),
+    );
+    await rejects(s.call(verifyPath, body), Status.PERMISSION_DENIED);
+    const refused = lines.map((l) => JSON.parse(l)).find((l) => l.msg === "call refused");
+    assert.ok(refused, lines.join("\n"));
+    assert.equal(refused.reason, "gateway/acl-denied");
+    assert.equal(refused.origin, denied);
+    assert.equal(refused.status, "PERMISSION_DENIED");
+    assert.ok(!lines.join("").includes(idNo) && !lines.join("").includes("李四"), "no personal data in logs");
+
+    const address = g.telemetry.prometheusAddress;
+    assert.ok(address);
+    const text = await (await fetch(`http://${address.host}:${address.port}/metrics`)).text();
+    assert.match(text, /hutong_gateway_requests_total\{[^}]*status="PERMISSION_DENIED"[^}]*\} 1/);
+    assert.match(text, /hutong_gateway_handshakes_total\{[^}]*outcome="ok"[^}]*\} 1/);
+    assert.match(text, /hutong_gateway_acl_decisions_total\{[^}]*decision="deny"/);
+    assert.ok(!text.includes(idNo));
   });
 
   it("refuses an oversized message with RESOURCE_EXHAUSTED and malformed protobuf with INVALID_ARGUMENT", async () => {

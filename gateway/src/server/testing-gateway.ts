@@ -8,6 +8,7 @@ import type { UnaryTransport } from "../client/unary-transport.js";
 import { type GatewayConfig, parseGatewayConfig } from "../config/gateway-config.js";
 import { type DevPki, openDevPki } from "../dev/dev-pki.js";
 import { type SimulatedBackend, startSimulatedBackend } from "../dev/simulated-backends.js";
+import type { Logger } from "../observability/logger.js";
 import { type Credentials, loadCredentialFiles } from "../pki-files/credential-files.js";
 import { type RunningGateway, startGateway } from "./gateway.js";
 
@@ -36,7 +37,7 @@ export interface GatewayFixture {
     },
   ): Promise<SessionClient>;
   client(party: string): Promise<HutongClient>;
-  startAnother(overrides?: Record<string, unknown>): Promise<RunningGateway>;
+  startAnother(overrides?: Record<string, unknown>, options?: { logger?: Logger }): Promise<RunningGateway>;
   close(): Promise<void>;
 }
 
@@ -85,6 +86,7 @@ export async function startGatewayFixture(): Promise<GatewayFixture> {
     { id: denied, role: "system" },
     { id: "prov:510000/revoked-early", role: "system" },
     { id: "prov:510000/revoked-late", role: "system" },
+    { id: "prov:510000/revoked-scheduled", role: "system" },
     { id: "prov:510000/server-only", role: "server-only" },
   ]);
   const backend = await startSimulatedBackend("510000");
@@ -131,8 +133,11 @@ export async function startGatewayFixture(): Promise<GatewayFixture> {
       closers.push(() => client.close());
       return client;
     },
-    async startAnother(overrides = {}) {
-      const g = await startGateway({ config: await gatewayConfigFor(dir, pki, backend, overrides) });
+    async startAnother(overrides = {}, options = {}) {
+      const g = await startGateway({
+        config: await gatewayConfigFor(dir, pki, backend, overrides),
+        ...(options.logger === undefined ? {} : { logger: options.logger }),
+      });
       others.push(g);
       return g;
     },
