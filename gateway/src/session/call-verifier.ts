@@ -5,13 +5,15 @@ import { defaultLimits, relayMetadataKeys, sizes } from "./protocol-constants.js
 import type { ReplayWindow } from "./replay-window.js";
 import { SessionError } from "./session-error.js";
 import { checkSessionRevocation } from "./session-revocation.js";
-import { openTicket } from "./session-ticket.js";
+import { openTicket, type SessionTicketState } from "./session-ticket.js";
 import type { TicketKeyring } from "./ticket-keyring.js";
 
 export interface CallVerifierOptions {
   readonly keyring: TicketKeyring;
   readonly replayWindow: ReplayWindow;
   readonly clockSkewMs?: number;
+  /** How many opened tickets to remember (default 10,000). */
+  readonly openedTicketCacheSize?: number;
 }
 
 export interface IncomingCall {
@@ -49,10 +51,29 @@ export interface CallVerifier {
  */
 export function createCallVerifier(options: CallVerifierOptions): CallVerifier {
   const skew = options.clockSkewMs ?? defaultLimits.clockSkewMs;
+  // Tickets that already opened (authenticated decryption under the keyring), by their bytes:
+  // a session's every call carries the same ticket, and opening it (HMAC-SM3 + SM4) was the
+  // largest per-call cost. Expiry is still checked on every call; bounded, oldest dropped first.
+  const opened = new Map<string, SessionTicketState>();
+  const openedMax = options.openedTicketCacheSize ?? 10_000;
+  function openedTicket(bytes: Uint8Array, now: number): SessionTicketState {
+    const key = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("latin1");
+    let t = opened.get(key);
+    if (t === undefined) {
+      t = openTicket(options.keyring, bytes, now);
+      if (opened.size >= openedMax) {
+        const oldest = opened.keys().next().value;
+        if (oldest !== undefined) opened.delete(oldest);
+      }
+      opened.set(key, t);
+    }
+    if (now >= t.expiresAt) throw new SessionError("ticket-expired", "session ticket expired");
+    return t;
+  }
   return {
     verify({ method, metadata, requestBytes, now, crls }) {
       const creds = parseCallMetadata(metadata);
-      const ticket = openTicket(options.keyring, creds.ticket, now);
+      const ticket = openedTicket(creds.ticket, now);
       if (Math.abs(now - creds.timestamp) > skew) {
         throw new SessionError("stale-timestamp", `request timestamp ${now - creds.timestamp} ms from server clock`);
       }

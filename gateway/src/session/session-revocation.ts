@@ -13,6 +13,17 @@ function serialHex(serial: Uint8Array): string {
   return Buffer.from(serial.subarray(i)).toString("hex");
 }
 
+// A CRL's issuer name hash, computed once per parsed CRL rather than on every call.
+const issuerHashes = new WeakMap<Crl, Uint8Array>();
+function issuerHashOf(crl: Crl): Uint8Array {
+  let h = issuerHashes.get(crl);
+  if (h === undefined) {
+    h = sm3(crl.issuerDer);
+    issuerHashes.set(crl, h);
+  }
+  return h;
+}
+
 /**
  * The per-call revocation check: throws SessionError("revoked") when any of
  * `crls` from the session certificate's issuer lists its serial with a
@@ -24,7 +35,7 @@ function serialHex(serial: Uint8Array): string {
 export function checkSessionRevocation(subject: RevocationSubject, crls: readonly Crl[], now: number): void {
   const serial = serialHex(subject.certSerial);
   for (const crl of crls) {
-    if (!constantTimeEqual(sm3(crl.issuerDer), subject.issuerNameHash)) continue;
+    if (!constantTimeEqual(issuerHashOf(crl), subject.issuerNameHash)) continue;
     const entry = crl.revoked.get(serial);
     if (entry !== undefined && entry.revocationDate.getTime() <= now) {
       throw new SessionError(
