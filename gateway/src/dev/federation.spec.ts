@@ -165,13 +165,11 @@ describe("federation: a call crosses two gateways with SM2 mutual authentication
   });
 
   it("a peer gateway that is down is UNAVAILABLE at the hop before it", async () => {
-    const hubPort = fed.hub.address.port;
     const client = await fed.client(p.guangdongEnforcement);
     await fed.sichuan.close();
     const s = await status(client.unary(TicketServiceService.verifyTicket, verify(p.sichuan)));
     assert.equal(s.code, Status.UNAVAILABLE);
     assert.match(s.message, /prov:510000 via prov:510000/);
-    assert.ok(hubPort > 0);
   });
 });
 

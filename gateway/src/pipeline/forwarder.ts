@@ -113,7 +113,7 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
         if (!isWireError(e)) throw e;
         // Failures of this hop itself become the gateway's own errors; statuses that come from
         // further along (a peer's ACL, a backend's NOT_FOUND) pass through unchanged.
-        if (e.code === Status.UNAVAILABLE && e.trailers["hutong-error"] === undefined && isLinkFailure(e.message)) {
+        if (e.channelFailure === "unreachable") {
           throw new GatewayError("target-unavailable", `route "${route.name}" is unavailable`, { cause: e });
         }
         if (e.code === Status.UNAUTHENTICATED && link.session !== undefined) {
@@ -121,7 +121,7 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
             cause: e,
           });
         }
-        if (e.code === Status.RESOURCE_EXHAUSTED && /queue full/.test(e.message)) {
+        if (e.channelFailure === "queue-full") {
           throw new GatewayError("overloaded", `route "${route.name}" is overloaded`, { cause: e });
         }
         throw e;
@@ -141,9 +141,4 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
       links.clear();
     },
   };
-}
-
-/** The channel's own connect failures say "unreachable"; an UNAVAILABLE sent by the peer does not. */
-function isLinkFailure(message: string): boolean {
-  return /unreachable/.test(message);
 }

@@ -2,6 +2,7 @@ import { BinaryReader, WireType } from "@bufbuild/protobuf/wire";
 import { isValidPartyId } from "@hutong/certs";
 import { Purpose, RequestContext } from "@hutong/proto";
 import { GatewayError } from "../gateway-error.js";
+import { isPurposeName } from "../routing/purpose-names.js";
 
 /** The routing and authorization facts of an exchange request, as the pipeline uses them. */
 export interface ExchangeContext {
@@ -51,8 +52,8 @@ export function readExchangeContext(body: Uint8Array): ExchangeContext {
   if (!isValidPartyId(ctx.targetParty)) {
     throw new GatewayError("bad-request-context", "context.target_party is not a valid party id");
   }
-  const purposeName = Purpose[ctx.purpose];
-  if (ctx.purpose === Purpose.PURPOSE_UNSPECIFIED || purposeName === undefined || ctx.purpose < 0) {
+  const purpose = Purpose[ctx.purpose]?.replace(/^PURPOSE_/, "");
+  if (purpose === undefined || !isPurposeName(purpose)) {
     throw new GatewayError("bad-request-context", "context.purpose is unspecified or unknown");
   }
   for (const [name, value] of [
@@ -65,7 +66,7 @@ export function readExchangeContext(body: Uint8Array): ExchangeContext {
   }
   return {
     targetParty: ctx.targetParty,
-    purpose: purposeName.slice("PURPOSE_".length),
+    purpose,
     grantId: ctx.grantId,
     correlationId: ctx.correlationId,
   };

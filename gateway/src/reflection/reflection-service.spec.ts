@@ -11,17 +11,10 @@ import { createHealthService } from "../health/health-service.js";
 import { grpcClient } from "../wire/testing-grpc.js";
 import { createWireServer, type Route, type WireServer } from "../wire/wire-server.js";
 import { loadFileDescriptors } from "./file-descriptors.js";
-import { createReflectionService } from "./reflection-service.js";
+import { createReflectionService, gatewayProtoFiles } from "./reflection-service.js";
 
 const protoRoot = fileURLToPath(new URL("../../../proto/", import.meta.url));
-const files = [
-  "hutong/v1/session.proto",
-  "hutong/v1/ticket_service.proto",
-  "hutong/v1/licence_service.proto",
-  "hutong/v1/invoice_service.proto",
-  "hutong/v1/admin.proto",
-  "grpc/health/v1/health.proto",
-];
+const files = gatewayProtoFiles;
 
 type Case = NonNullable<ServerReflectionRequest["messageRequest"]>;
 

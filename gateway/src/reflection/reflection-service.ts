@@ -17,6 +17,16 @@ import { WireError } from "../wire/wire-error.js";
 import type { Route, StreamCall } from "../wire/wire-server.js";
 import { loadFileDescriptors } from "./file-descriptors.js";
 
+/** The .proto sources a gateway reflects: its services (the contract) and the standard health service. */
+export const gatewayProtoFiles: readonly string[] = Object.freeze([
+  "hutong/v1/session.proto",
+  "hutong/v1/ticket_service.proto",
+  "hutong/v1/licence_service.proto",
+  "hutong/v1/invoice_service.proto",
+  "hutong/v1/admin.proto",
+  "grpc/health/v1/health.proto",
+]);
+
 export interface ReflectionServiceOptions {
   /** The directory imports are relative to, e.g. the repository's proto/. */
   readonly protoRoot: string;

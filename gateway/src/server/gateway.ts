@@ -18,7 +18,7 @@ import { createForwarder } from "../pipeline/forwarder.js";
 import { compileRelayPolicy } from "../pipeline/relay-policy.js";
 import { type Credentials, loadCredentialFiles } from "../pki-files/credential-files.js";
 import { createCrlFileSource } from "../pki-files/crl-file-source.js";
-import { createReflectionService } from "../reflection/reflection-service.js";
+import { createReflectionService, gatewayProtoFiles } from "../reflection/reflection-service.js";
 import {
   createCallVerifier,
   createHandshakeServer,
@@ -253,7 +253,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const health = createHealthService();
   for (const [path, route] of health.routes) routes.set(path, route);
   if (config.reflection) {
-    for (const [path, route] of createReflectionService({ protoRoot: protoRootDir(), files: reflectedFiles }).routes) {
+    for (const [path, route] of createReflectionService({ protoRoot: protoRootDir(), files: gatewayProtoFiles })
+      .routes) {
       routes.set(path, route);
     }
   }
@@ -295,16 +296,6 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     },
   };
 }
-
-/** The .proto sources reflection serves (the contract plus the standard health service). */
-const reflectedFiles = [
-  "hutong/v1/session.proto",
-  "hutong/v1/ticket_service.proto",
-  "hutong/v1/licence_service.proto",
-  "hutong/v1/invoice_service.proto",
-  "hutong/v1/admin.proto",
-  "grpc/health/v1/health.proto",
-];
 
 function protoRootDir(): string {
   return new URL("../../../proto/", import.meta.url).pathname;

@@ -23,7 +23,7 @@ import {
   startGrpcServer,
 } from "./testing-grpc.js";
 import { createWireChannel } from "./wire-channel.js";
-import { isWireError, type WireError } from "./wire-error.js";
+import { isWireError, WireError } from "./wire-error.js";
 import { createWireServer } from "./wire-server.js";
 
 const service: ServiceDefinition = {
@@ -149,6 +149,9 @@ describe("wire channel against grpc-js", () => {
       expectWire(Status.UNAVAILABLE, new RegExp(`^127\\.0\\.0\\.1:${port} unreachable: .*ECONNREFUSED`)),
     );
     assert.ok(Date.now() - started < 1000);
+    // The channel marks failures of the link itself, so the gateway need not read message text.
+    const e = await channel.unary("/test.Backend/Echo", Buffer.from("x"), {}).catch((err: unknown) => err);
+    assert.ok(e instanceof WireError && e.channelFailure === "unreachable");
     channel.close();
   });
 
@@ -227,6 +230,8 @@ describe("wire channel against grpc-js", () => {
       channel.unary("/test.Backend/Echo", Buffer.from("x"), {}),
       expectWire(Status.RESOURCE_EXHAUSTED, /queue full/),
     );
+    const full = await channel.unary("/test.Backend/Echo", Buffer.from("x"), {}).catch((err: unknown) => err);
+    assert.ok(full instanceof WireError && full.channelFailure === "queue-full");
     assert.deepEqual((await first).body, Buffer.from("slow"));
     assert.deepEqual((await second).body, Buffer.from("slow"));
     // Slots free up: the channel takes calls again.
@@ -253,7 +258,7 @@ describe("wire channel against grpc-js", () => {
     const channel = createWireChannel(backend.address, { maxMessageBytes: 1000 });
     await assert.rejects(
       channel.unary("/test.Backend/Big", Buffer.from("x"), {}),
-      expectWire(Status.RESOURCE_EXHAUSTED),
+      (e: unknown) => e instanceof WireError && e.code === Status.RESOURCE_EXHAUSTED && e.channelFailure === undefined,
     );
     await assert.rejects(
       channel.unary("/test.Backend/Echo", Buffer.alloc(1001), {}),

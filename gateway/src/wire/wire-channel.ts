@@ -199,7 +199,9 @@ class ClientCall implements MessageSink {
     const conn = this.conn;
     if (conn !== undefined && !conn.connected) {
       const reason = conn.error?.message ?? this.streamError?.message ?? "connection closed";
-      return new WireError(Status.UNAVAILABLE, `${address} unreachable: ${reason}`);
+      return new WireError(Status.UNAVAILABLE, `${address} unreachable: ${reason}`, {
+        channelFailure: "unreachable",
+      });
     }
     const httpStatus = Number(headers?.[":status"]);
     if (headers !== undefined && httpStatus !== 200) {
@@ -346,7 +348,9 @@ export function createWireChannel(address: string, options: WireChannelOptions =
       call.fail(
         badHeaderCodes.has((error as { code?: string }).code ?? "")
           ? new WireError(Status.INTERNAL, `invalid metadata: ${message}`)
-          : new WireError(Status.UNAVAILABLE, `${address} unreachable: ${message}`),
+          : new WireError(Status.UNAVAILABLE, `${address} unreachable: ${message}`, {
+              channelFailure: "unreachable",
+            }),
       );
       pump();
       return;
@@ -422,7 +426,7 @@ export function createWireChannel(address: string, options: WireChannelOptions =
           ),
         );
       } else if (inFlight >= maxInFlight && queued >= maxQueued) {
-        call.fail(new WireError(Status.RESOURCE_EXHAUSTED, "queue full"));
+        call.fail(new WireError(Status.RESOURCE_EXHAUSTED, "queue full", { channelFailure: "queue-full" }));
       } else {
         signal?.addEventListener("abort", call);
         const remaining = deadline === undefined ? undefined : deadline - Date.now();
