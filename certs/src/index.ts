@@ -6,7 +6,7 @@ export { constantTimeEqual } from "./crypto/constant-time.js";
 export { isNativeBackendAvailable } from "./crypto/native-backend.js";
 export type { Sm2Backend, Sm2BackendName } from "./crypto/sm2-backend.js";
 export { defaultSm2Backend, getSm2Backend } from "./crypto/sm2-backend-registry.js";
-export { sm2Ecdh } from "./crypto/sm2-ecdh.js";
+export { generateSm2EphemeralKey, type Sm2EphemeralKey, sm2Ecdh, sm2EphemeralKeyFrom } from "./crypto/sm2-ecdh.js";
 export {
   createSm2PrivateKey,
   createSm2PublicKey,

@@ -35,7 +35,12 @@ function procCpuMs(pid: number): number | undefined {
 /** Runs `script` (a .ts file next to this one) under the same Node flags as this process, with `args` as JSON. */
 export function startChild(name: string, script: string, args: unknown): BenchChild {
   const path = new URL(script, import.meta.url).pathname;
-  const child = spawn(process.execPath, [...process.execArgv, path, JSON.stringify(args)], {
+  // HUTONG_BENCH_PROFILE=<script name>:<dir> writes a V8 CPU profile of that child (e.g.
+  // "gateway-process.ts:/tmp/prof"), for finding where a benchmark's time goes.
+  const [profiled, profileDir] = (process.env.HUTONG_BENCH_PROFILE ?? "").split(":");
+  const profile =
+    profiled === script.replace("./", "") && profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [];
+  const child = spawn(process.execPath, [...process.execArgv, ...profile, path, JSON.stringify(args)], {
     stdio: ["pipe", "pipe", "inherit"],
   });
   const pid = child.pid;

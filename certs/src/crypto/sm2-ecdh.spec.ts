@@ -1,7 +1,12 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { sm2Ecdh } from "./sm2-ecdh.js";
-import { generateSm2PrivateKey } from "./sm2-key.js";
+import { sm2 } from "sm-crypto";
+import { CertsError } from "../error.js";
+import { bytesToBigint, sm2Curve } from "./sm2-curve.js";
+import { generateSm2EphemeralKey, sm2Ecdh, sm2EphemeralKeyFrom } from "./sm2-ecdh.js";
+import { exportSm2PrivateScalar, generateSm2PrivateKey } from "./sm2-key.js";
+
+const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
 
 describe("sm2Ecdh", () => {
   it("gives both sides the same 32-byte secret, and different pairs different secrets", () => {
@@ -12,5 +17,44 @@ describe("sm2Ecdh", () => {
     assert.equal(ab.length, 32);
     assert.deepEqual(ab, sm2Ecdh(b, a.publicKey));
     assert.notDeepEqual(ab, sm2Ecdh(a, c.publicKey));
+  });
+
+  it("equals the x-coordinate of (a·b mod n)·G computed by sm-crypto, an independent implementation", () => {
+    const a = generateSm2PrivateKey();
+    const b = generateSm2PrivateKey();
+    const ab = (bytesToBigint(exportSm2PrivateScalar(a)) * bytesToBigint(exportSm2PrivateScalar(b))) % sm2Curve.n;
+    // Present in sm-crypto 0.3, missing from its @types.
+    const derive = (sm2 as unknown as { getPublicKeyFromPrivateKey(d: string): string }).getPublicKeyFromPrivateKey;
+    const point = derive(ab.toString(16).padStart(64, "0"));
+    assert.equal(hex(sm2Ecdh(a, b.publicKey)), point.slice(2, 66));
+  });
+});
+
+describe("Sm2EphemeralKey", () => {
+  it("agrees with the peer's sm2Ecdh, and each generated key is fresh", () => {
+    const peer = generateSm2PrivateKey();
+    const e1 = generateSm2EphemeralKey();
+    const e2 = generateSm2EphemeralKey();
+    assert.notDeepEqual(e1.publicKey.point, e2.publicKey.point);
+    assert.deepEqual(e1.agree(peer.publicKey), sm2Ecdh(peer, e1.publicKey));
+    assert.notDeepEqual(e1.agree(peer.publicKey), e2.agree(peer.publicKey));
+  });
+
+  it("made from a fixed private key is deterministic and matches sm2Ecdh", () => {
+    const fixed = generateSm2PrivateKey();
+    const peer = generateSm2PrivateKey();
+    const e = sm2EphemeralKeyFrom(fixed);
+    assert.deepEqual(e.publicKey, fixed.publicKey);
+    assert.deepEqual(e.agree(peer.publicKey), sm2Ecdh(fixed, peer.publicKey));
+  });
+
+  it("refuses a peer point that is not on the curve with CertsError(invalid-key)", () => {
+    const e = generateSm2EphemeralKey();
+    const bogus = { type: "sm2-public" as const, point: new Uint8Array(65).fill(7) };
+    bogus.point[0] = 4;
+    assert.throws(
+      () => e.agree(bogus),
+      (err: unknown) => err instanceof CertsError && err.code === "invalid-key",
+    );
   });
 });

@@ -61,8 +61,24 @@ export interface PartyId {
   readonly member: string;
 }
 
+// A federation has a few hundred parties and the gateway parses the same ids on every call
+// (context, ACL, route), so valid parses are remembered. Bounded: when full it starts over, so a
+// flood of distinct ids costs parsing, never memory. Invalid ids are not cached.
+const parsedIds = new Map<string, PartyId>();
+const parsedIdsMax = 4096;
+
 /** Parses and validates a party id; throws CertsError("wrong-party") with the reason. */
 export function parsePartyId(text: string): PartyId {
+  let parsed = parsedIds.get(text);
+  if (parsed === undefined) {
+    parsed = Object.freeze(parsePartyIdUncached(text));
+    if (parsedIds.size >= parsedIdsMax) parsedIds.clear();
+    parsedIds.set(text, parsed);
+  }
+  return parsed;
+}
+
+function parsePartyIdUncached(text: string): PartyId {
   const bad = (why: string): never => {
     throw new CertsError("wrong-party", `invalid party id "${text.slice(0, 80)}": ${why}`);
   };
@@ -93,6 +109,7 @@ export function parsePartyId(text: string): PartyId {
 }
 
 export function isValidPartyId(text: string): boolean {
+  if (parsedIds.has(text)) return true;
   try {
     parsePartyId(text);
     return true;

@@ -2,10 +2,12 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import * as grpc from "@grpc/grpc-js";
 import { Purpose, RegistryServiceService, TicketServiceService, VerifyTicketRequest } from "@hutong/proto";
+import { InMemorySpanExporter } from "@opentelemetry/sdk-trace";
 import type { UnaryTransport } from "../client/unary-transport.js";
 import { openDevPki } from "../dev/dev-pki.js";
 import { sampleTickets } from "../dev/simulated-backends.js";
 import { createLogger } from "../observability/logger.js";
+import { createTelemetry } from "../observability/telemetry.js";
 import { createHandshakeServer, createTicketKeyring } from "../session/index.js";
 import { Status } from "../wire/grpc-status.js";
 import { isWireError, type WireError } from "../wire/wire-error.js";
@@ -106,13 +108,34 @@ describe("gateway: one province gateway in front of its systems", () => {
     assert.equal(seen?.metadata["hutong-mac"], undefined);
   });
 
-  it("propagates the caller's trace id to the backend", async () => {
+  it("propagates the caller's trace id to the backend; with no span exporter it records no span", async () => {
     const s = await f.session(allowed);
     const traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
     await s.call(verifyPath, verifyRequest(), { metadata: { traceparent: `00-${traceId}-00f067aa0ba902b7-01` } });
     const tp = f.backend.seen.at(-1)?.metadata.traceparent ?? "";
     assert.equal(tp.split("-")[1], traceId);
-    assert.notEqual(tp.split("-")[2], "00f067aa0ba902b7", "the gateway's own span is the backend's parent");
+    // Parenting the backend on a span nobody exports would leave a dangling parent in the trace.
+    assert.equal(tp.split("-")[2], "00f067aa0ba902b7", "the caller's span is the backend's parent");
+  });
+
+  it("with a span exporter, the gateway's own exported span is the backend's parent", async () => {
+    const spans = new InMemorySpanExporter();
+    const telemetry = await createTelemetry({ serviceName: "hutong-test", party: gw, spanExporter: spans });
+    const other = await f.startAnother({}, { telemetry });
+    try {
+      const s = await f.session(allowed, { address: `127.0.0.1:${other.address.port}` });
+      const traceId = "5bf92f3577b34da6a3ce929d0e0e4737";
+      await s.call(verifyPath, verifyRequest(), { metadata: { traceparent: `00-${traceId}-00f067aa0ba902b7-01` } });
+      const tp = f.backend.seen.at(-1)?.metadata.traceparent ?? "";
+      const span = spans.getFinishedSpans().find((x) => x.spanContext().traceId === traceId);
+      assert.ok(span, "the gateway exported a span in the caller's trace");
+      assert.equal(span.parentSpanContext?.spanId, "00f067aa0ba902b7");
+      assert.equal(tp.split("-")[2], span.spanContext().spanId, "the gateway's span is the backend's parent");
+      assert.equal(span.attributes["hutong.route"] !== undefined, true);
+    } finally {
+      await other.close();
+      await telemetry.shutdown();
+    }
   });
 
   it("answers health checks without a session, and refuses exchange calls without one", async () => {

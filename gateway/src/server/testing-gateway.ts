@@ -9,6 +9,7 @@ import { type GatewayConfig, parseGatewayConfig } from "../config/gateway-config
 import { type DevPki, openDevPki } from "../dev/dev-pki.js";
 import { type SimulatedBackend, startSimulatedBackend } from "../dev/simulated-backends.js";
 import type { Logger } from "../observability/logger.js";
+import type { Telemetry } from "../observability/telemetry.js";
 import { type Credentials, loadCredentialFiles } from "../pki-files/credential-files.js";
 import { type RunningGateway, startGateway } from "./gateway.js";
 
@@ -37,7 +38,10 @@ export interface GatewayFixture {
     },
   ): Promise<SessionClient>;
   client(party: string): Promise<HutongClient>;
-  startAnother(overrides?: Record<string, unknown>, options?: { logger?: Logger }): Promise<RunningGateway>;
+  startAnother(
+    overrides?: Record<string, unknown>,
+    options?: { logger?: Logger; telemetry?: Telemetry },
+  ): Promise<RunningGateway>;
   close(): Promise<void>;
 }
 
@@ -137,6 +141,7 @@ export async function startGatewayFixture(): Promise<GatewayFixture> {
       const g = await startGateway({
         config: await gatewayConfigFor(dir, pki, backend, overrides),
         ...(options.logger === undefined ? {} : { logger: options.logger }),
+        ...(options.telemetry === undefined ? {} : { telemetry: options.telemetry }),
       });
       others.push(g);
       return g;

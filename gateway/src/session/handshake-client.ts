@@ -1,5 +1,11 @@
 import { randomBytes } from "node:crypto";
-import { constantTimeEqual, generateSm2PrivateKey, type Sm2PrivateKey, sm2Ecdh, sm2Sign } from "@hutong/certs";
+import {
+  constantTimeEqual,
+  generateSm2EphemeralKey,
+  type Sm2EphemeralKey,
+  type Sm2PrivateKey,
+  sm2Sign,
+} from "@hutong/certs";
 import { importEphemeralPoint, serverFinishedMac, verifyHandshakeSignature } from "./handshake-primitives.js";
 import type { HandshakeContext } from "./handshake-server.js";
 import { deriveMasterSecret, deriveSessionKeys, type SessionKeys } from "./key-schedule.js";
@@ -23,7 +29,7 @@ export interface HandshakeClientOptions {
   readonly chain: readonly Uint8Array[];
   readonly trust: TrustStore;
   readonly randomBytes?: (n: number) => Uint8Array;
-  readonly generateEphemeral?: () => Sm2PrivateKey;
+  readonly generateEphemeral?: () => Sm2EphemeralKey;
 }
 
 /** What a completed handshake leaves the client: enough to build a client session. */
@@ -53,7 +59,7 @@ export interface HandshakeClient {
 
 export function createHandshakeClient(options: HandshakeClientOptions): HandshakeClient {
   const random = options.randomBytes ?? ((n: number) => new Uint8Array(randomBytes(n)));
-  const ephemeral = options.generateEphemeral ?? generateSm2PrivateKey;
+  const ephemeral = options.generateEphemeral ?? generateSm2EphemeralKey;
   return {
     start(targetParty) {
       const eph = ephemeral();
@@ -84,12 +90,7 @@ export function createHandshakeClient(options: HandshakeClientOptions): Handshak
           ) {
             throw new SessionError("bad-signature", "server signature does not verify");
           }
-          const master = deriveMasterSecret(
-            sm2Ecdh(eph, serverEphemeral),
-            clientHello.clientRandom,
-            sh.serverRandom,
-            h1,
-          );
+          const master = deriveMasterSecret(eph.agree(serverEphemeral), clientHello.clientRandom, sh.serverRandom, h1);
           const h2 = transcriptH2(h1, sh.serverSignature);
           const clientSignature = sm2Sign(options.privateKey, signedString(labels.clientSignature, h2));
           const keys = deriveSessionKeys(master);

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { type Crl, generateSm2PrivateKey, type Sm2PrivateKey, sm2Ecdh, sm2Sign } from "@hutong/certs";
+import { type Crl, generateSm2EphemeralKey, type Sm2EphemeralKey, type Sm2PrivateKey, sm2Sign } from "@hutong/certs";
 import { utf8 } from "./canonical-encoding.js";
 import { openCookie, sealCookie } from "./handshake-cookie.js";
 import { importEphemeralPoint, serverFinishedMac, verifyHandshakeSignature } from "./handshake-primitives.js";
@@ -32,7 +32,7 @@ export interface HandshakeServerOptions {
   readonly ticketLifetimeMs?: number;
   /** Injected for tests and the worked example; default node:crypto. */
   readonly randomBytes?: (n: number) => Uint8Array;
-  readonly generateEphemeral?: () => Sm2PrivateKey;
+  readonly generateEphemeral?: () => Sm2EphemeralKey;
 }
 
 /** Per-step context: the clock and the current CRL set, injected, never ambient. */
@@ -58,7 +58,7 @@ function checkClientHello(m: ClientHello): void {
 
 export function createHandshakeServer(options: HandshakeServerOptions): HandshakeServer {
   const random = options.randomBytes ?? ((n: number) => new Uint8Array(randomBytes(n)));
-  const ephemeral = options.generateEphemeral ?? generateSm2PrivateKey;
+  const ephemeral = options.generateEphemeral ?? generateSm2EphemeralKey;
   const cookieLifetimeMs = options.cookieLifetimeMs ?? defaultLimits.cookieLifetimeMs;
   const ticketLifetimeMs = options.ticketLifetimeMs ?? defaultLimits.ticketLifetimeMs;
   if (options.chain.length === 0) throw new SessionError("invalid-config", "server chain is empty");
@@ -81,7 +81,7 @@ export function createHandshakeServer(options: HandshakeServerOptions): Handshak
       };
       const h1 = transcriptH1(ch, unsigned);
       const serverSignature = sm2Sign(options.privateKey, signedString(labels.serverSignature, h1));
-      const master = deriveMasterSecret(sm2Ecdh(eph, clientEphemeral), ch.clientRandom, unsigned.serverRandom, h1);
+      const master = deriveMasterSecret(eph.agree(clientEphemeral), ch.clientRandom, unsigned.serverRandom, h1);
       const cookie = sealCookie(options.keyring, {
         h2: transcriptH2(h1, serverSignature),
         master,

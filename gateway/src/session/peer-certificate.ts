@@ -25,6 +25,24 @@ export interface PeerValidation {
   readonly expectedPartyId?: string;
 }
 
+// Parsed certificates by their DER: every hello from a system carries the same chain, and parsing
+// it was a tenth of a handshake. Certificates are immutable values, so sharing one is safe; the
+// cache is bounded and forgets everything when full (a flood of distinct chains costs parsing, as
+// it would without the cache, never memory).
+const parsedCertificates = new Map<string, Certificate>();
+const parsedCertificatesMax = 1024;
+
+function parseCached(der: Uint8Array): Certificate {
+  const key = Buffer.from(der.buffer, der.byteOffset, der.byteLength).toString("latin1");
+  let cert = parsedCertificates.get(key);
+  if (cert === undefined) {
+    cert = parseCertificate(der);
+    if (parsedCertificates.size >= parsedCertificatesMax) parsedCertificates.clear();
+    parsedCertificates.set(key, cert);
+  }
+  return cert;
+}
+
 /** Parses a hello's chain (leaf first), with size limits before any parsing work. */
 export function parsePeerChain(chain: readonly Uint8Array[]): Certificate[] {
   if (chain.length === 0 || chain.length > defaultLimits.maxChainLength) {
@@ -33,7 +51,7 @@ export function parsePeerChain(chain: readonly Uint8Array[]): Certificate[] {
   return chain.map((der) => {
     if (der.length > defaultLimits.maxCertificateBytes) throw new SessionError("malformed", "certificate too large");
     try {
-      return parseCertificate(der);
+      return parseCached(der);
     } catch (cause) {
       if (isCertsError(cause)) {
         throw new SessionError("bad-certificate", "certificate does not parse", { cause, certsCode: cause.code });
