@@ -59,6 +59,12 @@ export function createJsBackend(): Sm2Backend {
     },
     signDigestAsync: async (key, e) => backend.signDigest(key, e),
     verifyDigestAsync: async (key, e, signature) => backend.verifyDigest(key, e, signature),
+    // sm-crypto has no ECDH; node:crypto's is correct, only slower than the addon's.
+    ecdh(d, point) {
+      const ecdh = createECDH("SM2");
+      ecdh.setPrivateKey(d);
+      return new Uint8Array(ecdh.computeSecret(point));
+    },
   };
   return backend;
 }

@@ -9,6 +9,7 @@ interface NativeAddon {
   verifyDigest(key: Sm2BackendKey, e: Uint8Array, sig: Uint8Array): boolean;
   signDigestAsync(key: Sm2BackendKey, e: Uint8Array): Promise<Uint8Array>;
   verifyDigestAsync(key: Sm2BackendKey, e: Uint8Array, sig: Uint8Array): Promise<boolean>;
+  ecdh(d: Uint8Array, point: Uint8Array): Uint8Array;
 }
 
 // src/crypto and dist/crypto are both two levels below the package root.
@@ -52,5 +53,6 @@ export function createNativeBackend(): Sm2Backend {
     verifyDigest: (key, e, sig) => addon.verifyDigest(key, e, sig),
     signDigestAsync: async (key, e) => new Uint8Array(await addon.signDigestAsync(key, e)),
     verifyDigestAsync: (key, e, sig) => addon.verifyDigestAsync(key, e, sig),
+    ecdh: (d, point) => new Uint8Array(addon.ecdh(d, point)),
   };
 }

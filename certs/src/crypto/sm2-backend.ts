@@ -19,4 +19,6 @@ export interface Sm2Backend {
   /** Same as signDigest, off the event loop where the backend can. */
   signDigestAsync(key: Sm2BackendKey, e: Uint8Array): Promise<Uint8Array>;
   verifyDigestAsync(key: Sm2BackendKey, e: Uint8Array, signature: Uint8Array): Promise<boolean>;
+  /** Plain ECDH: the x-coordinate of d·point (32 bytes); throws on a point off the curve. */
+  ecdh(d: Uint8Array, point: Uint8Array): Uint8Array;
 }

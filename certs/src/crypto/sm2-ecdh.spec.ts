@@ -2,6 +2,8 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { sm2 } from "sm-crypto";
 import { CertsError } from "../error.js";
+import { isNativeBackendAvailable } from "./native-backend.js";
+import { getSm2Backend } from "./sm2-backend-registry.js";
 import { bytesToBigint, sm2Curve } from "./sm2-curve.js";
 import { generateSm2EphemeralKey, sm2Ecdh, sm2EphemeralKeyFrom } from "./sm2-ecdh.js";
 import { exportSm2PrivateScalar, generateSm2PrivateKey } from "./sm2-key.js";
@@ -27,6 +29,31 @@ describe("sm2Ecdh", () => {
     const derive = (sm2 as unknown as { getPublicKeyFromPrivateKey(d: string): string }).getPublicKeyFromPrivateKey;
     const point = derive(ab.toString(16).padStart(64, "0"));
     assert.equal(hex(sm2Ecdh(a, b.publicKey)), point.slice(2, 66));
+  });
+});
+
+describe("backend ECDH", () => {
+  it("native (EC_POINT_mul) and js (node:crypto computeSecret) agree", (t) => {
+    if (!isNativeBackendAvailable()) return t.skip("native addon not built");
+    const [js, native] = [getSm2Backend("js"), getSm2Backend("native")];
+    for (let i = 0; i < 5; i++) {
+      const a = generateSm2PrivateKey();
+      const b = generateSm2PrivateKey();
+      const d = exportSm2PrivateScalar(a);
+      assert.deepEqual(native.ecdh(d, b.publicKey.point), js.ecdh(d, b.publicKey.point));
+    }
+  });
+
+  it("both refuse a point off the curve, and native refuses a zero scalar", (t) => {
+    const offCurve = new Uint8Array(65).fill(7);
+    offCurve[0] = 4;
+    const d = exportSm2PrivateScalar(generateSm2PrivateKey());
+    assert.throws(() => getSm2Backend("js").ecdh(d, offCurve));
+    if (!isNativeBackendAvailable()) return t.skip("native addon not built");
+    const native = getSm2Backend("native");
+    assert.throws(() => native.ecdh(d, offCurve), /peer point rejected/);
+    assert.throws(() => native.ecdh(new Uint8Array(32), generateSm2PrivateKey().publicKey.point), /rejected/);
+    assert.throws(() => native.ecdh(d.subarray(1), offCurve), /32-byte scalar/);
   });
 });
 
