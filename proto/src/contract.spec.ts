@@ -13,10 +13,17 @@ import {
   GatewayRole,
   GetGatewayInfoRequest,
   GetGatewayInfoResponse,
+  GetGrantRequest,
+  GetGrantResponse,
   GetLicenceRequest,
   GetLicenceResponse,
   GetTicketRequest,
   GetTicketResponse,
+  GrantBody,
+  GrantorKind,
+  type GrantRecord,
+  GrantServiceService,
+  GrantStatus,
   HelloRequest,
   HelloResponse,
   IdType,
@@ -29,6 +36,8 @@ import {
   LicenceKind,
   LicenceServiceService,
   LicenceStatus,
+  ListGrantsRequest,
+  ListGrantsResponse,
   ListPartiesRequest,
   ListPartiesResponse,
   ListRoutesRequest,
@@ -39,11 +48,17 @@ import {
   Purpose,
   personalFields,
   QualificationCategory,
+  RecordKind,
+  RegisterGrantRequest,
+  RegisterGrantResponse,
   RegistryServiceService,
-  type RequestContext,
+  RequestContext,
   ReversalReason,
   ReverseInvoiceRequest,
   ReverseInvoiceResponse,
+  RevocationReason,
+  RevokeGrantRequest,
+  RevokeGrantResponse,
   RouteKind,
   SaleChannel,
   SaleStatus,
@@ -51,6 +66,7 @@ import {
   type SessionServiceServer,
   SessionServiceService,
   Sex,
+  type SignedGrant,
   SpecialElementType,
   TicketServiceService,
   VehicleType,
@@ -69,6 +85,12 @@ const context: RequestContext = {
   grantId: "grant-0001",
   correlationId: "corr-0001",
 };
+
+/** The bytes of a message whose only field is `context` at number 1. */
+function contextOnlyRequest(ctx: RequestContext): Buffer {
+  const inner = RequestContext.encode(ctx).finish();
+  return Buffer.concat([Buffer.from([0x0a, inner.length]), inner]);
+}
 
 const annotation: Annotation = {
   recipientParty: "prov:440000",
@@ -123,6 +145,30 @@ const invoice: Invoice = {
     },
   ],
   ticketNo: "510100T20250302000123",
+};
+
+const signedGrant: SignedGrant = {
+  body: bytes(180, 0x42),
+  signature: bytes(71, 0x43),
+  signerChain: [bytes(420, 0x44), bytes(400, 0x45)],
+};
+
+const grantRecord: GrantRecord = {
+  grantId: "g1-93cc960cf688dc35edc899bbbf3a0a7e",
+  grant: signedGrant,
+  status: GrantStatus.GRANT_STATUS_REVOKED,
+  uses: 2,
+  revokedAt: at("2025-03-02T00:00:00.000Z"),
+  revokedReason: RevocationReason.REVOCATION_REASON_WITHDRAWN,
+  revocation: {
+    grantId: "g1-93cc960cf688dc35edc899bbbf3a0a7e",
+    revokedAt: at("2025-03-02T00:00:00.000Z"),
+    reason: RevocationReason.REVOCATION_REASON_WITHDRAWN,
+    signature: bytes(70, 0x46),
+    signerChain: [bytes(410, 0x47)],
+  },
+  registeredAt: at("2025-03-01T00:00:00.000Z"),
+  lastUsedAt: at("2025-03-01T12:00:00.000Z"),
 };
 
 // One sample per request/response message, with non-default values in every field kind.
@@ -340,6 +386,48 @@ const samples: Array<[string, MessageFns<any>, unknown]> = [
     ListRoutesResponse,
     { routes: [{ partyPattern: "tax:chinatax", kind: RouteKind.ROUTE_KIND_CONNECTOR, target: "tax" }] },
   ],
+  [
+    "GrantBody",
+    GrantBody,
+    {
+      version: 1,
+      grantorKind: GrantorKind.GRANTOR_KIND_HOLDER,
+      granteeParty: "prov:440000",
+      ownerParty: "prov:510000",
+      subjectDigest: bytes(32, 0xa1),
+      recordKind: RecordKind.RECORD_KIND_E_TICKET,
+      recordIds: ["510100T20250302000123"],
+      purpose: Purpose.PURPOSE_TICKET_SERVICE,
+      notBefore: at("2025-03-01T00:00:00.000Z"),
+      expiresAt: at("2025-03-08T00:00:00.000Z"),
+      useLimit: 3,
+      fieldsAllowed: ["ticket.ticket_no", "ticket.passenger.name"],
+      issuedAt: at("2025-03-01T00:00:00.000Z"),
+      nonce: bytes(16, 0x5a),
+    },
+  ],
+  ["RegisterGrantRequest", RegisterGrantRequest, { context, grant: signedGrant }],
+  ["RegisterGrantResponse", RegisterGrantResponse, { record: grantRecord }],
+  [
+    "RevokeGrantRequest",
+    RevokeGrantRequest,
+    { context, grantId: grantRecord.grantId, revocation: grantRecord.revocation },
+  ],
+  ["RevokeGrantResponse", RevokeGrantResponse, { record: grantRecord }],
+  ["GetGrantRequest", GetGrantRequest, { context, grantId: grantRecord.grantId }],
+  ["GetGrantResponse", GetGrantResponse, { record: grantRecord }],
+  [
+    "ListGrantsRequest",
+    ListGrantsRequest,
+    {
+      context,
+      filter: { $case: "subjectDigest", value: bytes(32, 0xa1) },
+      pageSize: 20,
+      pageToken: "p2",
+      statuses: [GrantStatus.GRANT_STATUS_ACTIVE, GrantStatus.GRANT_STATUS_USED_UP],
+    },
+  ],
+  ["ListGrantsResponse", ListGrantsResponse, { records: [grantRecord], nextPageToken: "p3" }],
   ["GetGatewayInfoRequest", GetGatewayInfoRequest, {}],
   [
     "GetGatewayInfoResponse",
@@ -394,6 +482,7 @@ describe("hutong.v1 services", () => {
     ["LicenceService", LicenceServiceService, ["GetLicence", "VerifyLicence"]],
     ["InvoiceService", InvoiceServiceService, ["IssueInvoice", "ReverseInvoice"]],
     ["RegistryService", RegistryServiceService, ["ListParties", "ListRoutes", "GetGatewayInfo"]],
+    ["GrantService", GrantServiceService, ["RegisterGrant", "RevokeGrant", "GetGrant", "ListGrants"]],
   ];
   for (const [service, definition, methods] of expected) {
     it(`${service} has the expected method paths`, () => {
@@ -403,6 +492,25 @@ describe("hutong.v1 services", () => {
       assert.deepEqual(paths, methods.map((m) => `/hutong.v1.${service}/${m}`).sort());
     });
   }
+
+  // The gateway reads field 1 of any exchange request as its RequestContext without decoding the rest
+  // (gateway/src/pipeline/request-context.ts), so every request message of these services keeps it there.
+  it("keeps RequestContext at field 1 of every request of the context-carrying services", () => {
+    const services = [TicketServiceService, LicenceServiceService, InvoiceServiceService, GrantServiceService];
+    for (const service of services) {
+      for (const method of Object.values(service)) {
+        const fns = method as unknown as {
+          path: string;
+          requestSerialize(value: unknown): Buffer;
+          requestDeserialize(bytes: Buffer): unknown;
+        };
+        const wire = fns.requestSerialize(fns.requestDeserialize(contextOnlyRequest(context)));
+        assert.equal(wire[0], 0x0a, `${fns.path}: field 1, length-delimited`);
+        const len = wire[1] ?? 0;
+        assert.deepEqual(RequestContext.decode(wire.subarray(2, 2 + len)), context, fns.path);
+      }
+    }
+  });
 
   it("serves and calls SessionService.Hello over a real grpc-js server", async () => {
     const server = new Server();

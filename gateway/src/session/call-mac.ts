@@ -9,12 +9,25 @@ import { SessionError } from "./session-error.js";
  * request's nonce and the SM3 of the exact response bytes, so a response
  * cannot be replayed as the answer to another request or another method.
  */
-function methodBytes(method: string): Uint8Array {
-  // NUL terminates the method in the MAC input, so a method must not contain one.
-  if (method.length === 0 || method.includes("\0")) throw new SessionError("malformed", "invalid method name");
-  const bytes = utf8(method);
-  if (bytes.length > defaultLimits.maxMethodBytes) throw new SessionError("malformed", "method name too long");
-  return bytes;
+const requestLabel = utf8(labels.request);
+const responseLabel = utf8(labels.response);
+
+// A gateway serves a handful of methods, and encoding the name was a visible part of a MAC's cost.
+const methodInputs = new Map<string, Uint8Array>();
+
+/** The method as it enters a MAC: its UTF-8 bytes and the NUL that terminates them. */
+function methodInput(method: string): Uint8Array {
+  let input = methodInputs.get(method);
+  if (input === undefined) {
+    // NUL terminates the method in the MAC input, so a method must not contain one.
+    if (method.length === 0 || method.includes("\0")) throw new SessionError("malformed", "invalid method name");
+    const bytes = utf8(method);
+    if (bytes.length > defaultLimits.maxMethodBytes) throw new SessionError("malformed", "method name too long");
+    input = concatBytes([bytes, Uint8Array.of(0)]);
+    if (methodInputs.size >= 256) methodInputs.clear();
+    methodInputs.set(method, input);
+  }
+  return input;
 }
 
 export function requestMac(
@@ -25,17 +38,7 @@ export function requestMac(
   requestBytes: Uint8Array,
 ): Uint8Array {
   if (nonce.length !== sizes.nonce) throw new SessionError("malformed", "nonce must be 16 bytes");
-  return hmacSm3(
-    c2s,
-    concatBytes([
-      utf8(labels.request),
-      methodBytes(method),
-      Uint8Array.of(0),
-      u64be(timestamp),
-      nonce,
-      sm3(requestBytes),
-    ]),
-  );
+  return hmacSm3(c2s, requestLabel, methodInput(method), u64be(timestamp), nonce, sm3(requestBytes));
 }
 
 export function responseMac(
@@ -45,10 +48,7 @@ export function responseMac(
   responseBytes: Uint8Array,
 ): Uint8Array {
   if (requestNonce.length !== sizes.nonce) throw new SessionError("malformed", "nonce must be 16 bytes");
-  return hmacSm3(
-    s2c,
-    concatBytes([utf8(labels.response), methodBytes(method), Uint8Array.of(0), requestNonce, sm3(responseBytes)]),
-  );
+  return hmacSm3(s2c, responseLabel, methodInput(method), requestNonce, sm3(responseBytes));
 }
 
 /**

@@ -108,6 +108,58 @@ export function purposeToJSON(object: Purpose): string {
 }
 
 /**
+ * Kind of record a share, a grant or an audit entry is about. One value per record family the
+ * exchange services serve; a grant names exactly one.
+ */
+export enum RecordKind {
+  RECORD_KIND_UNSPECIFIED = 0,
+  /** RECORD_KIND_E_TICKET - 道路客运电子客票 (hutong.v1.Ticket): TicketService. */
+  RECORD_KIND_E_TICKET = 1,
+  /** RECORD_KIND_LICENCE - 道路运输电子证照 (hutong.v1.Licence): LicenceService. */
+  RECORD_KIND_LICENCE = 2,
+  /** RECORD_KIND_E_INVOICE - 数电票 (hutong.v1.Invoice): issued through InvoiceService. */
+  RECORD_KIND_E_INVOICE = 3,
+  UNRECOGNIZED = -1,
+}
+
+export function recordKindFromJSON(object: any): RecordKind {
+  switch (object) {
+    case 0:
+    case "RECORD_KIND_UNSPECIFIED":
+      return RecordKind.RECORD_KIND_UNSPECIFIED;
+    case 1:
+    case "RECORD_KIND_E_TICKET":
+      return RecordKind.RECORD_KIND_E_TICKET;
+    case 2:
+    case "RECORD_KIND_LICENCE":
+      return RecordKind.RECORD_KIND_LICENCE;
+    case 3:
+    case "RECORD_KIND_E_INVOICE":
+      return RecordKind.RECORD_KIND_E_INVOICE;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return RecordKind.UNRECOGNIZED;
+  }
+}
+
+export function recordKindToJSON(object: RecordKind): string {
+  switch (object) {
+    case RecordKind.RECORD_KIND_UNSPECIFIED:
+      return "RECORD_KIND_UNSPECIFIED";
+    case RecordKind.RECORD_KIND_E_TICKET:
+      return "RECORD_KIND_E_TICKET";
+    case RecordKind.RECORD_KIND_LICENCE:
+      return "RECORD_KIND_LICENCE";
+    case RecordKind.RECORD_KIND_E_INVOICE:
+      return "RECORD_KIND_E_INVOICE";
+    case RecordKind.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+/**
  * Identity document type. The enum numbers ARE the tax authority's 3-digit 身份证件类型代码
  * (domain.md §1.4), so `id_type` converts to the e-invoice `cxrzjlxDm` without a table.
  */
