@@ -6,6 +6,7 @@ import { describe, it } from "node:test";
 import { credentials, Server, ServerCredentials } from "@grpc/grpc-js";
 import {
   type Annotation,
+  AuditServiceService,
   CheckStatus,
   FareType,
   FinishRequest,
@@ -483,6 +484,11 @@ describe("hutong.v1 services", () => {
     ["InvoiceService", InvoiceServiceService, ["IssueInvoice", "ReverseInvoice"]],
     ["RegistryService", RegistryServiceService, ["ListParties", "ListRoutes", "GetGatewayInfo"]],
     ["GrantService", GrantServiceService, ["RegisterGrant", "RevokeGrant", "GetGrant", "ListGrants"]],
+    [
+      "AuditService",
+      AuditServiceService,
+      ["GetCheckpoint", "ProveInclusion", "ProveConsistency", "QueryEntries", "ExportEntries", "AddCheckpoint"],
+    ],
   ];
   for (const [service, definition, methods] of expected) {
     it(`${service} has the expected method paths`, () => {

@@ -12,6 +12,8 @@ const services = [
   contract.LicenceServiceService,
   contract.InvoiceServiceService,
   contract.RegistryServiceService,
+  contract.GrantServiceService,
+  contract.AuditServiceService,
 ] as const;
 
 function messageFns(name: string): contract.MessageFns<unknown> {
@@ -24,13 +26,16 @@ function messageFns(name: string): contract.MessageFns<unknown> {
 /** Every callable method, by its full name "hutong.v1.TicketService/VerifyTicket". */
 export const contractMethods: ReadonlyMap<string, ContractMethod> = new Map(
   services.flatMap((service) =>
-    Object.values(service).map((def): [string, ContractMethod] => {
-      const method = def.path.split("/")[2] ?? "";
-      return [
-        def.path.slice(1),
-        { path: def.path, request: messageFns(`${method}Request`), response: messageFns(`${method}Response`) },
-      ];
-    }),
+    // Unary only: streams (AuditService.ExportEntries) have their own commands.
+    Object.values(service)
+      .filter((def) => !def.responseStream && !def.requestStream)
+      .map((def): [string, ContractMethod] => {
+        const method = def.path.split("/")[2] ?? "";
+        return [
+          def.path.slice(1),
+          { path: def.path, request: messageFns(`${method}Request`), response: messageFns(`${method}Response`) },
+        ];
+      }),
   ),
 );
 

@@ -24,6 +24,8 @@ export const gatewayProtoFiles: readonly string[] = Object.freeze([
   "hutong/v1/licence_service.proto",
   "hutong/v1/invoice_service.proto",
   "hutong/v1/admin.proto",
+  "hutong/v1/grant_service.proto",
+  "hutong/v1/audit.proto",
   "grpc/health/v1/health.proto",
 ]);
 
