@@ -23,6 +23,29 @@ const withRoutes = (...routes: unknown[]) => ({ ...minimalConfig(), routes });
 const withAcl = (...acl: unknown[]) => ({ ...minimalConfig(), acl });
 
 describe("gateway config", () => {
+  it("defaults the store to SQLite in the data directory and the audit origin to the party's", () => {
+    const c = parseGatewayConfig(minimalConfig(), "/etc/hutong");
+    assert.deepEqual(c.store, { kind: "sqlite", path: `${c.dataDir}/hutong.db` });
+    assert.equal(c.audit.origin, `hutong/${c.party}/audit/sm3`);
+    assert.deepEqual([c.audit.witnesses, c.audit.witnessing, c.grants.holderAnchors], [[], [], []]);
+  });
+
+  it("takes PostgreSQL's URL only from an environment variable, and an origin only bound to SM3", () => {
+    const pg = parseGatewayConfig({ ...minimalConfig(), store: { kind: "postgres", urlEnv: "HUTONG_PG" } }, "/x");
+    assert.deepEqual(pg.store, { kind: "postgres", urlEnv: "HUTONG_PG", schema: "hutong", maxConnections: 10 });
+    assert.ok(
+      problems({ ...minimalConfig(), store: { kind: "postgres", url: "postgresql://u:secret@h/db" } }).some((p) =>
+        p.startsWith("store"),
+      ),
+    );
+    const bad = problems({ ...minimalConfig(), audit: { origin: "hutong/prov:510000/audit" } });
+    assert.ok(
+      bad.some((p) => p.startsWith("audit.origin") && p.includes('"/sm3"')),
+      bad.join("\n"),
+    );
+    assert.ok(problems({ ...minimalConfig(), store: { kind: "mysql" } }).some((p) => p.startsWith("store")));
+  });
+
   it("parses the full example, resolving every path against the config directory", () => {
     const c = parseGatewayConfig(parse(fullConfigYaml), "/etc/hutong");
     assert.equal(c.party, "prov:510000");

@@ -1,6 +1,7 @@
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { isCertsError, parsePartyId } from "@hutong/certs";
 import { z } from "zod";
+import { isSm3Origin } from "../audit/checkpoint/index.js";
 import { type Acl, compileAcl } from "../routing/acl.js";
 import { maxHopEntries } from "../routing/hops.js";
 import { compileMethodPattern } from "../routing/method-pattern.js";
@@ -42,6 +43,9 @@ const host = checkedString((v) =>
 );
 const envName = checkedString((v) =>
   /^[A-Za-z_][A-Za-z0-9_]*$/.test(v) ? undefined : `expected an environment variable name, got ${JSON.stringify(v)}`,
+);
+const auditOrigin = checkedString((v) =>
+  isSm3Origin(v) ? undefined : `an audit log origin has no spaces or "+" and ends in "/sm3", got ${JSON.stringify(v)}`,
 );
 const httpUrl = checkedString((v) => {
   const url = URL.canParse(v) ? new URL(v) : undefined;
@@ -136,6 +140,42 @@ export const gatewayConfigSchema = z
     /** Peer gateways trusted to relay calls on behalf of these origin parties (hutong-origin metadata). */
     relays: z.array(z.strictObject({ peer: partyId, origins: z.array(partyPattern).min(1) })).default([]),
     reflection: z.boolean().default(false),
+    /** Where the audit log, grants and witness state live. Default: SQLite at <dataDir>/hutong.db. */
+    store: z
+      .discriminatedUnion("kind", [
+        z.strictObject({ kind: z.literal("sqlite"), path: filePath.optional() }),
+        z.strictObject({
+          kind: z.literal("postgres"),
+          /** Only the NAME of an environment variable holding the URL: credentials never sit in the file. */
+          urlEnv: envName,
+          schema: z
+            .string()
+            .regex(/^[a-z_][a-z0-9_]{0,62}$/, "a lowercase SQL identifier")
+            .default("hutong"),
+          maxConnections: positiveInt.max(100).default(10),
+        }),
+      ])
+      .prefault({ kind: "sqlite" }),
+    audit: z
+      .strictObject({
+        /** The log's origin line; default "hutong/<party>/audit/sm3". Must end in /sm3 (the hash). */
+        origin: auditOrigin.optional(),
+        /** A new checkpoint is signed at most this often, when the log has grown. */
+        checkpointIntervalMs: positiveInt.default(1000),
+        /** Peer gateways that cosign this log's checkpoints (their AuditService.AddCheckpoint). */
+        witnesses: z.array(z.strictObject({ party: partyId, address: hostPort })).default([]),
+        /** Logs this gateway witnesses: origin and the log's verifier key (docs/audit-checkpoints.md). */
+        witnessing: z.array(z.strictObject({ origin: z.string().min(1), key: z.string().min(1) })).default([]),
+      })
+      .prefault({}),
+    grants: z
+      .strictObject({
+        /** 32-byte federation subject key (raw or hex file) for subject and record digests. */
+        subjectKeyFile: filePath.optional(),
+        /** CA certificates of the apps that issue holder certificates (PEM). */
+        holderAnchors: z.array(filePath).default([]),
+      })
+      .prefault({}),
     observability: z
       .strictObject({
         logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
@@ -216,6 +256,16 @@ function resolvePaths(file: GatewayConfigFile, baseDir: string): GatewayConfigFi
       ...file.session,
       ticketKeys:
         previous === undefined ? { current: key(current) } : { current: key(current), previous: key(previous) },
+    },
+    store:
+      file.store.kind === "sqlite"
+        ? { kind: "sqlite", path: abs(file.store.path ?? join(file.dataDir, "hutong.db")) }
+        : file.store,
+    audit: { ...file.audit, origin: file.audit.origin ?? `hutong/${file.party}/audit/sm3` },
+    grants: {
+      ...file.grants,
+      ...(file.grants.subjectKeyFile === undefined ? {} : { subjectKeyFile: abs(file.grants.subjectKeyFile) }),
+      holderAnchors: file.grants.holderAnchors.map(abs),
     },
   };
 }
