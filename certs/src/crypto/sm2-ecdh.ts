@@ -28,7 +28,10 @@ function agree(d: Uint8Array, peer: Sm2PublicKey): Uint8Array {
 export function generateSm2EphemeralKey(): Sm2EphemeralKey {
   const ecdh = createECDH("SM2");
   const publicKey = createSm2PublicKey(new Uint8Array(ecdh.generateKeys()));
-  const d = new Uint8Array(ecdh.getPrivateKey());
+  // getPrivateKey drops leading zero bytes (1 key in 256 is shorter): the backends take 32.
+  const raw = ecdh.getPrivateKey();
+  const d = new Uint8Array(32);
+  d.set(raw, 32 - raw.length);
   return Object.freeze({ publicKey, agree: (peer: Sm2PublicKey) => agree(d, peer) });
 }
 
