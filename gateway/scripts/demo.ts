@@ -1,13 +1,27 @@
 // `npm run demo`: a ministry hub and two province gateways on this machine, with simulated
 // provincial systems, driving cross-province requests end to end and printing a transcript.
 // Exits 0 only if every step gets the outcome the federation's ACLs and routes call for.
-import { mkdtemp, rm } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { LicenceServiceService, Purpose, TicketServiceService } from "@hutong/proto";
+import {
+  AuditDecision,
+  AuditEntry,
+  GrantorKind,
+  GrantServiceService,
+  IdType,
+  LicenceServiceService,
+  Purpose,
+  RecordKind,
+  RevocationReason,
+  TicketServiceService,
+} from "@hutong/proto";
+import { verifyStoredLog } from "../src/audit/log/index.js";
 import { isWireError } from "../src/client/index.js";
 import { federationParties as p, startFederation } from "../src/dev/federation.js";
 import { sampleTickets } from "../src/dev/simulated-backends.js";
+import { grantIdFor, signGrant, signRevocation, subjectDigest } from "../src/grants/index.js";
 import { statusName } from "../src/wire/grpc-status.js";
 
 const dir = await mkdtemp(join(tmpdir(), "hutong-demo-"));
@@ -84,8 +98,8 @@ await step(
   fed.backends.guangdong,
 );
 await step(
-  "Guangdong ticketing verifies a Sichuan ticket for a through-ticket (VerifyTicket)",
-  "OK",
+  "Guangdong ticketing verifies a Sichuan ticket for a through-ticket without the passenger's grant",
+  "PERMISSION_DENIED",
   () =>
     gdTicketing.unary(TicketServiceService.verifyTicket, {
       context: ctx(p.sichuan, Purpose.PURPOSE_THROUGH_TICKET, "demo-2"),
@@ -150,6 +164,104 @@ await step(
     }),
   () => "",
 );
+
+// The passenger's consent: a holder grant signed in their wallet app, registered at the data
+// owner's gateway (Sichuan) by the Guangdong desk, through the hub.
+const subjectKey = Buffer.from((await readFile(await fed.pki.subjectKeyFile(), "utf8")).trim(), "hex");
+const passenger = scTicket?.passenger;
+const holder = fed.pki.holder(subjectDigest(subjectKey, IdType.ID_TYPE_RESIDENT_ID_CARD, passenger?.idNo ?? ""));
+const now = Date.now();
+const grant = signGrant(
+  {
+    version: 1,
+    grantorKind: GrantorKind.GRANTOR_KIND_HOLDER,
+    grantorParty: "",
+    granteeParty: p.guangdong,
+    ownerParty: p.sichuan,
+    subjectDigest: Buffer.from(subjectDigest(subjectKey, IdType.ID_TYPE_RESIDENT_ID_CARD, passenger?.idNo ?? "")),
+    recordKind: RecordKind.RECORD_KIND_E_TICKET,
+    recordIds: [scTicket?.ticketNo ?? ""],
+    purpose: Purpose.PURPOSE_THROUGH_TICKET,
+    notBefore: new Date(now - 60_000),
+    expiresAt: new Date(now + 7 * 86_400_000),
+    useLimit: 5,
+    fieldsAllowed: [],
+    issuedAt: new Date(now - 60_000),
+    nonce: randomBytes(16),
+  },
+  holder.privateKey,
+  holder.chain,
+);
+const grantId = grantIdFor(grant.body);
+const throughTicketCheck = (correlationId: string) => () =>
+  gdTicketing.unary(TicketServiceService.verifyTicket, {
+    context: { ...ctx(p.sichuan, Purpose.PURPOSE_THROUGH_TICKET, correlationId), grantId },
+    ticketNo: scTicket?.ticketNo ?? "",
+    holderIdType: IdType.ID_TYPE_RESIDENT_ID_CARD,
+    holderIdNo: passenger?.idNo ?? "",
+    holderName: "",
+    scheduleNo: "",
+  });
+await step(
+  "The passenger grants Guangdong's desk a through-ticket check; Guangdong registers it at Sichuan's gateway",
+  "OK",
+  () =>
+    gdTicketing.unary(GrantServiceService.registerGrant, {
+      context: ctx(p.sichuan, Purpose.PURPOSE_THROUGH_TICKET, "demo-7"),
+      grant,
+    }),
+  (r) => `grant ${r.record?.grantId} status=${r.record?.status} uses=${r.record?.uses}`,
+);
+await step(
+  "Guangdong ticketing verifies the Sichuan ticket for a through-ticket, under the passenger's grant",
+  "OK",
+  throughTicketCheck("demo-8"),
+  (r) => `valid=${r.valid} holderMatches=${r.holderMatches}`,
+  fed.backends.sichuan,
+);
+await step(
+  "The passenger withdraws the grant (RevokeGrant, signed in the wallet app)",
+  "OK",
+  () =>
+    gdTicketing.unary(GrantServiceService.revokeGrant, {
+      context: ctx(p.sichuan, Purpose.PURPOSE_THROUGH_TICKET, "demo-9"),
+      grantId,
+      revocation: signRevocation(
+        { grantId, revokedAt: new Date(), reason: RevocationReason.REVOCATION_REASON_WITHDRAWN },
+        holder.privateKey,
+        holder.chain,
+      ),
+    }),
+  (r) => `grant ${r.record?.grantId} status=${r.record?.status}`,
+);
+await step(
+  "The same check again: refused at Sichuan's gateway, and the refusal is audited",
+  "PERMISSION_DENIED",
+  throughTicketCheck("demo-10"),
+  () => "",
+);
+
+console.log("● Every gateway's audit log: entries, and the whole log recomputed against its head");
+for (const [name, gw] of [
+  ["hub", fed.hub],
+  ["Sichuan", fed.sichuan],
+  ["Guangdong", fed.guangdong],
+] as const) {
+  const head = await gw.auditLog.head();
+  const verified = await verifyStoredLog(gw.store, head);
+  const kinds = new Map<string, number>();
+  for await (const e of gw.auditLog.export()) {
+    const entry = AuditEntry.decode(e.bytes);
+    const key = `${entry.decision === AuditDecision.AUDIT_DECISION_ALLOW ? "allow" : "deny"}:${entry.reason}`;
+    kinds.set(key, (kinds.get(key) ?? 0) + 1);
+  }
+  if (!verified.ok) failures++;
+  console.log(
+    `    ${name.padEnd(9)} ${String(head.size).padStart(2)} entries  root ${Buffer.from(head.root).toString("hex").slice(0, 16)}…  ` +
+      `${verified.ok ? "verifies ✓" : `✗ ${verified.problem}`}   ${[...kinds].map(([k, n]) => `${k}×${n}`).join(" ")}`,
+  );
+}
+console.log("");
 
 await fed.close();
 await rm(dir, { recursive: true, force: true });

@@ -22,16 +22,23 @@ export const gatewayErrorCodes = [
   "overloaded",
   /** Certificate, key or trust files that cannot be used. */
   "invalid-credentials",
+  /** The share step refused the share (grant, purpose policy); `denial` holds the reason code. */
+  "share-denied",
+  /** The audit log could not record the decision durably, so nothing was released. */
+  "audit-unavailable",
 ] as const;
 
 export type GatewayErrorCode = (typeof gatewayErrorCodes)[number];
 
 export class GatewayError extends Error {
   readonly code: GatewayErrorCode;
-  constructor(code: GatewayErrorCode, message: string, options?: { cause?: unknown }) {
+  /** For share-denied: the closed reason code (docs/grants.md), sent to the caller in a trailer. */
+  readonly denial: string | undefined;
+  constructor(code: GatewayErrorCode, message: string, options?: { cause?: unknown; denial?: string }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = "GatewayError";
     this.code = code;
+    this.denial = options?.denial;
   }
 }
 

@@ -200,9 +200,31 @@ describe("createCertificate / parseCertificate", () => {
       { ...base, selfSignKey: key, partyId: "prov:999999" },
       { ...base, selfSignKey: key, extKeyUsage: ["codeSigning" as "clientAuth"] },
       { ...base, selfSignKey: key, ca: { pathLen: 1.5 } },
+      { ...base, selfSignKey: key, uris: ["urn:hutong:party:prov:510000"] }, // party URIs go through partyId
     ];
     for (const t of bad) assert.throws(() => createCertificate(t), invalidArgument);
     assert.doesNotThrow(() => createCertificate({ ...base, selfSignKey: key, serial: new Uint8Array(20).fill(0x7f) }));
+  });
+});
+
+describe("further SAN URIs", () => {
+  it("writes them after the party URI and reads them back (a holder certificate's subject URI)", () => {
+    const key = generateSm2PrivateKey();
+    const subjectUri = `urn:hutong:subject:${"ab".repeat(32)}`;
+    const cert = createCertificate({
+      subject: { commonName: "holder" },
+      publicKey: key.publicKey,
+      selfSignKey: key,
+      notBefore,
+      notAfter,
+      partyId: "org:wallet",
+      uris: [subjectUri],
+    });
+    assert.deepEqual(parseCertificate(cert.der).extensions.subjectAltName?.uris, [
+      "urn:hutong:party:org:wallet",
+      subjectUri,
+    ]);
+    assert.equal(cert.partyId, "org:wallet");
   });
 });
 

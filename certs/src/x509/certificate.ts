@@ -18,6 +18,7 @@ import type { Sm2PrivateKey, Sm2PublicKey } from "../crypto/sm2-key.js";
 import { decodeSm2SpkiNode, spkiNode } from "../crypto/sm2-key-codec.js";
 import { sm3 } from "../crypto/sm3.js";
 import { CertsError } from "../error.js";
+import { partyUriPrefix } from "../pki/party-id.js";
 import {
   type CertificateExtensions,
   type ExtKeyUsageName,
@@ -153,6 +154,11 @@ export interface CertificateTemplate {
   readonly extKeyUsage?: readonly ExtKeyUsageName[];
   /** Validated; becomes a non-critical SAN URI urn:hutong:party:<id> (the subject is never empty). */
   readonly partyId?: string;
+  /**
+   * Further SAN URIs, e.g. a holder certificate's urn:hutong:subject:<digest> (docs/grants.md).
+   * A urn:hutong:party: URI must come through partyId, which validates it.
+   */
+  readonly uris?: readonly string[];
   readonly dnsNames?: readonly string[];
 }
 
@@ -196,7 +202,12 @@ export function createCertificate(t: CertificateTemplate): Certificate {
       : t.ca === undefined
         ? [...(t.keyUsage ?? ["digitalSignature"])]
         : ["keyCertSign", "cRLSign", ...(t.keyUsage ?? [])];
-  const uris = t.partyId === undefined ? [] : [partyUriFor(t.partyId)];
+  for (const uri of t.uris ?? []) {
+    if (uri.startsWith(partyUriPrefix)) {
+      throw new CertsError("invalid-argument", "a party URI goes in partyId, where it is validated");
+    }
+  }
+  const uris = [...(t.partyId === undefined ? [] : [partyUriFor(t.partyId)]), ...(t.uris ?? [])];
   const dnsNames = t.dnsNames ?? [];
   const extensions = encodeExtensionList({
     basicConstraints:

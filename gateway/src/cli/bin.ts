@@ -1,6 +1,7 @@
 import { Command, CommanderError } from "commander";
 import { isConfigError } from "../config/config-error.js";
 import { isGatewayError } from "../gateway-error.js";
+import { auditCommand } from "./audit-command.js";
 import { callCommand } from "./call-command.js";
 import { startCommand } from "./start-command.js";
 import { UsageError } from "./usage-error.js";
@@ -9,7 +10,8 @@ const program = new Command("hutong")
   .description("hutong (互通): SM2-authenticated federated data-exchange gateway")
   .exitOverride()
   .addCommand(startCommand())
-  .addCommand(callCommand());
+  .addCommand(callCommand())
+  .addCommand(auditCommand());
 
 try {
   await program.parseAsync(process.argv);

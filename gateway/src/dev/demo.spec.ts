@@ -11,7 +11,8 @@ describe("npm run demo", () => {
     });
     assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
     assert.match(r.stdout, /demo: all steps as expected/);
-    assert.equal((r.stdout.match(/✓ as expected/g) ?? []).length, 6);
+    assert.equal((r.stdout.match(/✓ as expected/g) ?? []).length, 10);
+    assert.equal((r.stdout.match(/verifies ✓/g) ?? []).length, 3, "every gateway's audit log verifies");
     assert.match(r.stdout, /prov:510000 → mot → prov:440000 → 440000 systems/);
   });
 });

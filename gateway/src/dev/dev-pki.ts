@@ -43,6 +43,12 @@ export interface DevPki {
   revoke(id: string, at?: Date): Promise<void>;
   /** A 32-byte ticket key file (64 hex digits), created once. */
   ticketKeyFile(name: string): Promise<string>;
+  /** The federation's subject key (64 hex digits), shared by every gateway of the dev federation. */
+  subjectKeyFile(): Promise<string>;
+  /** The holder app's CA (its own trust anchor, apart from the federation's: docs/grants.md). */
+  readonly holderCaCert: string;
+  /** A holder certificate for the subject with this digest (SAN urn:hutong:subject:<hex>), in memory. */
+  holder(subjectDigest: Uint8Array): { readonly privateKey: Sm2PrivateKey; readonly chain: readonly Uint8Array[] };
 }
 
 const day = 86_400_000;
@@ -123,7 +129,11 @@ export async function openDevPki(
   const ca = existsSync(join(caDir, "ca.pem"))
     ? await loadAuthority(caDir)
     : await makeAuthority(caDir, "hutong development CA", now, root);
-  const crls = [await publishCrl(root, now), await publishCrl(ca, now)];
+  const holderDir = join(dir, "holder-ca");
+  const holderCa = existsSync(join(holderDir, "ca.pem"))
+    ? await loadAuthority(holderDir)
+    : await makeAuthority(holderDir, "hutong development holder app CA", now);
+  const crls = [await publishCrl(root, now), await publishCrl(ca, now), await publishCrl(holderCa, now)];
 
   const files = new Map<string, PartyFiles>();
   for (const p of parties) {
@@ -174,6 +184,24 @@ export async function openDevPki(
         await mkdir(join(dir, "ticket-keys"), { recursive: true });
         await writePrivate(path, `${randomBytes(32).toString("hex")}\n`);
       }
+      return path;
+    },
+    holderCaCert: join(holderDir, "ca.pem"),
+    holder(subjectDigest) {
+      const privateKey = generateSm2PrivateKey();
+      const cert = createCertificate({
+        subject: { commonName: "holder", organization: "hutong development wallet" },
+        publicKey: privateKey.publicKey,
+        issuer: { certificate: holderCa.cert, privateKey: holderCa.key },
+        uris: [`urn:hutong:subject:${Buffer.from(subjectDigest).toString("hex")}`],
+        notBefore: new Date(now - day),
+        notAfter: new Date(now + 365 * day),
+      });
+      return { privateKey, chain: [cert.der] };
+    },
+    async subjectKeyFile() {
+      const path = join(dir, "subject-key.hex");
+      if (!existsSync(path)) await writePrivate(path, `${randomBytes(32).toString("hex")}\n`);
       return path;
     },
   };

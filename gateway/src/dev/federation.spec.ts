@@ -1,9 +1,21 @@
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
+import { spawn } from "node:child_process";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { LicenceServiceService, Purpose, TicketServiceService, VerifyTicketRequest } from "@hutong/proto";
+import { parseCertificatePem, sm3 } from "@hutong/certs";
+import {
+  AuditDecision,
+  AuditEntry,
+  AuditRole,
+  LicenceServiceService,
+  Purpose,
+  TicketServiceService,
+  VerifyTicketRequest,
+  VerifyTicketResponse,
+} from "@hutong/proto";
+import { formatCosignatureVerifierKey, formatVerifierKey } from "../audit/checkpoint/index.js";
 import { createGrpcJsTransport } from "../client/grpc-js-transport.js";
 import { createSessionClient } from "../client/session-client.js";
 import type { UnaryTransport } from "../client/unary-transport.js";
@@ -11,7 +23,7 @@ import { parseGatewayConfig } from "../config/gateway-config.js";
 import { loadCredentialFiles } from "../pki-files/credential-files.js";
 import { Status } from "../wire/grpc-status.js";
 import { isWireError } from "../wire/wire-error.js";
-import { type Federation, federationParties as p, startFederation } from "./federation.js";
+import { auditOrigin, type Federation, federationParties as p, startFederation } from "./federation.js";
 import { sampleTickets } from "./simulated-backends.js";
 
 const gdTicket = sampleTickets("440000")[0];
@@ -39,6 +51,52 @@ async function status(
   return { code: Status.OK, message: "", trailers: {} };
 }
 
+const bin = new URL("../cli/bin.ts", import.meta.url).pathname;
+
+/** The `hutong` CLI as a child process. */
+function hutong(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ["--conditions=hutong-source", "--import", "tsx", bin, ...args], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (c) => {
+      stdout += c;
+    });
+    child.stderr.on("data", (c) => {
+      stderr += c;
+    });
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+type Gateways = Pick<Federation, "sichuan" | "hub" | "guangdong">;
+const order = ["sichuan", "hub", "guangdong"] as const;
+
+async function auditSizes(fed: Gateways): Promise<number[]> {
+  return Promise.all(order.map(async (g) => (await fed[g].auditLog.head()).size));
+}
+
+/** The entries appended since `sizes`, one per gateway in path order, decoded. */
+async function newEntries(fed: Gateways, sizes: readonly number[]): Promise<AuditEntry[]> {
+  const out: AuditEntry[] = [];
+  for (const [i, g] of order.entries()) {
+    const head = await fed[g].auditLog.head();
+    assert.equal(head.size, (sizes[i] ?? 0) + 1, `exactly one new entry at ${g}`);
+    const stored = await fed[g].auditLog.entry(head.size - 1);
+    assert.ok(stored);
+    out.push(AuditEntry.decode(stored.bytes));
+  }
+  return out;
+}
+
+async function allEntryBytes(fed: Gateways): Promise<Uint8Array[]> {
+  const out: Uint8Array[] = [];
+  for (const g of order) for await (const e of fed[g].auditLog.export()) out.push(e.bytes);
+  return out;
+}
+
 describe("federation: a call crosses two gateways with SM2 mutual authentication on every hop", () => {
   let dir: string;
   let fed: Federation;
@@ -62,6 +120,124 @@ describe("federation: a call crosses two gateways with SM2 mutual authentication
     assert.equal(seen["hutong-origin"], p.sichuanTicketing);
     assert.equal(seen["hutong-hops"], `${p.sichuan},${p.hub},${p.guangdong}`);
     assert.equal(seen.traceparent?.split("-")[1], traceId, "one trace id from the caller to the backend");
+  });
+
+  it("an allowed share leaves one entry on every gateway it crosses, with the digest of what was released", async () => {
+    const sizes = await auditSizes(fed);
+    const client = await fed.client(p.sichuanTicketing);
+    const r = await client.unary(TicketServiceService.verifyTicket, verify(p.guangdong));
+    const released = sm3(VerifyTicketResponse.encode(r).finish());
+    const entries = await newEntries(fed, sizes);
+    assert.deepEqual(
+      entries.map((e) => [e.gatewayParty, e.role, e.decision, e.reason]),
+      [
+        [p.sichuan, AuditRole.AUDIT_ROLE_RELAY, AuditDecision.AUDIT_DECISION_ALLOW, "relayed"],
+        [p.hub, AuditRole.AUDIT_ROLE_RELAY, AuditDecision.AUDIT_DECISION_ALLOW, "relayed"],
+        [p.guangdong, AuditRole.AUDIT_ROLE_OWNER, AuditDecision.AUDIT_DECISION_ALLOW, "allowed"],
+      ],
+    );
+    for (const e of entries) {
+      assert.deepEqual(e.releasedSm3, Buffer.from(released), `${e.gatewayParty} recorded the released bytes' digest`);
+      assert.equal(e.requesterParty, p.sichuanTicketing);
+      assert.equal(e.ownerParty, p.guangdong);
+      assert.equal(e.correlationId, "fed-1");
+      assert.equal(e.traceId, entries[0]?.traceId);
+      assert.equal(e.recordDigest.length, 32, "the record is named by its keyed digest");
+    }
+    const owner = entries[2];
+    assert.deepEqual(owner?.hops, [p.sichuan, p.hub]);
+    const bytes = Buffer.concat((await allEntryBytes(fed)).map((b) => Buffer.from(b)));
+    assert.ok(!bytes.includes(Buffer.from(gdTicket?.passenger?.idNo ?? "?")), "no ID number in clear in any log");
+  });
+
+  it("a denied share leaves a denial entry at the owner and releases nothing", async () => {
+    const sizes = await auditSizes(fed);
+    const seen = fed.backends.sichuan.seen.length;
+    const client = await fed.client(p.guangdongTicketing);
+    const s = await status(
+      client.unary(TicketServiceService.verifyTicket, {
+        ...verify(p.sichuan, Purpose.PURPOSE_THROUGH_TICKET),
+        ticketNo: sampleTickets("510000")[0]?.ticketNo ?? "",
+      }),
+    );
+    assert.equal(s.code, Status.PERMISSION_DENIED);
+    assert.equal(s.trailers["hutong-denial"], "grant-required", "the owner's reason reaches the caller");
+    assert.equal(fed.backends.sichuan.seen.length, seen, "the owner's backend was never asked");
+    const entries = await newEntries(fed, sizes);
+    assert.deepEqual(
+      entries.map((e) => [e.gatewayParty, e.role, e.decision, e.reason, e.releasedSm3.length]),
+      [
+        [p.sichuan, AuditRole.AUDIT_ROLE_OWNER, AuditDecision.AUDIT_DECISION_DENY, "grant-required", 0],
+        [p.hub, AuditRole.AUDIT_ROLE_RELAY, AuditDecision.AUDIT_DECISION_DENY, "grant-required", 0],
+        [p.guangdong, AuditRole.AUDIT_ROLE_RELAY, AuditDecision.AUDIT_DECISION_DENY, "grant-required", 0],
+      ],
+    );
+  });
+
+  it("the hub cosigns a province's checkpoints; `hutong audit export` then `verify` checks the log offline", async () => {
+    const client = await fed.client(p.sichuanTicketing);
+    await client.unary(TicketServiceService.verifyTicket, verify(p.guangdong));
+    // Guangdong's publisher signs its head every 200 ms and has the hub cosign it.
+    const head = await fed.guangdong.auditLog.head();
+    let note = "";
+    for (let i = 0; i < 100 && !note.includes("— hutong/mot/witness "); i++) {
+      const cp = await fed.guangdong.auditLog.latestCheckpoint();
+      if (cp !== undefined && cp.size >= head.size) note = cp.note;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.ok(note.includes("— hutong/mot/witness "), `the hub cosigned Guangdong's checkpoint:\n${note}`);
+
+    const leaf = async (party: string) => {
+      const cert = parseCertificatePem(await readFile(fed.pki.party(party).chain, "utf8"))[0];
+      assert.ok(cert);
+      return cert.publicKey;
+    };
+    const logKey = formatVerifierKey(auditOrigin(p.guangdong), await leaf(p.guangdong));
+    const witnessKey = formatCosignatureVerifierKey("hutong/mot/witness", await leaf(p.hub));
+    // An operator of Guangdong exports its log through the gateway, then verifies it offline.
+    const work = await mkdtemp(join(tmpdir(), "hutong-audit-cli-"));
+    try {
+      const profile = join(work, "profile.json");
+      await writeFile(
+        profile,
+        JSON.stringify({
+          address: `127.0.0.1:${fed.guangdong.address.port}`,
+          gateway: p.guangdong,
+          ...fed.pki.party(p.guangdongAuditor),
+          trust: [fed.pki.rootCert],
+          crl: fed.pki.crls,
+        }),
+      );
+      const exported = await hutong(["audit", "export", "--profile", profile, "--out", join(work, "log.export")]);
+      assert.equal(exported.code, 0, exported.stderr);
+      const ok = await hutong([
+        "audit",
+        "verify",
+        join(work, "log.export"),
+        "--log-key",
+        logKey,
+        "--witness-key",
+        witnessKey,
+        "--json",
+      ]);
+      assert.equal(ok.code, 0, ok.stdout + ok.stderr);
+      const report = JSON.parse(ok.stdout) as { ok: boolean; size: number; witnesses: { ok: boolean }[] };
+      assert.equal(report.ok, true);
+      assert.ok(report.size >= head.size);
+      assert.deepEqual(
+        report.witnesses.map((w) => w.ok),
+        [true],
+      );
+      // Flip one byte of one entry in the export: verification fails and says so.
+      const bytes = await readFile(join(work, "log.export"));
+      bytes.writeUInt8((bytes.at(-5) ?? 0) ^ 0x01, bytes.length - 5);
+      await writeFile(join(work, "log.export"), bytes);
+      const bad = await hutong(["audit", "verify", join(work, "log.export"), "--log-key", logKey, "--json"]);
+      assert.equal(bad.code, 1, bad.stdout + bad.stderr);
+      assert.equal((JSON.parse(bad.stdout) as { ok: boolean }).ok, false);
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
   });
 
   it("the data owner's ACL decides, and its refusal reaches the caller through both hops", async () => {

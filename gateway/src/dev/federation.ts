@@ -1,4 +1,7 @@
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { parseCertificatePem } from "@hutong/certs";
+import { formatVerifierKey } from "../audit/checkpoint/index.js";
 import { createHutongClient, type HutongClient } from "../client/hutong-client.js";
 import { type GatewayConfig, parseGatewayConfig } from "../config/gateway-config.js";
 import type { Logger } from "../observability/logger.js";
@@ -23,6 +26,8 @@ export const federationParties = {
   sichuanTicketing: "prov:510000/ticketing",
   guangdongEnforcement: "prov:440000/enforcement",
   guangdongTicketing: "prov:440000/ticketing",
+  /** Guangdong's audit operator: may query and export Guangdong's audit log. */
+  guangdongAuditor: "prov:440000/audit",
 } as const;
 
 export interface Federation {
@@ -44,11 +49,21 @@ export interface FederationOptions {
   readonly tweak?: (party: string, config: Record<string, unknown>) => Record<string, unknown>;
 }
 
+/** A gateway's audit log origin: the config default. */
+export const auditOrigin = (party: string): string => `hutong/${party}/audit/sm3`;
+
 const systemsAcl = (province: string) => [
   // A province's own systems may use every exchange service, for any party, any purpose;
   // the data owner's gateway applies the finer rules.
-  { callers: [`${province}/*`], methods: ["hutong.v1.TicketService/*", "hutong.v1.LicenceService/*"] },
+  {
+    callers: [`${province}/*`],
+    methods: ["hutong.v1.TicketService/*", "hutong.v1.LicenceService/*", "hutong.v1.GrantService/*"],
+  },
 ];
+
+// Grants are registered and revoked at the data owner's gateway by any province's systems (the
+// artefact's own signature is the authority), and revocations arrive from peer gateways.
+const grantsAcl = { callers: ["prov:*", "mot"], methods: ["hutong.v1.GrantService/*"] };
 
 export async function startFederation(dir: string, options: FederationOptions = {}): Promise<Federation> {
   const p = federationParties;
@@ -59,6 +74,7 @@ export async function startFederation(dir: string, options: FederationOptions = 
     { id: p.sichuanTicketing, role: "system" },
     { id: p.guangdongEnforcement, role: "system" },
     { id: p.guangdongTicketing, role: "system" },
+    { id: p.guangdongAuditor, role: "system" },
   ]);
   const backends = {
     sichuan: await startSimulatedBackend("510000"),
@@ -72,6 +88,7 @@ export async function startFederation(dir: string, options: FederationOptions = 
     trust: { anchors: [pki.rootCert], crls: pki.crls, crlRefreshSeconds: 1 },
     session: { ticketKeys: { current: { id: 1, secretFile: await pki.ticketKeyFile(party.replace(/[:/]/g, "_")) } } },
     reflection: true,
+    grants: { subjectKeyFile: await pki.subjectKeyFile(), holderAnchors: [pki.holderCaCert] },
     observability: { logLevel: "silent" },
   });
   const make = async (party: string, extra: Record<string, unknown>) => {
@@ -93,7 +110,7 @@ export async function startFederation(dir: string, options: FederationOptions = 
       // The hub relays between provinces; each data owner decides.
       {
         callers: ["prov:*"],
-        methods: ["hutong.v1.TicketService/*", "hutong.v1.LicenceService/*"],
+        methods: ["hutong.v1.TicketService/*", "hutong.v1.LicenceService/*", "hutong.v1.GrantService/*"],
         targets: ["prov:*"],
       },
     ],
@@ -102,7 +119,15 @@ export async function startFederation(dir: string, options: FederationOptions = 
       { peer: p.guangdong, origins: [p.guangdong, `${p.guangdong}/*`] },
     ],
   });
-  let hubConfig = await make(p.hub, hubExtra([]));
+  // Witnessing: the hub cosigns both provinces' audit checkpoints, and refuses a checkpoint that
+  // forks from one it cosigned (docs/audit-checkpoints.md).
+  const logKey = async (party: string) => {
+    const leaf = parseCertificatePem(await readFile(pki.party(party).chain, "utf8"))[0];
+    if (leaf === undefined) throw new Error(`no certificate for ${party}`);
+    return { origin: auditOrigin(party), key: formatVerifierKey(auditOrigin(party), leaf.publicKey) };
+  };
+  const hubWitnessing = { audit: { witnessing: [await logKey(p.sichuan), await logKey(p.guangdong)] } };
+  let hubConfig = await make(p.hub, { ...hubExtra([]), ...hubWitnessing });
   const hub = await start(hubConfig);
   const hubAddress = `127.0.0.1:${hub.address.port}`;
   const province = (party: string, backend: SimulatedBackend, acl: unknown[]) =>
@@ -113,9 +138,11 @@ export async function startFederation(dir: string, options: FederationOptions = 
       ],
       acl,
       relays: [{ peer: p.hub, origins: ["prov:*"] }],
+      audit: { checkpointIntervalMs: 200, witnesses: [{ party: p.hub, address: hubAddress }] },
     });
   const sichuanConfig = await province(p.sichuan, backends.sichuan, [
     ...systemsAcl(p.sichuan),
+    grantsAcl,
     // Guangdong's enforcement may check Sichuan licences; any province's ticketing may verify Sichuan tickets.
     {
       callers: [p.guangdongEnforcement],
@@ -132,6 +159,8 @@ export async function startFederation(dir: string, options: FederationOptions = 
   ]);
   const guangdongConfig = await province(p.guangdong, backends.guangdong, [
     ...systemsAcl(p.guangdong),
+    grantsAcl,
+    { callers: [p.guangdongAuditor], methods: ["hutong.v1.AuditService/*"] },
     {
       callers: ["prov:*"],
       methods: ["hutong.v1.TicketService/VerifyTicket"],
@@ -141,9 +170,9 @@ export async function startFederation(dir: string, options: FederationOptions = 
   ]);
   const sichuan = await start(sichuanConfig);
   const guangdong = await start(guangdongConfig);
-  hubConfig = await make(
-    p.hub,
-    hubExtra([
+  hubConfig = await make(p.hub, {
+    ...hubWitnessing,
+    ...hubExtra([
       { match: p.sichuan, peer: { address: `127.0.0.1:${sichuan.address.port}`, party: p.sichuan }, timeoutMs: 5000 },
       {
         match: p.guangdong,
@@ -151,7 +180,7 @@ export async function startFederation(dir: string, options: FederationOptions = 
         timeoutMs: 5000,
       },
     ]),
-  );
+  });
   await hub.reload(hubConfig);
 
   const clients: HutongClient[] = [];

@@ -110,9 +110,9 @@ export async function createTelemetry(options: TelemetryOptions): Promise<Teleme
   const meter = meterProvider.getMeter(instrumentationScope);
   let stopped: Promise<void> | undefined;
   return {
-    // With nowhere to send spans, recording them is pure cost (a tenth of a forwarded call's
-    // CPU): the API's no-op tracer still carries the caller's trace context through, so the
-    // backend sees the same trace id, just without this gateway's span in between.
+    // With nowhere to send spans, recording them is pure cost (a tenth of a forwarded call's CPU).
+    // The API's no-op tracer passes the caller's trace context through unchanged, sampled flag
+    // included; the pipeline starts a trace id itself for a caller that sent none.
     tracer:
       spanProcessors.length === 0
         ? new ProxyTracerProvider().getTracer(instrumentationScope)

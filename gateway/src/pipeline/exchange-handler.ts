@@ -1,16 +1,59 @@
+import { randomBytes } from "node:crypto";
 import type { Crl } from "@hutong/certs";
-import { type Context, context as otelContext, SpanKind, SpanStatusCode, type Tracer, trace } from "@opentelemetry/api";
-import { GatewayError } from "../gateway-error.js";
+import {
+  type Context,
+  context as otelContext,
+  SpanKind,
+  SpanStatusCode,
+  TraceFlags,
+  type Tracer,
+  trace,
+} from "@opentelemetry/api";
+import { GatewayError, isGatewayError } from "../gateway-error.js";
 import type { Acl } from "../routing/acl.js";
 import { checkHops, parseHops } from "../routing/hops.js";
 import type { RouteTable } from "../routing/route-table.js";
 import { type CallVerifier, relayMetadataKeys, type VerifiedCall } from "../session/index.js";
+import { shareDenialTrailer } from "../share/share-denial-trailer.js";
+import type { ShareCall, ShareStep } from "../share/share-step.js";
+import { statusName } from "../wire/grpc-status.js";
 import type { Metadata } from "../wire/metadata.js";
+import { isWireError } from "../wire/wire-error.js";
 import type { UnaryCall, UnaryReply } from "../wire/wire-server.js";
 import type { Forwarder } from "./forwarder.js";
 import type { RelayPolicy } from "./relay-policy.js";
 import { type ExchangeContext, readExchangeContext } from "./request-context.js";
 import { backendMetadataKeys } from "./routing-metadata.js";
+
+const asBuffer = (b: Uint8Array): Buffer =>
+  Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+
+/**
+ * A caller that sent no trace context gets one started here, so the backend, the logs and the audit
+ * entries share a trace id even when this gateway records no spans (its tracer is then the no-op
+ * one, which only carries an existing context). Unsampled: nobody records it unless told to.
+ */
+function originTrace(parent: Context): Context {
+  if (trace.getSpanContext(parent) !== undefined) return parent;
+  return trace.setSpanContext(parent, {
+    traceId: randomBytes(16).toString("hex"),
+    spanId: randomBytes(8).toString("hex"),
+    traceFlags: TraceFlags.NONE,
+    isRemote: true,
+  });
+}
+
+/**
+ * Why a forward failed, as an audit reason: a peer's share denial as it said, else the target's
+ * gRPC status ("target-not-found", "target-unavailable", ...).
+ */
+function failureReason(e: unknown): string {
+  if (isWireError(e)) {
+    return e.trailers[shareDenialTrailer] ?? `target-${statusName(e.code).toLowerCase().replaceAll("_", "-")}`;
+  }
+  if (isGatewayError(e)) return e.code;
+  return "internal";
+}
 
 /** What a reload can swap without a restart. */
 export interface RoutingState {
@@ -29,6 +72,8 @@ export interface ExchangeHandlerOptions {
   readonly tracer: Tracer;
   readonly extractTrace: (metadata: Metadata) => Context;
   readonly injectTrace: (ctx: Context, into: Record<string, string>) => void;
+  /** Grants, minimization and the audit log for calls that cross members (DESIGN §3 steps 2, 4, 5). */
+  readonly share?: ShareStep;
   readonly now?: () => number;
 }
 
@@ -69,7 +114,7 @@ export function createExchangeHandler(options: ExchangeHandlerOptions): Exchange
   return {
     async handle(call, outcome) {
       const method = call.path.slice(1);
-      const parent = options.extractTrace(call.metadata);
+      const parent = originTrace(options.extractTrace(call.metadata));
       const span = options.tracer.startSpan(
         call.path,
         { kind: SpanKind.SERVER, attributes: { "rpc.system": "grpc", "rpc.method": method } },
@@ -93,13 +138,34 @@ export function createExchangeHandler(options: ExchangeHandlerOptions): Exchange
         span.setAttribute("hutong.purpose", ctx.purpose);
 
         const routing = options.routing();
+        const route = routing.routes.resolve(ctx.targetParty);
+        const role = route?.target.kind === "local" ? "owner" : "relay";
+        const share = options.share;
+        const shareCall: ShareCall | undefined =
+          share?.isShare(origin, ctx.targetParty) === true
+            ? {
+                method,
+                origin,
+                peerParty: verified.clientParty,
+                peerCertSerial: verified.certSerialHex,
+                context: ctx,
+                hops,
+                traceId: trace.getSpanContext(parent)?.traceId ?? "",
+                request: call.body,
+              }
+            : undefined;
         const decision = routing.acl.decide({ caller: origin, method, purpose: ctx.purpose, target: ctx.targetParty });
         if (!decision.allow) {
+          if (shareCall !== undefined) await share?.refused(shareCall, role, "acl-denied");
           throw new GatewayError("acl-denied", `ACL: ${origin} may not call ${method} for ${ctx.purpose}`);
         }
-        const route = routing.routes.resolve(ctx.targetParty);
-        if (route === undefined) throw new GatewayError("unknown-party", `no route to party ${ctx.targetParty}`);
+        if (route === undefined) {
+          if (shareCall !== undefined) await share?.refused(shareCall, role, "unknown-party");
+          throw new GatewayError("unknown-party", `no route to party ${ctx.targetParty}`);
+        }
         outcome.current = { ...outcome.current, route: route.name };
+        // At the owner's gateway this is the grant pre-check; a refusal is audited and thrown.
+        const pending = shareCall === undefined ? undefined : await share?.begin(shareCall, role);
         span.setAttribute("hutong.route", route.name);
 
         const metadata: Record<string, string> = {};
@@ -111,21 +177,30 @@ export function createExchangeHandler(options: ExchangeHandlerOptions): Exchange
           if (ctx.grantId !== "") metadata[backendMetadataKeys.grantId] = ctx.grantId;
           if (ctx.correlationId !== "") metadata[backendMetadataKeys.correlationId] = ctx.correlationId;
         }
-        const reply = await otelContext.with(trace.setSpan(parent, span), () =>
-          options.forwarder.forward(route, {
-            path: call.path,
-            body: call.body,
-            metadata,
-            deadline: call.deadline,
-            signal: call.signal,
-            origin,
-            hops,
-          }),
-        );
+        let reply: Awaited<ReturnType<Forwarder["forward"]>>;
+        try {
+          reply = await otelContext.with(trace.setSpan(parent, span), () =>
+            options.forwarder.forward(route, {
+              path: call.path,
+              body: call.body,
+              metadata,
+              deadline: call.deadline,
+              signal: call.signal,
+              origin,
+              hops,
+            }),
+          );
+        } catch (e) {
+          // The forward's own error is what the caller gets; recording the refusal must not mask it.
+          await pending?.failed(failureReason(e)).catch(() => {});
+          throw e;
+        }
+        // Decided, minimized and durably audited before a byte leaves this gateway.
+        const body = pending === undefined ? reply.body : asBuffer(await pending.release(reply.body));
         span.setStatus({ code: SpanStatusCode.OK });
         return {
-          body: reply.body,
-          trailers: { "hutong-mac": Buffer.from(verified.responseMac(reply.body)).toString("hex") },
+          body,
+          trailers: { "hutong-mac": Buffer.from(verified.responseMac(body)).toString("hex") },
         };
       } catch (e) {
         span.setStatus({ code: SpanStatusCode.ERROR, message: e instanceof Error ? e.name : "error" });

@@ -108,7 +108,7 @@ describe("gateway: one province gateway in front of its systems", () => {
     assert.equal(seen?.metadata["hutong-mac"], undefined);
   });
 
-  it("propagates the caller's trace id to the backend; with no span exporter it records no span", async () => {
+  it("passes the caller's trace context through when it exports no spans, and starts one when none came", async () => {
     const s = await f.session(allowed);
     const traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
     await s.call(verifyPath, verifyRequest(), { metadata: { traceparent: `00-${traceId}-00f067aa0ba902b7-01` } });
@@ -116,6 +116,12 @@ describe("gateway: one province gateway in front of its systems", () => {
     assert.equal(tp.split("-")[1], traceId);
     // Parenting the backend on a span nobody exports would leave a dangling parent in the trace.
     assert.equal(tp.split("-")[2], "00f067aa0ba902b7", "the caller's span is the backend's parent");
+    assert.equal(tp.split("-")[3], "01", "the caller's sampling decision is kept");
+    await s.call(verifyPath, verifyRequest());
+    const fresh = (f.backend.seen.at(-1)?.metadata.traceparent ?? "").split("-");
+    assert.match(fresh[1] ?? "", /^[0-9a-f]{32}$/);
+    assert.notEqual(fresh[1], traceId);
+    assert.notEqual(fresh[1], "0".repeat(32));
   });
 
   it("with a span exporter, the gateway's own exported span is the backend's parent", async () => {

@@ -1,14 +1,32 @@
+import { mkdir, readFile } from "node:fs/promises";
+import { dirname } from "node:path";
 import { performance } from "node:perf_hooks";
+import { parseCertificatePem } from "@hutong/certs";
 import {
+  AuditServiceService,
   GatewayRole,
+  GrantServiceService,
   InvoiceServiceService,
   LicenceServiceService,
   RegistryServiceService,
   SessionServiceService,
   TicketServiceService,
 } from "@hutong/proto";
+import {
+  createCosignatureSigner,
+  createNoteSigner,
+  createNoteVerifier,
+  createWitnessConfig,
+} from "../audit/checkpoint/index.js";
+import { type AuditLog, createAuditLog } from "../audit/log/index.js";
+import { merkleHasher } from "../audit/merkle/index.js";
+import { startCheckpointPublisher } from "../audit/publisher/checkpoint-publisher.js";
+import { createWitnessClient } from "../audit/publisher/witness-client.js";
+import { createStreamDigest } from "../client/server-stream.js";
 import type { GatewayConfig } from "../config/gateway-config.js";
 import { GatewayError } from "../gateway-error.js";
+import { createGrantRegistry } from "../grants/grant-registry.js";
+import { createPeerSessionFactory, createRevocationPropagator } from "../grants/revocation-propagator.js";
 import { createHealthService } from "../health/health-service.js";
 import { createLogger, type Logger } from "../observability/logger.js";
 import { createTelemetry, type Telemetry } from "../observability/telemetry.js";
@@ -16,6 +34,7 @@ import { extractTraceContext, injectTraceContext } from "../observability/trace-
 import { createExchangeHandler, type ExchangeOutcome, type RoutingState } from "../pipeline/exchange-handler.js";
 import { createForwarder } from "../pipeline/forwarder.js";
 import { compileRelayPolicy } from "../pipeline/relay-policy.js";
+import { readExchangeContext } from "../pipeline/request-context.js";
 import { type Credentials, loadCredentialFiles } from "../pki-files/credential-files.js";
 import { createCrlFileSource } from "../pki-files/crl-file-source.js";
 import { createReflectionService, gatewayProtoFiles } from "../reflection/reflection-service.js";
@@ -27,12 +46,17 @@ import {
   isSessionError,
 } from "../session/index.js";
 import { sessionPaths } from "../session-rpc/session-messages.js";
-import { statusName } from "../wire/grpc-status.js";
+import { createShareStep } from "../share/share-step.js";
+import { type HutongStore, openStore } from "../store/index.js";
+import { Status, statusName } from "../wire/grpc-status.js";
+import { WireError } from "../wire/wire-error.js";
 import { createWireServer, type Route, type UnaryCall, type UnaryHandler } from "../wire/wire-server.js";
+import { createAuditEndpoint } from "./audit-endpoint.js";
+import { createGrantEndpoint } from "./grant-endpoint.js";
 import { createRegistryEndpoint } from "./registry-endpoint.js";
 import { createSessionEndpoint } from "./session-endpoint.js";
 import { mapError } from "./status-mapping.js";
-import { readTicketKey } from "./ticket-key-files.js";
+import { readSubjectKey, readTicketKey } from "./ticket-key-files.js";
 
 export const gatewayVersion = "0.1.0";
 
@@ -53,6 +77,9 @@ export interface RunningGateway {
   readonly address: { readonly host: string; readonly port: number };
   readonly telemetry: Telemetry;
   readonly credentials: Credentials;
+  /** The store holding this gateway's audit log, grants and witness state. */
+  readonly store: HutongStore;
+  readonly auditLog: AuditLog;
   /** Applies a new config's routes, ACL and relays, and re-reads CRLs; listen address and keys need a restart. */
   reload(config: GatewayConfig): Promise<void>;
   close(): Promise<void>;
@@ -118,6 +145,82 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const { metrics } = telemetry;
   metrics.setActiveSessionsSource(() => replayWindow.sessions);
 
+  const store = await openGatewayStore(config, env);
+  const auditLog = createAuditLog({
+    store,
+    hasher: merkleHasher(store.hash),
+    onCommit: (report) => {
+      if (report.error !== undefined)
+        logger.error({ err: report.error, entries: report.entries }, "audit commit failed");
+    },
+  });
+  const subjectKey =
+    config.grants.subjectKeyFile === undefined ? undefined : await readSubjectKey(config.grants.subjectKeyFile);
+  if (subjectKey === undefined) {
+    logger.warn("grants.subjectKeyFile is not set: shares that need a grant will be refused (record-unknown)");
+  }
+  // Witnessing: this gateway cosigns the checkpoints of the logs it is configured to watch, and
+  // sends its own to its witnesses (docs/audit-checkpoints.md).
+  const witnessConfig =
+    config.audit.witnessing.length === 0
+      ? undefined
+      : createWitnessConfig({
+          signer: createCosignatureSigner(`hutong/${config.party}/witness`, credentials.privateKey),
+          logs: config.audit.witnessing.map((w) => ({ origin: w.origin, verifiers: [createNoteVerifier(w.key)] })),
+        });
+  const witnessClients = config.audit.witnesses.map((w) =>
+    createWitnessClient({
+      party: w.party,
+      address: w.address,
+      self: credentials,
+      crls,
+      maxMessageBytes: config.limits.maxMessageBytes,
+      now,
+    }),
+  );
+  // parseGatewayConfig fills in the default origin; the schema's type cannot say so.
+  const origin = config.audit.origin ?? `hutong/${config.party}/audit/sm3`;
+  const publisher = startCheckpointPublisher({
+    reader: auditLog,
+    signer: createNoteSigner(origin, credentials.privateKey),
+    origin,
+    intervalMs: config.audit.checkpointIntervalMs,
+    witnesses: witnessClients,
+    logger: logger.child({ component: "checkpoints" }),
+    now,
+  });
+
+  const holderTrustAnchors = (
+    await Promise.all(config.grants.holderAnchors.map(async (p) => parseCertificatePem(await readFile(p, "utf8"))))
+  ).flat();
+  // Revocations go to every peer gateway this one routes to (fixed at start; a reload does not change it).
+  const propagator = createRevocationPropagator({
+    peers: [
+      ...new Map(
+        config.routeTable.entries.flatMap((e) =>
+          e.target.kind === "peer"
+            ? [[e.target.peerParty, { party: e.target.peerParty, address: e.target.address }]]
+            : [],
+        ),
+      ).values(),
+    ],
+    connect: createPeerSessionFactory({ self: credentials, crls, maxMessageBytes: config.limits.maxMessageBytes, now }),
+    logger: logger.child({ component: "revocations" }),
+  });
+  const grants = createGrantRegistry({
+    store,
+    crls,
+    trust: { trustAnchors: credentials.trust.trustAnchors, holderTrustAnchors },
+    onRevoked: (revocation, _id, body) => void propagator.propagate(revocation, body.purpose),
+  });
+  const share = createShareStep({
+    self: config.party,
+    audit: auditLog,
+    grants,
+    ...(subjectKey === undefined ? {} : { subjectKey }),
+    now,
+  });
+
   let routing = routingStateOf(config);
   const forwarder = createForwarder({
     self: credentials,
@@ -135,6 +238,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     tracer: telemetry.tracer,
     extractTrace: extractTraceContext,
     injectTrace: injectTraceContext,
+    share,
     now,
   });
 
@@ -221,9 +325,13 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     });
   }
   const startedAt = new Date(now());
-  const exposedServices = [SessionServiceService, ...exchangeServices, RegistryServiceService].map(
-    (s) => Object.values(s)[0]?.path.split("/")[1] ?? "",
-  );
+  const exposedServices = [
+    SessionServiceService,
+    ...exchangeServices,
+    RegistryServiceService,
+    GrantServiceService,
+    AuditServiceService,
+  ].map((s) => Object.values(s)[0]?.path.split("/")[1] ?? "");
   for (const [path, answer] of createRegistryEndpoint({
     party: config.party,
     role: config.party === "mot" ? GatewayRole.GATEWAY_ROLE_HUB : GatewayRole.GATEWAY_ROLE_PROVINCE,
@@ -248,6 +356,119 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         const body = answer(call.body);
         return { body, trailers: { "hutong-mac": Buffer.from(verified.responseMac(body)).toString("hex") } };
       }),
+    });
+  }
+  /**
+   * A method this gateway answers itself (GrantService): session verified, the ACL applied to the
+   * caller, method, purpose and target like any call, the answer MACed. A GrantService call for
+   * another party's gateway (context.target_party) is routed there like an exchange call, so a
+   * grant is registered, and its uses counted, where the records live.
+   */
+  function localOrRouted(
+    path: string,
+    answer: (body: Uint8Array, caller: { readonly party: string }) => Promise<Buffer>,
+  ): Route {
+    const method = path.slice(1);
+    return {
+      kind: "unary",
+      handler: observed(method, async (call, outcome) => {
+        if (readExchangeContext(call.body).targetParty !== config.party) return exchange.handle(call, outcome);
+        const verified = verifier.verify({
+          method: call.path,
+          metadata: call.metadata,
+          requestBytes: call.body,
+          now: now(),
+          crls: crls(),
+        });
+        const context = readExchangeContext(call.body);
+        outcome.current = { ...outcome.current, caller: verified.clientParty, context };
+        const decision = routing.acl.decide({
+          caller: verified.clientParty,
+          method,
+          purpose: context.purpose,
+          target: context.targetParty,
+        });
+        if (!decision.allow) {
+          throw new GatewayError(
+            "acl-denied",
+            `ACL: ${verified.clientParty} may not call ${method} for ${context.purpose}`,
+          );
+        }
+        const body = await answer(call.body, { party: verified.clientParty });
+        return { body, trailers: { "hutong-mac": Buffer.from(verified.responseMac(body)).toString("hex") } };
+      }),
+    };
+  }
+  for (const [path, answer] of createGrantEndpoint({ registry: grants, self: config.party, now })) {
+    routes.set(path, localOrRouted(path, answer));
+  }
+
+  // AuditService. Queries and exports reveal who received whose data: the ACL decides, for the
+  // purpose REGULATORY_SUPERVISION (what reading an audit log is) and this gateway as the target. Checkpoints, proofs and AddCheckpoint: any member, as a
+  // transparency log's are public to its federation.
+  const aclGuarded = new Set<string>([AuditServiceService.queryEntries.path, AuditServiceService.exportEntries.path]);
+  const authorizeAudit = (path: string, caller: string) => {
+    const method = path.slice(1);
+    const request = { caller, method, purpose: "REGULATORY_SUPERVISION", target: config.party };
+    if (aclGuarded.has(path) && !routing.acl.decide(request).allow) {
+      throw new GatewayError("acl-denied", `ACL: ${caller} may not call ${method}`);
+    }
+  };
+  const verifyCall = (path: string, metadata: UnaryCall["metadata"], body: Buffer) =>
+    verifier.verify({ method: path, metadata, requestBytes: body, now: now(), crls: crls() });
+  for (const [path, method] of createAuditEndpoint({
+    reader: auditLog,
+    witness: witnessConfig === undefined ? undefined : { config: witnessConfig, store },
+    now,
+    logger: logger.child({ component: "witness" }),
+  })) {
+    const name = path.slice(1);
+    if (method.kind === "unary") {
+      routes.set(path, {
+        kind: "unary",
+        handler: observed(name, async (call, outcome) => {
+          const verified = verifyCall(path, call.metadata, call.body);
+          outcome.current = { ...outcome.current, caller: verified.clientParty };
+          authorizeAudit(path, verified.clientParty);
+          const body = await method.answer(call.body, { party: verified.clientParty });
+          return { body, trailers: { "hutong-mac": Buffer.from(verified.responseMac(body)).toString("hex") } };
+        }),
+      });
+      continue;
+    }
+    routes.set(path, {
+      kind: "stream",
+      handler: async (call) => {
+        try {
+          let body: Buffer | undefined;
+          for await (const m of call.messages) {
+            if (body !== undefined) throw new WireError(Status.UNIMPLEMENTED, "more than one request message");
+            body = m;
+          }
+          if (body === undefined) throw new WireError(Status.UNIMPLEMENTED, "no request message");
+          const verified = verifyCall(path, call.metadata, body);
+          authorizeAudit(path, verified.clientParty);
+          // The response MAC covers the whole stream (client/server-stream.ts, docs/session-protocol.md).
+          const digest = createStreamDigest();
+          await method.answer(
+            body,
+            { party: verified.clientParty },
+            {
+              signal: call.signal,
+              send(m) {
+                digest.update(m);
+                call.send(m);
+              },
+            },
+          );
+          return { trailers: { "hutong-mac": Buffer.from(verified.responseMac(digest.digest())).toString("hex") } };
+        } catch (e) {
+          const mapped = mapError(e);
+          if (mapped.internal !== undefined)
+            logger.error({ method: name, err: mapped.internal }, "call failed: internal error");
+          throw mapped.wire;
+        }
+      },
     });
   }
   const health = createHealthService();
@@ -278,6 +499,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     address,
     telemetry,
     credentials,
+    store,
+    auditLog,
     async reload(next) {
       routing = routingStateOf(next);
       forwarder.retain(next.routeTable.entries);
@@ -290,11 +513,42 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         await server.close(2000);
         forwarder.close();
         crlSource.close();
+        propagator.close();
+        await publisher.close();
+        for (const w of witnessClients) w.close();
+        await auditLog.close();
+        await store.close();
         if (options.telemetry === undefined) await telemetry.shutdown();
       })();
       return closing;
     },
   };
+}
+
+async function openGatewayStore(config: GatewayConfig, env: NodeJS.ProcessEnv): Promise<HutongStore> {
+  const c = config.store;
+  if (c.kind === "sqlite") {
+    const path = c.path ?? "";
+    await mkdir(dirname(path), { recursive: true });
+    return openStore({ kind: "sqlite", path }, { hash: "sm3" });
+  }
+  const url = env[c.urlEnv];
+  if (url === undefined || url === "") {
+    throw new GatewayError(
+      "invalid-credentials",
+      `store: environment variable ${c.urlEnv} (the PostgreSQL URL) is not set`,
+    );
+  }
+  return openStore(
+    {
+      kind: "postgres",
+      url,
+      schema: c.schema,
+      maxConnections: c.maxConnections,
+      applicationName: `hutong ${config.party}`,
+    },
+    { hash: "sm3" },
+  );
 }
 
 function protoRootDir(): string {

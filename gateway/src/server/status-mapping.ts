@@ -1,7 +1,11 @@
+import { type AuditErrorCode, isAuditError, witnessSizeTrailer } from "../audit/audit-error.js";
 import { type GatewayErrorCode, isGatewayError } from "../gateway-error.js";
+import { type GrantServiceErrorCode, isGrantServiceError } from "../grants/grant-service-error.js";
+import { type GrantsErrorCode, isGrantsError } from "../grants/grants-error.js";
 import { isRoutingError, type RoutingErrorCode } from "../routing/routing-error.js";
 import { isSessionError, sessionErrorToGrpcStatus } from "../session/index.js";
 import { errorCodeTrailer } from "../session-rpc/error-trailer.js";
+import { shareDenialTrailer } from "../share/share-denial-trailer.js";
 import { Status, type StatusCode } from "../wire/grpc-status.js";
 import { isWireError, WireError } from "../wire/wire-error.js";
 
@@ -14,6 +18,8 @@ const gatewayStatus: Record<GatewayErrorCode, StatusCode> = {
   "target-unavailable": Status.UNAVAILABLE,
   overloaded: Status.RESOURCE_EXHAUSTED,
   "invalid-credentials": Status.INTERNAL,
+  "share-denied": Status.PERMISSION_DENIED,
+  "audit-unavailable": Status.UNAVAILABLE,
 };
 
 const routingStatus: Record<RoutingErrorCode, StatusCode> = {
@@ -27,10 +33,43 @@ const routingStatus: Record<RoutingErrorCode, StatusCode> = {
   "invalid-rule": Status.INTERNAL,
 };
 
+// AuditService (server/audit-endpoint.ts): the witness refusals follow the proto's comment on
+// AddCheckpointResponse; size-conflict and fork carry the witness's size as tlog-witness's 409 does.
+const auditStatus: Record<AuditErrorCode, StatusCode> = {
+  "invalid-argument": Status.INVALID_ARGUMENT,
+  "out-of-range": Status.OUT_OF_RANGE,
+  "not-found": Status.NOT_FOUND,
+  untrusted: Status.PERMISSION_DENIED,
+  "size-conflict": Status.FAILED_PRECONDITION,
+  fork: Status.ABORTED,
+  unavailable: Status.UNAVAILABLE,
+};
+
+// Grants and revocations a caller presents (GrantService): a malformed artefact is the caller's
+// bad argument; one whose signer, signature or policy fit fails grants nothing, so it is denied.
+const grantsStatus: Record<GrantsErrorCode, StatusCode> = {
+  malformed: Status.INVALID_ARGUMENT,
+  "invalid-grant": Status.INVALID_ARGUMENT,
+  "invalid-revocation": Status.INVALID_ARGUMENT,
+  "invalid-argument": Status.INVALID_ARGUMENT,
+  "untrusted-signer": Status.PERMISSION_DENIED,
+  "wrong-signer": Status.PERMISSION_DENIED,
+  "bad-signature": Status.PERMISSION_DENIED,
+  "grantor-not-allowed": Status.PERMISSION_DENIED,
+  "exceeds-policy": Status.PERMISSION_DENIED,
+};
+
+const grantServiceStatus: Record<GrantServiceErrorCode, StatusCode> = {
+  "not-found": Status.NOT_FOUND,
+  "permission-denied": Status.PERMISSION_DENIED,
+  "invalid-request": Status.INVALID_ARGUMENT,
+  unavailable: Status.UNAVAILABLE,
+};
+
 /** A mapped error: what the caller is told, and the closed code the logs and metrics use. */
 export interface MappedError {
   readonly wire: WireError;
-  /** e.g. "session/replay", "gateway/acl-denied", "routing/loop", "wire/DEADLINE_EXCEEDED", "internal". */
+  /** e.g. "session/replay", "gateway/acl-denied", "routing/loop", "grants/bad-signature", "wire/DEADLINE_EXCEEDED", "internal". */
   readonly reason: string;
   /** Only for "internal": the error to log; nothing of it goes on the wire. */
   readonly internal?: unknown;
@@ -55,12 +94,33 @@ export function mapError(e: unknown): MappedError {
   }
   if (isGatewayError(e)) {
     if (e.code === "invalid-credentials") return internal(e);
-    return { wire: new WireError(gatewayStatus[e.code], e.message), reason: `gateway/${e.code}` };
+    const trailers = e.denial === undefined ? undefined : { [shareDenialTrailer]: e.denial };
+    return {
+      wire: new WireError(gatewayStatus[e.code], e.message, trailers === undefined ? undefined : { trailers }),
+      reason: e.denial === undefined ? `gateway/${e.code}` : `share/${e.denial}`,
+    };
   }
   if (isRoutingError(e)) {
     const status = routingStatus[e.code];
     if (status === Status.INTERNAL) return internal(e);
     return { wire: new WireError(status, e.message), reason: `routing/${e.code}` };
+  }
+  if (isAuditError(e)) {
+    const trailers = e.witnessSize === undefined ? undefined : { [witnessSizeTrailer]: String(e.witnessSize) };
+    return {
+      wire: new WireError(auditStatus[e.code], e.message, trailers === undefined ? undefined : { trailers }),
+      reason: `audit/${e.code}`,
+    };
+  }
+  if (isGrantsError(e)) {
+    // The core's messages name fields, parties and certificate problems, never a subject or key.
+    return {
+      wire: new WireError(grantsStatus[e.code], `grant refused (${e.code}): ${e.message}`),
+      reason: `grants/${e.code}`,
+    };
+  }
+  if (isGrantServiceError(e)) {
+    return { wire: new WireError(grantServiceStatus[e.code], e.message), reason: `grant-service/${e.code}` };
   }
   if (isWireError(e)) return { wire: e, reason: `wire/${e.code}` };
   return internal(e);

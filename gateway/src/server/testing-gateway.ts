@@ -138,8 +138,10 @@ export async function startGatewayFixture(): Promise<GatewayFixture> {
       return client;
     },
     async startAnother(overrides = {}, options = {}) {
+      // Each gateway its own store: two processes' worth of writers on one SQLite file would contend.
+      const store = { kind: "sqlite", path: join(dir, `another-${others.length}.db`) };
       const g = await startGateway({
-        config: await gatewayConfigFor(dir, pki, backend, overrides),
+        config: await gatewayConfigFor(dir, pki, backend, { store, ...overrides }),
         ...(options.logger === undefined ? {} : { logger: options.logger }),
         ...(options.telemetry === undefined ? {} : { telemetry: options.telemetry }),
       });

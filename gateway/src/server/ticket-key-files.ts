@@ -27,3 +27,15 @@ export async function readTicketKey(source: TicketKeySource, env = process.env):
   }
   return { id: source.id, secret: new Uint8Array(Buffer.from(hex, "hex")) };
 }
+
+/** Reads the federation subject key (64 hex digits) that keys subject and record digests. */
+export async function readSubjectKey(file: string): Promise<Uint8Array> {
+  const text = await readFile(file, "utf8").catch((cause: unknown) => {
+    throw new GatewayError("invalid-credentials", `subject key: cannot read ${file}`, { cause });
+  });
+  const hex = text.trim();
+  if (!/^[0-9a-fA-F]{64}$/.test(hex)) {
+    throw new GatewayError("invalid-credentials", `subject key (${file}) must be 64 hex digits`);
+  }
+  return new Uint8Array(Buffer.from(hex, "hex"));
+}

@@ -84,7 +84,10 @@ export function createCallVerifier(options: CallVerifierOptions): CallVerifier {
       return {
         sessionId: ticket.sessionId,
         clientParty: ticket.clientParty,
-        certSerialHex: Buffer.from(ticket.certSerial).toString("hex"),
+        // Only the audit log reads it: computed on demand, not on every call.
+        get certSerialHex() {
+          return Buffer.from(ticket.certSerial).toString("hex");
+        },
         expiresAt: ticket.expiresAt,
         responseMac: (responseBytes) => responseMac(ticket.s2c, method, creds.nonce, responseBytes),
         verifyRoute(origin, hops, routeMacHex) {

@@ -1,0 +1,136 @@
+import type { AuditEntryInput, AuditStore } from "../../store/audit-store.js";
+import { StoreError } from "../../store/store-error.js";
+import type { MerkleHasher } from "../merkle/index.js";
+import { type AuditReader, createAuditReader } from "./audit-reader.js";
+
+/** Where an append landed: its durable index and its leaf hash. */
+export interface AppendedEntry {
+  readonly index: number;
+  readonly leafHash: Uint8Array;
+}
+
+/** One commit of the group-commit loop, for metrics and the benchmark. */
+export interface CommitReport {
+  readonly entries: number;
+  readonly durationMs: number;
+  /** Set when the commit failed (every append of the batch was rejected with it). */
+  readonly error?: unknown;
+}
+
+export interface AuditLogOptions {
+  readonly store: AuditStore;
+  readonly hasher: MerkleHasher;
+  /** Most entries per transaction (default 512). */
+  readonly maxBatch?: number;
+  /** Most appends waiting or committing at once; beyond it append rejects with `overloaded` (default 65536). */
+  readonly maxQueued?: number;
+  readonly onCommit?: (report: CommitReport) => void;
+}
+
+export interface AuditLog extends AuditReader {
+  /**
+   * Appends one entry durably: resolves once the transaction holding it has
+   * committed (index assigned, tree extended, head updated), never before.
+   * Rejects with StoreError: `overloaded` when the queue is full, `closed` after
+   * close(), or the commit's error (every append of that batch gets it).
+   */
+  append(entry: AuditEntryInput): Promise<AppendedEntry>;
+  /** Appends accepted and not yet settled (queued or committing). */
+  readonly pending: number;
+  /** Refuses new appends and waits until the accepted ones have settled. Does not close the store. */
+  close(): Promise<void>;
+}
+
+interface Waiter {
+  readonly entry: AuditEntryInput;
+  resolve(appended: AppendedEntry): void;
+  reject(e: unknown): void;
+}
+
+/**
+ * The audit log's writer: group commit over the store. Appends that arrive
+ * while a commit is in flight queue up and go together in the next
+ * transaction, up to `maxBatch`; there is no timer, the commit's own latency is
+ * the batching window, so a lone append is committed at once and a busy log
+ * amortises each fsync over hundreds of entries. One commit at a time from
+ * this process; other processes sharing a PostgreSQL log are serialised by
+ * the store's write lock.
+ */
+export function createAuditLog(options: AuditLogOptions): AuditLog {
+  const { store, hasher, onCommit } = options;
+  const maxBatch = options.maxBatch ?? 512;
+  const maxQueued = options.maxQueued ?? 65_536;
+  if (!Number.isSafeInteger(maxBatch) || maxBatch < 1) throw new StoreError("invalid-argument", "maxBatch must be ≥ 1");
+  if (!Number.isSafeInteger(maxQueued) || maxQueued < 1)
+    throw new StoreError("invalid-argument", "maxQueued must be ≥ 1");
+  const reader = createAuditReader(store, hasher);
+
+  let queue: Waiter[] = [];
+  let committing = 0;
+  let closed = false;
+  let drained: (() => void) | undefined;
+  let closing: Promise<void> | undefined;
+
+  function kick(): void {
+    if (committing > 0 || queue.length === 0) {
+      if (committing === 0 && queue.length === 0) drained?.();
+      return;
+    }
+    const batch = queue.length <= maxBatch ? queue : queue.slice(0, maxBatch);
+    queue = queue.length <= maxBatch ? [] : queue.slice(maxBatch);
+    committing = batch.length;
+    const started = performance.now();
+    let appended: Promise<Awaited<ReturnType<AuditStore["appendBatch"]>>>;
+    try {
+      appended = store.appendBatch(batch.map((w) => w.entry));
+    } catch (e) {
+      appended = Promise.reject(e);
+    }
+    appended.then(
+      (result) => {
+        committing = 0;
+        onCommit?.({ entries: batch.length, durationMs: performance.now() - started });
+        batch.forEach((w, i) => {
+          w.resolve({ index: result.firstIndex + i, leafHash: result.leafHashes[i] as Uint8Array });
+        });
+        kick();
+      },
+      (e: unknown) => {
+        committing = 0;
+        onCommit?.({ entries: batch.length, durationMs: performance.now() - started, error: e });
+        for (const w of batch) w.reject(e);
+        kick();
+      },
+    );
+  }
+
+  return {
+    ...reader,
+
+    append(entry) {
+      if (closed) return Promise.reject(new StoreError("closed", "the audit log is closed"));
+      if (queue.length + committing >= maxQueued) {
+        return Promise.reject(new StoreError("overloaded", `the audit log has ${maxQueued} appends pending`));
+      }
+      return new Promise<AppendedEntry>((resolve, reject) => {
+        queue.push({ entry, resolve, reject });
+        kick();
+      });
+    },
+
+    get pending() {
+      return queue.length + committing;
+    },
+
+    close() {
+      closed = true;
+      closing ??=
+        queue.length === 0 && committing === 0
+          ? Promise.resolve()
+          : new Promise<void>((resolve) => {
+              drained = resolve;
+            });
+      return closing;
+    },
+  };
+}

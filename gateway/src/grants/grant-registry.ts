@@ -1,0 +1,324 @@
+import type { Certificate, Crl } from "@hutong/certs";
+import { type GrantRecord, GrantStatus, Purpose, RecordKind, SignedGrant, SignedRevocation } from "@hutong/proto";
+import type { GrantInput, GrantStore, StoredGrant } from "../store/grant-store.js";
+import { isStoreError } from "../store/store-error.js";
+import type { AuthorityPolicy } from "./authority-policy.js";
+import { type DecodedGrantBody, decodeGrantBody, decodeSignedGrant, isGrantId } from "./grant-codec.js";
+import type { PresentedGrant, ShareDenialReason } from "./grant-evaluation.js";
+import { verifySignedRevocation } from "./grant-revocation.js";
+import { GrantServiceError } from "./grant-service-error.js";
+import { verifySignedGrant } from "./grant-signature.js";
+import { GrantsError, isGrantsError } from "./grants-error.js";
+import { subjectUri } from "./subject-uri.js";
+
+/**
+ * Whom grant and revocation signers must chain to. Intermediates travel in each artefact's
+ * signer_chain (docs/grants.md §3), so there is no separate intermediate pool here.
+ */
+export interface GrantRegistryTrust {
+  /** Federation anchors: authority grantors and party revokers. */
+  readonly trustAnchors: readonly Certificate[];
+  /** Holder apps' CAs: holder grantors and holder revokers, and only they. */
+  readonly holderTrustAnchors: readonly Certificate[];
+  /** Default "require", as for sessions. */
+  readonly revocation?: "require" | "if-present" | "off";
+}
+
+export interface GrantRegistryOptions {
+  readonly store: GrantStore;
+  readonly trust: GrantRegistryTrust;
+  /** The current CRLs (e.g. the gateway's CrlSource.current). */
+  readonly crls: () => readonly Crl[];
+  /** The purpose policy grants must fit; default the built-in table. */
+  readonly policy?: AuthorityPolicy;
+  /**
+   * Called after a revocation CHANGED a grant's status here (never for a repeat), with the grant's
+   * body, so the caller can propagate it with the grant's purpose. Called synchronously after the
+   * store committed; it must not throw (an exception is swallowed: the revocation already stands).
+   */
+  readonly onRevoked?: (revocation: SignedRevocation, id: string, grant: DecodedGrantBody) => void;
+  /** Verified grants kept in memory for `present` (default 10,000; 0 disables the cache). */
+  readonly cacheSize?: number;
+}
+
+export type ConsumeOutcome =
+  | { readonly ok: true; readonly uses: number }
+  | { readonly ok: false; readonly reason: ShareDenialReason };
+
+export type GrantListFilter = { readonly grantee: string } | { readonly subjectDigest: Uint8Array };
+
+export interface GrantListPage {
+  /** 1..1000. */
+  readonly pageSize: number;
+  readonly pageToken?: string;
+}
+
+export interface GrantRegistry {
+  /** Verifies (signature, chain, grantor binding, policy) and stores; idempotent for the same body. */
+  register(signed: SignedGrant, now: number): Promise<{ id: string; created: boolean }>;
+  /**
+   * Verifies the revocation against the stored grant and stores it; idempotent (a grant keeps its
+   * first revocation). Unknown grant id: stores nothing, throws GrantServiceError not-found.
+   * Returns whether this call changed the status.
+   */
+  revoke(revocation: SignedRevocation, now: number): Promise<{ revoked: boolean }>;
+  /**
+   * What evaluateShare needs: the stored grant re-verified at `now` (the signer's certificate may
+   * have been revoked or expired since registration) with its state; status EXPIRED and USED_UP
+   * are derived from the body and the use count. Never throws for an unknown or bad grant.
+   */
+  present(grantId: string, now: number): Promise<PresentedGrant>;
+  /**
+   * Counts one use, atomically in the store (the owner's gateway); a refusal is mapped to the
+   * share denial reason the pipeline reports.
+   */
+  consume(grantId: string, now: number): Promise<ConsumeOutcome>;
+  /** The record as GrantService returns it; status derived at `now` (default the wall clock). */
+  get(grantId: string, now?: number): Promise<GrantRecord | undefined>;
+  /** Grants of one exact grantee party or one subject, in the store's (ascending id) order. */
+  list(
+    by: GrantListFilter,
+    page: GrantListPage,
+    now?: number,
+  ): Promise<{ records: GrantRecord[]; nextPageToken?: string }>;
+}
+
+/** The store counts uses against a positive limit; an unlimited (0) authority grant gets the largest it takes. */
+export const unlimitedUseLimit = 2 ** 31 - 1;
+
+/** The ACL's spelling of a purpose ("TICKET_SERVICE"), also what the store indexes. */
+export function purposeName(purpose: Purpose): string {
+  return (Purpose[purpose] ?? "PURPOSE_UNSPECIFIED").replace(/^PURPOSE_/, "");
+}
+
+function recordKindName(kind: RecordKind): string {
+  return (RecordKind[kind] ?? "RECORD_KIND_UNSPECIFIED").replace(/^RECORD_KIND_/, "");
+}
+
+function storeInput(id: string, signed: SignedGrant, body: DecodedGrantBody): GrantInput {
+  return {
+    id,
+    // The SignedGrant as one message; its body field keeps the exact signed bytes.
+    signedBytes: SignedGrant.encode(signed).finish(),
+    grantee: body.granteeParty,
+    subjectDigest: body.subjectDigest,
+    // A holder has no party: its subject URI names it (a keyed digest, never an ID number).
+    grantor: body.grantorParty === "" ? subjectUri(body.subjectDigest) : body.grantorParty,
+    purpose: purposeName(body.purpose),
+    recordKind: recordKindName(body.recordKind),
+    notBeforeMs: body.notBefore.getTime(),
+    expiresAtMs: body.expiresAt.getTime(),
+    useLimit: body.useLimit === 0 ? unlimitedUseLimit : body.useLimit,
+  };
+}
+
+const consumeReasons = {
+  "not-found": "grant-not-found",
+  revoked: "grant-revoked",
+  "used-up": "grant-used-up",
+  expired: "grant-expired",
+  "not-yet-valid": "grant-not-yet-valid",
+} as const satisfies Record<string, ShareDenialReason>;
+
+/** Store failures a partner may be told about become GrantServiceErrors; anything else stays internal. */
+async function fromStore<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (e) {
+    if (isStoreError(e, "unavailable") || isStoreError(e, "closed") || isStoreError(e, "overloaded")) {
+      throw new GrantServiceError("unavailable", "the grant store is unavailable", { cause: e });
+    }
+    if (isStoreError(e, "invalid-argument")) {
+      // The only caller-controlled input the store judges itself is the page token.
+      throw new GrantServiceError("invalid-request", "page_token is not one this gateway issued", { cause: e });
+    }
+    throw e;
+  }
+}
+
+function statusAt(stored: StoredGrant, now: number): GrantStatus {
+  if (stored.status === "revoked") return GrantStatus.GRANT_STATUS_REVOKED;
+  if (now >= stored.expiresAtMs) return GrantStatus.GRANT_STATUS_EXPIRED;
+  if (stored.uses >= stored.useLimit) return GrantStatus.GRANT_STATUS_USED_UP;
+  return GrantStatus.GRANT_STATUS_ACTIVE;
+}
+
+function storedSigned(stored: StoredGrant): SignedGrant {
+  // What we stored after verifying it; failing to read it back is corruption, not the caller's fault.
+  try {
+    return decodeSignedGrant(stored.signedBytes);
+  } catch (cause) {
+    throw new Error(`stored grant ${stored.id} does not decode`, { cause });
+  }
+}
+
+function storedRevocation(stored: StoredGrant): SignedRevocation | undefined {
+  if (stored.revocationBytes === null) return undefined;
+  try {
+    return SignedRevocation.decode(stored.revocationBytes);
+  } catch (cause) {
+    throw new Error(`stored revocation of ${stored.id} does not decode`, { cause });
+  }
+}
+
+function recordOf(stored: StoredGrant, now: number): GrantRecord {
+  const revocation = storedRevocation(stored);
+  return {
+    grantId: stored.id,
+    grant: storedSigned(stored),
+    status: statusAt(stored, now),
+    uses: stored.uses,
+    revokedAt: stored.revokedAtMs === null ? undefined : new Date(stored.revokedAtMs),
+    revokedReason: revocation?.reason ?? 0,
+    revocation,
+    registeredAt: new Date(stored.registeredAtMs),
+    // The store keeps no last-use time (yet).
+    lastUsedAt: undefined,
+  };
+}
+
+interface CachedVerification {
+  readonly body: DecodedGrantBody;
+  readonly crls: readonly Crl[];
+  /** The result holds for now in [from, until): the certificates' and CRLs' common window. */
+  readonly from: number;
+  readonly until: number;
+}
+
+/**
+ * The grant registry of one gateway: verification in front of the GrantStore, the share
+ * pipeline's view of a grant (`present`, `consume`) and GrantService's (`get`, `list`).
+ */
+export function createGrantRegistry(options: GrantRegistryOptions): GrantRegistry {
+  const { store, trust, crls } = options;
+  const cacheSize = options.cacheSize ?? 10_000;
+  // Verification results by grant id. The body bytes behind an id never change, but the clock and
+  // the CRLs do, so an entry serves only the CRL set it was checked with, and only inside the
+  // window where every certificate of the path and every CRL is current.
+  const cache = new Map<string, CachedVerification>();
+
+  function verifyAt(signed: SignedGrant, now: number) {
+    const current = crls();
+    const verified = verifySignedGrant(signed, {
+      ...trust,
+      crls: current,
+      now: new Date(now),
+      ...(options.policy === undefined ? {} : { authorityPolicy: options.policy }),
+    });
+    if (cacheSize > 0) {
+      const chain = verified.signer.path.chain;
+      const from = Math.max(...chain.map((c) => c.notBefore.getTime()), ...current.map((c) => c.thisUpdate.getTime()));
+      const until = Math.min(
+        ...chain.map((c) => c.notAfter.getTime()),
+        ...current.map((c) => c.nextUpdate?.getTime() ?? Number.POSITIVE_INFINITY),
+      );
+      if (cache.size >= cacheSize) {
+        const oldest = cache.keys().next().value;
+        if (oldest !== undefined) cache.delete(oldest);
+      }
+      cache.set(verified.id, { body: verified.body, crls: current, from, until });
+    }
+    return verified;
+  }
+
+  function cached(id: string, now: number): DecodedGrantBody | undefined {
+    const hit = cache.get(id);
+    if (hit === undefined) return undefined;
+    if (hit.crls === crls() && now >= hit.from && now < hit.until) return hit.body;
+    cache.delete(id);
+    return undefined;
+  }
+
+  return {
+    async register(signed, now) {
+      const verified = verifyAt(signed, now);
+      const input = storeInput(verified.id, signed, verified.body);
+      try {
+        const { created } = await fromStore(() => store.registerGrant(input, now));
+        return { id: verified.id, created };
+      } catch (e) {
+        if (!isStoreError(e, "conflict")) throw e;
+        // Same id, so the same body (the id hashes it), but another signature encoding or chain:
+        // the grant is already registered, and the first registration stands.
+        const existing = await fromStore(() => store.getGrant(verified.id));
+        if (existing !== undefined && Buffer.from(storedSigned(existing).body).equals(Buffer.from(signed.body))) {
+          return { id: verified.id, created: false };
+        }
+        throw e;
+      }
+    },
+
+    async revoke(revocation, now) {
+      const id = revocation.grantId;
+      if (!isGrantId(id)) throw new GrantsError("invalid-revocation", "grant_id is not a grant id");
+      const stored = await fromStore(() => store.getGrant(id));
+      if (stored === undefined) throw new GrantServiceError("not-found", `grant ${id} is not registered here`);
+      const body = decodeGrantBody(storedSigned(stored).body);
+      const verified = verifySignedRevocation(
+        revocation,
+        { id, body },
+        {
+          ...trust,
+          crls: crls(),
+          now: new Date(now),
+          ...(options.policy === undefined ? {} : { authorityPolicy: options.policy }),
+        },
+      );
+      const bytes = SignedRevocation.encode(revocation).finish();
+      const { revoked } = await fromStore(() => store.revokeGrant(id, bytes, verified.revokedAt.getTime()));
+      if (revoked && options.onRevoked !== undefined) {
+        try {
+          options.onRevoked(revocation, id, body);
+        } catch {
+          // The revocation is durable; a failing listener must not turn it into an error.
+        }
+      }
+      return { revoked };
+    },
+
+    async present(grantId, now) {
+      if (!isGrantId(grantId)) return { outcome: "not-found", id: grantId };
+      const stored = await fromStore(() => store.getGrant(grantId));
+      if (stored === undefined) return { outcome: "not-found", id: grantId };
+      let body = cached(grantId, now);
+      if (body === undefined) {
+        try {
+          body = verifyAt(storedSigned(stored), now).body;
+        } catch (e) {
+          if (!isGrantsError(e)) throw e;
+          return { outcome: "refused", id: grantId, code: e.code };
+        }
+      }
+      const status = statusAt(stored, now);
+      return { outcome: "verified", grant: { id: grantId, body }, state: { status, uses: stored.uses } };
+    },
+
+    async consume(grantId, now) {
+      if (!isGrantId(grantId)) return { ok: false, reason: "grant-not-found" };
+      const r = await fromStore(() => store.consumeUse(grantId, now));
+      return r.ok ? { ok: true, uses: r.uses } : { ok: false, reason: consumeReasons[r.reason] };
+    },
+
+    async get(grantId, now = Date.now()) {
+      if (!isGrantId(grantId)) return undefined;
+      const stored = await fromStore(() => store.getGrant(grantId));
+      return stored === undefined ? undefined : recordOf(stored, now);
+    },
+
+    async list(by, page, now = Date.now()) {
+      const request = {
+        pageSize: page.pageSize,
+        ...(page.pageToken === undefined ? {} : { pageToken: page.pageToken }),
+      };
+      const result = await fromStore(() =>
+        "grantee" in by
+          ? store.listGrantsByGrantee(by.grantee, request)
+          : store.listGrantsBySubject(by.subjectDigest, request),
+      );
+      return {
+        records: result.grants.map((g) => recordOf(g, now)),
+        ...(result.nextPageToken === undefined ? {} : { nextPageToken: result.nextPageToken }),
+      };
+    },
+  };
+}

@@ -1,0 +1,212 @@
+import { isValidPartyId } from "@hutong/certs";
+import {
+  GetGrantRequest,
+  GetGrantResponse,
+  type GrantRecord,
+  GrantServiceService,
+  type GrantStatus,
+  ListGrantsRequest,
+  ListGrantsResponse,
+  type MessageFns,
+  Purpose,
+  RegisterGrantRequest,
+  RegisterGrantResponse,
+  type RequestContext,
+  RevokeGrantRequest,
+  RevokeGrantResponse,
+} from "@hutong/proto";
+import { GatewayError } from "../gateway-error.js";
+import { type AuthorityPolicy, defaultAuthorityPolicy, isRevocationAuthority } from "../grants/authority-policy.js";
+import { type DecodedGrantBody, decodeGrantBody } from "../grants/grant-codec.js";
+import type { GrantRegistry } from "../grants/grant-registry.js";
+import { GrantServiceError } from "../grants/grant-service-error.js";
+import { memberOf } from "../grants/party-scope.js";
+import { subjectDigestLength } from "../grants/subject-digest.js";
+import { matchesParty } from "../routing/party-pattern.js";
+
+/** One GrantService method: the exact request bytes and the authenticated calling party, to the response bytes. */
+export type GrantHandler = (requestBytes: Uint8Array, caller: { readonly party: string }) => Promise<Buffer>;
+
+export interface GrantEndpointOptions {
+  readonly registry: GrantRegistry;
+  /** This gateway's party: every request's context.target_party must name it. */
+  readonly self: string;
+  readonly now?: () => number;
+  /** Who counts as a revocation authority or an authority grantor; default the built-in table. */
+  readonly policy?: AuthorityPolicy;
+}
+
+export const defaultGrantPageSize = 100;
+export const maxGrantPageSize = 1000;
+
+function decode<T>(fns: MessageFns<T>, bytes: Uint8Array, what: string): T {
+  try {
+    return fns.decode(bytes);
+  } catch (cause) {
+    throw new GatewayError("malformed-request", `${what} is not well-formed protobuf`, { cause });
+  }
+}
+
+function encode<T>(fns: MessageFns<T>, message: T): Buffer {
+  const bytes = fns.encode(message).finish();
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/**
+ * GrantService is answered by the gateway itself, for its own store: the context must name this
+ * gateway, and its purpose must be the purpose of the grant concerned, because that is what the
+ * ACL decided on.
+ */
+function checkContext(context: RequestContext | undefined, self: string): RequestContext {
+  if (context === undefined) throw new GatewayError("bad-request-context", "request has no RequestContext");
+  if (context.targetParty !== self) {
+    throw new GatewayError("bad-request-context", `context.target_party must be this gateway's party, ${self}`);
+  }
+  return context;
+}
+
+function checkPurpose(context: RequestContext, purpose: Purpose): void {
+  if (context.purpose !== purpose) {
+    throw new GatewayError(
+      "bad-request-context",
+      `context.purpose must be the grant's purpose, ${Purpose[purpose] ?? String(purpose)}`,
+    );
+  }
+}
+
+/**
+ * Who may read a grant (GetGrant): a system of its grantee's member, of its owner's member, of an
+ * authority grantor's member, or a revocation authority (the ministry, as regulator). Grant ids are
+ * unguessable, but a grant names a subject and what was shared with whom, so others are refused.
+ */
+function mayRead(record: GrantRecord, caller: string, policy: AuthorityPolicy): boolean {
+  if (isRevocationAuthority(policy, caller)) return true;
+  if (record.grant === undefined) return false;
+  const body = decodeGrantBody(record.grant.body);
+  const member = memberOf(caller);
+  return [body.granteeParty, body.ownerParty, body.grantorParty].some((p) => p !== "" && memberOf(p) === member);
+}
+
+/** Whether some purpose's policy lets this caller's member sign authority grants. */
+function mayGrantAsAuthority(caller: string, policy: AuthorityPolicy): boolean {
+  const member = memberOf(caller);
+  for (const row of policy.purposes.values()) {
+    if (row.authorityGrantors.some((p) => matchesParty(p, caller) || matchesParty(p, member))) return true;
+  }
+  return false;
+}
+
+/**
+ * GrantService over a GrantRegistry. The session is verified and the ACL applied before these
+ * handlers run; what they decide is what the ACL cannot see:
+ *
+ * - RegisterGrant: anyone the ACL admits. The grant's own signature is the authority.
+ * - RevokeGrant: anyone the ACL admits (peer gateways forward revocations). The revocation's
+ *   signature is the authority; grant_id must equal revocation.grant_id.
+ * - GetGrant: the grantee's, owner's or authority grantor's member, or a revocation authority.
+ * - ListGrants by grantee: only a grantee of the caller's own member (exact grantee party: a
+ *   system of prov:440000 may list "prov:440000" or "prov:440000/desk", not "prov:510000").
+ * - ListGrants by subject digest: a revocation authority (the regulator) sees every grant; a party
+ *   the policy lets sign authority grants sees only the authority grants its own member signed;
+ *   anyone else is refused. A holder asks through a holder app, not through this endpoint.
+ *
+ * Listing returns only grants of context.purpose (and of `statuses` when given), so a page can
+ * hold fewer records than page_size while next_page_token still says more may follow.
+ */
+export function createGrantEndpoint(options: GrantEndpointOptions): ReadonlyMap<string, GrantHandler> {
+  const { registry, self } = options;
+  const now = options.now ?? Date.now;
+  const policy = options.policy ?? defaultAuthorityPolicy;
+
+  async function mustGet(grantId: string, at: number): Promise<GrantRecord> {
+    const record = await registry.get(grantId, at);
+    if (record === undefined) throw new GrantServiceError("not-found", `grant ${grantId} is not registered here`);
+    return record;
+  }
+
+  const register: GrantHandler = async (bytes) => {
+    const req = decode(RegisterGrantRequest, bytes, "RegisterGrantRequest");
+    const context = checkContext(req.context, self);
+    if (req.grant === undefined) throw new GrantServiceError("invalid-request", "grant is missing");
+    checkPurpose(context, decodeGrantBody(req.grant.body).purpose);
+    const at = now();
+    const { id } = await registry.register(req.grant, at);
+    return encode(RegisterGrantResponse, { record: await mustGet(id, at) });
+  };
+
+  const revoke: GrantHandler = async (bytes) => {
+    const req = decode(RevokeGrantRequest, bytes, "RevokeGrantRequest");
+    const context = checkContext(req.context, self);
+    if (req.revocation === undefined) throw new GrantServiceError("invalid-request", "revocation is missing");
+    if (req.grantId !== req.revocation.grantId) {
+      throw new GrantServiceError("invalid-request", "grant_id must equal revocation.grant_id");
+    }
+    const at = now();
+    const existing = await mustGet(req.grantId, at);
+    const signed = existing.grant;
+    if (signed !== undefined) checkPurpose(context, decodeGrantBody(signed.body).purpose);
+    await registry.revoke(req.revocation, at);
+    return encode(RevokeGrantResponse, { record: await mustGet(req.grantId, at) });
+  };
+
+  const get: GrantHandler = async (bytes, caller) => {
+    const req = decode(GetGrantRequest, bytes, "GetGrantRequest");
+    const context = checkContext(req.context, self);
+    const record = await mustGet(req.grantId, now());
+    if (!mayRead(record, caller.party, policy)) {
+      throw new GrantServiceError("permission-denied", `${caller.party} may not read grant ${req.grantId}`);
+    }
+    if (record.grant !== undefined) checkPurpose(context, decodeGrantBody(record.grant.body).purpose);
+    return encode(GetGrantResponse, { record });
+  };
+
+  const list: GrantHandler = async (bytes, caller) => {
+    const req = decode(ListGrantsRequest, bytes, "ListGrantsRequest");
+    const context = checkContext(req.context, self);
+    const filter = req.filter;
+    if (filter === undefined)
+      throw new GrantServiceError("invalid-request", "a grantee_party or subject_digest is required");
+    let visible: (body: DecodedGrantBody) => boolean = () => true;
+    let by: Parameters<GrantRegistry["list"]>[0];
+    if (filter.$case === "granteeParty") {
+      if (!isValidPartyId(filter.value))
+        throw new GrantServiceError("invalid-request", "grantee_party is not a party id");
+      if (memberOf(filter.value) !== memberOf(caller.party)) {
+        throw new GrantServiceError("permission-denied", `${caller.party} may list only its own member's grants`);
+      }
+      by = { grantee: filter.value };
+    } else {
+      if (filter.value.length !== subjectDigestLength) {
+        throw new GrantServiceError("invalid-request", `subject_digest must be ${subjectDigestLength} bytes`);
+      }
+      if (!isRevocationAuthority(policy, caller.party)) {
+        if (!mayGrantAsAuthority(caller.party, policy)) {
+          throw new GrantServiceError("permission-denied", `${caller.party} may not list grants by subject`);
+        }
+        const member = memberOf(caller.party);
+        visible = (body) => body.grantorParty !== "" && memberOf(body.grantorParty) === member;
+      }
+      by = { subjectDigest: filter.value };
+    }
+    const pageSize = req.pageSize === 0 ? defaultGrantPageSize : Math.min(req.pageSize, maxGrantPageSize);
+    const statuses = new Set<GrantStatus>(req.statuses);
+    const page = await registry.list(
+      by,
+      { pageSize, ...(req.pageToken === "" ? {} : { pageToken: req.pageToken }) },
+      now(),
+    );
+    const records = page.records.filter((r) => {
+      if (r.grant === undefined) return false;
+      const body = decodeGrantBody(r.grant.body);
+      return body.purpose === context.purpose && visible(body) && (statuses.size === 0 || statuses.has(r.status));
+    });
+    return encode(ListGrantsResponse, { records, nextPageToken: page.nextPageToken ?? "" });
+  };
+
+  return new Map<string, GrantHandler>([
+    [GrantServiceService.registerGrant.path, register],
+    [GrantServiceService.revokeGrant.path, revoke],
+    [GrantServiceService.getGrant.path, get],
+    [GrantServiceService.listGrants.path, list],
+  ]);
+}

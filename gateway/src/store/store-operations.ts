@@ -1,0 +1,41 @@
+import type { HutongStore } from "./store.js";
+
+/** The store's operations (everything but identity and close), by name. */
+export type StoreOperations = Omit<HutongStore, "kind" | "hash" | "close">;
+export type StoreOperationName = keyof StoreOperations;
+
+/** The same operations as synchronous calls: what the SQLite core offers its thread. */
+export type SyncStoreOperations = {
+  [K in StoreOperationName]: StoreOperations[K] extends (...args: infer A) => Promise<infer R>
+    ? (...args: A) => R
+    : never;
+};
+
+/**
+ * Every operation name once: the SQLite adapter forwards these to its worker
+ * thread. `satisfies` makes the compiler check the list is complete.
+ */
+export const storeOperationNames = [
+  "appendBatch",
+  "head",
+  "entry",
+  "entries",
+  "nodes",
+  "query",
+  "saveCheckpoint",
+  "latestCheckpoint",
+  "checkpointAt",
+  "registerGrant",
+  "getGrant",
+  "listGrantsByGrantee",
+  "listGrantsBySubject",
+  "revokeGrant",
+  "consumeUse",
+  "witnessState",
+  "advanceWitness",
+] as const satisfies readonly StoreOperationName[];
+
+// Compile-time check that no operation is missing from the list above.
+type Missing = Exclude<StoreOperationName, (typeof storeOperationNames)[number]>;
+const complete: [Missing] extends [never] ? true : Missing = true;
+void complete;
