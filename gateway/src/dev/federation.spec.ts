@@ -9,8 +9,12 @@ import {
   AuditDecision,
   AuditEntry,
   AuditRole,
+  AuditServiceService,
+  GrantorKind,
+  GrantServiceService,
   LicenceServiceService,
   Purpose,
+  RecordKind,
   TicketServiceService,
   VerifyTicketRequest,
   VerifyTicketResponse,
@@ -20,6 +24,7 @@ import { createGrpcJsTransport } from "../client/grpc-js-transport.js";
 import { createSessionClient } from "../client/session-client.js";
 import type { UnaryTransport } from "../client/unary-transport.js";
 import { parseGatewayConfig } from "../config/gateway-config.js";
+import { signGrant } from "../grants/index.js";
 import { loadCredentialFiles } from "../pki-files/credential-files.js";
 import { Status } from "../wire/grpc-status.js";
 import { isWireError } from "../wire/wire-error.js";
@@ -238,6 +243,60 @@ describe("federation: a call crosses two gateways with SM2 mutual authentication
     } finally {
       await rm(work, { recursive: true, force: true });
     }
+  });
+
+  it("a GrantService call relayed through the hub is decided on its origin, not as the hub", async () => {
+    const subject = new Uint8Array(32).fill(0xa1);
+    const holder = fed.pki.holder(subject);
+    const now = Date.now();
+    const grant = signGrant(
+      {
+        version: 1,
+        grantorKind: GrantorKind.GRANTOR_KIND_HOLDER,
+        grantorParty: "",
+        granteeParty: p.guangdong,
+        ownerParty: p.guangdong,
+        subjectDigest: Buffer.from(subject),
+        recordKind: RecordKind.RECORD_KIND_E_TICKET,
+        recordIds: ["T1"],
+        purpose: Purpose.PURPOSE_TICKET_SERVICE,
+        notBefore: new Date(now - 3_600_000),
+        expiresAt: new Date(now + 86_400_000),
+        useLimit: 3,
+        fieldsAllowed: ["ticket.ticket_no"],
+        issuedAt: new Date(now - 3_600_000),
+        nonce: Buffer.alloc(16, 1),
+      },
+      holder.privateKey,
+      holder.chain,
+    );
+    const context = {
+      targetParty: p.guangdong,
+      purpose: Purpose.PURPOSE_TICKET_SERVICE,
+      grantId: "",
+      correlationId: "g",
+    };
+    const gd = await fed.client(p.guangdongTicketing);
+    const reg = await gd.unary(GrantServiceService.registerGrant, { context, grant });
+    const sc = await fed.client(p.sichuanTicketing);
+    // The hub ("mot") may read every grant; a Sichuan system relayed by the hub may not.
+    const bySubject = {
+      filter: { $case: "subjectDigest" as const, value: Buffer.from(subject) },
+      pageSize: 0,
+      pageToken: "",
+      statuses: [],
+    };
+    const listed = await sc.unary(GrantServiceService.listGrants, { context, ...bySubject });
+    assert.deepEqual(listed.records, [], "a province sees only authority grants its own member signed");
+    const got = await status(sc.unary(GrantServiceService.getGrant, { context, grantId: reg.record?.grantId ?? "" }));
+    assert.equal(got.code, Status.PERMISSION_DENIED, got.message);
+    assert.match(got.message, /prov:510000\/ticketing/);
+  });
+
+  it("inclusion proofs carry entries, so they answer only callers the ACL lets read the log", async () => {
+    const sc = await fed.client(p.guangdongTicketing);
+    const s = await status(sc.unary(AuditServiceService.proveInclusion, { index: 0n, treeSize: 0n }));
+    assert.equal(s.code, Status.PERMISSION_DENIED, s.message);
   });
 
   it("the data owner's ACL decides, and its refusal reaches the caller through both hops", async () => {

@@ -11,16 +11,17 @@ import {
 } from "@opentelemetry/api";
 import { GatewayError, isGatewayError } from "../gateway-error.js";
 import type { Acl } from "../routing/acl.js";
-import { checkHops, parseHops } from "../routing/hops.js";
+import { checkHops } from "../routing/hops.js";
 import type { RouteTable } from "../routing/route-table.js";
-import { type CallVerifier, relayMetadataKeys, type VerifiedCall } from "../session/index.js";
-import { shareDenialTrailer } from "../share/share-denial-trailer.js";
+import type { CallVerifier } from "../session/index.js";
+import { isShareReason, shareDenialTrailer } from "../share/share-denial-trailer.js";
 import type { ShareCall, ShareStep } from "../share/share-step.js";
 import { statusName } from "../wire/grpc-status.js";
 import type { Metadata } from "../wire/metadata.js";
 import { isWireError } from "../wire/wire-error.js";
 import type { UnaryCall, UnaryReply } from "../wire/wire-server.js";
 import type { Forwarder } from "./forwarder.js";
+import { relayFacts } from "./relay-facts.js";
 import type { RelayPolicy } from "./relay-policy.js";
 import { type ExchangeContext, readExchangeContext } from "./request-context.js";
 import { backendMetadataKeys } from "./routing-metadata.js";
@@ -49,7 +50,10 @@ function originTrace(parent: Context): Context {
  */
 function failureReason(e: unknown): string {
   if (isWireError(e)) {
-    return e.trailers[shareDenialTrailer] ?? `target-${statusName(e.code).toLowerCase().replaceAll("_", "-")}`;
+    const said = e.trailers[shareDenialTrailer];
+    // A peer's word goes into this gateway's log only if it is one of the codes the federation knows.
+    if (said !== undefined && isShareReason(said)) return said;
+    return `target-${statusName(e.code).toLowerCase().replaceAll("_", "-")}`;
   }
   if (isGatewayError(e)) return e.code;
   return "internal";
@@ -100,17 +104,6 @@ export interface ExchangeHandler {
 export function createExchangeHandler(options: ExchangeHandlerOptions): ExchangeHandler {
   const now = options.now ?? Date.now;
 
-  function relayFacts(call: UnaryCall, verified: VerifiedCall): { origin: string; hops: string[] } {
-    const origin = call.metadata[relayMetadataKeys.origin];
-    const hops = call.metadata[relayMetadataKeys.hops];
-    if (origin === undefined && hops === undefined) return { origin: verified.clientParty, hops: [] };
-    verified.verifyRoute(origin ?? "", hops ?? "", call.metadata[relayMetadataKeys.routeMac]);
-    if (origin === undefined || !options.routing().relays.allows(verified.clientParty, origin)) {
-      throw new GatewayError("relay-not-allowed", `${verified.clientParty} may not relay calls for ${origin ?? "?"}`);
-    }
-    return { origin, hops: parseHops(hops) };
-  }
-
   return {
     async handle(call, outcome) {
       const method = call.path.slice(1);
@@ -129,7 +122,7 @@ export function createExchangeHandler(options: ExchangeHandlerOptions): Exchange
           crls: options.crls(),
         });
         outcome.current = { ...outcome.current, caller: verified.clientParty };
-        const { origin, hops } = relayFacts(call, verified);
+        const { origin, hops } = relayFacts(call.metadata, verified, options.routing().relays);
         outcome.current = { ...outcome.current, origin };
         checkHops(hops, options.self, options.maxHops);
         const ctx = readExchangeContext(call.body);

@@ -214,6 +214,18 @@ describe("gateway: one province gateway in front of its systems", () => {
     await stillServing();
   });
 
+  it("a start that fails (port in use) closes what it had opened and leaves the store usable", async () => {
+    const store = { kind: "sqlite", path: `${f.dir}/failed-start.db` };
+    await assert.rejects(
+      f.startAnother({ store, listen: { host: "127.0.0.1", port: f.gateway.address.port } }),
+      /EADDRINUSE/,
+    );
+    // The failed start's store worker and publisher are gone: the same store opens and serves again.
+    const again = await f.startAnother({ store });
+    assert.equal((await again.auditLog.head()).size, 0);
+    await again.close();
+  });
+
   it("refuses a ticket made with another gateway's ticket key", async () => {
     const other = await f.startAnother({
       session: { ticketKeys: { current: { id: 1, secretFile: await f.pki.ticketKeyFile("other-gw") } } },

@@ -33,11 +33,13 @@ import { createTelemetry, type Telemetry } from "../observability/telemetry.js";
 import { extractTraceContext, injectTraceContext } from "../observability/trace-context.js";
 import { createExchangeHandler, type ExchangeOutcome, type RoutingState } from "../pipeline/exchange-handler.js";
 import { createForwarder } from "../pipeline/forwarder.js";
+import { relayFacts } from "../pipeline/relay-facts.js";
 import { compileRelayPolicy } from "../pipeline/relay-policy.js";
 import { readExchangeContext } from "../pipeline/request-context.js";
 import { type Credentials, loadCredentialFiles } from "../pki-files/credential-files.js";
 import { createCrlFileSource } from "../pki-files/crl-file-source.js";
 import { createReflectionService, gatewayProtoFiles } from "../reflection/reflection-service.js";
+import { checkHops } from "../routing/hops.js";
 import {
   createCallVerifier,
   createHandshakeServer,
@@ -115,414 +117,448 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     current: await readTicketKey(ticketKeys.current, env),
     ...(ticketKeys.previous === undefined ? {} : { previous: await readTicketKey(ticketKeys.previous, env) }),
   });
-  const crlSource = createCrlFileSource(config.trust.crls, {
-    initial: credentials.crls,
-    refreshMs: config.trust.crlRefreshSeconds * 1000,
-    onError: (err) => logger.warn({ err }, "CRL refresh failed; keeping the previous CRLs"),
-  });
-  const crls = crlSource.current;
-  const clockSkewMs = config.session.clockSkewSeconds * 1000;
-  const replayWindow = createReplayWindow({ clockSkewMs });
-  const verifier = createCallVerifier({ keyring, replayWindow, clockSkewMs });
-  const handshakeServer = createHandshakeServer({
-    partyId: config.party,
-    privateKey: credentials.privateKey,
-    chain: credentials.chain,
-    trust: credentials.trust,
-    keyring,
-    ticketLifetimeMs: config.session.ticketLifetimeSeconds * 1000,
-  });
+  // Everything opened from here on is closed again if a later step fails (a bad witness key, a port
+  // in use), so a failed start leaves no timer, worker, pool or listener behind.
+  const closers: (() => unknown)[] = [];
+  try {
+    const crlSource = createCrlFileSource(config.trust.crls, {
+      initial: credentials.crls,
+      refreshMs: config.trust.crlRefreshSeconds * 1000,
+      onError: (err) => logger.warn({ err }, "CRL refresh failed; keeping the previous CRLs"),
+    });
+    closers.push(() => crlSource.close());
+    const crls = crlSource.current;
+    const clockSkewMs = config.session.clockSkewSeconds * 1000;
+    const replayWindow = createReplayWindow({ clockSkewMs });
+    const verifier = createCallVerifier({ keyring, replayWindow, clockSkewMs });
+    const handshakeServer = createHandshakeServer({
+      partyId: config.party,
+      privateKey: credentials.privateKey,
+      chain: credentials.chain,
+      trust: credentials.trust,
+      keyring,
+      ticketLifetimeMs: config.session.ticketLifetimeSeconds * 1000,
+    });
 
-  const telemetry =
-    options.telemetry ??
-    (await createTelemetry({
-      serviceName: "hutong-gateway",
-      party: config.party,
-      traceSampleRatio: config.observability.traceSampleRatio,
-      ...(config.observability.prometheus === undefined ? {} : { prometheus: config.observability.prometheus }),
-      ...(config.observability.otlp === undefined ? {} : { otlp: config.observability.otlp }),
-    }));
-  const { metrics } = telemetry;
-  metrics.setActiveSessionsSource(() => replayWindow.sessions);
+    const telemetry =
+      options.telemetry ??
+      (await createTelemetry({
+        serviceName: "hutong-gateway",
+        party: config.party,
+        traceSampleRatio: config.observability.traceSampleRatio,
+        ...(config.observability.prometheus === undefined ? {} : { prometheus: config.observability.prometheus }),
+        ...(config.observability.otlp === undefined ? {} : { otlp: config.observability.otlp }),
+      }));
+    if (options.telemetry === undefined) closers.push(() => telemetry.shutdown());
+    const { metrics } = telemetry;
+    metrics.setActiveSessionsSource(() => replayWindow.sessions);
 
-  const store = await openGatewayStore(config, env);
-  const auditLog = createAuditLog({
-    store,
-    hasher: merkleHasher(store.hash),
-    onCommit: (report) => {
-      if (report.error !== undefined)
-        logger.error({ err: report.error, entries: report.entries }, "audit commit failed");
-    },
-  });
-  const subjectKey =
-    config.grants.subjectKeyFile === undefined ? undefined : await readSubjectKey(config.grants.subjectKeyFile);
-  if (subjectKey === undefined) {
-    logger.warn("grants.subjectKeyFile is not set: shares that need a grant will be refused (record-unknown)");
-  }
-  // Witnessing: this gateway cosigns the checkpoints of the logs it is configured to watch, and
-  // sends its own to its witnesses (docs/audit-checkpoints.md).
-  const witnessConfig =
-    config.audit.witnessing.length === 0
-      ? undefined
-      : createWitnessConfig({
-          signer: createCosignatureSigner(`hutong/${config.party}/witness`, credentials.privateKey),
-          logs: config.audit.witnessing.map((w) => ({ origin: w.origin, verifiers: [createNoteVerifier(w.key)] })),
-        });
-  const witnessClients = config.audit.witnesses.map((w) =>
-    createWitnessClient({
-      party: w.party,
-      address: w.address,
+    const store = await openGatewayStore(config, env);
+    closers.push(() => store.close());
+    const auditLog = createAuditLog({
+      store,
+      hasher: merkleHasher(store.hash),
+      onCommit: (report) => {
+        if (report.error !== undefined)
+          logger.error({ err: report.error, entries: report.entries }, "audit commit failed");
+      },
+    });
+    closers.push(() => auditLog.close());
+    const subjectKey =
+      config.grants.subjectKeyFile === undefined ? undefined : await readSubjectKey(config.grants.subjectKeyFile);
+    if (subjectKey === undefined) {
+      logger.warn("grants.subjectKeyFile is not set: shares that need a grant will be refused (record-unknown)");
+    }
+    // Witnessing: this gateway cosigns the checkpoints of the logs it is configured to watch, and
+    // sends its own to its witnesses (docs/audit-checkpoints.md).
+    const witnessConfig =
+      config.audit.witnessing.length === 0
+        ? undefined
+        : createWitnessConfig({
+            signer: createCosignatureSigner(`hutong/${config.party}/witness`, credentials.privateKey),
+            logs: config.audit.witnessing.map((w) => ({ origin: w.origin, verifiers: [createNoteVerifier(w.key)] })),
+          });
+    const witnessClients = config.audit.witnesses.map((w) =>
+      createWitnessClient({
+        party: w.party,
+        address: w.address,
+        self: credentials,
+        crls,
+        maxMessageBytes: config.limits.maxMessageBytes,
+        now,
+      }),
+    );
+    // parseGatewayConfig fills in the default origin; the schema's type cannot say so.
+    const origin = config.audit.origin ?? `hutong/${config.party}/audit/sm3`;
+    closers.push(() => {
+      for (const w of witnessClients) w.close();
+    });
+    const publisher = startCheckpointPublisher({
+      reader: auditLog,
+      signer: createNoteSigner(origin, credentials.privateKey),
+      origin,
+      intervalMs: config.audit.checkpointIntervalMs,
+      witnesses: witnessClients,
+      logger: logger.child({ component: "checkpoints" }),
+      now,
+    });
+
+    closers.push(() => publisher.close());
+    const holderTrustAnchors = (
+      await Promise.all(config.grants.holderAnchors.map(async (p) => parseCertificatePem(await readFile(p, "utf8"))))
+    ).flat();
+    // Revocations go to every peer gateway this one routes to (fixed at start; a reload does not change it).
+    const propagator = createRevocationPropagator({
+      peers: [
+        ...new Map(
+          config.routeTable.entries.flatMap((e) =>
+            e.target.kind === "peer"
+              ? [[e.target.peerParty, { party: e.target.peerParty, address: e.target.address }]]
+              : [],
+          ),
+        ).values(),
+      ],
+      connect: createPeerSessionFactory({
+        self: credentials,
+        crls,
+        maxMessageBytes: config.limits.maxMessageBytes,
+        now,
+      }),
+      logger: logger.child({ component: "revocations" }),
+    });
+    closers.push(() => propagator.close());
+    const grants = createGrantRegistry({
+      store,
+      crls,
+      trust: { trustAnchors: credentials.trust.trustAnchors, holderTrustAnchors },
+      onRevoked: (revocation, _id, body) => void propagator.propagate(revocation, body.purpose),
+    });
+    const share = createShareStep({
+      self: config.party,
+      audit: auditLog,
+      grants,
+      ...(subjectKey === undefined ? {} : { subjectKey }),
+      now,
+    });
+
+    let routing = routingStateOf(config);
+    const forwarder = createForwarder({
       self: credentials,
       crls,
       maxMessageBytes: config.limits.maxMessageBytes,
       now,
-    }),
-  );
-  // parseGatewayConfig fills in the default origin; the schema's type cannot say so.
-  const origin = config.audit.origin ?? `hutong/${config.party}/audit/sm3`;
-  const publisher = startCheckpointPublisher({
-    reader: auditLog,
-    signer: createNoteSigner(origin, credentials.privateKey),
-    origin,
-    intervalMs: config.audit.checkpointIntervalMs,
-    witnesses: witnessClients,
-    logger: logger.child({ component: "checkpoints" }),
-    now,
-  });
+    });
+    closers.push(() => forwarder.close());
+    const exchange = createExchangeHandler({
+      self: config.party,
+      maxHops: config.limits.maxHops,
+      verifier,
+      crls,
+      routing: () => routing,
+      forwarder,
+      tracer: telemetry.tracer,
+      extractTrace: extractTraceContext,
+      injectTrace: injectTraceContext,
+      share,
+      now,
+    });
 
-  const holderTrustAnchors = (
-    await Promise.all(config.grants.holderAnchors.map(async (p) => parseCertificatePem(await readFile(p, "utf8"))))
-  ).flat();
-  // Revocations go to every peer gateway this one routes to (fixed at start; a reload does not change it).
-  const propagator = createRevocationPropagator({
-    peers: [
-      ...new Map(
-        config.routeTable.entries.flatMap((e) =>
-          e.target.kind === "peer"
-            ? [[e.target.peerParty, { party: e.target.peerParty, address: e.target.address }]]
-            : [],
-        ),
-      ).values(),
-    ],
-    connect: createPeerSessionFactory({ self: credentials, crls, maxMessageBytes: config.limits.maxMessageBytes, now }),
-    logger: logger.child({ component: "revocations" }),
-  });
-  const grants = createGrantRegistry({
-    store,
-    crls,
-    trust: { trustAnchors: credentials.trust.trustAnchors, holderTrustAnchors },
-    onRevoked: (revocation, _id, body) => void propagator.propagate(revocation, body.purpose),
-  });
-  const share = createShareStep({
-    self: config.party,
-    audit: auditLog,
-    grants,
-    ...(subjectKey === undefined ? {} : { subjectKey }),
-    now,
-  });
-
-  let routing = routingStateOf(config);
-  const forwarder = createForwarder({
-    self: credentials,
-    crls,
-    maxMessageBytes: config.limits.maxMessageBytes,
-    now,
-  });
-  const exchange = createExchangeHandler({
-    self: config.party,
-    maxHops: config.limits.maxHops,
-    verifier,
-    crls,
-    routing: () => routing,
-    forwarder,
-    tracer: telemetry.tracer,
-    extractTrace: extractTraceContext,
-    injectTrace: injectTraceContext,
-    share,
-    now,
-  });
-
-  /** Metrics, logs and the single error mapping around every handler. */
-  function observed(
-    method: string,
-    run: (
-      call: UnaryCall,
-      outcome: { current: ExchangeOutcome },
-    ) => Promise<{ body: Buffer; trailers?: Record<string, string> }>,
-  ): UnaryHandler {
-    return async (call) => {
-      const start = performance.now();
-      const outcome = { current: { method, route: "-" } as ExchangeOutcome };
-      try {
-        const reply = await run(call, outcome);
-        metrics.recordCall({
-          method,
-          route: outcome.current.route,
-          status: "OK",
-          durationMs: performance.now() - start,
-        });
-        return reply;
-      } catch (e) {
-        const mapped = mapError(e);
-        const status = statusName(mapped.wire.code);
-        metrics.recordCall({ method, route: outcome.current.route, status, durationMs: performance.now() - start });
-        if (mapped.reason === "gateway/acl-denied") metrics.recordAclDecision({ decision: "deny", method });
-        const facts = {
-          method,
-          status,
-          reason: mapped.reason,
-          caller: outcome.current.caller,
-          origin: outcome.current.origin,
-          target: outcome.current.context?.targetParty,
-          purpose: outcome.current.context?.purpose,
-          correlationId: outcome.current.context?.correlationId,
-          route: outcome.current.route,
-          peer: call.peer,
-        };
-        if (mapped.internal !== undefined)
-          logger.error({ ...facts, err: mapped.internal }, "call failed: internal error");
-        else logger.info(facts, "call refused");
-        throw mapped.wire;
-      }
-    };
-  }
-
-  const routes = new Map<string, Route>();
-  for (const service of exchangeServices) {
-    for (const def of Object.values(service)) {
-      const method = def.path.slice(1);
-      routes.set(def.path, {
-        kind: "unary",
-        handler: observed(method, async (call, outcome) => {
-          const reply = await exchange.handle(call, outcome);
-          metrics.recordAclDecision({ decision: "allow", method });
-          return reply;
-        }),
-      });
-    }
-  }
-  for (const [path, handler] of createSessionEndpoint({ server: handshakeServer, crls, now })) {
-    const method = path.slice(1);
-    routes.set(path, {
-      kind: "unary",
-      handler: async (call) => {
+    /** Metrics, logs and the single error mapping around every handler. */
+    function observed(
+      method: string,
+      run: (
+        call: UnaryCall,
+        outcome: { current: ExchangeOutcome },
+      ) => Promise<{ body: Buffer; trailers?: Record<string, string> }>,
+    ): UnaryHandler {
+      return async (call) => {
         const start = performance.now();
+        const outcome = { current: { method, route: "-" } as ExchangeOutcome };
         try {
-          const reply = await handler(call);
-          if (path === sessionPaths.finish) {
-            metrics.recordHandshake({ outcome: "ok", durationMs: performance.now() - start });
-          }
-          return reply;
-        } catch (e) {
-          metrics.recordHandshake({
-            outcome: "failed",
-            reason: isSessionError(e) ? e.code : "internal",
+          const reply = await run(call, outcome);
+          metrics.recordCall({
+            method,
+            route: outcome.current.route,
+            status: "OK",
             durationMs: performance.now() - start,
           });
-          return observed(method, () => Promise.reject(e))(call);
+          return reply;
+        } catch (e) {
+          const mapped = mapError(e);
+          const status = statusName(mapped.wire.code);
+          metrics.recordCall({ method, route: outcome.current.route, status, durationMs: performance.now() - start });
+          if (mapped.reason === "gateway/acl-denied") metrics.recordAclDecision({ decision: "deny", method });
+          const facts = {
+            method,
+            status,
+            reason: mapped.reason,
+            caller: outcome.current.caller,
+            origin: outcome.current.origin,
+            target: outcome.current.context?.targetParty,
+            purpose: outcome.current.context?.purpose,
+            correlationId: outcome.current.context?.correlationId,
+            route: outcome.current.route,
+            peer: call.peer,
+          };
+          if (mapped.internal !== undefined)
+            logger.error({ ...facts, err: mapped.internal }, "call failed: internal error");
+          else logger.info(facts, "call refused");
+          throw mapped.wire;
         }
-      },
-    });
-  }
-  const startedAt = new Date(now());
-  const exposedServices = [
-    SessionServiceService,
-    ...exchangeServices,
-    RegistryServiceService,
-    GrantServiceService,
-    AuditServiceService,
-  ].map((s) => Object.values(s)[0]?.path.split("/")[1] ?? "");
-  for (const [path, answer] of createRegistryEndpoint({
-    party: config.party,
-    role: config.party === "mot" ? GatewayRole.GATEWAY_ROLE_HUB : GatewayRole.GATEWAY_ROLE_PROVINCE,
-    version: gatewayVersion,
-    services: [...exposedServices, "grpc.health.v1.Health"],
-    startedAt,
-    routes: () => routing.routes,
-  })) {
-    routes.set(path, {
-      kind: "unary",
-      // Any authenticated member may read the registry (as X-Road members read the global
-      // configuration); the ACL governs the exchange services.
-      handler: observed(path.slice(1), async (call, outcome) => {
-        const verified = verifier.verify({
-          method: call.path,
-          metadata: call.metadata,
-          requestBytes: call.body,
-          now: now(),
-          crls: crls(),
-        });
-        outcome.current = { ...outcome.current, caller: verified.clientParty };
-        const body = answer(call.body);
-        return { body, trailers: { "hutong-mac": Buffer.from(verified.responseMac(body)).toString("hex") } };
-      }),
-    });
-  }
-  /**
-   * A method this gateway answers itself (GrantService): session verified, the ACL applied to the
-   * caller, method, purpose and target like any call, the answer MACed. A GrantService call for
-   * another party's gateway (context.target_party) is routed there like an exchange call, so a
-   * grant is registered, and its uses counted, where the records live.
-   */
-  function localOrRouted(
-    path: string,
-    answer: (body: Uint8Array, caller: { readonly party: string }) => Promise<Buffer>,
-  ): Route {
-    const method = path.slice(1);
-    return {
-      kind: "unary",
-      handler: observed(method, async (call, outcome) => {
-        if (readExchangeContext(call.body).targetParty !== config.party) return exchange.handle(call, outcome);
-        const verified = verifier.verify({
-          method: call.path,
-          metadata: call.metadata,
-          requestBytes: call.body,
-          now: now(),
-          crls: crls(),
-        });
-        const context = readExchangeContext(call.body);
-        outcome.current = { ...outcome.current, caller: verified.clientParty, context };
-        const decision = routing.acl.decide({
-          caller: verified.clientParty,
-          method,
-          purpose: context.purpose,
-          target: context.targetParty,
-        });
-        if (!decision.allow) {
-          throw new GatewayError(
-            "acl-denied",
-            `ACL: ${verified.clientParty} may not call ${method} for ${context.purpose}`,
-          );
-        }
-        const body = await answer(call.body, { party: verified.clientParty });
-        return { body, trailers: { "hutong-mac": Buffer.from(verified.responseMac(body)).toString("hex") } };
-      }),
-    };
-  }
-  for (const [path, answer] of createGrantEndpoint({ registry: grants, self: config.party, now })) {
-    routes.set(path, localOrRouted(path, answer));
-  }
-
-  // AuditService. Queries and exports reveal who received whose data: the ACL decides, for the
-  // purpose REGULATORY_SUPERVISION (what reading an audit log is) and this gateway as the target. Checkpoints, proofs and AddCheckpoint: any member, as a
-  // transparency log's are public to its federation.
-  const aclGuarded = new Set<string>([AuditServiceService.queryEntries.path, AuditServiceService.exportEntries.path]);
-  const authorizeAudit = (path: string, caller: string) => {
-    const method = path.slice(1);
-    const request = { caller, method, purpose: "REGULATORY_SUPERVISION", target: config.party };
-    if (aclGuarded.has(path) && !routing.acl.decide(request).allow) {
-      throw new GatewayError("acl-denied", `ACL: ${caller} may not call ${method}`);
+      };
     }
-  };
-  const verifyCall = (path: string, metadata: UnaryCall["metadata"], body: Buffer) =>
-    verifier.verify({ method: path, metadata, requestBytes: body, now: now(), crls: crls() });
-  for (const [path, method] of createAuditEndpoint({
-    reader: auditLog,
-    witness: witnessConfig === undefined ? undefined : { config: witnessConfig, store },
-    now,
-    logger: logger.child({ component: "witness" }),
-  })) {
-    const name = path.slice(1);
-    if (method.kind === "unary") {
+
+    const routes = new Map<string, Route>();
+    for (const service of exchangeServices) {
+      for (const def of Object.values(service)) {
+        const method = def.path.slice(1);
+        routes.set(def.path, {
+          kind: "unary",
+          handler: observed(method, async (call, outcome) => {
+            const reply = await exchange.handle(call, outcome);
+            metrics.recordAclDecision({ decision: "allow", method });
+            return reply;
+          }),
+        });
+      }
+    }
+    for (const [path, handler] of createSessionEndpoint({ server: handshakeServer, crls, now })) {
+      const method = path.slice(1);
       routes.set(path, {
         kind: "unary",
-        handler: observed(name, async (call, outcome) => {
-          const verified = verifyCall(path, call.metadata, call.body);
+        handler: async (call) => {
+          const start = performance.now();
+          try {
+            const reply = await handler(call);
+            if (path === sessionPaths.finish) {
+              metrics.recordHandshake({ outcome: "ok", durationMs: performance.now() - start });
+            }
+            return reply;
+          } catch (e) {
+            metrics.recordHandshake({
+              outcome: "failed",
+              reason: isSessionError(e) ? e.code : "internal",
+              durationMs: performance.now() - start,
+            });
+            return observed(method, () => Promise.reject(e))(call);
+          }
+        },
+      });
+    }
+    const startedAt = new Date(now());
+    const exposedServices = [
+      SessionServiceService,
+      ...exchangeServices,
+      RegistryServiceService,
+      GrantServiceService,
+      AuditServiceService,
+    ].map((s) => Object.values(s)[0]?.path.split("/")[1] ?? "");
+    for (const [path, answer] of createRegistryEndpoint({
+      party: config.party,
+      role: config.party === "mot" ? GatewayRole.GATEWAY_ROLE_HUB : GatewayRole.GATEWAY_ROLE_PROVINCE,
+      version: gatewayVersion,
+      services: [...exposedServices, "grpc.health.v1.Health"],
+      startedAt,
+      routes: () => routing.routes,
+    })) {
+      routes.set(path, {
+        kind: "unary",
+        // Any authenticated member may read the registry (as X-Road members read the global
+        // configuration); the ACL governs the exchange services.
+        handler: observed(path.slice(1), async (call, outcome) => {
+          const verified = verifier.verify({
+            method: call.path,
+            metadata: call.metadata,
+            requestBytes: call.body,
+            now: now(),
+            crls: crls(),
+          });
           outcome.current = { ...outcome.current, caller: verified.clientParty };
-          authorizeAudit(path, verified.clientParty);
-          const body = await method.answer(call.body, { party: verified.clientParty });
+          const body = answer(call.body);
           return { body, trailers: { "hutong-mac": Buffer.from(verified.responseMac(body)).toString("hex") } };
         }),
       });
-      continue;
     }
-    routes.set(path, {
-      kind: "stream",
-      handler: async (call) => {
-        try {
-          let body: Buffer | undefined;
-          for await (const m of call.messages) {
-            if (body !== undefined) throw new WireError(Status.UNIMPLEMENTED, "more than one request message");
-            body = m;
+    /**
+     * A method this gateway answers itself (GrantService): session verified, the ACL applied to the
+     * caller, method, purpose and target like any call, the answer MACed. A GrantService call for
+     * another party's gateway (context.target_party) is routed there like an exchange call, so a
+     * grant is registered, and its uses counted, where the records live.
+     */
+    function localOrRouted(
+      path: string,
+      answer: (body: Uint8Array, caller: { readonly party: string }) => Promise<Buffer>,
+    ): Route {
+      const method = path.slice(1);
+      return {
+        kind: "unary",
+        handler: observed(method, async (call, outcome) => {
+          if (readExchangeContext(call.body).targetParty !== config.party) return exchange.handle(call, outcome);
+          const verified = verifier.verify({
+            method: call.path,
+            metadata: call.metadata,
+            requestBytes: call.body,
+            now: now(),
+            crls: crls(),
+          });
+          // A call relayed through the hub is decided on its origin, as exchange calls are.
+          const { origin, hops } = relayFacts(call.metadata, verified, routing.relays);
+          checkHops(hops, config.party, config.limits.maxHops);
+          const context = readExchangeContext(call.body);
+          outcome.current = { ...outcome.current, caller: verified.clientParty, origin, context };
+          const decision = routing.acl.decide({
+            caller: origin,
+            method,
+            purpose: context.purpose,
+            target: context.targetParty,
+          });
+          if (!decision.allow) {
+            throw new GatewayError("acl-denied", `ACL: ${origin} may not call ${method} for ${context.purpose}`);
           }
-          if (body === undefined) throw new WireError(Status.UNIMPLEMENTED, "no request message");
-          const verified = verifyCall(path, call.metadata, body);
-          authorizeAudit(path, verified.clientParty);
-          // The response MAC covers the whole stream (client/server-stream.ts, docs/session-protocol.md).
-          const digest = createStreamDigest();
-          await method.answer(
-            body,
-            { party: verified.clientParty },
-            {
-              signal: call.signal,
-              send(m) {
-                digest.update(m);
-                call.send(m);
-              },
-            },
-          );
-          return { trailers: { "hutong-mac": Buffer.from(verified.responseMac(digest.digest())).toString("hex") } };
-        } catch (e) {
-          const mapped = mapError(e);
-          if (mapped.internal !== undefined)
-            logger.error({ method: name, err: mapped.internal }, "call failed: internal error");
-          throw mapped.wire;
-        }
-      },
-    });
-  }
-  const health = createHealthService();
-  for (const [path, route] of health.routes) routes.set(path, route);
-  if (config.reflection) {
-    for (const [path, route] of createReflectionService({ protoRoot: protoRootDir(), files: gatewayProtoFiles })
-      .routes) {
-      routes.set(path, route);
+          const body = await answer(call.body, { party: origin });
+          return { body, trailers: { "hutong-mac": Buffer.from(verified.responseMac(body)).toString("hex") } };
+        }),
+      };
     }
+    for (const [path, answer] of createGrantEndpoint({ registry: grants, self: config.party, now })) {
+      routes.set(path, localOrRouted(path, answer));
+    }
+
+    // AuditService. Queries, exports and inclusion proofs (which carry the entry) reveal who received
+    // whose data: the ACL decides, for the purpose REGULATORY_SUPERVISION (what reading an audit log
+    // is) and this gateway as the target. Checkpoints, consistency proofs and AddCheckpoint: any
+    // member, as a transparency log's are public to its federation.
+    const aclGuarded = new Set<string>([
+      AuditServiceService.queryEntries.path,
+      AuditServiceService.exportEntries.path,
+      // It returns the entry itself: without the ACL, looping over indices would dump the log.
+      AuditServiceService.proveInclusion.path,
+    ]);
+    const authorizeAudit = (path: string, caller: string) => {
+      const method = path.slice(1);
+      const request = { caller, method, purpose: "REGULATORY_SUPERVISION", target: config.party };
+      if (aclGuarded.has(path) && !routing.acl.decide(request).allow) {
+        throw new GatewayError("acl-denied", `ACL: ${caller} may not call ${method}`);
+      }
+    };
+    const verifyCall = (path: string, metadata: UnaryCall["metadata"], body: Buffer) =>
+      verifier.verify({ method: path, metadata, requestBytes: body, now: now(), crls: crls() });
+    for (const [path, method] of createAuditEndpoint({
+      reader: auditLog,
+      witness: witnessConfig === undefined ? undefined : { config: witnessConfig, store },
+      now,
+      logger: logger.child({ component: "witness" }),
+    })) {
+      const name = path.slice(1);
+      if (method.kind === "unary") {
+        routes.set(path, {
+          kind: "unary",
+          handler: observed(name, async (call, outcome) => {
+            const verified = verifyCall(path, call.metadata, call.body);
+            outcome.current = { ...outcome.current, caller: verified.clientParty };
+            authorizeAudit(path, verified.clientParty);
+            const body = await method.answer(call.body, { party: verified.clientParty });
+            return { body, trailers: { "hutong-mac": Buffer.from(verified.responseMac(body)).toString("hex") } };
+          }),
+        });
+        continue;
+      }
+      routes.set(path, {
+        kind: "stream",
+        handler: async (call) => {
+          try {
+            let body: Buffer | undefined;
+            for await (const m of call.messages) {
+              if (body !== undefined) throw new WireError(Status.UNIMPLEMENTED, "more than one request message");
+              body = m;
+            }
+            if (body === undefined) throw new WireError(Status.UNIMPLEMENTED, "no request message");
+            const verified = verifyCall(path, call.metadata, body);
+            authorizeAudit(path, verified.clientParty);
+            // The response MAC covers the whole stream (client/server-stream.ts, docs/session-protocol.md).
+            const digest = createStreamDigest();
+            await method.answer(
+              body,
+              { party: verified.clientParty },
+              {
+                signal: call.signal,
+                send(m) {
+                  digest.update(m);
+                  call.send(m);
+                  return call.ready();
+                },
+              },
+            );
+            return { trailers: { "hutong-mac": Buffer.from(verified.responseMac(digest.digest())).toString("hex") } };
+          } catch (e) {
+            const mapped = mapError(e);
+            if (mapped.internal !== undefined)
+              logger.error({ method: name, err: mapped.internal }, "call failed: internal error");
+            throw mapped.wire;
+          }
+        },
+      });
+    }
+    const health = createHealthService();
+    for (const [path, route] of health.routes) routes.set(path, route);
+    if (config.reflection) {
+      for (const [path, route] of createReflectionService({ protoRoot: protoRootDir(), files: gatewayProtoFiles })
+        .routes) {
+        routes.set(path, route);
+      }
+    }
+
+    const server = createWireServer({
+      resolve: (path) => routes.get(path),
+      maxMessageBytes: config.limits.maxMessageBytes,
+      maxConcurrentStreams: config.limits.maxConcurrentStreams,
+      onInternalError: (err: unknown) => logger.error({ err }, "internal error in the wire layer"),
+    });
+    closers.push(() => server.close(0));
+    const address = await server.listen(config.listen.host, config.listen.port);
+    health.setStatus("", "SERVING");
+    logger.info(
+      { address: `${address.host}:${address.port}`, routes: config.routeTable.entries.length },
+      "gateway listening",
+    );
+
+    let closing: Promise<void> | undefined;
+    return {
+      party: config.party,
+      address,
+      telemetry,
+      credentials,
+      store,
+      auditLog,
+      async reload(next) {
+        routing = routingStateOf(next);
+        forwarder.retain(next.routeTable.entries);
+        await crlSource.refresh().catch((err: unknown) => logger.warn({ err }, "CRL re-read failed on reload"));
+        logger.info({ routes: next.routeTable.entries.length }, "configuration reloaded");
+      },
+      close() {
+        closing ??= (async () => {
+          health.shutdown();
+          await server.close(2000);
+          forwarder.close();
+          crlSource.close();
+          propagator.close();
+          await publisher.close();
+          for (const w of witnessClients) w.close();
+          await auditLog.close();
+          await store.close();
+          if (options.telemetry === undefined) await telemetry.shutdown();
+        })();
+        return closing;
+      },
+    };
+  } catch (error) {
+    for (const close of closers.reverse())
+      await Promise.resolve()
+        .then(close)
+        .catch(() => {});
+    throw error;
   }
-
-  const server = createWireServer({
-    resolve: (path) => routes.get(path),
-    maxMessageBytes: config.limits.maxMessageBytes,
-    maxConcurrentStreams: config.limits.maxConcurrentStreams,
-    onInternalError: (err: unknown) => logger.error({ err }, "internal error in the wire layer"),
-  });
-  const address = await server.listen(config.listen.host, config.listen.port);
-  health.setStatus("", "SERVING");
-  logger.info(
-    { address: `${address.host}:${address.port}`, routes: config.routeTable.entries.length },
-    "gateway listening",
-  );
-
-  let closing: Promise<void> | undefined;
-  return {
-    party: config.party,
-    address,
-    telemetry,
-    credentials,
-    store,
-    auditLog,
-    async reload(next) {
-      routing = routingStateOf(next);
-      forwarder.retain(next.routeTable.entries);
-      await crlSource.refresh().catch((err: unknown) => logger.warn({ err }, "CRL re-read failed on reload"));
-      logger.info({ routes: next.routeTable.entries.length }, "configuration reloaded");
-    },
-    close() {
-      closing ??= (async () => {
-        health.shutdown();
-        await server.close(2000);
-        forwarder.close();
-        crlSource.close();
-        propagator.close();
-        await publisher.close();
-        for (const w of witnessClients) w.close();
-        await auditLog.close();
-        await store.close();
-        if (options.telemetry === undefined) await telemetry.shutdown();
-      })();
-      return closing;
-    },
-  };
 }
 
 async function openGatewayStore(config: GatewayConfig, env: NodeJS.ProcessEnv): Promise<HutongStore> {

@@ -27,6 +27,11 @@ const methods: ReadonlyMap<string, ShareMethod> = new Map<string, ShareMethod>([
   ["hutong.v1.LicenceService/VerifyLicence", { recordKind: RecordKind.RECORD_KIND_LICENCE, operation: "verify" }],
   ["hutong.v1.InvoiceService/IssueInvoice", { recordKind: RecordKind.RECORD_KIND_E_INVOICE, operation: "deliver" }],
   ["hutong.v1.InvoiceService/ReverseInvoice", { recordKind: RecordKind.RECORD_KIND_E_INVOICE, operation: "deliver" }],
+  // Grant administration routed to the owner's gateway: artefacts, not records; decided by the ACL there.
+  ...["RegisterGrant", "RevokeGrant", "GetGrant", "ListGrants"].map((m): [string, ShareMethod] => [
+    `hutong.v1.GrantService/${m}`,
+    { recordKind: RecordKind.RECORD_KIND_UNSPECIFIED, operation: "deliver" },
+  ]),
 ]);
 
 /** The share semantics of an exchange method ("hutong.v1.TicketService/GetTicket"), or undefined. */

@@ -78,6 +78,19 @@ export interface ShareStep {
 }
 
 const unknownMethod: ShareMethod = Object.freeze({ recordKind: 0 as RecordKind, operation: "deliver" });
+const unknownFacts: RecordFacts = Object.freeze({ recordId: null, subject: null });
+
+/**
+ * Facts that cannot be read (bytes well-formed where the gateway looked, malformed elsewhere) are
+ * unknown facts: a grant cannot match them, an open operation does not need them.
+ */
+function readFacts(read: () => RecordFacts): RecordFacts {
+  try {
+    return read();
+  } catch {
+    return unknownFacts;
+  }
+}
 
 function purposeOf(name: string): Purpose {
   const value = (Purpose as unknown as Record<string, number>)[`PURPOSE_${name}`];
@@ -181,18 +194,34 @@ export function createShareStep(options: ShareStepOptions): ShareStep {
 
     async refused(call, role, reason) {
       const method = shareMethod(call.method) ?? unknownMethod;
-      await deny(call, role, method, reason, requestFacts(call.method, call.request), call.context.grantId || null);
+      await deny(
+        call,
+        role,
+        method,
+        reason,
+        readFacts(() => requestFacts(call.method, call.request)),
+        call.context.grantId || null,
+      );
     },
 
     async begin(call, role) {
-      const method = shareMethod(call.method) ?? unknownMethod;
+      const known = shareMethod(call.method);
+      if (known === undefined) {
+        // A method the share step does not know could release anything: refuse, never guess.
+        await deny(call, role, unknownMethod, "method-unknown", unknownFacts, call.context.grantId || null);
+        throw new GatewayError("share-denied", "share refused: method-unknown", { denial: "method-unknown" });
+      }
+      const method = known;
       const named = call.context.grantId || null;
       if (role === "relay") {
         return {
           async release(reply) {
             await record({
               ...baseFacts(call, role, method),
-              ...digestsOf(method.recordKind, requestFacts(call.method, call.request)),
+              ...digestsOf(
+                method.recordKind,
+                readFacts(() => requestFacts(call.method, call.request)),
+              ),
               grantId: named,
               decision: "allow",
               reason: "relayed",
@@ -201,11 +230,19 @@ export function createShareStep(options: ShareStepOptions): ShareStep {
             });
             return reply;
           },
-          failed: (reason) => deny(call, role, method, reason, requestFacts(call.method, call.request), named),
+          failed: (reason) =>
+            deny(
+              call,
+              role,
+              method,
+              reason,
+              readFacts(() => requestFacts(call.method, call.request)),
+              named,
+            ),
         };
       }
 
-      const asked = requestFacts(call.method, call.request);
+      const asked = readFacts(() => requestFacts(call.method, call.request));
       let grant: PresentedGrant | null = null;
       if (named !== null && method.operation !== "deliver") {
         grant =
@@ -220,7 +257,8 @@ export function createShareStep(options: ShareStepOptions): ShareStep {
       }
       return {
         async release(reply) {
-          const answered = method.operation === "deliver" ? asked : answerFacts(call.method, call.request, reply);
+          const answered =
+            method.operation === "deliver" ? asked : readFacts(() => answerFacts(call.method, call.request, reply));
           const facts = { recordId: answered.recordId ?? asked.recordId, subject: answered.subject };
           const final = decide(call, method, "final", facts, grant);
           if (!final.allow) {

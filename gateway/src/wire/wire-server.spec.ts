@@ -487,6 +487,20 @@ describe("wire server streaming calls", () => {
       },
     ],
     [
+      "/s.S/Paced",
+      {
+        kind: "stream",
+        // The same 64 MiB as Flood, but waiting for ready() after each message.
+        handler: async (call) => {
+          const chunk = Buffer.alloc(64 * 1024, 2);
+          for (let i = 0; i < 1000; i++) {
+            call.send(chunk);
+            await call.ready();
+          }
+        },
+      },
+    ],
+    [
       "/s.S/Flood",
       {
         kind: "stream",
@@ -611,6 +625,24 @@ describe("wire server streaming calls", () => {
     assert.ok(seen.errors.length > before);
     assert.ok(error instanceof WireError && error.code === Status.RESOURCE_EXHAUSTED);
     await eventually(() => server.activeCalls === 0);
+  });
+
+  it("lets a handler that awaits ready() stream far more than the outbox limit to a slow reader", async () => {
+    const client = grpcClient(`127.0.0.1:${port}`);
+    const call = client.makeBidiStreamRequest(
+      "/s.S/Paced",
+      (b: Buffer) => b,
+      (b: Buffer) => b,
+      new GrpcMetadata(),
+    );
+    call.end();
+    let bytes = 0;
+    for await (const d of call as AsyncIterable<Buffer>) {
+      bytes += d.length;
+      if (bytes % (4 * 1024 * 1024) === 0) await new Promise((r) => setTimeout(r, 20)); // a slow reader
+    }
+    client.close();
+    assert.equal(bytes, 1000 * 64 * 1024);
   });
 
   it("ends a stream at its deadline with DEADLINE_EXCEEDED after the messages already sent", async () => {

@@ -58,6 +58,13 @@ export interface StreamCall {
    * the stream) if the peer leaves more than 4 MiB of earlier responses unread.
    */
   send(body: Buffer): void;
+  /**
+   * Resolves once more responses may be sent without piling up: at once while less than 256 KiB is
+   * unread, else when the peer has read the backlog (or the call has ended). A handler that sends
+   * many messages awaits it after each send, so a slow reader slows the handler instead of
+   * overflowing the 4 MiB limit.
+   */
+  ready(): Promise<void>;
 }
 
 // biome-ignore lint/suspicious/noConfusingVoidType: lets a handler be a plain `async (call) => { ... }`.
@@ -430,6 +437,19 @@ class StreamServerCall extends ServerCall implements StreamCall, AsyncIterableIt
       this.abort(Status.CANCELLED, "call has ended");
       throw this.endError;
     }
+  }
+
+  ready(): Promise<void> {
+    if (!this.#outboxFull()) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        this.stream.off("drain", done);
+        this.stream.off("close", done);
+        resolve();
+      };
+      this.stream.on("drain", done);
+      this.stream.on("close", done);
+    });
   }
 
   /** Response bytes drained (or the stream is gone): a held-back next() may proceed. */

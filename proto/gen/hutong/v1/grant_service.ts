@@ -902,7 +902,7 @@ export const GrantServiceService = {
     responseSerialize: (value: GetGrantResponse): Buffer => Buffer.from(GetGrantResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetGrantResponse => GetGrantResponse.decode(value),
   },
-  /** Grants of one grantee or of one subject, newest first. */
+  /** Grants of one grantee or of one subject, in grant id order (paged). */
   listGrants: {
     path: "/hutong.v1.GrantService/ListGrants" as const,
     requestStream: false as const,
@@ -920,7 +920,7 @@ export interface GrantServiceServer extends UntypedServiceImplementation {
   /** Verify a signed revocation and mark the grant REVOKED. */
   revokeGrant: handleUnaryCall<RevokeGrantRequest, RevokeGrantResponse>;
   getGrant: handleUnaryCall<GetGrantRequest, GetGrantResponse>;
-  /** Grants of one grantee or of one subject, newest first. */
+  /** Grants of one grantee or of one subject, in grant id order (paged). */
   listGrants: handleUnaryCall<ListGrantsRequest, ListGrantsResponse>;
 }
 
@@ -972,7 +972,7 @@ export interface GrantServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetGrantResponse) => void,
   ): ClientUnaryCall;
-  /** Grants of one grantee or of one subject, newest first. */
+  /** Grants of one grantee or of one subject, in grant id order (paged). */
   listGrants(
     request: ListGrantsRequest,
     callback: (error: ServiceError | null, response: ListGrantsResponse) => void,
