@@ -49,7 +49,7 @@ import {
 } from "../session/index.js";
 import { sessionPaths } from "../session-rpc/session-messages.js";
 import { createShareStep } from "../share/share-step.js";
-import { type HutongStore, openStore } from "../store/index.js";
+import { type HutongStore, openStore, type StoredCheckpoint } from "../store/index.js";
 import { Status, statusName } from "../wire/grpc-status.js";
 import { WireError } from "../wire/wire-error.js";
 import { createWireServer, type Route, type UnaryCall, type UnaryHandler } from "../wire/wire-server.js";
@@ -82,6 +82,8 @@ export interface RunningGateway {
   /** The store holding this gateway's audit log, grants and witness state. */
   readonly store: HutongStore;
   readonly auditLog: AuditLog;
+  /** Signs a checkpoint of the log's head now and has every witness cosign it (no back-off). */
+  publishCheckpoint(): Promise<StoredCheckpoint>;
   /** Applies a new config's routes, ACL and relays, and re-reads CRLs; listen address and keys need a restart. */
   reload(config: GatewayConfig): Promise<void>;
   close(): Promise<void>;
@@ -530,6 +532,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       credentials,
       store,
       auditLog,
+      publishCheckpoint: () => publisher.publishNow(),
       async reload(next) {
         routing = routingStateOf(next);
         forwarder.retain(next.routeTable.entries);

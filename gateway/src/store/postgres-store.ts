@@ -412,8 +412,10 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
         const { rowCount } =
           expectedOldSize === 0
             ? await query(
+                // From size 0 the witness may have no row yet, or a row for an empty tree it cosigned.
                 `INSERT INTO ${t.witness} (origin, size, root, note, updated_ms) VALUES ($1, $2, $3, $4, $5)
-                 ON CONFLICT (origin) DO NOTHING`,
+                 ON CONFLICT (origin) DO UPDATE SET size = EXCLUDED.size, root = EXCLUDED.root, note = EXCLUDED.note,
+                   updated_ms = EXCLUDED.updated_ms WHERE ${t.witness}.size = 0`,
                 [origin, next.size, next.root, next.note, nowMs],
               )
             : await query(

@@ -390,7 +390,8 @@ function prepareStatements(db: Database.Database) {
     ),
     selectWitness: db.prepare("SELECT size, root, note FROM witness_state WHERE origin = ?"),
     insertWitness: db.prepare(
-      "INSERT INTO witness_state (origin, size, root, note, updated_ms) VALUES (?, ?, ?, ?, ?) ON CONFLICT (origin) DO NOTHING",
+      // From size 0 the witness may have no row yet, or a row for an empty tree it cosigned.
+      "INSERT INTO witness_state (origin, size, root, note, updated_ms) VALUES (?, ?, ?, ?, ?) ON CONFLICT (origin) DO UPDATE SET size = excluded.size, root = excluded.root, note = excluded.note, updated_ms = excluded.updated_ms WHERE witness_state.size = 0",
     ),
     updateWitness: db.prepare(
       "UPDATE witness_state SET size = ?, root = ?, note = ?, updated_ms = ? WHERE origin = ? AND size = ?",

@@ -28,6 +28,14 @@ for (const adapter of adaptersUnderTest) {
       assert.deepEqual(await t.store.witnessState("log-a"), state(25));
     });
 
+    it("advances from a cosigned empty tree (a stored size 0 is a state, not the absence of one)", async () => {
+      assert.deepEqual(await t.store.advanceWitness("log-empty", 0, state(0), 1), { ok: true });
+      assert.deepEqual(await t.store.witnessState("log-empty"), state(0));
+      assert.deepEqual(await t.store.advanceWitness("log-empty", 0, state(4), 2), { ok: true });
+      assert.deepEqual(await t.store.witnessState("log-empty"), state(4));
+      assert.deepEqual(await t.store.advanceWitness("log-empty", 0, state(9), 3), { ok: false, storedSize: 4 });
+    });
+
     it("fails, reporting the stored size, when the expected old size is stale", async () => {
       assert.deepEqual(await t.store.advanceWitness("log-a", 10, state(30), 3), { ok: false, storedSize: 25 });
       assert.deepEqual(await t.store.advanceWitness("log-a", 0, state(30), 3), { ok: false, storedSize: 25 });
