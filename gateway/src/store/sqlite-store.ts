@@ -1,10 +1,16 @@
 import { Worker } from "node:worker_threads";
-import type { MerkleHashName } from "../audit/merkle/index.js";
-import { openSqliteCore } from "./sqlite-core.js";
+import { type MerkleHashName, merkleHasher } from "../audit/merkle/index.js";
+import type { AuditEntryInput } from "./audit-store.js";
+import { openSqliteCore, type SqliteCore } from "./sqlite-core.js";
 import type { WorkerReply, WorkerRequest } from "./sqlite-worker-protocol.js";
 import type { HutongStore } from "./store.js";
 import { StoreError } from "./store-error.js";
-import { type StoreOperationName, type StoreOperations, storeOperationNames } from "./store-operations.js";
+import {
+  readOperationNames,
+  type StoreOperationName,
+  type StoreOperations,
+  storeOperationNames,
+} from "./store-operations.js";
 
 type Call = (op: StoreOperationName, args: readonly unknown[]) => Promise<unknown>;
 
@@ -33,12 +39,35 @@ export async function openSqliteStore(
 
 function sqliteOnThisThread(path: string, hash: MerkleHashName): HutongStore {
   const core = openSqliteCore(path, hash);
+  // Synchronous: each operation has happened when the call returns (its promise
+  // settles a microtask later). A caller that appends again as soon as an append
+  // resolves, with no I/O in between, therefore never yields to timers or
+  // sockets: this mode is for tools and tests, the gateway uses "worker".
   const call: Call = (op, args) =>
     new Promise((resolve) => {
-      // A throw inside the executor rejects the promise, which is what we want.
+      // A throw inside the executor rejects the promise.
       resolve((core[op] as (...a: readonly unknown[]) => unknown)(...args));
     });
   return storeOver(hash, call, async () => core.close());
+}
+
+/**
+ * Runs read operations each in its own macrotask (setImmediate), like a reply
+ * from I/O: an export reading chunk after chunk would otherwise chain
+ * synchronous reads through microtasks and starve timers and sockets.
+ */
+function deferredCalls(core: SqliteCore, isClosed: () => boolean): Call {
+  return (op, args) =>
+    new Promise((resolve, reject) => {
+      setImmediate(() => {
+        try {
+          if (isClosed()) throw new StoreError("closed", "the store is closed");
+          resolve((core[op] as (...a: readonly unknown[]) => unknown)(...args));
+        } catch (e) {
+          reject(e);
+        }
+      });
+    });
 }
 
 function startWorker(path: string, hash: MerkleHashName): Worker {
@@ -127,6 +156,34 @@ async function sqliteOnWorker(path: string, hash: MerkleHashName): Promise<Huton
     );
     return closing;
   };
-  const call: Call = (op, args) => send(op, args);
-  return storeOver(hash, call, close);
+  // Reads go to a read-only connection on this thread: a WAL reader sees every
+  // committed write and is never blocked by the writer's transaction or fsync.
+  let reader: SqliteCore;
+  try {
+    reader = openSqliteCore(path, hash, "read-only");
+  } catch (e) {
+    await close();
+    throw e;
+  }
+  const read = deferredCalls(reader, () => closing !== undefined);
+  // A read sees every write whose promise has resolved; one issued while a write is
+  // still in flight may or may not see it (as with PostgreSQL's pool). It never
+  // waits for the writer: a proof is not queued behind a batch being committed.
+  const hasher = merkleHasher(hash);
+  const call: Call = (op, args) => {
+    if (readOperationNames.has(op)) return read(op, args);
+    if (op === "appendBatch") {
+      // Leaf hashes depend on the bytes alone: computing them here, on the otherwise
+      // idle calling thread, takes ~15% of the work off the writer thread.
+      const entries = args[0] as readonly AuditEntryInput[];
+      if (Array.isArray(entries) && entries.every((e) => e?.bytes instanceof Uint8Array)) {
+        return send("appendHashedBatch", [entries, entries.map((e) => hasher.hashLeaf(e.bytes))]);
+      }
+    }
+    return send(op, args);
+  };
+  return storeOver(hash, call, async () => {
+    await close();
+    reader.close();
+  });
 }

@@ -4,7 +4,7 @@ import type { StoreOperationName } from "./store-operations.js";
 /** Main thread → worker: one store operation (or close), numbered from 1. */
 export interface WorkerRequest {
   readonly id: number;
-  readonly op: StoreOperationName | "close";
+  readonly op: StoreOperationName | "appendHashedBatch" | "close";
   readonly args: readonly unknown[];
 }
 

@@ -40,7 +40,7 @@ port.on("message", (request: WorkerRequest) => {
     return;
   }
   try {
-    const method = core[request.op as StoreOperationName] as (...args: unknown[]) => unknown;
+    const method = core[request.op as StoreOperationName | "appendHashedBatch"] as (...args: unknown[]) => unknown;
     const result = method(...request.args);
     port.postMessage({ id: request.id, ok: true, result } satisfies WorkerReply);
   } catch (e) {

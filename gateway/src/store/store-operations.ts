@@ -39,3 +39,22 @@ export const storeOperationNames = [
 type Missing = Exclude<StoreOperationName, (typeof storeOperationNames)[number]>;
 const complete: [Missing] extends [never] ? true : Missing = true;
 void complete;
+
+/**
+ * The operations that only read. The SQLite adapter in worker mode answers these
+ * on the caller's thread from a read-only connection, so a proof or a query never
+ * waits in the worker's queue behind commits.
+ */
+export const readOperationNames: ReadonlySet<StoreOperationName> = new Set<StoreOperationName>([
+  "head",
+  "entry",
+  "entries",
+  "nodes",
+  "query",
+  "latestCheckpoint",
+  "checkpointAt",
+  "getGrant",
+  "listGrantsByGrantee",
+  "listGrantsBySubject",
+  "witnessState",
+]);

@@ -127,6 +127,32 @@ describe("audit log: group commit", () => {
     assert.equal(await assertConsistent(t.store), 11);
   });
 
+  it("maxInFlight 2 hands the next batch to the store while the first commits", async () => {
+    const g = gated(t.store);
+    const log = createAuditLog({ store: g.store, hasher: sm3Hasher, maxBatch: 10, maxInFlight: 2 });
+    g.hold();
+    const all = Array.from({ length: 25 }, (_, i) => log.append(sampleEntry(i)));
+    await sleep(10);
+    // The first two appends each started a transaction of their own; the rest wait for one to finish.
+    assert.deepEqual(g.batches, [1, 1]);
+    assert.equal(log.pending, 25);
+    g.release();
+    const indices = (await Promise.all(all)).map((a) => a.index).sort((a, b) => a - b);
+    assert.deepEqual(
+      indices,
+      Array.from({ length: 25 }, (_, i) => i),
+    );
+    assert.equal(
+      g.batches.reduce((a, b) => a + b, 0),
+      25,
+    );
+    assert.equal(await assertConsistent(t.store), 25);
+    assert.throws(
+      () => createAuditLog({ store: t.store, hasher: sm3Hasher, maxInFlight: 0 }),
+      isStoreErrorWith("invalid-argument"),
+    );
+  });
+
   it("close refuses new appends and waits for the accepted ones", async () => {
     const g = gated(t.store);
     const log = createAuditLog({ store: g.store, hasher: sm3Hasher });

@@ -24,6 +24,14 @@ export interface AuditLogOptions {
   readonly maxBatch?: number;
   /** Most appends waiting or committing at once; beyond it append rejects with `overloaded` (default 65536). */
   readonly maxQueued?: number;
+  /**
+   * Transactions handed to the store at once (default 1). With 2 the next batch
+   * is already queued at the store (the SQLite worker, a second PostgreSQL
+   * connection waiting for the write lock) while the previous one commits, so
+   * the store never idles between commits; batches from this process may then
+   * commit in either order (each batch's own entries stay in call order).
+   */
+  readonly maxInFlight?: number;
   readonly onCommit?: (report: CommitReport) => void;
 }
 
@@ -60,25 +68,34 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
   const { store, hasher, onCommit } = options;
   const maxBatch = options.maxBatch ?? 512;
   const maxQueued = options.maxQueued ?? 65_536;
-  if (!Number.isSafeInteger(maxBatch) || maxBatch < 1) throw new StoreError("invalid-argument", "maxBatch must be ≥ 1");
-  if (!Number.isSafeInteger(maxQueued) || maxQueued < 1)
-    throw new StoreError("invalid-argument", "maxQueued must be ≥ 1");
+  const maxInFlight = options.maxInFlight ?? 1;
+  for (const [name, value] of [
+    ["maxBatch", maxBatch],
+    ["maxQueued", maxQueued],
+    ["maxInFlight", maxInFlight],
+  ] as const) {
+    if (!Number.isSafeInteger(value) || value < 1) throw new StoreError("invalid-argument", `${name} must be ≥ 1`);
+  }
   const reader = createAuditReader(store, hasher);
 
   let queue: Waiter[] = [];
+  /** Transactions in flight, and the appends in them. */
+  let commits = 0;
   let committing = 0;
   let closed = false;
   let drained: (() => void) | undefined;
   let closing: Promise<void> | undefined;
 
   function kick(): void {
-    if (committing > 0 || queue.length === 0) {
-      if (committing === 0 && queue.length === 0) drained?.();
-      return;
-    }
+    while (commits < maxInFlight && queue.length > 0) commitNext();
+    if (commits === 0 && queue.length === 0) drained?.();
+  }
+
+  function commitNext(): void {
     const batch = queue.length <= maxBatch ? queue : queue.slice(0, maxBatch);
     queue = queue.length <= maxBatch ? [] : queue.slice(maxBatch);
-    committing = batch.length;
+    commits += 1;
+    committing += batch.length;
     const started = performance.now();
     let appended: Promise<Awaited<ReturnType<AuditStore["appendBatch"]>>>;
     try {
@@ -86,9 +103,13 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
     } catch (e) {
       appended = Promise.reject(e);
     }
+    const settle = () => {
+      commits -= 1;
+      committing -= batch.length;
+    };
     appended.then(
       (result) => {
-        committing = 0;
+        settle();
         onCommit?.({ entries: batch.length, durationMs: performance.now() - started });
         batch.forEach((w, i) => {
           w.resolve({ index: result.firstIndex + i, leafHash: result.leafHashes[i] as Uint8Array });
@@ -96,7 +117,7 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
         kick();
       },
       (e: unknown) => {
-        committing = 0;
+        settle();
         onCommit?.({ entries: batch.length, durationMs: performance.now() - started, error: e });
         for (const w of batch) w.reject(e);
         kick();
@@ -125,7 +146,7 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
     close() {
       closed = true;
       closing ??=
-        queue.length === 0 && committing === 0
+        queue.length === 0 && commits === 0
           ? Promise.resolve()
           : new Promise<void>((resolve) => {
               drained = resolve;

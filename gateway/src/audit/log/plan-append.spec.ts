@@ -88,6 +88,19 @@ describe("planAppend", () => {
     assert.equal(hex(sha.root), hex(sha256Hasher.hashLeaf(entry(0))));
   });
 
+  it("takes leaf hashes the store computed elsewhere, one per entry", () => {
+    const entries = [entry(0), entry(1), entry(2)];
+    const hashed = entries.map((e) => sm3Hasher.hashLeaf(e));
+    const plain = planAppend(sm3Hasher, emptyCompactRange, entries);
+    const pre = planAppend(sm3Hasher, emptyCompactRange, entries, hashed);
+    assert.equal(hex(pre.root), hex(plain.root));
+    assert.deepEqual(pre.nodes.map(nodeKey), plain.nodes.map(nodeKey));
+    // The given hashes are what is planned (the store guarantees they are of these bytes).
+    const other = planAppend(sm3Hasher, emptyCompactRange, entries, [hashed[0], hashed[2], hashed[1]] as Uint8Array[]);
+    assert.notEqual(hex(other.root), hex(plain.root));
+    assert.throws(() => planAppend(sm3Hasher, emptyCompactRange, entries, hashed.slice(1)), RangeError);
+  });
+
   it("refuses a corrupt compact range rather than planning on it", () => {
     const bad = { size: 3, hashes: [sm3Hasher.hashLeaf(entry(0))] };
     assert.throws(

@@ -32,20 +32,29 @@ export interface AppendPlan {
  * Plans appending `entries` (their exact bytes) to the tree whose compact range
  * is `range`. Pure: both adapters call it between reading the head under the
  * lock and writing, so the tree a store grows never depends on which adapter
- * wrote it.
+ * wrote it. `hashed`, when given, are the entries' leaf hashes already computed
+ * by the store itself on another thread (HASH(0x00 || bytes), position-free).
  */
-export function planAppend(hasher: MerkleHasher, range: CompactRange, entries: readonly Uint8Array[]): AppendPlan {
+export function planAppend(
+  hasher: MerkleHasher,
+  range: CompactRange,
+  entries: readonly Uint8Array[],
+  hashed?: readonly Uint8Array[],
+): AppendPlan {
+  if (hashed !== undefined && hashed.length !== entries.length) {
+    throw new RangeError(`${entries.length} entries but ${hashed.length} leaf hashes`);
+  }
   const leafHashes: Uint8Array[] = [];
   const nodes: PlannedNode[] = [];
   const onNode = (id: { level: number; index: number }, hash: Uint8Array) => {
     nodes.push({ level: id.level, index: id.index, hash });
   };
   let next = range;
-  for (const bytes of entries) {
-    const leafHash = hasher.hashLeaf(bytes);
+  entries.forEach((bytes, i) => {
+    const leafHash = hashed?.[i] ?? hasher.hashLeaf(bytes);
     leafHashes.push(leafHash);
     next = appendLeaf(hasher, next, leafHash, onNode);
-  }
+  });
   return {
     firstIndex: range.size,
     leafHashes,
