@@ -157,6 +157,31 @@ for (const adapter of adaptersUnderTest) {
     });
   });
 
+  describe(`audit store closing: ${adapter.name}`, { skip: adapter.skip }, () => {
+    it("close lets operations already asked for finish, and refuses later ones", async () => {
+      const t = await adapter.open();
+      try {
+        const append = t.store.appendBatch([sampleEntry(0), sampleEntry(1)]);
+        const head = t.store.head();
+        const grant = t.store.getGrant("none");
+        const closing = t.store.close();
+        const late = Promise.allSettled([t.store.head(), t.store.appendBatch([sampleEntry(2)]), t.store.entry(0)]);
+        assert.equal((await append).head.size, 2);
+        assert.ok((await head).size <= 2);
+        assert.equal(await grant, undefined);
+        for (const r of await late) {
+          assert.ok(r.status === "rejected" && isStoreError(r.reason, "closed"), String(r.status));
+        }
+        await closing;
+        await t.store.close(); // idempotent
+        const reopened = await t.openAnother();
+        assert.equal((await reopened.head()).size, 2);
+      } finally {
+        await t.cleanup();
+      }
+    });
+  });
+
   describe(`audit store queries: ${adapter.name}`, { skip: adapter.skip }, () => {
     let t: StoreUnderTest;
     const n = 60;

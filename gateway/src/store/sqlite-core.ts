@@ -86,7 +86,7 @@ export function openSqliteCore(
       // Checkpoint the WAL every ~40 MB rather than SQLite's 4 MB: every append
       // batch dirties hundreds of random index pages, and a page rewritten by many
       // commits between checkpoints is copied into the database once (bench:audit:
-      // +25–30% appends/s). The WAL file is truncated back after a checkpoint.
+      // +25–35% appends/s). The WAL file is truncated back after a checkpoint.
       db.pragma("wal_autocheckpoint = 10000");
       db.pragma("journal_size_limit = 67108864");
       initialise(db, hash, hasher.emptyRoot());

@@ -19,9 +19,11 @@ export type StoreLocation =
       /** The database file (created if missing) with its -wal and -shm files beside it. */
       readonly path: string;
       /**
-       * Where the synchronous SQLite calls run. "worker" (default) keeps fsync and
-       * statement execution off the event loop (docs/benchmarks.md, bench:audit);
-       * "main" runs them on the caller's thread (tools, tests).
+       * Where the synchronous SQLite calls run. "worker" (default): writes (and
+       * their fsync) on a worker thread, reads on a read-only connection on the
+       * caller's thread, each in its own macrotask, so the event loop stays free
+       * and a read never waits behind a commit (docs/benchmarks.md, bench:audit).
+       * "main": everything synchronously on the caller's thread (tools, tests).
        */
       readonly thread?: "worker" | "main";
     }
