@@ -41,6 +41,7 @@ export async function prepareDevEnvironment(
     { id: devDefaults.client, role: "system" },
   ]);
   const ticketKey = await pki.ticketKeyFile("ticket-key-1");
+  const subjectKey = await pki.subjectKeyFile();
   const port = options.port ?? devDefaults.port;
   // Paths in the config are relative to it, so the data directory can be moved.
   const rel = (p: string) => relative(dataDir, p);
@@ -67,6 +68,8 @@ export async function prepareDevEnvironment(
         },
       ],
       reflection: true,
+      // The audit log and grants in <dataDir>/hutong.db (SQLite); the subject key digests ID numbers.
+      grants: { subjectKeyFile: rel(subjectKey), holderAnchors: [rel(pki.holderCaCert)] },
       observability: { logLevel: "info" },
     };
     await writeFile(
