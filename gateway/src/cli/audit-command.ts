@@ -32,13 +32,12 @@ import { verifyLogStream } from "../audit/log/index.js";
 import { isMerkleError, sm3Hasher, verifyInclusion } from "../audit/merkle/index.js";
 import { createStreamingHutongClient, type StreamingHutongClient } from "../client/server-stream.js";
 import { isGrantsError, subjectDigest } from "../grants/index.js";
-import { loadCredentialFiles } from "../pki-files/credential-files.js";
-import { createCrlFileSource } from "../pki-files/crl-file-source.js";
 import { readSubjectKey } from "../server/ticket-key-files.js";
 import type { ExportedAuditEntry } from "../store/index.js";
 import { statusName } from "../wire/grpc-status.js";
 import { isWireError } from "../wire/wire-error.js";
 import type { CallProfile } from "./call-command.js";
+import { clientOptions } from "./client-options.js";
 import { UsageError } from "./usage-error.js";
 
 // ---------------------------------------------------------------------------------------------
@@ -406,22 +405,17 @@ async function openClient(flags: ClientFlags): Promise<StreamingHutongClient> {
   }
   const trust = profile.trust ?? [];
   if (trust.length === 0) throw new UsageError(`profile ${flags.profile} names no trust anchor`);
-  const creds = await loadCredentialFiles({
-    chain,
-    key,
-    ...(flags.passphraseEnv === undefined ? {} : { passphrase: process.env[flags.passphraseEnv] ?? "" }),
-    anchors: trust,
-    crls: profile.crl ?? [],
-  });
-  const crls = createCrlFileSource([], { initial: creds.crls, refreshMs: 60_000 });
-  return createStreamingHutongClient({
-    address,
-    gatewayParty: gateway,
-    privateKey: creds.privateKey,
-    chain: creds.chain,
-    trust: creds.trust,
-    crls: crls.current,
-  });
+  return createStreamingHutongClient(
+    await clientOptions({
+      address,
+      gateway,
+      chain,
+      key,
+      trust,
+      crl: profile.crl ?? [],
+      passphraseEnv: flags.passphraseEnv,
+    }),
+  );
 }
 
 function timeoutOf(text: string | undefined): number | undefined {

@@ -1,10 +1,9 @@
 import { readFile } from "node:fs/promises";
 import { Command } from "commander";
 import { createHutongClient } from "../client/hutong-client.js";
-import { loadCredentialFiles } from "../pki-files/credential-files.js";
-import { createCrlFileSource } from "../pki-files/crl-file-source.js";
 import { statusName } from "../wire/grpc-status.js";
 import { isWireError } from "../wire/wire-error.js";
+import { clientOptions } from "./client-options.js";
 import { contractMethods, findContractMethod } from "./contract-methods.js";
 import { UsageError } from "./usage-error.js";
 
@@ -95,22 +94,9 @@ export function callCommand(): Command {
       const timeoutMs = Number(flags.timeout);
       if (!Number.isSafeInteger(timeoutMs) || timeoutMs <= 0) throw new UsageError("--timeout must be positive ms");
       const request = target.request.fromJSON(await readRequest(requestArg));
-      const creds = await loadCredentialFiles({
-        chain,
-        key,
-        ...(flags.passphraseEnv === undefined ? {} : { passphrase: process.env[flags.passphraseEnv] ?? "" }),
-        anchors: trust,
-        crls: crl,
-      });
-      const crls = createCrlFileSource([], { initial: creds.crls, refreshMs: 60_000 });
-      const client = createHutongClient({
-        address,
-        gatewayParty: gateway,
-        privateKey: creds.privateKey,
-        chain: creds.chain,
-        trust: creds.trust,
-        crls: crls.current,
-      });
+      const client = createHutongClient(
+        await clientOptions({ address, gateway, chain, key, trust, crl, passphraseEnv: flags.passphraseEnv }),
+      );
       try {
         const reply = await client.session.call(target.path, Buffer.from(target.request.encode(request).finish()), {
           deadline: Date.now() + timeoutMs,

@@ -10,7 +10,8 @@ export interface GrpcJsTransportOptions {
 
 const identity = (b: Buffer) => b;
 
-function toRecord(md: grpc.Metadata): Record<string, string> {
+/** grpc-js metadata as the SDK's string map (binary values base64). */
+export function toRecord(md: grpc.Metadata): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(md.getMap())) {
     out[key] = typeof value === "string" ? value : Buffer.from(value as Buffer).toString("base64");

@@ -3,7 +3,7 @@ import * as grpc from "@grpc/grpc-js";
 import { Status } from "../wire/grpc-status.js";
 import type { Metadata } from "../wire/metadata.js";
 import { WireError } from "../wire/wire-error.js";
-import { createGrpcJsTransport } from "./grpc-js-transport.js";
+import { createGrpcJsTransport, toRecord } from "./grpc-js-transport.js";
 import type { HutongClient, HutongClientOptions, UnaryOptions } from "./hutong-client.js";
 import { createSessionClient } from "./session-client.js";
 import type { TransportCallOptions, TransportReply, UnaryTransport } from "./unary-transport.js";
@@ -65,15 +65,6 @@ export interface StreamingHutongClient extends HutongClient {
 }
 
 const identity = (b: Buffer) => b;
-
-// The same conversion as grpc-js-transport.ts (not exported there).
-function toRecord(md: grpc.Metadata): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(md.getMap())) {
-    out[key] = typeof value === "string" ? value : Buffer.from(value as Buffer).toString("base64");
-  }
-  return out;
-}
 
 interface ActiveStream {
   readonly path: string;

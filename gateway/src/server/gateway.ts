@@ -22,7 +22,6 @@ import { type AuditLog, createAuditLog } from "../audit/log/index.js";
 import { merkleHasher } from "../audit/merkle/index.js";
 import { startCheckpointPublisher } from "../audit/publisher/checkpoint-publisher.js";
 import { createWitnessClient } from "../audit/publisher/witness-client.js";
-import { createStreamDigest } from "../client/server-stream.js";
 import type { GatewayConfig } from "../config/gateway-config.js";
 import { GatewayError } from "../gateway-error.js";
 import { createGrantRegistry } from "../grants/grant-registry.js";
@@ -50,13 +49,13 @@ import {
 import { sessionPaths } from "../session-rpc/session-messages.js";
 import { createShareStep } from "../share/share-step.js";
 import { type HutongStore, openStore, type StoredCheckpoint } from "../store/index.js";
-import { Status, statusName } from "../wire/grpc-status.js";
-import { WireError } from "../wire/wire-error.js";
+import { statusName } from "../wire/grpc-status.js";
 import { createWireServer, type Route, type UnaryCall, type UnaryHandler } from "../wire/wire-server.js";
 import { createAuditEndpoint } from "./audit-endpoint.js";
 import { createGrantEndpoint } from "./grant-endpoint.js";
 import { createRegistryEndpoint } from "./registry-endpoint.js";
 import { createSessionEndpoint } from "./session-endpoint.js";
+import { createSessionMethods } from "./session-method.js";
 import { mapError } from "./status-mapping.js";
 import { readSubjectKey, readTicketKey } from "./ticket-key-files.js";
 
@@ -251,6 +250,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       now,
     });
     closers.push(() => forwarder.close());
+    const session = createSessionMethods({ verifier, crls, now });
     const exchange = createExchangeHandler({
       self: config.party,
       maxHops: config.limits.maxHops,
@@ -368,16 +368,10 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         // Any authenticated member may read the registry (as X-Road members read the global
         // configuration); the ACL governs the exchange services.
         handler: observed(path.slice(1), async (call, outcome) => {
-          const verified = verifier.verify({
-            method: call.path,
-            metadata: call.metadata,
-            requestBytes: call.body,
-            now: now(),
-            crls: crls(),
-          });
+          const verified = session.verify(call.path, call.metadata, call.body);
           outcome.current = { ...outcome.current, caller: verified.clientParty };
           const body = answer(call.body);
-          return { body, trailers: { "hutong-mac": Buffer.from(verified.responseMac(body)).toString("hex") } };
+          return { body, trailers: session.macTrailer(verified, body) };
         }),
       });
     }
@@ -396,13 +390,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         kind: "unary",
         handler: observed(method, async (call, outcome) => {
           if (readExchangeContext(call.body).targetParty !== config.party) return exchange.handle(call, outcome);
-          const verified = verifier.verify({
-            method: call.path,
-            metadata: call.metadata,
-            requestBytes: call.body,
-            now: now(),
-            crls: crls(),
-          });
+          const verified = session.verify(call.path, call.metadata, call.body);
           // A call relayed through the hub is decided on its origin, as exchange calls are.
           const { origin, hops } = relayFacts(call.metadata, verified, routing.relays);
           checkHops(hops, config.party, config.limits.maxHops);
@@ -418,7 +406,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
             throw new GatewayError("acl-denied", `ACL: ${origin} may not call ${method} for ${context.purpose}`);
           }
           const body = await answer(call.body, { party: origin });
-          return { body, trailers: { "hutong-mac": Buffer.from(verified.responseMac(body)).toString("hex") } };
+          return { body, trailers: session.macTrailer(verified, body) };
         }),
       };
     }
@@ -443,8 +431,6 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         throw new GatewayError("acl-denied", `ACL: ${caller} may not call ${method}`);
       }
     };
-    const verifyCall = (path: string, metadata: UnaryCall["metadata"], body: Buffer) =>
-      verifier.verify({ method: path, metadata, requestBytes: body, now: now(), crls: crls() });
     for (const [path, method] of createAuditEndpoint({
       reader: auditLog,
       witness: witnessConfig === undefined ? undefined : { config: witnessConfig, store },
@@ -456,11 +442,11 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         routes.set(path, {
           kind: "unary",
           handler: observed(name, async (call, outcome) => {
-            const verified = verifyCall(path, call.metadata, call.body);
+            const verified = session.verify(call.path, call.metadata, call.body);
             outcome.current = { ...outcome.current, caller: verified.clientParty };
             authorizeAudit(path, verified.clientParty);
             const body = await method.answer(call.body, { party: verified.clientParty });
-            return { body, trailers: { "hutong-mac": Buffer.from(verified.responseMac(body)).toString("hex") } };
+            return { body, trailers: session.macTrailer(verified, body) };
           }),
         });
         continue;
@@ -469,29 +455,10 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         kind: "stream",
         handler: async (call) => {
           try {
-            let body: Buffer | undefined;
-            for await (const m of call.messages) {
-              if (body !== undefined) throw new WireError(Status.UNIMPLEMENTED, "more than one request message");
-              body = m;
-            }
-            if (body === undefined) throw new WireError(Status.UNIMPLEMENTED, "no request message");
-            const verified = verifyCall(path, call.metadata, body);
-            authorizeAudit(path, verified.clientParty);
-            // The response MAC covers the whole stream (client/server-stream.ts, docs/session-protocol.md).
-            const digest = createStreamDigest();
-            await method.answer(
-              body,
-              { party: verified.clientParty },
-              {
-                signal: call.signal,
-                send(m) {
-                  digest.update(m);
-                  call.send(m);
-                  return call.ready();
-                },
-              },
-            );
-            return { trailers: { "hutong-mac": Buffer.from(verified.responseMac(digest.digest())).toString("hex") } };
+            return await session.serveStream(call, (body, verified, sink) => {
+              authorizeAudit(path, verified.clientParty);
+              return method.answer(body, { party: verified.clientParty }, sink);
+            });
           } catch (e) {
             const mapped = mapError(e);
             if (mapped.internal !== undefined)

@@ -16,11 +16,7 @@ import {
 } from "../audit/checkpoint/index.js";
 import { type AuditLog, type AuditReader, createAuditLog, createAuditReader } from "../audit/log/index.js";
 import { sm3Hasher } from "../audit/merkle/index.js";
-import {
-  createStreamDigest,
-  createStreamingHutongClient,
-  type StreamingHutongClient,
-} from "../client/server-stream.js";
+import { createStreamingHutongClient, type StreamingHutongClient } from "../client/server-stream.js";
 import { type DevPki, openDevPki } from "../dev/dev-pki.js";
 import { type Credentials, loadCredentialFiles } from "../pki-files/credential-files.js";
 import {
@@ -28,16 +24,14 @@ import {
   createHandshakeServer,
   createReplayWindow,
   createTicketKeyring,
-  metadataKeys,
 } from "../session/index.js";
 import type { AuditEntryInput, AuditStore } from "../store/audit-store.js";
 import { type HutongStore, openStore } from "../store/index.js";
-import { Status } from "../wire/grpc-status.js";
 import type { Metadata } from "../wire/metadata.js";
-import { WireError } from "../wire/wire-error.js";
-import { type CallEndInfo, createWireServer, type Route, type StreamCall } from "../wire/wire-server.js";
+import { type CallEndInfo, createWireServer, type Route } from "../wire/wire-server.js";
 import { type AuditEndpointOptions, createAuditEndpoint } from "./audit-endpoint.js";
 import { createSessionEndpoint } from "./session-endpoint.js";
+import { createSessionMethods } from "./session-method.js";
 import { mapError } from "./status-mapping.js";
 
 export const gatewayA = "prov:510000";
@@ -145,16 +139,6 @@ export interface AuditGateway {
 }
 
 /** Reads the one request message of a server-streaming call. */
-async function singleMessage(call: StreamCall): Promise<Buffer> {
-  let body: Buffer | undefined;
-  for await (const message of call.messages) {
-    if (body !== undefined) throw new WireError(Status.UNIMPLEMENTED, "more than one request message");
-    body = message;
-  }
-  if (body === undefined) throw new WireError(Status.UNIMPLEMENTED, "no request message");
-  return body;
-}
-
 /**
  * A gateway answering SessionService and AuditService only, wired the way gateway.ts wires its
  * local services: verify the session on the exact request bytes, answer, MAC the response, map
@@ -211,9 +195,10 @@ export async function startAuditGateway(options: AuditGatewayOptions): Promise<A
     logger: { error: (facts) => alarms.push(facts) },
     ...(options.exportChunk === undefined ? {} : { exportChunk: options.exportChunk }),
   });
+  const session = createSessionMethods({ verifier, crls, now });
   const verify = (path: string, metadata: Metadata, body: Buffer) => {
     served.set(path, (served.get(path) ?? 0) + 1);
-    return verifier.verify({ method: path, metadata, requestBytes: body, now: now(), crls: crls() });
+    return session.verify(path, metadata, body);
   };
   for (const [path, method] of endpoint) {
     if (method.kind === "unary") {
@@ -223,7 +208,7 @@ export async function startAuditGateway(options: AuditGatewayOptions): Promise<A
           try {
             const verified = verify(call.path, call.metadata, call.body);
             const body = await method.answer(call.body, { party: verified.clientParty });
-            return { body, trailers: { [metadataKeys.mac]: Buffer.from(verified.responseMac(body)).toString("hex") } };
+            return { body, trailers: session.macTrailer(verified, body) };
           } catch (e) {
             throw mapError(e).wire;
           }
@@ -234,24 +219,10 @@ export async function startAuditGateway(options: AuditGatewayOptions): Promise<A
         kind: "stream",
         handler: async (call) => {
           try {
-            const body = await singleMessage(call);
-            const verified = verify(call.path, call.metadata, body);
-            // The stream's MAC covers every message in order and its end (client/server-stream.ts).
-            const digest = createStreamDigest();
-            await method.answer(
-              body,
-              { party: verified.clientParty },
-              {
-                signal: call.signal,
-                send(message) {
-                  digest.update(message);
-                  call.send(message);
-                },
-              },
+            served.set(path, (served.get(path) ?? 0) + 1);
+            return await session.serveStream(call, (body, verified, sink) =>
+              method.answer(body, { party: verified.clientParty }, sink),
             );
-            return {
-              trailers: { [metadataKeys.mac]: Buffer.from(verified.responseMac(digest.digest())).toString("hex") },
-            };
           } catch (e) {
             throw mapError(e).wire;
           }

@@ -15,12 +15,12 @@ import {
   createHandshakeServer,
   createReplayWindow,
   createTicketKeyring,
-  metadataKeys,
 } from "../session/index.js";
 import { createWireChannel } from "../wire/wire-channel.js";
 import { createWireServer, type Route } from "../wire/wire-server.js";
 import { createGrantEndpoint } from "./grant-endpoint.js";
 import { createSessionEndpoint } from "./session-endpoint.js";
+import { createSessionMethods } from "./session-method.js";
 import { mapError } from "./status-mapping.js";
 
 const day = 86_400_000;
@@ -86,6 +86,7 @@ export async function startGrantGateway(options: GrantGatewayOptions): Promise<G
   const crls = (): readonly Crl[] => t.crls;
   const keyring = createTicketKeyring({ current: { id: 1, secret: randomBytes(32) } });
   const verifier = createCallVerifier({ keyring, replayWindow: createReplayWindow({ clockSkewMs: 60_000 }) });
+  const session = createSessionMethods({ verifier, crls, now });
   const served: string[] = [];
   const routes = new Map<string, Route>();
   const handshake = createHandshakeServer({
@@ -112,19 +113,13 @@ export async function startGrantGateway(options: GrantGatewayOptions): Promise<G
       kind: "unary",
       handler: async (call) => {
         try {
-          const verified = verifier.verify({
-            method: call.path,
-            metadata: call.metadata,
-            requestBytes: call.body,
-            now: now(),
-            crls: crls(),
-          });
+          const verified = session.verify(call.path, call.metadata, call.body);
           if (options.acl !== undefined && !options.acl(verified.clientParty, path)) {
             throw new GatewayError("acl-denied", `${verified.clientParty} may not call ${path.slice(1)}`);
           }
           const body = await answer(call.body, { party: verified.clientParty });
           served.push(`${path} OK`);
-          return { body, trailers: { [metadataKeys.mac]: Buffer.from(verified.responseMac(body)).toString("hex") } };
+          return { body, trailers: session.macTrailer(verified, body) };
         } catch (e) {
           const mapped = mapError(e);
           served.push(`${path} ${mapped.reason}`);
