@@ -4,6 +4,7 @@
 export { decodePem, decodePemBlocks, encodePem, type PemBlock } from "./asn1/pem.js";
 export { constantTimeEqual } from "./crypto/constant-time.js";
 export { isNativeBackendAvailable } from "./crypto/native-backend.js";
+export { pooledRandomBytes, pooledRandomHex } from "./crypto/random-pool.js";
 export type { Sm2Backend, Sm2BackendName } from "./crypto/sm2-backend.js";
 export { defaultSm2Backend, getSm2Backend } from "./crypto/sm2-backend-registry.js";
 export { generateSm2EphemeralKey, type Sm2EphemeralKey, sm2Ecdh, sm2EphemeralKeyFrom } from "./crypto/sm2-ecdh.js";
@@ -38,7 +39,7 @@ export {
   sm2Za,
 } from "./crypto/sm2-signature.js";
 export { sm2SignatureDerToRaw, sm2SignatureRawToDer } from "./crypto/sm2-signature-encoding.js";
-export { hkdfSm3, hmacSm3, sm3 } from "./crypto/sm3.js";
+export { hkdfSm3, hmacSm3, hmacSm3OverDigest, sm3 } from "./crypto/sm3.js";
 export { createSm4AeadKey, type Sm4AeadKey, sm4AeadOverhead, sm4Open, sm4Seal } from "./crypto/sm4-aead.js";
 export { CertsError, type CertsErrorCode, certsErrorCodes, isCertsError } from "./error.js";
 export { isValidPartyId, type PartyId, parsePartyId, partyIdFromUri, partyIdToUri } from "./pki/party-id.js";

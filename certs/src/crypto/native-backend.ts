@@ -10,6 +10,7 @@ interface NativeAddon {
   signDigestAsync(key: Sm2BackendKey, e: Uint8Array): Promise<Uint8Array>;
   verifyDigestAsync(key: Sm2BackendKey, e: Uint8Array, sig: Uint8Array): Promise<boolean>;
   ecdh(d: Uint8Array, point: Uint8Array): Uint8Array;
+  hmacSm3OverDigest(key: Uint8Array, ...partsThenMessage: Uint8Array[]): Uint8Array;
 }
 
 // src/crypto and dist/crypto are both two levels below the package root.
@@ -40,6 +41,14 @@ export function isNativeBackendAvailable(): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * The addon's one-call HMAC-SM3(key, parts ‖ SM3(message)), or undefined when the addon is not
+ * built. Independent of the SM2 backend choice: it is the same OpenSSL SM3 either way.
+ */
+export function nativeHmacSm3OverDigest(): NativeAddon["hmacSm3OverDigest"] | undefined {
+  return isNativeBackendAvailable() ? load().hmacSm3OverDigest : undefined;
 }
 
 /** SM2 over the OpenSSL linked into Node, through the hutong_sm2 N-API addon. */

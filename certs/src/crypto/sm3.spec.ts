@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import fc from "fast-check";
 import { opensslOk } from "../testing/openssl.js";
 import { hex, loadStandardVectors, toHex } from "../testing/vectors.js";
-import { hkdfSm3, hmacSm3, sm3 } from "./sm3.js";
+import { isNativeBackendAvailable } from "./native-backend.js";
+import { hkdfSm3, hmacSm3, hmacSm3OverDigest, hmacSm3OverDigestJs, sm3 } from "./sm3.js";
 
 const vectors = loadStandardVectors();
 
@@ -24,6 +26,46 @@ describe("hmacSm3", () => {
     const data = Buffer.from("Hi There");
     const out = opensslOk(["mac", "-digest", "SM3", "-macopt", `hexkey:${toHex(key)}`, "HMAC"], data);
     assert.equal(toHex(hmacSm3(key, data)), out.trim().toLowerCase());
+  });
+});
+
+describe("hmacSm3OverDigest", () => {
+  it("is HMAC-SM3 over the parts and the SM3 of the message, as openssl computes it", () => {
+    const key = hex("0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b");
+    const parts = [Buffer.from("hutong label"), Buffer.from("/a.B/C\0")];
+    const message = Buffer.alloc(300, 7);
+    const input = Buffer.concat([...parts, sm3(message)]);
+    const out = opensslOk(["mac", "-digest", "SM3", "-macopt", `hexkey:${toHex(key)}`, "HMAC"], input);
+    assert.equal(toHex(hmacSm3OverDigest(key, parts, message)), out.trim().toLowerCase());
+    assert.equal(toHex(hmacSm3OverDigestJs(key, parts, message)), out.trim().toLowerCase());
+  });
+
+  it("gives the same bytes through the native addon as through node:crypto (keys and messages of any length)", (t) => {
+    if (!isNativeBackendAvailable()) {
+      t.skip("native addon not built");
+      return;
+    }
+    const bytes = (max: number) => fc.uint8Array({ maxLength: max });
+    fc.assert(
+      fc.property(bytes(150), fc.array(bytes(80), { maxLength: 6 }), bytes(700), (key, parts, message) => {
+        assert.deepEqual(
+          Buffer.from(hmacSm3OverDigest(key, parts, message)),
+          Buffer.from(hmacSm3OverDigestJs(key, parts, message)),
+        );
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("refuses what is not bytes instead of hashing garbage", (t) => {
+    if (!isNativeBackendAvailable()) {
+      t.skip("native addon not built");
+      return;
+    }
+    assert.throws(
+      () => hmacSm3OverDigest(Buffer.alloc(32), ["x" as unknown as Uint8Array], Buffer.alloc(1)),
+      /Uint8Array/,
+    );
   });
 });
 

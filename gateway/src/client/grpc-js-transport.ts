@@ -45,8 +45,8 @@ export function createGrpcJsTransport(address: string, options: GrpcJsTransportO
             else response = value;
           },
         );
-        const onAbort = () => call.cancel();
-        callOptions.signal?.addEventListener("abort", onAbort, { once: true });
+        const onAbort = { handleEvent: () => call.cancel() };
+        callOptions.signal?.addEventListener("abort", onAbort);
         // grpc-js calls the callback before it emits "status"; the trailers only come with the latter.
         call.on("status", (status: grpc.StatusObject) => {
           callOptions.signal?.removeEventListener("abort", onAbort);

@@ -107,8 +107,8 @@ export function createStreamingHutongClient(options: HutongClientOptions): Strea
       callOptions.deadline === undefined ? {} : { deadline: callOptions.deadline },
     );
     const status = new Promise<grpc.StatusObject>((resolve) => call.on("status", resolve));
-    const onAbort = () => call.cancel();
-    callOptions.signal?.addEventListener("abort", onAbort, { once: true });
+    const onAbort = { handleEvent: () => call.cancel() };
+    callOptions.signal?.addEventListener("abort", onAbort);
     const digest = createStreamDigest();
     let callerFailed = false;
     let callerError: unknown;

@@ -1,3 +1,4 @@
+import type { CancelSignal } from "../wire/cancel-signal.js";
 import type { Metadata } from "../wire/metadata.js";
 
 /**
@@ -14,7 +15,8 @@ export interface TransportReply {
 export interface TransportCallOptions {
   /** Absolute deadline, epoch milliseconds. */
   readonly deadline?: number;
-  readonly signal?: AbortSignal;
+  /** An AbortSignal, or anything else that says when the call is cancelled. */
+  readonly signal?: CancelSignal;
 }
 
 export interface UnaryTransport {

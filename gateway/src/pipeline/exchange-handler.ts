@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import type { Crl } from "@hutong/certs";
 import {
   type Context,
@@ -10,6 +9,7 @@ import {
   trace,
 } from "@opentelemetry/api";
 import { GatewayError, isGatewayError } from "../gateway-error.js";
+import { newSpanId, newTraceId } from "../observability/random-ids.js";
 import type { Acl } from "../routing/acl.js";
 import { checkHops } from "../routing/hops.js";
 import type { RouteTable } from "../routing/route-table.js";
@@ -37,8 +37,8 @@ const asBuffer = (b: Uint8Array): Buffer =>
 function originTrace(parent: Context): Context {
   if (trace.getSpanContext(parent) !== undefined) return parent;
   return trace.setSpanContext(parent, {
-    traceId: randomBytes(16).toString("hex"),
-    spanId: randomBytes(8).toString("hex"),
+    traceId: newTraceId(),
+    spanId: newSpanId(),
     traceFlags: TraceFlags.NONE,
     isRemote: true,
   });
@@ -81,17 +81,20 @@ export interface ExchangeHandlerOptions {
   readonly now?: () => number;
 }
 
-/** What the pipeline decided about one call, for metrics, logs and (later) the audit log. */
+/**
+ * What the pipeline learnt about one call, for metrics and logs: filled in as the call goes, so
+ * a refusal's log line says how far it got. One mutable record per call.
+ */
 export interface ExchangeOutcome {
   readonly method: string;
-  readonly route: string;
-  readonly caller?: string;
-  readonly origin?: string;
-  readonly context?: ExchangeContext;
+  route: string;
+  caller?: string;
+  origin?: string;
+  context?: ExchangeContext;
 }
 
 export interface ExchangeHandler {
-  handle(call: UnaryCall, outcome: { current: ExchangeOutcome }): Promise<UnaryReply>;
+  handle(call: UnaryCall, outcome: ExchangeOutcome): Promise<UnaryReply>;
 }
 
 /**
@@ -121,12 +124,12 @@ export function createExchangeHandler(options: ExchangeHandlerOptions): Exchange
           now: now(),
           crls: options.crls(),
         });
-        outcome.current = { ...outcome.current, caller: verified.clientParty };
+        outcome.caller = verified.clientParty;
         const { origin, hops } = relayFacts(call.metadata, verified, options.routing().relays);
-        outcome.current = { ...outcome.current, origin };
+        outcome.origin = origin;
         checkHops(hops, options.self, options.maxHops);
         const ctx = readExchangeContext(call.body);
-        outcome.current = { ...outcome.current, context: ctx };
+        outcome.context = ctx;
         span.setAttribute("hutong.target_party", ctx.targetParty);
         span.setAttribute("hutong.purpose", ctx.purpose);
 
@@ -156,13 +159,14 @@ export function createExchangeHandler(options: ExchangeHandlerOptions): Exchange
           if (shareCall !== undefined) await share?.refused(shareCall, role, "unknown-party");
           throw new GatewayError("unknown-party", `no route to party ${ctx.targetParty}`);
         }
-        outcome.current = { ...outcome.current, route: route.name };
+        outcome.route = route.name;
         // At the owner's gateway this is the grant pre-check; a refusal is audited and thrown.
         const pending = shareCall === undefined ? undefined : await share?.begin(shareCall, role);
         span.setAttribute("hutong.route", route.name);
 
+        const active = trace.setSpan(parent, span);
         const metadata: Record<string, string> = {};
-        options.injectTrace(trace.setSpan(parent, span), metadata);
+        options.injectTrace(active, metadata);
         if (route.target.kind === "local") {
           metadata[backendMetadataKeys.origin] = origin;
           metadata[backendMetadataKeys.purpose] = ctx.purpose;
@@ -172,13 +176,13 @@ export function createExchangeHandler(options: ExchangeHandlerOptions): Exchange
         }
         let reply: Awaited<ReturnType<Forwarder["forward"]>>;
         try {
-          reply = await otelContext.with(trace.setSpan(parent, span), () =>
+          reply = await otelContext.with(active, () =>
             options.forwarder.forward(route, {
               path: call.path,
               body: call.body,
               metadata,
               deadline: call.deadline,
-              signal: call.signal,
+              signal: call.cancelSignal,
               origin,
               hops,
             }),

@@ -4,6 +4,7 @@ import { createWireTransport } from "../client/wire-transport.js";
 import { GatewayError } from "../gateway-error.js";
 import type { Credentials } from "../pki-files/credential-files.js";
 import type { RouteEntry } from "../routing/route-table.js";
+import type { CancelSignal } from "../wire/cancel-signal.js";
 import { Status } from "../wire/grpc-status.js";
 import type { Metadata } from "../wire/metadata.js";
 import { createWireChannel, type WireChannel } from "../wire/wire-channel.js";
@@ -17,7 +18,7 @@ export interface ForwardRequest {
   readonly metadata: Metadata;
   /** The caller's deadline, if any; the route's timeout may shorten it. */
   readonly deadline: number | undefined;
-  readonly signal: AbortSignal;
+  readonly signal: CancelSignal;
   readonly origin: string;
   /** Gateways crossed before this one (this gateway is appended for a peer hop). */
   readonly hops: readonly string[];
@@ -46,6 +47,8 @@ interface Link {
   readonly key: string;
   readonly channel: WireChannel;
   readonly session: SessionClient | undefined;
+  /** Dropped by retain() or close(): a route object still pointing at it must look again. */
+  retired: boolean;
 }
 
 function linkKey(route: RouteEntry): string {
@@ -64,8 +67,12 @@ function linkKey(route: RouteEntry): string {
 export function createForwarder(options: ForwarderOptions): Forwarder {
   const now = options.now ?? Date.now;
   const links = new Map<string, Link>();
+  // Route entries live until the next reload: remembering each one's link spares a key string per call.
+  const byRoute = new WeakMap<RouteEntry, Link>();
 
   function linkFor(route: RouteEntry): Link {
+    const known = byRoute.get(route);
+    if (known !== undefined && !known.retired) return known;
     const key = linkKey(route);
     let link = links.get(key);
     if (link === undefined) {
@@ -86,9 +93,10 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
               now,
             })
           : undefined;
-      link = { key, channel, session };
+      link = { key, channel, session, retired: false };
       links.set(key, link);
     }
+    byRoute.set(route, link);
     return link;
   }
 
@@ -131,13 +139,17 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
       const keep = new Set(routes.map(linkKey));
       for (const [key, link] of links) {
         if (!keep.has(key)) {
+          link.retired = true;
           link.channel.close();
           links.delete(key);
         }
       }
     },
     close() {
-      for (const link of links.values()) link.channel.close();
+      for (const link of links.values()) {
+        link.retired = true;
+        link.channel.close();
+      }
       links.clear();
     },
   };

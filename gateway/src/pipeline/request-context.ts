@@ -16,6 +16,20 @@ export interface ExchangeContext {
 const maxIdLength = 128;
 const printableAscii = /^[\x21-\x7e]*$/;
 
+/** Purpose enum value -> the ACL's name for it ("BOARDING_CHECK"); unspecified and unknown values are absent. */
+const purposeNames: ReadonlyMap<number, string> = new Map(
+  Object.values(Purpose)
+    .filter((v): v is number => typeof v === "number")
+    .map((v) => [v, (Purpose[v] ?? "").replace(/^PURPOSE_/, "")] as const)
+    .filter(([, name]) => isPurposeName(name)),
+);
+
+function checkId(name: string, value: string): void {
+  if (value.length > maxIdLength || !printableAscii.test(value)) {
+    throw new GatewayError("bad-request-context", `context.${name} must be at most ${maxIdLength} printable ASCII`);
+  }
+}
+
 /**
  * Reads field 1 (RequestContext) of an exchange request without decoding the
  * rest: one pass over the top-level wire structure, which also refuses bytes
@@ -52,18 +66,12 @@ export function readExchangeContext(body: Uint8Array): ExchangeContext {
   if (!isValidPartyId(ctx.targetParty)) {
     throw new GatewayError("bad-request-context", "context.target_party is not a valid party id");
   }
-  const purpose = Purpose[ctx.purpose]?.replace(/^PURPOSE_/, "");
-  if (purpose === undefined || !isPurposeName(purpose)) {
+  const purpose = purposeNames.get(ctx.purpose);
+  if (purpose === undefined) {
     throw new GatewayError("bad-request-context", "context.purpose is unspecified or unknown");
   }
-  for (const [name, value] of [
-    ["grant_id", ctx.grantId],
-    ["correlation_id", ctx.correlationId],
-  ] as const) {
-    if (value.length > maxIdLength || !printableAscii.test(value)) {
-      throw new GatewayError("bad-request-context", `context.${name} must be at most ${maxIdLength} printable ASCII`);
-    }
-  }
+  checkId("grant_id", ctx.grantId);
+  checkId("correlation_id", ctx.correlationId);
   return {
     targetParty: ctx.targetParty,
     purpose,

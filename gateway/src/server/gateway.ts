@@ -268,19 +268,16 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     /** Metrics, logs and the single error mapping around every handler. */
     function observed(
       method: string,
-      run: (
-        call: UnaryCall,
-        outcome: { current: ExchangeOutcome },
-      ) => Promise<{ body: Buffer; trailers?: Record<string, string> }>,
+      run: (call: UnaryCall, outcome: ExchangeOutcome) => Promise<{ body: Buffer; trailers?: Record<string, string> }>,
     ): UnaryHandler {
       return async (call) => {
         const start = performance.now();
-        const outcome = { current: { method, route: "-" } as ExchangeOutcome };
+        const outcome: ExchangeOutcome = { method, route: "-" };
         try {
           const reply = await run(call, outcome);
           metrics.recordCall({
             method,
-            route: outcome.current.route,
+            route: outcome.route,
             status: "OK",
             durationMs: performance.now() - start,
           });
@@ -288,18 +285,18 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         } catch (e) {
           const mapped = mapError(e);
           const status = statusName(mapped.wire.code);
-          metrics.recordCall({ method, route: outcome.current.route, status, durationMs: performance.now() - start });
+          metrics.recordCall({ method, route: outcome.route, status, durationMs: performance.now() - start });
           if (mapped.reason === "gateway/acl-denied") metrics.recordAclDecision({ decision: "deny", method });
           const facts = {
             method,
             status,
             reason: mapped.reason,
-            caller: outcome.current.caller,
-            origin: outcome.current.origin,
-            target: outcome.current.context?.targetParty,
-            purpose: outcome.current.context?.purpose,
-            correlationId: outcome.current.context?.correlationId,
-            route: outcome.current.route,
+            caller: outcome.caller,
+            origin: outcome.origin,
+            target: outcome.context?.targetParty,
+            purpose: outcome.context?.purpose,
+            correlationId: outcome.context?.correlationId,
+            route: outcome.route,
             peer: call.peer,
           };
           if (mapped.internal !== undefined)
@@ -369,7 +366,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         // configuration); the ACL governs the exchange services.
         handler: observed(path.slice(1), async (call, outcome) => {
           const verified = session.verify(call.path, call.metadata, call.body);
-          outcome.current = { ...outcome.current, caller: verified.clientParty };
+          outcome.caller = verified.clientParty;
           const body = answer(call.body);
           return { body, trailers: session.macTrailer(verified, body) };
         }),
@@ -395,7 +392,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
           const { origin, hops } = relayFacts(call.metadata, verified, routing.relays);
           checkHops(hops, config.party, config.limits.maxHops);
           const context = readExchangeContext(call.body);
-          outcome.current = { ...outcome.current, caller: verified.clientParty, origin, context };
+          outcome.caller = verified.clientParty;
+          outcome.origin = origin;
+          outcome.context = context;
           const decision = routing.acl.decide({
             caller: origin,
             method,
@@ -443,7 +442,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
           kind: "unary",
           handler: observed(name, async (call, outcome) => {
             const verified = session.verify(call.path, call.metadata, call.body);
-            outcome.current = { ...outcome.current, caller: verified.clientParty };
+            outcome.caller = verified.clientParty;
             authorizeAudit(path, verified.clientParty);
             const body = await method.answer(call.body, { party: verified.clientParty });
             return { body, trailers: session.macTrailer(verified, body) };

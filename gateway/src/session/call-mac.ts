@@ -1,4 +1,4 @@
-import { hmacSm3, sm3 } from "@hutong/certs";
+import { hmacSm3, hmacSm3OverDigest } from "@hutong/certs";
 import { concatBytes, u64be, utf8 } from "./canonical-encoding.js";
 import { defaultLimits, labels, sizes } from "./protocol-constants.js";
 import { SessionError } from "./session-error.js";
@@ -38,7 +38,7 @@ export function requestMac(
   requestBytes: Uint8Array,
 ): Uint8Array {
   if (nonce.length !== sizes.nonce) throw new SessionError("malformed", "nonce must be 16 bytes");
-  return hmacSm3(c2s, requestLabel, methodInput(method), u64be(timestamp), nonce, sm3(requestBytes));
+  return hmacSm3OverDigest(c2s, [requestLabel, methodInput(method), u64be(timestamp), nonce], requestBytes);
 }
 
 export function responseMac(
@@ -48,7 +48,7 @@ export function responseMac(
   responseBytes: Uint8Array,
 ): Uint8Array {
   if (requestNonce.length !== sizes.nonce) throw new SessionError("malformed", "nonce must be 16 bytes");
-  return hmacSm3(s2c, responseLabel, methodInput(method), requestNonce, sm3(responseBytes));
+  return hmacSm3OverDigest(s2c, [responseLabel, methodInput(method), requestNonce], responseBytes);
 }
 
 /**

@@ -46,10 +46,27 @@ export function formatCallMetadata(c: CallCredentials): Required<CallMetadata> {
   } as Required<CallMetadata>;
 }
 
-/** no-session when there is no ticket at all; malformed for any other missing or misspelt value. */
-export function parseCallMetadata(m: CallMetadata): CallCredentials {
+/** The ticket as sent (base64url text, not yet checked); no-session when there is none. */
+export function ticketText(m: CallMetadata): string {
   const ticket = m[metadataKeys.ticket];
   if (ticket === undefined || ticket === "") throw new SessionError("no-session", "no session ticket on the call");
+  return ticket;
+}
+
+export function parseTicket(text: string): Uint8Array {
+  return parseBase64Url(text, metadataKeys.ticket);
+}
+
+/** The per-call values besides the ticket; the nonce also in its (checked, canonical) hex. */
+export interface CallFields {
+  readonly timestamp: number;
+  readonly nonce: Uint8Array;
+  readonly nonceHex: string;
+  readonly mac: Uint8Array;
+}
+
+/** malformed for any missing or misspelt value. */
+export function parseCallFields(m: CallMetadata): CallFields {
   const ts = m[metadataKeys.timestamp];
   const nonce = m[metadataKeys.nonce];
   const mac = m[metadataKeys.mac];
@@ -60,9 +77,16 @@ export function parseCallMetadata(m: CallMetadata): CallCredentials {
     throw new SessionError("malformed", "hutong-ts must be decimal milliseconds");
   }
   return {
-    ticket: parseBase64Url(ticket, metadataKeys.ticket),
     timestamp: Number(ts),
     nonce: parseHex(nonce, sizes.nonce, metadataKeys.nonce),
+    nonceHex: nonce,
     mac: parseHex(mac, sizes.mac, metadataKeys.mac),
   };
+}
+
+/** no-session when there is no ticket at all; malformed for any other missing or misspelt value. */
+export function parseCallMetadata(m: CallMetadata): CallCredentials {
+  const ticket = parseTicket(ticketText(m));
+  const { timestamp, nonce, mac } = parseCallFields(m);
+  return { ticket, timestamp, nonce, mac };
 }

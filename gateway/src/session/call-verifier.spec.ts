@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { formatCallMetadata, parseCallMetadata } from "./call-metadata.js";
 import { createCallVerifier } from "./call-verifier.js";
 import { createReplayWindow } from "./replay-window.js";
 import { isSessionError, type SessionErrorCode } from "./session-error.js";
@@ -34,6 +35,28 @@ describe("per-call authentication", () => {
     rejects("bad-mac", () => session.verifyResponse("/other", signed.nonce, response, mac));
     rejects("bad-mac", () => session.verifyResponse(method, new Uint8Array(16), response, mac));
     rejects("bad-mac", () => session.verifyResponse(method, signed.nonce, response, undefined));
+  });
+
+  it("spells the call metadata exactly as formatCallMetadata does", () => {
+    const signed = session.signRequest(method, request, now);
+    assert.deepEqual(signed.metadata, formatCallMetadata(parseCallMetadata(signed.metadata)));
+  });
+
+  it("remembers opened tickets by their exact text: a second spelling of the same bytes is still refused", () => {
+    const v = verifier();
+    const first = session.signRequest(method, request, now);
+    v.verify({ method, metadata: first.metadata, requestBytes: request, now, crls });
+    const text = first.metadata["hutong-ticket"] ?? "";
+    // base64url's last character carries spare bits unless the length is a multiple of 3 bytes;
+    // setting one decodes to the same bytes, which a lax cache key would accept.
+    const last = text.at(-1) ?? "A";
+    const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    const respelt = text.slice(0, -1) + alphabet[alphabet.indexOf(last) + 1];
+    const second = session.signRequest(method, request, now);
+    const md = { ...second.metadata, "hutong-ticket": respelt };
+    rejects(text.length % 4 === 0 ? "bad-ticket" : "malformed", () =>
+      v.verify({ method, metadata: md, requestBytes: request, now, crls }),
+    );
   });
 
   it("refuses a tampered MAC, method or body", () => {

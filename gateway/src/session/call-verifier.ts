@@ -1,6 +1,6 @@
 import { type Crl, constantTimeEqual } from "@hutong/certs";
 import { requestMac, responseMac, routeMac } from "./call-mac.js";
-import { type CallMetadata, parseCallMetadata, parseHex } from "./call-metadata.js";
+import { type CallMetadata, parseCallFields, parseHex, parseTicket, ticketText } from "./call-metadata.js";
 import { defaultLimits, relayMetadataKeys, sizes } from "./protocol-constants.js";
 import type { ReplayWindow } from "./replay-window.js";
 import { SessionError } from "./session-error.js";
@@ -44,6 +44,48 @@ export interface CallVerifier {
   verify(call: IncomingCall): VerifiedCall;
 }
 
+/** One verified call; a class so that the per-call object carries no closures of its own. */
+class Verified implements VerifiedCall {
+  readonly #ticket: SessionTicketState;
+  readonly #method: string;
+  readonly #nonce: Uint8Array;
+
+  constructor(ticket: SessionTicketState, method: string, nonce: Uint8Array) {
+    this.#ticket = ticket;
+    this.#method = method;
+    this.#nonce = nonce;
+  }
+
+  get sessionId(): Uint8Array {
+    return this.#ticket.sessionId;
+  }
+
+  get clientParty(): string {
+    return this.#ticket.clientParty;
+  }
+
+  // Only the audit log reads it: computed on demand, not on every call.
+  get certSerialHex(): string {
+    return Buffer.from(this.#ticket.certSerial).toString("hex");
+  }
+
+  get expiresAt(): number {
+    return this.#ticket.expiresAt;
+  }
+
+  responseMac(responseBytes: Uint8Array): Uint8Array {
+    return responseMac(this.#ticket.s2c, this.#method, this.#nonce, responseBytes);
+  }
+
+  verifyRoute(origin: string, hops: string, routeMacHex: string | undefined): void {
+    if (routeMacHex === undefined) throw new SessionError("bad-mac", "relay metadata without a route MAC");
+    const given = parseHex(routeMacHex, sizes.mac, relayMetadataKeys.routeMac);
+    if (!constantTimeEqual(routeMac(this.#ticket.c2s, this.#nonce, origin, hops), given)) {
+      throw new SessionError("bad-mac", "route MAC does not verify");
+    }
+  }
+}
+
 /**
  * The server's per-call check. Order matters: cheap public checks first;
  * the MAC before anything that keeps state, so unauthenticated traffic can
@@ -51,53 +93,44 @@ export interface CallVerifier {
  */
 export function createCallVerifier(options: CallVerifierOptions): CallVerifier {
   const skew = options.clockSkewMs ?? defaultLimits.clockSkewMs;
-  // Tickets that already opened (authenticated decryption under the keyring), by their bytes:
-  // a session's every call carries the same ticket, and opening it (HMAC-SM3 + SM4) was the
-  // largest per-call cost. Expiry is still checked on every call; bounded, oldest dropped first.
-  const opened = new Map<string, SessionTicketState>();
+  // Tickets that already opened (authenticated decryption under the keyring), by their text as
+  // sent: a session's every call carries the same ticket, and opening it (base64url, HMAC-SM3 +
+  // SM4) was the largest per-call cost. Only text that parsed strictly and opened gets in, so a
+  // hit means exactly what a fresh open would. Expiry is still checked on every call; bounded,
+  // oldest dropped first.
+  interface Opened {
+    readonly state: SessionTicketState;
+    readonly sessionHex: string;
+  }
+  const opened = new Map<string, Opened>();
   const openedMax = options.openedTicketCacheSize ?? 10_000;
-  function openedTicket(bytes: Uint8Array, now: number): SessionTicketState {
-    const key = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("latin1");
-    let t = opened.get(key);
+  function openedTicket(text: string, now: number): Opened {
+    let t = opened.get(text);
     if (t === undefined) {
-      t = openTicket(options.keyring, bytes, now);
+      const state = openTicket(options.keyring, parseTicket(text), now);
+      t = { state, sessionHex: Buffer.from(state.sessionId).toString("hex") };
       if (opened.size >= openedMax) {
         const oldest = opened.keys().next().value;
         if (oldest !== undefined) opened.delete(oldest);
       }
-      opened.set(key, t);
+      opened.set(text, t);
     }
-    if (now >= t.expiresAt) throw new SessionError("ticket-expired", "session ticket expired");
+    if (now >= t.state.expiresAt) throw new SessionError("ticket-expired", "session ticket expired");
     return t;
   }
   return {
     verify({ method, metadata, requestBytes, now, crls }) {
-      const creds = parseCallMetadata(metadata);
-      const ticket = openedTicket(creds.ticket, now);
+      const text = ticketText(metadata);
+      const creds = parseCallFields(metadata);
+      const { state: ticket, sessionHex } = openedTicket(text, now);
       if (Math.abs(now - creds.timestamp) > skew) {
         throw new SessionError("stale-timestamp", `request timestamp ${now - creds.timestamp} ms from server clock`);
       }
       const expected = requestMac(ticket.c2s, method, creds.timestamp, creds.nonce, requestBytes);
       if (!constantTimeEqual(expected, creds.mac)) throw new SessionError("bad-mac", "request MAC does not verify");
       checkSessionRevocation(ticket, crls, now);
-      options.replayWindow.admit(ticket.sessionId, creds.nonce, now);
-      return {
-        sessionId: ticket.sessionId,
-        clientParty: ticket.clientParty,
-        // Only the audit log reads it: computed on demand, not on every call.
-        get certSerialHex() {
-          return Buffer.from(ticket.certSerial).toString("hex");
-        },
-        expiresAt: ticket.expiresAt,
-        responseMac: (responseBytes) => responseMac(ticket.s2c, method, creds.nonce, responseBytes),
-        verifyRoute(origin, hops, routeMacHex) {
-          if (routeMacHex === undefined) throw new SessionError("bad-mac", "relay metadata without a route MAC");
-          const given = parseHex(routeMacHex, sizes.mac, relayMetadataKeys.routeMac);
-          if (!constantTimeEqual(routeMac(ticket.c2s, creds.nonce, origin, hops), given)) {
-            throw new SessionError("bad-mac", "route MAC does not verify");
-          }
-        },
-      };
+      options.replayWindow.admit(sessionHex, creds.nonceHex, now);
+      return new Verified(ticket, method, creds.nonce);
     },
   };
 }

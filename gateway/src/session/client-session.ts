@@ -1,7 +1,6 @@
-import { randomBytes } from "node:crypto";
-import { constantTimeEqual } from "@hutong/certs";
+import { constantTimeEqual, pooledRandomBytes } from "@hutong/certs";
 import { requestMac, responseMac, routeMac } from "./call-mac.js";
-import { formatCallMetadata, parseHex } from "./call-metadata.js";
+import { parseHex } from "./call-metadata.js";
 import type { EstablishedSession } from "./handshake-client.js";
 import { defaultLimits, metadataKeys, relayMetadataKeys, sizes } from "./protocol-constants.js";
 import { SessionError } from "./session-error.js";
@@ -36,15 +35,23 @@ export function createClientSession(
   established: EstablishedSession,
   options: { readonly randomBytes?: (n: number) => Uint8Array } = {},
 ): ClientSession {
-  const random = options.randomBytes ?? ((n: number) => new Uint8Array(randomBytes(n)));
+  const random = options.randomBytes ?? pooledRandomBytes;
   const { keys, ticket } = established;
+  // The same ticket goes with every call of the session: encoded once.
+  const ticketText = Buffer.from(ticket).toString("base64url");
   return {
     serverParty: established.serverParty,
     expiresAt: established.expiresAt,
     signRequest(method, requestBytes, now, route) {
       const nonce = random(sizes.nonce);
       const mac = requestMac(keys.c2s, method, now, nonce, requestBytes);
-      const metadata: Record<string, string> = formatCallMetadata({ ticket, timestamp: now, nonce, mac });
+      // As formatCallMetadata spells them, with the ticket's text reused.
+      const metadata: Record<string, string> = {
+        [metadataKeys.ticket]: ticketText,
+        [metadataKeys.timestamp]: String(now),
+        [metadataKeys.nonce]: Buffer.from(nonce.buffer, nonce.byteOffset, nonce.byteLength).toString("hex"),
+        [metadataKeys.mac]: Buffer.from(mac.buffer, mac.byteOffset, mac.byteLength).toString("hex"),
+      };
       if (route !== undefined) {
         metadata[relayMetadataKeys.origin] = route.origin;
         metadata[relayMetadataKeys.hops] = route.hops;

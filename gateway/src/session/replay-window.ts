@@ -23,8 +23,11 @@ export interface ReplayWindowOptions {
 }
 
 export interface ReplayWindow {
-  /** Records the pair or throws replay / replay-window-full. */
-  admit(sessionId: Uint8Array, nonce: Uint8Array, now: number): void;
+  /**
+   * Records the pair or throws replay / replay-window-full. Either may be given as its lowercase
+   * hex instead of bytes (the verifier has both in hex already).
+   */
+  admit(sessionId: Uint8Array | string, nonce: Uint8Array | string, now: number): void;
   readonly size: number;
   /** Sessions that made at least one call within the window: the gateway's "active sessions". */
   readonly sessions: number;
@@ -72,8 +75,8 @@ export function createReplayWindow(options: ReplayWindowOptions = {}): ReplayWin
   return {
     admit(sessionId, nonce, now) {
       purge(now);
-      const session = Buffer.from(sessionId).toString("hex");
-      const key = Buffer.from(nonce).toString("hex");
+      const session = typeof sessionId === "string" ? sessionId : Buffer.from(sessionId).toString("hex");
+      const key = typeof nonce === "string" ? nonce : Buffer.from(nonce).toString("hex");
       const set = sessions.get(session);
       if (set?.has(key)) throw new SessionError("replay", "nonce already used in this session");
       if (size >= maxEntries) throw new SessionError("replay-window-full", "replay window at its global cap");

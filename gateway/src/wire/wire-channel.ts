@@ -10,6 +10,7 @@ import {
   type IncomingHttpHeaders,
   type OutgoingHttpHeaders,
 } from "node:http2";
+import type { CancelSignal } from "./cancel-signal.js";
 import { decodeGrpcMessage } from "./grpc-message.js";
 import { isStatusCode, Status, statusFromHttp, statusFromRstCode } from "./grpc-status.js";
 import { formatGrpcTimeout } from "./grpc-timeout.js";
@@ -26,7 +27,7 @@ export interface UnaryResult {
 export interface CallOptions {
   /** Absolute epoch ms; sent as grpc-timeout, and the stream is cancelled when it passes. */
   readonly deadline?: number;
-  readonly signal?: AbortSignal;
+  readonly signal?: CancelSignal;
 }
 
 export interface WireChannel {
@@ -99,7 +100,7 @@ class ClientCall implements MessageSink {
   readonly body: Buffer;
   readonly metadata: Metadata;
   readonly deadline: number | undefined;
-  readonly signal: AbortSignal | undefined;
+  readonly signal: CancelSignal | undefined;
   readonly decoder: MessageDecoder;
   resolve!: (result: UnaryResult) => void;
   reject!: (error: WireError) => void;

@@ -19,6 +19,8 @@ interface Recorder {
   handled: string[];
   lastCall: UnaryCall | undefined;
   abortReasons: unknown[];
+  /** Calls whose cancelSignal fired (checked to agree with signal). */
+  cancelEvents: number;
 }
 
 function routes(rec: Recorder): Map<string, Route> {
@@ -33,6 +35,16 @@ function routes(rec: Recorder): Map<string, Route> {
     }) as const;
   const waitForAbort = (call: UnaryCall) =>
     new Promise<never>((_, reject) => {
+      assert.equal(call.cancelSignal.aborted, false);
+      call.cancelSignal.addEventListener("abort", {
+        handleEvent: () => {
+          assert.equal(call.cancelSignal.aborted, true);
+          rec.cancelEvents++;
+        },
+      });
+      const removed = { handleEvent: () => assert.fail("a removed cancel listener ran") };
+      call.cancelSignal.addEventListener("abort", removed);
+      call.cancelSignal.removeEventListener("abort", removed);
       call.signal.addEventListener("abort", () => {
         rec.abortReasons.push(call.signal.reason);
         reject(call.signal.reason);
@@ -137,7 +149,14 @@ function rawRequest(
 const statusOf = (r: RawResponse) => (r.trailers ?? r.headers)?.["grpc-status"];
 
 describe("wire server", () => {
-  const rec: Recorder = { internalErrors: [], ended: [], handled: [], lastCall: undefined, abortReasons: [] };
+  const rec: Recorder = {
+    internalErrors: [],
+    ended: [],
+    handled: [],
+    lastCall: undefined,
+    abortReasons: [],
+    cancelEvents: 0,
+  };
   const table = routes(rec);
   const server = createWireServer({
     resolve: (path) => table.get(path),
@@ -276,6 +295,7 @@ describe("wire server", () => {
 
   it("aborts the handler's signal when the client cancels", async () => {
     const aborted = rec.abortReasons.length;
+    const cancelled = rec.cancelEvents;
     const client = grpcClient(address);
     const r = await rawUnary(client, "/test.Wire/Hang", Buffer.from("x"), {}, {}, (call) => {
       setTimeout(() => call.cancel(), 50);
@@ -285,6 +305,7 @@ describe("wire server", () => {
     await eventually(() => rec.abortReasons.length > aborted);
     const reason = rec.abortReasons.at(-1);
     assert.ok(reason instanceof WireError && reason.code === Status.CANCELLED);
+    assert.equal(rec.cancelEvents, cancelled + 1, "the cancelSignal fired once too");
     await eventually(() => server.activeCalls === 0);
   });
 

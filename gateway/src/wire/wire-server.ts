@@ -17,6 +17,7 @@ import {
   type ServerStreamResponseOptions,
 } from "node:http2";
 import type { AddressInfo } from "node:net";
+import type { CancelListener, CancelSignal } from "./cancel-signal.js";
 import { encodeGrpcMessage } from "./grpc-message.js";
 import { Status, type StatusCode } from "./grpc-status.js";
 import { parseGrpcTimeout } from "./grpc-timeout.js";
@@ -30,6 +31,8 @@ export interface UnaryCall {
   readonly body: Buffer; // exact bytes of the single request message
   readonly deadline: number | undefined; // absolute epoch ms from grpc-timeout
   readonly signal: AbortSignal; // aborts when the client cancels (RST_STREAM) or the deadline passes
+  /** The same event without an AbortController behind it: what the gateway passes on to its next hop. */
+  readonly cancelSignal: CancelSignal;
   readonly peer: string; // "127.0.0.1:54321"
 }
 
@@ -168,7 +171,7 @@ function report(error: unknown, ctx: ServerContext): void {
 }
 
 /** Shared per-call state and the status logic common to unary and streaming calls. */
-abstract class ServerCall implements MessageSink {
+abstract class ServerCall implements MessageSink, CancelSignal {
   readonly path: string;
   readonly deadline: number | undefined;
   readonly peer: string;
@@ -184,6 +187,7 @@ abstract class ServerCall implements MessageSink {
   #headers: IncomingHttpHeaders;
   #metadata: Metadata | undefined;
   #controller: AbortController | undefined;
+  #cancelListeners: CancelListener[] | undefined;
   #endError: WireError | undefined;
 
   constructor(
@@ -219,6 +223,26 @@ abstract class ServerCall implements MessageSink {
     return this.#controller.signal;
   }
 
+  get cancelSignal(): CancelSignal {
+    return this;
+  }
+
+  get aborted(): boolean {
+    return this.#endError !== undefined;
+  }
+
+  addEventListener(_type: "abort", listener: CancelListener): void {
+    if (this.#endError !== undefined) return; // like AbortSignal: no event for a listener added after it fired
+    if (this.#cancelListeners === undefined) this.#cancelListeners = [listener];
+    else this.#cancelListeners.push(listener);
+  }
+
+  removeEventListener(_type: "abort", listener: CancelListener): void {
+    const listeners = this.#cancelListeners;
+    const i = listeners === undefined ? -1 : listeners.indexOf(listener);
+    if (i >= 0) listeners?.splice(i, 1);
+  }
+
   /** Why the call ended abnormally while the handler may still run; undefined otherwise. */
   get endError(): WireError | undefined {
     return this.#endError;
@@ -232,6 +256,17 @@ abstract class ServerCall implements MessageSink {
     // Status first, so that anything the abort listeners do re-entrantly sees a finished call.
     this.end(code, message, undefined);
     this.#controller?.abort(error);
+    const listeners = this.#cancelListeners;
+    this.#cancelListeners = undefined;
+    if (listeners !== undefined) {
+      for (const listener of listeners) {
+        try {
+          listener.handleEvent();
+        } catch (e) {
+          report(e, this.ctx);
+        }
+      }
+    }
     this.onAbort();
   }
 
