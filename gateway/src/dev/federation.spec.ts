@@ -12,9 +12,12 @@ import {
   AuditServiceService,
   GrantorKind,
   GrantServiceService,
+  GrantStatus,
   LicenceServiceService,
   Purpose,
   RecordKind,
+  RevocationReason,
+  SignedRevocation,
   TicketServiceService,
   VerifyTicketRequest,
   VerifyTicketResponse,
@@ -24,7 +27,7 @@ import { createGrpcJsTransport } from "../client/grpc-js-transport.js";
 import { createSessionClient } from "../client/session-client.js";
 import type { UnaryTransport } from "../client/unary-transport.js";
 import { parseGatewayConfig } from "../config/gateway-config.js";
-import { signGrant } from "../grants/index.js";
+import { signGrant, signRevocation } from "../grants/index.js";
 import { loadCredentialFiles } from "../pki-files/credential-files.js";
 import { Status } from "../wire/grpc-status.js";
 import { isWireError } from "../wire/wire-error.js";
@@ -405,6 +408,140 @@ describe("federation: a call crosses two gateways with SM2 mutual authentication
     const s = await status(client.unary(TicketServiceService.verifyTicket, verify(p.sichuan)));
     assert.equal(s.code, Status.UNAVAILABLE);
     assert.match(s.message, /prov:510000 via prov:510000/);
+  });
+});
+
+describe("federation: a revocation reaches the other province through the hub, which does not hold the grant", () => {
+  let dir: string;
+  let fed: Federation;
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), "hutong-fed-rev-"));
+    // The hub's ACL admits RevokeGrant addressed to itself from the provinces' gateways: that is
+    // how a revocation travels on (docs/grants.md §6).
+    fed = await startFederation(dir);
+  });
+  after(async () => {
+    await fed?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  /** This gateway's audit entries about one grant, decoded, in log order. */
+  async function grantEntries(g: keyof Gateways, grantId: string): Promise<AuditEntry[]> {
+    const out: AuditEntry[] = [];
+    for await (const e of fed[g].auditLog.export()) {
+      const entry = AuditEntry.decode(e.bytes);
+      if (entry.grantId === grantId) out.push(entry);
+    }
+    return out;
+  }
+
+  async function eventually(what: string, check: () => Promise<boolean>): Promise<void> {
+    const until = Date.now() + 10_000;
+    while (!(await check())) {
+      if (Date.now() > until) assert.fail(`timed out waiting until ${what}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  it("revoked at Sichuan, Guangdong learns it via the hub; each step is in that gateway's audit log", async () => {
+    const subject = new Uint8Array(32).fill(0xb7);
+    const holder = fed.pki.holder(subject);
+    const now = Date.now();
+    // A Guangdong ticket's holder lets Sichuan serve it; registered at both provinces' gateways.
+    const grant = signGrant(
+      {
+        version: 1,
+        grantorKind: GrantorKind.GRANTOR_KIND_HOLDER,
+        grantorParty: "",
+        granteeParty: p.sichuan,
+        ownerParty: p.guangdong,
+        subjectDigest: Buffer.from(subject),
+        recordKind: RecordKind.RECORD_KIND_E_TICKET,
+        recordIds: ["T1"],
+        purpose: Purpose.PURPOSE_TICKET_SERVICE,
+        notBefore: new Date(now - 3_600_000),
+        expiresAt: new Date(now + 86_400_000),
+        useLimit: 3,
+        fieldsAllowed: ["ticket.ticket_no"],
+        issuedAt: new Date(now - 3_600_000),
+        nonce: Buffer.alloc(16, 7),
+      },
+      holder.privateKey,
+      holder.chain,
+    );
+    const context = (target: string) => ({
+      targetParty: target,
+      purpose: Purpose.PURPOSE_TICKET_SERVICE,
+      grantId: "",
+      correlationId: "rev-1",
+    });
+    const gd = await fed.client(p.guangdongTicketing);
+    const sc = await fed.client(p.sichuanTicketing);
+    const grantId = (await gd.unary(GrantServiceService.registerGrant, { context: context(p.guangdong), grant })).record
+      ?.grantId;
+    assert.ok(grantId);
+    await sc.unary(GrantServiceService.registerGrant, { context: context(p.sichuan), grant });
+
+    const revocation = signRevocation(
+      { grantId, revokedAt: new Date(now - 1000), reason: RevocationReason.REVOCATION_REASON_WITHDRAWN },
+      holder.privateKey,
+      holder.chain,
+    );
+    const revoked = await sc.unary(GrantServiceService.revokeGrant, {
+      context: context(p.sichuan),
+      grantId,
+      revocation,
+    });
+    assert.equal(revoked.record?.status, GrantStatus.GRANT_STATUS_REVOKED);
+
+    await eventually("Guangdong has recorded its revocation in its audit log", async () =>
+      (await grantEntries("guangdong", grantId)).some((e) => e.reason === "grant-revoked"),
+    );
+    const atGuangdong = await fed.guangdong.store.getGrant(grantId);
+    assert.equal(atGuangdong?.status, "revoked");
+    assert.deepEqual(
+      Buffer.from(atGuangdong?.revocationBytes ?? []),
+      Buffer.from(SignedRevocation.encode(revocation).finish()),
+      "the same signed revocation, unchanged",
+    );
+    // The hub never held the grant: it recorded the revocation, passed it on, and holds no grant.
+    assert.equal(await fed.hub.store.getGrant(grantId), undefined);
+    assert.equal((await fed.hub.store.revocationsFor(grantId)).length, 1);
+    for (const g of order) {
+      assert.deepEqual(await fed[g].store.dueRevocationNotices(Number.MAX_SAFE_INTEGER, 10), [], `${g}: outbox empty`);
+    }
+
+    // The audit trail a regulator reads: who registered and revoked, where, without personal data.
+    const view = (e: AuditEntry) => [e.reason, e.role, e.requesterParty, e.peerParty, e.ownerParty];
+    assert.deepEqual((await grantEntries("sichuan", grantId)).map(view), [
+      ["grant-registered", AuditRole.AUDIT_ROLE_OWNER, p.sichuanTicketing, p.sichuanTicketing, p.guangdong],
+      ["grant-revoked", AuditRole.AUDIT_ROLE_OWNER, p.sichuanTicketing, p.sichuanTicketing, p.guangdong],
+    ]);
+    assert.deepEqual((await grantEntries("hub", grantId)).map(view), [
+      ["grant-revocation-relayed", AuditRole.AUDIT_ROLE_RELAY, p.sichuan, p.sichuan, p.hub],
+    ]);
+    const gdEntries = await grantEntries("guangdong", grantId);
+    assert.deepEqual(gdEntries.map(view), [
+      ["grant-registered", AuditRole.AUDIT_ROLE_OWNER, p.guangdongTicketing, p.guangdongTicketing, p.guangdong],
+      ["grant-revoked", AuditRole.AUDIT_ROLE_OWNER, p.hub, p.hub, p.guangdong],
+    ]);
+    for (const e of gdEntries) {
+      assert.equal(
+        e.method,
+        `hutong.v1.GrantService/${e.reason === "grant-registered" ? "RegisterGrant" : "RevokeGrant"}`,
+      );
+      assert.equal(e.decision, AuditDecision.AUDIT_DECISION_ALLOW);
+      assert.deepEqual(e.subjectDigest, Buffer.from(subject), "the subject only as its keyed digest");
+      assert.equal(e.purpose, Purpose.PURPOSE_TICKET_SERVICE);
+      assert.equal(e.releasedSm3.length, 0, "nothing released");
+    }
+
+    // Registering the grant again is refused as revoked, and that refusal is on the record too.
+    const again = await status(gd.unary(GrantServiceService.registerGrant, { context: context(p.guangdong), grant }));
+    assert.equal(again.code, Status.FAILED_PRECONDITION, again.message);
+    assert.match(again.message, /revoked/);
+    const last = (await grantEntries("guangdong", grantId)).at(-1);
+    assert.deepEqual(last && [last.reason, last.decision], ["grant-revoked", AuditDecision.AUDIT_DECISION_DENY]);
   });
 });
 

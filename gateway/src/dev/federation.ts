@@ -113,6 +113,9 @@ export async function startFederation(dir: string, options: FederationOptions = 
         methods: ["hutong.v1.TicketService/*", "hutong.v1.LicenceService/*", "hutong.v1.GrantService/*"],
         targets: ["prov:*"],
       },
+      // A province's gateway hands a grant revocation to the hub, which passes it on to the other
+      // provinces even though it holds no grant itself (docs/grants.md §6).
+      { callers: ["prov:*"], methods: ["hutong.v1.GrantService/RevokeGrant"], targets: [p.hub] },
     ],
     relays: [
       { peer: p.sichuan, origins: [p.sichuan, `${p.sichuan}/*`] },

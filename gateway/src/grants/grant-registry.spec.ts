@@ -141,7 +141,8 @@ describe("grant registry over a SQLite store", () => {
   it("revoke: present shows REVOKED, shares and uses are refused, a repeat changes nothing", async () => {
     const { id } = await t.registry.register(holderGrant(5), now);
     const r = revocation(id);
-    assert.deepEqual(await t.registry.revoke(r, now), { revoked: true });
+    const first = await t.registry.revoke(r, now);
+    assert.deepEqual([first.revoked, first.held, first.fresh], [true, true, true]);
     assert.deepEqual(revoked, [`${id}@${now - 60_000}`]);
     const presented = await t.registry.present(id, now);
     assert.equal(presented.outcome === "verified" && presented.state.status, GrantStatus.GRANT_STATUS_REVOKED);
@@ -149,8 +150,10 @@ describe("grant registry over a SQLite store", () => {
     assert.deepEqual(await t.registry.consume(id, now), { ok: false, reason: "grant-revoked" });
 
     // Again, and by another entitled revoker: the first revocation stays, nothing is propagated twice.
-    assert.deepEqual(await t.registry.revoke(r, now + 1), { revoked: false });
-    assert.deepEqual(await t.registry.revoke(revocation(id, pki.party("mot"), now - 1), now + 1), { revoked: false });
+    const again = await t.registry.revoke(r, now + 1);
+    assert.deepEqual([again.revoked, again.held, again.fresh], [false, true, false], "seen: not passed on again");
+    const byMot = await t.registry.revoke(revocation(id, pki.party("mot"), now - 1), now + 1);
+    assert.deepEqual([byMot.revoked, byMot.held, byMot.fresh], [false, true, true], "another revocation is new");
     assert.equal(revoked.length, 1);
     const record = await t.registry.get(id, now);
     assert.equal(record?.status, GrantStatus.GRANT_STATUS_REVOKED);
@@ -159,10 +162,16 @@ describe("grant registry over a SQLite store", () => {
     assert.deepEqual(record?.revocation?.signature, r.signature);
   });
 
-  it("revoke refuses an unknown grant (storing nothing), a stranger and a forged revocation", async () => {
+  it("revoke records a revocation of a grant not held here (no grant stored); refuses a stranger and a forgery", async () => {
     const unknown = "g1-00000000000000000000000000000000";
-    await assert.rejects(t.registry.revoke(revocation(unknown), now), (e) => isGrantServiceError(e, "not-found"));
+    const outcome = await t.registry.revoke(revocation(unknown), now);
+    assert.deepEqual([outcome.revoked, outcome.held, outcome.fresh], [false, false, true]);
     assert.equal(await t.store.getGrant(unknown), undefined);
+    assert.equal((await t.store.revocationsFor(unknown)).length, 1);
+    // Not held, only the signature can be checked: a forged one is refused and not recorded.
+    const forgedUnknown = { ...revocation("g1-11111111111111111111111111111111"), reason: 2 };
+    await assert.rejects(t.registry.revoke(forgedUnknown, now), grantsCode("bad-signature"));
+    assert.deepEqual(await t.store.revocationsFor(forgedUnknown.grantId), []);
     await assert.rejects(
       t.registry.revoke({ ...revocation(unknown), grantId: "g1-x" }, now),
       grantsCode("invalid-revocation"),

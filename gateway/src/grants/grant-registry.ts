@@ -1,11 +1,11 @@
-import type { Certificate, Crl } from "@hutong/certs";
+import { type Certificate, type Crl, sm3 } from "@hutong/certs";
 import { type GrantRecord, GrantStatus, Purpose, RecordKind, SignedGrant, SignedRevocation } from "@hutong/proto";
 import type { GrantInput, GrantStore, StoredGrant } from "../store/grant-store.js";
 import { isStoreError } from "../store/store-error.js";
 import type { AuthorityPolicy } from "./authority-policy.js";
 import { type DecodedGrantBody, decodeGrantBody, decodeSignedGrant, isGrantId } from "./grant-codec.js";
 import type { PresentedGrant, ShareDenialReason } from "./grant-evaluation.js";
-import { verifySignedRevocation } from "./grant-revocation.js";
+import { verifyRevocationSignature, verifySignedRevocation } from "./grant-revocation.js";
 import { GrantServiceError } from "./grant-service-error.js";
 import { verifySignedGrant } from "./grant-signature.js";
 import { GrantsError, isGrantsError } from "./grants-error.js";
@@ -37,6 +37,13 @@ export interface GrantRegistryOptions {
    * store committed; it must not throw (an exception is swallowed: the revocation already stands).
    */
   readonly onRevoked?: (revocation: SignedRevocation, id: string, grant: DecodedGrantBody) => void;
+  /**
+   * The peer gateways (parties) a revocation this gateway has not seen before is passed on to,
+   * through the store's durable outbox; the one it came from is left out. Default none.
+   */
+  readonly revocationPeers?: () => readonly string[];
+  /** Called after notices were queued in the outbox (to wake its sender); must not throw. */
+  readonly onQueued?: () => void;
   /** Verified grants kept in memory for `present` (default 10,000; 0 disables the cache). */
   readonly cacheSize?: number;
 }
@@ -44,6 +51,23 @@ export interface GrantRegistryOptions {
 export type ConsumeOutcome =
   | { readonly ok: true; readonly uses: number }
   | { readonly ok: false; readonly reason: ShareDenialReason };
+
+/** Where a revocation came from: the peer that sent it (left out when passing it on) and its purpose. */
+export interface RevocationSource {
+  readonly from?: string;
+  readonly purpose?: Purpose;
+}
+
+export interface RevokeOutcome {
+  /** This call changed the grant's status here. */
+  readonly revoked: boolean;
+  /** The grant is registered here (else the revocation was only recorded and passed on). */
+  readonly held: boolean;
+  /** First time this exact revocation was seen here: it was queued for the peers. */
+  readonly fresh: boolean;
+  /** The grant's body, when held. */
+  readonly body?: DecodedGrantBody;
+}
 
 export type GrantListFilter = { readonly grantee: string } | { readonly subjectDigest: Uint8Array };
 
@@ -57,11 +81,14 @@ export interface GrantRegistry {
   /** Verifies (signature, chain, grantor binding, policy) and stores; idempotent for the same body. */
   register(signed: SignedGrant, now: number): Promise<{ id: string; created: boolean }>;
   /**
-   * Verifies the revocation against the stored grant and stores it; idempotent (a grant keeps its
-   * first revocation). Unknown grant id: stores nothing, throws GrantServiceError not-found.
-   * Returns whether this call changed the status.
+   * Records a revocation and passes it on (docs/grants.md §6). A held grant: verified against it in
+   * full and its status set (idempotent: a grant keeps its first revocation). A grant not held
+   * here: only the signature and signer chain can be checked; it is recorded, so that a later
+   * registration is refused, and the result says `held: false`. Either way a revocation not seen
+   * here before is queued for every peer but `via.from`, once. `via.purpose` is the purpose the
+   * request carried, used when the grant is not held.
    */
-  revoke(revocation: SignedRevocation, now: number): Promise<{ revoked: boolean }>;
+  revoke(revocation: SignedRevocation, now: number, via?: RevocationSource): Promise<RevokeOutcome>;
   /**
    * What evaluateShare needs: the stored grant re-verified at `now` (the signer's certificate may
    * have been revoked or expired since registration) with its state; status EXPIRED and USED_UP
@@ -73,6 +100,8 @@ export interface GrantRegistry {
    * share denial reason the pipeline reports.
    */
   consume(grantId: string, now: number): Promise<ConsumeOutcome>;
+  /** Gives back one use counted by `consume` for a share that was not released. */
+  refund(grantId: string): Promise<void>;
   /** The record as GrantService returns it; status derived at `now` (default the wall clock). */
   get(grantId: string, now?: number): Promise<GrantRecord | undefined>;
   /** Grants of one exact grantee party or one subject, in the store's (ascending id) order. */
@@ -221,6 +250,44 @@ export function createGrantRegistry(options: GrantRegistryOptions): GrantRegistr
     return verified;
   }
 
+  function revocationOptions(now: number) {
+    return {
+      ...trust,
+      crls: crls(),
+      now: new Date(now),
+      ...(options.policy === undefined ? {} : { authorityPolicy: options.policy }),
+    };
+  }
+
+  /** The first recorded revocation that holds for this grant (its signer may revoke it), if any. */
+  async function recordedRevocation(id: string, body: DecodedGrantBody, now: number) {
+    for (const bytes of await fromStore(() => store.revocationsFor(id))) {
+      try {
+        const revocation = SignedRevocation.decode(bytes);
+        const verified = verifySignedRevocation(revocation, { id, body }, revocationOptions(now));
+        return { bytes, revokedAtMs: verified.revokedAt.getTime() };
+      } catch {
+        // Recorded where the grant was unknown, so its signer's role was never judged: not this one.
+      }
+    }
+    return undefined;
+  }
+
+  /** Applies a recorded revocation to a stored grant; whether there was one. */
+  async function applyRecorded(id: string, body: DecodedGrantBody, now: number): Promise<boolean> {
+    const recorded = await recordedRevocation(id, body, now);
+    if (recorded === undefined) return false;
+    await fromStore(() => store.revokeGrant(id, recorded.bytes, recorded.revokedAtMs));
+    return true;
+  }
+
+  async function refuseIfRevoked(id: string, body: DecodedGrantBody, now: number, stored: boolean): Promise<void> {
+    const revoked = stored
+      ? await applyRecorded(id, body, now)
+      : (await recordedRevocation(id, body, now)) !== undefined;
+    if (revoked) throw new GrantServiceError("revoked", `grant ${id} is revoked`);
+  }
+
   function cached(id: string, now: number): DecodedGrantBody | undefined {
     const hit = cache.get(id);
     if (hit === undefined) return undefined;
@@ -232,9 +299,13 @@ export function createGrantRegistry(options: GrantRegistryOptions): GrantRegistr
   return {
     async register(signed, now) {
       const verified = verifyAt(signed, now);
+      await refuseIfRevoked(verified.id, verified.body, now, false);
       const input = storeInput(verified.id, signed, verified.body);
       try {
         const { created } = await fromStore(() => store.registerGrant(input, now));
+        // A revocation recorded while this registration ran: it looked for the grant before the
+        // insert committed, so it falls to this side to apply it (each side writes, then reads).
+        await refuseIfRevoked(verified.id, verified.body, now, true);
         return { id: verified.id, created };
       } catch (e) {
         if (!isStoreError(e, "conflict")) throw e;
@@ -248,24 +319,46 @@ export function createGrantRegistry(options: GrantRegistryOptions): GrantRegistr
       }
     },
 
-    async revoke(revocation, now) {
+    async revoke(revocation, now, via = {}) {
       const id = revocation.grantId;
       if (!isGrantId(id)) throw new GrantsError("invalid-revocation", "grant_id is not a grant id");
       const stored = await fromStore(() => store.getGrant(id));
-      if (stored === undefined) throw new GrantServiceError("not-found", `grant ${id} is not registered here`);
-      const body = decodeGrantBody(storedSigned(stored).body);
-      const verified = verifySignedRevocation(
-        revocation,
-        { id, body },
-        {
-          ...trust,
-          crls: crls(),
-          now: new Date(now),
-          ...(options.policy === undefined ? {} : { authorityPolicy: options.policy }),
-        },
-      );
+      const body = stored === undefined ? undefined : decodeGrantBody(storedSigned(stored).body);
+      // Held: the full check. Not held: what can be checked without the grant (a registration
+      // later judges the signer's role before it lets the recorded revocation refuse it).
+      if (body === undefined) verifyRevocationSignature(revocation, revocationOptions(now));
+      else verifySignedRevocation(revocation, { id, body }, revocationOptions(now));
       const bytes = SignedRevocation.encode(revocation).finish();
-      const { revoked } = await fromStore(() => store.revokeGrant(id, bytes, verified.revokedAt.getTime()));
+      const peers = (options.revocationPeers?.() ?? []).filter((p) => p !== via.from);
+      // Recorded (and queued) before the grant is revoked: a crash in between leaves the sender's
+      // outbox retrying, and the retry finds the grant still to revoke.
+      const { fresh } = await fromStore(() =>
+        store.recordRevocation(
+          {
+            grantId: id,
+            digest: sm3(bytes),
+            revocationBytes: bytes,
+            purpose: body?.purpose ?? via.purpose ?? Purpose.PURPOSE_UNSPECIFIED,
+          },
+          peers,
+          now,
+        ),
+      );
+      if (fresh && peers.length > 0) {
+        try {
+          options.onQueued?.();
+        } catch {
+          // The notices are durable; the outbox's own schedule sends them.
+        }
+      }
+      if (body === undefined) {
+        // A registration may have committed after the read above (it re-checks too).
+        const late = await fromStore(() => store.getGrant(id));
+        if (late !== undefined) await applyRecorded(id, decodeGrantBody(storedSigned(late).body), now);
+        return { revoked: false, held: false, fresh };
+      }
+      const at = revocation.revokedAt?.getTime() ?? now;
+      const { revoked } = await fromStore(() => store.revokeGrant(id, bytes, at));
       if (revoked && options.onRevoked !== undefined) {
         try {
           options.onRevoked(revocation, id, body);
@@ -273,7 +366,7 @@ export function createGrantRegistry(options: GrantRegistryOptions): GrantRegistr
           // The revocation is durable; a failing listener must not turn it into an error.
         }
       }
-      return { revoked };
+      return { revoked, held: true, fresh, body };
     },
 
     async present(grantId, now) {
@@ -297,6 +390,11 @@ export function createGrantRegistry(options: GrantRegistryOptions): GrantRegistr
       if (!isGrantId(grantId)) return { ok: false, reason: "grant-not-found" };
       const r = await fromStore(() => store.consumeUse(grantId, now));
       return r.ok ? { ok: true, uses: r.uses } : { ok: false, reason: consumeReasons[r.reason] };
+    },
+
+    async refund(grantId) {
+      if (!isGrantId(grantId)) return;
+      await fromStore(() => store.refundUse(grantId));
     },
 
     async get(grantId, now = Date.now()) {

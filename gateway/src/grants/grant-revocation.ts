@@ -100,16 +100,21 @@ function roleOf(signer: ValidatedSigner, body: DecodedGrantBody, policy: Authori
   throw new GrantsError("wrong-signer", `party ${who.partyId} may not revoke this grant`);
 }
 
+/** A revocation whose signature and signer chain hold, before anyone has judged who may revoke. */
+export interface SignedRevocationCheck extends RevocationTerms {
+  readonly signer: ValidatedSigner;
+  readonly revocation: SignedRevocation;
+}
+
 /**
- * Verifies a signed revocation against the grant it names: the terms, the signer chain, who the
- * signer is (the grantor, the grantee party, or a revocation authority of the policy) and the SM2
- * signature over revocationMessage(). A revoked_at in the future (beyond the skew) is refused.
+ * The checks a revocation passes without its grant: the terms, the time (a revoked_at in the
+ * future beyond the skew is refused), the signer chain and the SM2 signature. A gateway that does
+ * not hold the grant can go no further; who may revoke is judged where the grant is (below).
  */
-export function verifySignedRevocation(
+export function verifyRevocationSignature(
   revocation: SignedRevocation,
-  grant: { readonly id: string; readonly body: DecodedGrantBody },
   options: RevocationVerificationOptions,
-): VerifiedRevocation {
+): SignedRevocationCheck {
   if (revocation.revokedAt === undefined) invalid("revoked_at is missing");
   const terms: RevocationTerms = {
     grantId: revocation.grantId,
@@ -117,7 +122,6 @@ export function verifySignedRevocation(
     reason: revocation.reason,
   };
   const message = revocationMessage(terms);
-  if (terms.grantId !== grant.id) invalid("the revocation names another grant");
   if (terms.revokedAt.getTime() > options.now.getTime() + (options.maxSkewMs ?? defaultRevocationSkewMs)) {
     invalid("revoked_at lies in the future");
   }
@@ -125,7 +129,6 @@ export function verifySignedRevocation(
     throw new GrantsError("malformed", "the signature must be 1-80 bytes");
   }
   const signer = validateSigner(revocation.signerChain, options, options.now);
-  const role = roleOf(signer, grant.body, options.authorityPolicy ?? defaultAuthorityPolicy);
   let ok = false;
   try {
     ok = sm2Verify(signer.path.leaf.publicKey, message, revocation.signature);
@@ -133,5 +136,21 @@ export function verifySignedRevocation(
     throw new GrantsError("bad-signature", "the revocation signature is not a valid SM2 signature", { cause });
   }
   if (!ok) throw new GrantsError("bad-signature", "the revocation signature does not verify");
-  return { ...terms, role, signer, revocation };
+  return { ...terms, signer, revocation };
+}
+
+/**
+ * Verifies a signed revocation against the grant it names: verifyRevocationSignature, then that
+ * it names this grant and who the signer is (the grantor, the grantee party, or a revocation
+ * authority of the policy).
+ */
+export function verifySignedRevocation(
+  revocation: SignedRevocation,
+  grant: { readonly id: string; readonly body: DecodedGrantBody },
+  options: RevocationVerificationOptions,
+): VerifiedRevocation {
+  if (revocation.grantId !== grant.id && isGrantId(revocation.grantId)) invalid("the revocation names another grant");
+  const checked = verifyRevocationSignature(revocation, options);
+  const role = roleOf(checked.signer, grant.body, options.authorityPolicy ?? defaultAuthorityPolicy);
+  return { ...checked, role };
 }

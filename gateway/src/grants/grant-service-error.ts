@@ -11,6 +11,8 @@ export const grantServiceErrorCodes = [
   "permission-denied",
   /** A request that is well-formed protobuf but inconsistent: ids that disagree, a missing part, a bad page token. */
   "invalid-request",
+  /** A registration of a grant this gateway already knows to be revoked (a revocation may arrive first). */
+  "revoked",
   /** The grant store could not be reached or is overloaded; the operation did not happen. */
   "unavailable",
 ] as const;

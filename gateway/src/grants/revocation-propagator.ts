@@ -1,7 +1,8 @@
 import type { Certificate, Crl, Sm2PrivateKey } from "@hutong/certs";
-import { GrantServiceService, type Purpose, RevokeGrantRequest, type SignedRevocation } from "@hutong/proto";
+import { GrantServiceService, type Purpose, RevokeGrantRequest, SignedRevocation } from "@hutong/proto";
 import { createSessionClient, type SessionClient } from "../client/session-client.js";
 import { createWireTransport } from "../client/wire-transport.js";
+import type { GrantStore, RevocationNotice } from "../store/grant-store.js";
 import { Status, statusName } from "../wire/grpc-status.js";
 import { createWireChannel } from "../wire/wire-channel.js";
 import { isWireError } from "../wire/wire-error.js";
@@ -57,42 +58,54 @@ export interface PropagationLogger {
 }
 
 export interface RevocationPropagatorOptions {
-  readonly peers: readonly RevocationPeer[];
+  /** The durable outbox (the gateway's store). */
+  readonly store: Pick<GrantStore, "dueRevocationNotices" | "settleRevocationNotice">;
+  /**
+   * Where each peer gateway listens, read at each send (a reload may change it); a notice for a
+   * party not listed is dropped (logged).
+   */
+  readonly peers: readonly RevocationPeer[] | (() => readonly RevocationPeer[]);
   readonly connect: PeerSessionFactory;
   readonly logger: PropagationLogger;
-  /** Tries per peer, default 5. */
-  readonly attempts?: number;
   /** Wait before the first retry, default 500 ms; doubled each time, with jitter (50-100 %). */
   readonly backoffMs?: number;
-  /** Longest wait between tries, default 30 s. */
+  /** Longest wait between tries, default 5 minutes. Tries go on until a peer answers. */
   readonly maxBackoffMs?: number;
   /** Deadline of each call, default 10 s. */
   readonly callTimeoutMs?: number;
+  /** How often the outbox is read when nothing wakes the sender, default 30 s. */
+  readonly pollMs?: number;
+  /** Notices sent per round, default 100. */
+  readonly batch?: number;
+  readonly now?: () => number;
 }
 
 /**
  * delivered: the peer recorded it (or already had). unknown-at-peer: the peer does not hold the
- * grant (NOT_FOUND), so there is nothing to revoke there. refused: a status retrying cannot
- * change (the peer's ACL, a revocation it judges invalid). gave-up: still failing after the last
- * try. cancelled: the propagator was closed.
+ * grant (NOT_FOUND): it recorded the revocation and passed it on, so this hop is done. refused: a
+ * status retrying cannot change (the peer's ACL, a revocation it judges invalid). retrying: failed
+ * this time, kept in the outbox for later. no-peer: no address for that party any more.
  */
-export type PeerOutcome = "delivered" | "unknown-at-peer" | "refused" | "gave-up" | "cancelled";
+export type PeerOutcome = "delivered" | "unknown-at-peer" | "refused" | "retrying" | "no-peer";
 
 export interface PeerDelivery {
   readonly peer: string;
+  readonly grantId: string;
   readonly outcome: PeerOutcome;
+  /** Tries so far, this one included. */
   readonly attempts: number;
 }
 
 export interface RevocationPropagator {
+  /** Wakes the sender: new notices are in the outbox. */
+  kick(): void;
   /**
-   * Sends RevokeGrant with this exact SignedRevocation to every peer, in parallel, retrying
-   * transient failures with backoff. `purpose` is the grant's (the peer's ACL decides on it).
-   * Never rejects: failures are logged and reported per peer.
+   * Sends every notice due now, once each, and settles it in the outbox (removed, or kept with
+   * its next try). Rounds never overlap: this waits for one in progress first. Never rejects.
    */
-  propagate(revocation: SignedRevocation, purpose: Purpose): Promise<readonly PeerDelivery[]>;
-  /** Stops retries in progress (their outcome is cancelled) and closes the peer sessions. */
-  close(): void;
+  flush(): Promise<readonly PeerDelivery[]>;
+  /** Stops the sender (a round in progress finishes its calls) and closes the peer sessions. */
+  close(): Promise<void>;
 }
 
 // Statuses a retry cannot change: the peer understood the call and said no.
@@ -105,113 +118,153 @@ const permanent: ReadonlySet<number> = new Set([
   Status.ALREADY_EXISTS,
 ]);
 
-function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
-  return new Promise((resolve) => {
-    if (signal.aborted) {
-      resolve(false);
-      return;
-    }
-    const onAbort = () => {
-      clearTimeout(timer);
-      resolve(false);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener("abort", onAbort);
-      resolve(true);
-    }, ms);
-    timer.unref();
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
-}
-
 /**
- * Forwards revocations to peer gateways (DESIGN §4: "revocation propagates to peers"). Loop
- * safety is the caller's: propagate only when the local revoke changed the status (the registry's
- * onRevoked), so a revocation bouncing back from a peer stops there. Delivery is best effort and
- * in memory: a restart forgets retries in progress (the outbox of DESIGN §6 is the durable form).
+ * Sends revocations to peer gateways from the store's durable outbox (DESIGN §4, "revocation
+ * propagates to peers"; docs/grants.md §6). The registry queues one notice per peer the first time
+ * it records a revocation, whether or not it holds the grant, so a revocation floods the
+ * federation once and stops (a gateway that has seen it queues nothing). Each notice is retried
+ * with backoff until the peer answers, across restarts.
  */
 export function createRevocationPropagator(options: RevocationPropagatorOptions): RevocationPropagator {
-  const attempts = Math.max(1, options.attempts ?? 5);
   const backoffMs = options.backoffMs ?? 500;
-  const maxBackoffMs = options.maxBackoffMs ?? 30_000;
+  const maxBackoffMs = options.maxBackoffMs ?? 300_000;
   const callTimeoutMs = options.callTimeoutMs ?? 10_000;
-  const { logger } = options;
-  const peers = [...new Map(options.peers.map((p) => [p.party, p])).values()];
+  const pollMs = options.pollMs ?? 30_000;
+  const batch = options.batch ?? 100;
+  const now = options.now ?? Date.now;
+  const { logger, store } = options;
+  const peerList = options.peers;
+  const peerOf = (party: string) =>
+    (typeof peerList === "function" ? peerList() : peerList).find((p) => p.party === party);
   const sessions = new Map<string, SessionClient>();
   const closing = new AbortController();
+  let round: Promise<readonly PeerDelivery[]> | undefined;
+  let again = false;
+  let timer: NodeJS.Timeout | undefined;
 
   function sessionFor(peer: RevocationPeer): SessionClient {
-    let s = sessions.get(peer.party);
+    // By address too: a peer moved by a reload gets a new session.
+    const key = `${peer.party} ${peer.address}`;
+    let s = sessions.get(key);
     if (s === undefined) {
       s = options.connect(peer);
-      sessions.set(peer.party, s);
+      sessions.set(key, s);
     }
     return s;
   }
 
-  async function deliver(peer: RevocationPeer, revocation: SignedRevocation, body: Buffer): Promise<PeerDelivery> {
-    const facts = { peer: peer.party, grantId: revocation.grantId };
-    for (let attempt = 1; ; attempt++) {
-      if (closing.signal.aborted) return { peer: peer.party, outcome: "cancelled", attempts: attempt - 1 };
-      let status: string;
-      try {
-        await sessionFor(peer).call(GrantServiceService.revokeGrant.path, body, {
-          deadline: Date.now() + callTimeoutMs,
-          signal: closing.signal,
-        });
-        logger.info({ ...facts, attempt }, "revocation delivered to peer gateway");
-        return { peer: peer.party, outcome: "delivered", attempts: attempt };
-      } catch (e) {
-        if (isWireError(e) && e.code === Status.NOT_FOUND) {
-          logger.debug({ ...facts, attempt }, "peer gateway does not hold the grant");
-          return { peer: peer.party, outcome: "unknown-at-peer", attempts: attempt };
-        }
-        status = isWireError(e) ? statusName(e.code) : "error";
-        if (isWireError(e) && permanent.has(e.code)) {
-          logger.warn({ ...facts, attempt, status, reason: e.message }, "peer gateway refused the revocation");
-          return { peer: peer.party, outcome: "refused", attempts: attempt };
-        }
-      }
-      if (closing.signal.aborted) return { peer: peer.party, outcome: "cancelled", attempts: attempt };
-      if (attempt >= attempts) {
-        logger.warn({ ...facts, attempts: attempt, status }, "revocation not delivered to peer gateway; giving up");
-        return { peer: peer.party, outcome: "gave-up", attempts: attempt };
-      }
-      const delay = Math.min(maxBackoffMs, backoffMs * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2);
-      logger.debug({ ...facts, attempt, status, retryInMs: Math.round(delay) }, "revocation delivery failed; retrying");
-      if (!(await sleep(delay, closing.signal))) {
-        return { peer: peer.party, outcome: "cancelled", attempts: attempt };
-      }
+  /** One try for one notice; the outcome and, when retrying, the status that failed. */
+  async function send(notice: RevocationNotice): Promise<{ outcome: PeerOutcome; status?: string; reason?: string }> {
+    const peer = peerOf(notice.peer);
+    if (peer === undefined) return { outcome: "no-peer" };
+    const revocation = SignedRevocation.decode(notice.revocationBytes);
+    const body = RevokeGrantRequest.encode({
+      context: {
+        targetParty: peer.party,
+        purpose: notice.purpose as Purpose,
+        grantId: notice.grantId,
+        correlationId: `revocation-${notice.grantId}`,
+      },
+      grantId: notice.grantId,
+      revocation,
+    }).finish();
+    try {
+      await sessionFor(peer).call(GrantServiceService.revokeGrant.path, Buffer.from(body), {
+        deadline: Date.now() + callTimeoutMs,
+        signal: closing.signal,
+      });
+      return { outcome: "delivered" };
+    } catch (e) {
+      if (!isWireError(e)) return { outcome: "retrying", status: "error" };
+      if (e.code === Status.NOT_FOUND) return { outcome: "unknown-at-peer" };
+      if (permanent.has(e.code)) return { outcome: "refused", status: statusName(e.code), reason: e.message };
+      return { outcome: "retrying", status: statusName(e.code) };
     }
   }
 
-  return {
-    async propagate(revocation, purpose) {
-      const results = await Promise.all(
-        peers.map(async (peer) => {
-          try {
-            const request = RevokeGrantRequest.encode({
-              context: {
-                targetParty: peer.party,
-                purpose,
-                grantId: revocation.grantId,
-                correlationId: `revocation-${revocation.grantId}`,
-              },
-              grantId: revocation.grantId,
-              revocation,
-            }).finish();
-            return await deliver(peer, revocation, Buffer.from(request));
-          } catch (e) {
-            // Nothing above should throw; if it does, the caller must still not see it.
-            logger.warn({ peer: peer.party, grantId: revocation.grantId, err: e }, "revocation propagation failed");
-            return { peer: peer.party, outcome: "gave-up" as const, attempts: 0 };
-          }
-        }),
+  async function deliver(notice: RevocationNotice): Promise<PeerDelivery & { retryAtMs: number | null }> {
+    const attempt = notice.attempts + 1;
+    const facts = { peer: notice.peer, grantId: notice.grantId, attempt };
+    let result: Awaited<ReturnType<typeof send>>;
+    try {
+      result = await send(notice);
+    } catch (e) {
+      // A notice that cannot even be encoded would fail forever: drop it, loudly.
+      logger.warn({ ...facts, err: e }, "revocation notice is unusable; dropped");
+      result = { outcome: "refused" };
+    }
+    let retryAtMs: number | null = null;
+    if (result.outcome === "delivered") logger.info(facts, "revocation delivered to peer gateway");
+    else if (result.outcome === "unknown-at-peer") logger.debug(facts, "peer gateway does not hold the grant");
+    else if (result.outcome === "refused") {
+      logger.warn({ ...facts, status: result.status, reason: result.reason }, "peer gateway refused the revocation");
+    } else if (result.outcome === "no-peer") logger.warn(facts, "no address for this peer gateway; notice dropped");
+    else {
+      const delay = Math.min(maxBackoffMs, backoffMs * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2);
+      retryAtMs = now() + Math.round(delay);
+      logger.warn(
+        { ...facts, status: result.status, retryInMs: Math.round(delay) },
+        "revocation not delivered; retrying",
       );
-      return results;
+    }
+    return { peer: notice.peer, grantId: notice.grantId, outcome: result.outcome, attempts: attempt, retryAtMs };
+  }
+
+  async function runRound(): Promise<readonly PeerDelivery[]> {
+    const results: PeerDelivery[] = [];
+    let nextRetry = Number.POSITIVE_INFINITY;
+    try {
+      for (;;) {
+        again = false;
+        const due = await store.dueRevocationNotices(now(), batch);
+        const done = await Promise.all(due.map(async (notice) => ({ notice, d: await deliver(notice) })));
+        for (const { notice, d } of done) {
+          // Settled even when closing: a call that went out is not repeated needlessly.
+          await store.settleRevocationNotice(notice, d.retryAtMs);
+          if (d.retryAtMs !== null) nextRetry = Math.min(nextRetry, d.retryAtMs);
+          results.push({ peer: d.peer, grantId: d.grantId, outcome: d.outcome, attempts: d.attempts });
+        }
+        if (closing.signal.aborted || (due.length < batch && !again)) break;
+      }
+    } catch (e) {
+      // The store is down: try again at the next poll.
+      logger.warn({ err: e }, "revocation outbox unavailable");
+    }
+    schedule(Number.isFinite(nextRetry) ? Math.max(0, nextRetry - now()) : pollMs);
+    return results;
+  }
+
+  function schedule(inMs: number): void {
+    if (closing.signal.aborted) return;
+    clearTimeout(timer);
+    timer = setTimeout(() => void flush(), Math.min(inMs, pollMs));
+    timer.unref();
+  }
+
+  function flush(): Promise<readonly PeerDelivery[]> {
+    if (closing.signal.aborted) return Promise.resolve([]);
+    if (round !== undefined) return round.then(() => flush());
+    const current = runRound().finally(() => {
+      round = undefined;
+    });
+    round = current;
+    return current;
+  }
+
+  // Notices left by a previous run go out at start.
+  schedule(0);
+
+  return {
+    kick() {
+      // A round in progress reads the outbox once more before it ends.
+      if (round !== undefined) again = true;
+      else void flush();
     },
-    close() {
+    flush,
+    async close() {
       closing.abort();
+      clearTimeout(timer);
+      await round?.catch(() => {});
       for (const s of sessions.values()) s.close();
       sessions.clear();
     },

@@ -12,6 +12,7 @@ import {
   SessionServiceService,
   TicketServiceService,
 } from "@hutong/proto";
+import { trace } from "@opentelemetry/api";
 import {
   createCosignatureSigner,
   createNoteSigner,
@@ -52,7 +53,7 @@ import { type HutongStore, openStore, type StoredCheckpoint } from "../store/ind
 import { statusName } from "../wire/grpc-status.js";
 import { createWireServer, type Route, type UnaryCall, type UnaryHandler } from "../wire/wire-server.js";
 import { createAuditEndpoint } from "./audit-endpoint.js";
-import { createGrantEndpoint } from "./grant-endpoint.js";
+import { createGrantEndpoint, type GrantCaller } from "./grant-endpoint.js";
 import { createRegistryEndpoint } from "./registry-endpoint.js";
 import { createSessionEndpoint } from "./session-endpoint.js";
 import { createSessionMethods } from "./session-method.js";
@@ -208,17 +209,22 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     const holderTrustAnchors = (
       await Promise.all(config.grants.holderAnchors.map(async (p) => parseCertificatePem(await readFile(p, "utf8"))))
     ).flat();
-    // Revocations go to every peer gateway this one routes to (fixed at start; a reload does not change it).
+    // Revocations go to every peer gateway this one routes to (as of the last reload), through the
+    // store's outbox, so they survive a restart.
+    const peersOf = (c: GatewayConfig) => [
+      ...new Map(
+        c.routeTable.entries.flatMap((e) =>
+          e.target.kind === "peer"
+            ? [[e.target.peerParty, { party: e.target.peerParty, address: e.target.address }]]
+            : [],
+        ),
+      ).values(),
+    ];
+    let revocationPeers = peersOf(config);
     const propagator = createRevocationPropagator({
-      peers: [
-        ...new Map(
-          config.routeTable.entries.flatMap((e) =>
-            e.target.kind === "peer"
-              ? [[e.target.peerParty, { party: e.target.peerParty, address: e.target.address }]]
-              : [],
-          ),
-        ).values(),
-      ],
+      store,
+      peers: () => revocationPeers,
+      now,
       connect: createPeerSessionFactory({
         self: credentials,
         crls,
@@ -232,7 +238,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       store,
       crls,
       trust: { trustAnchors: credentials.trust.trustAnchors, holderTrustAnchors },
-      onRevoked: (revocation, _id, body) => void propagator.propagate(revocation, body.purpose),
+      revocationPeers: () => revocationPeers.map((p) => p.party),
+      onQueued: () => propagator.kick(),
     });
     const share = createShareStep({
       self: config.party,
@@ -378,10 +385,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
      * another party's gateway (context.target_party) is routed there like an exchange call, so a
      * grant is registered, and its uses counted, where the records live.
      */
-    function localOrRouted(
-      path: string,
-      answer: (body: Uint8Array, caller: { readonly party: string }) => Promise<Buffer>,
-    ): Route {
+    function localOrRouted(path: string, answer: (body: Uint8Array, caller: GrantCaller) => Promise<Buffer>): Route {
       const method = path.slice(1);
       return {
         kind: "unary",
@@ -404,12 +408,17 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
           if (!decision.allow) {
             throw new GatewayError("acl-denied", `ACL: ${origin} may not call ${method} for ${context.purpose}`);
           }
-          const body = await answer(call.body, { party: origin });
+          const body = await answer(call.body, {
+            party: origin,
+            peer: { party: verified.clientParty, certSerial: verified.certSerialHex },
+            hops,
+            traceId: trace.getSpanContext(extractTraceContext(call.metadata))?.traceId ?? "",
+          });
           return { body, trailers: session.macTrailer(verified, body) };
         }),
       };
     }
-    for (const [path, answer] of createGrantEndpoint({ registry: grants, self: config.party, now })) {
+    for (const [path, answer] of createGrantEndpoint({ registry: grants, audit: auditLog, self: config.party, now })) {
       routes.set(path, localOrRouted(path, answer));
     }
 
@@ -501,6 +510,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       publishCheckpoint: () => publisher.publishNow(),
       async reload(next) {
         routing = routingStateOf(next);
+        revocationPeers = peersOf(next);
         forwarder.retain(next.routeTable.entries);
         await crlSource.refresh().catch((err: unknown) => logger.warn({ err }, "CRL re-read failed on reload"));
         logger.info({ routes: next.routeTable.entries.length }, "configuration reloaded");
@@ -511,7 +521,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
           await server.close(2000);
           forwarder.close();
           crlSource.close();
-          propagator.close();
+          await propagator.close();
           await publisher.close();
           for (const w of witnessClients) w.close();
           await auditLog.close();

@@ -17,18 +17,36 @@ import {
 } from "@hutong/proto";
 import { GatewayError } from "../gateway-error.js";
 import { type AuthorityPolicy, defaultAuthorityPolicy, isRevocationAuthority } from "../grants/authority-policy.js";
-import { type DecodedGrantBody, decodeGrantBody } from "../grants/grant-codec.js";
+import { type DecodedGrantBody, decodeGrantBody, grantIdFor } from "../grants/grant-codec.js";
 import type { GrantRegistry } from "../grants/grant-registry.js";
-import { GrantServiceError } from "../grants/grant-service-error.js";
+import { GrantServiceError, isGrantServiceError } from "../grants/grant-service-error.js";
 import { memberOf } from "../grants/party-scope.js";
 import { subjectDigestLength } from "../grants/subject-digest.js";
 import { matchesParty } from "../routing/party-pattern.js";
+import { type GrantEvent, grantEventEntry } from "../share/grant-event-entry.js";
+import type { AuditSink } from "../share/share-step.js";
 
-/** One GrantService method: the exact request bytes and the authenticated calling party, to the response bytes. */
-export type GrantHandler = (requestBytes: Uint8Array, caller: { readonly party: string }) => Promise<Buffer>;
+/** Who called, as the session and the relay facts show it. */
+export interface GrantCaller {
+  /** The calling system's party (the origin of a relayed call): what the ACL decided on. */
+  readonly party: string;
+  /** The immediate peer (a system, or a gateway passing a revocation on); default `party`. */
+  readonly peer?: { readonly party: string; readonly certSerial: string };
+  readonly hops?: readonly string[];
+  readonly traceId?: string;
+}
+
+/** One GrantService method: the exact request bytes and the authenticated caller, to the response bytes. */
+export type GrantHandler = (requestBytes: Uint8Array, caller: GrantCaller) => Promise<Buffer>;
 
 export interface GrantEndpointOptions {
   readonly registry: GrantRegistry;
+  /**
+   * The audit log: each registration and revocation is recorded (docs/audit-log.md). The change is
+   * made first, then recorded on every successful call, repeats included, so a failed append (the
+   * caller gets UNAVAILABLE and retries) never leaves a change unrecorded.
+   */
+  readonly audit?: AuditSink;
   /** This gateway's party: every request's context.target_party must name it. */
   readonly self: string;
   readonly now?: () => number;
@@ -102,7 +120,8 @@ function mayGrantAsAuthority(caller: string, policy: AuthorityPolicy): boolean {
  *
  * - RegisterGrant: anyone the ACL admits. The grant's own signature is the authority.
  * - RevokeGrant: anyone the ACL admits (peer gateways forward revocations). The revocation's
- *   signature is the authority; grant_id must equal revocation.grant_id.
+ *   signature is the authority; grant_id must equal revocation.grant_id. A revocation of a grant
+ *   not held here is recorded and passed on, and answered NOT_FOUND (docs/grants.md §6).
  * - GetGrant: the grantee's, owner's or authority grantor's member, or a revocation authority.
  * - ListGrants by grantee: only a grantee of the caller's own member (exact grantee party: a
  *   system of prov:440000 may list "prov:440000" or "prov:440000/desk", not "prov:510000").
@@ -124,17 +143,49 @@ export function createGrantEndpoint(options: GrantEndpointOptions): ReadonlyMap<
     return record;
   }
 
-  const register: GrantHandler = async (bytes) => {
+  async function audited(
+    event: GrantEvent,
+    caller: GrantCaller,
+    context: RequestContext,
+    grant: { readonly id: string; readonly body?: DecodedGrantBody },
+    at: number,
+  ): Promise<void> {
+    if (options.audit === undefined) return;
+    const call = {
+      origin: caller.party,
+      peerParty: caller.peer?.party ?? caller.party,
+      peerCertSerial: caller.peer?.certSerial ?? "",
+      hops: caller.hops ?? [],
+      traceId: caller.traceId ?? "",
+      correlationId: context.correlationId,
+    };
+    try {
+      await options.audit.append(grantEventEntry(event, self, call, { ...grant, purpose: context.purpose }, at));
+    } catch (cause) {
+      throw new GatewayError("audit-unavailable", "the audit log cannot record this grant change; retry", { cause });
+    }
+  }
+
+  const register: GrantHandler = async (bytes, caller) => {
     const req = decode(RegisterGrantRequest, bytes, "RegisterGrantRequest");
     const context = checkContext(req.context, self);
     if (req.grant === undefined) throw new GrantServiceError("invalid-request", "grant is missing");
-    checkPurpose(context, decodeGrantBody(req.grant.body).purpose);
+    const body = decodeGrantBody(req.grant.body);
+    checkPurpose(context, body.purpose);
     const at = now();
-    const { id } = await registry.register(req.grant, at);
+    let id: string;
+    try {
+      ({ id } = await registry.register(req.grant, at));
+    } catch (e) {
+      if (isGrantServiceError(e, "revoked"))
+        await audited("registration-refused-revoked", caller, context, { id: grantIdFor(req.grant.body), body }, at);
+      throw e;
+    }
+    await audited("registered", caller, context, { id, body }, at);
     return encode(RegisterGrantResponse, { record: await mustGet(id, at) });
   };
 
-  const revoke: GrantHandler = async (bytes) => {
+  const revoke: GrantHandler = async (bytes, caller) => {
     const req = decode(RevokeGrantRequest, bytes, "RevokeGrantRequest");
     const context = checkContext(req.context, self);
     if (req.revocation === undefined) throw new GrantServiceError("invalid-request", "revocation is missing");
@@ -142,10 +193,28 @@ export function createGrantEndpoint(options: GrantEndpointOptions): ReadonlyMap<
       throw new GrantServiceError("invalid-request", "grant_id must equal revocation.grant_id");
     }
     const at = now();
-    const existing = await mustGet(req.grantId, at);
-    const signed = existing.grant;
-    if (signed !== undefined) checkPurpose(context, decodeGrantBody(signed.body).purpose);
-    await registry.revoke(req.revocation, at);
+    const existing = await registry.get(req.grantId, at);
+    if (existing?.grant !== undefined) checkPurpose(context, decodeGrantBody(existing.grant.body).purpose);
+    // The gateway it came from is not sent it back; a system's call is passed on to every peer.
+    const from = caller.peer?.party ?? caller.party;
+    const outcome = await registry.revoke(req.revocation, at, { from, purpose: context.purpose });
+    await audited(
+      outcome.held ? "revoked" : "revocation-relayed",
+      caller,
+      context,
+      {
+        id: req.grantId,
+        ...(outcome.body === undefined ? {} : { body: outcome.body }),
+      },
+      at,
+    );
+    if (!outcome.held) {
+      // Recorded and passed on, but there is no record here to answer with.
+      throw new GrantServiceError(
+        "not-found",
+        `grant ${req.grantId} is not registered here; the revocation was recorded and passed on`,
+      );
+    }
     return encode(RevokeGrantResponse, { record: await mustGet(req.grantId, at) });
   };
 

@@ -63,6 +63,7 @@ const grantServiceStatus: Record<GrantServiceErrorCode, StatusCode> = {
   "not-found": Status.NOT_FOUND,
   "permission-denied": Status.PERMISSION_DENIED,
   "invalid-request": Status.INVALID_ARGUMENT,
+  revoked: Status.FAILED_PRECONDITION,
   unavailable: Status.UNAVAILABLE,
 };
 

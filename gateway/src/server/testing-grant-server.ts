@@ -16,6 +16,7 @@ import {
   createReplayWindow,
   createTicketKeyring,
 } from "../session/index.js";
+import type { AuditSink } from "../share/share-step.js";
 import { createWireChannel } from "../wire/wire-channel.js";
 import { createWireServer, type Route } from "../wire/wire-server.js";
 import { createGrantEndpoint } from "./grant-endpoint.js";
@@ -60,6 +61,10 @@ export interface GrantGatewayOptions {
   /** The service ACL in front of GrantService; default: every authenticated caller. */
   readonly acl?: (caller: string, path: string) => boolean;
   readonly onRevoked?: GrantRegistryOptions["onRevoked"];
+  /** Whom revocations are passed on to, and the outbox's wake-up (the revocation propagator's kick). */
+  readonly revocationPeers?: GrantRegistryOptions["revocationPeers"];
+  readonly onQueued?: GrantRegistryOptions["onQueued"];
+  readonly audit?: AuditSink;
 }
 
 export interface GrantGateway extends TestRegistry {
@@ -82,6 +87,8 @@ export async function startGrantGateway(options: GrantGatewayOptions): Promise<G
   const t = await openTestRegistry(pki, {
     thread: "main",
     ...(options.onRevoked === undefined ? {} : { onRevoked: options.onRevoked }),
+    ...(options.revocationPeers === undefined ? {} : { revocationPeers: options.revocationPeers }),
+    ...(options.onQueued === undefined ? {} : { onQueued: options.onQueued }),
   });
   const crls = (): readonly Crl[] => t.crls;
   const keyring = createTicketKeyring({ current: { id: 1, secret: randomBytes(32) } });
@@ -108,7 +115,12 @@ export async function startGrantGateway(options: GrantGatewayOptions): Promise<G
       },
     });
   }
-  for (const [path, answer] of createGrantEndpoint({ registry: t.registry, self: party, now })) {
+  for (const [path, answer] of createGrantEndpoint({
+    registry: t.registry,
+    self: party,
+    now,
+    ...(options.audit === undefined ? {} : { audit: options.audit }),
+  })) {
     routes.set(path, {
       kind: "unary",
       handler: async (call) => {

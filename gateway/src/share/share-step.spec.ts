@@ -1,8 +1,22 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { sm3 } from "@hutong/certs";
-import { AuditDecision, AuditEntry, Purpose, VerifyTicketRequest, VerifyTicketResponse } from "@hutong/proto";
+import {
+  AuditDecision,
+  AuditEntry,
+  GetTicketRequest,
+  GetTicketResponse,
+  IdType,
+  Purpose,
+  VerifyTicketRequest,
+  VerifyTicketResponse,
+} from "@hutong/proto";
 import { isGatewayError } from "../gateway-error.js";
+import { signGrant } from "../grants/grant-signature.js";
+import { subjectDigest } from "../grants/subject-digest.js";
+import { openTestRegistry } from "../grants/testing-grant-registry.js";
+import { holderBody } from "../grants/testing-grants.js";
+import { createTestPki } from "../grants/testing-pki.js";
 import type { AuditEntryInput } from "../store/index.js";
 import { type AuditSink, createShareStep, type ShareCall } from "./share-step.js";
 
@@ -91,5 +105,70 @@ describe("share step", () => {
     const share = await step(audit).begin({ ...call(), request: garbled }, "owner");
     await share.release(reply);
     assert.equal(audit.entries[0]?.recordDigest.length, 0);
+  });
+
+  it("a use counted for a share the audit log then could not record is given back", async () => {
+    const pki = createTestPki();
+    const key = new Uint8Array(32).fill(7);
+    const idNo = "510104199001011234";
+    const digest = subjectDigest(key, IdType.ID_TYPE_RESIDENT_ID_CARD, idNo);
+    const holder = pki.holder(digest);
+    const t = await openTestRegistry(pki);
+    try {
+      const signed = signGrant(
+        holderBody({ subjectDigest: Buffer.from(digest), useLimit: 2 }),
+        holder.key,
+        pki.chain(holder),
+      );
+      const { id } = await t.registry.register(signed, pki.now.getTime());
+      const fetch: ShareCall = {
+        ...call("hutong.v1.TicketService/GetTicket"),
+        origin: "prov:440000/desk",
+        context: { targetParty: "prov:510000", purpose: "TICKET_SERVICE", grantId: id, correlationId: "c-2" },
+        request: GetTicketRequest.encode(
+          GetTicketRequest.fromPartial({
+            context: { targetParty: "prov:510000", purpose: Purpose.PURPOSE_TICKET_SERVICE, grantId: id },
+            ticketNo: "T1",
+          }),
+        ).finish(),
+      };
+      const answer = GetTicketResponse.encode(
+        GetTicketResponse.fromPartial({
+          ticket: { ticketNo: "T1", passenger: { name: "张三", idType: IdType.ID_TYPE_RESIDENT_ID_CARD, idNo } },
+        }),
+      ).finish();
+      const stepWith = (audit: AuditSink) =>
+        createShareStep({
+          self: "prov:510000",
+          audit,
+          grants: t.registry,
+          subjectKey: key,
+          now: () => pki.now.getTime(),
+        });
+
+      // The audit log fails three times: nothing is released, and no use is spent.
+      for (let i = 0; i < 3; i++) {
+        const share = await stepWith(recording(true)).begin(fetch, "owner");
+        await assert.rejects(share.release(answer), (err) => isGatewayError(err, "audit-unavailable"));
+      }
+      assert.equal((await t.store.getGrant(id))?.uses, 0, "failed appends cost no use");
+
+      // Then both uses are still there, and a third is refused.
+      const audit = recording();
+      for (let i = 0; i < 2; i++) await (await stepWith(audit).begin(fetch, "owner")).release(answer);
+      assert.equal((await t.store.getGrant(id))?.uses, 2);
+      await assert.rejects(
+        stepWith(audit).begin(fetch, "owner"),
+        (err) => isGatewayError(err, "share-denied") && err.denial === "grant-used-up",
+      );
+      assert.deepEqual(
+        audit.entries.map((e) => e.reason),
+        ["allowed", "allowed", "grant-used-up"],
+      );
+      // refundUse never takes the count below zero or past what was counted.
+      assert.deepEqual(await t.store.refundUse("g-none"), { refunded: false });
+    } finally {
+      await t.close();
+    }
   });
 });

@@ -28,6 +28,8 @@ export interface GrantLookup {
     grantId: string,
     now: number,
   ): Promise<{ readonly ok: true; readonly uses: number } | { readonly ok: false; readonly reason: ShareDenialReason }>;
+  /** Gives back a use `consume` counted for a share that was then not released. */
+  refund(grantId: string): Promise<void>;
 }
 
 /** Where decisions go: the audit log's durable, group-committed append. */
@@ -265,27 +267,37 @@ export function createShareStep(options: ShareStepOptions): ShareStep {
             await deny(call, role, method, final.reason, facts, named);
             throw new GatewayError("share-denied", `share refused: ${final.reason}`, { denial: final.reason });
           }
-          if (final.consumesUse && final.grantId !== null && options.grants !== undefined) {
-            const used = await options.grants.consume(final.grantId, options.now());
+          const grants = options.grants;
+          const consumed = final.consumesUse && final.grantId !== null && grants !== undefined ? final.grantId : null;
+          if (consumed !== null && grants !== undefined) {
+            const used = await grants.consume(consumed, options.now());
             if (!used.ok) {
-              await deny(call, role, method, used.reason, facts, final.grantId);
+              await deny(call, role, method, used.reason, facts, consumed);
               throw new GatewayError("share-denied", `share refused: ${used.reason}`, { denial: used.reason });
             }
           }
-          const released =
-            method.operation === "fetch" && method.recordField !== undefined
-              ? projectRecord(method.recordField, reply, final.fields)
-              : reply;
-          await record({
-            ...baseFacts(call, role, method),
-            ...digestsOf(method.recordKind, facts),
-            grantId: final.grantId,
-            decision: "allow",
-            reason: "allowed",
-            releasedSm3: sm3(released),
-            fieldsReleased: final.fields,
-          });
-          return released;
+          try {
+            const released =
+              method.operation === "fetch" && method.recordField !== undefined
+                ? projectRecord(method.recordField, reply, final.fields)
+                : reply;
+            await record({
+              ...baseFacts(call, role, method),
+              ...digestsOf(method.recordKind, facts),
+              grantId: final.grantId,
+              decision: "allow",
+              reason: "allowed",
+              releasedSm3: sm3(released),
+              fieldsReleased: final.fields,
+            });
+            return released;
+          } catch (e) {
+            // Nothing left this gateway, so the use was not spent: give it back. The counter stays
+            // atomic (consume, then refund), rather than joining a group commit it cannot roll back;
+            // a crash in between burns the use: the limit is never exceeded.
+            if (consumed !== null && grants !== undefined) await grants.refund(consumed).catch(() => {});
+            throw e;
+          }
         },
         failed: (reason) => deny(call, role, method, reason, asked, named),
       };

@@ -252,6 +252,32 @@ for (const adapter of adaptersUnderTest) {
       );
     });
 
+    it("matches the whole subject digest and grant id, not only the short key SQLite indexes", async () => {
+      // Same first 31 bytes / same last 16 characters as the entries asked for; never returned.
+      const digest = (last: number) => Uint8Array.from({ length: 32 }, (_, k) => (k === 31 ? last : 0xa7));
+      const grant = (head: string) => `g1-${head}${"0123456789abcdef".repeat(2)}`;
+      const { firstIndex } = await t.store.appendBatch([
+        sampleEntry(n * 8, { subjectDigest: digest(1), grantId: grant("aa") }),
+        sampleEntry(n * 8 + 1, { subjectDigest: digest(2), grantId: grant("bb") }),
+        sampleEntry(n * 8 + 2, { subjectDigest: digest(1), grantId: grant("bb") }),
+      ]);
+      assert.deepEqual((await allPages({ subjectDigest: digest(1), pageSize: 10 })).indices, [
+        firstIndex + 2,
+        firstIndex,
+      ]);
+      assert.deepEqual((await allPages({ subjectDigest: digest(2), pageSize: 10 })).indices, [firstIndex + 1]);
+      assert.deepEqual((await allPages({ subjectDigest: digest(3), pageSize: 10 })).indices, []);
+      assert.deepEqual((await allPages({ grantId: grant("aa"), pageSize: 10 })).indices, [firstIndex]);
+      assert.deepEqual((await allPages({ grantId: grant("bb"), pageSize: 1 })).indices, [
+        firstIndex + 2,
+        firstIndex + 1,
+      ]);
+      assert.deepEqual((await allPages({ grantId: grant("cc"), pageSize: 10 })).indices, []);
+      assert.deepEqual((await allPages({ grantId: grant("bb"), subjectDigest: digest(2), pageSize: 10 })).indices, [
+        firstIndex + 1,
+      ]);
+    });
+
     it("a page token stays valid while the log grows (new entries never shift a page)", async () => {
       const first = await t.store.query({ grantId: "grant-0", pageSize: 3 });
       await t.store.appendBatch([sampleEntry(n * 4)]); // grant-0, newer than anything on the first page

@@ -117,6 +117,58 @@ for (const adapter of adaptersUnderTest) {
       await rejectsWith(t.store.revokeGrant("g-rev", new Uint8Array(0), t0), "invalid-argument");
     });
 
+    it("refundUse gives back one counted use, never below zero", async () => {
+      await t.store.registerGrant(grant("g-refund", { useLimit: 1 }), t0);
+      assert.deepEqual(await t.store.refundUse("g-refund"), { refunded: false }, "nothing counted yet");
+      assert.equal((await t.store.consumeUse("g-refund", t0 + 1)).ok, true);
+      assert.deepEqual(await t.store.consumeUse("g-refund", t0 + 1), { ok: false, reason: "used-up" });
+      assert.deepEqual(await t.store.refundUse("g-refund"), { refunded: true });
+      assert.equal((await t.store.getGrant("g-refund"))?.uses, 0);
+      assert.equal((await t.store.consumeUse("g-refund", t0 + 1)).ok, true, "the use is there again");
+      assert.deepEqual(await t.store.refundUse("g-none"), { refunded: false });
+    });
+
+    it("records a revocation once, with its outbox rows in the same transaction, and settles them", async () => {
+      const rev = (n: number) => ({
+        grantId: "g-rev",
+        digest: new Uint8Array(32).fill(n),
+        revocationBytes: new Uint8Array([n, 1, 2]),
+        purpose: 4,
+      });
+      assert.deepEqual(await t.store.recordRevocation(rev(1), ["mot", "prov:440000", "mot"], t0), { fresh: true });
+      assert.deepEqual(await t.store.recordRevocation(rev(1), ["rail:cr"], t0 + 1), { fresh: false });
+      assert.deepEqual(await t.store.recordRevocation(rev(2), [], t0 + 2), { fresh: true });
+      assert.deepEqual(
+        (await t.store.revocationsFor("g-rev")).map((b) => [...b]),
+        [
+          [1, 1, 2],
+          [2, 1, 2],
+        ],
+      );
+      assert.deepEqual(await t.store.revocationsFor("g-other"), []);
+      const due = await t.store.dueRevocationNotices(t0, 10);
+      assert.deepEqual(
+        due.map((n) => [n.grantId, n.peer, n.purpose, n.attempts, [...n.revocationBytes]]).sort(),
+        [
+          ["g-rev", "mot", 4, 0, [1, 1, 2]],
+          ["g-rev", "prov:440000", 4, 0, [1, 1, 2]],
+        ],
+        "one row per peer, none for the repeat",
+      );
+      const [first, second] = due;
+      assert.ok(first !== undefined && second !== undefined);
+      await t.store.settleRevocationNotice(first, null);
+      await t.store.settleRevocationNotice(second, t0 + 500);
+      assert.deepEqual(await t.store.dueRevocationNotices(t0 + 499, 10), [], "not due before its retry time");
+      const later = await t.store.dueRevocationNotices(t0 + 500, 10);
+      assert.deepEqual(
+        later.map((n) => [n.peer, n.attempts]),
+        [[second.peer, 1]],
+      );
+      await rejectsWith(t.store.recordRevocation({ ...rev(3), digest: new Uint8Array(3) }, [], t0), "invalid-argument");
+      await rejectsWith(t.store.dueRevocationNotices(t0, 0), "invalid-argument");
+    });
+
     it("lists by grantee and by subject digest, paged in id order", async () => {
       for (let i = 0; i < 7; i++) {
         await t.store.registerGrant(

@@ -56,6 +56,27 @@ export type ConsumeResult =
   | { readonly ok: true; readonly uses: number; readonly useLimit: number }
   | { readonly ok: false; readonly reason: ConsumeRefusal };
 
+/** A signed revocation as this gateway accepted it, whether or not it holds the grant. */
+export interface RevocationInput {
+  readonly grantId: string;
+  /** SM3 of `revocationBytes` (32 bytes): with the grant id, what a revocation is deduplicated by. */
+  readonly digest: Uint8Array;
+  readonly revocationBytes: Uint8Array;
+  /** The grant's Purpose (enum value), what a forwarded RevokeGrant's context carries. */
+  readonly purpose: number;
+}
+
+/** One revocation still to be delivered to one peer gateway (the outbox). */
+export interface RevocationNotice {
+  readonly grantId: string;
+  readonly digest: Uint8Array;
+  readonly revocationBytes: Uint8Array;
+  readonly purpose: number;
+  readonly peer: string;
+  /** Failed tries so far. */
+  readonly attempts: number;
+}
+
 export interface GrantStore {
   /**
    * Registers a grant, idempotently: the same id with the same signed bytes is
@@ -74,4 +95,27 @@ export interface GrantStore {
   revokeGrant(id: string, revocationBytes: Uint8Array, revokedAtMs: number): Promise<{ readonly revoked: boolean }>;
   /** Counts one use if the grant is active, valid at `nowMs` and below its limit. */
   consumeUse(grantId: string, nowMs: number): Promise<ConsumeResult>;
+  /**
+   * Gives back one use counted by consumeUse when the share could not be recorded (nothing was
+   * released). Never takes the count below 0; `refunded: false` if there was nothing to give back.
+   */
+  refundUse(grantId: string): Promise<{ readonly refunded: boolean }>;
+  /**
+   * Records a revocation and, in the same transaction, queues it for each of `peers`, only if this
+   * (grant id, digest) is new here (`fresh: true`); a repeat changes nothing, so it is passed on once.
+   */
+  recordRevocation(
+    revocation: RevocationInput,
+    peers: readonly string[],
+    nowMs: number,
+  ): Promise<{ readonly fresh: boolean }>;
+  /** Every recorded revocation's bytes for a grant (held here or not), oldest first. */
+  revocationsFor(grantId: string): Promise<readonly Uint8Array[]>;
+  /** Outbox rows due at `nowMs`, soonest first, at most `limit` (1..1000). */
+  dueRevocationNotices(nowMs: number, limit: number): Promise<readonly RevocationNotice[]>;
+  /** Settles one outbox row: delivered (or refused for good) removes it; a retry time keeps it, one attempt more. */
+  settleRevocationNotice(
+    notice: Pick<RevocationNotice, "grantId" | "digest" | "peer">,
+    retryAtMs: number | null,
+  ): Promise<void>;
 }

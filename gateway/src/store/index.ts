@@ -19,6 +19,8 @@ export type {
   GrantPage,
   GrantPageRequest,
   GrantStore,
+  RevocationInput,
+  RevocationNotice,
   StoredGrant,
   StoredGrantStatus,
 } from "./grant-store.js";

@@ -21,6 +21,8 @@ export function postgresTables(schema: string) {
     node: q("audit_node"),
     checkpoint: q("audit_checkpoint"),
     grants: q("grants"),
+    revocation: q("grant_revocation"),
+    outbox: q("revocation_outbox"),
     witness: q("witness_state"),
   };
 }
@@ -95,6 +97,24 @@ CREATE TABLE IF NOT EXISTS ${t.grants} (
 );
 CREATE INDEX IF NOT EXISTS grants_grantee ON ${t.grants} (grantee, id);
 CREATE INDEX IF NOT EXISTS grants_subject ON ${t.grants} (subject_digest, id);
+
+CREATE TABLE IF NOT EXISTS ${t.revocation} (
+  grant_id         text NOT NULL,
+  digest           bytea NOT NULL,
+  revocation_bytes bytea NOT NULL,
+  purpose          integer NOT NULL,
+  received_ms      bigint NOT NULL,
+  PRIMARY KEY (grant_id, digest)
+);
+CREATE TABLE IF NOT EXISTS ${t.outbox} (
+  grant_id        text NOT NULL,
+  digest          bytea NOT NULL,
+  peer            text NOT NULL,
+  attempts        integer NOT NULL DEFAULT 0,
+  next_attempt_ms bigint NOT NULL,
+  PRIMARY KEY (grant_id, digest, peer)
+);
+CREATE INDEX IF NOT EXISTS revocation_outbox_due ON ${t.outbox} (next_attempt_ms);
 
 CREATE TABLE IF NOT EXISTS ${t.witness} (
   origin     text PRIMARY KEY,

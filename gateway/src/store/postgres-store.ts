@@ -10,7 +10,7 @@ import {
   type NodeId,
 } from "../audit/merkle/index.js";
 import type { AppendedBatch, AuditEntryInput, AuditQuery, StoredCheckpoint } from "./audit-store.js";
-import type { GrantInput, GrantPageRequest } from "./grant-store.js";
+import type { GrantInput, GrantPageRequest, RevocationInput, RevocationNotice } from "./grant-store.js";
 import { decodeAuditPageToken, decodeGrantPageToken } from "./page-token.js";
 import { isValidSchemaName, postgresSchema, postgresSchemaVersion, postgresTables } from "./postgres-schema.js";
 import {
@@ -22,6 +22,7 @@ import {
   type GrantRow,
   grantFromRow,
   grantPageFromRows,
+  noticeFromRow,
   orderNodes,
   type Row,
   sameBytes,
@@ -39,6 +40,9 @@ import {
   checkGrant,
   checkGrantPage,
   checkIndex,
+  checkPageSize,
+  checkRevocation,
+  checkRevocationNotice,
   checkWitnessAdvance,
 } from "./validate-input.js";
 import type { WitnessState } from "./witness-store.js";
@@ -396,6 +400,77 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       ).rows[0] as Parameters<typeof consumeRefusal>[0];
       return { ok: false as const, reason: consumeRefusal(after, nowMs) };
     }),
+
+    refundUse: op("refundUse", async (grantId: string) => {
+      const { rowCount } = await query(`UPDATE ${t.grants} SET uses = uses - 1 WHERE id = $1 AND uses > 0`, [grantId]);
+      return { refunded: rowCount === 1 };
+    }),
+
+    recordRevocation: op(
+      "recordRevocation",
+      async (revocation: RevocationInput, peers: readonly string[], nowMs: number) => {
+        checkRevocation(revocation, peers);
+        // One statement, so one transaction: the outbox rows exist exactly when the record is new.
+        const { rows } = await query(
+          `WITH seen AS (
+             INSERT INTO ${t.revocation} (grant_id, digest, revocation_bytes, purpose, received_ms)
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (grant_id, digest) DO NOTHING RETURNING grant_id, digest),
+           queued AS (
+             INSERT INTO ${t.outbox} (grant_id, digest, peer, attempts, next_attempt_ms)
+             SELECT seen.grant_id, seen.digest, p.peer, 0, $5 FROM seen, unnest($6::text[]) AS p(peer)
+             RETURNING 1)
+           SELECT (SELECT count(*) FROM seen) AS fresh`,
+          [
+            revocation.grantId,
+            revocation.digest,
+            revocation.revocationBytes,
+            revocation.purpose,
+            nowMs,
+            [...new Set(peers)],
+          ],
+        );
+        return { fresh: toInt((rows[0] as Row).fresh, "fresh") === 1 };
+      },
+    ),
+
+    revocationsFor: op("revocationsFor", async (grantId: string) => {
+      const { rows } = await query(
+        `SELECT revocation_bytes FROM ${t.revocation} WHERE grant_id = $1 ORDER BY received_ms, digest`,
+        [grantId],
+      );
+      return (rows as Row[]).map((r) => toBytes(r.revocation_bytes as Uint8Array));
+    }),
+
+    dueRevocationNotices: op("dueRevocationNotices", async (nowMs: number, limit: number) => {
+      checkPageSize(limit);
+      const { rows } = await query(
+        `SELECT o.grant_id, o.digest, o.peer, o.attempts, r.revocation_bytes, r.purpose
+         FROM ${t.outbox} o JOIN ${t.revocation} r ON r.grant_id = o.grant_id AND r.digest = o.digest
+         WHERE o.next_attempt_ms <= $1 ORDER BY o.next_attempt_ms LIMIT $2`,
+        [nowMs, limit],
+      );
+      return (rows as Row[]).map(noticeFromRow);
+    }),
+
+    settleRevocationNotice: op(
+      "settleRevocationNotice",
+      async (notice: Pick<RevocationNotice, "grantId" | "digest" | "peer">, retryAtMs: number | null) => {
+        checkRevocationNotice(notice);
+        if (retryAtMs === null) {
+          await query(`DELETE FROM ${t.outbox} WHERE grant_id = $1 AND digest = $2 AND peer = $3`, [
+            notice.grantId,
+            notice.digest,
+            notice.peer,
+          ]);
+        } else {
+          await query(
+            `UPDATE ${t.outbox} SET attempts = attempts + 1, next_attempt_ms = $1
+             WHERE grant_id = $2 AND digest = $3 AND peer = $4`,
+            [retryAtMs, notice.grantId, notice.digest, notice.peer],
+          );
+        }
+      },
+    ),
 
     witnessState: op("witnessState", async (origin: string) => {
       const row = (await query(`SELECT size, root, note FROM ${t.witness} WHERE origin = $1`, [origin])).rows[0] as

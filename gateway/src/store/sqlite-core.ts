@@ -10,7 +10,7 @@ import {
   type NodeId,
 } from "../audit/merkle/index.js";
 import type { AppendedBatch, AuditEntryInput, AuditQuery, StoredCheckpoint } from "./audit-store.js";
-import type { GrantInput, GrantPageRequest } from "./grant-store.js";
+import type { GrantInput, GrantPageRequest, RevocationInput, RevocationNotice } from "./grant-store.js";
 import { decodeAuditPageToken, decodeGrantPageToken } from "./page-token.js";
 import {
   type AuditEntryRow,
@@ -21,6 +21,7 @@ import {
   type GrantRow,
   grantFromRow,
   grantPageFromRows,
+  noticeFromRow,
   orderNodes,
   type Row,
   sameBytes,
@@ -28,7 +29,14 @@ import {
   toInt,
   witnessFromRow,
 } from "./row-mapping.js";
-import { sqliteSchema, sqliteSchemaVersion } from "./sqlite-schema.js";
+import {
+  grantKeySql,
+  keyEpochBits,
+  sqliteMigrationFrom1,
+  sqliteSchema,
+  sqliteSchemaVersion,
+  subjectKeySql,
+} from "./sqlite-schema.js";
 import { StoreError } from "./store-error.js";
 import type { SyncStoreOperations } from "./store-operations.js";
 import {
@@ -39,6 +47,9 @@ import {
   checkGrant,
   checkGrantPage,
   checkIndex,
+  checkPageSize,
+  checkRevocation,
+  checkRevocationNotice,
   checkWitnessAdvance,
 } from "./validate-input.js";
 import type { WitnessState } from "./witness-store.js";
@@ -150,6 +161,22 @@ export function openSqliteCore(
     };
   });
 
+  // The record and its outbox rows commit together, and only for a revocation not seen before.
+  const recordRevocationTransaction = db.transaction(
+    (revocation: RevocationInput, peers: readonly string[], nowMs: number) => {
+      const { changes } = stmt.insertRevocation.run(
+        revocation.grantId,
+        revocation.digest,
+        revocation.revocationBytes,
+        revocation.purpose,
+        nowMs,
+      );
+      if (changes === 0) return { fresh: false };
+      for (const peer of new Set(peers)) stmt.insertNotice.run(revocation.grantId, revocation.digest, peer, nowMs);
+      return { fresh: true };
+    },
+  );
+
   function appendChecked(entries: readonly AuditEntryInput[], hashed?: readonly Uint8Array[]) {
     entries.forEach(checkAuditEntry);
     if (entries.length === 0) {
@@ -169,6 +196,28 @@ export function openSqliteCore(
       }
     };
   }
+
+  /**
+   * A query by subject or grant, newest epochs first, in one read transaction (one
+   * snapshot of the log). Each statement reads a run of epochs, 1, 2, 4 … up to 64
+   * of them: a frequent key fills its page from the newest epoch alone, and a key
+   * with few entries still sweeps a 1M-entry log (61 epochs) in 7 statements.
+   */
+  const readByEpoch = db.transaction((query: AuditQuery) => {
+    const size = readHead(stmt).size;
+    const before = query.pageToken === undefined ? size : Math.min(size, decodeAuditPageToken(query.pageToken));
+    const rows: AuditEntryRow[] = [];
+    const limit = query.pageSize + 1;
+    let epoch = Math.floor((before - 1) / 2 ** keyEpochBits);
+    for (let width = 1; epoch >= 0 && rows.length < limit; width = Math.min(2 * width, 64)) {
+      const epochs = Array.from({ length: Math.min(width, epoch + 1) }, (_, k) => epoch - k);
+      const { sql, params } = auditQuerySql(query, epochs.length);
+      params[params.length - 1] = limit - rows.length;
+      rows.push(...(prepared(sql).all(...epochs, ...params) as AuditEntryRow[]));
+      epoch -= epochs.length;
+    }
+    return auditPage(rows, query.pageSize);
+  });
 
   function grantPage(where: string, key: unknown, page: GrantPageRequest) {
     checkGrantPage(page);
@@ -224,35 +273,9 @@ export function openSqliteCore(
 
     query: guard("query", (query: AuditQuery) => {
       checkAuditQuery(query);
-      const where: string[] = [];
-      const params: unknown[] = [];
-      if (query.subjectDigest !== undefined) {
-        where.push("subject_digest = ?");
-        params.push(query.subjectDigest);
-      }
-      if (query.party !== undefined) {
-        where.push("(requester_party = ? OR owner_party = ?)");
-        params.push(query.party, query.party);
-      }
-      if (query.grantId !== undefined) {
-        where.push("grant_id = ?");
-        params.push(query.grantId);
-      }
-      if (query.fromMs !== undefined) {
-        where.push("time_ms >= ?");
-        params.push(query.fromMs);
-      }
-      if (query.toMs !== undefined) {
-        where.push("time_ms < ?");
-        params.push(query.toMs);
-      }
-      if (query.pageToken !== undefined) {
-        where.push("idx < ?");
-        params.push(decodeAuditPageToken(query.pageToken));
-      }
-      const sql = `SELECT * FROM audit_entry${where.length === 0 ? "" : ` WHERE ${where.join(" AND ")}`} ORDER BY idx DESC LIMIT ?`;
-      const rows = prepared(sql).all(...params, query.pageSize + 1) as AuditEntryRow[];
-      return auditPage(rows, query.pageSize);
+      const { sql, params, byEpoch } = auditQuerySql(query);
+      if (byEpoch) return readByEpoch(query);
+      return auditPage(prepared(sql).all(...params) as AuditEntryRow[], query.pageSize);
     }),
 
     saveCheckpoint: guard("saveCheckpoint", (checkpoint: StoredCheckpoint) => {
@@ -325,6 +348,36 @@ export function openSqliteCore(
       return { ok: false, reason: consumeRefusal(after, nowMs) };
     }),
 
+    refundUse: guard("refundUse", (grantId: string) => ({
+      refunded: stmt.refundUse.run(grantId).changes === 1,
+    })),
+
+    recordRevocation: guard(
+      "recordRevocation",
+      (revocation: RevocationInput, peers: readonly string[], nowMs: number) => {
+        checkRevocation(revocation, peers);
+        return recordRevocationTransaction.immediate(revocation, peers, nowMs);
+      },
+    ),
+
+    revocationsFor: guard("revocationsFor", (grantId: string) =>
+      (stmt.selectRevocations.all(grantId) as Row[]).map((r) => toBytes(r.revocation_bytes as Uint8Array)),
+    ),
+
+    dueRevocationNotices: guard("dueRevocationNotices", (nowMs: number, limit: number) => {
+      checkPageSize(limit);
+      return (stmt.selectDueNotices.all(nowMs, limit) as Row[]).map(noticeFromRow);
+    }),
+
+    settleRevocationNotice: guard(
+      "settleRevocationNotice",
+      (notice: Pick<RevocationNotice, "grantId" | "digest" | "peer">, retryAtMs: number | null) => {
+        checkRevocationNotice(notice);
+        if (retryAtMs === null) stmt.deleteNotice.run(notice.grantId, notice.digest, notice.peer);
+        else stmt.retryNotice.run(retryAtMs, notice.grantId, notice.digest, notice.peer);
+      },
+    ),
+
     witnessState: guard("witnessState", (origin: string) => {
       const row = stmt.selectWitness.get(origin) as Row | undefined;
       return row === undefined ? undefined : witnessFromRow(row);
@@ -353,6 +406,49 @@ export function openSqliteCore(
   };
 }
 
+/**
+ * The statement of query() (checked already) and its parameters, the page size + 1
+ * last. With `byEpoch` (a subject or grant filter: see keyEpochBits) it reads
+ * `epochs` epochs of that short-key index, whose numbers come first, before `params`.
+ */
+export function auditQuerySql(query: AuditQuery, epochs = 1): { sql: string; params: unknown[]; byEpoch: boolean } {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  // The index key's expressions exactly, so SQLite seeks (epoch, short key); then the whole value.
+  const epochKey = (keySql: string, param: string, column: string, value: unknown) => {
+    const list = Array.from({ length: epochs }, () => "?").join(", ");
+    where.push(`idx >> ${keyEpochBits} IN (${list})`, `${keySql} = ${param}`, `${column} = ?`);
+    params.push(value, value);
+  };
+  if (query.subjectDigest !== undefined)
+    epochKey(subjectKeySql, "substr(?, 1, 8)", "subject_digest", query.subjectDigest);
+  else if (query.grantId !== undefined) epochKey(grantKeySql, "substr(?, -16)", "grant_id", query.grantId);
+  const byEpoch = where.length > 0;
+  if (query.party !== undefined) {
+    where.push("(requester_party = ? OR owner_party = ?)");
+    params.push(query.party, query.party);
+  }
+  if (query.grantId !== undefined && query.subjectDigest !== undefined) {
+    where.push("grant_id = ?");
+    params.push(query.grantId);
+  }
+  if (query.fromMs !== undefined) {
+    where.push("time_ms >= ?");
+    params.push(query.fromMs);
+  }
+  if (query.toMs !== undefined) {
+    where.push("time_ms < ?");
+    params.push(query.toMs);
+  }
+  if (query.pageToken !== undefined) {
+    where.push("idx < ?");
+    params.push(decodeAuditPageToken(query.pageToken));
+  }
+  params.push(query.pageSize + 1);
+  const sql = `SELECT * FROM audit_entry${where.length === 0 ? "" : ` WHERE ${where.join(" AND ")}`} ORDER BY idx DESC LIMIT ?`;
+  return { sql, params, byEpoch };
+}
+
 function initialise(db: Database.Database, hash: MerkleHashName, emptyRoot: Uint8Array): void {
   db.transaction(() => {
     db.exec(sqliteSchema);
@@ -364,6 +460,10 @@ function initialise(db: Database.Database, hash: MerkleHashName, emptyRoot: Uint
     const stored = Object.fromEntries(meta.map((m) => [m.key, m.value]));
     if (stored.hash !== hash) {
       throw new StoreError("corrupt", `the audit tree was created with ${stored.hash}, not ${hash}`);
+    }
+    if (stored.schema_version === "1") {
+      db.exec(sqliteMigrationFrom1);
+      stored.schema_version = sqliteSchemaVersion;
     }
     if (stored.schema_version !== sqliteSchemaVersion) {
       throw new StoreError("corrupt", `unknown store schema version ${stored.schema_version}`);
@@ -424,6 +524,27 @@ function prepareStatements(db: Database.Database) {
       `UPDATE grants SET uses = uses + 1
        WHERE id = ? AND status = 'active' AND uses < use_limit AND not_before_ms <= ? AND expires_at_ms > ?
        RETURNING uses, use_limit`,
+    ),
+    refundUse: db.prepare("UPDATE grants SET uses = uses - 1 WHERE id = ? AND uses > 0"),
+    insertRevocation: db.prepare(
+      `INSERT INTO grant_revocation (grant_id, digest, revocation_bytes, purpose, received_ms) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (grant_id, digest) DO NOTHING`,
+    ),
+    insertNotice: db.prepare(
+      "INSERT INTO revocation_outbox (grant_id, digest, peer, attempts, next_attempt_ms) VALUES (?, ?, ?, 0, ?)",
+    ),
+    selectRevocations: db.prepare(
+      "SELECT revocation_bytes FROM grant_revocation WHERE grant_id = ? ORDER BY received_ms, digest",
+    ),
+    selectDueNotices: db.prepare(
+      `SELECT o.grant_id, o.digest, o.peer, o.attempts, r.revocation_bytes, r.purpose
+       FROM revocation_outbox o JOIN grant_revocation r ON r.grant_id = o.grant_id AND r.digest = o.digest
+       WHERE o.next_attempt_ms <= ? ORDER BY o.next_attempt_ms LIMIT ?`,
+    ),
+    deleteNotice: db.prepare("DELETE FROM revocation_outbox WHERE grant_id = ? AND digest = ? AND peer = ?"),
+    retryNotice: db.prepare(
+      `UPDATE revocation_outbox SET attempts = attempts + 1, next_attempt_ms = ?
+       WHERE grant_id = ? AND digest = ? AND peer = ?`,
     ),
     selectWitness: db.prepare("SELECT size, root, note FROM witness_state WHERE origin = ?"),
     insertWitness: db.prepare(

@@ -1,7 +1,34 @@
 // The SQLite schema (embedded default). The PostgreSQL schema (postgres-schema.ts)
 // has the same tables and columns; see docs in each for the differences.
 
-export const sqliteSchemaVersion = "1";
+export const sqliteSchemaVersion = "2";
+
+/**
+ * Version 1 indexed the whole subject digest and grant id; version 2 indexes
+ * them by epoch and short key (below). Opening a version-1 database builds the new
+ * indexes (CREATE … IF NOT EXISTS in the schema) and then runs this, once.
+ */
+export const sqliteMigrationFrom1 = `
+DROP INDEX IF EXISTS audit_entry_subject;
+DROP INDEX IF EXISTS audit_entry_grant;
+UPDATE store_meta SET value = '2' WHERE key = 'schema_version';
+`;
+
+/**
+ * How the two query indexes on random keys (subject digest, grant id) stay cheap
+ * to append to. Each is keyed (epoch, short key, idx): the epoch is idx >> 14,
+ * so the entries of a log are indexed in runs of 16,384 and an append only ever
+ * touches the current run's few hot pages. With the value alone as the key,
+ * every append dirtied a page at a random place in an index that grows with the
+ * log, and appends slowed by half at 1M entries (docs/benchmarks.md). The price:
+ * a query by subject or grant seeks once per epoch (61 at 1M entries).
+ * The short keys are the first 8 bytes of the digest and the last 16 characters
+ * of the grant id ("g1-" + 32 hex digits): the query repeats the expressions
+ * so SQLite uses the index, then compares the whole value.
+ */
+export const keyEpochBits = 14;
+export const subjectKeySql = "substr(subject_digest, 1, 8)";
+export const grantKeySql = "substr(grant_id, -16)";
 
 export const sqliteSchema = `
 CREATE TABLE IF NOT EXISTS store_meta (
@@ -33,10 +60,13 @@ CREATE TABLE IF NOT EXISTS audit_entry (
   correlation_id  TEXT NOT NULL,
   trace_id        TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS audit_entry_subject ON audit_entry (subject_digest, idx) WHERE subject_digest IS NOT NULL;
+-- (epoch, short key): see keyEpochBits. The rowid (idx) ends every index key.
+CREATE INDEX IF NOT EXISTS audit_entry_subject_key ON audit_entry (idx >> ${keyEpochBits}, ${subjectKeySql})
+  WHERE subject_digest IS NOT NULL;
 CREATE INDEX IF NOT EXISTS audit_entry_requester ON audit_entry (requester_party, idx);
 CREATE INDEX IF NOT EXISTS audit_entry_owner ON audit_entry (owner_party, idx);
-CREATE INDEX IF NOT EXISTS audit_entry_grant ON audit_entry (grant_id, idx) WHERE grant_id IS NOT NULL;
+CREATE INDEX IF NOT EXISTS audit_entry_grant_key ON audit_entry (idx >> ${keyEpochBits}, ${grantKeySql})
+  WHERE grant_id IS NOT NULL;
 CREATE INDEX IF NOT EXISTS audit_entry_time ON audit_entry (time_ms, idx);
 
 -- Every complete node of the tree, leaves (level 0) included: node (level, idx)
@@ -76,6 +106,27 @@ CREATE TABLE IF NOT EXISTS grants (
 );
 CREATE INDEX IF NOT EXISTS grants_grantee ON grants (grantee, id);
 CREATE INDEX IF NOT EXISTS grants_subject ON grants (subject_digest, id);
+
+-- Every signed revocation this gateway accepted, held or not (digest = SM3 of its bytes): it is
+-- passed on once, and a later registration of the grant is refused. purpose is the Purpose enum.
+CREATE TABLE IF NOT EXISTS grant_revocation (
+  grant_id         TEXT NOT NULL,
+  digest           BLOB NOT NULL,
+  revocation_bytes BLOB NOT NULL,
+  purpose          INTEGER NOT NULL,
+  received_ms      INTEGER NOT NULL,
+  PRIMARY KEY (grant_id, digest)
+);
+-- The durable outbox: one row per peer gateway a revocation has still to reach.
+CREATE TABLE IF NOT EXISTS revocation_outbox (
+  grant_id        TEXT NOT NULL,
+  digest          BLOB NOT NULL,
+  peer            TEXT NOT NULL,
+  attempts        INTEGER NOT NULL DEFAULT 0,
+  next_attempt_ms INTEGER NOT NULL,
+  PRIMARY KEY (grant_id, digest, peer)
+);
+CREATE INDEX IF NOT EXISTS revocation_outbox_due ON revocation_outbox (next_attempt_ms);
 
 CREATE TABLE IF NOT EXISTS witness_state (
   origin     TEXT PRIMARY KEY,

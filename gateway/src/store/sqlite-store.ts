@@ -1,6 +1,6 @@
 import { Worker } from "node:worker_threads";
 import { type MerkleHashName, merkleHasher } from "../audit/merkle/index.js";
-import type { AuditEntryInput } from "./audit-store.js";
+import type { AppendedBatch, AuditEntryInput } from "./audit-store.js";
 import { openSqliteCore, type SqliteCore } from "./sqlite-core.js";
 import type { WorkerReply, WorkerRequest } from "./sqlite-worker-protocol.js";
 import type { HutongStore } from "./store.js";
@@ -185,7 +185,12 @@ async function sqliteOnWorker(path: string, hash: MerkleHashName): Promise<Huton
       // idle calling thread, takes most of the hashing (~14% of its time) off the writer.
       const entries = args[0] as readonly AuditEntryInput[];
       if (Array.isArray(entries) && entries.every((e) => e?.bytes instanceof Uint8Array)) {
-        return send("appendHashedBatch", [entries, entries.map((e) => hasher.hashLeaf(e.bytes))]);
+        const leafHashes = entries.map((e) => hasher.hashLeaf(e.bytes));
+        // The worker does not send the hashes back (see sqlite-worker.ts).
+        return send("appendHashedBatch", [entries, leafHashes]).then((r) => ({
+          ...(r as Omit<AppendedBatch, "leafHashes">),
+          leafHashes,
+        }));
       }
     }
     return send(op, args);

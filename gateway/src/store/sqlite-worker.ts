@@ -3,6 +3,7 @@
 // time, in arrival order, so the worker is also the single writer.
 import { parentPort, workerData } from "node:worker_threads";
 import type { MerkleHashName } from "../audit/merkle/index.js";
+import type { AppendedBatch } from "./audit-store.js";
 import { openSqliteCore, type SqliteCore } from "./sqlite-core.js";
 import type { WorkerReply, WorkerRequest } from "./sqlite-worker-protocol.js";
 import { isStoreError } from "./store-error.js";
@@ -41,7 +42,12 @@ port.on("message", (request: WorkerRequest) => {
   }
   try {
     const method = core[request.op as StoreOperationName | "appendHashedBatch"] as (...args: unknown[]) => unknown;
-    const result = method(...request.args);
+    let result = method(...request.args);
+    if (request.op === "appendHashedBatch") {
+      // The caller computed these leaf hashes and keeps them: no need to copy them back.
+      const { leafHashes: _, ...rest } = result as AppendedBatch;
+      result = rest;
+    }
     port.postMessage({ id: request.id, ok: true, result } satisfies WorkerReply);
   } catch (e) {
     port.postMessage(errorReply(request.id, e));

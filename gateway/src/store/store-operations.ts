@@ -31,6 +31,11 @@ export const storeOperationNames = [
   "listGrantsBySubject",
   "revokeGrant",
   "consumeUse",
+  "refundUse",
+  "recordRevocation",
+  "revocationsFor",
+  "dueRevocationNotices",
+  "settleRevocationNotice",
   "witnessState",
   "advanceWitness",
 ] as const satisfies readonly StoreOperationName[];
@@ -56,5 +61,7 @@ export const readOperationNames: ReadonlySet<StoreOperationName> = new Set<Store
   "getGrant",
   "listGrantsByGrantee",
   "listGrantsBySubject",
+  "revocationsFor",
+  "dueRevocationNotices",
   "witnessState",
 ]);

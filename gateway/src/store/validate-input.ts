@@ -1,5 +1,5 @@
 import type { AuditEntryInput, AuditQuery, StoredCheckpoint } from "./audit-store.js";
-import type { GrantInput, GrantPageRequest } from "./grant-store.js";
+import type { GrantInput, GrantPageRequest, RevocationInput } from "./grant-store.js";
 import { StoreError } from "./store-error.js";
 import type { WitnessState } from "./witness-store.js";
 
@@ -85,6 +85,23 @@ export function checkGrant(grant: GrantInput): void {
   if (!Number.isSafeInteger(grant.useLimit) || grant.useLimit < 1 || grant.useLimit > 2 ** 31 - 1) {
     throw invalid("useLimit must be an integer from 1 to 2^31 - 1");
   }
+}
+
+export function checkRevocation(revocation: RevocationInput, peers: readonly string[]): void {
+  checkText(revocation.grantId, "grant id");
+  checkDigest(revocation.digest, "revocation digest");
+  if (!(revocation.revocationBytes instanceof Uint8Array) || revocation.revocationBytes.length === 0) {
+    throw invalid("revocationBytes must be non-empty bytes");
+  }
+  if (!Number.isSafeInteger(revocation.purpose) || revocation.purpose < 0)
+    throw invalid("purpose must be an enum value");
+  for (const peer of peers) checkText(peer, "peer");
+}
+
+export function checkRevocationNotice(notice: { grantId: string; digest: Uint8Array; peer: string }): void {
+  checkText(notice.grantId, "grant id");
+  checkDigest(notice.digest, "revocation digest");
+  checkText(notice.peer, "peer");
 }
 
 export function checkCheckpoint(checkpoint: StoredCheckpoint): void {

@@ -175,6 +175,51 @@ describe("audit log: group commit", () => {
     await log.close(); // idempotent
   });
 
+  it("an onCommit hook that throws neither leaves appends unsettled nor stops the loop", async () => {
+    const g = gated(t.store);
+    let calls = 0;
+    const log = createAuditLog({
+      store: g.store,
+      hasher: sm3Hasher,
+      onCommit: () => {
+        calls += 1;
+        throw new Error("metrics exporter broke");
+      },
+    });
+    g.hold();
+    const all = Array.from({ length: 5 }, (_, i) => log.append(sampleEntry(i)));
+    await sleep(5);
+    g.release();
+    // Before the fix the first batch's promise never settled: a timeout turns a hang into a failure.
+    const settled = await Promise.race([Promise.all(all), sleep(2000).then(() => "hung" as const)]);
+    assert.notEqual(settled, "hung", "every append settles");
+    assert.deepEqual(
+      (settled as AppendedEntry[]).map((a) => a.index),
+      [0, 1, 2, 3, 4],
+    );
+    assert.equal((await log.append(sampleEntry(5))).index, 5, "the loop goes on");
+    assert.equal(calls, 3);
+    assert.equal(log.pending, 0);
+    await log.close();
+  });
+
+  it("a malformed entry is refused on its own; the shares it would have been batched with commit", async () => {
+    const g = gated(t.store);
+    const log = createAuditLog({ store: g.store, hasher: sm3Hasher });
+    g.hold();
+    const first = log.append(sampleEntry(0));
+    const bad = log.append(sampleEntry(1, { decision: "maybe" as "allow" }));
+    const others = [log.append(sampleEntry(2)), log.append(sampleEntry(3))];
+    await assert.rejects(bad, isStoreErrorWith("invalid-argument"));
+    g.release();
+    assert.deepEqual(
+      (await Promise.all([first, ...others])).map((a) => a.index),
+      [0, 1, 2],
+    );
+    assert.deepEqual(g.batches, [1, 2], "the malformed entry never reached a batch");
+    assert.equal(await assertConsistent(t.store), 3);
+  });
+
   it("refuses a hasher that is not the store's and bad limits", () => {
     assert.throws(() => createAuditLog({ store: t.store, hasher: sha256Hasher }), isStoreErrorWith("invalid-argument"));
     assert.throws(

@@ -1,5 +1,6 @@
 import type { AuditEntryInput, AuditStore } from "../../store/audit-store.js";
 import { StoreError } from "../../store/store-error.js";
+import { checkAuditEntry } from "../../store/validate-input.js";
 import type { MerkleHasher } from "../merkle/index.js";
 import { type AuditReader, createAuditReader } from "./audit-reader.js";
 
@@ -32,6 +33,7 @@ export interface AuditLogOptions {
    * commit in either order (each batch's own entries stay in call order).
    */
   readonly maxInFlight?: number;
+  /** Told after each commit's appends have settled; an exception it throws is swallowed. */
   readonly onCommit?: (report: CommitReport) => void;
 }
 
@@ -39,8 +41,9 @@ export interface AuditLog extends AuditReader {
   /**
    * Appends one entry durably: resolves once the transaction holding it has
    * committed (index assigned, tree extended, head updated), never before.
-   * Rejects with StoreError: `overloaded` when the queue is full, `closed` after
-   * close(), or the commit's error (every append of that batch gets it).
+   * Rejects with StoreError: `invalid-argument` for a malformed entry (checked
+   * here, so it never joins a batch), `overloaded` when the queue is full,
+   * `closed` after close(), or the commit's error (every append of that batch gets it).
    */
   append(entry: AuditEntryInput): Promise<AppendedEntry>;
   /** Appends accepted and not yet settled (queued or committing). */
@@ -107,19 +110,31 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
       commits -= 1;
       committing -= batch.length;
     };
+    // Every append settles before the hook runs, and the hook cannot stop the loop: a metrics
+    // callback that throws must not leave callers waiting forever.
+    const report = (r: CommitReport) => {
+      try {
+        onCommit?.(r);
+      } catch {
+        // Deliberately ignored: the appends have settled already.
+      }
+    };
     appended.then(
       (result) => {
         settle();
-        onCommit?.({ entries: batch.length, durationMs: performance.now() - started });
         batch.forEach((w, i) => {
-          w.resolve({ index: result.firstIndex + i, leafHash: result.leafHashes[i] as Uint8Array });
+          const leafHash = result.leafHashes[i];
+          if (leafHash === undefined)
+            w.reject(new StoreError("corrupt", `the store returned no leaf hash for entry ${i}`));
+          else w.resolve({ index: result.firstIndex + i, leafHash });
         });
+        report({ entries: batch.length, durationMs: performance.now() - started });
         kick();
       },
       (e: unknown) => {
         settle();
-        onCommit?.({ entries: batch.length, durationMs: performance.now() - started, error: e });
         for (const w of batch) w.reject(e);
+        report({ entries: batch.length, durationMs: performance.now() - started, error: e });
         kick();
       },
     );
@@ -130,6 +145,13 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
 
     append(entry) {
       if (closed) return Promise.reject(new StoreError("closed", "the audit log is closed"));
+      // Checked per append, not per batch: a malformed entry fails its own caller only, never
+      // the other shares that would have been committed with it.
+      try {
+        checkAuditEntry(entry, 0);
+      } catch (e) {
+        return Promise.reject(e);
+      }
       if (queue.length + committing >= maxQueued) {
         return Promise.reject(new StoreError("overloaded", `the audit log has ${maxQueued} appends pending`));
       }
