@@ -30,6 +30,7 @@ import { parseGatewayConfig } from "../config/gateway-config.js";
 import { signGrant, signRevocation } from "../grants/index.js";
 import { loadCredentialFiles } from "../pki-files/credential-files.js";
 import { Status } from "../wire/grpc-status.js";
+import { eventually } from "../wire/testing-grpc.js";
 import { isWireError } from "../wire/wire-error.js";
 import { auditOrigin, type Federation, federationParties as p, startFederation } from "./federation.js";
 import { sampleTickets } from "./simulated-backends.js";
@@ -103,6 +104,35 @@ async function allEntryBytes(fed: Gateways): Promise<Uint8Array[]> {
   const out: Uint8Array[] = [];
   for (const g of order) for await (const e of fed[g].auditLog.export()) out.push(e.bytes);
   return out;
+}
+
+/** A holder's grant (signed in the wallet app) letting `grantee` read a Guangdong e-ticket's number, 3 uses. */
+function guangdongTicketGrant(fed: Federation, subjectFill: number, grantee: string, nonceFill: number) {
+  const subject = new Uint8Array(32).fill(subjectFill);
+  const holder = fed.pki.holder(subject);
+  const now = Date.now();
+  const grant = signGrant(
+    {
+      version: 1,
+      grantorKind: GrantorKind.GRANTOR_KIND_HOLDER,
+      grantorParty: "",
+      granteeParty: grantee,
+      ownerParty: p.guangdong,
+      subjectDigest: Buffer.from(subject),
+      recordKind: RecordKind.RECORD_KIND_E_TICKET,
+      recordIds: ["T1"],
+      purpose: Purpose.PURPOSE_TICKET_SERVICE,
+      notBefore: new Date(now - 3_600_000),
+      expiresAt: new Date(now + 86_400_000),
+      useLimit: 3,
+      fieldsAllowed: ["ticket.ticket_no"],
+      issuedAt: new Date(now - 3_600_000),
+      nonce: Buffer.alloc(16, nonceFill),
+    },
+    holder.privateKey,
+    holder.chain,
+  );
+  return { grant, holder, subject };
 }
 
 describe("federation: a call crosses two gateways with SM2 mutual authentication on every hop", () => {
@@ -249,30 +279,7 @@ describe("federation: a call crosses two gateways with SM2 mutual authentication
   });
 
   it("a GrantService call relayed through the hub is decided on its origin, not as the hub", async () => {
-    const subject = new Uint8Array(32).fill(0xa1);
-    const holder = fed.pki.holder(subject);
-    const now = Date.now();
-    const grant = signGrant(
-      {
-        version: 1,
-        grantorKind: GrantorKind.GRANTOR_KIND_HOLDER,
-        grantorParty: "",
-        granteeParty: p.guangdong,
-        ownerParty: p.guangdong,
-        subjectDigest: Buffer.from(subject),
-        recordKind: RecordKind.RECORD_KIND_E_TICKET,
-        recordIds: ["T1"],
-        purpose: Purpose.PURPOSE_TICKET_SERVICE,
-        notBefore: new Date(now - 3_600_000),
-        expiresAt: new Date(now + 86_400_000),
-        useLimit: 3,
-        fieldsAllowed: ["ticket.ticket_no"],
-        issuedAt: new Date(now - 3_600_000),
-        nonce: Buffer.alloc(16, 1),
-      },
-      holder.privateKey,
-      holder.chain,
-    );
+    const { grant, subject } = guangdongTicketGrant(fed, 0xa1, p.guangdong, 1);
     const context = {
       targetParty: p.guangdong,
       purpose: Purpose.PURPOSE_TICKET_SERVICE,
@@ -435,40 +442,12 @@ describe("federation: a revocation reaches the other province through the hub, w
     return out;
   }
 
-  async function eventually(what: string, check: () => Promise<boolean>): Promise<void> {
-    const until = Date.now() + 10_000;
-    while (!(await check())) {
-      if (Date.now() > until) assert.fail(`timed out waiting until ${what}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
+  const until = (what: string, check: () => Promise<boolean>) => eventually(check, 10_000, what);
 
   it("revoked at Sichuan, Guangdong learns it via the hub; each step is in that gateway's audit log", async () => {
-    const subject = new Uint8Array(32).fill(0xb7);
-    const holder = fed.pki.holder(subject);
-    const now = Date.now();
     // A Guangdong ticket's holder lets Sichuan serve it; registered at both provinces' gateways.
-    const grant = signGrant(
-      {
-        version: 1,
-        grantorKind: GrantorKind.GRANTOR_KIND_HOLDER,
-        grantorParty: "",
-        granteeParty: p.sichuan,
-        ownerParty: p.guangdong,
-        subjectDigest: Buffer.from(subject),
-        recordKind: RecordKind.RECORD_KIND_E_TICKET,
-        recordIds: ["T1"],
-        purpose: Purpose.PURPOSE_TICKET_SERVICE,
-        notBefore: new Date(now - 3_600_000),
-        expiresAt: new Date(now + 86_400_000),
-        useLimit: 3,
-        fieldsAllowed: ["ticket.ticket_no"],
-        issuedAt: new Date(now - 3_600_000),
-        nonce: Buffer.alloc(16, 7),
-      },
-      holder.privateKey,
-      holder.chain,
-    );
+    const { grant, holder, subject } = guangdongTicketGrant(fed, 0xb7, p.sichuan, 7);
+    const now = Date.now();
     const context = (target: string) => ({
       targetParty: target,
       purpose: Purpose.PURPOSE_TICKET_SERVICE,
@@ -494,7 +473,7 @@ describe("federation: a revocation reaches the other province through the hub, w
     });
     assert.equal(revoked.record?.status, GrantStatus.GRANT_STATUS_REVOKED);
 
-    await eventually("Guangdong has recorded its revocation in its audit log", async () =>
+    await until("Guangdong has recorded its revocation in its audit log", async () =>
       (await grantEntries("guangdong", grantId)).some((e) => e.reason === "grant-revoked"),
     );
     const atGuangdong = await fed.guangdong.store.getGrant(grantId);

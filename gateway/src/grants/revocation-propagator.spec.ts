@@ -16,6 +16,7 @@ import type { SessionClient } from "../client/session-client.js";
 import { credentialsFor, type GrantGateway, grantSession, startGrantGateway } from "../server/testing-grant-server.js";
 import { openStore } from "../store/open-store.js";
 import { Status } from "../wire/grpc-status.js";
+import { eventually } from "../wire/testing-grpc.js";
 import { isWireError } from "../wire/wire-error.js";
 import { grantIdFor } from "./grant-codec.js";
 import { createGrantRegistry } from "./grant-registry.js";
@@ -58,13 +59,7 @@ function memoryLogger(lines: LogLine[]): PropagationLogger {
 }
 
 /** Polls until `check` holds (revocations travel in the background), or fails after 5 s. */
-async function eventually(what: string, check: () => Promise<boolean>): Promise<void> {
-  const until = Date.now() + 5000;
-  while (!(await check())) {
-    if (Date.now() > until) assert.fail(`timed out waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const until = (what: string, check: () => Promise<boolean>) => eventually(check, 5000, what);
 
 /** A gateway with its outbox sender, wired as gateway.ts wires them. */
 interface Node {
@@ -163,7 +158,7 @@ describe("revocation propagation between real gateways, through a hub that does 
     );
     assert.ok(Date.now() - started < 1500, "A answered without waiting for its peers");
 
-    await eventually("B has revoked the grant", async () => {
+    await until("B has revoked the grant", async () => {
       return (await b.gateway.registry.get(id, now()))?.status === GrantStatus.GRANT_STATUS_REVOKED;
     });
     assert.deepEqual(
@@ -171,7 +166,7 @@ describe("revocation propagation between real gateways, through a hub that does 
       revocation.signature,
       "B stored the same signed revocation",
     );
-    await eventually("C has recorded it", async () => (await c.gateway.store.revocationsFor(id)).length === 1);
+    await until("C has recorded it", async () => (await c.gateway.store.revocationsFor(id)).length === 1);
     // Let any echo arrive before counting.
     await a.propagator()?.flush();
     await hub.propagator()?.flush();
@@ -218,7 +213,7 @@ describe("revocation propagation between real gateways, through a hub that does 
           (e) => isWireError(e) && e.code === Status.NOT_FOUND,
         );
       }
-      await eventually("B has revoked it", async () => (await b.gateway.store.getGrant(id))?.status === "revoked");
+      await until("B has revoked it", async () => (await b.gateway.store.getGrant(id))?.status === "revoked");
       await hub.propagator()?.flush();
       assert.equal(
         servedRevokes(b.gateway).length,
@@ -324,7 +319,7 @@ describe("the revocation outbox survives a restart", () => {
         now: () => Date.now() + 120_000,
       });
       try {
-        await eventually("the peer has revoked the grant", async () => {
+        await until("the peer has revoked the grant", async () => {
           return (await peer.registry.get(id, now()))?.status === GrantStatus.GRANT_STATUS_REVOKED;
         });
         await p.flush();

@@ -111,11 +111,15 @@ export function rawUnary(
   });
 }
 
-/** Resolves when `predicate` holds, polling; rejects after `timeoutMs`. */
-export async function eventually(predicate: () => boolean, timeoutMs = 2000): Promise<void> {
+/** Resolves when `predicate` holds, polling; rejects after `timeoutMs`, naming `what` it waited for. */
+export async function eventually(
+  predicate: () => boolean | Promise<boolean>,
+  timeoutMs = 2000,
+  what = "condition",
+): Promise<void> {
   const start = Date.now();
-  while (!predicate()) {
-    if (Date.now() - start > timeoutMs) throw new Error("condition not met in time");
+  while (!(await predicate())) {
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting until ${what}`);
     await new Promise((r) => setTimeout(r, 5));
   }
 }
