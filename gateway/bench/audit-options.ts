@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { positiveFlag } from "./positive-flag.js";
 
 export interface AuditBenchOptions {
   /** Measured seconds of each throughput run (after the warm-up). */
@@ -32,15 +33,6 @@ export const auditBenchUsage = `usage: npm run bench:audit -- [options]
   --no-postgres      skip PostgreSQL
   --quick            smoke test: 1 s runs, 0.3 s warm-ups, proofs at 100000 entries`;
 
-function positive(name: string, value: string | undefined, fallback: number, integer: boolean): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) {
-    throw new Error(`--${name} wants a positive ${integer ? "integer" : "number"}, got ${JSON.stringify(value)}`);
-  }
-  return n;
-}
-
 /** Parses the script's flags; throws Error with a message for the user on anything it does not know. */
 export function parseAuditBenchOptions(argv: readonly string[]): AuditBenchOptions {
   const { values } = parseArgs({
@@ -62,13 +54,13 @@ export function parseAuditBenchOptions(argv: readonly string[]): AuditBenchOptio
   });
   const quick = values.quick === true;
   return {
-    seconds: positive("seconds", values.seconds, quick ? 1 : 5, false),
-    warmupSeconds: positive("warmup", values.warmup, quick ? 0.3 : 1, false),
-    concurrency: positive("concurrency", values.concurrency, 256, true),
-    maxBatch: positive("max-batch", values["max-batch"], 512, true),
-    maxInFlight: positive("in-flight", values["in-flight"], 1, true),
-    proofTreeSize: positive("proof-size", values["proof-size"], quick ? 100_000 : 1_000_000, true),
-    proofs: positive("proofs", values.proofs, quick ? 1000 : 5000, true),
+    seconds: positiveFlag("seconds", values.seconds, quick ? 1 : 5, false),
+    warmupSeconds: positiveFlag("warmup", values.warmup, quick ? 0.3 : 1, false),
+    concurrency: positiveFlag("concurrency", values.concurrency, 256, true),
+    maxBatch: positiveFlag("max-batch", values["max-batch"], 512, true),
+    maxInFlight: positiveFlag("in-flight", values["in-flight"], 1, true),
+    proofTreeSize: positiveFlag("proof-size", values["proof-size"], quick ? 100_000 : 1_000_000, true),
+    proofs: positiveFlag("proofs", values.proofs, quick ? 1000 : 5000, true),
     postgresUrl: values["no-postgres"] === true ? undefined : (values.postgres ?? defaultPostgres),
   };
 }

@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { positiveFlag } from "./positive-flag.js";
 
 export interface BenchOptions {
   /** Measured seconds of each load run (after the warm-up). */
@@ -26,15 +27,6 @@ export const benchUsage = `usage: npm run bench:gateway -- [options]
   --handshake-clients N  client processes the loops are spread over (default 4)
   --quick              smoke test: 1 round of 1 s runs, 0.5 s warm-ups`;
 
-function positive(name: string, value: string | undefined, fallback: number, integer: boolean): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) {
-    throw new Error(`--${name} wants a positive ${integer ? "integer" : "number"}, got ${JSON.stringify(value)}`);
-  }
-  return n;
-}
-
 /** Parses the script's flags; throws Error with a message for the user on anything it does not know. */
 export function parseBenchOptions(argv: readonly string[]): BenchOptions {
   const { values } = parseArgs({
@@ -54,16 +46,16 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     },
   });
   const quick = values.quick === true;
-  const seconds = positive("seconds", values.seconds, quick ? 1 : 5, false);
+  const seconds = positiveFlag("seconds", values.seconds, quick ? 1 : 5, false);
   const options: BenchOptions = {
     seconds,
-    warmupSeconds: positive("warmup", values.warmup, quick ? 0.5 : 1, false),
-    rounds: positive("rounds", values.rounds, quick ? 1 : 3, true),
-    concurrency: positive("concurrency", values.concurrency, 64, true),
-    connections: positive("connections", values.connections, 2, true),
-    handshakeSeconds: positive("handshake-seconds", values["handshake-seconds"], seconds, false),
-    handshakeLoops: positive("handshake-loops", values["handshake-loops"], 8, true),
-    handshakeClients: positive("handshake-clients", values["handshake-clients"], 4, true),
+    warmupSeconds: positiveFlag("warmup", values.warmup, quick ? 0.5 : 1, false),
+    rounds: positiveFlag("rounds", values.rounds, quick ? 1 : 3, true),
+    concurrency: positiveFlag("concurrency", values.concurrency, 64, true),
+    connections: positiveFlag("connections", values.connections, 2, true),
+    handshakeSeconds: positiveFlag("handshake-seconds", values["handshake-seconds"], seconds, false),
+    handshakeLoops: positiveFlag("handshake-loops", values["handshake-loops"], 8, true),
+    handshakeClients: positiveFlag("handshake-clients", values["handshake-clients"], 4, true),
   };
   if (options.handshakeClients > options.handshakeLoops) {
     throw new Error(

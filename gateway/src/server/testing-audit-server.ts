@@ -19,20 +19,15 @@ import { sm3Hasher } from "../audit/merkle/index.js";
 import { createStreamingHutongClient, type StreamingHutongClient } from "../client/server-stream.js";
 import { type DevPki, openDevPki } from "../dev/dev-pki.js";
 import { type Credentials, loadCredentialFiles } from "../pki-files/credential-files.js";
-import {
-  createCallVerifier,
-  createHandshakeServer,
-  createReplayWindow,
-  createTicketKeyring,
-} from "../session/index.js";
+import { createCallVerifier, createReplayWindow, createTicketKeyring } from "../session/index.js";
 import type { AuditEntryInput, AuditStore } from "../store/audit-store.js";
 import { type HutongStore, openStore } from "../store/index.js";
 import type { Metadata } from "../wire/metadata.js";
 import { type CallEndInfo, createWireServer, type Route } from "../wire/wire-server.js";
 import { type AuditEndpointOptions, createAuditEndpoint } from "./audit-endpoint.js";
-import { createSessionEndpoint } from "./session-endpoint.js";
 import { createSessionMethods } from "./session-method.js";
 import { mapError } from "./status-mapping.js";
+import { testingSessionRoutes } from "./testing-session-routes.js";
 
 export const gatewayA = "prov:510000";
 export const gatewayB = "mot";
@@ -159,26 +154,7 @@ export async function startAuditGateway(options: AuditGatewayOptions): Promise<A
   const alarms: Record<string, unknown>[] = [];
   const served = new Map<string, number>();
 
-  const routes = new Map<string, Route>();
-  const handshake = createHandshakeServer({
-    partyId: options.party,
-    privateKey: credentials.privateKey,
-    chain: credentials.chain,
-    trust: credentials.trust,
-    keyring,
-  });
-  for (const [path, handler] of createSessionEndpoint({ server: handshake, crls, now })) {
-    routes.set(path, {
-      kind: "unary",
-      handler: async (call) => {
-        try {
-          return await handler(call);
-        } catch (e) {
-          throw mapError(e).wire;
-        }
-      },
-    });
-  }
+  const routes: Map<string, Route> = testingSessionRoutes({ party: options.party, credentials, keyring, crls, now });
   const endpoint = createAuditEndpoint({
     reader,
     witness:

@@ -10,19 +10,14 @@ import type { GrantRegistryOptions } from "../grants/grant-registry.js";
 import { openTestRegistry, type TestRegistry } from "../grants/testing-grant-registry.js";
 import type { Issued, TestPki } from "../grants/testing-pki.js";
 import type { Credentials } from "../pki-files/credential-files.js";
-import {
-  createCallVerifier,
-  createHandshakeServer,
-  createReplayWindow,
-  createTicketKeyring,
-} from "../session/index.js";
+import { createCallVerifier, createReplayWindow, createTicketKeyring } from "../session/index.js";
 import type { AuditSink } from "../share/share-step.js";
 import { createWireChannel } from "../wire/wire-channel.js";
 import { createWireServer, type Route } from "../wire/wire-server.js";
 import { createGrantEndpoint } from "./grant-endpoint.js";
-import { createSessionEndpoint } from "./session-endpoint.js";
 import { createSessionMethods } from "./session-method.js";
 import { mapError } from "./status-mapping.js";
+import { testingSessionRoutes } from "./testing-session-routes.js";
 
 const day = 86_400_000;
 
@@ -95,26 +90,7 @@ export async function startGrantGateway(options: GrantGatewayOptions): Promise<G
   const verifier = createCallVerifier({ keyring, replayWindow: createReplayWindow({ clockSkewMs: 60_000 }) });
   const session = createSessionMethods({ verifier, crls, now });
   const served: string[] = [];
-  const routes = new Map<string, Route>();
-  const handshake = createHandshakeServer({
-    partyId: party,
-    privateKey: credentials.privateKey,
-    chain: credentials.chain,
-    trust: credentials.trust,
-    keyring,
-  });
-  for (const [path, handler] of createSessionEndpoint({ server: handshake, crls, now })) {
-    routes.set(path, {
-      kind: "unary",
-      handler: async (call) => {
-        try {
-          return await handler(call);
-        } catch (e) {
-          throw mapError(e).wire;
-        }
-      },
-    });
-  }
+  const routes: Map<string, Route> = testingSessionRoutes({ party: party, credentials, keyring, crls, now });
   for (const [path, answer] of createGrantEndpoint({
     registry: t.registry,
     self: party,
