@@ -500,7 +500,7 @@ describe("hutong.v1 services", () => {
   }
 
   // The gateway reads field 1 of any exchange request as its RequestContext without decoding the rest
-  // (gateway/src/pipeline/request-context.ts), so every request message of these services keeps it there.
+  // (gateway/server/src/routing/request-context.ts), so every request message of these services keeps it there.
   it("keeps RequestContext at field 1 of every request of the context-carrying services", () => {
     const services = [TicketServiceService, LicenceServiceService, InvoiceServiceService, GrantServiceService];
     for (const service of services) {

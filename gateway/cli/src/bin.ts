@@ -1,0 +1,30 @@
+import { isConfigError, isGatewayError } from "@hutong/gateway";
+import { Command, CommanderError } from "commander";
+import { auditCommand } from "./audit-command.js";
+import { callCommand } from "./call-command.js";
+import { startCommand } from "./start-command.js";
+import { UsageError } from "./usage-error.js";
+
+const program = new Command("hutong")
+  .description("hutong (互通): SM2-authenticated federated data-exchange gateway")
+  .exitOverride()
+  .addCommand(startCommand())
+  .addCommand(callCommand())
+  .addCommand(auditCommand());
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  if (e instanceof CommanderError) {
+    process.exit(e.exitCode === 0 ? 0 : 2);
+  }
+  if (e instanceof UsageError) {
+    console.error(`hutong: ${e.message}`);
+    process.exit(2);
+  }
+  if (isConfigError(e) || isGatewayError(e)) {
+    console.error(`hutong: ${e.message}`);
+    process.exit(1);
+  }
+  throw e;
+}

@@ -1,0 +1,112 @@
+import { readFile } from "node:fs/promises";
+import { createHutongClient } from "@hutong/client";
+import { isWireError, statusName } from "@hutong/wire";
+import { Command } from "commander";
+import { clientOptions } from "./client-options.js";
+import { contractMethods, findContractMethod } from "./contract-methods.js";
+import { UsageError } from "./usage-error.js";
+
+/** What `hutong call --profile FILE` reads: the flags, saved (npm start writes one). */
+export interface CallProfile {
+  readonly address: string;
+  readonly gateway: string;
+  readonly chain: string;
+  readonly key: string;
+  readonly trust: readonly string[];
+  readonly crl: readonly string[];
+}
+
+interface CallFlags {
+  profile?: string;
+  address?: string;
+  gateway?: string;
+  chain?: string;
+  key?: string;
+  passphraseEnv?: string;
+  trust: string[];
+  crl: string[];
+  timeout: string;
+  list?: boolean;
+}
+
+const collect = (v: string, prev: string[]) => [...prev, v];
+
+async function readRequest(arg: string | undefined): Promise<unknown> {
+  const text =
+    arg === undefined || arg === "-"
+      ? await new Promise<string>((resolve, reject) => {
+          let s = "";
+          process.stdin.setEncoding("utf8");
+          process.stdin.on("data", (c) => {
+            s += c;
+          });
+          process.stdin.on("end", () => resolve(s));
+          process.stdin.on("error", reject);
+        })
+      : arg.startsWith("@")
+        ? await readFile(arg.slice(1), "utf8")
+        : arg;
+  try {
+    return JSON.parse(text === "" ? "{}" : text);
+  } catch (e) {
+    throw new UsageError(`request is not JSON: ${(e as Error).message}`);
+  }
+}
+
+export function callCommand(): Command {
+  return new Command("call")
+    .description(
+      "call any method of the hutong.v1 contract through a gateway: SM2 handshake with the given certificate, per-call MAC, response checked; JSON in and out",
+    )
+    .argument("[method]", 'e.g. hutong.v1.TicketService/VerifyTicket (or "TicketService.VerifyTicket")')
+    .argument("[request]", "request as JSON (ts-proto / proto3 JSON field names), @file, or - for stdin", "{}")
+    .option("--profile <file>", "JSON file with address, gateway, chain, key, trust[], crl[] (npm start writes one)")
+    .option("--address <host:port>", "the gateway")
+    .option("--gateway <party>", "the gateway's party id, which its certificate must carry")
+    .option("--chain <file>", "your certificate chain (PEM, leaf first)")
+    .option("--key <file>", "your private key (PEM)")
+    .option("--passphrase-env <name>", "environment variable holding the key's passphrase")
+    .option("--trust <file>", "trust anchor (repeatable)", collect, [])
+    .option("--crl <file>", "CRL (repeatable; revocation is required for the gateway's chain)", collect, [])
+    .option("--timeout <ms>", "deadline for the whole call", "10000")
+    .option("--list", "list the callable methods and exit")
+    .action(async (method: string | undefined, requestArg: string, flags: CallFlags) => {
+      if (flags.list === true) {
+        for (const name of contractMethods.keys()) console.log(name);
+        return;
+      }
+      if (method === undefined) throw new UsageError("missing method (try --list)");
+      const target = findContractMethod(method);
+      if (target === undefined) throw new UsageError(`unknown method ${method} (try --list)`);
+      const profile: Partial<CallProfile> =
+        flags.profile === undefined ? {} : JSON.parse(await readFile(flags.profile, "utf8"));
+      const address = flags.address ?? profile.address;
+      const gateway = flags.gateway ?? profile.gateway;
+      const chain = flags.chain ?? profile.chain;
+      const key = flags.key ?? profile.key;
+      const trust = flags.trust.length > 0 ? flags.trust : (profile.trust ?? []);
+      const crl = flags.crl.length > 0 ? flags.crl : (profile.crl ?? []);
+      if (address === undefined || gateway === undefined || chain === undefined || key === undefined) {
+        throw new UsageError("need --address, --gateway, --chain and --key (or --profile)");
+      }
+      if (trust.length === 0) throw new UsageError("need at least one --trust anchor");
+      const timeoutMs = Number(flags.timeout);
+      if (!Number.isSafeInteger(timeoutMs) || timeoutMs <= 0) throw new UsageError("--timeout must be positive ms");
+      const request = target.request.fromJSON(await readRequest(requestArg));
+      const client = createHutongClient(
+        await clientOptions({ address, gateway, chain, key, trust, crl, passphraseEnv: flags.passphraseEnv }),
+      );
+      try {
+        const reply = await client.session.call(target.path, Buffer.from(target.request.encode(request).finish()), {
+          deadline: Date.now() + timeoutMs,
+        });
+        console.log(JSON.stringify(target.response.toJSON(target.response.decode(reply.body)), null, 2));
+      } catch (e) {
+        if (!isWireError(e)) throw e;
+        console.error(`ERROR: ${statusName(e.code)}: ${e.message}`);
+        process.exitCode = 1;
+      } finally {
+        client.close();
+      }
+    });
+}

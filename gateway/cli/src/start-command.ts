@@ -1,0 +1,100 @@
+import { existsSync } from "node:fs";
+import { join, relative, resolve } from "node:path";
+import { createLogger, loadGatewayConfig, startGateway, watchGatewayConfig } from "@hutong/gateway";
+import {
+  type DevEnvironment,
+  devDefaults,
+  prepareDevEnvironment,
+  type SimulatedBackend,
+  sampleTickets,
+  startSimulatedBackend,
+} from "@hutong/gateway/dev";
+import { Command } from "commander";
+import { UsageError } from "./usage-error.js";
+
+interface StartFlags {
+  config?: string;
+  dev?: boolean;
+  dataDir: string;
+  port: string;
+  backendPort: string;
+}
+
+export function startCommand(): Command {
+  return new Command("start")
+    .description("run a gateway from a config file, or (--dev) on embedded development defaults")
+    .option("--config <file>", "gateway config (YAML)")
+    .option(
+      "--dev",
+      "first run: create a development PKI, config and state under --data-dir; then run with simulated provincial systems",
+    )
+    .option("--data-dir <dir>", "where --dev keeps its state (git-ignored)", ".hutong")
+    .option("--port <port>", "listen port for --dev on first run (0: any free port)", String(devDefaults.port))
+    .option(
+      "--backend-port <port>",
+      "port of the simulated systems for --dev on first run",
+      String(devDefaults.backendPort),
+    )
+    .action(async (flags: StartFlags) => {
+      if ((flags.config === undefined) === (flags.dev !== true))
+        throw new UsageError("give exactly one of --config FILE or --dev");
+      let configPath = flags.config === undefined ? undefined : resolve(flags.config);
+      let backend: SimulatedBackend | undefined;
+      let dev: DevEnvironment | undefined;
+      if (flags.dev === true) {
+        const dataDir = resolve(flags.dataDir);
+        const existing = existsSync(join(dataDir, "gateway.yaml"))
+          ? await loadGatewayConfig(join(dataDir, "gateway.yaml"))
+          : undefined;
+        // The simulated systems listen where an existing config routes to, else on --backend-port.
+        const local = existing?.routeTable.resolve(existing.party);
+        const backendPort =
+          local?.target.kind === "local" ? Number(local.target.address.split(":").pop()) : Number(flags.backendPort);
+        backend = await startSimulatedBackend(devDefaults.party.slice("prov:".length), backendPort);
+        dev = await prepareDevEnvironment(dataDir, { port: Number(flags.port), backendAddress: backend.address });
+        configPath = dev.configPath;
+        console.error(
+          dev.created
+            ? `hutong: first run: created a development PKI, ticket key and config under ${flags.dataDir}/`
+            : `hutong: using the development state in ${flags.dataDir}/ (CRLs re-signed)`,
+        );
+        console.error(`hutong: simulated ${devDefaults.party} ticketing and licence systems on ${backend.address}`);
+      }
+      if (configPath === undefined) throw new UsageError("no config");
+      const config = await loadGatewayConfig(configPath);
+      const logger = createLogger({ level: config.observability.logLevel, party: config.party });
+      const gateway = await startGateway({ config, logger });
+      const watcher = watchGatewayConfig(configPath, {
+        onReload: (next) => {
+          gateway.reload(next).catch((err: unknown) => logger.error({ err }, "reload failed"));
+        },
+        onError: (err) => logger.error({ err: String(err) }, "config reload refused; keeping the running config"),
+      });
+      const where = `${gateway.address.host}:${gateway.address.port}`;
+      console.error(
+        `hutong: gateway ${config.party} listening on ${where} (h2c; SM2 sessions at the application layer)`,
+      );
+      if (dev !== undefined) {
+        await dev.writeProfile(where);
+        const profilePath = relative(process.cwd(), dev.profilePath);
+        const ticketNo = sampleTickets(config.party.slice("prov:".length))[0]?.ticketNo ?? "";
+        const req = JSON.stringify({
+          context: { targetParty: config.party, purpose: "PURPOSE_BOARDING_CHECK", correlationId: "first-call" },
+          ticketNo,
+          scheduleNo: "K1021",
+        });
+        console.error(
+          `\nMake a first authenticated call (as ${devDefaults.client}) from another terminal:\n\n` +
+            `  npx hutong call --profile ${profilePath} hutong.v1.TicketService/VerifyTicket '${req}'\n`,
+        );
+      }
+      const stop = async () => {
+        watcher.close();
+        await gateway.close();
+        await backend?.close();
+        process.exit(0);
+      };
+      process.once("SIGINT", () => void stop());
+      process.once("SIGTERM", () => void stop());
+    });
+}

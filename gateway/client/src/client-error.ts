@@ -1,0 +1,18 @@
+import { CodedError, codedErrorGuard } from "@hutong/errors";
+
+/** The client SDK's own failures (a refused call is a WireError: its gRPC status and trailers). */
+export const clientErrorCodes = [
+  /** Certificate, key, trust anchor or CRL files that cannot be used. */
+  "invalid-credentials",
+] as const;
+
+export type ClientErrorCode = (typeof clientErrorCodes)[number];
+
+export class ClientError extends CodedError<"client", ClientErrorCode> {
+  constructor(code: ClientErrorCode, message: string, options?: { readonly cause?: unknown }) {
+    super("client", code, message, options);
+    this.name = "ClientError";
+  }
+}
+
+export const isClientError = codedErrorGuard(ClientError);

@@ -1,0 +1,28 @@
+// The client SDK (@hutong/client): what a provincial system or partner imports.
+
+export type { Metadata } from "@hutong/wire";
+export { isWireError, Status, type StatusCode, WireError } from "@hutong/wire";
+export { ClientError, type ClientErrorCode, clientErrorCodes, isClientError } from "./client-error.js";
+export { type CredentialFiles, type Credentials, loadCredentialFiles } from "./credential-files.js";
+export { type CrlSource, createCrlFileSource } from "./crl-file-source.js";
+export { createGrpcJsTransport, type GrpcJsTransportOptions } from "./grpc-js-transport.js";
+export {
+  createHutongClient,
+  type HutongClient,
+  type HutongClientOptions,
+  type UnaryMethod,
+  type UnaryOptions,
+} from "./hutong-client.js";
+export {
+  createStreamingHutongClient,
+  type ServerStreamReply,
+  type StreamingHutongClient,
+} from "./server-stream.js";
+export {
+  createSessionClient,
+  type SessionCallOptions,
+  type SessionClient,
+  type SessionClientOptions,
+} from "./session-client.js";
+export type { TransportCallOptions, TransportReply, UnaryTransport } from "./unary-transport.js";
+export { createWireTransport } from "./wire-transport.js";

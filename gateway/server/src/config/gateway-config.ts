@@ -1,0 +1,327 @@
+import { join, resolve } from "node:path";
+import { isSm3Origin } from "@hutong/audit";
+import { isCertsError, parsePartyId } from "@hutong/certs";
+import { z } from "zod";
+import { type Acl, compileAcl } from "../routing/acl.js";
+import { maxHopEntries } from "../routing/hops.js";
+import { compileMethodPattern } from "../routing/method-pattern.js";
+import { compilePartyPattern } from "../routing/party-pattern.js";
+import { explainPurposeName } from "../routing/purpose-names.js";
+import { createRouteTable, type RouteEntry, type RouteTable } from "../routing/route-table.js";
+import { RoutingError } from "../routing/routing-error.js";
+import { ConfigError } from "./config-error.js";
+import { formatConfigIssues } from "./format-issues.js";
+import { isHost, parseHostPort } from "./host-port.js";
+
+/** A string checked by `explain`, which returns why it is wrong or undefined. */
+function checkedString(explain: (value: string) => string | undefined) {
+  return z.string().superRefine((value, ctx) => {
+    const why = explain(value);
+    if (why !== undefined) ctx.addIssue({ code: "custom", message: why, input: value });
+  });
+}
+
+function messageOf(run: () => unknown): string | undefined {
+  try {
+    run();
+    return undefined;
+  } catch (error) {
+    if (error instanceof RoutingError || isCertsError(error)) return error.message;
+    throw error;
+  }
+}
+
+const partyId = checkedString((v) => messageOf(() => parsePartyId(v)));
+const partyPattern = checkedString((v) => messageOf(() => compilePartyPattern(v)));
+const methodPattern = checkedString((v) => messageOf(() => compileMethodPattern(v)));
+const purposeName = checkedString(explainPurposeName);
+const hostPort = checkedString((v) =>
+  parseHostPort(v) === undefined ? `expected "host:port", got ${JSON.stringify(v.slice(0, 80))}` : undefined,
+);
+const host = checkedString((v) =>
+  isHost(v) ? undefined : `expected a host name or IP address, got ${JSON.stringify(v.slice(0, 80))}`,
+);
+const envName = checkedString((v) =>
+  /^[A-Za-z_][A-Za-z0-9_]*$/.test(v) ? undefined : `expected an environment variable name, got ${JSON.stringify(v)}`,
+);
+const auditOrigin = checkedString((v) =>
+  isSm3Origin(v) ? undefined : `an audit log origin has no spaces or "+" and ends in "/sm3", got ${JSON.stringify(v)}`,
+);
+const httpUrl = checkedString((v) => {
+  const url = URL.canParse(v) ? new URL(v) : undefined;
+  return url?.protocol === "http:" || url?.protocol === "https:"
+    ? undefined
+    : `expected an http(s) URL, got ${JSON.stringify(v.slice(0, 80))}`;
+});
+/** A file or directory; relative paths are resolved against the config file's directory after parsing. */
+const filePath = z.string().min(1);
+const listenPort = z.int().min(0).max(65535);
+const positiveInt = z.int().min(1);
+
+const ticketKeySchema = z
+  .strictObject({
+    id: z.int().min(0).max(255),
+    /** A file holding the 32-byte key as 64 hex digits. */
+    secretFile: filePath.optional(),
+    /** Or the name of an environment variable holding the 64 hex digits. */
+    secretEnv: envName.optional(),
+  })
+  .superRefine((key, ctx) => {
+    if ((key.secretFile === undefined) === (key.secretEnv === undefined)) {
+      ctx.addIssue({ code: "custom", message: "give exactly one of secretFile or secretEnv", input: key });
+    }
+  });
+
+const routeSchema = z
+  .strictObject({
+    match: partyPattern,
+    local: hostPort.optional(),
+    peer: z.strictObject({ address: hostPort, party: partyId }).optional(),
+    timeoutMs: positiveInt.max(3_600_000).default(10_000),
+    maxInFlight: positiveInt.default(256),
+    maxQueued: z.int().min(0).default(1024),
+  })
+  .superRefine((route, ctx) => {
+    if ((route.local === undefined) === (route.peer === undefined)) {
+      ctx.addIssue({ code: "custom", message: "give exactly one of local or peer", input: route });
+    }
+  });
+
+const aclRuleSchema = z.strictObject({
+  callers: z.array(partyPattern).min(1),
+  methods: z.array(methodPattern).min(1),
+  purposes: z.array(purposeName).min(1).optional(),
+  targets: z.array(partyPattern).min(1).optional(),
+});
+
+/** The config file as written (paths not yet resolved); parseGatewayConfig is the way to use it. */
+export const gatewayConfigSchema = z
+  .strictObject({
+    party: partyId,
+    listen: z.strictObject({ host: host.default("127.0.0.1"), port: listenPort.default(7443) }).prefault({}),
+    dataDir: filePath.default("./data"),
+    identity: z.strictObject({
+      /** PEM, leaf first. */
+      chain: filePath,
+      key: filePath,
+      /** Only the NAME of an environment variable: a passphrase never sits in the file. */
+      passphraseEnv: envName.optional(),
+    }),
+    trust: z.strictObject({
+      anchors: z.array(filePath).min(1),
+      intermediates: z.array(filePath).default([]),
+      crls: z.array(filePath).default([]),
+      crlRefreshSeconds: positiveInt.default(60),
+    }),
+    session: z
+      .strictObject({
+        ticketKeys: z.strictObject({ current: ticketKeySchema, previous: ticketKeySchema.optional() }),
+        ticketLifetimeSeconds: positiveInt.max(86_400).default(3600),
+        clockSkewSeconds: positiveInt.max(600).default(30),
+      })
+      .superRefine((session, ctx) => {
+        if (session.ticketKeys.previous?.id === session.ticketKeys.current.id) {
+          ctx.addIssue({
+            code: "custom",
+            message: "must differ from ticketKeys.current.id",
+            path: ["ticketKeys", "previous", "id"],
+          });
+        }
+      }),
+    limits: z
+      .strictObject({
+        maxMessageBytes: positiveInt.default(4 * 1024 * 1024),
+        maxConcurrentStreams: positiveInt.default(1000),
+        maxHops: positiveInt.max(maxHopEntries).default(8),
+      })
+      .prefault({}),
+    routes: z.array(routeSchema).default([]),
+    acl: z.array(aclRuleSchema).default([]),
+    /** Peer gateways trusted to relay calls on behalf of these origin parties (hutong-origin metadata). */
+    relays: z.array(z.strictObject({ peer: partyId, origins: z.array(partyPattern).min(1) })).default([]),
+    reflection: z.boolean().default(false),
+    /** Where the audit log, grants and witness state live. Default: SQLite at <dataDir>/hutong.db. */
+    store: z
+      .discriminatedUnion("kind", [
+        z.strictObject({ kind: z.literal("sqlite"), path: filePath.optional() }),
+        z.strictObject({
+          kind: z.literal("postgres"),
+          /** Only the NAME of an environment variable holding the URL: credentials never sit in the file. */
+          urlEnv: envName,
+          schema: z
+            .string()
+            .regex(/^[a-z_][a-z0-9_]{0,62}$/, "a lowercase SQL identifier")
+            .default("hutong"),
+          maxConnections: positiveInt.max(100).default(10),
+        }),
+      ])
+      .prefault({ kind: "sqlite" }),
+    audit: z
+      .strictObject({
+        /** The log's origin line; default "hutong/<party>/audit/sm3". Must end in /sm3 (the hash). */
+        origin: auditOrigin.optional(),
+        /** A new checkpoint is signed at most this often, when the log has grown. */
+        checkpointIntervalMs: positiveInt.default(1000),
+        /** Peer gateways that cosign this log's checkpoints (their AuditService.AddCheckpoint). */
+        witnesses: z.array(z.strictObject({ party: partyId, address: hostPort })).default([]),
+        /** Logs this gateway witnesses: origin and the log's verifier key (docs/audit-checkpoints.md). */
+        witnessing: z.array(z.strictObject({ origin: z.string().min(1), key: z.string().min(1) })).default([]),
+      })
+      .prefault({}),
+    grants: z
+      .strictObject({
+        /** 32-byte federation subject key (raw or hex file) for subject and record digests. */
+        subjectKeyFile: filePath.optional(),
+        /** CA certificates of the apps that issue holder certificates (PEM). */
+        holderAnchors: z.array(filePath).default([]),
+      })
+      .prefault({}),
+    observability: z
+      .strictObject({
+        logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+        prometheus: z.strictObject({ host: host.default("127.0.0.1"), port: listenPort }).optional(),
+        otlp: z.strictObject({ endpoint: httpUrl }).optional(),
+        traceSampleRatio: z.number().min(0).max(1).default(1),
+      })
+      .prefault({}),
+  })
+  .superRefine((config, ctx) => {
+    // Checks across entries: each entry alone is fine, together they are not.
+    const firstByMatch = new Map<string, number>();
+    config.routes.forEach((route, i) => {
+      const first = firstByMatch.get(route.match);
+      if (first !== undefined) {
+        ctx.addIssue({
+          code: "custom",
+          message: `duplicate route: routes[${first}] already matches ${JSON.stringify(route.match)}`,
+          path: ["routes", i, "match"],
+        });
+      } else {
+        firstByMatch.set(route.match, i);
+      }
+      if (route.peer?.party === config.party) {
+        ctx.addIssue({
+          code: "custom",
+          message: `${config.party} is this gateway's own party; a route to itself would loop`,
+          path: ["routes", i, "peer", "party"],
+        });
+      }
+    });
+  });
+
+type DeepReadonly<T> = T extends readonly (infer U)[]
+  ? readonly DeepReadonly<U>[]
+  : T extends object
+    ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
+    : T;
+
+/** The file as written, with defaults applied. */
+export type GatewayConfigFile = z.output<typeof gatewayConfigSchema>;
+
+/**
+ * The validated configuration: defaults applied, every file path absolute,
+ * and the route table and ACL compiled (so their mistakes are start-up errors).
+ */
+export type GatewayConfig = DeepReadonly<Omit<GatewayConfigFile, "acl">> & {
+  readonly routeTable: RouteTable;
+  readonly acl: Acl;
+  /** The ACL rules as written (for logs and diffs); `acl` is their compiled form. */
+  readonly aclRules: DeepReadonly<GatewayConfigFile["acl"]>;
+};
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
+
+function resolvePaths(file: GatewayConfigFile, baseDir: string): GatewayConfigFile {
+  const abs = (p: string) => resolve(baseDir, p);
+  const key = <K extends { secretFile?: string | undefined }>(k: K): K =>
+    k.secretFile === undefined ? k : { ...k, secretFile: abs(k.secretFile) };
+  const { current, previous } = file.session.ticketKeys;
+  return {
+    ...file,
+    dataDir: abs(file.dataDir),
+    identity: { ...file.identity, chain: abs(file.identity.chain), key: abs(file.identity.key) },
+    trust: {
+      ...file.trust,
+      anchors: file.trust.anchors.map(abs),
+      intermediates: file.trust.intermediates.map(abs),
+      crls: file.trust.crls.map(abs),
+    },
+    session: {
+      ...file.session,
+      ticketKeys:
+        previous === undefined ? { current: key(current) } : { current: key(current), previous: key(previous) },
+    },
+    store:
+      file.store.kind === "sqlite"
+        ? { kind: "sqlite", path: abs(file.store.path ?? join(file.dataDir, "hutong.db")) }
+        : file.store,
+    audit: { ...file.audit, origin: file.audit.origin ?? `hutong/${file.party}/audit/sm3` },
+    grants: {
+      ...file.grants,
+      ...(file.grants.subjectKeyFile === undefined ? {} : { subjectKeyFile: abs(file.grants.subjectKeyFile) }),
+      holderAnchors: file.grants.holderAnchors.map(abs),
+    },
+  };
+}
+
+function routeEntries(file: GatewayConfigFile): RouteEntry[] {
+  return file.routes.map((route) => {
+    const limits = { timeoutMs: route.timeoutMs, maxInFlight: route.maxInFlight, maxQueued: route.maxQueued };
+    if (route.peer !== undefined) {
+      const { address, party } = route.peer;
+      return {
+        match: route.match,
+        target: { kind: "peer", address, peerParty: party },
+        name: `${route.match} via ${party}`,
+        ...limits,
+      };
+    }
+    return {
+      match: route.match,
+      target: { kind: "local", address: route.local ?? "" },
+      name: `${route.match} local`,
+      ...limits,
+    };
+  });
+}
+
+/**
+ * Validates a parsed config document once, at start-up or reload: every
+ * problem is collected into one ConfigError("invalid"). Relative paths are
+ * resolved against baseDir (the config file's directory). Pure: reads no
+ * files; the key, chain, CRL and secret files are the consumers' to read.
+ */
+export function parseGatewayConfig(value: unknown, baseDir: string): GatewayConfig {
+  const parsed = gatewayConfigSchema.safeParse(value, { reportInput: true });
+  if (!parsed.success) {
+    throw new ConfigError("invalid", "invalid gateway config", formatConfigIssues(parsed.error.issues));
+  }
+  const file = resolvePaths(parsed.data, resolve(baseDir));
+  let routeTable: RouteTable;
+  let acl: Acl;
+  try {
+    // The schema has already checked each pattern, so these only fail on a rule the schema does not know.
+    routeTable = createRouteTable(routeEntries(file));
+    acl = compileAcl(
+      file.acl.map((rule) => ({
+        callers: rule.callers,
+        methods: rule.methods,
+        ...(rule.purposes === undefined ? {} : { purposes: rule.purposes }),
+        ...(rule.targets === undefined ? {} : { targets: rule.targets }),
+      })),
+    );
+  } catch (error) {
+    if (error instanceof RoutingError) {
+      throw new ConfigError("invalid", "invalid gateway config", [error.message], { cause: error });
+    }
+    throw error;
+  }
+  const { acl: aclRules, ...rest } = deepFreeze(file);
+  return Object.freeze({ ...rest, aclRules, routeTable, acl });
+}

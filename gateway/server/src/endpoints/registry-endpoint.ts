@@ -1,0 +1,94 @@
+import { isValidPartyId } from "@hutong/certs";
+import {
+  type GatewayRole,
+  GetGatewayInfoRequest,
+  GetGatewayInfoResponse,
+  ListPartiesRequest,
+  ListPartiesResponse,
+  ListRoutesRequest,
+  ListRoutesResponse,
+  PartyKind,
+  RegistryServiceService,
+  RouteKind,
+} from "@hutong/proto";
+import { decodeMessage, encodeMessage } from "@hutong/session";
+import { GatewayError } from "../gateway-error.js";
+import type { RouteTable } from "../routing/route-table.js";
+
+export interface RegistryFacts {
+  readonly party: string;
+  readonly role: GatewayRole;
+  readonly version: string;
+  readonly services: readonly string[];
+  readonly startedAt: Date;
+  readonly routes: () => RouteTable;
+}
+
+/**
+ * RegistryService, answered by the gateway itself. Callers must hold a
+ * session (the server wraps these with the call verifier); the answers name
+ * parties and route kinds, never backend addresses.
+ */
+export function createRegistryEndpoint(facts: RegistryFacts): ReadonlyMap<string, (body: Buffer) => Buffer> {
+  return new Map<string, (body: Buffer) => Buffer>([
+    [
+      RegistryServiceService.getGatewayInfo.path,
+      (body) => {
+        decodeMessage(GetGatewayInfoRequest, body, "GetGatewayInfoRequest");
+        return encodeMessage(GetGatewayInfoResponse, {
+          partyId: facts.party,
+          role: facts.role,
+          version: facts.version,
+          apiPackage: "hutong.v1",
+          services: [...facts.services],
+          startedAt: facts.startedAt,
+        });
+      },
+    ],
+    [
+      RegistryServiceService.listRoutes.path,
+      (body) => {
+        decodeMessage(ListRoutesRequest, body, "ListRoutesRequest");
+        return encodeMessage(ListRoutesResponse, {
+          routes: facts.routes().entries.map((e) => ({
+            partyPattern: e.match,
+            kind: e.target.kind === "local" ? RouteKind.ROUTE_KIND_LOCAL_BACKEND : RouteKind.ROUTE_KIND_PEER_GATEWAY,
+            target: e.target.kind === "local" ? "local backend" : e.target.peerParty,
+          })),
+        });
+      },
+    ],
+    [
+      RegistryServiceService.listParties.path,
+      (body) => {
+        const req = decodeMessage(ListPartiesRequest, body, "ListPartiesRequest");
+        // The parties this gateway routes to by name (exact route matches), sorted; patterns
+        // such as "*" are routes, not parties. The page token is the next index.
+        const parties = [...new Set(facts.routes().entries.map((e) => e.match))]
+          .filter((m) => isValidPartyId(m))
+          .sort();
+        const start = req.pageToken === "" ? 0 : Number.parseInt(req.pageToken, 10);
+        if (!Number.isSafeInteger(start) || start < 0 || String(start) !== (req.pageToken || "0")) {
+          throw new GatewayError("bad-request-context", "page_token is not one this gateway issued");
+        }
+        const size = req.pageSize === 0 ? 100 : Math.min(req.pageSize, 1000);
+        const page = parties.slice(start, start + size);
+        return encodeMessage(ListPartiesResponse, {
+          parties: page.map((partyId) => ({
+            partyId,
+            displayName: "",
+            kind: partyKind(partyId),
+            certificateSerials: [],
+          })),
+          nextPageToken: start + size < parties.length ? String(start + size) : "",
+        });
+      },
+    ],
+  ]);
+}
+
+function partyKind(party: string): PartyKind {
+  if (party.startsWith("prov:")) return PartyKind.PARTY_KIND_PROVINCE;
+  if (party === "mot" || party.startsWith("mot/")) return PartyKind.PARTY_KIND_MINISTRY;
+  return PartyKind.PARTY_KIND_PARTNER;
+}

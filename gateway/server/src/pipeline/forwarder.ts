@@ -1,0 +1,152 @@
+import type { Crl } from "@hutong/certs";
+import type { Credentials } from "@hutong/client";
+import { createSessionClient, createWireTransport, type SessionClient } from "@hutong/client";
+import type { CancelSignal, Metadata } from "@hutong/wire";
+import { createWireChannel, isWireError, Status, type WireChannel } from "@hutong/wire";
+import { GatewayError } from "../gateway-error.js";
+import type { RouteEntry } from "../routing/route-table.js";
+
+export interface ForwardRequest {
+  readonly path: string;
+  /** The exact request bytes received; forwarded unchanged. */
+  readonly body: Buffer;
+  /** Metadata for the next hop (trace context, routing facts); session keys are added per hop. */
+  readonly metadata: Metadata;
+  /** The caller's deadline, if any; the route's timeout may shorten it. */
+  readonly deadline: number | undefined;
+  readonly signal: CancelSignal;
+  readonly origin: string;
+  /** Gateways crossed before this one (this gateway is appended for a peer hop). */
+  readonly hops: readonly string[];
+}
+
+export interface ForwardReply {
+  /** The exact response bytes; already authenticated when they came from a peer gateway. */
+  readonly body: Buffer;
+}
+
+export interface Forwarder {
+  forward(route: RouteEntry, request: ForwardRequest): Promise<ForwardReply>;
+  /** Drops channels and sessions of routes no longer in `routes` (after a config reload). */
+  retain(routes: readonly RouteEntry[]): void;
+  close(): void;
+}
+
+export interface ForwarderOptions {
+  readonly self: Credentials;
+  readonly crls: () => readonly Crl[];
+  readonly maxMessageBytes: number;
+  readonly now?: () => number;
+}
+
+interface Link {
+  readonly key: string;
+  readonly channel: WireChannel;
+  readonly session: SessionClient | undefined;
+  /** Dropped by retain() or close(): a route object still pointing at it must look again. */
+  retired: boolean;
+}
+
+function linkKey(route: RouteEntry): string {
+  const t = route.target;
+  return t.kind === "local"
+    ? `local ${t.address} ${route.maxInFlight}/${route.maxQueued}`
+    : `peer ${t.address} ${t.peerParty} ${route.maxInFlight}/${route.maxQueued}`;
+}
+
+/**
+ * Sends a routed call to its next hop: a local backend (plain gRPC, the
+ * province's own network) or a peer gateway (a session of this gateway's own,
+ * with the relay route MAC). One channel per route target, each with bounded
+ * in-flight calls and a bounded queue.
+ */
+export function createForwarder(options: ForwarderOptions): Forwarder {
+  const now = options.now ?? Date.now;
+  const links = new Map<string, Link>();
+  // Route entries live until the next reload: remembering each one's link spares a key string per call.
+  const byRoute = new WeakMap<RouteEntry, Link>();
+
+  function linkFor(route: RouteEntry): Link {
+    const known = byRoute.get(route);
+    if (known !== undefined && !known.retired) return known;
+    const key = linkKey(route);
+    let link = links.get(key);
+    if (link === undefined) {
+      const channel = createWireChannel(route.target.address, {
+        maxMessageBytes: options.maxMessageBytes,
+        maxInFlight: route.maxInFlight,
+        maxQueued: route.maxQueued,
+      });
+      const session =
+        route.target.kind === "peer"
+          ? createSessionClient({
+              transport: createWireTransport(channel),
+              serverParty: route.target.peerParty,
+              privateKey: options.self.privateKey,
+              chain: options.self.chain,
+              trust: options.self.trust,
+              crls: options.crls,
+              now,
+            })
+          : undefined;
+      link = { key, channel, session, retired: false };
+      links.set(key, link);
+    }
+    byRoute.set(route, link);
+    return link;
+  }
+
+  return {
+    async forward(route, req) {
+      const routeDeadline = now() + route.timeoutMs;
+      const deadline = req.deadline === undefined ? routeDeadline : Math.min(req.deadline, routeDeadline);
+      const link = linkFor(route);
+      try {
+        if (link.session === undefined) {
+          const r = await link.channel.unary(req.path, req.body, req.metadata, { deadline, signal: req.signal });
+          return { body: r.body };
+        }
+        const r = await link.session.call(req.path, req.body, {
+          deadline,
+          signal: req.signal,
+          metadata: req.metadata,
+          route: { origin: req.origin, hops: [...req.hops, options.self.partyId].join(",") },
+        });
+        return { body: r.body };
+      } catch (e) {
+        if (!isWireError(e)) throw e;
+        // Failures of this hop itself become the gateway's own errors; statuses that come from
+        // further along (a peer's ACL, a backend's NOT_FOUND) pass through unchanged.
+        if (e.channelFailure === "unreachable") {
+          throw new GatewayError("target-unavailable", `route "${route.name}" is unavailable`, { cause: e });
+        }
+        if (e.code === Status.UNAUTHENTICATED && link.session !== undefined) {
+          throw new GatewayError("target-unavailable", `peer gateway of route "${route.name}" refused this gateway`, {
+            cause: e,
+          });
+        }
+        if (e.channelFailure === "queue-full") {
+          throw new GatewayError("overloaded", `route "${route.name}" is overloaded`, { cause: e });
+        }
+        throw e;
+      }
+    },
+    retain(routes) {
+      const keep = new Set(routes.map(linkKey));
+      for (const [key, link] of links) {
+        if (!keep.has(key)) {
+          link.retired = true;
+          link.channel.close();
+          links.delete(key);
+        }
+      }
+    },
+    close() {
+      for (const link of links.values()) {
+        link.retired = true;
+        link.channel.close();
+      }
+      links.clear();
+    },
+  };
+}

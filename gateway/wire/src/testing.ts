@@ -1,0 +1,12 @@
+// Test helpers of @hutong/wire for the other workspaces' tests (source only, not built).
+
+export {
+  eventually,
+  grpcClient,
+  type RawOutcome,
+  type RunningGrpcServer,
+  rawMethod,
+  rawUnary,
+  selfSignedCert,
+  startGrpcServer,
+} from "./testing-grpc.js";
