@@ -1,3 +1,5 @@
+import { CodedError, codedErrorGuard } from "@hutong/errors";
+
 /**
  * The one error type of @hutong/certs. Codes are a closed set: callers (the
  * gateway, the CLI) switch on `code`, never on message text. `cause` keeps the
@@ -40,16 +42,11 @@ export const certsErrorCodes = [
 
 export type CertsErrorCode = (typeof certsErrorCodes)[number];
 
-export class CertsError extends Error {
-  readonly code: CertsErrorCode;
-
-  constructor(code: CertsErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+export class CertsError extends CodedError<"certs", CertsErrorCode> {
+  constructor(code: CertsErrorCode, message: string, options?: { readonly cause?: unknown }) {
+    super("certs", code, message, options);
     this.name = "CertsError";
-    this.code = code;
   }
 }
 
-export function isCertsError(value: unknown, code?: CertsErrorCode): value is CertsError {
-  return value instanceof CertsError && (code === undefined || value.code === code);
-}
+export const isCertsError = codedErrorGuard(CertsError);

@@ -12,7 +12,7 @@ import {
   metadataKeys,
   type RelayRoute,
   type SessionErrorCode,
-  sessionErrorToGrpcStatus,
+  sessionErrorStatus,
   sessionPaths,
   type TrustStore,
 } from "@hutong/session";
@@ -57,7 +57,7 @@ const rehandshakeCodes: ReadonlySet<string> = new Set<SessionErrorCode>(["no-ses
 
 function asWireError(e: unknown): unknown {
   if (isSessionError(e)) {
-    return new WireError(sessionErrorToGrpcStatus(e.code) as WireError["code"], `${e.code}: ${e.message}`, {
+    return new WireError(Status[sessionErrorStatus[e.code]], `${e.code}: ${e.message}`, {
       cause: e,
       trailers: { [errorCodeTrailer]: e.code },
     });

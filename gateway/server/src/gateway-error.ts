@@ -1,3 +1,5 @@
+import { CodedError, codedErrorGuard } from "@hutong/errors";
+
 /**
  * The gateway's own error type for what happens in the share pipeline (the
  * session core, routing, config and the wire layer each have theirs). Codes are
@@ -30,18 +32,18 @@ export const gatewayErrorCodes = [
 
 export type GatewayErrorCode = (typeof gatewayErrorCodes)[number];
 
-export class GatewayError extends Error {
-  readonly code: GatewayErrorCode;
+export class GatewayError extends CodedError<"gateway", GatewayErrorCode> {
   /** For share-denied: the closed reason code (docs/grants.md), sent to the caller in a trailer. */
   readonly denial: string | undefined;
-  constructor(code: GatewayErrorCode, message: string, options?: { cause?: unknown; denial?: string }) {
-    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+  constructor(
+    code: GatewayErrorCode,
+    message: string,
+    options?: { readonly cause?: unknown; readonly denial?: string },
+  ) {
+    super("gateway", code, message, options);
     this.name = "GatewayError";
-    this.code = code;
     this.denial = options?.denial;
   }
 }
 
-export function isGatewayError(value: unknown, code?: GatewayErrorCode): value is GatewayError {
-  return value instanceof GatewayError && (code === undefined || value.code === code);
-}
+export const isGatewayError = codedErrorGuard(GatewayError);

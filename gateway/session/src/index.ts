@@ -39,12 +39,12 @@ export {
 } from "./protocol-constants.js";
 export { createReplayWindow, type ReplayWindow, type ReplayWindowOptions } from "./replay-window.js";
 export {
-  grpcStatus,
   isSessionError,
   SessionError,
   type SessionErrorCode,
+  type SessionStatusName,
   sessionErrorCodes,
-  sessionErrorToGrpcStatus,
+  sessionErrorStatus,
 } from "./session-error.js";
 export {
   decodeMessage,

@@ -1,4 +1,5 @@
 import type { CertsErrorCode } from "@hutong/certs";
+import { CodedError, codedErrorGuard } from "@hutong/errors";
 
 /**
  * The one error type of the session package. Codes are a closed set so the
@@ -43,51 +44,53 @@ export const sessionErrorCodes = [
 
 export type SessionErrorCode = (typeof sessionErrorCodes)[number];
 
-export class SessionError extends Error {
-  readonly code: SessionErrorCode;
+export class SessionError extends CodedError<"session", SessionErrorCode> {
   /** For bad-certificate, wrong-party and revoked raised by path validation: the CertsError code. */
   readonly certsCode: CertsErrorCode | undefined;
 
-  constructor(code: SessionErrorCode, message: string, options?: { cause?: unknown; certsCode?: CertsErrorCode }) {
-    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+  constructor(
+    code: SessionErrorCode,
+    message: string,
+    options?: { readonly cause?: unknown; readonly certsCode?: CertsErrorCode },
+  ) {
+    super("session", code, message, options);
     this.name = "SessionError";
-    this.code = code;
     this.certsCode = options?.certsCode;
   }
 }
 
-export function isSessionError(value: unknown, code?: SessionErrorCode): value is SessionError {
-  return value instanceof SessionError && (code === undefined || value.code === code);
-}
+export const isSessionError = codedErrorGuard(SessionError);
 
-// gRPC status codes (grpc/doc/statuscodes.md). Defined here rather than imported
-// from @grpc/grpc-js so this pure core does not depend on a transport.
-export const grpcStatus = {
-  invalidArgument: 3,
-  failedPrecondition: 9,
-  internal: 13,
-  unavailable: 14,
-  unauthenticated: 16,
-} as const;
+/** The gRPC statuses a session failure is answered with, by name (grpc/doc/statuscodes.md). */
+export type SessionStatusName =
+  | "INVALID_ARGUMENT"
+  | "FAILED_PRECONDITION"
+  | "INTERNAL"
+  | "UNAVAILABLE"
+  | "UNAUTHENTICATED";
 
 /**
- * The single place a session error becomes a gRPC status. Everything about
- * identity is UNAUTHENTICATED, so a partner learns nothing finer than "not
- * authenticated"; shape errors and version mismatches get the codes that tell
- * a correct client what to fix; a full replay window is UNAVAILABLE because it
- * is transient and gRPC clients may retry it.
+ * The status each code is answered with: part of the protocol (docs/session-protocol.md §8), so
+ * it lives with the codes; the gateway's status mapping and the client SDK both read it. Everything
+ * about identity is UNAUTHENTICATED, so a partner learns nothing finer than "not authenticated";
+ * shape errors and version mismatches get the codes that tell a correct client what to fix; a full
+ * replay window is UNAVAILABLE because it is transient and gRPC clients may retry it.
  */
-export function sessionErrorToGrpcStatus(code: SessionErrorCode): number {
-  switch (code) {
-    case "malformed":
-      return grpcStatus.invalidArgument;
-    case "unsupported-version":
-      return grpcStatus.failedPrecondition;
-    case "replay-window-full":
-      return grpcStatus.unavailable;
-    case "invalid-config":
-      return grpcStatus.internal;
-    default:
-      return grpcStatus.unauthenticated;
-  }
-}
+export const sessionErrorStatus: Readonly<Record<SessionErrorCode, SessionStatusName>> = {
+  "no-session": "UNAUTHENTICATED",
+  "bad-ticket": "UNAUTHENTICATED",
+  "ticket-expired": "UNAUTHENTICATED",
+  "bad-mac": "UNAUTHENTICATED",
+  replay: "UNAUTHENTICATED",
+  "replay-window-full": "UNAVAILABLE",
+  "stale-timestamp": "UNAUTHENTICATED",
+  "bad-certificate": "UNAUTHENTICATED",
+  "wrong-party": "UNAUTHENTICATED",
+  "bad-signature": "UNAUTHENTICATED",
+  "bad-cookie": "UNAUTHENTICATED",
+  "cookie-expired": "UNAUTHENTICATED",
+  revoked: "UNAUTHENTICATED",
+  malformed: "INVALID_ARGUMENT",
+  "unsupported-version": "FAILED_PRECONDITION",
+  "invalid-config": "INTERNAL",
+};

@@ -1,3 +1,5 @@
+import { CodedError, codedErrorGuard } from "@hutong/errors";
+
 /**
  * The one error type of the audit checkpoint package (signed notes, SM2 note
  * keys, checkpoints, cosignatures, the witness). Codes are a closed set so the
@@ -28,15 +30,11 @@ export const checkpointErrorCodes = [
 
 export type CheckpointErrorCode = (typeof checkpointErrorCodes)[number];
 
-export class CheckpointError extends Error {
-  readonly code: CheckpointErrorCode;
-  constructor(code: CheckpointErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+export class CheckpointError extends CodedError<"checkpoint", CheckpointErrorCode> {
+  constructor(code: CheckpointErrorCode, message: string, options?: { readonly cause?: unknown }) {
+    super("checkpoint", code, message, options);
     this.name = "CheckpointError";
-    this.code = code;
   }
 }
 
-export function isCheckpointError(value: unknown, code?: CheckpointErrorCode): value is CheckpointError {
-  return value instanceof CheckpointError && (code === undefined || value.code === code);
-}
+export const isCheckpointError = codedErrorGuard(CheckpointError);

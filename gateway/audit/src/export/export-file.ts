@@ -1,5 +1,6 @@
 import { createReadStream } from "node:fs";
 import { type FileHandle, open, rename, rm } from "node:fs/promises";
+import { CodedError, codedErrorGuard } from "@hutong/errors";
 
 /**
  * The audit export file: what `hutong audit export` writes and `hutong audit
@@ -49,20 +50,16 @@ export const exportFileErrorCodes = [
 export type ExportFileErrorCode = (typeof exportFileErrorCodes)[number];
 
 /** What is wrong with an export file, and where: `offset` is the byte offset the problem was found at. */
-export class ExportFileError extends Error {
-  readonly code: ExportFileErrorCode;
+export class ExportFileError extends CodedError<"export-file", ExportFileErrorCode> {
   readonly offset: number | undefined;
   constructor(code: ExportFileErrorCode, message: string, offset?: number) {
-    super(message);
+    super("export-file", code, message);
     this.name = "ExportFileError";
-    this.code = code;
     this.offset = offset;
   }
 }
 
-export function isExportFileError(value: unknown, code?: ExportFileErrorCode): value is ExportFileError {
-  return value instanceof ExportFileError && (code === undefined || value.code === code);
-}
+export const isExportFileError = codedErrorGuard(ExportFileError);
 
 function checkRecord(record: ExportRecord): void {
   if (!Number.isSafeInteger(record.index) || record.index < 0) {

@@ -1,3 +1,5 @@
+import { CodedError, codedErrorGuard } from "@hutong/errors";
+
 /**
  * The one error type of the Merkle core. Codes are a closed set so callers (the
  * audit store, the offline verifier, the RPC layer) can branch on them without
@@ -19,15 +21,11 @@ export const merkleErrorCodes = [
 
 export type MerkleErrorCode = (typeof merkleErrorCodes)[number];
 
-export class MerkleError extends Error {
-  readonly code: MerkleErrorCode;
-  constructor(code: MerkleErrorCode, message: string) {
-    super(message);
+export class MerkleError extends CodedError<"merkle", MerkleErrorCode> {
+  constructor(code: MerkleErrorCode, message: string, options?: { readonly cause?: unknown }) {
+    super("merkle", code, message, options);
     this.name = "MerkleError";
-    this.code = code;
   }
 }
 
-export function isMerkleError(value: unknown, code?: MerkleErrorCode): value is MerkleError {
-  return value instanceof MerkleError && (code === undefined || value.code === code);
-}
+export const isMerkleError = codedErrorGuard(MerkleError);

@@ -1,3 +1,5 @@
+import { CodedError, codedErrorGuard } from "@hutong/errors";
+
 /**
  * The error type of the AuditService endpoint: what a caller of the audit log's
  * read side or of the witness did wrong, or why the witness refused. Codes are a
@@ -27,18 +29,18 @@ export type AuditErrorCode = (typeof auditErrorCodes)[number];
 /** Trailer carrying the witness's size on `size-conflict` and `fork` (tlog-witness's 409 body). */
 export const witnessSizeTrailer = "hutong-witness-size";
 
-export class AuditError extends Error {
-  readonly code: AuditErrorCode;
+export class AuditError extends CodedError<"audit", AuditErrorCode> {
   /** For `size-conflict` and `fork`: the tree size this witness last cosigned for the origin (0 if none). */
   readonly witnessSize: number | undefined;
-  constructor(code: AuditErrorCode, message: string, options?: { cause?: unknown; witnessSize?: number }) {
-    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+  constructor(
+    code: AuditErrorCode,
+    message: string,
+    options?: { readonly cause?: unknown; readonly witnessSize?: number },
+  ) {
+    super("audit", code, message, options);
     this.name = "AuditError";
-    this.code = code;
     this.witnessSize = options?.witnessSize;
   }
 }
 
-export function isAuditError(value: unknown, code?: AuditErrorCode): value is AuditError {
-  return value instanceof AuditError && (code === undefined || value.code === code);
-}
+export const isAuditError = codedErrorGuard(AuditError);

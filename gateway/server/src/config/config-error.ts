@@ -1,3 +1,5 @@
+import { CodedError, codedErrorGuard } from "@hutong/errors";
+
 /**
  * The one error type of the gateway's configuration. Codes are a closed set;
  * `problems` holds one line per mistake ("routes[1].local: expected ...") so
@@ -14,21 +16,24 @@ export const configErrorCodes = [
 
 export type ConfigErrorCode = (typeof configErrorCodes)[number];
 
-export class ConfigError extends Error {
-  readonly code: ConfigErrorCode;
+export class ConfigError extends CodedError<"config", ConfigErrorCode> {
   readonly problems: readonly string[];
 
-  constructor(code: ConfigErrorCode, summary: string, problems: readonly string[] = [], options?: { cause?: unknown }) {
+  constructor(
+    code: ConfigErrorCode,
+    summary: string,
+    problems: readonly string[] = [],
+    options?: { readonly cause?: unknown },
+  ) {
     super(
+      "config",
+      code,
       problems.length === 0 ? summary : `${summary}:\n${problems.map((p) => `  ${p}`).join("\n")}`,
-      options?.cause === undefined ? undefined : { cause: options.cause },
+      options,
     );
     this.name = "ConfigError";
-    this.code = code;
     this.problems = Object.freeze([...problems]);
   }
 }
 
-export function isConfigError(value: unknown, code?: ConfigErrorCode): value is ConfigError {
-  return value instanceof ConfigError && (code === undefined || value.code === code);
-}
+export const isConfigError = codedErrorGuard(ConfigError);

@@ -1,13 +1,21 @@
-import { errorCodeTrailer, isSessionError, sessionErrorToGrpcStatus } from "@hutong/session";
+import { type CodedError, isCodedError } from "@hutong/errors";
+import { errorCodeTrailer, isSessionError, sessionErrorStatus } from "@hutong/session";
 import { isWireError, Status, type StatusCode, WireError } from "@hutong/wire";
-import { type AuditErrorCode, isAuditError, witnessSizeTrailer } from "../audit/audit-error.js";
-import { type GatewayErrorCode, isGatewayError } from "../gateway-error.js";
-import { type GrantServiceErrorCode, isGrantServiceError } from "../grants/grant-service-error.js";
-import { type GrantsErrorCode, isGrantsError } from "../grants/grants-error.js";
-import { isRoutingError, type RoutingErrorCode } from "../routing/routing-error.js";
+import { type AuditErrorCode, witnessSizeTrailer } from "../audit/audit-error.js";
+import type { GatewayErrorCode } from "../gateway-error.js";
+import type { GrantServiceErrorCode } from "../grants/grant-service-error.js";
+import type { GrantsErrorCode } from "../grants/grants-error.js";
+import type { RoutingErrorCode } from "../routing/routing-error.js";
 import { shareDenialTrailer } from "../share/share-denial-trailer.js";
 
-const gatewayStatus: Record<GatewayErrorCode, StatusCode> = {
+/**
+ * How a caller is answered for a code: a status with the error's own message (written for the
+ * partner: it names the caller's party, method and purpose, never internal addresses, keys or
+ * subjects), or "internal": INTERNAL with no detail, the error kept for the operator's log only.
+ */
+type Answer = StatusCode | "internal";
+
+const gatewayAnswers: Record<GatewayErrorCode, Answer> = {
   "bad-request-context": Status.INVALID_ARGUMENT,
   "malformed-request": Status.INVALID_ARGUMENT,
   "acl-denied": Status.PERMISSION_DENIED,
@@ -15,25 +23,25 @@ const gatewayStatus: Record<GatewayErrorCode, StatusCode> = {
   "unknown-party": Status.NOT_FOUND,
   "target-unavailable": Status.UNAVAILABLE,
   overloaded: Status.RESOURCE_EXHAUSTED,
-  "invalid-credentials": Status.INTERNAL,
+  "invalid-credentials": "internal",
   "share-denied": Status.PERMISSION_DENIED,
   "audit-unavailable": Status.UNAVAILABLE,
 };
 
-const routingStatus: Record<RoutingErrorCode, StatusCode> = {
+const routingAnswers: Record<RoutingErrorCode, Answer> = {
   "malformed-hops": Status.INVALID_ARGUMENT,
   loop: Status.FAILED_PRECONDITION,
   "too-many-hops": Status.FAILED_PRECONDITION,
   // Config-time codes never reach a call; if one does, it is our fault.
-  "invalid-pattern": Status.INTERNAL,
-  "duplicate-route": Status.INTERNAL,
-  "invalid-route": Status.INTERNAL,
-  "invalid-rule": Status.INTERNAL,
+  "invalid-pattern": "internal",
+  "duplicate-route": "internal",
+  "invalid-route": "internal",
+  "invalid-rule": "internal",
 };
 
-// AuditService (server/audit-endpoint.ts): the witness refusals follow the proto's comment on
+// AuditService (endpoints/audit-endpoint.ts): the witness refusals follow the proto's comment on
 // AddCheckpointResponse; size-conflict and fork carry the witness's size as tlog-witness's 409 does.
-const auditStatus: Record<AuditErrorCode, StatusCode> = {
+const auditAnswers: Record<AuditErrorCode, Answer> = {
   "invalid-argument": Status.INVALID_ARGUMENT,
   "out-of-range": Status.OUT_OF_RANGE,
   "not-found": Status.NOT_FOUND,
@@ -45,7 +53,7 @@ const auditStatus: Record<AuditErrorCode, StatusCode> = {
 
 // Grants and revocations a caller presents (GrantService): a malformed artefact is the caller's
 // bad argument; one whose signer, signature or policy fit fails grants nothing, so it is denied.
-const grantsStatus: Record<GrantsErrorCode, StatusCode> = {
+const grantsAnswers: Record<GrantsErrorCode, Answer> = {
   malformed: Status.INVALID_ARGUMENT,
   "invalid-grant": Status.INVALID_ARGUMENT,
   "invalid-revocation": Status.INVALID_ARGUMENT,
@@ -57,7 +65,7 @@ const grantsStatus: Record<GrantsErrorCode, StatusCode> = {
   "exceeds-policy": Status.PERMISSION_DENIED,
 };
 
-const grantServiceStatus: Record<GrantServiceErrorCode, StatusCode> = {
+const grantServiceAnswers: Record<GrantServiceErrorCode, Answer> = {
   "not-found": Status.NOT_FOUND,
   "permission-denied": Status.PERMISSION_DENIED,
   "invalid-request": Status.INVALID_ARGUMENT,
@@ -65,64 +73,63 @@ const grantServiceStatus: Record<GrantServiceErrorCode, StatusCode> = {
   unavailable: Status.UNAVAILABLE,
 };
 
+/**
+ * Every domain whose errors a caller may be told about, and how each code is answered. Any other
+ * domain (store, config, certs, ...) fails on our side of the line: INTERNAL, logged, no detail.
+ */
+const answersByDomain: Readonly<Record<string, Readonly<Partial<Record<string, Answer>>>>> = {
+  gateway: gatewayAnswers,
+  routing: routingAnswers,
+  audit: auditAnswers,
+  grants: grantsAnswers,
+  "grant-service": grantServiceAnswers,
+};
+
 /** A mapped error: what the caller is told, and the closed code the logs and metrics use. */
 export interface MappedError {
   readonly wire: WireError;
-  /** e.g. "session/replay", "gateway/acl-denied", "routing/loop", "grants/bad-signature", "wire/DEADLINE_EXCEEDED", "internal". */
+  /** e.g. "session/replay", "gateway/acl-denied", "share/no-grant", "grants/bad-signature", "wire/4", "internal". */
   readonly reason: string;
   /** Only for "internal": the error to log; nothing of it goes on the wire. */
   readonly internal?: unknown;
 }
 
+/** The trailers an error carries beyond status and message: codes a client SDK acts on. */
+function trailersOf(e: CodedError): Record<string, string> | undefined {
+  if (isSessionError(e)) return { [errorCodeTrailer]: e.code };
+  if ("denial" in e && typeof e.denial === "string") return { [shareDenialTrailer]: e.denial };
+  if ("witnessSize" in e && typeof e.witnessSize === "number") return { [witnessSizeTrailer]: String(e.witnessSize) };
+  return undefined;
+}
+
 /**
- * The one place any error of the gateway becomes a gRPC status. Session
- * failures tell the caller only their public code (docs/session-protocol.md
- * §8) in the message and in the `hutong-error` trailer, so an SDK knows when a
- * new handshake helps; gateway and routing messages are written for the
- * partner (they name the caller's own party, method and purpose, never
- * internal addresses); anything unexpected is INTERNAL with no detail.
+ * The one place any error of any hutong package becomes a gRPC status (docs/architecture.md,
+ * "Errors"). Session failures tell the caller only their public code (docs/session-protocol.md §8)
+ * in the message and in the `hutong-error` trailer, so an SDK knows when a new handshake helps;
+ * other coded errors are answered by their domain's table above; anything unexpected is INTERNAL
+ * with no detail. A WireError (a peer's or backend's answer) passes through as it came.
  */
 export function mapError(e: unknown): MappedError {
+  if (isWireError(e)) return { wire: e, reason: `wire/${e.code}` };
+  if (!isCodedError(e)) return internal(e);
   if (isSessionError(e)) {
     return {
-      wire: new WireError(sessionErrorToGrpcStatus(e.code) as StatusCode, `session: ${e.code}`, {
+      wire: new WireError(Status[sessionErrorStatus[e.code]], `session: ${e.code}`, {
         trailers: { [errorCodeTrailer]: e.code },
       }),
       reason: `session/${e.code}`,
     };
   }
-  if (isGatewayError(e)) {
-    if (e.code === "invalid-credentials") return internal(e);
-    const trailers = e.denial === undefined ? undefined : { [shareDenialTrailer]: e.denial };
-    return {
-      wire: new WireError(gatewayStatus[e.code], e.message, trailers === undefined ? undefined : { trailers }),
-      reason: e.denial === undefined ? `gateway/${e.code}` : `share/${e.denial}`,
-    };
-  }
-  if (isRoutingError(e)) {
-    const status = routingStatus[e.code];
-    if (status === Status.INTERNAL) return internal(e);
-    return { wire: new WireError(status, e.message), reason: `routing/${e.code}` };
-  }
-  if (isAuditError(e)) {
-    const trailers = e.witnessSize === undefined ? undefined : { [witnessSizeTrailer]: String(e.witnessSize) };
-    return {
-      wire: new WireError(auditStatus[e.code], e.message, trailers === undefined ? undefined : { trailers }),
-      reason: `audit/${e.code}`,
-    };
-  }
-  if (isGrantsError(e)) {
-    // The core's messages name fields, parties and certificate problems, never a subject or key.
-    return {
-      wire: new WireError(grantsStatus[e.code], `grant refused (${e.code}): ${e.message}`),
-      reason: `grants/${e.code}`,
-    };
-  }
-  if (isGrantServiceError(e)) {
-    return { wire: new WireError(grantServiceStatus[e.code], e.message), reason: `grant-service/${e.code}` };
-  }
-  if (isWireError(e)) return { wire: e, reason: `wire/${e.code}` };
-  return internal(e);
+  const answer = answersByDomain[e.domain]?.[e.code] ?? "internal";
+  if (answer === "internal") return internal(e);
+  const trailers = trailersOf(e);
+  // The grants core's messages name fields, parties and certificate problems, never a subject or key.
+  const message = e.domain === "grants" ? `grant refused (${e.code}): ${e.message}` : e.message;
+  const denial = "denial" in e && typeof e.denial === "string" ? e.denial : undefined;
+  return {
+    wire: new WireError(answer, message, trailers === undefined ? undefined : { trailers }),
+    reason: denial === undefined ? `${e.domain}/${e.code}` : `share/${denial}`,
+  };
 }
 
 function internal(e: unknown): MappedError {

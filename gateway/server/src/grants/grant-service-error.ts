@@ -1,3 +1,5 @@
+import { CodedError, codedErrorGuard } from "@hutong/errors";
+
 /**
  * Errors of the stateful grant layer (the registry over the store, and GrantService): what the
  * pure core's GrantsError cannot say because it knows no store and no caller. Closed codes,
@@ -19,16 +21,11 @@ export const grantServiceErrorCodes = [
 
 export type GrantServiceErrorCode = (typeof grantServiceErrorCodes)[number];
 
-export class GrantServiceError extends Error {
-  readonly code: GrantServiceErrorCode;
-
-  constructor(code: GrantServiceErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+export class GrantServiceError extends CodedError<"grant-service", GrantServiceErrorCode> {
+  constructor(code: GrantServiceErrorCode, message: string, options?: { readonly cause?: unknown }) {
+    super("grant-service", code, message, options);
     this.name = "GrantServiceError";
-    this.code = code;
   }
 }
 
-export function isGrantServiceError(value: unknown, code?: GrantServiceErrorCode): value is GrantServiceError {
-  return value instanceof GrantServiceError && (code === undefined || value.code === code);
-}
+export const isGrantServiceError = codedErrorGuard(GrantServiceError);

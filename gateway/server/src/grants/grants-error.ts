@@ -1,3 +1,5 @@
+import { CodedError, codedErrorGuard } from "@hutong/errors";
+
 /**
  * The one error type of the grants core. Codes are a closed set; callers switch
  * on `code`, never on message text. Messages name fields and lengths, never a
@@ -26,16 +28,11 @@ export const grantsErrorCodes = [
 
 export type GrantsErrorCode = (typeof grantsErrorCodes)[number];
 
-export class GrantsError extends Error {
-  readonly code: GrantsErrorCode;
-
-  constructor(code: GrantsErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+export class GrantsError extends CodedError<"grants", GrantsErrorCode> {
+  constructor(code: GrantsErrorCode, message: string, options?: { readonly cause?: unknown }) {
+    super("grants", code, message, options);
     this.name = "GrantsError";
-    this.code = code;
   }
 }
 
-export function isGrantsError(value: unknown, code?: GrantsErrorCode): value is GrantsError {
-  return value instanceof GrantsError && (code === undefined || value.code === code);
-}
+export const isGrantsError = codedErrorGuard(GrantsError);

@@ -1,3 +1,5 @@
+import { CodedError, codedErrorGuard } from "@hutong/errors";
+
 /**
  * The one error type of the routing core (patterns, route table, hops, ACL).
  * Codes are a closed set so the gateway maps them to gRPC status in one place
@@ -23,16 +25,11 @@ export const routingErrorCodes = [
 
 export type RoutingErrorCode = (typeof routingErrorCodes)[number];
 
-export class RoutingError extends Error {
-  readonly code: RoutingErrorCode;
-
-  constructor(code: RoutingErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+export class RoutingError extends CodedError<"routing", RoutingErrorCode> {
+  constructor(code: RoutingErrorCode, message: string, options?: { readonly cause?: unknown }) {
+    super("routing", code, message, options);
     this.name = "RoutingError";
-    this.code = code;
   }
 }
 
-export function isRoutingError(value: unknown, code?: RoutingErrorCode): value is RoutingError {
-  return value instanceof RoutingError && (code === undefined || value.code === code);
-}
+export const isRoutingError = codedErrorGuard(RoutingError);

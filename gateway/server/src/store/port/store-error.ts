@@ -1,3 +1,5 @@
+import { CodedError, codedErrorGuard } from "@hutong/errors";
+
 /**
  * The one error type of the store (both adapters) and the audit log built on it.
  * Codes are a closed set so the gateway maps them to gRPC status in one place
@@ -26,15 +28,11 @@ export const storeErrorCodes = [
 
 export type StoreErrorCode = (typeof storeErrorCodes)[number];
 
-export class StoreError extends Error {
-  readonly code: StoreErrorCode;
-  constructor(code: StoreErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+export class StoreError extends CodedError<"store", StoreErrorCode> {
+  constructor(code: StoreErrorCode, message: string, options?: { readonly cause?: unknown }) {
+    super("store", code, message, options);
     this.name = "StoreError";
-    this.code = code;
   }
 }
 
-export function isStoreError(value: unknown, code?: StoreErrorCode): value is StoreError {
-  return value instanceof StoreError && (code === undefined || value.code === code);
-}
+export const isStoreError = codedErrorGuard(StoreError);
