@@ -90,6 +90,13 @@ export {
   readExportFile,
   writeExportFile,
 } from "./export/export-file.js";
+export {
+  type ExportProblem,
+  type ExportVerification,
+  type VerifyExportOptions,
+  verifyExport,
+  type WitnessVerification,
+} from "./export/verify-export.js";
 export type {
   AuditHead,
   ExportedAuditEntry,

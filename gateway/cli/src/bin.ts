@@ -1,6 +1,6 @@
 import { isConfigError, isGatewayError } from "@hutong/gateway";
 import { Command, CommanderError } from "commander";
-import { auditCommand } from "./audit-command.js";
+import { auditCommand } from "./audit/audit-command.js";
 import { callCommand } from "./call-command.js";
 import { startCommand } from "./start-command.js";
 import { UsageError } from "./usage-error.js";

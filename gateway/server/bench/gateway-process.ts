@@ -2,7 +2,7 @@
 // (session checks, per-call MACs, ACL, routing, tracing and metrics all on; logs silent and no
 // exporters, so nothing leaves the process).
 import { parseGatewayConfig } from "../src/config/gateway-config.js";
-import { startGateway } from "../src/gateway/gateway.js";
+import { startGateway } from "../src/gateway/start-gateway.js";
 import type { ListeningReport } from "./bench-protocol.js";
 import { childArgs, exitWithParent, reportToParent, runChild } from "./child-runtime.js";
 

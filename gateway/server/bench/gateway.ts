@@ -134,6 +134,7 @@ async function main(): Promise<void> {
       dir,
       config: {
         party: benchParties.gateway,
+        role: "province",
         listen: { host: "127.0.0.1", port: 0 },
         dataDir: dir,
         identity: pki.party(benchParties.gateway),

@@ -3,7 +3,7 @@
 // the backend with a grpc-js client, passing the answer (or the error) straight back. No session,
 // no MAC, no ACL, no routing, no telemetry: the least a gRPC proxy in Node can do.
 import * as grpc from "@grpc/grpc-js";
-import { exchangeServices } from "../src/gateway/gateway.js";
+import { exchangeServices } from "../src/gateway/routes/exchange-routes.js";
 import type { ListeningReport } from "./bench-protocol.js";
 import { childArgs, exitWithParent, reportToParent, runChild } from "./child-runtime.js";
 

@@ -63,6 +63,7 @@ describe("durability: SIGKILL under load loses no acknowledged share's audit ent
       configPath,
       stringify({
         party: owner,
+        role: "province",
         listen: { host: "127.0.0.1", port: 0 },
         dataDir: join(dir, "data"),
         identity: pki.party(owner),

@@ -169,6 +169,14 @@ describe("gateway config", () => {
     );
   });
 
+  it("requires the gateway's role, one of three, never guessed from the party", () => {
+    const { role: _, ...noRole } = minimalConfig();
+    assert.deepEqual(problems(noRole), ['role: expected one of "province", "hub", "all-in-one"']);
+    assert.match(problems({ ...minimalConfig(), party: "mot", role: "ministry" })[0] ?? "", /^role: /);
+    assert.equal(parseGatewayConfig({ ...minimalConfig(), party: "mot", role: "hub" }, "/x").role, "hub");
+    assert.equal(parseGatewayConfig({ ...minimalConfig(), party: "mot", role: "province" }, "/x").role, "province");
+  });
+
   it("names a bad party id and why", () => {
     assert.deepEqual(problems({ ...minimalConfig(), party: "prov:510001" }), [
       'party: invalid party id "prov:510001": a province is prov:<GB/T 2260 province code, e.g. 510000> or prov:xpcc',

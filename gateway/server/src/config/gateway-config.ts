@@ -98,6 +98,12 @@ const aclRuleSchema = z.strictObject({
 export const gatewayConfigSchema = z
   .strictObject({
     party: partyId,
+    /**
+     * What this gateway is in the federation: a province's gateway, the ministry's hub (which
+     * relays between members), or one node doing both (the development default). Declared, never
+     * guessed from the party id; GetGatewayInfo reports it.
+     */
+    role: z.enum(["province", "hub", "all-in-one"]),
     listen: z.strictObject({ host: host.default("127.0.0.1"), port: listenPort.default(7443) }).prefault({}),
     dataDir: filePath.default("./data"),
     identity: z.strictObject({

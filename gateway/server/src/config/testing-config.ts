@@ -1,6 +1,7 @@
 /** The example config of the brief, every section present; paths relative to the config file. */
 export const fullConfigYaml = `# a province gateway
 party: prov:510000
+role: province
 listen: { host: 127.0.0.1, port: 7443 }
 dataDir: ./data
 identity:
@@ -49,6 +50,7 @@ observability:
 export function minimalConfig(): Record<string, unknown> {
   return {
     party: "prov:510000",
+    role: "province",
     identity: { chain: "chain.pem", key: "key.pem" },
     trust: { anchors: ["ca.pem"] },
     session: { ticketKeys: { current: { id: 1, secretEnv: "TICKET_KEY" } } },

@@ -48,6 +48,8 @@ export async function prepareDevEnvironment(
   if (created) {
     const config = {
       party: devDefaults.party,
+      // One node, its own systems behind it and no peers yet: the embedded default.
+      role: "all-in-one",
       listen: { host: devDefaults.host, port },
       dataDir: ".",
       identity: { chain: rel(pki.party(devDefaults.party).chain), key: rel(pki.party(devDefaults.party).key) },

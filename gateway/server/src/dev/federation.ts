@@ -4,7 +4,7 @@ import { formatVerifierKey } from "@hutong/audit";
 import { parseCertificatePem } from "@hutong/certs";
 import { createCrlFileSource, createHutongClient, type HutongClient, loadCredentialFiles } from "@hutong/client";
 import { type GatewayConfig, parseGatewayConfig } from "../config/gateway-config.js";
-import { type RunningGateway, startGateway } from "../gateway/gateway.js";
+import { type RunningGateway, startGateway } from "../gateway/start-gateway.js";
 import type { Logger } from "../observability/logger.js";
 import type { Telemetry } from "../observability/telemetry.js";
 import { type DevPki, openDevPki } from "./dev-pki.js";
@@ -80,6 +80,7 @@ export async function startFederation(dir: string, options: FederationOptions = 
   };
   const base = async (party: string) => ({
     party,
+    role: party === p.hub ? "hub" : "province",
     listen: { host: "127.0.0.1", port: 0 },
     dataDir: join(dir, party.replace(/[:/]/g, "_")),
     identity: pki.party(party),

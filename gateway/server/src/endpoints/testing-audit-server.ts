@@ -27,10 +27,10 @@ import { type CallEndInfo, createWireServer, type Route } from "@hutong/wire";
 import { type AuditLog, type AuditReader, createAuditLog, createAuditReader } from "../audit/index.js";
 import { type DevPki, openDevPki } from "../dev/dev-pki.js";
 import { mapError } from "../gateway/status-mapping.js";
+import { createSessionMethods } from "../pipeline/session-methods.js";
 import { type HutongStore, openStore } from "../store/index.js";
 import type { AuditEntryInput, AuditStore } from "../store/port/audit-store.js";
 import { type AuditEndpointOptions, createAuditEndpoint } from "./audit-endpoint.js";
-import { createSessionMethods } from "./session-method.js";
 import { testingSessionRoutes } from "./testing-session-routes.js";
 
 export const gatewayA = "prov:510000";
@@ -200,8 +200,10 @@ export async function startAuditGateway(options: AuditGatewayOptions): Promise<A
         handler: async (call) => {
           try {
             served.set(path, (served.get(path) ?? 0) + 1);
-            return await session.serveStream(call, (body, verified, sink) =>
-              method.answer(body, { party: verified.clientParty }, sink),
+            return await session.serveStream(
+              call,
+              (request) => session.verify(request.path, request.metadata, request.body),
+              (body, verified, sink) => method.answer(body, { party: verified.clientParty }, sink),
             );
           } catch (e) {
             throw mapError(e).wire;

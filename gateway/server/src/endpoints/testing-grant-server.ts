@@ -12,9 +12,9 @@ import { GatewayError } from "../gateway-error.js";
 import type { GrantRegistryOptions } from "../grants/grant-registry.js";
 import { openTestRegistry, type TestRegistry } from "../grants/testing-grant-registry.js";
 import type { Issued, TestPki } from "../grants/testing-pki.js";
+import { createSessionMethods } from "../pipeline/session-methods.js";
 import type { AuditSink } from "../share/share-step.js";
 import { createGrantEndpoint } from "./grant-endpoint.js";
-import { createSessionMethods } from "./session-method.js";
 import { testingSessionRoutes } from "./testing-session-routes.js";
 
 const day = 86_400_000;

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import * as grpc from "@grpc/grpc-js";
 import type { UnaryTransport } from "@hutong/client";
-import { Purpose, RegistryServiceService, TicketServiceService, VerifyTicketRequest } from "@hutong/proto";
+import { GatewayRole, Purpose, RegistryServiceService, TicketServiceService, VerifyTicketRequest } from "@hutong/proto";
 import { createHandshakeServer, createTicketKeyring } from "@hutong/session";
 import { createWireServer, isWireError, Status, type WireError } from "@hutong/wire";
 import { InMemorySpanExporter } from "@opentelemetry/sdk-trace";
@@ -468,6 +468,7 @@ describe("gateway: one province gateway in front of its systems", () => {
     const client = await f.client(denied);
     const info = await client.unary(RegistryServiceService.getGatewayInfo, {});
     assert.equal(info.partyId, gw);
+    assert.equal(info.role, GatewayRole.GATEWAY_ROLE_PROVINCE, "the role the config declares");
     assert.ok(info.services.includes("hutong.v1.TicketService"));
     const routes = await client.unary(RegistryServiceService.listRoutes, {});
     assert.deepEqual(

@@ -16,7 +16,7 @@ import { type DevPki, openDevPki } from "../dev/dev-pki.js";
 import { type SimulatedBackend, startSimulatedBackend } from "../dev/simulated-backends.js";
 import type { Logger } from "../observability/logger.js";
 import type { Telemetry } from "../observability/telemetry.js";
-import { type RunningGateway, startGateway } from "./gateway.js";
+import { type RunningGateway, startGateway } from "./start-gateway.js";
 
 /** Test support: one province gateway (prov:510000) in front of its simulated systems, on a dev PKI. */
 export const gw = "prov:510000";
@@ -59,6 +59,7 @@ export async function gatewayConfigFor(
   return parseGatewayConfig(
     {
       party: gw,
+      role: "province",
       listen: { host: "127.0.0.1", port: 0 },
       dataDir: dir,
       identity: pki.party(gw),

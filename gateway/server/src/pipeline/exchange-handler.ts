@@ -1,5 +1,3 @@
-import type { Crl } from "@hutong/certs";
-import type { CallVerifier } from "@hutong/session";
 import type { Metadata, UnaryCall, UnaryReply } from "@hutong/wire";
 import { isWireError, statusName } from "@hutong/wire";
 import {
@@ -13,16 +11,14 @@ import {
 } from "@opentelemetry/api";
 import { GatewayError, isGatewayError } from "../gateway-error.js";
 import { newSpanId, newTraceId } from "../observability/random-ids.js";
-import type { Acl } from "../routing/acl.js";
-import { checkHops } from "../routing/hops.js";
-import { type ExchangeContext, readExchangeContext } from "../routing/request-context.js";
-import type { RouteTable } from "../routing/route-table.js";
 import { isShareReason, shareDenialTrailer } from "../share/share-denial-trailer.js";
 import type { ShareCall, ShareStep } from "../share/share-step.js";
+import { aclDenied, type CallAuthorizer } from "./call-authorizer.js";
+import type { CallOutcome } from "./call-outcome.js";
 import type { Forwarder } from "./forwarder.js";
-import { relayFacts } from "./relay-facts.js";
-import type { RelayPolicy } from "./relay-policy.js";
 import { backendMetadataKeys } from "./routing-metadata.js";
+import type { RoutingState } from "./routing-state.js";
+import type { SessionMethods } from "./session-methods.js";
 
 const asBuffer = (b: Uint8Array): Buffer =>
   Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
@@ -57,18 +53,10 @@ function failureReason(e: unknown): string {
   return "internal";
 }
 
-/** What a reload can swap without a restart. */
-export interface RoutingState {
-  readonly routes: RouteTable;
-  readonly acl: Acl;
-  readonly relays: RelayPolicy;
-}
-
 export interface ExchangeHandlerOptions {
   readonly self: string;
-  readonly maxHops: number;
-  readonly verifier: CallVerifier;
-  readonly crls: () => readonly Crl[];
+  readonly authorizer: CallAuthorizer;
+  readonly session: SessionMethods;
   readonly routing: () => RoutingState;
   readonly forwarder: Forwarder;
   readonly tracer: Tracer;
@@ -76,23 +64,10 @@ export interface ExchangeHandlerOptions {
   readonly injectTrace: (ctx: Context, into: Record<string, string>) => void;
   /** Grants, minimization and the audit log for calls that cross members (DESIGN §3 steps 2, 4, 5). */
   readonly share?: ShareStep;
-  readonly now?: () => number;
-}
-
-/**
- * What the pipeline learnt about one call, for metrics and logs: filled in as the call goes, so
- * a refusal's log line says how far it got. One mutable record per call.
- */
-export interface ExchangeOutcome {
-  readonly method: string;
-  route: string;
-  caller?: string;
-  origin?: string;
-  context?: ExchangeContext;
 }
 
 export interface ExchangeHandler {
-  handle(call: UnaryCall, outcome: ExchangeOutcome): Promise<UnaryReply>;
+  handle(call: UnaryCall, outcome: CallOutcome): Promise<UnaryReply>;
 }
 
 /**
@@ -103,8 +78,6 @@ export interface ExchangeHandler {
  * propagate as the packages' own types; the server maps them to gRPC once.
  */
 export function createExchangeHandler(options: ExchangeHandlerOptions): ExchangeHandler {
-  const now = options.now ?? Date.now;
-
   return {
     async handle(call, outcome) {
       const method = call.path.slice(1);
@@ -115,19 +88,8 @@ export function createExchangeHandler(options: ExchangeHandlerOptions): Exchange
         parent,
       );
       try {
-        const verified = options.verifier.verify({
-          method: call.path,
-          metadata: call.metadata,
-          requestBytes: call.body,
-          now: now(),
-          crls: options.crls(),
-        });
-        outcome.caller = verified.clientParty;
-        const { origin, hops } = relayFacts(call.metadata, verified, options.routing().relays);
-        outcome.origin = origin;
-        checkHops(hops, options.self, options.maxHops);
-        const ctx = readExchangeContext(call.body);
-        outcome.context = ctx;
+        const authenticated = options.authorizer.authenticate(call, outcome);
+        const { verified, origin, hops, context: ctx } = authenticated;
         span.setAttribute("hutong.target_party", ctx.targetParty);
         span.setAttribute("hutong.purpose", ctx.purpose);
 
@@ -148,10 +110,9 @@ export function createExchangeHandler(options: ExchangeHandlerOptions): Exchange
                 request: call.body,
               }
             : undefined;
-        const decision = routing.acl.decide({ caller: origin, method, purpose: ctx.purpose, target: ctx.targetParty });
-        if (!decision.allow) {
+        if (!options.authorizer.allows(authenticated)) {
           if (shareCall !== undefined) await share?.refused(shareCall, role, "acl-denied");
-          throw new GatewayError("acl-denied", `ACL: ${origin} may not call ${method} for ${ctx.purpose}`);
+          throw aclDenied(authenticated);
         }
         if (route === undefined) {
           if (shareCall !== undefined) await share?.refused(shareCall, role, "unknown-party");
@@ -193,10 +154,7 @@ export function createExchangeHandler(options: ExchangeHandlerOptions): Exchange
         // Decided, minimized and durably audited before a byte leaves this gateway.
         const body = pending === undefined ? reply.body : asBuffer(await pending.release(reply.body));
         span.setStatus({ code: SpanStatusCode.OK });
-        return {
-          body,
-          trailers: { "hutong-mac": Buffer.from(verified.responseMac(body)).toString("hex") },
-        };
+        return { body, trailers: options.session.macTrailer(verified, body) };
       } catch (e) {
         span.setStatus({ code: SpanStatusCode.ERROR, message: e instanceof Error ? e.name : "error" });
         throw e;

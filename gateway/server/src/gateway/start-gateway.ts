@@ -1,0 +1,348 @@
+import { readFile } from "node:fs/promises";
+import {
+  createCosignatureSigner,
+  createNoteSigner,
+  createNoteVerifier,
+  createWitnessConfig,
+  merkleHasher,
+} from "@hutong/audit";
+import { parseCertificatePem } from "@hutong/certs";
+import { type Credentials, createCrlFileSource, loadCredentialFiles } from "@hutong/client";
+import {
+  AuditServiceService,
+  GatewayRole,
+  GrantServiceService,
+  RegistryServiceService,
+  SessionServiceService,
+} from "@hutong/proto";
+import { createCallVerifier, createHandshakeServer, createReplayWindow, createTicketKeyring } from "@hutong/session";
+import { createWireServer, type Route } from "@hutong/wire";
+import { type AuditLog, createAuditLog } from "../audit/audit-log.js";
+import { startCheckpointPublisher } from "../audit/checkpoint-publisher.js";
+import { createWitnessClient } from "../audit/witness-client.js";
+import type { GatewayConfig } from "../config/gateway-config.js";
+import { createAuditEndpoint } from "../endpoints/audit-endpoint.js";
+import { createGrantEndpoint } from "../endpoints/grant-endpoint.js";
+import { GatewayError } from "../gateway-error.js";
+import { createGrantRegistry } from "../grants/grant-registry.js";
+import { createPeerSessionFactory, createRevocationPropagator } from "../grants/revocation-propagator.js";
+import { createHealthService } from "../health/health-service.js";
+import { createLogger, type Logger } from "../observability/logger.js";
+import { createTelemetry, type Telemetry } from "../observability/telemetry.js";
+import { extractTraceContext, injectTraceContext } from "../observability/trace-context.js";
+import { createCallAuthorizer } from "../pipeline/call-authorizer.js";
+import { createExchangeHandler } from "../pipeline/exchange-handler.js";
+import { createForwarder } from "../pipeline/forwarder.js";
+import { compileRelayPolicy } from "../pipeline/relay-policy.js";
+import type { RoutingState } from "../pipeline/routing-state.js";
+import { createSessionMethods } from "../pipeline/session-methods.js";
+import { createReflectionService, gatewayProtoFiles } from "../reflection/reflection-service.js";
+import { createShareStep } from "../share/share-step.js";
+import type { HutongStore, StoredCheckpoint } from "../store/index.js";
+import { createCallObserver } from "./call-observer.js";
+import { openGatewayStore } from "./open-gateway-store.js";
+import { createResourceStack } from "./resource-stack.js";
+import { auditRoutes } from "./routes/audit-routes.js";
+import { exchangeRoutes, exchangeServices } from "./routes/exchange-routes.js";
+import { grantRoutes } from "./routes/grant-routes.js";
+import { registryRoutes } from "./routes/registry-routes.js";
+import { sessionRoutes } from "./routes/session-routes.js";
+import { readSubjectKey, readTicketKey } from "./ticket-key-files.js";
+
+export const gatewayVersion = "0.1.0";
+
+export interface GatewayOptions {
+  readonly config: GatewayConfig;
+  readonly logger?: Logger;
+  /** Default: created from config.observability (and shut down with the gateway). */
+  readonly telemetry?: Telemetry;
+  readonly now?: () => number;
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+export interface RunningGateway {
+  readonly party: string;
+  readonly address: { readonly host: string; readonly port: number };
+  readonly telemetry: Telemetry;
+  readonly credentials: Credentials;
+  /** The store holding this gateway's audit log, grants and witness state. */
+  readonly store: HutongStore;
+  readonly auditLog: AuditLog;
+  /** Signs a checkpoint of the log's head now and has every witness cosign it (no back-off). */
+  publishCheckpoint(): Promise<StoredCheckpoint>;
+  /** Applies a new config's routes, ACL and relays, and re-reads CRLs; listen address and keys need a restart. */
+  reload(config: GatewayConfig): Promise<void>;
+  close(): Promise<void>;
+}
+
+const gatewayRoles: Readonly<Record<GatewayConfig["role"], GatewayRole>> = {
+  province: GatewayRole.GATEWAY_ROLE_PROVINCE,
+  hub: GatewayRole.GATEWAY_ROLE_HUB,
+  "all-in-one": GatewayRole.GATEWAY_ROLE_ALL_IN_ONE,
+};
+
+function routingStateOf(config: GatewayConfig): RoutingState {
+  return { routes: config.routeTable, acl: config.acl, relays: compileRelayPolicy(config.relays) };
+}
+
+/** The peer gateways this one routes to, as of a config: where revocations are passed on. */
+function peersOf(config: GatewayConfig): { party: string; address: string }[] {
+  const peers = new Map<string, { party: string; address: string }>();
+  for (const { target } of config.routeTable.entries) {
+    if (target.kind === "peer") peers.set(target.peerParty, { party: target.peerParty, address: target.address });
+  }
+  return [...peers.values()];
+}
+
+async function loadCredentials(config: GatewayConfig, env: NodeJS.ProcessEnv): Promise<Credentials> {
+  const passphraseEnv = config.identity.passphraseEnv;
+  const credentials = await loadCredentialFiles({
+    chain: config.identity.chain,
+    key: config.identity.key,
+    ...(passphraseEnv === undefined ? {} : { passphrase: env[passphraseEnv] ?? "" }),
+    anchors: config.trust.anchors,
+    intermediates: config.trust.intermediates,
+    crls: config.trust.crls,
+  });
+  if (credentials.partyId !== config.party) {
+    throw new GatewayError(
+      "invalid-credentials",
+      `config says party ${config.party} but ${config.identity.chain} is a certificate of ${credentials.partyId}`,
+    );
+  }
+  return credentials;
+}
+
+/**
+ * The composition root: builds the session core, the audit log, grants, the share pipeline and
+ * observability from one validated config, and serves them through the route modules in
+ * ./routes. Everything opened goes on one resource stack, closed newest first on close() or when a
+ * later step of the start fails, so a failed start leaves no timer, worker, pool or listener.
+ */
+export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
+  const { config } = options;
+  const env = options.env ?? process.env;
+  const now = options.now ?? Date.now;
+  const logger = options.logger ?? createLogger({ level: config.observability.logLevel, party: config.party });
+  const credentials = await loadCredentials(config, env);
+  const { ticketKeys } = config.session;
+  const keyring = createTicketKeyring({
+    current: await readTicketKey(ticketKeys.current, env),
+    ...(ticketKeys.previous === undefined ? {} : { previous: await readTicketKey(ticketKeys.previous, env) }),
+  });
+  const resources = createResourceStack();
+  try {
+    const crlSource = createCrlFileSource(config.trust.crls, {
+      initial: credentials.crls,
+      refreshMs: config.trust.crlRefreshSeconds * 1000,
+      onError: (err) => logger.warn({ err }, "CRL refresh failed; keeping the previous CRLs"),
+    });
+    resources.defer(() => crlSource.close());
+    const crls = crlSource.current;
+    const clockSkewMs = config.session.clockSkewSeconds * 1000;
+    const replayWindow = createReplayWindow({ clockSkewMs });
+    const session = createSessionMethods({
+      verifier: createCallVerifier({ keyring, replayWindow, clockSkewMs }),
+      crls,
+      now,
+    });
+    const handshakeServer = createHandshakeServer({
+      partyId: config.party,
+      privateKey: credentials.privateKey,
+      chain: credentials.chain,
+      trust: credentials.trust,
+      keyring,
+      ticketLifetimeMs: config.session.ticketLifetimeSeconds * 1000,
+    });
+
+    const telemetry =
+      options.telemetry ??
+      (await createTelemetry({
+        serviceName: "hutong-gateway",
+        party: config.party,
+        traceSampleRatio: config.observability.traceSampleRatio,
+        ...(config.observability.prometheus === undefined ? {} : { prometheus: config.observability.prometheus }),
+        ...(config.observability.otlp === undefined ? {} : { otlp: config.observability.otlp }),
+      }));
+    if (options.telemetry === undefined) resources.defer(() => telemetry.shutdown());
+    const { metrics } = telemetry;
+    metrics.setActiveSessionsSource(() => replayWindow.sessions);
+
+    const store = await openGatewayStore(config, env);
+    resources.defer(() => store.close());
+    const auditLog = createAuditLog({
+      store,
+      hasher: merkleHasher(store.hash),
+      onCommit: (report) => {
+        if (report.error !== undefined)
+          logger.error({ err: report.error, entries: report.entries }, "audit commit failed");
+      },
+    });
+    resources.defer(() => auditLog.close());
+
+    // Witnessing: this gateway cosigns the checkpoints of the logs it is configured to watch, and
+    // sends its own to its witnesses (docs/audit-checkpoints.md).
+    const witnessConfig =
+      config.audit.witnessing.length === 0
+        ? undefined
+        : createWitnessConfig({
+            signer: createCosignatureSigner(`hutong/${config.party}/witness`, credentials.privateKey),
+            logs: config.audit.witnessing.map((w) => ({ origin: w.origin, verifiers: [createNoteVerifier(w.key)] })),
+          });
+    const peerLink = { self: credentials, crls, maxMessageBytes: config.limits.maxMessageBytes, now };
+    const witnessClients = config.audit.witnesses.map((w) =>
+      createWitnessClient({ party: w.party, address: w.address, ...peerLink }),
+    );
+    resources.defer(() => {
+      for (const w of witnessClients) w.close();
+    });
+    // parseGatewayConfig fills in the default origin; the schema's type cannot say so.
+    const origin = config.audit.origin ?? `hutong/${config.party}/audit/sm3`;
+    const publisher = startCheckpointPublisher({
+      reader: auditLog,
+      signer: createNoteSigner(origin, credentials.privateKey),
+      origin,
+      intervalMs: config.audit.checkpointIntervalMs,
+      witnesses: witnessClients,
+      logger: logger.child({ component: "checkpoints" }),
+      now,
+    });
+    resources.defer(() => publisher.close());
+
+    const subjectKey =
+      config.grants.subjectKeyFile === undefined ? undefined : await readSubjectKey(config.grants.subjectKeyFile);
+    if (subjectKey === undefined) {
+      logger.warn("grants.subjectKeyFile is not set: shares that need a grant will be refused (record-unknown)");
+    }
+    const holderTrustAnchors = (
+      await Promise.all(config.grants.holderAnchors.map(async (p) => parseCertificatePem(await readFile(p, "utf8"))))
+    ).flat();
+    // Revocations go to every peer gateway this one routes to (as of the last reload), through the
+    // store's outbox, so they survive a restart.
+    let revocationPeers = peersOf(config);
+    const propagator = createRevocationPropagator({
+      store,
+      peers: () => revocationPeers,
+      now,
+      connect: createPeerSessionFactory(peerLink),
+      logger: logger.child({ component: "revocations" }),
+    });
+    resources.defer(() => propagator.close());
+    const grants = createGrantRegistry({
+      store,
+      crls,
+      trust: { trustAnchors: credentials.trust.trustAnchors, holderTrustAnchors },
+      revocationPeers: () => revocationPeers.map((p) => p.party),
+      onQueued: () => propagator.kick(),
+    });
+
+    let routing = routingStateOf(config);
+    const forwarder = createForwarder(peerLink);
+    resources.defer(() => forwarder.close());
+    const authorizer = createCallAuthorizer({
+      self: config.party,
+      maxHops: config.limits.maxHops,
+      session,
+      routing: () => routing,
+    });
+    const exchange = createExchangeHandler({
+      self: config.party,
+      authorizer,
+      session,
+      routing: () => routing,
+      forwarder,
+      tracer: telemetry.tracer,
+      extractTrace: extractTraceContext,
+      injectTrace: injectTraceContext,
+      share: createShareStep({
+        self: config.party,
+        audit: auditLog,
+        grants,
+        ...(subjectKey === undefined ? {} : { subjectKey }),
+        now,
+      }),
+    });
+
+    const observer = createCallObserver({ metrics, logger });
+    const local = { self: config.party, authorizer, session, observer };
+    const health = createHealthService();
+    const servedServices = [
+      SessionServiceService,
+      ...exchangeServices,
+      RegistryServiceService,
+      GrantServiceService,
+      AuditServiceService,
+    ].map((s) => Object.values(s)[0]?.path.split("/")[1] ?? "");
+    const routes = new Map<string, Route>([
+      ...sessionRoutes({ server: handshakeServer, crls, now, metrics, observer }),
+      ...exchangeRoutes({ exchange, metrics, observer }),
+      ...registryRoutes({
+        ...local,
+        role: gatewayRoles[config.role],
+        version: gatewayVersion,
+        services: [...servedServices, "grpc.health.v1.Health"],
+        startedAt: new Date(now()),
+        routes: () => routing.routes,
+      }),
+      ...grantRoutes({
+        ...local,
+        endpoint: createGrantEndpoint({ registry: grants, audit: auditLog, self: config.party, now }),
+        exchange,
+      }),
+      ...auditRoutes({
+        ...local,
+        endpoint: createAuditEndpoint({
+          reader: auditLog,
+          witness: witnessConfig === undefined ? undefined : { config: witnessConfig, store },
+          now,
+          logger: logger.child({ component: "witness" }),
+        }),
+      }),
+      ...health.routes,
+      ...(config.reflection
+        ? createReflectionService({ protoRoot: protoRootDir(), files: gatewayProtoFiles }).routes
+        : []),
+    ]);
+
+    const server = createWireServer({
+      resolve: (path) => routes.get(path),
+      maxMessageBytes: config.limits.maxMessageBytes,
+      maxConcurrentStreams: config.limits.maxConcurrentStreams,
+      onInternalError: (err: unknown) => logger.error({ err }, "internal error in the wire layer"),
+    });
+    resources.defer(() => server.close(2000));
+    // Closed first: health says NOT_SERVING before the listener drains.
+    resources.defer(() => health.shutdown());
+    const address = await server.listen(config.listen.host, config.listen.port);
+    health.setStatus("", "SERVING");
+    logger.info(
+      { address: `${address.host}:${address.port}`, routes: config.routeTable.entries.length, role: config.role },
+      "gateway listening",
+    );
+
+    return {
+      party: config.party,
+      address,
+      telemetry,
+      credentials,
+      store,
+      auditLog,
+      publishCheckpoint: () => publisher.publishNow(),
+      async reload(next) {
+        routing = routingStateOf(next);
+        revocationPeers = peersOf(next);
+        forwarder.retain(next.routeTable.entries);
+        await crlSource.refresh().catch((err: unknown) => logger.warn({ err }, "CRL re-read failed on reload"));
+        logger.info({ routes: next.routeTable.entries.length }, "configuration reloaded");
+      },
+      close: () => resources.close(),
+    };
+  } catch (error) {
+    await resources.close().catch(() => {});
+    throw error;
+  }
+}
+
+function protoRootDir(): string {
+  return new URL("../../../../proto/", import.meta.url).pathname;
+}
