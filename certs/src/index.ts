@@ -42,7 +42,7 @@ export { sm2SignatureDerToRaw, sm2SignatureRawToDer } from "./crypto/sm2-signatu
 export { hkdfSm3, hmacSm3, hmacSm3OverDigest, sm3 } from "./crypto/sm3.js";
 export { createSm4AeadKey, type Sm4AeadKey, sm4AeadOverhead, sm4Open, sm4Seal } from "./crypto/sm4-aead.js";
 export { CertsError, type CertsErrorCode, certsErrorCodes, isCertsError } from "./error.js";
-export { isValidPartyId, type PartyId, parsePartyId, partyIdFromUri, partyIdToUri } from "./pki/party-id.js";
+export { isValidPartyId, type PartyId, parsePartyId, partyIdFromUri, partyIdToUri } from "./party/party-id.js";
 export { type PathValidationOptions, type ValidatedPath, validateCertificatePath } from "./pki/validate-path.js";
 export {
   type Certificate,

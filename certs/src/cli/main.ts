@@ -1,6 +1,5 @@
 import { Command, CommanderError } from "commander";
 import { CertsError } from "../error.js";
-import { CliError } from "./cli-error.js";
 import { registerCrl } from "./commands/crl.js";
 import { registerCsr } from "./commands/csr.js";
 import { registerInitCa } from "./commands/init-ca.js";
@@ -9,6 +8,7 @@ import { registerIssueCa } from "./commands/issue-ca.js";
 import { registerRevoke } from "./commands/revoke.js";
 import { registerShow } from "./commands/show.js";
 import { registerVerify } from "./commands/verify.js";
+import { CliError } from "./support/cli-error.js";
 
 /**
  * hutong-certs: the operator CLI of the SM2 PKI. Exit status: 0 success,

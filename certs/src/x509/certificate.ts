@@ -18,7 +18,7 @@ import type { Sm2PrivateKey, Sm2PublicKey } from "../crypto/sm2-key.js";
 import { decodeSm2SpkiNode, spkiNode } from "../crypto/sm2-key-codec.js";
 import { sm3 } from "../crypto/sm3.js";
 import { CertsError } from "../error.js";
-import { partyUriPrefix } from "../pki/party-id.js";
+import { partyUriPrefix } from "../party/party-id.js";
 import {
   type CertificateExtensions,
   type ExtKeyUsageName,

@@ -19,7 +19,7 @@ import {
 } from "../asn1/der.js";
 import { oids } from "../asn1/oids.js";
 import { CertsError } from "../error.js";
-import { partyIdFromUri, partyIdToUri, partyUriPrefix } from "../pki/party-id.js";
+import { partyIdFromUri, partyIdToUri, partyUriPrefix } from "../party/party-id.js";
 import { parseCanonicalDer } from "./signed-object.js";
 
 /** RFC 5280 §4.2.1.3 bit positions, in order. */

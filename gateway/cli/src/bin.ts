@@ -1,9 +1,9 @@
 import { isConfigError, isGatewayError } from "@hutong/gateway";
 import { Command, CommanderError } from "commander";
 import { auditCommand } from "./audit/audit-command.js";
-import { callCommand } from "./call-command.js";
-import { startCommand } from "./start-command.js";
-import { UsageError } from "./usage-error.js";
+import { callCommand } from "./call/call-command.js";
+import { startCommand } from "./start/start-command.js";
+import { UsageError } from "./support/usage-error.js";
 
 const program = new Command("hutong")
   .description("hutong (互通): SM2-authenticated federated data-exchange gateway")

@@ -6,7 +6,8 @@ import {
   type MessageFns,
   SessionServiceService,
 } from "@hutong/proto";
-import { type ClientFinish, type ClientHello, type ServerFinish, type ServerHello, SessionError } from "./index.js";
+import { SessionError } from "./session-error.js";
+import type { ClientFinish, ClientHello, ServerFinish, ServerHello } from "./transcript.js";
 
 /**
  * Protobuf forms of the four handshake messages, converted to and from the

@@ -1,9 +1,9 @@
 import type { Command } from "commander";
 import { createCrl, crlToPem } from "../../x509/crl.js";
-import { openCaDirectory } from "../ca-directory.js";
-import { writeAtomic } from "../files.js";
-import { daysFromNow, emit, parseDays } from "../output.js";
-import { caKeyPassphrase } from "../passphrase.js";
+import { openCaDirectory } from "../support/ca-directory.js";
+import { writeAtomic } from "../support/files.js";
+import { daysFromNow, emit, parseDays } from "../support/output.js";
+import { caKeyPassphrase } from "../support/passphrase.js";
 
 export function registerCrl(program: Command): void {
   program

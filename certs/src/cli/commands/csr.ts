@@ -3,11 +3,11 @@ import { join } from "node:path";
 import { type Command, Option } from "commander";
 import { generateSm2PrivateKey } from "../../crypto/sm2-key.js";
 import { decodeSm2PrivateKeyPem, encodeSm2PrivateKeyPem } from "../../crypto/sm2-key-codec.js";
-import { parsePartyId } from "../../pki/party-id.js";
+import { parsePartyId } from "../../party/party-id.js";
 import { createCsr, csrToPem } from "../../x509/csr.js";
-import { readText, writeAtomic, writeSecret } from "../files.js";
-import { emit } from "../output.js";
-import { newKeyPassphrase } from "../passphrase.js";
+import { readText, writeAtomic, writeSecret } from "../support/files.js";
+import { emit } from "../support/output.js";
+import { newKeyPassphrase } from "../support/passphrase.js";
 
 export function registerCsr(program: Command): void {
   program

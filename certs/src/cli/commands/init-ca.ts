@@ -1,9 +1,9 @@
 import { type Command, Option } from "commander";
 import { generateSm2PrivateKey } from "../../crypto/sm2-key.js";
 import { createCertificate } from "../../x509/certificate.js";
-import { createCaDirectory } from "../ca-directory.js";
-import { backdated, daysFromNow, emit, parseDays, parseNonNegativeInt } from "../output.js";
-import { newKeyPassphrase } from "../passphrase.js";
+import { createCaDirectory } from "../support/ca-directory.js";
+import { backdated, daysFromNow, emit, parseDays, parseNonNegativeInt } from "../support/output.js";
+import { newKeyPassphrase } from "../support/passphrase.js";
 
 export function registerInitCa(program: Command): void {
   program

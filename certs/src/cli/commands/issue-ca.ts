@@ -1,10 +1,10 @@
 import { type Command, Option } from "commander";
 import { generateSm2PrivateKey } from "../../crypto/sm2-key.js";
 import { createCertificate } from "../../x509/certificate.js";
-import { createCaDirectory, distributableChain, openCaDirectory } from "../ca-directory.js";
-import { CliError } from "../cli-error.js";
-import { backdated, daysFromNow, earlier, emit, parseDays, parseNonNegativeInt } from "../output.js";
-import { caKeyPassphrase, newKeyPassphrase } from "../passphrase.js";
+import { createCaDirectory, distributableChain, openCaDirectory } from "../support/ca-directory.js";
+import { CliError } from "../support/cli-error.js";
+import { backdated, daysFromNow, earlier, emit, parseDays, parseNonNegativeInt } from "../support/output.js";
+import { caKeyPassphrase, newKeyPassphrase } from "../support/passphrase.js";
 
 export function registerIssueCa(program: Command): void {
   program

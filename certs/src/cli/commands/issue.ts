@@ -3,15 +3,15 @@ import { join } from "node:path";
 import { type Command, Option } from "commander";
 import { generateSm2PrivateKey, type Sm2PublicKey } from "../../crypto/sm2-key.js";
 import { encodeSm2PrivateKeyPem } from "../../crypto/sm2-key-codec.js";
-import { parsePartyId } from "../../pki/party-id.js";
+import { parsePartyId } from "../../party/party-id.js";
 import { certificateToPem, createCertificate } from "../../x509/certificate.js";
 import { parseCsrPem, verifyCsrSignature } from "../../x509/csr.js";
 import type { ExtKeyUsageName } from "../../x509/extensions.js";
-import { distributableChain, openCaDirectory } from "../ca-directory.js";
-import { CliError } from "../cli-error.js";
-import { readText, writeAtomic, writeSecret } from "../files.js";
-import { backdated, daysFromNow, earlier, emit, parseDays } from "../output.js";
-import { caKeyPassphrase, newKeyPassphrase } from "../passphrase.js";
+import { distributableChain, openCaDirectory } from "../support/ca-directory.js";
+import { CliError } from "../support/cli-error.js";
+import { readText, writeAtomic, writeSecret } from "../support/files.js";
+import { backdated, daysFromNow, earlier, emit, parseDays } from "../support/output.js";
+import { caKeyPassphrase, newKeyPassphrase } from "../support/passphrase.js";
 
 const usages: Record<string, ExtKeyUsageName[]> = {
   server: ["serverAuth"],

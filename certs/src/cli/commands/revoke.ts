@@ -3,11 +3,11 @@ import { Option } from "commander";
 import { parseCertificatePem, verifyCertificateSignature } from "../../x509/certificate.js";
 import { type RevocationReason, revocationReasons } from "../../x509/crl.js";
 import { normalizeSerialHex } from "../../x509/serial.js";
-import { openCaDirectory } from "../ca-directory.js";
-import { CliError } from "../cli-error.js";
-import { readText } from "../files.js";
-import { emit } from "../output.js";
-import { caKeyPassphrase } from "../passphrase.js";
+import { openCaDirectory } from "../support/ca-directory.js";
+import { CliError } from "../support/cli-error.js";
+import { readText } from "../support/files.js";
+import { emit } from "../support/output.js";
+import { caKeyPassphrase } from "../support/passphrase.js";
 
 export function registerRevoke(program: Command): void {
   program

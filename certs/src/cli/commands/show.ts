@@ -3,9 +3,9 @@ import { decodePemBlocks } from "../../asn1/pem.js";
 import { parseCertificate } from "../../x509/certificate.js";
 import { parseCrl } from "../../x509/crl.js";
 import { parseCsr } from "../../x509/csr.js";
-import { CliError } from "../cli-error.js";
-import { certificateView, crlView, csrView, renderText } from "../describe.js";
-import { readText } from "../files.js";
+import { CliError } from "../support/cli-error.js";
+import { certificateView, crlView, csrView, renderText } from "../support/describe.js";
+import { readText } from "../support/files.js";
 
 function viewOf(label: string, der: Uint8Array): Record<string, unknown> {
   switch (label) {

@@ -3,9 +3,9 @@ import { CertsError } from "../../error.js";
 import { validateCertificatePath } from "../../pki/validate-path.js";
 import { parseCertificatePem } from "../../x509/certificate.js";
 import { type Crl, parseCrl, parseCrlPem } from "../../x509/crl.js";
-import { CliError } from "../cli-error.js";
-import { readBytes, readText } from "../files.js";
-import { emit } from "../output.js";
+import { CliError } from "../support/cli-error.js";
+import { readBytes, readText } from "../support/files.js";
+import { emit } from "../support/output.js";
 
 /** A CRL file in PEM (any number of blocks) or DER, as `openssl crl -outform DER` writes it. */
 function readCrls(file: string): Crl[] {

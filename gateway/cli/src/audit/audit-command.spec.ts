@@ -43,7 +43,7 @@ import {
 } from "@hutong/session";
 import { createWireServer, type Route, Status, type StreamCall, WireError } from "@hutong/wire";
 import { CommanderError } from "commander";
-import { UsageError } from "../usage-error.js";
+import { UsageError } from "../support/usage-error.js";
 import { auditCommand } from "./audit-command.js";
 import type { AuditCommandIo } from "./audit-io.js";
 

@@ -7,9 +7,9 @@ import {
   type NoteVerifier,
 } from "@hutong/audit";
 import { createStreamingHutongClient, type StreamingHutongClient } from "@hutong/client";
-import type { CallProfile } from "../call-command.js";
-import { clientOptions } from "../client-options.js";
-import { UsageError } from "../usage-error.js";
+import type { CallProfile } from "../call/call-command.js";
+import { clientOptions } from "../support/client-options.js";
+import { UsageError } from "../support/usage-error.js";
 
 export const collect = (v: string, prev: string[]) => [...prev, v];
 

@@ -9,7 +9,7 @@ import {
 } from "@hutong/audit";
 import { AuditServiceService, ExportEntriesRequest, ExportEntriesResponse } from "@hutong/proto";
 import { Command } from "commander";
-import { UsageError } from "../usage-error.js";
+import { UsageError } from "../support/usage-error.js";
 import { bigToIndex, type ClientFlags, openClient, parseCount, timeoutOf } from "./audit-flags.js";
 import { type AuditCommandIo, failedCall, printer, progressLine } from "./audit-io.js";
 

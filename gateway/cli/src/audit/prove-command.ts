@@ -10,7 +10,7 @@ import {
 } from "@hutong/audit";
 import { AuditServiceService } from "@hutong/proto";
 import { Command } from "commander";
-import { UsageError } from "../usage-error.js";
+import { UsageError } from "../support/usage-error.js";
 import { bigToIndex, type ClientFlags, logKeyOf, openClient, parseCount, timeoutOf } from "./audit-flags.js";
 import { type AuditCommandIo, failedCall, printer } from "./audit-io.js";
 import { auditEntryJson, hex } from "./entry-format.js";

@@ -1,7 +1,7 @@
 import { isGrantsError, readSubjectKey, subjectDigest } from "@hutong/gateway";
 import { AuditServiceService, IdType, type QueryEntriesRequest } from "@hutong/proto";
 import { Command } from "commander";
-import { UsageError } from "../usage-error.js";
+import { UsageError } from "../support/usage-error.js";
 import { bigToIndex, type ClientFlags, openClient, parseCount, timeoutOf } from "./audit-flags.js";
 import { type AuditCommandIo, failedCall, printer } from "./audit-io.js";
 import { auditEntryJson, entryLine } from "./entry-format.js";

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { verifyExport } from "@hutong/audit";
 import { Command } from "commander";
-import { UsageError } from "../usage-error.js";
+import { UsageError } from "../support/usage-error.js";
 import { collect, logKeyOf, parseCount, readInput, witnessKeyOf } from "./audit-flags.js";
 import { type AuditCommandIo, printer, progressLine, progressMinEntries } from "./audit-io.js";
 

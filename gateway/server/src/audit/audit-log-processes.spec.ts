@@ -7,7 +7,7 @@ import {
   sampleEntry,
   sqliteWorkerAdapter,
   startStoreChild,
-} from "../store/testing-stores.js";
+} from "../testing.js";
 import { createAuditReader } from "./audit-reader.js";
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");

@@ -12,7 +12,7 @@ import {
   sampleEntry,
   sqliteMainAdapter,
   sqliteWorkerAdapter,
-} from "../store/testing-stores.js";
+} from "../testing.js";
 import { type AppendedEntry, type CommitReport, createAuditLog } from "./audit-log.js";
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");

@@ -3,7 +3,7 @@ import { after, before, describe, it } from "node:test";
 import { consistencyPath, inclusionPath, sm3Hasher, treeRoot, verifyConsistency, verifyInclusion } from "@hutong/audit";
 import type { AuditStore } from "../store/port/audit-store.js";
 import { isStoreError, type StoreErrorCode } from "../store/port/store-error.js";
-import { adaptersUnderTest, type StoreUnderTest, sampleEntry } from "../store/testing-stores.js";
+import { adaptersUnderTest, type StoreUnderTest, sampleEntry } from "../testing.js";
 import { type AuditReader, createAuditReader } from "./audit-reader.js";
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");

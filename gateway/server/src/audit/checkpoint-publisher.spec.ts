@@ -22,7 +22,7 @@ import {
 import { generateSm2PrivateKey } from "@hutong/certs";
 import { openStore } from "../store/index.js";
 import type { HutongStore } from "../store/port/store.js";
-import { sampleEntry } from "../store/testing-stores.js";
+import { sampleEntry } from "../testing.js";
 import { type CheckpointWitness, type PublisherLogger, startCheckpointPublisher } from "./checkpoint-publisher.js";
 import { type AuditLog, type AuditReader, createAuditLog } from "./index.js";
 

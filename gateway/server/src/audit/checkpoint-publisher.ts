@@ -8,7 +8,7 @@ import {
   verifyCosignature,
 } from "@hutong/audit";
 import type { StoredCheckpoint } from "../store/index.js";
-import type { AuditReader } from "./index.js";
+import type { AuditReader } from "./audit-reader.js";
 
 /** A witness's answer to add-checkpoint: a cosignature line, or the size it last cosigned (resubmit from it). */
 export type WitnessAnswer = { readonly cosignature: string } | { readonly conflictSize: number };

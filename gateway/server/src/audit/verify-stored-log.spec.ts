@@ -7,7 +7,7 @@ import {
   sm3Hasher,
   verifyLogStream,
 } from "@hutong/audit";
-import { adaptersUnderTest, type StoreUnderTest, sampleEntry } from "../store/testing-stores.js";
+import { adaptersUnderTest, type StoreUnderTest, sampleEntry } from "../testing.js";
 import { createAuditReader } from "./audit-reader.js";
 import { verifyStoredLog } from "./verify-stored-log.js";
 

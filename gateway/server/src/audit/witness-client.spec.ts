@@ -17,6 +17,7 @@ import type { StreamingHutongClient } from "@hutong/client";
 import { AuditServiceService } from "@hutong/proto";
 import { isWireError, Status } from "@hutong/wire";
 import type { DevPki } from "../dev/dev-pki.js";
+import { type HutongStore, openStore } from "../store/index.js";
 import {
   type AuditGateway,
   auditClient,
@@ -29,8 +30,7 @@ import {
   originOf,
   startAuditGateway,
   tempDir,
-} from "../endpoints/testing-audit-server.js";
-import { type HutongStore, openStore } from "../store/index.js";
+} from "../testing.js";
 import { witnessSizeTrailer } from "./audit-error.js";
 import { type PublisherLogger, startCheckpointPublisher } from "./checkpoint-publisher.js";
 import { type AuditLog, createAuditLog } from "./index.js";

@@ -26,7 +26,7 @@ import {
 } from "@hutong/proto";
 import { AuditError } from "../audit/audit-error.js";
 import type { AuditReader } from "../audit/index.js";
-import { type AuditQuery, isStoreError, StoreError, type WitnessStore } from "../store/index.js";
+import { type AuditQuery, isStoreError, StoreError, type WitnessStore } from "../store/port/index.js";
 
 /** Who called, as the session verified it (for the witness's alarm log). */
 export interface AuditCaller {

@@ -15,8 +15,7 @@ import {
 import { isWireError, Status } from "@hutong/wire";
 import { signRevocation } from "../grants/grant-revocation.js";
 import { signGrant } from "../grants/grant-signature.js";
-import { authorityBody, holderBody, subjectA, subjectB } from "../grants/testing-grants.js";
-import { createTestPki, type Issued } from "../grants/testing-pki.js";
+import { authorityBody, createTestPki, holderBody, type Issued, subjectA, subjectB } from "../testing.js";
 import { createGrantEndpoint } from "./grant-endpoint.js";
 import { credentialsFor, type GrantGateway, grantSession, startGrantGateway } from "./testing-grant-server.js";
 

@@ -1,4 +1,4 @@
-// The grants core (DESIGN §4, docs/grants.md): pure code for the signed grant artefact, its
+// The grants core (architecture.md §4, docs/grants.md): pure code for the signed grant artefact, its
 // verification, revocation and the share decision. Storage and pipeline wiring live elsewhere.
 export {
   type AuthorityPolicy,

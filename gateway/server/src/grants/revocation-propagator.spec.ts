@@ -15,13 +15,8 @@ import {
 } from "@hutong/proto";
 import { isWireError, Status } from "@hutong/wire";
 import { eventually } from "@hutong/wire/testing";
-import {
-  credentialsFor,
-  type GrantGateway,
-  grantSession,
-  startGrantGateway,
-} from "../endpoints/testing-grant-server.js";
 import { openStore } from "../store/open-store.js";
+import { credentialsFor, type GrantGateway, grantSession, startGrantGateway } from "../testing.js";
 import { grantIdFor } from "./grant-codec.js";
 import { createGrantRegistry } from "./grant-registry.js";
 import { signRevocation } from "./grant-revocation.js";

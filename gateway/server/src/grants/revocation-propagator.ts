@@ -116,7 +116,7 @@ const permanent: ReadonlySet<number> = new Set([
 ]);
 
 /**
- * Sends revocations to peer gateways from the store's durable outbox (DESIGN §4, "revocation
+ * Sends revocations to peer gateways from the store's durable outbox (architecture.md §4, "revocation
  * propagates to peers"; docs/grants.md §6). The registry queues one notice per peer the first time
  * it records a revocation, whether or not it holds the grant, so a revocation floods the
  * federation once and stops (a gateway that has seen it queues nothing). Each notice is retried

@@ -62,7 +62,7 @@ export interface ExchangeHandlerOptions {
   readonly tracer: Tracer;
   readonly extractTrace: (metadata: Metadata) => Context;
   readonly injectTrace: (ctx: Context, into: Record<string, string>) => void;
-  /** Grants, minimization and the audit log for calls that cross members (DESIGN §3 steps 2, 4, 5). */
+  /** Grants, minimization and the audit log for calls that cross members (architecture.md §3 steps 2, 4, 5). */
   readonly share?: ShareStep;
 }
 
@@ -71,7 +71,7 @@ export interface ExchangeHandler {
 }
 
 /**
- * The share pipeline for the exchange services (DESIGN §3): authenticate the
+ * The share pipeline for the exchange services (architecture.md §3): authenticate the
  * caller (session ticket + MAC), believe relay facts only from trusted peers,
  * refuse loops, read the RequestContext, apply the ACL (deny by default), route
  * by party, forward the exact bytes, and MAC the exact response bytes. Errors

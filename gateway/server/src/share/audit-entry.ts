@@ -1,7 +1,7 @@
 import { AuditDecision, AuditEntry, AuditRole, type Purpose, type RecordKind } from "@hutong/proto";
 import type { AuditEntryInput } from "../store/index.js";
 
-/** Everything one audit entry records (DESIGN §5). No personal data: only keyed digests. */
+/** Everything one audit entry records (architecture.md §5). No personal data: only keyed digests. */
 export interface AuditFacts {
   readonly timeMs: number;
   readonly gatewayParty: string;

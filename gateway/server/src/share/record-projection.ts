@@ -2,7 +2,7 @@ import { GetLicenceResponse, GetTicketResponse } from "@hutong/proto";
 import { pathCovers } from "../grants/index.js";
 
 /**
- * Minimization (DESIGN §3 step 4): keep only the record fields a share may release. Paths are proto
+ * Minimization (architecture.md §3 step 4): keep only the record fields a share may release. Paths are proto
  * field names rooted at the record ("ticket.passenger.name", docs/grants.md); the generated objects
  * are camelCase, and a oneof (unions-value) contributes its case as the path segment. A field the
  * paths neither cover nor lead into is reset to its default, so encoding drops it.

@@ -14,10 +14,8 @@ import {
 import { isGatewayError } from "../gateway-error.js";
 import { signGrant } from "../grants/grant-signature.js";
 import { subjectDigest } from "../grants/subject-digest.js";
-import { openTestRegistry } from "../grants/testing-grant-registry.js";
-import { holderBody } from "../grants/testing-grants.js";
-import { createTestPki } from "../grants/testing-pki.js";
 import type { AuditEntryInput } from "../store/index.js";
+import { createTestPki, holderBody, openTestRegistry } from "../testing.js";
 import { type AuditSink, createShareStep, type ShareCall } from "./share-step.js";
 
 const request = VerifyTicketRequest.encode(

@@ -100,7 +100,7 @@ function purposeOf(name: string): Purpose {
 }
 
 /**
- * The share step of DESIGN §3: authorize by grant (after the ACL), minimize, and audit durably
+ * The share step of architecture.md §3: authorize by grant (after the ACL), minimize, and audit durably
  * before anything leaves this gateway. Refusals are audited too. The order inside release() is
  * deliberate: decide, count the use, project, append, and only then hand the bytes back.
  */

@@ -2,7 +2,7 @@ import type { AuditHead, ExportedAuditEntry, MerkleHashName, NodeId } from "@hut
 
 export type { AuditHead, ExportedAuditEntry };
 
-/** "allow" or "deny": denials are audited too (DESIGN §3 step 5). */
+/** "allow" or "deny": denials are audited too (architecture.md §3 step 5). */
 export type AuditDecision = "allow" | "deny";
 
 /**

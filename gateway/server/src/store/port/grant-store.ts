@@ -2,7 +2,7 @@
  * A grant as registered: the signed, immutable artefact (`signedBytes`, exactly
  * as the grantor signed it) plus the fields the gateway looks things up and
  * enforces by, copied out of it. The subject is a keyed SM3 digest, never an ID
- * number (DESIGN §4).
+ * number (architecture.md §4).
  */
 export interface GrantInput {
   readonly id: string;

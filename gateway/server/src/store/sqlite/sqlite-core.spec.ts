@@ -5,8 +5,8 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { sm3Hasher, treeRoot } from "@hutong/audit";
 import Database from "better-sqlite3";
+import { sampleEntry, sampleSubjectDigest as subjectDigest } from "../../testing.js";
 import { isStoreError } from "../port/store-error.js";
-import { sampleEntry, subjectDigest } from "../testing-stores.js";
 import { auditQuerySql, openSqliteCore, type SqliteCore } from "./sqlite-core.js";
 
 // What only the SQLite core has: pre-hashed appends (worker mode) and read-only connections.

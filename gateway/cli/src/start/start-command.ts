@@ -10,7 +10,7 @@ import {
   startSimulatedBackend,
 } from "@hutong/gateway/dev";
 import { Command } from "commander";
-import { UsageError } from "./usage-error.js";
+import { UsageError } from "../support/usage-error.js";
 
 interface StartFlags {
   config?: string;

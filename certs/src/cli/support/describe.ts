@@ -1,8 +1,8 @@
-import type { Certificate } from "../x509/certificate.js";
-import type { Crl } from "../x509/crl.js";
-import type { Csr } from "../x509/csr.js";
-import type { CertificateExtensions } from "../x509/extensions.js";
-import { formatName } from "../x509/name.js";
+import type { Certificate } from "../../x509/certificate.js";
+import type { Crl } from "../../x509/crl.js";
+import type { Csr } from "../../x509/csr.js";
+import type { CertificateExtensions } from "../../x509/extensions.js";
+import { formatName } from "../../x509/name.js";
 import { toHexColons } from "./hex.js";
 
 /** Human-readable and JSON views of certificates, CSRs and CRLs for `hutong-certs show`. */

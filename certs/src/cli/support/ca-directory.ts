@@ -1,9 +1,9 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import type { Sm2PrivateKey } from "../crypto/sm2-key.js";
-import { decodeSm2PrivateKeyPem, encodeSm2PrivateKeyPem } from "../crypto/sm2-key-codec.js";
-import { type Certificate, certificateToPem, parseCertificatePem } from "../x509/certificate.js";
-import type { RevocationReason } from "../x509/crl.js";
+import type { Sm2PrivateKey } from "../../crypto/sm2-key.js";
+import { decodeSm2PrivateKeyPem, encodeSm2PrivateKeyPem } from "../../crypto/sm2-key-codec.js";
+import { type Certificate, certificateToPem, parseCertificatePem } from "../../x509/certificate.js";
+import type { RevocationReason } from "../../x509/crl.js";
 import { CliError } from "./cli-error.js";
 import { readText, writeAtomic, writeSecret } from "./files.js";
 

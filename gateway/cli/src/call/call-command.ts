@@ -2,9 +2,9 @@ import { readFile } from "node:fs/promises";
 import { createHutongClient } from "@hutong/client";
 import { isWireError, statusName } from "@hutong/wire";
 import { Command } from "commander";
-import { clientOptions } from "./client-options.js";
+import { clientOptions } from "../support/client-options.js";
+import { UsageError } from "../support/usage-error.js";
 import { contractMethods, findContractMethod } from "./contract-methods.js";
-import { UsageError } from "./usage-error.js";
 
 /** What `hutong call --profile FILE` reads: the flags, saved (npm start writes one). */
 export interface CallProfile {

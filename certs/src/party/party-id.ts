@@ -1,7 +1,7 @@
 import { CertsError } from "../error.js";
 
 /**
- * Party ids name the members of the federation (DESIGN §1):
+ * Party ids name the members of the federation (architecture.md §1):
  *   mot                      the Ministry of Transport (hub)
  *   prov:510000              a province, by its GB/T 2260 six-digit code
  *   prov:xpcc                the Xinjiang Production and Construction Corps,
