@@ -219,3 +219,4 @@ export {
 } from "./hutong/v1/ticket_service.js";
 export type { DeepPartial, MessageFns } from "./hutong/v1/common.js";
 export { type PersonalFieldPath, personalFields } from "./personal-fields.js";
+export { type JsonField, jsonFields, methodRequestTypes } from "./json-fields.js";

@@ -27,7 +27,7 @@ function listTs(dir) {
 }
 
 // 1. Unused well-known-type files.
-const generated = listTs(genDir).filter((f) => f !== "index.ts" && f !== "personal-fields.ts");
+const generated = listTs(genDir).filter((f) => !["index.ts", "personal-fields.ts", "json-fields.ts"].includes(f));
 const sources = generated.map((f) => readFileSync(join(genDir, f), "utf8"));
 for (const wkt of generated.filter((f) => f.startsWith("google/"))) {
   const stem = wkt.slice("google/protobuf/".length, -".ts".length);
@@ -130,6 +130,77 @@ ${rows.join("\n")}
 `,
 );
 
+// 2b. JSON field shapes: what proto3 JSON may name in each message, and each method's request type,
+//     so a JSON reader (hutong call) can refuse a key that names no field; ts-proto's fromJSON
+//     ignores unknown keys.
+const jsonRows = [];
+for (const name of [...messages.keys()].sort()) {
+  const m = messages.get(name);
+  if (m.options?.mapEntry) continue;
+  const entries = [];
+  for (const f of m.field ?? []) {
+    const typeName = f.type === "TYPE_MESSAGE" ? f.typeName.slice(1) : undefined;
+    const entry = typeName === undefined ? undefined : messages.get(typeName);
+    const isMap = entry?.options?.mapEntry === true;
+    // A map's value, or the field's own type, when it is a message of this contract (WKTs are leaves).
+    const valueType = isMap ? entry.field.find((v) => v.number === 2)?.typeName?.slice(1) : typeName;
+    const message = valueType !== undefined && messages.has(valueType) ? valueType : undefined;
+    const parts = [`name: ${JSON.stringify(f.name)}`, `jsonName: ${JSON.stringify(f.jsonName ?? camel(f.name))}`];
+    if (isMap) parts.push("map: true");
+    else if (f.label === "LABEL_REPEATED") parts.push("repeated: true");
+    if (message) parts.push(`message: ${JSON.stringify(message)}`);
+    const oneof = oneofName(m, f);
+    if (oneof) parts.push(`oneof: ${JSON.stringify(oneof)}`);
+    entries.push(`      { ${parts.join(", ")} },`);
+  }
+  jsonRows.push(
+    entries.length === 0
+      ? `  [${JSON.stringify(name)}, []],`
+      : `  [\n    ${JSON.stringify(name)},\n    [\n${entries.join("\n")}\n    ],\n  ],`,
+  );
+}
+const requestRows = [];
+for (const file of image.file) {
+  for (const service of file.service ?? []) {
+    for (const method of service.method ?? []) {
+      const path = `/${file.package}.${service.name}/${method.name}`;
+      requestRows.push(`  [${JSON.stringify(path)}, ${JSON.stringify(method.inputType.slice(1))}],`);
+    }
+  }
+}
+requestRows.sort();
+writeFileSync(
+  join(genDir, "json-fields.ts"),
+  `${header}// source: the messages and services of proto/**/*.proto (buf build)
+
+/**
+ * A field as proto3 JSON may name it: by \`jsonName\` (lowerCamelCase) or by its proto \`name\`, the
+ * two spellings ts-proto's fromJSON reads. \`message\` is the fully-qualified type when the field (or,
+ * for a map, its value) is a message of this contract, to look inside; well-known types such as
+ * google.protobuf.Timestamp have their own JSON forms and are leaves. \`oneof\` names the oneof the
+ * field belongs to (at most one of its fields may be set).
+ */
+export interface JsonField {
+  readonly name: string;
+  readonly jsonName: string;
+  readonly repeated?: true;
+  readonly map?: true;
+  readonly message?: string;
+  readonly oneof?: string;
+}
+
+/** Every message of the contract, by fully-qualified name, with the fields its JSON may carry. */
+export const jsonFields: ReadonlyMap<string, readonly JsonField[]> = new Map<string, readonly JsonField[]>([
+${jsonRows.join("\n")}
+]);
+
+/** The request message of every method, by gRPC path ("/hutong.v1.TicketService/VerifyTicket"). */
+export const methodRequestTypes: ReadonlyMap<string, string> = new Map<string, string>([
+${requestRows.join("\n")}
+]);
+`,
+);
+
 // 3. Index: explicit named re-exports of every hutong/v1 module and the vendored grpc.* ones
 //    (health, reflection), so the gateway imports them from the package entry point too.
 const exportRe = /^export (const|interface|enum|function|type|class) (\w+)/gm;
@@ -151,6 +222,7 @@ const anyMessageFile = "hutong/v1/common";
 if (!existsSync(join(genDir, `${anyMessageFile}.ts`))) throw new Error(`missing gen/${anyMessageFile}.ts`);
 lines.push(`export type { DeepPartial, MessageFns } from "./${anyMessageFile}.js";`);
 lines.push(`export { type PersonalFieldPath, personalFields } from "./personal-fields.js";`);
+lines.push(`export { type JsonField, jsonFields, methodRequestTypes } from "./json-fields.js";`);
 writeFileSync(
   join(genDir, "index.ts"),
   `${header}// The @hutong/proto entry point: every hutong.v1 message, enum and grpc-js service, plus the vendored\n// grpc.health.v1 and grpc.reflection.v1 ones.\n\n${lines.join("\n")}\n`,

@@ -74,8 +74,15 @@ describe("hutong CLI: start --dev and call", () => {
     );
     assert.equal(denied.code, 1);
     assert.match(denied.stderr, /ERROR: PERMISSION_DENIED/);
-    // Usage errors exit 2.
+    // Usage errors exit 2: an unknown method, a request field the contract does not have (refused
+    // before anything is sent, naming its path), a missing method.
     assert.equal((await run(["call", "--profile", profile, "No.Such"])).code, 2);
+    const typo = await run(["call", "--profile", profile, method, JSON.stringify({ context: { purpse: 1 } })]);
+    assert.equal(typo.code, 2, typo.stderr);
+    assert.match(typo.stderr, /context\.purpse: unknown field \(hutong\.v1\.RequestContext has targetParty, purpose/);
+    // The profile npm start wrote names its files relative to itself.
+    const written = JSON.parse(await readFile(profile, "utf8")) as { chain: string; trust: string[] };
+    assert.ok(!written.chain.startsWith("/") && !written.trust[0]?.startsWith("/"), JSON.stringify(written));
     assert.equal((await run(["call", method])).code, 2);
 
     const exited = new Promise<number | null>((resolve) => first.child.on("exit", resolve));
@@ -88,6 +95,46 @@ describe("hutong CLI: start --dev and call", () => {
     const stopped = new Promise((resolve) => second.child.on("exit", resolve));
     second.child.kill("SIGTERM");
     await stopped;
+  });
+
+  it("refuses unknown request fields at any depth before reading credentials or connecting, exit 2", async () => {
+    // Nothing listens on port 1 and none of these files exist: the request is checked first.
+    const flags = ["--address", "127.0.0.1:1", "--gateway", "prov:510000", "--chain", "/nonexistent/c.pem"];
+    const creds = [...flags, "--key", "/nonexistent/k.pem", "--trust", "/nonexistent/t.pem", "--crl", "/nonexistent/r"];
+    const request = {
+      context: { targetParty: "tax:chinatax" },
+      draft: { invoiceNo: "1", lines: [{ lineNo: 1 }, { lineNo: 2, colour: "red" }] },
+      idempotencyKy: "k",
+    };
+    const r = await run(["call", ...creds, "hutong.v1.InvoiceService/IssueInvoice", JSON.stringify(request)]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /request does not fit hutong\.v1\.IssueInvoiceRequest/);
+    assert.match(r.stderr, /draft\.lines\[1\]\.colour: unknown field/);
+    assert.match(r.stderr, /idempotencyKy: unknown field/);
+    assert.equal(r.stdout, "");
+    // A well-formed request with those flags gets as far as the missing file: a clear usage error.
+    const ok = await run(["call", ...creds, "hutong.v1.TicketService/VerifyTicket", '{"ticketNo":"E1"}']);
+    assert.equal(ok.code, 2, ok.stderr);
+    assert.match(ok.stderr, /cannot read \/nonexistent\/.* \(ENOENT\)/);
+  });
+
+  it("refuses a client profile with an unknown or missing field, naming it, exit 2", async () => {
+    const file = join(dir, "typo-profile.json");
+    await writeFile(
+      file,
+      JSON.stringify({
+        address: "127.0.0.1:1",
+        gateway: "prov:510000",
+        chain: "c",
+        key: "k",
+        trust: ["t"],
+        crls: ["r"],
+      }),
+    );
+    const r = await run(["call", "--profile", file, "hutong.v1.TicketService/VerifyTicket"]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /unknown field "crls"/);
+    assert.match(r.stderr, /crl is missing/);
   });
 
   it("lists the callable methods", async () => {

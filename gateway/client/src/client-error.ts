@@ -4,6 +4,8 @@ import { CodedError, codedErrorGuard } from "@hutong/errors";
 export const clientErrorCodes = [
   /** Certificate, key, trust anchor or CRL files that cannot be used. */
   "invalid-credentials",
+  /** A client profile (docs/session-protocol.md §11) that is not JSON or not of the documented shape. */
+  "invalid-profile",
 ] as const;
 
 export type ClientErrorCode = (typeof clientErrorCodes)[number];

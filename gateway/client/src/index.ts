@@ -3,6 +3,7 @@
 export type { Metadata } from "@hutong/wire";
 export { isWireError, Status, type StatusCode, WireError } from "@hutong/wire";
 export { ClientError, type ClientErrorCode, clientErrorCodes, isClientError } from "./client-error.js";
+export { type ClientProfile, parseClientProfile, readClientProfile } from "./client-profile.js";
 export { type CredentialFiles, type Credentials, loadCredentialFiles } from "./credential-files.js";
 export { type CrlSource, createCrlFileSource } from "./crl-file-source.js";
 export { createGrpcJsTransport, type GrpcJsTransportOptions } from "./grpc-js-transport.js";

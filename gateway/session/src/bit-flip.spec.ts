@@ -48,11 +48,28 @@ describe("single-bit changes", () => {
     );
   });
 
+  it("to the ticket, expiry or server-finished a client receives: bad-mac", () => {
+    const complete = (sf: typeof serverFinish) => () => awaiting.complete(sf);
+    fc.assert(
+      fc.property(bit(serverFinish.ticket), fc.nat({ max: 52 }), bit(serverFinish.serverFinished), (tb, eb, fb) => {
+        const expiresAt = Number(BigInt(serverFinish.expiresAt) ^ (1n << BigInt(eb)));
+        for (const sf of [
+          { ...serverFinish, ticket: flipBit(serverFinish.ticket, tb) },
+          { ...serverFinish, expiresAt },
+          { ...serverFinish, serverFinished: flipBit(serverFinish.serverFinished, fb) },
+        ]) {
+          assert.throws(complete(sf), (e) => isSessionError(e, "bad-mac"));
+        }
+      }),
+      { numRuns },
+    );
+  });
+
   it("to any request-MAC or response-MAC input: a different MAC", () => {
     const { c2s, s2c } = established.keys;
     const nonce = new Uint8Array(16).fill(3);
     const body = new TextEncoder().encode("some request body");
-    const method = "/hutong.v1.Exchange/Get";
+    const method = "/hutong.v1.TicketService/VerifyTicket";
     const reqMac = requestMac(c2s, method, now, nonce, body);
     const resMac = responseMac(s2c, method, nonce, body);
     fc.assert(

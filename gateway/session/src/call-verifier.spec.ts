@@ -6,7 +6,7 @@ import { createReplayWindow } from "./replay-window.js";
 import { isSessionError, type SessionErrorCode } from "./session-error.js";
 import { crlOf, fixedNow, handshake, sessionPki, testKeyring, testServer } from "./testing-fixtures.js";
 
-const method = "/hutong.v1.Exchange/GetTicket";
+const method = "/hutong.v1.TicketService/GetTicket";
 const request = new TextEncoder().encode("request bytes");
 const response = new TextEncoder().encode("response bytes");
 

@@ -21,6 +21,7 @@ import {
   transcriptH1,
   transcriptH2,
   transcriptH3,
+  transcriptH4,
 } from "./transcript.js";
 
 export interface HandshakeClientOptions {
@@ -42,7 +43,10 @@ export interface EstablishedSession {
 
 export interface AwaitingServerFinish {
   readonly clientFinish: ClientFinish;
-  /** Step 5: checks server-finished; bad-mac unless the server really completed this handshake. */
+  /**
+   * Step 5: checks server-finished over the transcript, the ticket and expiresAt; bad-mac unless the
+   * server really completed this handshake and issued exactly this ticket and expiry.
+   */
   complete(serverFinish: ServerFinish): EstablishedSession;
 }
 
@@ -98,8 +102,9 @@ export function createHandshakeClient(options: HandshakeClientOptions): Handshak
           return {
             clientFinish: { cookie: sh.cookie, clientSignature },
             complete(sf) {
-              if (!constantTimeEqual(serverFinishedMac(keys.s2c, h3), sf.serverFinished)) {
-                throw new SessionError("bad-mac", "server-finished does not verify");
+              // The MAC covers the ticket and expiresAt as received: a swapped one fails here, before use.
+              if (!constantTimeEqual(serverFinishedMac(keys.s2c, transcriptH4(h3, sf)), sf.serverFinished)) {
+                throw new SessionError("bad-mac", "server-finished does not verify over this ticket and expiry");
               }
               return { serverParty: path.partyId, ticket: sf.ticket, expiresAt: sf.expiresAt, keys };
             },

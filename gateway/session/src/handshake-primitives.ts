@@ -24,7 +24,10 @@ export function verifyHandshakeSignature(key: Sm2PublicKey, message: Uint8Array,
   }
 }
 
-/** HMAC-SM3(s2c, "hutong/v1 server finished" || H3): proof to the client that the server completed. */
-export function serverFinishedMac(s2c: Uint8Array, h3: Uint8Array): Uint8Array {
-  return hmacSm3(s2c, concatBytes([utf8(labels.serverFinished), h3]));
+/**
+ * HMAC-SM3(s2c, "hutong/v1 server finished" || H4): proof to the client that the server completed
+ * this handshake and issued exactly this ticket with exactly this expiry (H4 covers both).
+ */
+export function serverFinishedMac(s2c: Uint8Array, h4: Uint8Array): Uint8Array {
+  return hmacSm3(s2c, concatBytes([utf8(labels.serverFinished), h4]));
 }

@@ -18,6 +18,7 @@ import {
   transcriptH1,
   transcriptH2,
   transcriptH3,
+  transcriptH4,
 } from "./transcript.js";
 
 export interface HandshakeServerOptions {
@@ -119,8 +120,8 @@ export function createHandshakeServer(options: HandshakeServerOptions): Handshak
         issuedAt: now,
         expiresAt,
       });
-      const h3 = transcriptH3(state.h2, cf.clientSignature);
-      return { ticket, expiresAt, serverFinished: serverFinishedMac(keys.s2c, h3) };
+      const h4 = transcriptH4(transcriptH3(state.h2, cf.clientSignature), { ticket, expiresAt });
+      return { ticket, expiresAt, serverFinished: serverFinishedMac(keys.s2c, h4) };
     },
   };
 }

@@ -119,6 +119,22 @@ describe("handshake", () => {
     rejects("bad-mac", () => awaiting.complete({ ...sf, serverFinished: flip(sf.serverFinished) }));
   });
 
+  it("client refuses a ticket or expiry changed on the link (server-finished covers both): bad-mac", () => {
+    const server = testServer();
+    const hs = testClient().start(serverParty);
+    const awaiting = hs.receive(server.hello(hs.clientHello, { now, crls }), { now, crls });
+    const sf = server.finish(awaiting.clientFinish, { now });
+    // Another genuine ticket of the same server, as a party in the middle of an h2c link could hold.
+    const other = handshake(server).serverFinish;
+    rejects("bad-mac", () => awaiting.complete({ ...sf, ticket: other.ticket }));
+    rejects("bad-mac", () => awaiting.complete({ ...sf, ticket: flip(sf.ticket, 5) }));
+    rejects("bad-mac", () => awaiting.complete({ ...sf, ticket: sf.ticket.subarray(0, sf.ticket.length - 1) }));
+    rejects("bad-mac", () => awaiting.complete({ ...sf, expiresAt: sf.expiresAt + 3_600_000 }));
+    rejects("bad-mac", () => awaiting.complete({ ...sf, expiresAt: sf.expiresAt - 1 }));
+    // Untouched, the same ServerFinish completes.
+    assert.equal(awaiting.complete(sf).expiresAt, sf.expiresAt);
+  });
+
   it("refuses an unsupported version and malformed hellos", () => {
     const hs = testClient().start(serverParty);
     const server = testServer();

@@ -6,9 +6,11 @@
 export const protocolVersion = 1;
 
 /**
- * Domain-separation labels (ASCII). Labels followed by variable-length data end
- * in NUL so no label is a prefix of another input; labels followed only by a
- * fixed-size hash need no terminator. Each label is used in exactly one meaning.
+ * Domain-separation labels (ASCII), byte-exact as docs/session-protocol.md §2
+ * lists them (a test compares that table with this object). The `\0` some of them
+ * end in is part of the label; nothing else is ever appended to a label. Each label
+ * is used in exactly one construction, always followed by the same fixed structure,
+ * so no input of one construction is an input of another.
  */
 export const labels = {
   serverSignature: "hutong/v1 server signature\0",

@@ -22,21 +22,23 @@ export interface SessionTicketState {
 
 const ticketFormat = 1;
 
+/** The ticket's plaintext (docs/session-protocol.md §7), before sealing. */
+export function encodeTicketPlaintext(t: SessionTicketState): Uint8Array {
+  return encodeFields([
+    Uint8Array.of(ticketFormat),
+    t.sessionId,
+    utf8(t.clientParty),
+    t.certSerial,
+    t.issuerNameHash,
+    t.c2s,
+    t.s2c,
+    u64be(t.issuedAt),
+    u64be(t.expiresAt),
+  ]);
+}
+
 export function sealTicket(keyring: TicketKeyring, t: SessionTicketState): Uint8Array {
-  return keyring.seal(
-    labels.ticketAad,
-    encodeFields([
-      Uint8Array.of(ticketFormat),
-      t.sessionId,
-      utf8(t.clientParty),
-      t.certSerial,
-      t.issuerNameHash,
-      t.c2s,
-      t.s2c,
-      u64be(t.issuedAt),
-      u64be(t.expiresAt),
-    ]),
-  );
+  return keyring.seal(labels.ticketAad, encodeTicketPlaintext(t));
 }
 
 /**

@@ -1,5 +1,5 @@
 import { sm3 } from "@hutong/certs";
-import { encodeList, encodeMessage, utf8 } from "./canonical-encoding.js";
+import { encodeList, encodeMessage, u64be, utf8 } from "./canonical-encoding.js";
 
 /**
  * The handshake transcript and its hashes. The transcript is the canonical
@@ -15,6 +15,7 @@ export const transcriptMessageTypes = {
   serverHello: 0x02,
   serverSignature: 0x03,
   clientSignature: 0x04,
+  serverFinish: 0x05,
 } as const;
 
 export interface ClientHello {
@@ -51,7 +52,7 @@ export interface ServerFinish {
   readonly ticket: Uint8Array;
   /** Ticket expiry, milliseconds since the Unix epoch. */
   readonly expiresAt: number;
-  /** HMAC-SM3(s2c, labels.serverFinished || H3). */
+  /** HMAC-SM3(s2c, labels.serverFinished || H4): covers the ticket and expiresAt above. */
   readonly serverFinished: Uint8Array;
 }
 
@@ -84,9 +85,23 @@ export function transcriptH2(h1: Uint8Array, serverSignature: Uint8Array): Uint8
   return sm3(h1, encodeMessage(transcriptMessageTypes.serverSignature, [serverSignature]));
 }
 
-/** H3 = SM3(H2 || message(0x04, clientSignature)): what server-finished confirms. */
+/** H3 = SM3(H2 || message(0x04, clientSignature)): the whole handshake up to the ServerFinish. */
 export function transcriptH3(h2: Uint8Array, clientSignature: Uint8Array): Uint8Array {
   return sm3(h2, encodeMessage(transcriptMessageTypes.clientSignature, [clientSignature]));
+}
+
+/** The ServerFinish as MACed: the ticket's exact bytes and its expiry, not server-finished itself. */
+export function encodeServerFinishBound(m: Pick<ServerFinish, "ticket" | "expiresAt">): Uint8Array {
+  return encodeMessage(transcriptMessageTypes.serverFinish, [m.ticket, u64be(m.expiresAt)]);
+}
+
+/**
+ * H4 = SM3(H3 || message(0x05, ticket, u64be(expiresAt))): what server-finished confirms. The
+ * ticket and its expiry travel beside server-finished in the same message, possibly over plain
+ * h2c, so they are MACed with it: nobody on the link can swap in another ticket or move the expiry.
+ */
+export function transcriptH4(h3: Uint8Array, m: Pick<ServerFinish, "ticket" | "expiresAt">): Uint8Array {
+  return sm3(h3, encodeServerFinishBound(m));
 }
 
 export function signedString(label: string, hash: Uint8Array): Uint8Array {

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { connect, constants, type IncomingHttpHeaders, type OutgoingHttpHeaders } from "node:http2";
 import { after, before, describe, it } from "node:test";
-import { credentials, Metadata as GrpcMetadata, status as grpcStatus } from "@grpc/grpc-js";
+import { Client, credentials, Metadata as GrpcMetadata, status as grpcStatus } from "@grpc/grpc-js";
 import { GetTicketRequest, GetTicketResponse, TicketServiceClient } from "@hutong/proto";
 import { Status } from "./grpc-status.js";
 import { frameMessage } from "./message-framing.js";
@@ -243,6 +243,21 @@ describe("wire server", () => {
     const r = await rawRequest(port, { ":path": echo, "grpc-timeout": "99999999H" }, [frameMessage(Buffer.from("ab"))]);
     assert.equal(statusOf(r), "0");
     assert.ok((rec.lastCall?.deadline ?? 0) > Date.now() + 1e14);
+  });
+
+  it("refuses a grpc-js client that compresses (grpc-encoding gzip) with UNIMPLEMENTED, before the handler", async () => {
+    // docs/session-protocol.md §6: messages travel uncompressed, as the MACs cover the exact bytes.
+    const client = new Client(address, credentials.createInsecure(), { "grpc.default_compression_algorithm": 2 });
+    const handled = rec.handled.length;
+    const r = await rawUnary(client, echo, Buffer.alloc(200, 7));
+    assert.equal(r.status.code, grpcStatus.UNIMPLEMENTED);
+    assert.equal(r.status.details, "unsupported grpc-encoding gzip");
+    assert.equal(rec.handled.length, handled, "the handler never saw the call");
+    client.close();
+    // The same client with compression off is served.
+    const plain = grpcClient(address);
+    assert.equal((await rawUnary(plain, echo, Buffer.alloc(200, 7))).status.code, grpcStatus.OK);
+    plain.close();
   });
 
   it("answers an unknown method with UNIMPLEMENTED", async () => {

@@ -7,8 +7,7 @@ import {
   type NoteVerifier,
 } from "@hutong/audit";
 import { createStreamingHutongClient, type StreamingHutongClient } from "@hutong/client";
-import type { CallProfile } from "../call/call-command.js";
-import { clientOptions } from "../support/client-options.js";
+import { clientOptions, profileOf } from "../support/client-options.js";
 import { UsageError } from "../support/usage-error.js";
 
 export const collect = (v: string, prev: string[]) => [...prev, v];
@@ -63,35 +62,8 @@ export interface ClientFlags {
 
 /** A client of the gateway the profile names (the file `hutong start --dev` writes for `hutong call`). */
 export async function openClient(flags: ClientFlags): Promise<StreamingHutongClient> {
-  let profile: Partial<CallProfile>;
-  try {
-    profile = JSON.parse((await readInput(flags.profile, "profile")).toString("utf8"));
-  } catch (e) {
-    if (e instanceof UsageError) throw e;
-    throw new UsageError(`profile ${flags.profile} is not JSON`);
-  }
-  const { address, gateway, chain, key } = profile;
-  if (
-    typeof address !== "string" ||
-    typeof gateway !== "string" ||
-    typeof chain !== "string" ||
-    typeof key !== "string"
-  ) {
-    throw new UsageError(`profile ${flags.profile} needs address, gateway, chain and key`);
-  }
-  const trust = profile.trust ?? [];
-  if (trust.length === 0) throw new UsageError(`profile ${flags.profile} names no trust anchor`);
-  return createStreamingHutongClient(
-    await clientOptions({
-      address,
-      gateway,
-      chain,
-      key,
-      trust,
-      crl: profile.crl ?? [],
-      passphraseEnv: flags.passphraseEnv,
-    }),
-  );
+  const profile = await profileOf(flags.profile);
+  return createStreamingHutongClient(await clientOptions({ ...profile, passphraseEnv: flags.passphraseEnv }));
 }
 
 export function timeoutOf(text: string | undefined): number | undefined {

@@ -1,20 +1,12 @@
 import { readFile } from "node:fs/promises";
+import type { ClientProfile } from "@hutong/client";
 import { createHutongClient } from "@hutong/client";
 import { isWireError, statusName } from "@hutong/wire";
 import { Command } from "commander";
-import { clientOptions } from "../support/client-options.js";
+import { clientOptions, profileOf } from "../support/client-options.js";
 import { UsageError } from "../support/usage-error.js";
 import { contractMethods, findContractMethod } from "./contract-methods.js";
-
-/** What `hutong call --profile FILE` reads: the flags, saved (npm start writes one). */
-export interface CallProfile {
-  readonly address: string;
-  readonly gateway: string;
-  readonly chain: string;
-  readonly key: string;
-  readonly trust: readonly string[];
-  readonly crl: readonly string[];
-}
+import { requestJsonProblems } from "./request-json.js";
 
 interface CallFlags {
   profile?: string;
@@ -59,8 +51,15 @@ export function callCommand(): Command {
       "call any method of the hutong.v1 contract through a gateway: SM2 handshake with the given certificate, per-call MAC, response checked; JSON in and out",
     )
     .argument("[method]", 'e.g. hutong.v1.TicketService/VerifyTicket (or "TicketService.VerifyTicket")')
-    .argument("[request]", "request as JSON (ts-proto / proto3 JSON field names), @file, or - for stdin", "{}")
-    .option("--profile <file>", "JSON file with address, gateway, chain, key, trust[], crl[] (npm start writes one)")
+    .argument(
+      "[request]",
+      "request as proto3 JSON (lowerCamel or proto field names; an unknown field is refused), @file, or - for stdin",
+      "{}",
+    )
+    .option(
+      "--profile <file>",
+      "client profile: JSON with address, gateway, chain, key, trust[], crl[]; paths relative to the file (npm start writes one)",
+    )
     .option("--address <host:port>", "the gateway")
     .option("--gateway <party>", "the gateway's party id, which its certificate must carry")
     .option("--chain <file>", "your certificate chain (PEM, leaf first)")
@@ -78,8 +77,14 @@ export function callCommand(): Command {
       if (method === undefined) throw new UsageError("missing method (try --list)");
       const target = findContractMethod(method);
       if (target === undefined) throw new UsageError(`unknown method ${method} (try --list)`);
-      const profile: Partial<CallProfile> =
-        flags.profile === undefined ? {} : JSON.parse(await readFile(flags.profile, "utf8"));
+      // The request first: a mistake in it is reported before any file is read or byte sent.
+      const json = await readRequest(requestArg);
+      const problems = requestJsonProblems(target.requestType, json);
+      if (problems.length > 0) {
+        throw new UsageError(`request does not fit ${target.requestType}:\n  ${problems.join("\n  ")}`);
+      }
+      const request = target.request.fromJSON(json);
+      const profile: Partial<ClientProfile> = flags.profile === undefined ? {} : await profileOf(flags.profile);
       const address = flags.address ?? profile.address;
       const gateway = flags.gateway ?? profile.gateway;
       const chain = flags.chain ?? profile.chain;
@@ -90,9 +95,10 @@ export function callCommand(): Command {
         throw new UsageError("need --address, --gateway, --chain and --key (or --profile)");
       }
       if (trust.length === 0) throw new UsageError("need at least one --trust anchor");
+      if (crl.length === 0)
+        throw new UsageError("need at least one --crl: revocation is required for the gateway's chain");
       const timeoutMs = Number(flags.timeout);
       if (!Number.isSafeInteger(timeoutMs) || timeoutMs <= 0) throw new UsageError("--timeout must be positive ms");
-      const request = target.request.fromJSON(await readRequest(requestArg));
       const client = createHutongClient(
         await clientOptions({ address, gateway, chain, key, trust, crl, passphraseEnv: flags.passphraseEnv }),
       );

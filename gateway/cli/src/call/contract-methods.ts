@@ -3,6 +3,8 @@ import * as contract from "@hutong/proto";
 /** A unary method of the contract, with the JSON codecs ts-proto generated for its messages. */
 export interface ContractMethod {
   readonly path: string;
+  /** Fully-qualified name of the request message, e.g. "hutong.v1.VerifyTicketRequest". */
+  readonly requestType: string;
   readonly request: contract.MessageFns<unknown>;
   readonly response: contract.MessageFns<unknown>;
 }
@@ -15,6 +17,12 @@ const services = [
   contract.GrantServiceService,
   contract.AuditServiceService,
 ] as const;
+
+function requestType(path: string): string {
+  const name = contract.methodRequestTypes.get(path);
+  if (name === undefined) throw new Error(`@hutong/proto has no request type for ${path}`);
+  return name;
+}
 
 function messageFns(name: string): contract.MessageFns<unknown> {
   const fns = (contract as unknown as Record<string, contract.MessageFns<unknown> | undefined>)[name];
@@ -33,7 +41,12 @@ export const contractMethods: ReadonlyMap<string, ContractMethod> = new Map(
         const method = def.path.split("/")[2] ?? "";
         return [
           def.path.slice(1),
-          { path: def.path, request: messageFns(`${method}Request`), response: messageFns(`${method}Response`) },
+          {
+            path: def.path,
+            requestType: requestType(def.path),
+            request: messageFns(`${method}Request`),
+            response: messageFns(`${method}Response`),
+          },
         ];
       }),
   ),

@@ -1,28 +1,54 @@
-import type { HutongClientOptions } from "@hutong/client";
-import { createCrlFileSource, loadCredentialFiles } from "@hutong/client";
+import { isCertsError } from "@hutong/certs";
+import {
+  type ClientProfile,
+  createCrlFileSource,
+  type HutongClientOptions,
+  isClientError,
+  loadCredentialFiles,
+  readClientProfile,
+} from "@hutong/client";
+import { UsageError } from "./usage-error.js";
 
 /** What a command needs to call a gateway, from its flags or a profile, already checked. */
-export interface ClientSettings {
-  readonly address: string;
-  readonly gateway: string;
-  readonly chain: string;
-  readonly key: string;
-  readonly trust: readonly string[];
-  readonly crl: readonly string[];
+export interface ClientSettings extends ClientProfile {
   /** Only the NAME of the environment variable holding the key's passphrase. */
   readonly passphraseEnv?: string | undefined;
 }
 
-/** The SDK options for those settings: credentials loaded, CRLs as given (no refresh). */
+/** A client profile (docs/session-protocol.md §11), checked; a bad one is a usage error (exit 2). */
+export async function profileOf(file: string): Promise<ClientProfile> {
+  try {
+    return await readClientProfile(file);
+  } catch (e) {
+    if (isClientError(e)) throw new UsageError(e.message);
+    throw e;
+  }
+}
+
+/**
+ * The SDK options for those settings: credentials loaded, CRL files re-read every minute (the
+ * handshake needs current ones; a long export may handshake again). A file that cannot be read or
+ * used is a usage error naming it, not a stack trace.
+ */
 export async function clientOptions(s: ClientSettings): Promise<HutongClientOptions> {
-  const creds = await loadCredentialFiles({
-    chain: s.chain,
-    key: s.key,
-    ...(s.passphraseEnv === undefined ? {} : { passphrase: process.env[s.passphraseEnv] ?? "" }),
-    anchors: s.trust,
-    crls: s.crl,
-  });
-  const crls = createCrlFileSource([], { initial: creds.crls, refreshMs: 60_000 });
+  let creds: Awaited<ReturnType<typeof loadCredentialFiles>>;
+  try {
+    creds = await loadCredentialFiles({
+      chain: s.chain,
+      key: s.key,
+      ...(s.passphraseEnv === undefined ? {} : { passphrase: process.env[s.passphraseEnv] ?? "" }),
+      anchors: s.trust,
+      crls: s.crl,
+    });
+  } catch (e) {
+    const errno = e as NodeJS.ErrnoException;
+    if (typeof errno.code === "string" && typeof errno.path === "string") {
+      throw new UsageError(`cannot read ${errno.path} (${errno.code})`);
+    }
+    if (isClientError(e) || isCertsError(e)) throw new UsageError(`credentials: ${e.message}`);
+    throw e;
+  }
+  const crls = createCrlFileSource(s.crl, { initial: creds.crls, refreshMs: 60_000 });
   return {
     address: s.address,
     gatewayParty: s.gateway,

@@ -86,14 +86,16 @@ export async function prepareDevEnvironment(
     profilePath,
     created,
     async writeProfile(address) {
-      await writeFile(
-        profilePath,
-        `${JSON.stringify(
-          { address, gateway: devDefaults.party, ...clientFiles, trust: [pki.rootCert], crl: pki.crls },
-          null,
-          2,
-        )}\n`,
-      );
+      // The profile format of docs/session-protocol.md §11: paths relative to the profile itself.
+      const profile = {
+        address,
+        gateway: devDefaults.party,
+        chain: rel(clientFiles.chain),
+        key: rel(clientFiles.key),
+        trust: [rel(pki.rootCert)],
+        crl: pki.crls.map(rel),
+      };
+      await writeFile(profilePath, `${JSON.stringify(profile, null, 2)}\n`);
     },
   };
 }

@@ -2,7 +2,15 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import * as grpc from "@grpc/grpc-js";
 import type { UnaryTransport } from "@hutong/client";
-import { GatewayRole, Purpose, RegistryServiceService, TicketServiceService, VerifyTicketRequest } from "@hutong/proto";
+import {
+  FinishResponse,
+  GatewayRole,
+  Purpose,
+  RegistryServiceService,
+  SessionServiceService,
+  TicketServiceService,
+  VerifyTicketRequest,
+} from "@hutong/proto";
 import { createHandshakeServer, createTicketKeyring } from "@hutong/session";
 import { createWireServer, isWireError, Status, type WireError } from "@hutong/wire";
 import { InMemorySpanExporter } from "@opentelemetry/sdk-trace";
@@ -183,6 +191,36 @@ describe("gateway: one province gateway in front of its systems", () => {
       wrap: (t) => tamper(t, { onlyPath: verifyPath, trailers: ({ "hutong-mac": _, ...rest }) => rest }),
     });
     await rejects(none.call(verifyPath, verifyRequest()), Status.UNAUTHENTICATED, /bad-mac/);
+  });
+
+  it("the client refuses a ServerFinish whose ticket or expiry was changed on the link (bad-mac)", async () => {
+    const finishPath = SessionServiceService.finish.path;
+    // A genuine ticket of another session, as a party in the middle of an h2c link could hold one.
+    let otherTicket: Buffer | undefined;
+    const first = await f.session(allowed, {
+      wrap: (t) =>
+        tamper(t, {
+          onlyPath: finishPath,
+          replyBody: (b) => {
+            otherTicket = Buffer.from(FinishResponse.decode(b).ticket);
+            return b;
+          },
+        }),
+    });
+    await first.call(verifyPath, verifyRequest());
+    const rewrite = (change: (m: FinishResponse) => FinishResponse) => (b: Buffer) =>
+      Buffer.from(FinishResponse.encode(change(FinishResponse.decode(b))).finish());
+    for (const change of [
+      (m: FinishResponse) => ({ ...m, expiresAt: m.expiresAt + 3_600_000n }),
+      (m: FinishResponse) => ({ ...m, ticket: otherTicket ?? Buffer.alloc(0) }),
+    ]) {
+      const s = await f.session(allowed, {
+        wrap: (t) => tamper(t, { onlyPath: finishPath, replyBody: rewrite(change) }),
+      });
+      const e = await rejects(s.call(verifyPath, verifyRequest()), Status.UNAUTHENTICATED, /bad-mac/);
+      assert.equal(e.trailers["hutong-error"], "bad-mac");
+    }
+    await stillServing();
   });
 
   it("refuses a replayed request", async () => {

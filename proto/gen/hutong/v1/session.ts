@@ -49,8 +49,9 @@ export interface HelloResponse {
   /** Server certificate chain, DER, leaf first. */
   serverChain: Buffer[];
   /**
-   * DER-encoded SM2 signature (SM3, user id 1234567812345678) over the canonical transcript of
-   * docs/session-protocol.md, NOT over protobuf bytes.
+   * DER-encoded SM2 signature (SM3, user id 1234567812345678) of the message
+   * "hutong/v1 server signature\0" || H1, H1 being the canonical transcript hash of
+   * docs/session-protocol.md §4, NOT protobuf bytes.
    */
   serverSignature: Buffer;
   /** Opaque, encrypted and MACed half-open handshake state; echo it in FinishRequest. */
@@ -62,27 +63,33 @@ export interface FinishRequest {
   /** The cookie from HelloResponse, unchanged. */
   cookie: Buffer;
   /**
-   * DER-encoded SM2 signature over the canonical transcript of docs/session-protocol.md, NOT
-   * over protobuf bytes.
+   * DER-encoded SM2 signature (SM3, user id 1234567812345678) of the message
+   * "hutong/v1 client signature\0" || H2 (docs/session-protocol.md §4), NOT of protobuf bytes.
    */
   clientSignature: Buffer;
 }
 
-/** ServerFinish: the session ticket. */
+/**
+ * ServerFinish: the session ticket. server_finished authenticates the other two fields: the
+ * client verifies it over the exact ticket bytes and expires_at value it received before using
+ * either (docs/session-protocol.md §4, H4).
+ */
 export interface FinishResponse {
   /**
    * Opaque session ticket (SM4 + HMAC-SM3 under the replicas' ticket key); sent in the metadata
-   * of every later call.
+   * of every later call. Covered by server_finished.
    */
   ticket: Buffer;
   /**
    * When the ticket stops being accepted, in milliseconds since the Unix epoch. A plain integer
-   * (not google.protobuf.Timestamp) because the transcript and the ticket use this exact value.
+   * (not google.protobuf.Timestamp) because server_finished and the ticket cover this exact
+   * value (as u64be).
    */
   expiresAt: bigint;
   /**
-   * Server Finished value (an HMAC-SM3 over the transcript, see docs/session-protocol.md), which
-   * proves the server derived the same keys.
+   * Server Finished: HMAC-SM3 under the session's server-to-client key over the handshake
+   * transcript, the ticket and expires_at (docs/session-protocol.md §5). It proves the server
+   * derived the same keys and issued exactly this ticket with this expiry.
    */
   serverFinished: Buffer;
 }
