@@ -8,6 +8,8 @@ export interface ContractFile {
   readonly name: string;
   /** Direct imports, as in FileDescriptorProto.dependency. */
   readonly dependencies: readonly string[];
+  /** The fully-qualified names of the services it defines. */
+  readonly services: readonly string[];
   /** Every fully-qualified name the file defines: messages, fields, oneofs, enums and their values, services, methods, extensions. */
   readonly symbols: readonly string[];
   /** The serialized FileDescriptorProto, as buf built it (custom options included, no source info). */
@@ -19,6 +21,7 @@ export const contractFiles: readonly ContractFile[] = [
   {
     name: "grpc/health/v1/health.proto",
     dependencies: [],
+    services: ["grpc.health.v1.Health"],
     symbols: [
       "grpc.health.v1.HealthCheckRequest",
       "grpc.health.v1.HealthCheckRequest.service",
@@ -47,6 +50,7 @@ export const contractFiles: readonly ContractFile[] = [
   {
     name: "grpc/reflection/v1/reflection.proto",
     dependencies: [],
+    services: ["grpc.reflection.v1.ServerReflection"],
     symbols: [
       "grpc.reflection.v1.ServerReflectionRequest",
       "grpc.reflection.v1.ServerReflectionRequest.host",
@@ -89,6 +93,7 @@ export const contractFiles: readonly ContractFile[] = [
   {
     name: "google/protobuf/timestamp.proto",
     dependencies: [],
+    services: [],
     symbols: [
       "google.protobuf.Timestamp",
       "google.protobuf.Timestamp.seconds",
@@ -101,6 +106,7 @@ export const contractFiles: readonly ContractFile[] = [
   {
     name: "google/protobuf/descriptor.proto",
     dependencies: [],
+    services: [],
     symbols: [
       "google.protobuf.FileDescriptorSet",
       "google.protobuf.FileDescriptorSet.file",
@@ -442,6 +448,7 @@ export const contractFiles: readonly ContractFile[] = [
   {
     name: "hutong/v1/options.proto",
     dependencies: ["google/protobuf/descriptor.proto"],
+    services: [],
     symbols: [
       "hutong.v1.SubjectFields",
       "hutong.v1.SubjectFields.id_no",
@@ -515,6 +522,7 @@ export const contractFiles: readonly ContractFile[] = [
   {
     name: "hutong/v1/admin.proto",
     dependencies: ["google/protobuf/timestamp.proto", "hutong/v1/options.proto"],
+    services: ["hutong.v1.RegistryService"],
     symbols: [
       "hutong.v1.Party",
       "hutong.v1.Party.party_id",
@@ -569,6 +577,7 @@ export const contractFiles: readonly ContractFile[] = [
   {
     name: "hutong/v1/common.proto",
     dependencies: ["google/protobuf/timestamp.proto", "hutong/v1/options.proto"],
+    services: [],
     symbols: [
       "hutong.v1.RequestContext",
       "hutong.v1.RequestContext.target_party",
@@ -623,6 +632,7 @@ export const contractFiles: readonly ContractFile[] = [
   {
     name: "hutong/v1/audit.proto",
     dependencies: ["google/protobuf/timestamp.proto", "hutong/v1/common.proto", "hutong/v1/options.proto"],
+    services: ["hutong.v1.AuditService"],
     symbols: [
       "hutong.v1.AuditEntry",
       "hutong.v1.AuditEntry.version",
@@ -711,6 +721,7 @@ export const contractFiles: readonly ContractFile[] = [
   {
     name: "hutong/v1/grant.proto",
     dependencies: ["google/protobuf/timestamp.proto", "hutong/v1/common.proto"],
+    services: [],
     symbols: [
       "hutong.v1.GrantBody",
       "hutong.v1.GrantBody.version",
@@ -773,6 +784,7 @@ export const contractFiles: readonly ContractFile[] = [
   {
     name: "hutong/v1/grant_service.proto",
     dependencies: ["hutong/v1/common.proto", "hutong/v1/grant.proto", "hutong/v1/options.proto"],
+    services: ["hutong.v1.GrantService"],
     symbols: [
       "hutong.v1.RegisterGrantRequest",
       "hutong.v1.RegisterGrantRequest.context",
@@ -814,6 +826,7 @@ export const contractFiles: readonly ContractFile[] = [
   {
     name: "hutong/v1/invoice.proto",
     dependencies: ["google/protobuf/timestamp.proto", "hutong/v1/common.proto", "hutong/v1/options.proto"],
+    services: [],
     symbols: [
       "hutong.v1.InvoiceLine",
       "hutong.v1.InvoiceLine.line_no",
@@ -898,6 +911,7 @@ export const contractFiles: readonly ContractFile[] = [
   {
     name: "hutong/v1/invoice_service.proto",
     dependencies: ["hutong/v1/common.proto", "hutong/v1/invoice.proto", "hutong/v1/options.proto"],
+    services: ["hutong.v1.InvoiceService"],
     symbols: [
       "hutong.v1.IssueInvoiceRequest",
       "hutong.v1.IssueInvoiceRequest.context",
@@ -943,6 +957,7 @@ export const contractFiles: readonly ContractFile[] = [
   {
     name: "hutong/v1/licence.proto",
     dependencies: ["google/protobuf/timestamp.proto", "hutong/v1/common.proto", "hutong/v1/options.proto"],
+    services: [],
     symbols: [
       "hutong.v1.Licence",
       "hutong.v1.Licence.licence_id",
@@ -1033,6 +1048,7 @@ export const contractFiles: readonly ContractFile[] = [
   {
     name: "hutong/v1/licence_service.proto",
     dependencies: ["google/protobuf/timestamp.proto", "hutong/v1/common.proto", "hutong/v1/licence.proto", "hutong/v1/options.proto"],
+    services: ["hutong.v1.LicenceService"],
     symbols: [
       "hutong.v1.LicenceLookup",
       "hutong.v1.LicenceLookup.licence_id",
@@ -1073,6 +1089,7 @@ export const contractFiles: readonly ContractFile[] = [
   {
     name: "hutong/v1/session.proto",
     dependencies: ["hutong/v1/options.proto"],
+    services: ["hutong.v1.SessionService"],
     symbols: [
       "hutong.v1.HelloRequest",
       "hutong.v1.HelloRequest.version",
@@ -1104,6 +1121,7 @@ export const contractFiles: readonly ContractFile[] = [
   {
     name: "hutong/v1/ticket.proto",
     dependencies: ["google/protobuf/timestamp.proto", "hutong/v1/common.proto", "hutong/v1/options.proto"],
+    services: [],
     symbols: [
       "hutong.v1.Person",
       "hutong.v1.Person.name",
@@ -1176,6 +1194,7 @@ export const contractFiles: readonly ContractFile[] = [
   {
     name: "hutong/v1/ticket_service.proto",
     dependencies: ["google/protobuf/timestamp.proto", "hutong/v1/common.proto", "hutong/v1/options.proto", "hutong/v1/ticket.proto"],
+    services: ["hutong.v1.TicketService"],
     symbols: [
       "hutong.v1.GetTicketRequest",
       "hutong.v1.GetTicketRequest.context",

@@ -114,7 +114,8 @@ export function descriptorSetTs(binary, image) {
       extensions.get(extendee).push([number, file.name]);
     }
     const base64 = Buffer.from(slices[i]).toString("base64");
-    return `  {\n    name: ${JSON.stringify(file.name)},\n    dependencies: [${(file.dependency ?? []).map((d) => JSON.stringify(d)).join(", ")}],\n    symbols: [\n${symbols.map((s) => `      ${JSON.stringify(s)},`).join("\n")}\n    ],\n    descriptor: bytes(\n      "${base64}",\n    ),\n  },`;
+    const services = (file.service ?? []).map((svc) => JSON.stringify(`${file.package}.${svc.name}`));
+    return `  {\n    name: ${JSON.stringify(file.name)},\n    dependencies: [${(file.dependency ?? []).map((d) => JSON.stringify(d)).join(", ")}],\n    services: [${services.join(", ")}],\n    symbols: [\n${symbols.map((s) => `      ${JSON.stringify(s)},`).join("\n")}\n    ],\n    descriptor: bytes(\n      "${base64}",\n    ),\n  },`;
   });
   const extensionRows = [...extensions]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
@@ -134,6 +135,8 @@ export interface ContractFile {
   readonly name: string;
   /** Direct imports, as in FileDescriptorProto.dependency. */
   readonly dependencies: readonly string[];
+  /** The fully-qualified names of the services it defines. */
+  readonly services: readonly string[];
   /** Every fully-qualified name the file defines: messages, fields, oneofs, enums and their values, services, methods, extensions. */
   readonly symbols: readonly string[];
   /** The serialized FileDescriptorProto, as buf built it (custom options included, no source info). */

@@ -10,16 +10,7 @@ import {
 } from "@hutong/audit";
 import { parseCertificatePem } from "@hutong/certs";
 import { type Credentials, createCrlFileSource, loadCredentialFiles } from "@hutong/client";
-import {
-  AuditServiceService,
-  GatewayRole,
-  GrantServiceService,
-  InvoiceServiceService,
-  LicenceServiceService,
-  RegistryServiceService,
-  SessionServiceService,
-  TicketServiceService,
-} from "@hutong/proto";
+import { AuditServiceService, contractServices, GatewayRole } from "@hutong/proto";
 import {
   createCallVerifier,
   createHandshakeServer,
@@ -50,7 +41,7 @@ import { createExchangeHandler, type ExchangeOutcome, type RoutingState } from "
 import { createForwarder } from "../pipeline/forwarder.js";
 import { relayFacts } from "../pipeline/relay-facts.js";
 import { compileRelayPolicy } from "../pipeline/relay-policy.js";
-import { createReflectionService, gatewayProtoFiles } from "../reflection/reflection-service.js";
+import { createReflectionService } from "../reflection/reflection-service.js";
 import { checkHops } from "../routing/hops.js";
 import { readExchangeContext } from "../routing/request-context.js";
 import { createShareStep } from "../share/share-step.js";
@@ -60,8 +51,8 @@ import { readSubjectKey, readTicketKey } from "./ticket-key-files.js";
 
 export const gatewayVersion = "0.1.0";
 
-/** The exchange services: every method goes through the share pipeline. */
-export const exchangeServices = [TicketServiceService, LicenceServiceService, InvoiceServiceService] as const;
+/** The exchange services: every method goes through the share pipeline ((hutong.v1.routing) = SERVICE_ROUTING_SHARE). */
+export const exchangeServices = contractServices.filter((s) => s.routing === "share");
 
 export interface GatewayOptions {
   readonly config: GatewayConfig;
@@ -314,7 +305,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
 
     const routes = new Map<string, Route>();
     for (const service of exchangeServices) {
-      for (const def of Object.values(service)) {
+      for (const def of service.methods) {
         const method = def.path.slice(1);
         routes.set(def.path, {
           kind: "unary",
@@ -350,13 +341,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       });
     }
     const startedAt = new Date(now());
-    const exposedServices = [
-      SessionServiceService,
-      ...exchangeServices,
-      RegistryServiceService,
-      GrantServiceService,
-      AuditServiceService,
-    ].map((s) => Object.values(s)[0]?.path.split("/")[1] ?? "");
+    const exposedServices = contractServices.map((s) => s.name);
     for (const [path, answer] of createRegistryEndpoint({
       party: config.party,
       role: config.party === "mot" ? GatewayRole.GATEWAY_ROLE_HUB : GatewayRole.GATEWAY_ROLE_PROVINCE,
@@ -477,10 +462,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     const health = createHealthService();
     for (const [path, route] of health.routes) routes.set(path, route);
     if (config.reflection) {
-      for (const [path, route] of createReflectionService({ protoRoot: protoRootDir(), files: gatewayProtoFiles })
-        .routes) {
-        routes.set(path, route);
-      }
+      for (const [path, route] of createReflectionService().routes) routes.set(path, route);
     }
 
     const server = createWireServer({
@@ -562,8 +544,4 @@ async function openGatewayStore(config: GatewayConfig, env: NodeJS.ProcessEnv): 
     },
     { hash: "sm3" },
   );
-}
-
-function protoRootDir(): string {
-  return new URL("../../../../proto/", import.meta.url).pathname;
 }

@@ -3,6 +3,16 @@ import { describe, it } from "node:test";
 import { GetLicenceResponse, GetTicketResponse, IdType, LicenceKind, LicenceStatus } from "@hutong/proto";
 import { sampleTickets } from "../dev/simulated-backends.js";
 import { projectRecord } from "./record-projection.js";
+import { type ShareMethod, shareMethod } from "./share-methods.js";
+
+function method(name: string): ShareMethod {
+  const m = shareMethod(name);
+  if (m === undefined) throw new Error(`no share method ${name}`);
+  return m;
+}
+/** The records' response fields, as the contract declares them (GetTicket's `ticket`, GetLicence's `licence`). */
+const ticketField = method("hutong.v1.TicketService/GetTicket");
+const licenceField = method("hutong.v1.LicenceService/GetLicence");
 
 const ticket = sampleTickets("510000")[0];
 if (ticket === undefined) throw new Error("no sample ticket");
@@ -15,7 +25,7 @@ const ticketBytes = GetTicketResponse.encode({
 describe("projectRecord", () => {
   it("keeps exactly the allowed ticket fields and drops the passenger's ID number and phone", () => {
     const out = GetTicketResponse.decode(
-      projectRecord("ticket", ticketBytes, ["ticket.passenger.name", "ticket.ticket_no"]),
+      projectRecord(ticketField, ticketBytes, ["ticket.passenger.name", "ticket.ticket_no"]),
     );
     assert.equal(out.ticket?.ticketNo, ticket.ticketNo);
     assert.equal(out.ticket?.passenger?.name, "张三");
@@ -25,17 +35,17 @@ describe("projectRecord", () => {
     assert.equal(out.ticket?.fareFen, 0n);
     assert.equal(out.ticket?.departTime, undefined);
     assert.equal(out.ticket?.boardStation, undefined);
-    const text = Buffer.from(projectRecord("ticket", ticketBytes, ["ticket.ticket_no"])).toString("latin1");
+    const text = Buffer.from(projectRecord(ticketField, ticketBytes, ["ticket.ticket_no"])).toString("latin1");
     assert.ok(!text.includes(ticket.passenger?.idNo ?? "?"), "the ID number is not in the released bytes");
   });
 
   it("releases the whole record for the root path, and nothing of it for an unrelated path", () => {
     assert.deepEqual(
-      projectRecord("ticket", ticketBytes, ["ticket"]),
+      projectRecord(ticketField, ticketBytes, ["ticket"]),
       GetTicketResponse.encode(GetTicketResponse.decode(ticketBytes)).finish(),
     );
     assert.equal(
-      GetTicketResponse.decode(projectRecord("ticket", ticketBytes, ["licence.licence_id"])).ticket,
+      GetTicketResponse.decode(projectRecord(ticketField, ticketBytes, ["licence.licence_id"])).ticket,
       undefined,
     );
   });
@@ -62,7 +72,7 @@ describe("projectRecord", () => {
       }),
     ).finish();
     const out = GetLicenceResponse.decode(
-      projectRecord("licence", licence, [
+      projectRecord(licenceField, licence, [
         "licence.licence_id",
         "licence.status",
         "licence.practitioner_qualification.name",
