@@ -6,7 +6,7 @@ import { fits, type Occurrence, payloadOf, scanMessage, supersededInOneof } from
 
 /**
  * Minimization (DESIGN §3 step 4): keep only the record fields a share may release. Paths are proto
- * field names rooted at the record's label ("ticket.passenger.name", docs/grants.md). It works on
+ * field names rooted at the record's label ("label.field.sub_field", docs/grants.md). It works on
  * the wire format with the contract's generated layouts, copying what the paths cover and
  * recursing into the sub-messages they lead into, so it needs no code per record. As decoding and
  * re-encoding with the generated types did before it, it keeps only fields the contract knows:
@@ -40,7 +40,11 @@ function project(bytes: Uint8Array, message: string, prefix: string, decide: Dec
   all.forEach((o: Occurrence, i) => {
     const field = layout.get(o.number);
     if (field === undefined || !fits(o, field.type, field.repeated)) return;
-    if (field.oneof !== undefined && supersededInOneof(all, i, field.oneof)) return;
+    const counts = (other: Occurrence) => {
+      const f = layout.get(other.number);
+      return f !== undefined && fits(other, f.type, f.repeated);
+    };
+    if (field.oneof !== undefined && supersededInOneof(all, i, field.oneof, counts)) return;
     const path = prefix === "" ? field.name : `${prefix}.${field.name}`;
     const decision = decide(path);
     if (decision === "drop") return;

@@ -74,7 +74,10 @@ export function fits(o: Occurrence, type: WireFieldType, repeated: boolean): boo
 /**
  * The occurrences that count for a field: those of its number, of its type, that no later
  * occurrence of another member of its oneof has superseded (setting a oneof member clears the
- * others, so only the members after the last switch are in the parsed message).
+ * others, so only the members after the last switch are in the parsed message). The other members'
+ * types are not known here, so any occurrence of theirs counts as a switch: on bytes that put a
+ * member under the wrong wire type this reads nothing where a parser would still see the earlier
+ * member, which can only leave a fact unknown.
  */
 export function effectiveOccurrences(
   all: readonly Occurrence[],
@@ -91,12 +94,20 @@ export function effectiveOccurrences(
   return all.slice(from).filter((o) => o.number === field.number && fits(o, field.type, repeated));
 }
 
-/** Whether a oneof member occurrence is superseded by a later occurrence of another member. */
-export function supersededInOneof(all: readonly Occurrence[], index: number, oneof: readonly number[]): boolean {
+/**
+ * Whether a oneof member's occurrence is superseded by a later occurrence of another member;
+ * `counts` says whether an occurrence is a value of its field (of the right wire type).
+ */
+export function supersededInOneof(
+  all: readonly Occurrence[],
+  index: number,
+  oneof: readonly number[],
+  counts: (o: Occurrence) => boolean,
+): boolean {
   const own = all[index]?.number;
   for (let i = index + 1; i < all.length; i++) {
-    const n = all[i]?.number;
-    if (n !== undefined && n !== own && oneof.includes(n)) return true;
+    const o = all[i];
+    if (o !== undefined && o.number !== own && oneof.includes(o.number) && counts(o)) return true;
   }
   return false;
 }
