@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
 import { create, createFileRegistry, type DescMessage, fromBinary } from "@bufbuild/protobuf";
 import { FileDescriptorProtoSchema, FileDescriptorSetSchema } from "@bufbuild/protobuf/wkt";
 import { contractFiles, GrantorKind, PersonalKind, Purpose, personalFields, RecordKind } from "@hutong/proto";
@@ -8,6 +10,7 @@ import {
   defaultAuthorityPolicy,
   grantPolicyViolation,
   type KnownPurpose,
+  type OperationRule,
   operationRule,
   type PurposeRow,
   policyFields,
@@ -125,6 +128,34 @@ describe("authority policy table", () => {
       });
       assert.deepEqual(operationRule(p, Purpose.PURPOSE_BOARDING_CHECK, 9, op), { access: "denied" });
     }
+  });
+});
+
+describe("docs/grants.md §9", () => {
+  it("shows the generated policy's rules, row for row", () => {
+    const doc = readFileSync(fileURLToPath(new URL("../../../../docs/grants.md", import.meta.url)), "utf8");
+    const section = doc.slice(doc.indexOf("## 9. The purpose policy table"), doc.indexOf("**Caps on grants**"));
+    const shown = section
+      .split("\n")
+      .filter((line) => /^\| [A-Z_]+ +\| [A-Z_]+ +\|/.test(line) && !line.startsWith("| Purpose"))
+      .map((line) =>
+        line
+          .split("|")
+          .slice(1, 5)
+          .map((cell) => cell.trim().replaceAll("*", "")),
+      )
+      .map(([purpose, record, verify, fetch]) => `${purpose} ${record} ${verify} ${fetch}`)
+      .sort();
+    const word = (r: OperationRule): string => (r.access === "grant" ? `grant (${r.grantors.join(" or ")})` : r.access);
+    const generated = rows
+      .flatMap(([key, row]) =>
+        Object.entries(row.records).map(
+          ([kind, rule]) =>
+            `${purposeName(key).replace(/^PURPOSE_/, "")} ${(RecordKind[Number(kind)] ?? "").replace(/^RECORD_KIND_/, "")} ${word(rule.verify)} ${word(rule.fetch)}`,
+        ),
+      )
+      .sort();
+    assert.deepEqual(shown, generated);
   });
 });
 
