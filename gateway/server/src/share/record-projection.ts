@@ -32,30 +32,46 @@ function layoutOf(message: string): ReadonlyMap<number, WireField> {
 
 const keepAll: Decide = () => "keep";
 
-/** The known fields of `bytes` (a `message`) that `decide` keeps, reduced below as it says. */
+/**
+ * The known fields of `bytes` (a `message`) that `decide` keeps, reduced below as it says. Bytes
+ * that need no change come back as they are (the same array), so a record released whole costs a
+ * scan, not a re-encoding.
+ */
 function project(bytes: Uint8Array, message: string, prefix: string, decide: Decide): Uint8Array {
   const layout = layoutOf(message);
   const all = scanMessage(bytes);
-  const writer = new BinaryWriter();
-  all.forEach((o: Occurrence, i) => {
+  const counts = (o: Occurrence): boolean => {
+    const f = layout.get(o.number);
+    return f !== undefined && fits(o, f.type, f.repeated);
+  };
+  const pieces: Uint8Array[] = [];
+  let changed = false;
+  for (const [i, o] of all.entries()) {
     const field = layout.get(o.number);
-    if (field === undefined || !fits(o, field.type, field.repeated)) return;
-    const counts = (other: Occurrence) => {
-      const f = layout.get(other.number);
-      return f !== undefined && fits(other, f.type, f.repeated);
-    };
-    if (field.oneof !== undefined && supersededInOneof(all, i, field.oneof, counts)) return;
-    const path = prefix === "" ? field.name : `${prefix}.${field.name}`;
-    const decision = decide(path);
-    if (decision === "drop") return;
-    if (field.message === undefined) {
-      if (decision === "keep") writer.raw(bytes.subarray(o.start, o.end));
-      return;
+    const drop =
+      field === undefined ||
+      !counts(o) ||
+      (field.oneof !== undefined && supersededInOneof(all, i, field.oneof, counts));
+    const decision = drop ? "drop" : decide(prefix === "" ? field.name : `${prefix}.${field.name}`);
+    if (field === undefined || decision === "drop" || (field.message === undefined && decision === "descend")) {
+      changed = true;
+      continue;
     }
-    const inner = project(payloadOf(bytes, o), field.message, path, decision === "keep" ? keepAll : decide);
-    writer.tag(o.number, WireType.LengthDelimited).bytes(inner);
-  });
-  return writer.finish();
+    if (field.message === undefined) {
+      pieces.push(bytes.subarray(o.start, o.end));
+      continue;
+    }
+    const payload = payloadOf(bytes, o);
+    const path = prefix === "" ? field.name : `${prefix}.${field.name}`;
+    const inner = project(payload, field.message, path, decision === "keep" ? keepAll : decide);
+    if (inner === payload) {
+      pieces.push(bytes.subarray(o.start, o.end));
+      continue;
+    }
+    changed = true;
+    pieces.push(new BinaryWriter().tag(o.number, WireType.LengthDelimited).bytes(inner).finish());
+  }
+  return changed ? Buffer.concat(pieces) : bytes;
 }
 
 /**

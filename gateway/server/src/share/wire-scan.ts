@@ -6,15 +6,17 @@ import type { WireFieldType } from "@hutong/proto";
  * layouts generated out of the contract (@hutong/proto's wireLayouts, share methods and record
  * schemas): no domain type is ever decoded here, so a new record service needs no code. This file
  * is the common ground: one level of a message as a list of field occurrences, and the rules by
- * which a conforming parser (protobuf-go, -java, ts-proto) decides which of them count.
+ * which a conforming parser (protobuf-go, -java, ts-proto) decides which of them count (the field
+ * reader applies the same rules in one pass of its own).
  */
 export interface Occurrence {
   readonly number: number;
   readonly wireType: WireType;
-  /** Offsets in the scanned bytes: the whole field (tag included), and its value (after the tag). */
+  /** Offsets in the scanned bytes of the whole field, its tag included. */
   readonly start: number;
-  readonly valueStart: number;
   readonly end: number;
+  /** Where the payload of a length-delimited field starts (after its length prefix); it ends at `end`. */
+  readonly payloadStart: number;
 }
 
 /** The fields of one message level in wire order; throws on bytes that are not well-formed protobuf. */
@@ -24,18 +26,23 @@ export function scanMessage(bytes: Uint8Array): Occurrence[] {
   while (reader.pos < reader.len) {
     const start = reader.pos;
     const [number, wireType] = reader.tag();
-    const valueStart = reader.pos;
-    reader.skip(wireType, number);
-    out.push({ number, wireType, start, valueStart, end: reader.pos });
+    let payloadStart = reader.pos;
+    if (wireType === WireType.LengthDelimited) {
+      const length = reader.uint32();
+      payloadStart = reader.pos;
+      reader.pos += length;
+      if (reader.pos > reader.len) throw new RangeError("premature EOF");
+    } else {
+      reader.skip(wireType, number);
+    }
+    out.push({ number, wireType, start, end: reader.pos, payloadStart });
   }
   return out;
 }
 
 /** The payload of a length-delimited occurrence (without its length prefix). */
 export function payloadOf(bytes: Uint8Array, o: Occurrence): Uint8Array {
-  const reader = new BinaryReader(bytes);
-  reader.pos = o.valueStart;
-  return reader.bytes();
+  return bytes.subarray(o.payloadStart, o.end);
 }
 
 const varintTypes: ReadonlySet<WireFieldType> = new Set([
@@ -65,33 +72,10 @@ function wireTypeOf(type: WireFieldType): WireType {
  * number is an unknown field to a conforming parser, and is ignored here too. Repeated numeric
  * fields also come packed (length-delimited).
  */
-export function fits(o: Occurrence, type: WireFieldType, repeated: boolean): boolean {
+export function fits(o: { readonly wireType: WireType }, type: WireFieldType, repeated: boolean): boolean {
   const expected = wireTypeOf(type);
   if (o.wireType === expected) return true;
   return repeated && o.wireType === WireType.LengthDelimited && expected !== WireType.LengthDelimited;
-}
-
-/**
- * The occurrences that count for a field: those of its number, of its type, that no later
- * occurrence of another member of its oneof has superseded (setting a oneof member clears the
- * others, so only the members after the last switch are in the parsed message). The other members'
- * types are not known here, so any occurrence of theirs counts as a switch: on bytes that put a
- * member under the wrong wire type this reads nothing where a parser would still see the earlier
- * member, which can only leave a fact unknown.
- */
-export function effectiveOccurrences(
-  all: readonly Occurrence[],
-  field: { readonly number: number; readonly type: WireFieldType; readonly oneof?: readonly number[] },
-  repeated = false,
-): Occurrence[] {
-  let from = 0;
-  const oneof = field.oneof;
-  if (oneof !== undefined) {
-    all.forEach((o, i) => {
-      if (o.number !== field.number && oneof.includes(o.number)) from = i + 1;
-    });
-  }
-  return all.slice(from).filter((o) => o.number === field.number && fits(o, field.type, repeated));
 }
 
 /**
