@@ -76,30 +76,39 @@ function readdirTs(dir) {
 }
 
 const externals = []; // { from, spec }
-const result = await build({
-  entryPoints,
-  bundle: true,
-  write: false,
-  metafile: true,
-  outdir: join(root, ".layers-out"),
-  platform: "node",
-  format: "esm",
-  conditions: ["hutong-source"],
-  logLevel: "silent",
-  plugins: [
-    {
-      name: "externals",
-      setup(b) {
-        // Our workspaces resolve (to their sources); every other package stays outside the graph.
-        b.onResolve({ filter: /^[^./]/ }, (args) => {
-          if (args.path.startsWith("@hutong/")) return undefined;
-          externals.push({ from: relative(root, args.importer), spec: args.path });
-          return { path: args.path, external: true };
-        });
+let result;
+try {
+  result = await build({
+    entryPoints,
+    bundle: true,
+    write: false,
+    metafile: true,
+    outdir: join(root, ".layers-out"),
+    platform: "node",
+    format: "esm",
+    conditions: ["hutong-source"],
+    logLevel: "silent",
+    plugins: [
+      {
+        name: "externals",
+        setup(b) {
+          // Our workspaces resolve (to their sources); every other package stays outside the graph.
+          b.onResolve({ filter: /^[^./]/ }, (args) => {
+            if (args.path.startsWith("@hutong/")) return undefined;
+            externals.push({ from: relative(root, args.importer), spec: args.path });
+            return { path: args.path, external: true };
+          });
+        },
       },
-    },
-  ],
-});
+    ],
+  });
+} catch (e) {
+  // An import that does not resolve (a moved file, a package subpath its exports do not offer).
+  console.error(
+    `Dependency rules: the import graph cannot be built:\n${(e.errors ?? [e]).map((x) => `  ${x.location?.file ?? ""}:${x.location?.line ?? ""}: ${x.text ?? x.message}`).join("\n")}`,
+  );
+  process.exit(1);
+}
 
 /** file -> files it imports (repository-relative). */
 const graph = new Map();

@@ -263,6 +263,13 @@ export const jsonFields: ReadonlyMap<string, readonly JsonField[]> = new Map<str
     ],
   ],
   [
+    "hutong.v1.GrantCaps",
+    [
+      { name: "max_validity_days", jsonName: "maxValidityDays" },
+      { name: "max_uses", jsonName: "maxUses" },
+    ],
+  ],
+  [
     "hutong.v1.GrantRecord",
     [
       { name: "grant_id", jsonName: "grantId" },
@@ -468,6 +475,16 @@ export const jsonFields: ReadonlyMap<string, readonly JsonField[]> = new Map<str
     ],
   ],
   [
+    "hutong.v1.PolicyRow",
+    [
+      { name: "legal_basis", jsonName: "legalBasis" },
+      { name: "records", jsonName: "records", repeated: true, message: "hutong.v1.RecordAccess" },
+      { name: "authority_grantors", jsonName: "authorityGrantors", repeated: true },
+      { name: "holder_caps", jsonName: "holderCaps", message: "hutong.v1.GrantCaps" },
+      { name: "authority_caps", jsonName: "authorityCaps", message: "hutong.v1.GrantCaps" },
+    ],
+  ],
+  [
     "hutong.v1.PractitionerQualification",
     [
       { name: "name", jsonName: "name" },
@@ -530,6 +547,33 @@ export const jsonFields: ReadonlyMap<string, readonly JsonField[]> = new Map<str
     [
       { name: "entries", jsonName: "entries", repeated: true, message: "hutong.v1.IndexedAuditEntry" },
       { name: "next_page_token", jsonName: "nextPageToken" },
+    ],
+  ],
+  [
+    "hutong.v1.RecordAccess",
+    [
+      { name: "record", jsonName: "record" },
+      { name: "verify", jsonName: "verify" },
+      { name: "fetch", jsonName: "fetch" },
+      { name: "fetch_view", jsonName: "fetchView" },
+    ],
+  ],
+  [
+    "hutong.v1.RecordDeclaration",
+    [
+      { name: "label", jsonName: "label" },
+      { name: "id", jsonName: "id" },
+      { name: "subject", jsonName: "subject", message: "hutong.v1.SubjectFields" },
+      { name: "views", jsonName: "views", repeated: true, message: "hutong.v1.RecordView" },
+    ],
+  ],
+  [
+    "hutong.v1.RecordView",
+    [
+      { name: "name", jsonName: "name" },
+      { name: "include", jsonName: "include", repeated: true },
+      { name: "fields", jsonName: "fields", repeated: true },
+      { name: "whole", jsonName: "whole" },
     ],
   ],
   [
@@ -612,6 +656,17 @@ export const jsonFields: ReadonlyMap<string, readonly JsonField[]> = new Map<str
     ],
   ],
   [
+    "hutong.v1.ShareRule",
+    [
+      { name: "record", jsonName: "record" },
+      { name: "operation", jsonName: "operation" },
+      { name: "request_record_id", jsonName: "requestRecordId" },
+      { name: "response_record", jsonName: "responseRecord" },
+      { name: "claimed_holder", jsonName: "claimedHolder", message: "hutong.v1.SubjectFields" },
+      { name: "holder_confirmed_by", jsonName: "holderConfirmedBy" },
+    ],
+  ],
+  [
     "hutong.v1.SignedGrant",
     [
       { name: "body", jsonName: "body" },
@@ -634,6 +689,13 @@ export const jsonFields: ReadonlyMap<string, readonly JsonField[]> = new Map<str
     [
       { name: "code", jsonName: "code" },
       { name: "name", jsonName: "name" },
+    ],
+  ],
+  [
+    "hutong.v1.SubjectFields",
+    [
+      { name: "id_no", jsonName: "idNo" },
+      { name: "id_type", jsonName: "idType" },
     ],
   ],
   [
@@ -730,33 +792,4 @@ export const jsonFields: ReadonlyMap<string, readonly JsonField[]> = new Map<str
       { name: "depart_time", jsonName: "departTime" },
     ],
   ],
-]);
-
-/** The request message of every method, by gRPC path ("/hutong.v1.TicketService/VerifyTicket"). */
-export const methodRequestTypes: ReadonlyMap<string, string> = new Map<string, string>([
-  ["/grpc.health.v1.Health/Check", "grpc.health.v1.HealthCheckRequest"],
-  ["/grpc.health.v1.Health/List", "grpc.health.v1.HealthListRequest"],
-  ["/grpc.health.v1.Health/Watch", "grpc.health.v1.HealthCheckRequest"],
-  ["/grpc.reflection.v1.ServerReflection/ServerReflectionInfo", "grpc.reflection.v1.ServerReflectionRequest"],
-  ["/hutong.v1.AuditService/AddCheckpoint", "hutong.v1.AddCheckpointRequest"],
-  ["/hutong.v1.AuditService/ExportEntries", "hutong.v1.ExportEntriesRequest"],
-  ["/hutong.v1.AuditService/GetCheckpoint", "hutong.v1.GetCheckpointRequest"],
-  ["/hutong.v1.AuditService/ProveConsistency", "hutong.v1.ProveConsistencyRequest"],
-  ["/hutong.v1.AuditService/ProveInclusion", "hutong.v1.ProveInclusionRequest"],
-  ["/hutong.v1.AuditService/QueryEntries", "hutong.v1.QueryEntriesRequest"],
-  ["/hutong.v1.GrantService/GetGrant", "hutong.v1.GetGrantRequest"],
-  ["/hutong.v1.GrantService/ListGrants", "hutong.v1.ListGrantsRequest"],
-  ["/hutong.v1.GrantService/RegisterGrant", "hutong.v1.RegisterGrantRequest"],
-  ["/hutong.v1.GrantService/RevokeGrant", "hutong.v1.RevokeGrantRequest"],
-  ["/hutong.v1.InvoiceService/IssueInvoice", "hutong.v1.IssueInvoiceRequest"],
-  ["/hutong.v1.InvoiceService/ReverseInvoice", "hutong.v1.ReverseInvoiceRequest"],
-  ["/hutong.v1.LicenceService/GetLicence", "hutong.v1.GetLicenceRequest"],
-  ["/hutong.v1.LicenceService/VerifyLicence", "hutong.v1.VerifyLicenceRequest"],
-  ["/hutong.v1.RegistryService/GetGatewayInfo", "hutong.v1.GetGatewayInfoRequest"],
-  ["/hutong.v1.RegistryService/ListParties", "hutong.v1.ListPartiesRequest"],
-  ["/hutong.v1.RegistryService/ListRoutes", "hutong.v1.ListRoutesRequest"],
-  ["/hutong.v1.SessionService/Finish", "hutong.v1.FinishRequest"],
-  ["/hutong.v1.SessionService/Hello", "hutong.v1.HelloRequest"],
-  ["/hutong.v1.TicketService/GetTicket", "hutong.v1.GetTicketRequest"],
-  ["/hutong.v1.TicketService/VerifyTicket", "hutong.v1.VerifyTicketRequest"],
 ]);

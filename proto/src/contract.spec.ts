@@ -1,13 +1,19 @@
 // The generated hutong.v1 contract: every message survives binary and JSON round trips, the
 // grpc-js service definitions carry the expected method paths, a real grpc-js server and client
-// built from them talk to each other, and the personal-field table matches the protos.
+// built from them talk to each other, and the tables derived from the options (personal fields,
+// services, share methods, records, the descriptor set) match the protos.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { fromBinary } from "@bufbuild/protobuf";
+import { FileDescriptorProtoSchema } from "@bufbuild/protobuf/wkt";
 import { credentials, Server, ServerCredentials } from "@grpc/grpc-js";
 import {
   type Annotation,
   AuditServiceService,
   CheckStatus,
+  contractFiles,
+  contractServices,
+  contractSymbols,
   FareType,
   FinishRequest,
   FinishResponse,
@@ -61,6 +67,7 @@ import {
   RevokeGrantRequest,
   RevokeGrantResponse,
   RouteKind,
+  recordSchemas,
   SaleChannel,
   SaleStatus,
   SessionServiceClient,
@@ -69,6 +76,7 @@ import {
   Sex,
   type SignedGrant,
   SpecialElementType,
+  shareMethods,
   TicketServiceService,
   VehicleType,
   VerifyLicenceRequest,
@@ -586,5 +594,97 @@ describe("personal fields", () => {
     // "Verify, don't fetch" answers carry no personal data.
     assert.equal(personalFields.has("hutong.v1.VerifyTicketResponse"), false);
     assert.equal(personalFields.has("hutong.v1.VerifyLicenceResponse"), false);
+  });
+});
+
+describe("tables derived from the options", () => {
+  const grpcServices: Array<[string, Record<string, { path: string }>]> = [
+    ["hutong.v1.SessionService", SessionServiceService],
+    ["hutong.v1.TicketService", TicketServiceService],
+    ["hutong.v1.LicenceService", LicenceServiceService],
+    ["hutong.v1.InvoiceService", InvoiceServiceService],
+    ["hutong.v1.RegistryService", RegistryServiceService],
+    ["hutong.v1.GrantService", GrantServiceService],
+    ["hutong.v1.AuditService", AuditServiceService],
+  ];
+
+  it("say how a gateway treats every hutong.v1 service, with the grpc-js method paths", () => {
+    assert.deepEqual(Object.fromEntries(contractServices.map((s) => [s.name, s.routing])), {
+      "hutong.v1.RegistryService": "local",
+      "hutong.v1.AuditService": "local",
+      "hutong.v1.GrantService": "target-gateway",
+      "hutong.v1.InvoiceService": "share",
+      "hutong.v1.LicenceService": "share",
+      "hutong.v1.SessionService": "local",
+      "hutong.v1.TicketService": "share",
+    });
+    for (const [name, definition] of grpcServices) {
+      const s = contractServices.find((c) => c.name === name);
+      assert.deepEqual(
+        s?.methods.map((m) => m.path).sort(),
+        Object.values(definition)
+          .map((m) => m.path)
+          .sort(),
+        name,
+      );
+    }
+  });
+
+  it("give every routed method its share semantics, and no other", () => {
+    const routed = contractServices.filter((s) => s.routing !== "local").flatMap((s) => s.methods);
+    assert.deepEqual([...shareMethods.keys()].sort(), routed.map((m) => m.path.slice(1)).sort());
+    for (const [name, m] of shareMethods) {
+      const grantAdmin = name.startsWith("hutong.v1.GrantService/");
+      assert.equal(m.recordKind === RecordKind.RECORD_KIND_UNSPECIFIED, grantAdmin, name);
+      if (grantAdmin) assert.equal(m.operation, "deliver", name);
+      assert.equal(m.operation === "fetch", m.responseRecord !== undefined, name);
+      assert.equal(m.operation === "verify", m.holderConfirmedBy !== undefined, name);
+    }
+    assert.deepEqual(shareMethods.get("hutong.v1.LicenceService/GetLicence")?.requestRecordId, [
+      { name: "lookup", number: 2, type: "message" },
+      { name: "licence_id", number: 1, type: "string", oneof: [1, 2, 3] },
+    ]);
+  });
+
+  it("declare each record kind's message, label, id and subject", () => {
+    assert.deepEqual(
+      [...recordSchemas.values()].map((r) => [
+        RecordKind[r.kind],
+        r.message,
+        r.label,
+        r.id.map((s) => s.name).join("."),
+      ]),
+      [
+        ["RECORD_KIND_E_TICKET", "hutong.v1.Ticket", "ticket", "ticket_no"],
+        ["RECORD_KIND_LICENCE", "hutong.v1.Licence", "licence", "licence_id"],
+        ["RECORD_KIND_E_INVOICE", "hutong.v1.Invoice", "invoice", "invoice_no"],
+      ],
+    );
+    const ticket = recordSchemas.get(RecordKind.RECORD_KIND_E_TICKET);
+    assert.deepEqual(
+      ticket?.subject?.idNo.map((s) => s.number),
+      [4, 3],
+    );
+    assert.equal(recordSchemas.get(RecordKind.RECORD_KIND_E_INVOICE)?.subject, undefined);
+    // A view that includes another holds its fields too.
+    const licence = recordSchemas.get(RecordKind.RECORD_KIND_LICENCE);
+    for (const path of licence?.views.get("metadata") ?? []) {
+      assert.ok(licence?.views.get("supervision")?.includes(path), path);
+    }
+  });
+
+  it("hold every file of the contract as buf built it, imports first, with its symbols", () => {
+    const names = contractFiles.map((f) => f.name);
+    for (const f of contractFiles) {
+      const decoded = fromBinary(FileDescriptorProtoSchema, f.descriptor);
+      assert.equal(decoded.name, f.name);
+      assert.deepEqual(decoded.dependency, [...f.dependencies]);
+      for (const dep of f.dependencies)
+        assert.ok(names.indexOf(dep) < names.indexOf(f.name), `${dep} before ${f.name}`);
+      assert.equal(decoded.sourceCodeInfo, undefined, "no source info");
+    }
+    assert.equal(contractSymbols.get("hutong.v1.TicketService.GetTicket"), "hutong/v1/ticket_service.proto");
+    assert.equal(contractSymbols.get("hutong.v1.Licence.details"), "hutong/v1/licence.proto");
+    assert.equal(contractSymbols.get("google.protobuf.Timestamp"), "google/protobuf/timestamp.proto");
   });
 });

@@ -14,7 +14,7 @@ async function startGrpcJsForwarder(backend: string): Promise<{ address: string;
   const client = new grpc.Client(backend, grpc.credentials.createInsecure());
   const server = new grpc.Server();
   for (const service of exchangeServices) {
-    for (const { path } of Object.values(service)) {
+    for (const { path } of service.methods) {
       const forward: grpc.handleUnaryCall<Buffer, Buffer> = (call, callback) => {
         client.makeUnaryRequest(path, identity, identity, call.request, call.metadata, callback);
       };

@@ -9,47 +9,35 @@ export interface ContractMethod {
   readonly response: contract.MessageFns<unknown>;
 }
 
-const services = [
-  contract.TicketServiceService,
-  contract.LicenceServiceService,
-  contract.InvoiceServiceService,
-  contract.RegistryServiceService,
-  contract.GrantServiceService,
-  contract.AuditServiceService,
-] as const;
-
-function requestType(path: string): string {
-  const name = contract.methodRequestTypes.get(path);
-  if (name === undefined) throw new Error(`@hutong/proto has no request type for ${path}`);
-  return name;
-}
-
-function messageFns(name: string): contract.MessageFns<unknown> {
+function messageFns(fullName: string): contract.MessageFns<unknown> {
+  const name = fullName.slice(fullName.lastIndexOf(".") + 1);
   const fns = (contract as unknown as Record<string, contract.MessageFns<unknown> | undefined>)[name];
-  // buf's STANDARD lint (RPC_REQUEST_STANDARD_NAME) guarantees Method -> MethodRequest/MethodResponse.
   if (fns === undefined) throw new Error(`@hutong/proto exports no message ${name}`);
   return fns;
 }
 
-/** Every callable method, by its full name "hutong.v1.TicketService/VerifyTicket". */
+/**
+ * Every callable method, by its full name "hutong.v1.TicketService/VerifyTicket": the unary methods
+ * of every service of the contract (contractServices, so a new service is callable without an edit
+ * here) but the session handshake, which the client runs itself. Streams (AuditService.ExportEntries)
+ * have their own commands.
+ */
 export const contractMethods: ReadonlyMap<string, ContractMethod> = new Map(
-  services.flatMap((service) =>
-    // Unary only: streams (AuditService.ExportEntries) have their own commands.
-    Object.values(service)
-      .filter((def) => !def.responseStream && !def.requestStream)
-      .map((def): [string, ContractMethod] => {
-        const method = def.path.split("/")[2] ?? "";
-        return [
-          def.path.slice(1),
+  contract.contractServices
+    .filter((service) => service.name !== "hutong.v1.SessionService")
+    .flatMap((service) =>
+      service.methods
+        .filter((m) => !m.clientStreaming && !m.serverStreaming)
+        .map((m): [string, ContractMethod] => [
+          m.path.slice(1),
           {
-            path: def.path,
-            requestType: requestType(def.path),
-            request: messageFns(`${method}Request`),
-            response: messageFns(`${method}Response`),
+            path: m.path,
+            requestType: m.requestType,
+            request: messageFns(m.requestType),
+            response: messageFns(m.responseType),
           },
-        ];
-      }),
-  ),
+        ]),
+    ),
 );
 
 /** Accepts "hutong.v1.TicketService/VerifyTicket", a leading "/", or "TicketService.VerifyTicket". */

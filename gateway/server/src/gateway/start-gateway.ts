@@ -8,13 +8,7 @@ import {
 } from "@hutong/audit";
 import { parseCertificatePem } from "@hutong/certs";
 import { type Credentials, createCrlFileSource, loadCredentialFiles } from "@hutong/client";
-import {
-  AuditServiceService,
-  GatewayRole,
-  GrantServiceService,
-  RegistryServiceService,
-  SessionServiceService,
-} from "@hutong/proto";
+import { contractServices, GatewayRole } from "@hutong/proto";
 import { createCallVerifier, createHandshakeServer, createReplayWindow, createTicketKeyring } from "@hutong/session";
 import { createWireServer, type Route } from "@hutong/wire";
 import { type AuditLog, createAuditLog } from "../audit/audit-log.js";
@@ -36,14 +30,14 @@ import { createForwarder } from "../pipeline/forwarder.js";
 import { compileRelayPolicy } from "../pipeline/relay-policy.js";
 import type { RoutingState } from "../pipeline/routing-state.js";
 import { createSessionMethods } from "../pipeline/session-methods.js";
-import { createReflectionService, gatewayProtoFiles } from "../reflection/reflection-service.js";
+import { createReflectionService } from "../reflection/reflection-service.js";
 import { createShareStep } from "../share/share-step.js";
 import type { HutongStore, StoredCheckpoint } from "../store/index.js";
 import { createCallObserver } from "./call-observer.js";
 import { openGatewayStore } from "./open-gateway-store.js";
 import { createResourceStack } from "./resource-stack.js";
 import { auditRoutes } from "./routes/audit-routes.js";
-import { exchangeRoutes, exchangeServices } from "./routes/exchange-routes.js";
+import { exchangeRoutes } from "./routes/exchange-routes.js";
 import { grantRoutes } from "./routes/grant-routes.js";
 import { registryRoutes } from "./routes/registry-routes.js";
 import { sessionRoutes } from "./routes/session-routes.js";
@@ -266,13 +260,6 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     const observer = createCallObserver({ metrics, logger });
     const local = { self: config.party, authorizer, session, observer };
     const health = createHealthService();
-    const servedServices = [
-      SessionServiceService,
-      ...exchangeServices,
-      RegistryServiceService,
-      GrantServiceService,
-      AuditServiceService,
-    ].map((s) => Object.values(s)[0]?.path.split("/")[1] ?? "");
     const routes = new Map<string, Route>([
       ...sessionRoutes({ server: handshakeServer, crls, now, metrics, observer }),
       ...exchangeRoutes({ exchange, metrics, observer }),
@@ -280,7 +267,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         ...local,
         role: gatewayRoles[config.role],
         version: gatewayVersion,
-        services: [...servedServices, "grpc.health.v1.Health"],
+        services: [...contractServices.map((s) => s.name), "grpc.health.v1.Health"],
         startedAt: new Date(now()),
         routes: () => routing.routes,
       }),
@@ -299,9 +286,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         }),
       }),
       ...health.routes,
-      ...(config.reflection
-        ? createReflectionService({ protoRoot: protoRootDir(), files: gatewayProtoFiles }).routes
-        : []),
+      ...(config.reflection ? createReflectionService().routes : []),
     ]);
 
     const server = createWireServer({
@@ -341,8 +326,4 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     await resources.close().catch(() => {});
     throw error;
   }
-}
-
-function protoRootDir(): string {
-  return new URL("../../../../proto/", import.meta.url).pathname;
 }

@@ -1,15 +1,16 @@
 import assert from "node:assert/strict";
-import { createRequire } from "node:module";
-import { join } from "node:path";
+import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import { GrantorKind, PersonalKind, Purpose, personalFields, RecordKind } from "@hutong/proto";
-import protobuf from "protobufjs";
+import { create, createFileRegistry, type DescMessage, fromBinary } from "@bufbuild/protobuf";
+import { FileDescriptorProtoSchema, FileDescriptorSetSchema } from "@bufbuild/protobuf/wkt";
+import { contractFiles, GrantorKind, PersonalKind, Purpose, personalFields, RecordKind } from "@hutong/proto";
 import {
   createAuthorityPolicy,
   defaultAuthorityPolicy,
   grantPolicyViolation,
   type KnownPurpose,
+  type OperationRule,
   operationRule,
   type PurposeRow,
   policyFields,
@@ -21,18 +22,10 @@ import { validateGrantBody } from "./grant-codec.js";
 import { isGrantsError } from "./grants-error.js";
 import { authorityBody, day, holderBody, testNow } from "./testing-grants.js";
 
-const protoRoot = fileURLToPath(new URL("../../../../proto/", import.meta.url));
-const require = createRequire(import.meta.url);
-
-function loadRecordSchema(): protobuf.Root {
-  const root = new protobuf.Root();
-  root.resolvePath = (_origin, target) =>
-    target === "google/protobuf/descriptor.proto"
-      ? require.resolve("protobufjs/google/protobuf/descriptor.proto")
-      : join(protoRoot, target);
-  root.loadSync(["hutong/v1/ticket.proto", "hutong/v1/licence.proto", "hutong/v1/invoice.proto"], { keepCase: true });
-  root.resolveAll();
-  return root;
+/** The record messages as the contract's generated descriptor set describes them. */
+function loadRecordSchema() {
+  const file = contractFiles.map((f) => fromBinary(FileDescriptorProtoSchema, f.descriptor));
+  return createFileRegistry(create(FileDescriptorSetSchema, { file }));
 }
 
 const recordMessages: Readonly<Record<number, string>> = {
@@ -70,12 +63,12 @@ describe("authority policy table", () => {
         for (const path of rule.fields) {
           const [rootLabel, ...segments] = path.split(".");
           assert.equal(rootLabel, recordRoot(Number(kind)));
-          let type: protobuf.Type | null = schema.lookupType(recordMessages[Number(kind)] ?? "");
+          let type: DescMessage | undefined = schema.getMessage(recordMessages[Number(kind)] ?? "");
           for (const segment of segments) {
             assert.ok(type, `${purposeName(key)}: ${path} descends into a scalar`);
-            const field: protobuf.Field | undefined = type.fields[segment];
+            const field = type.fields.find((f) => f.name === segment);
             assert.ok(field, `${purposeName(key)}: ${path} has no field ${segment}`);
-            type = field.resolvedType instanceof protobuf.Type ? field.resolvedType : null;
+            type = field.message;
           }
           checked++;
         }
@@ -135,6 +128,34 @@ describe("authority policy table", () => {
       });
       assert.deepEqual(operationRule(p, Purpose.PURPOSE_BOARDING_CHECK, 9, op), { access: "denied" });
     }
+  });
+});
+
+describe("docs/grants.md §9", () => {
+  it("shows the generated policy's rules, row for row", () => {
+    const doc = readFileSync(fileURLToPath(new URL("../../../../docs/grants.md", import.meta.url)), "utf8");
+    const section = doc.slice(doc.indexOf("## 9. The purpose policy table"), doc.indexOf("**Caps on grants**"));
+    const shown = section
+      .split("\n")
+      .filter((line) => /^\| [A-Z_]+ +\| [A-Z_]+ +\|/.test(line) && !line.startsWith("| Purpose"))
+      .map((line) =>
+        line
+          .split("|")
+          .slice(1, 5)
+          .map((cell) => cell.trim().replaceAll("*", "")),
+      )
+      .map(([purpose, record, verify, fetch]) => `${purpose} ${record} ${verify} ${fetch}`)
+      .sort();
+    const word = (r: OperationRule): string => (r.access === "grant" ? `grant (${r.grantors.join(" or ")})` : r.access);
+    const generated = rows
+      .flatMap(([key, row]) =>
+        Object.entries(row.records).map(
+          ([kind, rule]) =>
+            `${purposeName(key).replace(/^PURPOSE_/, "")} ${(RecordKind[Number(kind)] ?? "").replace(/^RECORD_KIND_/, "")} ${word(rule.verify)} ${word(rule.fetch)}`,
+        ),
+      )
+      .sort();
+    assert.deepEqual(shown, generated);
   });
 });
 

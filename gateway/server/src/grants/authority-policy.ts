@@ -1,4 +1,13 @@
-import { GrantorKind, Purpose, RecordKind } from "@hutong/proto";
+import {
+  type AccessRule,
+  GrantorKind,
+  type PolicyGrantorKind,
+  type PolicyPurpose,
+  type PolicyRecordKind,
+  Purpose,
+  purposePolicy,
+  type RecordKind,
+} from "@hutong/proto";
 import { compilePartyPattern, matchesParty, type PartyPattern } from "../routing/party-pattern.js";
 import { isFieldPath, normalizePaths } from "./field-paths.js";
 import type { DecodedGrantBody } from "./grant-codec.js";
@@ -6,25 +15,26 @@ import { GrantsError } from "./grants-error.js";
 
 /**
  * Purposes as policy: for every Purpose and record kind, which operations a caller may perform,
- * whether that needs a grant (and from whom), and which fields a fetch may release at most. A
- * typed table in code for now (it is law and design, reviewed like code); docs/grants.md
- * justifies every row. The service ACL still decides who may call at all: "open" below means "no
- * grant needed", never "anyone".
+ * whether that needs a grant (and from whom), and which fields a fetch may release at most. The
+ * table is the contract's: each Purpose value carries its row ((hutong.v1.policy) in
+ * proto/hutong/v1/common.proto, the views it names on the record messages), checked and expanded
+ * at generation time into @hutong/proto's purposePolicy. docs/grants.md justifies every row. The
+ * service ACL still decides who may call at all: "open" below means "no grant needed", never
+ * "anyone".
  */
 
 export const shareOperations = ["verify", "fetch"] as const;
-/** verify = VerifyTicket / VerifyLicence (an answer with no personal field); fetch = GetTicket / GetLicence. */
+/** verify = an answer with no personal field; fetch = the record itself, minimized. */
 export type ShareOperation = (typeof shareOperations)[number];
 
-export type GrantorKindName = "holder" | "authority";
+export type GrantorKindName = PolicyGrantorKind;
 
-export type OperationRule =
-  /** The purpose never justifies this operation on this record kind. */
-  | { readonly access: "denied" }
-  /** Allowed without a grant (statutory duty, or an answer that carries no personal data). */
-  | { readonly access: "open" }
-  /** Allowed only under a grant signed by one of these kinds of grantor. */
-  | { readonly access: "grant"; readonly grantors: readonly GrantorKindName[] };
+/**
+ * denied: the purpose never justifies this operation on this record kind; open: allowed without a
+ * grant (statutory duty, or an answer that carries no personal data); grant: allowed only under a
+ * grant signed by one of these kinds of grantor.
+ */
+export type OperationRule = AccessRule;
 
 export interface RecordRule {
   readonly verify: OperationRule;
@@ -41,8 +51,8 @@ export interface GrantCaps {
   readonly maxUses: number;
 }
 
-export type KnownPurpose = Exclude<Purpose, Purpose.PURPOSE_UNSPECIFIED | Purpose.UNRECOGNIZED>;
-export type KnownRecordKind = Exclude<RecordKind, RecordKind.RECORD_KIND_UNSPECIFIED | RecordKind.UNRECOGNIZED>;
+export type KnownPurpose = PolicyPurpose;
+export type KnownRecordKind = PolicyRecordKind;
 
 export interface PurposeRow {
   /** The PIPL basis the row rests on, for the docs and the audit log. */
@@ -67,286 +77,9 @@ export interface AuthorityPolicy {
 }
 
 const denied: OperationRule = { access: "denied" };
-const open: OperationRule = { access: "open" };
-const holderGrant: OperationRule = { access: "grant", grantors: ["holder"] };
-const authorityGrant: OperationRule = { access: "grant", grantors: ["authority"] };
 
-const under = (root: string, ...names: string[]): string[] => names.map((n) => `${root}.${n}`);
-
-// --- field sets -------------------------------------------------------------------------------
-
-/** Everything on a ticket that says nothing about the passenger or the buyer. */
-const ticketOperationalFields = under(
-  "ticket",
-  "ticket_no",
-  "issuer_province",
-  "route_code",
-  "schedule_no",
-  "depart_time",
-  "board_station",
-  "alight_station",
-  "seat_no",
-  "seat_type",
-  "fare_type",
-  "fare_fen",
-  "service_fee_fen",
-  "insurance_fen",
-  "carrier_uscc",
-  "carrier_name",
-  "vehicle_plate",
-  "sale_status",
-  "check_status",
-  "sale_channel",
-  "orig_ticket_no",
-  "sold_at",
-  "checked_at",
-  "status_updated_at",
-);
-
-/** JT/T 979.4 daily reconciliation: the sale as money and status, no person. */
-const ticketReconciliationFields = under(
-  "ticket",
-  "ticket_no",
-  "order_no",
-  "issuer_province",
-  "route_code",
-  "schedule_no",
-  "depart_time",
-  "fare_type",
-  "fare_fen",
-  "service_fee_fen",
-  "insurance_fen",
-  "carrier_uscc",
-  "sale_status",
-  "check_status",
-  "sale_channel",
-  "orig_ticket_no",
-  "invoice_no",
-  "sold_at",
-  "checked_at",
-  "status_updated_at",
-);
-
-/** A rail or air partner issuing the next leg under real-name rules: who, which trip, which seat. */
-const ticketThroughFields = under(
-  "ticket",
-  "ticket_no",
-  "passenger.name",
-  "passenger.id_type",
-  "passenger.id_no",
-  "route_code",
-  "schedule_no",
-  "depart_time",
-  "board_station",
-  "alight_station",
-  "seat_no",
-  "seat_type",
-  "carrier_name",
-  "sale_status",
-  "check_status",
-  "orig_ticket_no",
-);
-
-/** The 旅客运输服务 invoice's special elements (traveller, ID, trip, seat class) and the amounts. */
-const ticketInvoicingFields = under(
-  "ticket",
-  "ticket_no",
-  "passenger.name",
-  "passenger.id_type",
-  "passenger.id_no",
-  "depart_time",
-  "board_station",
-  "alight_station",
-  "seat_type",
-  "fare_type",
-  "fare_fen",
-  "service_fee_fen",
-  "insurance_fen",
-  "carrier_uscc",
-  "carrier_name",
-  "sale_status",
-  "invoice_no",
-);
-
-/** Finding and reaching a person in an emergency: identity, contact, where and on what vehicle. */
-const ticketEmergencyFields = under(
-  "ticket",
-  "ticket_no",
-  "passenger",
-  "route_code",
-  "schedule_no",
-  "depart_time",
-  "board_station",
-  "alight_station",
-  "seat_no",
-  "carrier_uscc",
-  "carrier_name",
-  "vehicle_plate",
-  "sale_status",
-  "check_status",
-  "checked_at",
-);
-
-const licenceMetadataFields = under(
-  "licence",
-  "licence_id",
-  "kind",
-  "status",
-  "raw_status_code",
-  "status_updated_at",
-  "valid_from",
-  "valid_to",
-  "issue_date",
-  "issuer_name",
-  "issuer_code",
-  "replaced_by_licence_id",
-);
-
-/**
- * Supervision and statistics: licence metadata, enterprise and vehicle data, a practitioner's
- * categories. Not licence_no: a practitioner qualification's number is usually the holder's
- * resident ID number. Not the legal representative's name, not the photo, not the OFD file.
- */
-const licenceSupervisionFields = [
-  ...licenceMetadataFields,
-  ...under("licence.operating_permit", "holder_name", "holder_uscc", "address", "economic_type_code", "business_scope"),
-  "licence.transport_certificate",
-  ...under("licence.practitioner_qualification", "categories", "raw_category_codes", "first_issue_date"),
-];
-
-/** A relying party using a licence the holder presents: all of it but the photo (biometric). */
-const licenceUseFields = [
-  ...licenceMetadataFields,
-  "licence.licence_no",
-  "licence.ofd_file",
-  "licence.operating_permit",
-  "licence.transport_certificate",
-  ...under(
-    "licence.practitioner_qualification",
-    "name",
-    "sex",
-    "id_type",
-    "id_no",
-    "categories",
-    "raw_category_codes",
-    "first_issue_date",
-    "credit_assessment",
-  ),
-];
-
-/** Identifying a driver, an operator or a vehicle in an emergency. */
-const licenceEmergencyFields = [
-  ...under("licence", "licence_id", "licence_no", "kind", "status", "valid_to", "issuer_name"),
-  "licence.operating_permit",
-  ...under("licence.transport_certificate", "owner_name", "owner_uscc", "plate_no", "plate_colour"),
-  ...under("licence.practitioner_qualification", "name", "id_type", "id_no", "categories"),
-];
-
-/** An invoice as money and parties, without the traveller, the individual buyer or the clerk. */
-const invoiceReconciliationFields = under(
-  "invoice",
-  "invoice_no",
-  "issued_at",
-  "kind",
-  "special_element_type",
-  "blue",
-  "reversed_invoice_no",
-  "seller_tax_id",
-  "seller_name",
-  "seller_taxpayer_type",
-  "total_amount",
-  "total_tax",
-  "total_with_tax",
-  "lines",
-  "ticket_no",
-);
-
-// --- the table --------------------------------------------------------------------------------
-
-/** The policy, one row per purpose. Record<KnownPurpose, …>: a new Purpose does not build without a row. */
-export const purposePolicyTable: Readonly<Record<KnownPurpose, PurposeRow>> = {
-  [Purpose.PURPOSE_BOARDING_CHECK]: {
-    legalBasis: "PIPL Art. 13(2) contract of carriage; real-name ticketing duty",
-    records: {
-      [RecordKind.RECORD_KIND_E_TICKET]: { verify: open, fetch: denied, fields: [] },
-    },
-    authorityGrantors: [],
-  },
-  [Purpose.PURPOSE_TICKET_SERVICE]: {
-    legalBasis: "PIPL Art. 13(1) consent of the passenger (holder grant)",
-    records: {
-      [RecordKind.RECORD_KIND_E_TICKET]: { verify: holderGrant, fetch: holderGrant, fields: ["ticket"] },
-    },
-    authorityGrantors: [],
-    holderCaps: { maxValidityDays: 180, maxUses: 20 },
-  },
-  [Purpose.PURPOSE_THROUGH_TICKET]: {
-    legalBasis: "PIPL Art. 23 separate consent to provide to another handler (holder grant)",
-    records: {
-      [RecordKind.RECORD_KIND_E_TICKET]: { verify: holderGrant, fetch: holderGrant, fields: ticketThroughFields },
-    },
-    authorityGrantors: [],
-    holderCaps: { maxValidityDays: 90, maxUses: 10 },
-  },
-  [Purpose.PURPOSE_INVOICING]: {
-    legalBasis: "PIPL Art. 13(1) consent (holder grant) to fetch; verify carries no personal data",
-    records: {
-      [RecordKind.RECORD_KIND_E_TICKET]: { verify: open, fetch: holderGrant, fields: ticketInvoicingFields },
-      [RecordKind.RECORD_KIND_E_INVOICE]: { verify: open, fetch: holderGrant, fields: ["invoice"] },
-    },
-    authorityGrantors: [],
-    holderCaps: { maxValidityDays: 180, maxUses: 10 },
-  },
-  [Purpose.PURPOSE_LAW_ENFORCEMENT]: {
-    legalBasis: "PIPL Art. 13(3) statutory duty: verify only",
-    records: {
-      [RecordKind.RECORD_KIND_LICENCE]: { verify: open, fetch: denied, fields: [] },
-      [RecordKind.RECORD_KIND_E_TICKET]: { verify: open, fetch: denied, fields: [] },
-    },
-    authorityGrantors: [],
-  },
-  [Purpose.PURPOSE_REGULATORY_SUPERVISION]: {
-    legalBasis: "PIPL Art. 13(3) statutory duty: non-personal fields only",
-    records: {
-      [RecordKind.RECORD_KIND_E_TICKET]: { verify: open, fetch: open, fields: ticketOperationalFields },
-      [RecordKind.RECORD_KIND_LICENCE]: { verify: open, fetch: open, fields: licenceSupervisionFields },
-    },
-    authorityGrantors: [],
-  },
-  [Purpose.PURPOSE_RECONCILIATION]: {
-    legalBasis: "PIPL Art. 13(3) statutory duty (JT/T 979.4): non-personal fields only",
-    records: {
-      [RecordKind.RECORD_KIND_E_TICKET]: { verify: denied, fetch: open, fields: ticketReconciliationFields },
-      [RecordKind.RECORD_KIND_E_INVOICE]: { verify: denied, fetch: open, fields: invoiceReconciliationFields },
-    },
-    authorityGrantors: [],
-  },
-  [Purpose.PURPOSE_LICENCE_USE]: {
-    legalBasis: "PIPL Art. 13(1) consent of the holder (holder grant)",
-    records: {
-      [RecordKind.RECORD_KIND_LICENCE]: { verify: holderGrant, fetch: holderGrant, fields: licenceUseFields },
-    },
-    authorityGrantors: [],
-    holderCaps: { maxValidityDays: 90, maxUses: 10 },
-  },
-  [Purpose.PURPOSE_EMERGENCY]: {
-    legalBasis: "PIPL Art. 13(4) emergency, time-boxed by an authority grant",
-    records: {
-      [RecordKind.RECORD_KIND_E_TICKET]: {
-        verify: authorityGrant,
-        fetch: authorityGrant,
-        fields: ticketEmergencyFields,
-      },
-      [RecordKind.RECORD_KIND_LICENCE]: {
-        verify: authorityGrant,
-        fetch: authorityGrant,
-        fields: licenceEmergencyFields,
-      },
-    },
-    authorityGrantors: ["mot", "mot/*", "prov:*"],
-    authorityCaps: { maxValidityDays: 3, maxUses: 0 },
-  },
-};
+/** The policy, one row per purpose, as generated from the contract. Record<KnownPurpose, …>: every Purpose has a row. */
+export const purposePolicyTable: Readonly<Record<KnownPurpose, PurposeRow>> = purposePolicy;
 
 /** The ministry (any of its systems) may order any grant withdrawn: abuse, complaint. */
 export const defaultRevocationAuthorities: readonly string[] = ["mot", "mot/*"];

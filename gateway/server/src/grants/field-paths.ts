@@ -1,17 +1,16 @@
-import { RecordKind } from "@hutong/proto";
+import { type RecordKind, recordSchemas } from "@hutong/proto";
 
 /**
- * Field paths name parts of a record message by their proto field names, rooted at the record:
- * "ticket", "ticket.passenger", "ticket.passenger.id_no", "licence.practitioner_qualification".
+ * Field paths name parts of a record message by their proto field names, rooted at the record's
+ * label: "label", "label.field", "label.field.sub_field" (a oneof member is named like any field).
  * A path covers itself and everything below it, so a set of paths is a prefix-closed set of
  * fields, and the fields a share may release are the meet of the sets that bound it (what was
- * asked for, the purpose policy, the grant).
+ * asked for, the purpose policy, the grant). The labels are the contract's: each record message
+ * declares its own ((hutong.v1.record) in proto/hutong/v1/options.proto).
  */
-export const recordRoots: Readonly<Record<number, string>> = Object.freeze({
-  [RecordKind.RECORD_KIND_E_TICKET]: "ticket",
-  [RecordKind.RECORD_KIND_LICENCE]: "licence",
-  [RecordKind.RECORD_KIND_E_INVOICE]: "invoice",
-});
+export const recordRoots: Readonly<Record<number, string>> = Object.freeze(
+  Object.fromEntries([...recordSchemas].map(([kind, schema]) => [kind, schema.label])),
+);
 
 export const maxFieldPathLength = 128;
 const segment = "[a-z][a-z0-9_]{0,63}";

@@ -95,7 +95,7 @@ export interface ShareRequest {
   readonly subjectDigest: Uint8Array | null;
   /** Null when the call names no grant. */
   readonly grant: PresentedGrant | null;
-  /** Field paths asked for; ["ticket"] asks for the whole record. Ignored for verify. */
+  /** Field paths asked for; the bare record label asks for the whole record. Ignored for verify. */
   readonly fieldsRequested: readonly string[];
   readonly now: Date;
 }

@@ -9,7 +9,7 @@ import type { IncomingRequest, SessionMethods } from "./session-methods.js";
 
 /** Who is asking, through which gateways, and for what: the facts every decision is taken on. */
 export interface AuthenticatedCall {
-  /** "hutong.v1.TicketService/GetTicket". */
+  /** The gRPC method, "<package>.<Service>/<Method>". */
   readonly method: string;
   readonly verified: VerifiedCall;
   /** The calling system (hutong-origin from a trusted relay), not the last hop. */

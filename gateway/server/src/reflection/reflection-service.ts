@@ -1,106 +1,121 @@
 // gRPC server reflection (https://github.com/grpc/grpc/blob/master/doc/server-reflection.md) on the wire
 // server, as grpc.reflection.v1 and v1alpha (grpcurl still asks v1alpha; the two are the same on the wire).
-// The answers come from @grpc/reflection's own logic (ReflectionV1Implementation, a pure function of the
-// descriptors); this file only frames it: ts-proto (de)coding of the vendored reflection.proto, and real
-// per-file descriptors from file-descriptors.ts in place of proto-loader's merged ones.
-import type { PackageDefinition } from "@grpc/proto-loader";
-import type { ServerReflectionRequest as LibRequest } from "@grpc/reflection/build/src/generated/grpc/reflection/v1/ServerReflectionRequest.js";
-import type { ServerReflectionResponse as LibResponse } from "@grpc/reflection/build/src/generated/grpc/reflection/v1/ServerReflectionResponse.js";
-import { ReflectionV1Implementation } from "@grpc/reflection/build/src/implementations/reflection-v1.js";
+// It serves the descriptor set generated with the contract (@hutong/proto's contractFiles: each file's
+// FileDescriptorProto as buf built it, with the symbol and extension indexes), so nothing is parsed at
+// run time. Answers follow grpc-go's server: a file comes with its transitive imports, each import sent
+// at most once per stream (the requested file itself always), breadth first.
 import {
+  type ContractFile,
+  contractExtensions,
+  contractFiles,
+  contractSymbols,
   ServerReflectionService as ServerReflectionDefinition,
   ServerReflectionRequest,
   ServerReflectionResponse,
 } from "@hutong/proto";
 import type { Route, StreamCall } from "@hutong/wire";
 import { Status, WireError } from "@hutong/wire";
-import { loadFileDescriptors } from "./file-descriptors.js";
 
-/** The .proto sources a gateway reflects: its services (the contract) and the standard health service. */
-export const gatewayProtoFiles: readonly string[] = Object.freeze([
-  "hutong/v1/session.proto",
-  "hutong/v1/ticket_service.proto",
-  "hutong/v1/licence_service.proto",
-  "hutong/v1/invoice_service.proto",
-  "hutong/v1/admin.proto",
-  "hutong/v1/grant_service.proto",
-  "hutong/v1/audit.proto",
-  "grpc/health/v1/health.proto",
-]);
-
-export interface ReflectionServiceOptions {
-  /** The directory imports are relative to, e.g. the repository's proto/. */
-  readonly protoRoot: string;
-  /** The .proto files whose services are exposed, e.g. ["hutong/v1/ticket_service.proto", ...]. */
-  readonly files: readonly string[];
+/** What reflection describes: a generated descriptor set and its indexes. */
+export interface ReflectionSource {
+  /** Every file, imports included. */
+  readonly files: readonly ContractFile[];
+  /** Fully-qualified symbol -> file name. */
+  readonly symbols: ReadonlyMap<string, string>;
+  /** Extended message -> extension number -> file name. */
+  readonly extensions: ReadonlyMap<string, ReadonlyMap<number, string>>;
 }
+
+export const contractReflectionSource: ReflectionSource = {
+  files: contractFiles,
+  symbols: contractSymbols,
+  extensions: contractExtensions,
+};
 
 export interface ReflectionService {
   /** Route per method path (v1 and v1alpha), to plug into the wire server's resolver. */
   readonly routes: Map<string, Route>;
 }
 
-/** The reflection service describes itself too, as grpc-go and grpc-java do. */
-const reflectionProto = "grpc/reflection/v1/reflection.proto";
 const v1alphaPath = "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo";
+
+type Answer = NonNullable<ServerReflectionResponse["messageResponse"]>;
+
+const notFound = (errorMessage: string): Answer => ({
+  $case: "errorResponse",
+  value: { errorCode: Status.NOT_FOUND, errorMessage },
+});
 
 function bytes(u8: Uint8Array): Buffer {
   return Buffer.from(u8.buffer, u8.byteOffset, u8.byteLength);
 }
 
-/** ts-proto's oneof union to the library's proto-loader shape ({ messageRequest: "<case>", <case>: value }). */
-function toLibRequest(request: ServerReflectionRequest): LibRequest {
-  const which = request.messageRequest;
-  const out: LibRequest = { host: request.host };
-  if (which === undefined) return out;
-  return { ...out, messageRequest: which.$case, [which.$case]: which.value };
+/** Checks the source once: every symbol, extension and import names a file of the set. */
+function indexFiles(source: ReflectionSource): ReadonlyMap<string, ContractFile> {
+  const byName = new Map(source.files.map((f) => [f.name, f]));
+  const missing = [
+    ...source.files.flatMap((f) => f.dependencies),
+    ...source.symbols.values(),
+    ...[...source.extensions.values()].flatMap((m) => [...m.values()]),
+  ].find((name) => !byName.has(name));
+  if (missing !== undefined) throw new Error(`reflection: the descriptor set has no file ${missing}`);
+  return byName;
 }
 
-function toWireResponse(request: ServerReflectionRequest, r: LibResponse): ServerReflectionResponse {
-  const base = { validHost: r.validHost ?? request.host, originalRequest: request };
-  if (r.fileDescriptorResponse) {
-    const files = (r.fileDescriptorResponse.fileDescriptorProto ?? []) as Uint8Array[];
-    return {
-      ...base,
-      messageResponse: { $case: "fileDescriptorResponse", value: { fileDescriptorProto: files.map(bytes) } },
-    };
-  }
-  if (r.listServicesResponse) {
-    const service = (r.listServicesResponse.service ?? []).map((s) => ({ name: s.name ?? "" }));
-    return { ...base, messageResponse: { $case: "listServicesResponse", value: { service } } };
-  }
-  if (r.allExtensionNumbersResponse) {
-    const value = {
-      baseTypeName: r.allExtensionNumbersResponse.baseTypeName ?? "",
-      extensionNumber: r.allExtensionNumbersResponse.extensionNumber ?? [],
-    };
-    return { ...base, messageResponse: { $case: "allExtensionNumbersResponse", value } };
-  }
-  const error = r.errorResponse;
-  return {
-    ...base,
-    messageResponse: {
-      $case: "errorResponse",
-      value: { errorCode: error?.errorCode ?? Status.UNKNOWN, errorMessage: error?.errorMessage ?? "" },
-    },
-  };
-}
+export function createReflectionService(source: ReflectionSource = contractReflectionSource): ReflectionService {
+  const files = indexFiles(source);
+  const services = source.files.flatMap((f) => f.services).map((name) => ({ name }));
 
-/** Parses the protos once, at construction; a missing file or unresolved type throws here, not per call. */
-export function createReflectionService(options: ReflectionServiceOptions): ReflectionService {
-  const files = [...new Set([...options.files, reflectionProto])];
-  const descriptors = loadFileDescriptors(options.protoRoot, files);
-  // The library reads only `fileDescriptorProtos` of each entry of a proto-loader package definition.
-  const definition = {
-    files: {
-      format: "Protocol Buffer 3 FileDescriptorProto",
-      type: {},
-      fileDescriptorProtos: [...descriptors.values()],
-    },
-  } as unknown as PackageDefinition;
-  const implementation = new ReflectionV1Implementation(definition);
+  /** The file, then its imports breadth first, skipping imports already sent on this stream. */
+  function withImports(name: string | undefined, sent: Set<string>, what: string): Answer {
+    const file = name === undefined ? undefined : files.get(name);
+    if (file === undefined) return notFound(what);
+    const out: Buffer[] = [];
+    const queue: ContractFile[] = [file];
+    for (let current = queue.shift(); current !== undefined; current = queue.shift()) {
+      if (out.length === 0 || !sent.has(current.name)) {
+        sent.add(current.name);
+        out.push(bytes(current.descriptor));
+      }
+      for (const dep of current.dependencies) {
+        const f = files.get(dep);
+        if (f !== undefined && !sent.has(dep)) queue.push(f);
+      }
+    }
+    return { $case: "fileDescriptorResponse", value: { fileDescriptorProto: out } };
+  }
+
+  function answer(request: ServerReflectionRequest, sent: Set<string>): Answer {
+    const which = request.messageRequest;
+    switch (which?.$case) {
+      case "listServices":
+        return { $case: "listServicesResponse", value: { service: services } };
+      case "fileByFilename":
+        return withImports(which.value, sent, `file not found: ${which.value}`);
+      case "fileContainingSymbol":
+        return withImports(source.symbols.get(which.value), sent, `symbol not found: ${which.value}`);
+      case "fileContainingExtension": {
+        const { containingType, extensionNumber } = which.value;
+        const file = source.extensions.get(containingType)?.get(extensionNumber);
+        return withImports(file, sent, `extension not found: ${containingType} ${extensionNumber}`);
+      }
+      case "allExtensionNumbersOfType": {
+        const type = which.value;
+        const numbers = source.extensions.get(type);
+        if (numbers === undefined && !source.symbols.has(type)) return notFound(`type not found: ${type}`);
+        const extensionNumber = [...(numbers?.keys() ?? [])].sort((a, b) => a - b);
+        return { $case: "allExtensionNumbersResponse", value: { baseTypeName: type, extensionNumber } };
+      }
+      default:
+        return {
+          $case: "errorResponse",
+          value: { errorCode: Status.UNIMPLEMENTED, errorMessage: "no reflection request in the message" },
+        };
+    }
+  }
 
   async function serve(call: StreamCall): Promise<void> {
+    const sent = new Set<string>();
     for await (const message of call.messages) {
       let request: ServerReflectionRequest;
       try {
@@ -108,8 +123,12 @@ export function createReflectionService(options: ReflectionServiceOptions): Refl
       } catch {
         throw new WireError(Status.INTERNAL, "malformed ServerReflectionRequest");
       }
-      const response = implementation.handleServerReflectionRequest(toLibRequest(request));
-      call.send(bytes(ServerReflectionResponse.encode(toWireResponse(request, response)).finish()));
+      const response: ServerReflectionResponse = {
+        validHost: request.host,
+        originalRequest: request,
+        messageResponse: answer(request, sent),
+      };
+      call.send(bytes(ServerReflectionResponse.encode(response).finish()));
     }
   }
 

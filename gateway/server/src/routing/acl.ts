@@ -17,7 +17,7 @@ export interface AclRule {
 
 export interface AclRequest {
   readonly caller: string;
-  /** "hutong.v1.TicketService/GetTicket": the gRPC path without its leading slash. */
+  /** "pkg.Service/Method": the gRPC path without its leading slash. */
   readonly method: string;
   /** A Purpose name without prefix, e.g. "BOARDING_CHECK". */
   readonly purpose: string;

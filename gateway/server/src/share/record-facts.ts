@@ -1,14 +1,6 @@
-import {
-  GetLicenceRequest,
-  GetLicenceResponse,
-  GetTicketRequest,
-  GetTicketResponse,
-  IdType,
-  VerifyLicenceRequest,
-  VerifyLicenceResponse,
-  VerifyTicketRequest,
-  VerifyTicketResponse,
-} from "@hutong/proto";
+import { type FieldPath, type FieldStep, IdType, type SubjectPaths } from "@hutong/proto";
+import { readBool, readInt32, readString } from "./field-reader.js";
+import type { ShareMethod } from "./share-methods.js";
 
 /** Who a record is about, as read from the request or the record: never logged, only digested. */
 export interface RecordSubject {
@@ -18,7 +10,7 @@ export interface RecordSubject {
 
 /** What the share step learns about the record from the request (pre-check) and the answer (final). */
 export interface RecordFacts {
-  /** The canonical record id: ticket_no, licence_id. Null when the call does not name it. */
+  /** The canonical record id (what a grant's record_ids name). Null when the call does not name it. */
   readonly recordId: string | null;
   readonly subject: RecordSubject | null;
 }
@@ -26,68 +18,52 @@ export interface RecordFacts {
 const unknown: RecordFacts = Object.freeze({ recordId: null, subject: null });
 const nonEmpty = (s: string | undefined): string | null => (s === undefined || s === "" ? null : s);
 
-function subjectOf(idType: IdType, idNo: string | undefined): RecordSubject | null {
+function subjectAt(bytes: Uint8Array, paths: SubjectPaths, prefix: readonly FieldStep[] = []): RecordSubject | null {
+  const idNo = readString(bytes, [...prefix, ...paths.idNo]);
   if (idNo === undefined || idNo === "") return null;
+  const idType = paths.idType === undefined ? undefined : readInt32(bytes, [...prefix, ...paths.idType]);
   // A number without a type is taken as the resident ID card's, by far the most common; a wrong
   // guess can only make the digest miss (wrong-subject), never match someone else.
-  return { idType: idType === IdType.ID_TYPE_UNSPECIFIED ? IdType.ID_TYPE_RESIDENT_ID_CARD : idType, idNo };
+  return {
+    idType: idType === undefined || idType === IdType.ID_TYPE_UNSPECIFIED ? IdType.ID_TYPE_RESIDENT_ID_CARD : idType,
+    idNo,
+  };
 }
 
-/** Facts in the request alone (the pre-check runs on these). */
-export function requestFacts(method: string, request: Uint8Array): RecordFacts {
-  switch (method) {
-    case "hutong.v1.TicketService/GetTicket":
-      return { recordId: nonEmpty(GetTicketRequest.decode(request).ticketNo), subject: null };
-    case "hutong.v1.TicketService/VerifyTicket":
-      return { recordId: nonEmpty(VerifyTicketRequest.decode(request).ticketNo), subject: null };
-    case "hutong.v1.LicenceService/GetLicence": {
-      const key = GetLicenceRequest.decode(request).lookup?.key;
-      return { recordId: key?.$case === "licenceId" ? nonEmpty(key.value) : null, subject: null };
-    }
-    case "hutong.v1.LicenceService/VerifyLicence": {
-      const key = VerifyLicenceRequest.decode(request).lookup?.key;
-      return { recordId: key?.$case === "licenceId" ? nonEmpty(key.value) : null, subject: null };
-    }
-    default:
-      return unknown;
-  }
+const idIn = (bytes: Uint8Array, path: FieldPath | undefined): string | null =>
+  path === undefined ? null : nonEmpty(readString(bytes, path));
+
+/** Facts in the request alone (the pre-check runs on these): the record id where the method says it sits. */
+export function requestFacts(method: ShareMethod, request: Uint8Array): RecordFacts {
+  if (method.requestRecordId === undefined) return unknown;
+  return { recordId: idIn(request, method.requestRecordId), subject: null };
 }
 
 /**
- * Facts once the owner's backend has answered. A fetch reads them from the record itself. A verify
- * answer carries no personal field, so its subject is the one the caller claimed in the request,
- * and only when the owner's system confirmed that it matches the record (holder_matches): that is
- * the "subject read locally at the owner's gateway" docs/grants.md asks for.
+ * Facts once the owner's backend has answered. A fetch reads them from the released record itself
+ * (its id and subject as the record message declares them). A verify answer carries no personal
+ * field, so its subject is the holder the caller claimed in the request, and only when the owner's
+ * system confirmed that it matches the record (the method's holder_confirmed_by): that is the
+ * "subject read locally at the owner's gateway" docs/grants.md asks for.
  */
-export function answerFacts(method: string, request: Uint8Array, response: Uint8Array): RecordFacts {
-  switch (method) {
-    case "hutong.v1.TicketService/GetTicket": {
-      const ticket = GetTicketResponse.decode(response).ticket;
-      const p = ticket?.passenger;
-      return { recordId: nonEmpty(ticket?.ticketNo), subject: p === undefined ? null : subjectOf(p.idType, p.idNo) };
-    }
-    case "hutong.v1.TicketService/VerifyTicket": {
-      const q = VerifyTicketRequest.decode(request);
-      const confirmed = VerifyTicketResponse.decode(response).holderMatches;
-      return { recordId: nonEmpty(q.ticketNo), subject: confirmed ? subjectOf(q.holderIdType, q.holderIdNo) : null };
-    }
-    case "hutong.v1.LicenceService/GetLicence": {
-      const licence = GetLicenceResponse.decode(response).licence;
-      const d = licence?.details;
-      const subject = d?.$case === "practitionerQualification" ? subjectOf(d.value.idType, d.value.idNo) : null;
-      return { recordId: nonEmpty(licence?.licenceId), subject };
-    }
-    case "hutong.v1.LicenceService/VerifyLicence": {
-      const q = VerifyLicenceRequest.decode(request);
-      const confirmed = VerifyLicenceResponse.decode(response).holderMatches;
-      const key = q.lookup?.key;
-      // VerifyLicenceRequest names no ID type: a practitioner's licence is issued on the resident ID card.
-      return {
-        recordId: key?.$case === "licenceId" ? nonEmpty(key.value) : null,
-        subject: confirmed ? subjectOf(IdType.ID_TYPE_RESIDENT_ID_CARD, q.holderIdNo) : null,
-      };
-    }
-    default:
-      return unknown;
+export function answerFacts(method: ShareMethod, request: Uint8Array, response: Uint8Array): RecordFacts {
+  if (method.operation === "fetch") {
+    const at = method.responseRecord;
+    const record = method.record;
+    if (at === undefined || record === undefined) return unknown;
+    return {
+      recordId: idIn(response, [at, ...record.id]),
+      subject: record.subject === undefined ? null : subjectAt(response, record.subject, [at]),
+    };
   }
+  if (method.operation === "verify") {
+    const claimed = method.claimedHolder;
+    const confirmedBy = method.holderConfirmedBy;
+    const confirmed = confirmedBy !== undefined && readBool(response, confirmedBy) === true;
+    return {
+      recordId: idIn(request, method.requestRecordId),
+      subject: claimed !== undefined && confirmed ? subjectAt(request, claimed) : null,
+    };
+  }
+  return unknown;
 }

@@ -79,7 +79,13 @@ export interface ShareStep {
   begin(call: ShareCall, role: ShareRole): Promise<ShareInProgress>;
 }
 
-const unknownMethod: ShareMethod = Object.freeze({ recordKind: 0 as RecordKind, operation: "deliver" });
+const unknownMethod: ShareMethod = Object.freeze({
+  method: "",
+  recordKind: 0 as RecordKind,
+  operation: "deliver",
+  requestType: "",
+  responseType: "",
+});
 const unknownFacts: RecordFacts = Object.freeze({ recordId: null, subject: null });
 
 /**
@@ -201,7 +207,7 @@ export function createShareStep(options: ShareStepOptions): ShareStep {
         role,
         method,
         reason,
-        readFacts(() => requestFacts(call.method, call.request)),
+        readFacts(() => requestFacts(method, call.request)),
         call.context.grantId || null,
       );
     },
@@ -222,7 +228,7 @@ export function createShareStep(options: ShareStepOptions): ShareStep {
               ...baseFacts(call, role, method),
               ...digestsOf(
                 method.recordKind,
-                readFacts(() => requestFacts(call.method, call.request)),
+                readFacts(() => requestFacts(method, call.request)),
               ),
               grantId: named,
               decision: "allow",
@@ -238,13 +244,13 @@ export function createShareStep(options: ShareStepOptions): ShareStep {
               role,
               method,
               reason,
-              readFacts(() => requestFacts(call.method, call.request)),
+              readFacts(() => requestFacts(method, call.request)),
               named,
             ),
         };
       }
 
-      const asked = readFacts(() => requestFacts(call.method, call.request));
+      const asked = readFacts(() => requestFacts(method, call.request));
       let grant: PresentedGrant | null = null;
       if (named !== null && method.operation !== "deliver") {
         grant =
@@ -260,7 +266,7 @@ export function createShareStep(options: ShareStepOptions): ShareStep {
       return {
         async release(reply) {
           const answered =
-            method.operation === "deliver" ? asked : readFacts(() => answerFacts(call.method, call.request, reply));
+            method.operation === "deliver" ? asked : readFacts(() => answerFacts(method, call.request, reply));
           const facts = { recordId: answered.recordId ?? asked.recordId, subject: answered.subject };
           const final = decide(call, method, "final", facts, grant);
           if (!final.allow) {
@@ -278,8 +284,8 @@ export function createShareStep(options: ShareStepOptions): ShareStep {
           }
           try {
             const released =
-              method.operation === "fetch" && method.recordField !== undefined
-                ? projectRecord(method.recordField, reply, final.fields)
+              method.operation === "fetch" && method.responseRecord !== undefined
+                ? projectRecord(method, reply, final.fields)
                 : reply;
             await record({
               ...baseFacts(call, role, method),

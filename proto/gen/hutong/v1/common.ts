@@ -16,6 +16,12 @@ export const protobufFileName = "hutong/v1/common.proto";
  * Why the caller wants the data (PIPL Art. 6, purpose limitation). The service ACL and the grant
  * check are keyed by purpose, and the minimization step projects fields by purpose. The gateway
  * refuses PURPOSE_UNSPECIFIED and any value it does not know.
+ *
+ * Each value carries its row of the purpose policy, (hutong.v1.policy): per record kind whether
+ * verify and fetch are denied, open (no grant) or need a grant from the holder or an authority, and
+ * the view of the record (declared on the record message) that is the most a fetch may release.
+ * docs/grants.md §9 justifies every row; generation checks them (every value has a row, views
+ * exist, no open fetch releases a personal field, no fetch releases a photo).
  */
 export enum Purpose {
   PURPOSE_UNSPECIFIED = 0,
@@ -109,15 +115,16 @@ export function purposeToJSON(object: Purpose): string {
 
 /**
  * Kind of record a share, a grant or an audit entry is about. One value per record family the
- * exchange services serve; a grant names exactly one.
+ * exchange services serve; a grant names exactly one. Each value names its record message
+ * ((hutong.v1.record_message)), which declares the record's label, id, subject and views.
  */
 export enum RecordKind {
   RECORD_KIND_UNSPECIFIED = 0,
-  /** RECORD_KIND_E_TICKET - 道路客运电子客票 (hutong.v1.Ticket): TicketService. */
+  /** RECORD_KIND_E_TICKET - 道路客运电子客票: TicketService. */
   RECORD_KIND_E_TICKET = 1,
-  /** RECORD_KIND_LICENCE - 道路运输电子证照 (hutong.v1.Licence): LicenceService. */
+  /** RECORD_KIND_LICENCE - 道路运输电子证照: LicenceService. */
   RECORD_KIND_LICENCE = 2,
-  /** RECORD_KIND_E_INVOICE - 数电票 (hutong.v1.Invoice): issued through InvoiceService. */
+  /** RECORD_KIND_E_INVOICE - 数电票: issued through InvoiceService. */
   RECORD_KIND_E_INVOICE = 3,
   UNRECOGNIZED = -1,
 }

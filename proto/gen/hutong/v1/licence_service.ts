@@ -797,7 +797,10 @@ export const LicenceServiceService = {
     responseSerialize: (value: GetLicenceResponse): Buffer => Buffer.from(GetLicenceResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetLicenceResponse => GetLicenceResponse.decode(value),
   },
-  /** "Verify, don't fetch" (核验): status and holder match, with no personal field in the answer. */
+  /**
+   * "Verify, don't fetch" (核验): status and holder match, with no personal field in the answer.
+   * The request names no ID type: a practitioner's licence is issued on the resident ID card.
+   */
   verifyLicence: {
     path: "/hutong.v1.LicenceService/VerifyLicence" as const,
     requestStream: false as const,
@@ -813,7 +816,10 @@ export const LicenceServiceService = {
 export interface LicenceServiceServer extends UntypedServiceImplementation {
   /** Fetch a licence, optionally with its OFD file and an annotated copy (加注件). */
   getLicence: handleUnaryCall<GetLicenceRequest, GetLicenceResponse>;
-  /** "Verify, don't fetch" (核验): status and holder match, with no personal field in the answer. */
+  /**
+   * "Verify, don't fetch" (核验): status and holder match, with no personal field in the answer.
+   * The request names no ID type: a practitioner's licence is issued on the resident ID card.
+   */
   verifyLicence: handleUnaryCall<VerifyLicenceRequest, VerifyLicenceResponse>;
 }
 
@@ -834,7 +840,10 @@ export interface LicenceServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetLicenceResponse) => void,
   ): ClientUnaryCall;
-  /** "Verify, don't fetch" (核验): status and holder match, with no personal field in the answer. */
+  /**
+   * "Verify, don't fetch" (核验): status and holder match, with no personal field in the answer.
+   * The request names no ID type: a practitioner's licence is issued on the resident ID card.
+   */
   verifyLicence(
     request: VerifyLicenceRequest,
     callback: (error: ServiceError | null, response: VerifyLicenceResponse) => void,

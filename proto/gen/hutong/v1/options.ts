@@ -5,6 +5,7 @@
 // source: hutong/v1/options.proto
 
 /* eslint-disable */
+import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 
 export const protobufPackage = "hutong.v1";
 
@@ -78,4 +79,1184 @@ export function personalKindToJSON(object: PersonalKind): string {
     default:
       return "UNRECOGNIZED";
   }
+}
+
+/** How a gateway treats the calls of a service. Every hutong.v1 service declares one. */
+export enum ServiceRouting {
+  SERVICE_ROUTING_UNSPECIFIED = 0,
+  /**
+   * SERVICE_ROUTING_SHARE - Routed by context.target_party to the party that owns the records (its backend, or the next
+   * gateway), every method through the share pipeline: ACL, grant, minimization, audit. Every
+   * method declares (hutong.v1.share); the request carries its RequestContext at field 1.
+   */
+  SERVICE_ROUTING_SHARE = 1,
+  /**
+   * SERVICE_ROUTING_TARGET_GATEWAY - Answered by the gateway of context.target_party itself (grant administration); a gateway that
+   * is not the target routes the call there like a share, as a delivery of no record. The request
+   * carries its RequestContext at field 1.
+   */
+  SERVICE_ROUTING_TARGET_GATEWAY = 2,
+  /** SERVICE_ROUTING_LOCAL - Answered by the gateway called, never routed (the session handshake, the registry, the audit log). */
+  SERVICE_ROUTING_LOCAL = 3,
+  UNRECOGNIZED = -1,
+}
+
+export function serviceRoutingFromJSON(object: any): ServiceRouting {
+  switch (object) {
+    case 0:
+    case "SERVICE_ROUTING_UNSPECIFIED":
+      return ServiceRouting.SERVICE_ROUTING_UNSPECIFIED;
+    case 1:
+    case "SERVICE_ROUTING_SHARE":
+      return ServiceRouting.SERVICE_ROUTING_SHARE;
+    case 2:
+    case "SERVICE_ROUTING_TARGET_GATEWAY":
+      return ServiceRouting.SERVICE_ROUTING_TARGET_GATEWAY;
+    case 3:
+    case "SERVICE_ROUTING_LOCAL":
+      return ServiceRouting.SERVICE_ROUTING_LOCAL;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return ServiceRouting.UNRECOGNIZED;
+  }
+}
+
+export function serviceRoutingToJSON(object: ServiceRouting): string {
+  switch (object) {
+    case ServiceRouting.SERVICE_ROUTING_UNSPECIFIED:
+      return "SERVICE_ROUTING_UNSPECIFIED";
+    case ServiceRouting.SERVICE_ROUTING_SHARE:
+      return "SERVICE_ROUTING_SHARE";
+    case ServiceRouting.SERVICE_ROUTING_TARGET_GATEWAY:
+      return "SERVICE_ROUTING_TARGET_GATEWAY";
+    case ServiceRouting.SERVICE_ROUTING_LOCAL:
+      return "SERVICE_ROUTING_LOCAL";
+    case ServiceRouting.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+/** What a method of a SERVICE_ROUTING_SHARE service does with a record. */
+export enum ShareOperation {
+  SHARE_OPERATION_UNSPECIFIED = 0,
+  /**
+   * SHARE_OPERATION_VERIFY - "Verify, don't fetch": whether the record exists, is usable and belongs to a claimed holder.
+   * The response may hold no personal field (generation checks it).
+   */
+  SHARE_OPERATION_VERIFY = 1,
+  /** SHARE_OPERATION_FETCH - Releases the record, reduced to the fields the purpose policy and the grant allow. */
+  SHARE_OPERATION_FETCH = 2,
+  /**
+   * SHARE_OPERATION_DELIVER - Sends the caller's own data to the record's owner (an invoice to the tax service): needs no
+   * grant, is decided by the ACL and audited like any share. Nothing is minimized.
+   */
+  SHARE_OPERATION_DELIVER = 3,
+  UNRECOGNIZED = -1,
+}
+
+export function shareOperationFromJSON(object: any): ShareOperation {
+  switch (object) {
+    case 0:
+    case "SHARE_OPERATION_UNSPECIFIED":
+      return ShareOperation.SHARE_OPERATION_UNSPECIFIED;
+    case 1:
+    case "SHARE_OPERATION_VERIFY":
+      return ShareOperation.SHARE_OPERATION_VERIFY;
+    case 2:
+    case "SHARE_OPERATION_FETCH":
+      return ShareOperation.SHARE_OPERATION_FETCH;
+    case 3:
+    case "SHARE_OPERATION_DELIVER":
+      return ShareOperation.SHARE_OPERATION_DELIVER;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return ShareOperation.UNRECOGNIZED;
+  }
+}
+
+export function shareOperationToJSON(object: ShareOperation): string {
+  switch (object) {
+    case ShareOperation.SHARE_OPERATION_UNSPECIFIED:
+      return "SHARE_OPERATION_UNSPECIFIED";
+    case ShareOperation.SHARE_OPERATION_VERIFY:
+      return "SHARE_OPERATION_VERIFY";
+    case ShareOperation.SHARE_OPERATION_FETCH:
+      return "SHARE_OPERATION_FETCH";
+    case ShareOperation.SHARE_OPERATION_DELIVER:
+      return "SHARE_OPERATION_DELIVER";
+    case ShareOperation.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+/**
+ * Who may perform an operation on a record kind for a purpose. "Open" never means "anyone": the
+ * service ACL decides who may call at all.
+ */
+export enum Access {
+  ACCESS_UNSPECIFIED = 0,
+  /** ACCESS_DENIED - The purpose never justifies the operation on this record kind; no grant unlocks it. */
+  ACCESS_DENIED = 1,
+  /** ACCESS_OPEN - Allowed without a grant (a statutory duty, or an answer that carries no personal data). */
+  ACCESS_OPEN = 2,
+  /** ACCESS_HOLDER_GRANT - Only under a grant signed by the data subject (a holder grant). */
+  ACCESS_HOLDER_GRANT = 3,
+  /** ACCESS_AUTHORITY_GRANT - Only under a grant signed by an authority the purpose lists in authority_grantors. */
+  ACCESS_AUTHORITY_GRANT = 4,
+  /** ACCESS_HOLDER_OR_AUTHORITY_GRANT - Under a grant of either kind. */
+  ACCESS_HOLDER_OR_AUTHORITY_GRANT = 5,
+  UNRECOGNIZED = -1,
+}
+
+export function accessFromJSON(object: any): Access {
+  switch (object) {
+    case 0:
+    case "ACCESS_UNSPECIFIED":
+      return Access.ACCESS_UNSPECIFIED;
+    case 1:
+    case "ACCESS_DENIED":
+      return Access.ACCESS_DENIED;
+    case 2:
+    case "ACCESS_OPEN":
+      return Access.ACCESS_OPEN;
+    case 3:
+    case "ACCESS_HOLDER_GRANT":
+      return Access.ACCESS_HOLDER_GRANT;
+    case 4:
+    case "ACCESS_AUTHORITY_GRANT":
+      return Access.ACCESS_AUTHORITY_GRANT;
+    case 5:
+    case "ACCESS_HOLDER_OR_AUTHORITY_GRANT":
+      return Access.ACCESS_HOLDER_OR_AUTHORITY_GRANT;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return Access.UNRECOGNIZED;
+  }
+}
+
+export function accessToJSON(object: Access): string {
+  switch (object) {
+    case Access.ACCESS_UNSPECIFIED:
+      return "ACCESS_UNSPECIFIED";
+    case Access.ACCESS_DENIED:
+      return "ACCESS_DENIED";
+    case Access.ACCESS_OPEN:
+      return "ACCESS_OPEN";
+    case Access.ACCESS_HOLDER_GRANT:
+      return "ACCESS_HOLDER_GRANT";
+    case Access.ACCESS_AUTHORITY_GRANT:
+      return "ACCESS_AUTHORITY_GRANT";
+    case Access.ACCESS_HOLDER_OR_AUTHORITY_GRANT:
+      return "ACCESS_HOLDER_OR_AUTHORITY_GRANT";
+    case Access.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+/**
+ * Where the identity document of a data subject sits in a message. The subject is digested
+ * (docs/grants.md §2), never logged.
+ */
+export interface SubjectFields {
+  /** Path of the ID number, a string field. */
+  idNo: string;
+  /**
+   * Path of its hutong.v1.IdType. Empty, or unset on the wire: the resident ID card (a wrong guess
+   * can only make the subject digest miss, never match someone else).
+   */
+  idType: string;
+}
+
+/** The share semantics of one method: `option (hutong.v1.share) = { record: "ticket" operation: ... };` */
+export interface ShareRule {
+  /** Label of the record the method is about (the (hutong.v1.record) label of its message). */
+  record: string;
+  operation: ShareOperation;
+  /**
+   * Path in the request of the record's canonical id (what a grant's record_ids name), e.g.
+   * "ticket_no" or "lookup.licence_id". Empty when the request does not name the record that way.
+   */
+  requestRecordId: string;
+  /**
+   * FETCH only: the response field that holds the released record, of the record's message type.
+   * Minimization reduces that field; the response's other fields pass unchanged.
+   */
+  responseRecord: string;
+  /**
+   * VERIFY only: the holder the caller claims, in the request. It becomes the share's data subject
+   * only when the owner confirms it (holder_confirmed_by).
+   */
+  claimedHolder?:
+    | SubjectFields
+    | undefined;
+  /**
+   * VERIFY only: path of the response bool by which the owner's system says the claimed holder
+   * matches the record.
+   */
+  holderConfirmedBy: string;
+}
+
+/** A named set of fields of a record that a purpose may release (its most; a grant can only narrow it). */
+export interface RecordView {
+  name: string;
+  /** Other views of the same record whose fields this one includes. */
+  include: string[];
+  /** Paths from the record message; a path covers everything below it. */
+  fields: string[];
+  /** The whole record (then neither include nor fields). */
+  whole: boolean;
+}
+
+/**
+ * Declares a message as a record that exchange services share: `option (hutong.v1.record) = {...};`.
+ * Exactly one RecordKind value names it (record_message).
+ */
+export interface RecordDeclaration {
+  /**
+   * Root label of the record's field paths in grants, views and audit entries: "ticket" makes
+   * "ticket.passenger.name". Lower case, unique among records.
+   */
+  label: string;
+  /** Path of the record's canonical id, a string field (what a grant's record_ids name). */
+  id: string;
+  /**
+   * The natural person the record is about, when there is one. A record without a subject cannot
+   * be shared under a grant (the final check needs the subject).
+   */
+  subject?: SubjectFields | undefined;
+  views: RecordView[];
+}
+
+/** One record kind's rule within a purpose's policy row. */
+export interface RecordAccess {
+  /** Label of the record. */
+  record: string;
+  verify: Access;
+  fetch: Access;
+  /** A view of the record: the most a fetch may release. Set exactly when fetch is not denied. */
+  fetchView: string;
+}
+
+/** Fair-use caps on the grants of a purpose (after Sahamati's per-purpose consent rules). */
+export interface GrantCaps {
+  /** Longest allowed window from not_before to expires_at, at least 1. */
+  maxValidityDays: number;
+  /** Highest allowed use_limit; 0 = no cap (use_limit 0, unlimited, is then allowed too). */
+  maxUses: number;
+}
+
+/** The purpose policy row of one Purpose value (docs/grants.md §9 justifies each). */
+export interface PolicyRow {
+  /** The PIPL basis the row rests on. */
+  legalBasis: string;
+  /** A record kind not listed is denied for every operation. */
+  records: RecordAccess[];
+  /**
+   * Party patterns (routing syntax: "mot", "prov:*") that may sign authority grants for the
+   * purpose; set exactly when some rule takes authority grants.
+   */
+  authorityGrantors: string[];
+  /** Caps on holder grants and on authority grants; only for a grantor kind some rule takes. */
+  holderCaps?: GrantCaps | undefined;
+  authorityCaps?: GrantCaps | undefined;
+}
+
+function createBaseSubjectFields(): SubjectFields {
+  return { idNo: "", idType: "" };
+}
+
+export const SubjectFields: MessageFns<SubjectFields> = {
+  encode(message: SubjectFields, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.idNo !== "") {
+      writer.uint32(10).string(message.idNo);
+    }
+    if (message.idType !== "") {
+      writer.uint32(18).string(message.idType);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SubjectFields {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSubjectFields();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.idNo = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.idType = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SubjectFields {
+    return {
+      idNo: isSet(object.idNo)
+        ? globalThis.String(object.idNo)
+        : isSet(object.id_no)
+        ? globalThis.String(object.id_no)
+        : "",
+      idType: isSet(object.idType)
+        ? globalThis.String(object.idType)
+        : isSet(object.id_type)
+        ? globalThis.String(object.id_type)
+        : "",
+    };
+  },
+
+  toJSON(message: SubjectFields): unknown {
+    const obj: any = {};
+    if (message.idNo !== "") {
+      obj.idNo = message.idNo;
+    }
+    if (message.idType !== "") {
+      obj.idType = message.idType;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SubjectFields>): SubjectFields {
+    return SubjectFields.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SubjectFields>): SubjectFields {
+    const message = createBaseSubjectFields();
+    message.idNo = object.idNo ?? "";
+    message.idType = object.idType ?? "";
+    return message;
+  },
+};
+
+function createBaseShareRule(): ShareRule {
+  return {
+    record: "",
+    operation: 0,
+    requestRecordId: "",
+    responseRecord: "",
+    claimedHolder: undefined,
+    holderConfirmedBy: "",
+  };
+}
+
+export const ShareRule: MessageFns<ShareRule> = {
+  encode(message: ShareRule, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.record !== "") {
+      writer.uint32(10).string(message.record);
+    }
+    if (message.operation !== 0) {
+      writer.uint32(16).int32(message.operation);
+    }
+    if (message.requestRecordId !== "") {
+      writer.uint32(26).string(message.requestRecordId);
+    }
+    if (message.responseRecord !== "") {
+      writer.uint32(34).string(message.responseRecord);
+    }
+    if (message.claimedHolder !== undefined) {
+      SubjectFields.encode(message.claimedHolder, writer.uint32(42).fork()).join();
+    }
+    if (message.holderConfirmedBy !== "") {
+      writer.uint32(50).string(message.holderConfirmedBy);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ShareRule {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseShareRule();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.record = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.operation = reader.int32() as any;
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.requestRecordId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.responseRecord = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.claimedHolder = SubjectFields.decode(reader, reader.uint32());
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.holderConfirmedBy = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ShareRule {
+    return {
+      record: isSet(object.record) ? globalThis.String(object.record) : "",
+      operation: isSet(object.operation) ? shareOperationFromJSON(object.operation) : 0,
+      requestRecordId: isSet(object.requestRecordId)
+        ? globalThis.String(object.requestRecordId)
+        : isSet(object.request_record_id)
+        ? globalThis.String(object.request_record_id)
+        : "",
+      responseRecord: isSet(object.responseRecord)
+        ? globalThis.String(object.responseRecord)
+        : isSet(object.response_record)
+        ? globalThis.String(object.response_record)
+        : "",
+      claimedHolder: isSet(object.claimedHolder)
+        ? SubjectFields.fromJSON(object.claimedHolder)
+        : isSet(object.claimed_holder)
+        ? SubjectFields.fromJSON(object.claimed_holder)
+        : undefined,
+      holderConfirmedBy: isSet(object.holderConfirmedBy)
+        ? globalThis.String(object.holderConfirmedBy)
+        : isSet(object.holder_confirmed_by)
+        ? globalThis.String(object.holder_confirmed_by)
+        : "",
+    };
+  },
+
+  toJSON(message: ShareRule): unknown {
+    const obj: any = {};
+    if (message.record !== "") {
+      obj.record = message.record;
+    }
+    if (message.operation !== 0) {
+      obj.operation = shareOperationToJSON(message.operation);
+    }
+    if (message.requestRecordId !== "") {
+      obj.requestRecordId = message.requestRecordId;
+    }
+    if (message.responseRecord !== "") {
+      obj.responseRecord = message.responseRecord;
+    }
+    if (message.claimedHolder !== undefined) {
+      obj.claimedHolder = SubjectFields.toJSON(message.claimedHolder);
+    }
+    if (message.holderConfirmedBy !== "") {
+      obj.holderConfirmedBy = message.holderConfirmedBy;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ShareRule>): ShareRule {
+    return ShareRule.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ShareRule>): ShareRule {
+    const message = createBaseShareRule();
+    message.record = object.record ?? "";
+    message.operation = object.operation ?? 0;
+    message.requestRecordId = object.requestRecordId ?? "";
+    message.responseRecord = object.responseRecord ?? "";
+    message.claimedHolder = (object.claimedHolder !== undefined && object.claimedHolder !== null)
+      ? SubjectFields.fromPartial(object.claimedHolder)
+      : undefined;
+    message.holderConfirmedBy = object.holderConfirmedBy ?? "";
+    return message;
+  },
+};
+
+function createBaseRecordView(): RecordView {
+  return { name: "", include: [], fields: [], whole: false };
+}
+
+export const RecordView: MessageFns<RecordView> = {
+  encode(message: RecordView, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    for (const v of message.include) {
+      writer.uint32(18).string(v!);
+    }
+    for (const v of message.fields) {
+      writer.uint32(26).string(v!);
+    }
+    if (message.whole !== false) {
+      writer.uint32(32).bool(message.whole);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RecordView {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRecordView();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.include.push(reader.string());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.fields.push(reader.string());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.whole = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RecordView {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      include: globalThis.Array.isArray(object?.include) ? object.include.map((e: any) => globalThis.String(e)) : [],
+      fields: globalThis.Array.isArray(object?.fields) ? object.fields.map((e: any) => globalThis.String(e)) : [],
+      whole: isSet(object.whole) ? globalThis.Boolean(object.whole) : false,
+    };
+  },
+
+  toJSON(message: RecordView): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.include?.length) {
+      obj.include = message.include;
+    }
+    if (message.fields?.length) {
+      obj.fields = message.fields;
+    }
+    if (message.whole !== false) {
+      obj.whole = message.whole;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RecordView>): RecordView {
+    return RecordView.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RecordView>): RecordView {
+    const message = createBaseRecordView();
+    message.name = object.name ?? "";
+    message.include = object.include?.map((e) => e) || [];
+    message.fields = object.fields?.map((e) => e) || [];
+    message.whole = object.whole ?? false;
+    return message;
+  },
+};
+
+function createBaseRecordDeclaration(): RecordDeclaration {
+  return { label: "", id: "", subject: undefined, views: [] };
+}
+
+export const RecordDeclaration: MessageFns<RecordDeclaration> = {
+  encode(message: RecordDeclaration, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.label !== "") {
+      writer.uint32(10).string(message.label);
+    }
+    if (message.id !== "") {
+      writer.uint32(18).string(message.id);
+    }
+    if (message.subject !== undefined) {
+      SubjectFields.encode(message.subject, writer.uint32(26).fork()).join();
+    }
+    for (const v of message.views) {
+      RecordView.encode(v!, writer.uint32(34).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RecordDeclaration {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRecordDeclaration();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.label = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.subject = SubjectFields.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.views.push(RecordView.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RecordDeclaration {
+    return {
+      label: isSet(object.label) ? globalThis.String(object.label) : "",
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      subject: isSet(object.subject) ? SubjectFields.fromJSON(object.subject) : undefined,
+      views: globalThis.Array.isArray(object?.views) ? object.views.map((e: any) => RecordView.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: RecordDeclaration): unknown {
+    const obj: any = {};
+    if (message.label !== "") {
+      obj.label = message.label;
+    }
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.subject !== undefined) {
+      obj.subject = SubjectFields.toJSON(message.subject);
+    }
+    if (message.views?.length) {
+      obj.views = message.views.map((e) => RecordView.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RecordDeclaration>): RecordDeclaration {
+    return RecordDeclaration.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RecordDeclaration>): RecordDeclaration {
+    const message = createBaseRecordDeclaration();
+    message.label = object.label ?? "";
+    message.id = object.id ?? "";
+    message.subject = (object.subject !== undefined && object.subject !== null)
+      ? SubjectFields.fromPartial(object.subject)
+      : undefined;
+    message.views = object.views?.map((e) => RecordView.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseRecordAccess(): RecordAccess {
+  return { record: "", verify: 0, fetch: 0, fetchView: "" };
+}
+
+export const RecordAccess: MessageFns<RecordAccess> = {
+  encode(message: RecordAccess, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.record !== "") {
+      writer.uint32(10).string(message.record);
+    }
+    if (message.verify !== 0) {
+      writer.uint32(16).int32(message.verify);
+    }
+    if (message.fetch !== 0) {
+      writer.uint32(24).int32(message.fetch);
+    }
+    if (message.fetchView !== "") {
+      writer.uint32(34).string(message.fetchView);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RecordAccess {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRecordAccess();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.record = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.verify = reader.int32() as any;
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.fetch = reader.int32() as any;
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.fetchView = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RecordAccess {
+    return {
+      record: isSet(object.record) ? globalThis.String(object.record) : "",
+      verify: isSet(object.verify) ? accessFromJSON(object.verify) : 0,
+      fetch: isSet(object.fetch) ? accessFromJSON(object.fetch) : 0,
+      fetchView: isSet(object.fetchView)
+        ? globalThis.String(object.fetchView)
+        : isSet(object.fetch_view)
+        ? globalThis.String(object.fetch_view)
+        : "",
+    };
+  },
+
+  toJSON(message: RecordAccess): unknown {
+    const obj: any = {};
+    if (message.record !== "") {
+      obj.record = message.record;
+    }
+    if (message.verify !== 0) {
+      obj.verify = accessToJSON(message.verify);
+    }
+    if (message.fetch !== 0) {
+      obj.fetch = accessToJSON(message.fetch);
+    }
+    if (message.fetchView !== "") {
+      obj.fetchView = message.fetchView;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RecordAccess>): RecordAccess {
+    return RecordAccess.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RecordAccess>): RecordAccess {
+    const message = createBaseRecordAccess();
+    message.record = object.record ?? "";
+    message.verify = object.verify ?? 0;
+    message.fetch = object.fetch ?? 0;
+    message.fetchView = object.fetchView ?? "";
+    return message;
+  },
+};
+
+function createBaseGrantCaps(): GrantCaps {
+  return { maxValidityDays: 0, maxUses: 0 };
+}
+
+export const GrantCaps: MessageFns<GrantCaps> = {
+  encode(message: GrantCaps, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.maxValidityDays !== 0) {
+      writer.uint32(8).uint32(message.maxValidityDays);
+    }
+    if (message.maxUses !== 0) {
+      writer.uint32(16).uint32(message.maxUses);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GrantCaps {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGrantCaps();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.maxValidityDays = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.maxUses = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GrantCaps {
+    return {
+      maxValidityDays: isSet(object.maxValidityDays)
+        ? globalThis.Number(object.maxValidityDays)
+        : isSet(object.max_validity_days)
+        ? globalThis.Number(object.max_validity_days)
+        : 0,
+      maxUses: isSet(object.maxUses)
+        ? globalThis.Number(object.maxUses)
+        : isSet(object.max_uses)
+        ? globalThis.Number(object.max_uses)
+        : 0,
+    };
+  },
+
+  toJSON(message: GrantCaps): unknown {
+    const obj: any = {};
+    if (message.maxValidityDays !== 0) {
+      obj.maxValidityDays = Math.round(message.maxValidityDays);
+    }
+    if (message.maxUses !== 0) {
+      obj.maxUses = Math.round(message.maxUses);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GrantCaps>): GrantCaps {
+    return GrantCaps.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GrantCaps>): GrantCaps {
+    const message = createBaseGrantCaps();
+    message.maxValidityDays = object.maxValidityDays ?? 0;
+    message.maxUses = object.maxUses ?? 0;
+    return message;
+  },
+};
+
+function createBasePolicyRow(): PolicyRow {
+  return { legalBasis: "", records: [], authorityGrantors: [], holderCaps: undefined, authorityCaps: undefined };
+}
+
+export const PolicyRow: MessageFns<PolicyRow> = {
+  encode(message: PolicyRow, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.legalBasis !== "") {
+      writer.uint32(10).string(message.legalBasis);
+    }
+    for (const v of message.records) {
+      RecordAccess.encode(v!, writer.uint32(18).fork()).join();
+    }
+    for (const v of message.authorityGrantors) {
+      writer.uint32(26).string(v!);
+    }
+    if (message.holderCaps !== undefined) {
+      GrantCaps.encode(message.holderCaps, writer.uint32(34).fork()).join();
+    }
+    if (message.authorityCaps !== undefined) {
+      GrantCaps.encode(message.authorityCaps, writer.uint32(42).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PolicyRow {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePolicyRow();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.legalBasis = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.records.push(RecordAccess.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.authorityGrantors.push(reader.string());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.holderCaps = GrantCaps.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.authorityCaps = GrantCaps.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PolicyRow {
+    return {
+      legalBasis: isSet(object.legalBasis)
+        ? globalThis.String(object.legalBasis)
+        : isSet(object.legal_basis)
+        ? globalThis.String(object.legal_basis)
+        : "",
+      records: globalThis.Array.isArray(object?.records)
+        ? object.records.map((e: any) => RecordAccess.fromJSON(e))
+        : [],
+      authorityGrantors: globalThis.Array.isArray(object?.authorityGrantors)
+        ? object.authorityGrantors.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.authority_grantors)
+        ? object.authority_grantors.map((e: any) => globalThis.String(e))
+        : [],
+      holderCaps: isSet(object.holderCaps)
+        ? GrantCaps.fromJSON(object.holderCaps)
+        : isSet(object.holder_caps)
+        ? GrantCaps.fromJSON(object.holder_caps)
+        : undefined,
+      authorityCaps: isSet(object.authorityCaps)
+        ? GrantCaps.fromJSON(object.authorityCaps)
+        : isSet(object.authority_caps)
+        ? GrantCaps.fromJSON(object.authority_caps)
+        : undefined,
+    };
+  },
+
+  toJSON(message: PolicyRow): unknown {
+    const obj: any = {};
+    if (message.legalBasis !== "") {
+      obj.legalBasis = message.legalBasis;
+    }
+    if (message.records?.length) {
+      obj.records = message.records.map((e) => RecordAccess.toJSON(e));
+    }
+    if (message.authorityGrantors?.length) {
+      obj.authorityGrantors = message.authorityGrantors;
+    }
+    if (message.holderCaps !== undefined) {
+      obj.holderCaps = GrantCaps.toJSON(message.holderCaps);
+    }
+    if (message.authorityCaps !== undefined) {
+      obj.authorityCaps = GrantCaps.toJSON(message.authorityCaps);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<PolicyRow>): PolicyRow {
+    return PolicyRow.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<PolicyRow>): PolicyRow {
+    const message = createBasePolicyRow();
+    message.legalBasis = object.legalBasis ?? "";
+    message.records = object.records?.map((e) => RecordAccess.fromPartial(e)) || [];
+    message.authorityGrantors = object.authorityGrantors?.map((e) => e) || [];
+    message.holderCaps = (object.holderCaps !== undefined && object.holderCaps !== null)
+      ? GrantCaps.fromPartial(object.holderCaps)
+      : undefined;
+    message.authorityCaps = (object.authorityCaps !== undefined && object.authorityCaps !== null)
+      ? GrantCaps.fromPartial(object.authorityCaps)
+      : undefined;
+    return message;
+  },
+};
+
+type Builtin = Date | Function | Uint8Array | string | number | boolean | bigint | undefined;
+
+export type DeepPartial<T> = T extends bigint ? string | number | bigint
+  : T extends Builtin ? T : T extends globalThis.Array<infer U> ? globalThis.Array<DeepPartial<U>>
+  : T extends ReadonlyArray<infer U> ? ReadonlyArray<DeepPartial<U>>
+  : T extends { $case: string; value: unknown } ? { $case: T["$case"]; value?: DeepPartial<T["value"]> }
+  : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
+  : Partial<T>;
+
+function isSet(value: any): boolean {
+  return value !== null && value !== undefined;
+}
+
+export interface MessageFns<T> {
+  encode(message: T, writer?: BinaryWriter): BinaryWriter;
+  decode(input: BinaryReader | Uint8Array, length?: number): T;
+  fromJSON(object: any): T;
+  toJSON(message: T): unknown;
+  create(base?: DeepPartial<T>): T;
+  fromPartial(object: DeepPartial<T>): T;
 }

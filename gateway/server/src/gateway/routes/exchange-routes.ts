@@ -1,11 +1,11 @@
-import { InvoiceServiceService, LicenceServiceService, TicketServiceService } from "@hutong/proto";
+import { contractServices } from "@hutong/proto";
 import type { GatewayMetrics } from "../../observability/gateway-metrics.js";
 import type { ExchangeHandler } from "../../pipeline/exchange-handler.js";
 import type { CallObserver } from "../call-observer.js";
 import type { RouteList } from "./route-list.js";
 
-/** The exchange services: every method goes through the share pipeline. */
-export const exchangeServices = [TicketServiceService, LicenceServiceService, InvoiceServiceService] as const;
+/** The exchange services: every method goes through the share pipeline ((hutong.v1.routing) = SHARE in the contract). */
+export const exchangeServices = contractServices.filter((s) => s.routing === "share");
 
 /** Every method of the exchange services, served by the share pipeline. */
 export function* exchangeRoutes(options: {
@@ -14,7 +14,7 @@ export function* exchangeRoutes(options: {
   readonly observer: CallObserver;
 }): RouteList {
   for (const service of exchangeServices) {
-    for (const def of Object.values(service)) {
+    for (const def of service.methods) {
       const method = def.path.slice(1);
       yield [
         def.path,

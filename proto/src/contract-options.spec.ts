@@ -1,0 +1,325 @@
+// The checks postgen.mjs runs on the contract's own options before it writes any table: each
+// mistake a contract author can make fails generation with a message naming the option. The checks
+// run here on the real build of proto/ (buf's JSON image), changed one way at a time.
+import assert from "node:assert/strict";
+import { execFileSync, spawnSync } from "node:child_process";
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { delimiter, dirname, join } from "node:path";
+import { before, describe, it } from "node:test";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+const protoDir = fileURLToPath(new URL("..", import.meta.url));
+const bins: string[] = [];
+for (let dir = protoDir; ; dir = dirname(dir)) {
+  if (existsSync(join(dir, "node_modules", ".bin"))) bins.push(join(dir, "node_modules", ".bin"));
+  if (dirname(dir) === dir) break;
+}
+const env = { ...process.env, PATH: [...bins, process.env.PATH ?? ""].join(delimiter) };
+
+// The image is plain JSON (protojson of FileDescriptorSet): typed loosely, as the scripts read it.
+// biome-ignore lint/suspicious/noExplicitAny: the descriptor JSON, mutated by path in each case
+type Json = any;
+interface Tables {
+  readonly records: readonly Json[];
+  readonly services: readonly Json[];
+  readonly shareMethods: readonly Json[];
+  readonly policy: readonly Json[];
+}
+let image: Json;
+let build: (image: Json) => Tables;
+
+function message(img: Json, fullName: string): Json {
+  const find = (prefix: string, list: Json[] | undefined): Json => {
+    for (const m of list ?? []) {
+      const name = `${prefix}.${m.name}`;
+      if (name === fullName) return m;
+      const inner = find(name, m.nestedType);
+      if (inner !== undefined) return inner;
+    }
+    return undefined;
+  };
+  for (const f of img.file) {
+    const found = find(f.package, f.messageType);
+    if (found !== undefined) return found;
+  }
+  throw new Error(`no message ${fullName}`);
+}
+const field = (img: Json, msg: string, name: string): Json => {
+  const f = message(img, msg).field.find((x: Json) => x.name === name);
+  if (f === undefined) throw new Error(`no field ${msg}.${name}`);
+  return f;
+};
+function enumValue(img: Json, enumName: string, value: string): Json {
+  for (const f of img.file) {
+    for (const e of f.enumType ?? []) {
+      if (`${f.package}.${e.name}` === enumName) return e.value.find((v: Json) => v.name === value);
+    }
+  }
+  throw new Error(`no enum ${enumName}`);
+}
+function service(img: Json, name: string): Json {
+  for (const f of img.file) for (const s of f.service ?? []) if (`${f.package}.${s.name}` === name) return s;
+  throw new Error(`no service ${name}`);
+}
+const method = (img: Json, svc: string, name: string): Json =>
+  service(img, svc).method.find((m: Json) => m.name === name);
+const record = (img: Json, msg: string): Json => message(img, msg).options["[hutong.v1.record]"];
+const view = (img: Json, msg: string, name: string): Json => record(img, msg).views.find((v: Json) => v.name === name);
+const policy = (img: Json, purpose: string): Json =>
+  enumValue(img, "hutong.v1.Purpose", purpose).options["[hutong.v1.policy]"];
+const access = (img: Json, purpose: string, label: string): Json =>
+  policy(img, purpose).records.find((r: Json) => r.record === label);
+const share = (img: Json, svc: string, name: string): Json => method(img, svc, name).options["[hutong.v1.share]"];
+
+/** The problems generation reports after `change`; [] when it accepts the contract. */
+function problemsAfter(change: (img: Json) => void): string[] {
+  const copy = structuredClone(image);
+  change(copy);
+  try {
+    build(copy);
+    return [];
+  } catch (e) {
+    if ((e as Error).name !== "ContractError") throw e;
+    return (e as { problems: string[] }).problems;
+  }
+}
+
+describe("contract options: what generation checks", () => {
+  before(async () => {
+    image = JSON.parse(
+      execFileSync("buf", ["build", "--as-file-descriptor-set", "--exclude-source-info", "-o", "-#format=json"], {
+        cwd: protoDir,
+        env,
+        encoding: "utf8",
+        maxBuffer: 64 * 1024 * 1024,
+      }),
+    );
+    const model = await import(pathToFileURL(join(protoDir, "scripts", "contract-model.mjs")).href);
+    const tables = await import(pathToFileURL(join(protoDir, "scripts", "contract-tables.mjs")).href);
+    build = (img) => tables.buildContractTables(model.indexImage(img));
+  });
+
+  it("accepts the contract as it is", () => {
+    const t = build(image);
+    assert.equal(t.records.length, 3);
+    assert.equal(t.policy.length, 9);
+    assert.equal(t.shareMethods.length, 10);
+  });
+
+  const cases: [string, (img: Json) => void, RegExp][] = [
+    [
+      "a Purpose value without a policy row",
+      (img) => delete enumValue(img, "hutong.v1.Purpose", "PURPOSE_EMERGENCY").options,
+      /hutong\.v1\.Purpose\.PURPOSE_EMERGENCY has no policy row/,
+    ],
+    [
+      "a view naming a field the record does not have",
+      (img) => view(img, "hutong.v1.Ticket", "operational").fields.push("seat_nr"),
+      /hutong\.v1\.Ticket \(hutong\.v1\.record\) view "operational": hutong\.v1\.Ticket has no field "seat_nr"/,
+    ],
+    [
+      "a view path through a scalar",
+      (img) => view(img, "hutong.v1.Ticket", "operational").fields.push("seat_no.x"),
+      /"seat_no" is not a message, so it has no "x"/,
+    ],
+    [
+      "an open fetch releasing a personal field",
+      (img) => {
+        access(img, "PURPOSE_REGULATORY_SUPERVISION", "ticket").fetchView = "whole";
+      },
+      /PURPOSE_REGULATORY_SUPERVISION .* record "ticket": an open fetch \(no grant\) would release personal ticket\.passenger\.name/,
+    ],
+    [
+      "a fetch releasing the photo, even under a grant",
+      (img) => view(img, "hutong.v1.Licence", "licence_use").fields.push("practitioner_qualification.photo"),
+      /PURPOSE_LICENCE_USE .* a fetch would release the photo licence\.practitioner_qualification\.photo/,
+    ],
+    [
+      "a verify answer holding a personal field",
+      (img) => {
+        field(img, "hutong.v1.VerifyLicenceResponse", "valid_to").options = {
+          "[hutong.v1.personal]": "PERSONAL_KIND_OTHER",
+        };
+      },
+      /VerifyLicence .* the response hutong\.v1\.VerifyLicenceResponse holds personal data; a verify may release none/,
+    ],
+    [
+      "a fetch answer holding personal data outside its record",
+      (img) => {
+        field(img, "hutong.v1.Annotation", "recipient_party").options = {
+          "[hutong.v1.personal]": "PERSONAL_KIND_NAME",
+        };
+      },
+      /GetTicket .* hutong\.v1\.GetTicketResponse\.annotation holds personal data outside the record/,
+    ],
+    [
+      "a fetch_view that is not a view of the record",
+      (img) => {
+        access(img, "PURPOSE_RECONCILIATION", "invoice").fetchView = "nope";
+      },
+      /record "invoice": fetch_view "nope" is not a view of hutong\.v1\.Invoice/,
+    ],
+    [
+      "a view for a denied fetch",
+      (img) => {
+        access(img, "PURPOSE_LAW_ENFORCEMENT", "licence").fetchView = "metadata";
+      },
+      /record "licence": fetch_view "metadata" for a denied fetch/,
+    ],
+    [
+      "a fetch without a view",
+      (img) => delete access(img, "PURPOSE_TICKET_SERVICE", "ticket").fetchView,
+      /record "ticket": a fetch that is not denied needs a fetch_view/,
+    ],
+    [
+      "an access left unset",
+      (img) => delete access(img, "PURPOSE_BOARDING_CHECK", "ticket").verify,
+      /PURPOSE_BOARDING_CHECK .* verify access is not set/,
+    ],
+    [
+      "a policy row for a record that does not exist",
+      (img) => policy(img, "PURPOSE_BOARDING_CHECK").records.push({ record: "tickets", verify: "ACCESS_OPEN" }),
+      /record "tickets": not the label of any record/,
+    ],
+    [
+      "authority grantors where no rule takes authority grants",
+      (img) => {
+        policy(img, "PURPOSE_BOARDING_CHECK").authorityGrantors = ["mot"];
+      },
+      /PURPOSE_BOARDING_CHECK .* authority_grantors must be listed exactly when some rule takes authority grants/,
+    ],
+    [
+      "holder caps where no rule takes holder grants",
+      (img) => {
+        policy(img, "PURPOSE_EMERGENCY").holderCaps = { maxValidityDays: 1 };
+      },
+      /PURPOSE_EMERGENCY .* holder_caps, but no rule takes holder grants/,
+    ],
+    [
+      "a zero validity cap",
+      (img) => {
+        policy(img, "PURPOSE_TICKET_SERVICE").holderCaps = { maxUses: 3 };
+      },
+      /holder_caps\.max_validity_days must be at least 1/,
+    ],
+    [
+      "views that include each other",
+      (img) => {
+        view(img, "hutong.v1.Licence", "metadata").include = ["supervision"];
+      },
+      /view "(metadata|supervision)" includes itself/,
+    ],
+    [
+      "a record id that is not a string",
+      (img) => {
+        share(img, "hutong.v1.TicketService", "GetTicket").requestRecordId = "annotate";
+      },
+      /GetTicket \(hutong\.v1\.share\) request_record_id: "annotate" is not a string field/,
+    ],
+    [
+      "a response record of another type",
+      (img) => {
+        share(img, "hutong.v1.TicketService", "GetTicket").responseRecord = "annotation";
+      },
+      /response_record: "annotation" is not a hutong\.v1\.Ticket/,
+    ],
+    [
+      "a claimed holder without its confirmation",
+      (img) => delete share(img, "hutong.v1.TicketService", "VerifyTicket").holderConfirmedBy,
+      /claimed_holder and holder_confirmed_by go together/,
+    ],
+    [
+      "a confirmation that is not a bool",
+      (img) => {
+        share(img, "hutong.v1.LicenceService", "VerifyLicence").holderConfirmedBy = "valid_to";
+      },
+      /holder_confirmed_by: "valid_to" is not a bool field/,
+    ],
+    [
+      "a claimed ID type that is not an IdType",
+      (img) => {
+        share(img, "hutong.v1.TicketService", "VerifyTicket").claimedHolder.idType = "schedule_no";
+      },
+      /claimed_holder\.id_type: "schedule_no" is not a hutong\.v1\.IdType field/,
+    ],
+    [
+      "a record id path through a repeated field",
+      (img) => {
+        record(img, "hutong.v1.Invoice").id = "lines.item_name";
+      },
+      /hutong\.v1\.Invoice \(hutong\.v1\.record\) id: "lines" is repeated/,
+    ],
+    [
+      "a service that does not say how it is routed",
+      (img) => delete service(img, "hutong.v1.TicketService").options,
+      /hutong\.v1\.TicketService declares no \(hutong\.v1\.routing\)/,
+    ],
+    [
+      "a method of a share service without share semantics",
+      (img) => delete method(img, "hutong.v1.LicenceService", "VerifyLicence").options,
+      /hutong\.v1\.LicenceService\.VerifyLicence: a method of a SERVICE_ROUTING_SHARE service declares no \(hutong\.v1\.share\)/,
+    ],
+    [
+      "share semantics on a local service",
+      (img) => {
+        method(img, "hutong.v1.SessionService", "Hello").options = { "[hutong.v1.share]": { record: "ticket" } };
+      },
+      /SessionService\.Hello: \(hutong\.v1\.share\) on a method of a SERVICE_ROUTING_LOCAL service/,
+    ],
+    [
+      "a routed request without its RequestContext at field 1",
+      (img) => {
+        field(img, "hutong.v1.GetTicketRequest", "context").number = 9;
+      },
+      /GetTicket: the request must carry its RequestContext as field 1 "context"/,
+    ],
+    [
+      "a RecordKind value naming no record message",
+      (img) => delete enumValue(img, "hutong.v1.RecordKind", "RECORD_KIND_LICENCE").options,
+      /RECORD_KIND_LICENCE names no record message[\s\S]*hutong\.v1\.Licence declares \(hutong\.v1\.record\) but no hutong\.v1\.RecordKind value names it/,
+    ],
+    [
+      "two records with one label",
+      (img) => {
+        record(img, "hutong.v1.Invoice").label = "ticket";
+      },
+      /label "ticket" is also the label of another record/,
+    ],
+  ];
+  for (const [name, change, expected] of cases) {
+    it(`refuses ${name}`, () => {
+      const problems = problemsAfter(change);
+      assert.ok(problems.length > 0, "generation accepted it");
+      assert.match(problems.join("\n"), expected);
+    });
+  }
+
+  it("lists every problem at once", () => {
+    const problems = problemsAfter((img) => {
+      delete enumValue(img, "hutong.v1.Purpose", "PURPOSE_EMERGENCY").options;
+      view(img, "hutong.v1.Ticket", "operational").fields.push("seat_nr");
+    });
+    assert.equal(problems.length, 2, problems.join("\n"));
+  });
+
+  it("fails `npm run generate` with the message, from a .proto edit", () => {
+    const work = mkdtempSync(join(tmpdir(), "hutong-proto-check-"));
+    try {
+      for (const item of ["buf.yaml", "buf.gen.yaml", "grpc", "hutong", "scripts"]) {
+        cpSync(join(protoDir, item), join(work, item), { recursive: true });
+      }
+      const ticket = join(work, "hutong/v1/ticket.proto");
+      writeFileSync(ticket, readFileSync(ticket, "utf8").replace('"seat_type",', '"seat_typ",'));
+      const run = spawnSync(process.execPath, [join(work, "scripts", "generate.mjs")], { env, encoding: "utf8" });
+      assert.equal(run.status, 1, run.stderr);
+      assert.match(run.stderr, /the contract's options are inconsistent:/);
+      assert.match(
+        run.stderr,
+        /hutong\.v1\.Ticket \(hutong\.v1\.record\) view "\w+": hutong\.v1\.Ticket has no field "seat_typ"/,
+      );
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  });
+});
