@@ -41,7 +41,7 @@ import { createSessionEndpoint } from "../endpoints/session-endpoint.js";
 import { createSessionMethods } from "../endpoints/session-method.js";
 import { GatewayError } from "../gateway-error.js";
 import { createGrantRegistry } from "../grants/grant-registry.js";
-import { createPeerSessionFactory, createRevocationPropagator } from "../grants/revocation-propagator.js";
+import { createPeerSessionFactory } from "../grants/peer-session-factory.js";
 import { createHealthService } from "../health/health-service.js";
 import { createLogger, type Logger } from "../observability/logger.js";
 import { createTelemetry, type Telemetry } from "../observability/telemetry.js";
@@ -55,6 +55,7 @@ import { checkHops } from "../routing/hops.js";
 import { readExchangeContext } from "../routing/request-context.js";
 import { createShareStep } from "../share/share-step.js";
 import { type HutongStore, openStore, type StoredCheckpoint } from "../store/index.js";
+import { startGatewayOutbox } from "./gateway-outbox.js";
 import { mapError } from "./status-mapping.js";
 import { readSubjectKey, readTicketKey } from "./ticket-key-files.js";
 
@@ -219,25 +220,27 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       ).values(),
     ];
     let revocationPeers = peersOf(config);
-    const propagator = createRevocationPropagator({
+    const outbox = startGatewayOutbox({
       store,
-      peers: () => revocationPeers,
-      now,
+      config: config.outbox,
+      revocationPeers: () => revocationPeers,
       connect: createPeerSessionFactory({
         self: credentials,
         crls,
         maxMessageBytes: config.limits.maxMessageBytes,
         now,
       }),
-      logger: logger.child({ component: "revocations" }),
+      logger,
+      meter: telemetry.meter,
+      now,
     });
-    closers.push(() => propagator.close());
+    closers.push(() => outbox.close());
     const grants = createGrantRegistry({
       store,
       crls,
       trust: { trustAnchors: credentials.trust.trustAnchors, holderTrustAnchors },
       revocationPeers: () => revocationPeers.map((p) => p.party),
-      onQueued: () => propagator.kick(),
+      onQueued: () => outbox.kick(),
     });
     const share = createShareStep({
       self: config.party,
@@ -519,7 +522,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
           await server.close(2000);
           forwarder.close();
           crlSource.close();
-          await propagator.close();
+          await outbox.close();
           await publisher.close();
           for (const w of witnessClients) w.close();
           await auditLog.close();
