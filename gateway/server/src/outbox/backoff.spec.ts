@@ -29,8 +29,16 @@ describe("backoff with full jitter", () => {
       [500, 1000, 2000, 4000, 8000, 16_000, 20_000, 20_000],
     );
     assert.equal(backoffCeilingMs(5000, 500, 300_000), 300_000, "no overflow past the cap");
-    assert.equal(backoffDelayMs(3, 100, 1000, () => 0), 0, "full jitter may retry at once");
-    assert.equal(backoffDelayMs(3, 100, 1000, () => 0.999_999_9), 400, "and at most the window");
+    assert.equal(
+      backoffDelayMs(3, 100, 1000, () => 0),
+      0,
+      "full jitter may retry at once",
+    );
+    assert.equal(
+      backoffDelayMs(3, 100, 1000, () => 0.999_999_9),
+      400,
+      "and at most the window",
+    );
   });
 
   it("spreads retries evenly over the window (full jitter, not equal or decorrelated)", () => {
@@ -42,7 +50,8 @@ describe("backoff with full jitter", () => {
     for (let i = 0; i < n; i++) {
       const d = backoffDelayMs(5, 100, 100_000, random);
       sum += d;
-      buckets[Math.min(9, Math.floor((d / (ceiling + 1)) * 10))] += 1;
+      const b = Math.min(9, Math.floor((d / (ceiling + 1)) * 10));
+      buckets[b] = (buckets[b] ?? 0) + 1;
     }
     assert.ok(Math.abs(sum / n - ceiling / 2) < ceiling * 0.02, `mean ${sum / n} is about half the window`);
     // Chi-square over 10 equal buckets, 9 degrees of freedom: 27.9 is the 0.1% critical value.

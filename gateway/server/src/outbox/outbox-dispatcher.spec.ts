@@ -21,7 +21,12 @@ const fast: TopicPolicy = {
   timeoutMs: 500,
 };
 
-function msg(topic: string, key: string, destination = "prov:440000", orderingKey: string | null = null): OutboxMessageInput {
+function msg(
+  topic: string,
+  key: string,
+  destination = "prov:440000",
+  orderingKey: string | null = null,
+): OutboxMessageInput {
   return { topic, destination, idempotencyKey: key, orderingKey, payload: new Uint8Array(Buffer.from(key)) };
 }
 
@@ -52,7 +57,12 @@ function recorder(decide: (m: OutboxMessage, ctx: DeliveryContext) => Promise<De
   };
 }
 
-function topic(name: string, deliver: OutboxTopic["deliver"], policy: Partial<TopicPolicy> = {}, ordering: OutboxTopic["ordering"] = "per-key"): OutboxTopic {
+function topic(
+  name: string,
+  deliver: OutboxTopic["deliver"],
+  policy: Partial<TopicPolicy> = {},
+  ordering: OutboxTopic["ordering"] = "per-key",
+): OutboxTopic {
   return { name, deliver, ordering, policy: { ...fast, ...policy } };
 }
 
@@ -162,7 +172,11 @@ describe("outbox dispatcher", () => {
     );
     await eventually(() => r.delivered.length === 2, 2000, "tried again, and the late first answer arrived");
     await d.flush();
-    assert.deepEqual(r.tries.map((x) => x.attempt), [1, 2], "the late answer did not settle anything");
+    assert.deepEqual(
+      r.tries.map((x) => x.attempt),
+      [1, 2],
+      "the late answer did not settle anything",
+    );
     assert.deepEqual((await t.store.listOutbox({ pageSize: 10 }, Date.now())).messages, []);
   });
 
@@ -251,7 +265,12 @@ describe("outbox dispatcher", () => {
   });
 
   it("close() cancels tries in flight without counting them; the next dispatcher delivers them", async () => {
-    const hang = recorder((_m, ctx) => new Promise<DeliveryResult>((resolve) => ctx.signal.addEventListener("abort", () => resolve({ kind: "retry", reason: "cancelled" }))));
+    const hang = recorder(
+      (_m, ctx) =>
+        new Promise<DeliveryResult>((resolve) =>
+          ctx.signal.addEventListener("abort", () => resolve({ kind: "retry", reason: "cancelled" })),
+        ),
+    );
     await t.store.enqueueOutbox([msg("tickets", "a"), msg("tickets", "b")], Date.now());
     const first = start({ topics: [topic("tickets", hang.deliver, { timeoutMs: 60_000 })], leaseMarginMs: 60_000 });
     await eventually(() => hang.tries.length === 2, 2000, "both in flight");
@@ -304,7 +323,8 @@ describe("outbox dispatcher", () => {
       (e) => isOutboxError(e, "duplicate-topic"),
     );
     assert.throws(
-      () => createOutboxDispatcher({ store: t.store, topics: [topic("a", deliver, { retryCapMs: 1, retryBaseMs: 5 })] }),
+      () =>
+        createOutboxDispatcher({ store: t.store, topics: [topic("a", deliver, { retryCapMs: 1, retryBaseMs: 5 })] }),
       (e) => isOutboxError(e, "invalid-policy") && /retryCapMs/.test(e.message),
     );
     assert.throws(
@@ -327,18 +347,22 @@ for (const adapter of adaptersUnderTest.filter((a) => a.name !== "sqlite (main t
       const overlaps: number[] = [];
       const delivered: string[] = [];
       const byWhom = [0, 0];
-      const deliverer = (who: number) => async (m: OutboxMessage): Promise<DeliveryResult> => {
-        if (holding.has(m.id)) overlaps.push(m.id);
-        holding.add(m.id);
-        await sleep(1 + (m.id % 3));
-        holding.delete(m.id);
-        delivered.push(m.idempotencyKey);
-        byWhom[who] = (byWhom[who] ?? 0) + 1;
-        return { kind: "delivered" };
-      };
+      const deliverer =
+        (who: number) =>
+        async (m: OutboxMessage): Promise<DeliveryResult> => {
+          if (holding.has(m.id)) overlaps.push(m.id);
+          holding.add(m.id);
+          await sleep(1 + (m.id % 3));
+          holding.delete(m.id);
+          delivered.push(m.idempotencyKey);
+          byWhom[who] = (byWhom[who] ?? 0) + 1;
+          return { kind: "delivered" };
+        };
       const n = 300;
       await t.store.enqueueOutbox(
-        Array.from({ length: n }, (_, i) => msg("tickets", `m${i}`, `prov:${i % 3}`, i % 4 === 0 ? `k${i % 10}` : null)),
+        Array.from({ length: n }, (_, i) =>
+          msg("tickets", `m${i}`, `prov:${i % 3}`, i % 4 === 0 ? `k${i % 10}` : null),
+        ),
         Date.now(),
       );
       const ds = [t.store, other].map((store, who) =>

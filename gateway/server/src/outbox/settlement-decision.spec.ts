@@ -5,7 +5,13 @@ import { deadLetterReason } from "./dead-letter.js";
 import { settlementAfterTry, settlementBeforeTry } from "./settlement-decision.js";
 import { defaultTopicPolicy, type TopicPolicy } from "./topic-policy.js";
 
-const policy: TopicPolicy = { ...defaultTopicPolicy, retryBaseMs: 100, retryCapMs: 10_000, maxAttempts: 5, maxAgeMs: 60_000 };
+const policy: TopicPolicy = {
+  ...defaultTopicPolicy,
+  retryBaseMs: 100,
+  retryCapMs: 10_000,
+  maxAttempts: 5,
+  maxAgeMs: 60_000,
+};
 const t0 = 1_000_000;
 const message = (attempts: number, createdMs = t0) => ({ id: 7, attempts, createdMs });
 
@@ -15,23 +21,34 @@ describe("settling a try", () => {
       id: 7,
       outcome: "delivered",
     });
-    assert.deepEqual(settlementAfterTry(message(0), { kind: "reject", reason: "PERMISSION_DENIED" }, t0, policy, Math.random), {
-      id: 7,
-      outcome: "dead",
-      attempted: true,
-      error: "rejected: PERMISSION_DENIED",
-    });
-    assert.deepEqual(settlementAfterTry(message(2), { kind: "retry", reason: "UNAVAILABLE" }, t0 + 5, policy, () => 0.5), {
-      id: 7,
-      outcome: "retry",
-      nextAttemptMs: t0 + 5 + 200,
-      error: "UNAVAILABLE",
-    });
+    assert.deepEqual(
+      settlementAfterTry(message(0), { kind: "reject", reason: "PERMISSION_DENIED" }, t0, policy, Math.random),
+      {
+        id: 7,
+        outcome: "dead",
+        attempted: true,
+        error: "rejected: PERMISSION_DENIED",
+      },
+    );
+    assert.deepEqual(
+      settlementAfterTry(message(2), { kind: "retry", reason: "UNAVAILABLE" }, t0 + 5, policy, () => 0.5),
+      {
+        id: 7,
+        outcome: "retry",
+        nextAttemptMs: t0 + 5 + 200,
+        error: "UNAVAILABLE",
+      },
+    );
   });
 
   it("the try that reaches maxAttempts, or a message past maxAge, is a dead letter with its last reason", () => {
     const last = settlementAfterTry(message(4), { kind: "retry", reason: "UNAVAILABLE" }, t0, policy, Math.random);
-    assert.deepEqual(last, { id: 7, outcome: "dead", attempted: true, error: "gave up after 5 attempts; last: UNAVAILABLE" });
+    assert.deepEqual(last, {
+      id: 7,
+      outcome: "dead",
+      attempted: true,
+      error: "gave up after 5 attempts; last: UNAVAILABLE",
+    });
     const old = settlementAfterTry(message(0), { kind: "retry", reason: "x" }, t0 + 60_000, policy, Math.random);
     assert.equal(old.outcome, "dead");
     assert.match(old.outcome === "dead" ? old.error : "", /^expired: enqueued 60 s ago \(max age 60 s\); last: x$/);

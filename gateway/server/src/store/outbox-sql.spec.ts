@@ -7,11 +7,14 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import Database from "better-sqlite3";
 import pg from "pg";
+import { createOutboxDispatcher } from "../outbox/outbox-dispatcher.js";
+import { defaultTopicPolicy } from "../outbox/topic-policy.js";
 import type { OutboxMessageInput } from "./port/outbox-store.js";
+import { isStoreError } from "./port/store-error.js";
 import { postgresInboxSchema, purgePostgresInbox, recordPostgresInbox } from "./postgres/postgres-inbox.js";
 import { createPostgresOutbox, postgresOutboxSchema } from "./postgres/postgres-outbox.js";
 import { createSqliteInbox, sqliteInboxSchema } from "./sqlite/sqlite-inbox.js";
-import { createSqliteOutbox, sqliteOutboxSchema } from "./sqlite/sqlite-outbox.js";
+import { createSqliteOutbox, sqliteOutboxSchema, sqliteOutboxStore } from "./sqlite/sqlite-outbox.js";
 import { postgresSkip, postgresUrl, randomSchemaName } from "./testing-stores.js";
 
 const t0 = 1_760_000_000_000;
@@ -48,14 +51,51 @@ describe("the outbox and inbox SQL in a service's own SQLite database", () => {
       });
       sell("T1", false);
       assert.throws(() => sell("T2", true), /fails after/);
-      assert.deepEqual(
-        db.prepare("SELECT no FROM ticket").pluck().all(),
-        ["T1"],
-      );
+      assert.deepEqual(db.prepare("SELECT no FROM ticket").pluck().all(), ["T1"]);
       assert.deepEqual(
         outbox.listOutbox({ pageSize: 10 }, t0).messages.map((m) => m.idempotencyKey),
         ["sold-T1"],
         "the failed sale's message rolled back with it",
+      );
+    }));
+
+  it("a dispatcher runs on the service's own outbox; it keeps no audit log, so an audited replay is refused", () =>
+    withSqlite(async (db) => {
+      db.exec(sqliteOutboxSchema);
+      const store = sqliteOutboxStore(db);
+      await store.enqueueOutbox([event("e1"), event("e2")], Date.now());
+      const seen: string[] = [];
+      const dispatcher = createOutboxDispatcher({
+        store,
+        topics: [
+          {
+            name: "ticket-event",
+            ordering: "per-key",
+            policy: defaultTopicPolicy,
+            deliver: async (m) => {
+              seen.push(m.idempotencyKey);
+              return { kind: "delivered" };
+            },
+          },
+        ],
+      });
+      await dispatcher.flush();
+      await dispatcher.close();
+      assert.deepEqual(seen, ["e1", "e2"]);
+      await assert.rejects(
+        store.replayOutboxMessage(1, t0, {
+          bytes: new Uint8Array(1),
+          timeMs: t0,
+          requesterParty: "x",
+          ownerParty: "y",
+          subjectDigest: null,
+          grantId: null,
+          decision: "allow",
+          reason: null,
+          correlationId: "",
+          traceId: "",
+        }),
+        (e) => isStoreError(e, "invalid-argument"),
       );
     }));
 

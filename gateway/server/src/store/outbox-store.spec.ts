@@ -318,6 +318,35 @@ for (const adapter of adaptersUnderTest) {
       await rejectsWith(t.store.dropOutboxMessage(-1, t0), "invalid-argument");
     });
 
+    it("an operator's replay or drop writes its audit entry in the same transaction; a refused one writes none", async () => {
+      await t.store.enqueueOutbox([msg("a"), msg("b")], t0);
+      const [a, b] = (await t.store.listOutbox({ pageSize: 10 }, t0)).messages;
+      assert.ok(a !== undefined && b !== undefined);
+      const [claimed] = await t.store.claimOutbox({ ...lease("L1"), limit: 1 });
+      await t.store.settleOutbox("L1", [{ id: claimed?.id ?? 0, outcome: "dead", attempted: true, error: "x" }], t0);
+      const entry = sampleEntry(100, { correlationId: "outbox/tickets/a" });
+      const replayed = await t.store.replayOutboxMessage(a.id, t0 + 1, entry);
+      assert.deepEqual(
+        replayed.outcome === "done" ? [replayed.message.state, replayed.auditIndex] : replayed.outcome,
+        ["dead", 0],
+        "done, with the message as it was and the entry's index",
+      );
+      assert.equal((await t.store.entry(0))?.correlationId, "outbox/tickets/a");
+      // Refused (b is not dead; a is in flight): nothing written to the log.
+      assert.equal((await t.store.replayOutboxMessage(b.id, t0 + 2, sampleEntry(101))).outcome, "not-dead");
+      await t.store.claimOutbox(lease("L2", t0 + 2));
+      assert.equal((await t.store.dropOutboxMessage(a.id, t0 + 3, sampleEntry(102))).outcome, "in-flight");
+      assert.equal((await t.store.head()).size, 1);
+      const dropped = await t.store.dropOutboxMessage(b.id, t0 + 5000, sampleEntry(103));
+      assert.equal(dropped.outcome === "done" && dropped.auditIndex, 1);
+      assert.equal((await t.store.head()).size, 2);
+      await rejectsWith(
+        t.store.dropOutboxMessage(a.id, t0 + 5000, sampleEntry(104, { decision: "maybe" as "allow" })),
+        "invalid-argument",
+      );
+      assert.notEqual(await t.store.getOutboxMessage(a.id, t0 + 5000), undefined, "a refused entry: no drop either");
+    });
+
     it("lists by topic, destination and state, page by page in id order", async () => {
       const many = Array.from({ length: 7 }, (_, i) =>
         msg(`m${i}`, { destination: i % 2 === 0 ? "mot" : "prov:440000" }),

@@ -1,3 +1,5 @@
+import type { AuditEntryInput } from "./audit-store.js";
+
 /**
  * One message to deliver, as the fact that causes it writes it (in the same transaction).
  * `(topic, destination, idempotencyKey)` identifies it: enqueueing it again while it is still in
@@ -100,9 +102,12 @@ export interface OutboxStats {
   readonly oldestCreatedMs: number | null;
 }
 
-/** An operator's replay or drop: done (with the message as it was before), or why not. */
+/**
+ * An operator's replay or drop: done (with the message as it was before, and the index of the
+ * audit entry written with it, when one was given), or why not.
+ */
 export type OutboxAction =
-  | { readonly outcome: "done"; readonly message: OutboxMessage }
+  | { readonly outcome: "done"; readonly message: OutboxMessage; readonly auditIndex?: number }
   | { readonly outcome: "not-found" }
   /** A dispatcher holds it right now: try again once its delivery has settled. */
   | { readonly outcome: "in-flight"; readonly message: OutboxMessage }
@@ -127,10 +132,14 @@ export interface OutboxStore {
   ): Promise<{ readonly settled: number }>;
   listOutbox(filter: OutboxFilter, nowMs: number): Promise<OutboxPage>;
   getOutboxMessage(id: number, nowMs: number): Promise<OutboxMessage | undefined>;
-  /** A dead letter back to pending, due now, attempts reset to 0. */
-  replayOutboxMessage(id: number, nowMs: number): Promise<OutboxAction>;
-  /** Removes a pending, blocked or dead message for good. */
-  dropOutboxMessage(id: number, nowMs: number): Promise<OutboxAction>;
+  /**
+   * A dead letter back to pending, due now, attempts reset to 0. `audit` (the gateway's store
+   * only: an outbox without an audit log refuses it, invalid-argument) is appended to the audit
+   * log in the same transaction when the replay is done: the action and its record commit together.
+   */
+  replayOutboxMessage(id: number, nowMs: number, audit?: AuditEntryInput): Promise<OutboxAction>;
+  /** Removes a pending, blocked or dead message for good; `audit` as for replay. */
+  dropOutboxMessage(id: number, nowMs: number, audit?: AuditEntryInput): Promise<OutboxAction>;
   /** Per (topic, destination) with any message, by topic then destination. */
   outboxStats(nowMs: number): Promise<readonly OutboxStats[]>;
 }

@@ -8,6 +8,7 @@ import type {
   OutboxSettlement,
   OutboxStore,
 } from "../port/outbox-store.js";
+import { StoreError } from "../port/store-error.js";
 import {
   checkOutboxClaim,
   checkOutboxFilter,
@@ -69,6 +70,10 @@ export interface PostgresOutbox {
    * commits a lower one, and a dispatcher would see the second message as the first.
    */
   enqueue(client: Queryable, messages: readonly OutboxMessageInput[], nowMs: number): Promise<{ enqueued: number }>;
+  /** An operator's replay (see OutboxStore), with `client` inside the caller's transaction. */
+  replay(client: Queryable, id: number, nowMs: number): Promise<OutboxAction>;
+  /** An operator's drop (see OutboxStore), with `client` inside the caller's transaction. */
+  drop(client: Queryable, id: number, nowMs: number): Promise<OutboxAction>;
   /** The whole port over a pool, each operation in its own transaction where it needs one. */
   store(pool: pg.Pool): OutboxStore;
 }
@@ -118,8 +123,35 @@ export function createPostgresOutbox(table: string): PostgresOutbox {
     return row === undefined ? undefined : outboxMessageFromRow(row);
   }
 
+  // Replay and drop lock the row first: a claim skips it meanwhile, so what they decide on is
+  // what they change.
+  async function replay(client: Queryable, id: number, nowMs: number): Promise<OutboxAction> {
+    checkOutboxId(id);
+    const message = await read(client, id, nowMs, true);
+    if (message === undefined) return { outcome: "not-found" };
+    if (message.state === "in-flight") return { outcome: "in-flight", message };
+    if (message.state !== "dead") return { outcome: "not-dead", message };
+    await client.query(
+      `UPDATE ${table} SET state = 'pending', attempts = 0, next_attempt_ms = $1, dead_ms = NULL, last_error = NULL
+       WHERE id = $2`,
+      [nowMs, id],
+    );
+    return { outcome: "done", message };
+  }
+
+  async function drop(client: Queryable, id: number, nowMs: number): Promise<OutboxAction> {
+    checkOutboxId(id);
+    const message = await read(client, id, nowMs, true);
+    if (message === undefined) return { outcome: "not-found" };
+    if (message.state === "in-flight") return { outcome: "in-flight", message };
+    await client.query(`DELETE FROM ${table} WHERE id = $1`, [id]);
+    return { outcome: "done", message };
+  }
+
   return {
     enqueue,
+    replay,
+    drop,
     store(pool) {
       return {
         async enqueueOutbox(messages, nowMs) {
@@ -228,33 +260,16 @@ export function createPostgresOutbox(table: string): PostgresOutbox {
           return read(pool, id, nowMs);
         },
 
-        // Replay and drop lock the row first: a claim skips it meanwhile, so what they decide on
-        // is what they change.
-        async replayOutboxMessage(id, nowMs): Promise<OutboxAction> {
+        async replayOutboxMessage(id, nowMs, audit) {
           checkOutboxId(id);
-          return inTransaction(pool, async (client) => {
-            const message = await read(client, id, nowMs, true);
-            if (message === undefined) return { outcome: "not-found" };
-            if (message.state === "in-flight") return { outcome: "in-flight", message };
-            if (message.state !== "dead") return { outcome: "not-dead", message };
-            await client.query(
-              `UPDATE ${table} SET state = 'pending', attempts = 0, next_attempt_ms = $1, dead_ms = NULL,
-                 last_error = NULL WHERE id = $2`,
-              [nowMs, id],
-            );
-            return { outcome: "done", message };
-          });
+          refuseAudit(audit);
+          return inTransaction(pool, (client) => replay(client, id, nowMs));
         },
 
-        async dropOutboxMessage(id, nowMs): Promise<OutboxAction> {
+        async dropOutboxMessage(id, nowMs, audit) {
           checkOutboxId(id);
-          return inTransaction(pool, async (client) => {
-            const message = await read(client, id, nowMs, true);
-            if (message === undefined) return { outcome: "not-found" };
-            if (message.state === "in-flight") return { outcome: "in-flight", message };
-            await client.query(`DELETE FROM ${table} WHERE id = $1`, [id]);
-            return { outcome: "done", message };
-          });
+          refuseAudit(audit);
+          return inTransaction(pool, (client) => drop(client, id, nowMs));
         },
 
         async outboxStats(nowMs) {
@@ -264,6 +279,11 @@ export function createPostgresOutbox(table: string): PostgresOutbox {
       };
     },
   };
+}
+
+/** This outbox has no audit log to write an operator's action to (the gateway's store has: postgres-store.ts). */
+function refuseAudit(audit: unknown): void {
+  if (audit !== undefined) throw new StoreError("invalid-argument", "this outbox keeps no audit log");
 }
 
 /**

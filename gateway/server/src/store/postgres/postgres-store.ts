@@ -11,7 +11,7 @@ import {
 import pg from "pg";
 import type { AppendedBatch, AuditEntryInput, AuditQuery, StoredCheckpoint } from "../port/audit-store.js";
 import type { GrantInput, GrantPageRequest, RevocationInput } from "../port/grant-store.js";
-import type { OutboxMessageInput } from "../port/outbox-store.js";
+import type { OutboxAction, OutboxMessageInput } from "../port/outbox-store.js";
 import type { HutongStore } from "../port/store.js";
 import { StoreError } from "../port/store-error.js";
 import {
@@ -168,6 +168,90 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     return grantPageFromRows(rows as GrantRow[], page.pageSize);
   }
 
+  /**
+   * Appends entries (and the messages they cause) with `client` inside an open transaction: takes
+   * the log's write lock, grows the tree, writes the messages. The caller commits.
+   */
+  async function appendIn(
+    client: pg.PoolClient,
+    entries: readonly AuditEntryInput[],
+    messages: readonly OutboxMessageInput[],
+  ): Promise<AppendedBatch> {
+    // The log's write lock: held until COMMIT, so index assignment and tree growth are one step.
+    const head = (await client.query(`SELECT size, compact_range FROM ${t.head} WHERE id = 1 FOR UPDATE`))
+      .rows[0] as Row;
+    const range = decodeCompactRange(head.compact_range as Uint8Array);
+    if (range.size !== toInt(head.size, "audit_head.size")) {
+      throw new StoreError("corrupt", "audit_head size disagrees with its compact range");
+    }
+    const plan = planAppend(
+      hasher,
+      range,
+      entries.map((e) => e.bytes),
+    );
+    const column = <T>(f: (e: AuditEntryInput) => T) => entries.map(f);
+    // One statement for the whole batch: the entries, every completed node and the new head.
+    await client.query(
+      `WITH entries AS (
+           INSERT INTO ${t.entry} (idx, leaf_hash, bytes, time_ms, requester_party, owner_party, subject_digest,
+             grant_id, decision, reason, correlation_id, trace_id)
+           SELECT * FROM unnest($1::bigint[], $2::bytea[], $3::bytea[], $4::bigint[], $5::text[], $6::text[],
+             $7::bytea[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[])
+         ), nodes AS (
+           INSERT INTO ${t.node} (level, idx, hash) SELECT * FROM unnest($13::integer[], $14::bigint[], $15::bytea[])
+         )
+         UPDATE ${t.head} SET size = $16, compact_range = $17, root = $18 WHERE id = 1`,
+      [
+        entries.map((_, i) => plan.firstIndex + i),
+        plan.leafHashes,
+        column((e) => e.bytes),
+        column((e) => e.timeMs),
+        column((e) => e.requesterParty),
+        column((e) => e.ownerParty),
+        column((e) => e.subjectDigest),
+        column((e) => e.grantId),
+        column((e) => e.decision),
+        column((e) => e.reason),
+        column((e) => e.correlationId),
+        column((e) => e.traceId),
+        plan.nodes.map((n) => n.level),
+        plan.nodes.map((n) => n.index),
+        plan.nodes.map((n) => n.hash),
+        plan.range.size,
+        plan.encodedRange,
+        plan.root,
+      ],
+    );
+    // The messages these entries cause commit with them (the store's clock stamps them).
+    if (messages.length > 0) await outbox.enqueue(client, messages, Date.now());
+    return {
+      firstIndex: plan.firstIndex,
+      leafHashes: plan.leafHashes,
+      head: { size: plan.range.size, root: plan.root },
+    };
+  }
+
+  /** An operator's replay or drop and, when done, its audit entry: one transaction. */
+  async function operatorAction(
+    action: (client: pg.PoolClient, id: number, nowMs: number) => Promise<OutboxAction>,
+    id: number,
+    nowMs: number,
+    audit: AuditEntryInput | undefined,
+  ): Promise<OutboxAction> {
+    if (audit !== undefined) checkAuditEntry(audit, 0);
+    return withClient(pool, "outbox action", async (client) => {
+      await client.query("BEGIN");
+      const result = await action(client, id, nowMs);
+      if (result.outcome !== "done" || audit === undefined) {
+        await client.query("COMMIT");
+        return result;
+      }
+      const appended = await appendIn(client, [audit], []);
+      await client.query("COMMIT");
+      return { ...result, auditIndex: appended.firstIndex };
+    });
+  }
+
   async function readHead() {
     const row = (await query(`SELECT size, root FROM ${t.head} WHERE id = 1`)).rows[0] as Row;
     return { size: toInt(row.size, "audit_head.size"), root: toBytes(row.root as Uint8Array) };
@@ -192,66 +276,15 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
         }
         return withClient(pool, "append", async (client) => {
           await client.query("BEGIN");
-          // The log's write lock: held until COMMIT, so index assignment and tree growth are one step.
-          const head = (await client.query(`SELECT size, compact_range FROM ${t.head} WHERE id = 1 FOR UPDATE`))
-            .rows[0] as Row;
-          const range = decodeCompactRange(head.compact_range as Uint8Array);
-          if (range.size !== toInt(head.size, "audit_head.size")) {
-            throw new StoreError("corrupt", "audit_head size disagrees with its compact range");
-          }
-          const plan = planAppend(
-            hasher,
-            range,
-            entries.map((e) => e.bytes),
-          );
-          const column = <T>(f: (e: AuditEntryInput) => T) => entries.map(f);
-          // One statement for the whole batch: the entries, every completed node and the new head.
-          await client.query(
-            `WITH entries AS (
-             INSERT INTO ${t.entry} (idx, leaf_hash, bytes, time_ms, requester_party, owner_party, subject_digest,
-               grant_id, decision, reason, correlation_id, trace_id)
-             SELECT * FROM unnest($1::bigint[], $2::bytea[], $3::bytea[], $4::bigint[], $5::text[], $6::text[],
-               $7::bytea[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[])
-           ), nodes AS (
-             INSERT INTO ${t.node} (level, idx, hash) SELECT * FROM unnest($13::integer[], $14::bigint[], $15::bytea[])
-           )
-           UPDATE ${t.head} SET size = $16, compact_range = $17, root = $18 WHERE id = 1`,
-            [
-              entries.map((_, i) => plan.firstIndex + i),
-              plan.leafHashes,
-              column((e) => e.bytes),
-              column((e) => e.timeMs),
-              column((e) => e.requesterParty),
-              column((e) => e.ownerParty),
-              column((e) => e.subjectDigest),
-              column((e) => e.grantId),
-              column((e) => e.decision),
-              column((e) => e.reason),
-              column((e) => e.correlationId),
-              column((e) => e.traceId),
-              plan.nodes.map((n) => n.level),
-              plan.nodes.map((n) => n.index),
-              plan.nodes.map((n) => n.hash),
-              plan.range.size,
-              plan.encodedRange,
-              plan.root,
-            ],
-          );
-          // The messages these entries cause commit with them (the store's clock stamps them).
-          if (messages.length > 0) await outbox.enqueue(client, messages, Date.now());
+          const appended = await appendIn(client, entries, messages);
           // If the connection dies during COMMIT the outcome is unknown: the appends are
           // rejected, yet the batch may be in the log. Either way the tree is whole (the
           // transaction is atomic), and an entry for a release that never happened is harmless.
           await client.query("COMMIT");
-          return {
-            firstIndex: plan.firstIndex,
-            leafHashes: plan.leafHashes,
-            head: { size: plan.range.size, root: plan.root },
-          };
+          return appended;
         });
       },
     ),
-
     head: op("head", readHead),
 
     entry: op("entry", async (index: number) => {
@@ -462,8 +495,12 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     settleOutbox: op("settleOutbox", outboxStore.settleOutbox),
     listOutbox: op("listOutbox", outboxStore.listOutbox),
     getOutboxMessage: op("getOutboxMessage", outboxStore.getOutboxMessage),
-    replayOutboxMessage: op("replayOutboxMessage", outboxStore.replayOutboxMessage),
-    dropOutboxMessage: op("dropOutboxMessage", outboxStore.dropOutboxMessage),
+    replayOutboxMessage: op("replayOutboxMessage", (id: number, nowMs: number, audit?: AuditEntryInput) =>
+      operatorAction(outbox.replay, id, nowMs, audit),
+    ),
+    dropOutboxMessage: op("dropOutboxMessage", (id: number, nowMs: number, audit?: AuditEntryInput) =>
+      operatorAction(outbox.drop, id, nowMs, audit),
+    ),
     outboxStats: op("outboxStats", outboxStore.outboxStats),
 
     witnessState: op("witnessState", async (origin: string) => {

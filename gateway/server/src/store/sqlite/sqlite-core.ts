@@ -11,7 +11,7 @@ import {
 import Database from "better-sqlite3";
 import type { AppendedBatch, AuditEntryInput, AuditQuery, StoredCheckpoint } from "../port/audit-store.js";
 import type { GrantInput, GrantPageRequest, RevocationInput } from "../port/grant-store.js";
-import type { OutboxMessageInput } from "../port/outbox-store.js";
+import type { OutboxAction, OutboxMessageInput } from "../port/outbox-store.js";
 import { StoreError } from "../port/store-error.js";
 import {
   checkAuditEntry,
@@ -187,6 +187,24 @@ export function openSqliteCore(
       return { fresh: true };
     },
   );
+
+  /** An operator's replay or drop and, when done, its audit entry: one transaction. */
+  const operatorTransaction = db.transaction(
+    (action: (id: number, nowMs: number) => OutboxAction, id: number, nowMs: number, audit?: AuditEntryInput) => {
+      const result = action(id, nowMs);
+      if (result.outcome !== "done" || audit === undefined) return result;
+      return { ...result, auditIndex: appendTransaction([audit], []).firstIndex };
+    },
+  );
+  function operatorAction(
+    action: (id: number, nowMs: number) => OutboxAction,
+    id: number,
+    nowMs: number,
+    audit: AuditEntryInput | undefined,
+  ): OutboxAction {
+    if (audit !== undefined) checkAuditEntry(audit, 0);
+    return operatorTransaction.immediate(action, id, nowMs, audit);
+  }
 
   function appendChecked(
     entries: readonly AuditEntryInput[],
@@ -396,8 +414,12 @@ export function openSqliteCore(
     settleOutbox: guard("settleOutbox", outbox.settleOutbox),
     listOutbox: guard("listOutbox", outbox.listOutbox),
     getOutboxMessage: guard("getOutboxMessage", outbox.getOutboxMessage),
-    replayOutboxMessage: guard("replayOutboxMessage", outbox.replayOutboxMessage),
-    dropOutboxMessage: guard("dropOutboxMessage", outbox.dropOutboxMessage),
+    replayOutboxMessage: guard("replayOutboxMessage", (id: number, nowMs: number, audit?: AuditEntryInput) =>
+      operatorAction(outbox.replayOutboxMessage, id, nowMs, audit),
+    ),
+    dropOutboxMessage: guard("dropOutboxMessage", (id: number, nowMs: number, audit?: AuditEntryInput) =>
+      operatorAction(outbox.dropOutboxMessage, id, nowMs, audit),
+    ),
     outboxStats: guard("outboxStats", outbox.outboxStats),
 
     witnessState: guard("witnessState", (origin: string) => {

@@ -10,6 +10,7 @@ import type {
   OutboxStats,
   OutboxStore,
 } from "../port/outbox-store.js";
+import { StoreError } from "../port/store-error.js";
 import {
   checkOutboxClaim,
   checkOutboxFilter,
@@ -60,6 +61,11 @@ CREATE TABLE IF NOT EXISTS outbox_message (
 CREATE INDEX IF NOT EXISTS outbox_message_due ON outbox_message (state, next_attempt_ms, id);
 CREATE INDEX IF NOT EXISTS outbox_message_order ON outbox_message (topic, destination, ordering_key, id);
 `;
+
+/** This outbox has no audit log to write an operator's action to (the gateway's store has: sqlite-core.ts). */
+function refuseAudit(audit: unknown): void {
+  if (audit !== undefined) throw new StoreError("invalid-argument", "this outbox keeps no audit log");
+}
 
 /** The outbox operations as synchronous calls on one connection (the SQLite core's thread). */
 export type SqliteOutbox = {
@@ -219,16 +225,40 @@ export function createSqliteOutbox(db: Database.Database): SqliteOutbox {
       checkOutboxId(id);
       return read(id, nowMs);
     },
-    replayOutboxMessage(id, nowMs) {
+    replayOutboxMessage(id, nowMs, audit) {
       checkOutboxId(id);
+      refuseAudit(audit);
       return db.inTransaction ? replay(id, nowMs) : replay.immediate(id, nowMs);
     },
-    dropOutboxMessage(id, nowMs) {
+    dropOutboxMessage(id, nowMs, audit) {
       checkOutboxId(id);
+      refuseAudit(audit);
       return db.inTransaction ? drop(id, nowMs) : drop.immediate(id, nowMs);
     },
     outboxStats(nowMs): OutboxStats[] {
       return (stmt(outboxStatsSql(table, "@now")).all({ now: nowMs }) as Row[]).map(outboxStatsFromRow);
     },
+  };
+}
+
+/**
+ * The async port over `createSqliteOutbox(db)`, for a dispatcher in the same process as a
+ * service's own database (each call runs synchronously; its promise settles after).
+ */
+export function sqliteOutboxStore(db: Database.Database): OutboxStore {
+  const o = createSqliteOutbox(db);
+  const later =
+    <A extends unknown[], R>(f: (...args: A) => R) =>
+    async (...args: A): Promise<R> =>
+      f(...args);
+  return {
+    enqueueOutbox: later(o.enqueueOutbox),
+    claimOutbox: later(o.claimOutbox),
+    settleOutbox: later(o.settleOutbox),
+    listOutbox: later(o.listOutbox),
+    getOutboxMessage: later(o.getOutboxMessage),
+    replayOutboxMessage: later(o.replayOutboxMessage),
+    dropOutboxMessage: later(o.dropOutboxMessage),
+    outboxStats: later(o.outboxStats),
   };
 }
