@@ -17,3 +17,4 @@ export { GatewayError, isGatewayError } from "./gateway-error.js";
 export { isGrantsError, signGrant, signRevocation, subjectDigest } from "./grants/index.js";
 export { createLogger, type Logger } from "./observability/logger.js";
 export { type AuditEntryInput, type ExportedAuditEntry, type HutongStore, openStore } from "./store/index.js";
+export { openConfiguredStore } from "./store/open-configured-store.js";
