@@ -145,6 +145,8 @@ export function createOutboxDispatcher(options: OutboxDispatcherOptions): Outbox
 
   const breakers = new Map<string, Breaker>();
   const inFlight = new Set<Promise<void>>();
+  /** The tries in flight, cancelled by close(). */
+  const tries = new Set<AbortController>();
   const collectors = new Set<OutboxDelivery[]>();
   const idleWaiters: { readonly generation: number; resolve(): void }[] = [];
   const wakeTimes: number[] = [];
@@ -243,8 +245,7 @@ export function createOutboxDispatcher(options: OutboxDispatcherOptions): Outbox
     const { policy } = topic;
     const started = now();
     const controller = new AbortController();
-    const onClose = () => controller.abort(new Error("the dispatcher is closing"));
-    closing.signal.addEventListener("abort", onClose, { once: true });
+    tries.add(controller);
     const timer = setTimeout(() => controller.abort(new Error("deadline exceeded")), policy.timeoutMs);
     const gaveUp = new Promise<DeliveryResult>((resolve) => {
       controller.signal.addEventListener(
@@ -270,7 +271,7 @@ export function createOutboxDispatcher(options: OutboxDispatcherOptions): Outbox
         result = { kind: "retry", reason: errorReason(e) };
       } finally {
         clearTimeout(timer);
-        closing.signal.removeEventListener("abort", onClose);
+        tries.delete(controller);
       }
       if (closing.signal.aborted && result.kind === "retry") {
         // Cut short by close(), not the destination's doing: not counted as a try. It may have
@@ -451,6 +452,7 @@ export function createOutboxDispatcher(options: OutboxDispatcherOptions): Outbox
     close() {
       closed ??= (async () => {
         closing.abort();
+        for (const c of tries) c.abort(new Error("the dispatcher is closing"));
         wake();
         await pumping;
         await Promise.allSettled([...inFlight]);
