@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { parse } from "yaml";
-import { purposeNames } from "../routing/purpose-names.js";
-import { isConfigError } from "./config-error.js";
 import { configuredDispatcher, configuredTopicPolicy } from "../outbox/configured-policy.js";
 import { defaultTopicPolicy } from "../outbox/topic-policy.js";
+import { purposeNames } from "../routing/purpose-names.js";
+import { isConfigError } from "./config-error.js";
 import { parseGatewayConfig } from "./gateway-config.js";
 import { fullConfigYaml, minimalConfig } from "./testing-config.js";
 
@@ -286,15 +286,19 @@ describe("gateway config", () => {
         breakerCoolDownMs: 30_000,
         timeoutMs: 10_000,
       },
-      topics: {},
+      topics: { "grant-revocation": { maxAttempts: 100_000, maxAgeSeconds: 30 * 86_400 } },
     });
-    assert.deepEqual(configuredTopicPolicy(d, "grant-revocation"), { ...defaultTopicPolicy });
+    assert.deepEqual(
+      configuredTopicPolicy(d, "grant-revocation"),
+      { ...defaultTopicPolicy, maxAttempts: 100_000, maxAgeMs: 30 * 86_400_000 },
+      "a revocation gives up only after a month",
+    );
     const c = parseGatewayConfig(
       {
         ...minimalConfig(),
         outbox: {
           concurrency: 4,
-          defaults: { maxAttempts: 10 },
+          defaults: { maxAttempts: 10, timeoutMs: 2000 },
           topics: { "grant-revocation": { retryCapMs: 60_000, maxAgeSeconds: 3600, breakerThreshold: 2 } },
         },
       },
@@ -303,9 +307,10 @@ describe("gateway config", () => {
     assert.deepEqual(configuredTopicPolicy(c, "grant-revocation"), {
       ...defaultTopicPolicy,
       retryCapMs: 60_000,
-      maxAttempts: 10,
+      maxAttempts: 100_000,
       maxAgeMs: 3_600_000,
       breakerThreshold: 2,
+      timeoutMs: 2000,
     });
     assert.deepEqual(configuredDispatcher(c), { pollIntervalMs: 1000, concurrency: 4, leaseMarginMs: 5000 });
 
@@ -315,20 +320,20 @@ describe("gateway config", () => {
         outbox: {
           concurrency: 0,
           defaults: { retryBaseMs: 1000, retryCapMs: 10 },
-          topics: { "grant-revocation": { maxAttempts: 1.5, timeoutMs: 0 }, tickets: {} },
+          topics: { "grant-revocation": { maxAttempts: 1.5, timeoutMs: 0, retries: 3 }, tickets: {} },
         },
       }),
       [
         "outbox.concurrency: must be >= 1, got 0",
         'outbox.topics["grant-revocation"].maxAttempts: expected an integer, got 1.5',
         'outbox.topics["grant-revocation"].timeoutMs: must be >= 1, got 0',
+        'outbox.topics["grant-revocation"].retries: unknown key',
         "outbox.topics.tickets: unknown key",
       ],
     );
-    assert.deepEqual(
-      problems({ ...minimalConfig(), outbox: { defaults: { retryBaseMs: 1000, retryCapMs: 10 } } }),
-      ["outbox.defaults.retryCapMs: retryCapMs (10) must be ≥ retryBaseMs (1000)"],
-    );
+    assert.deepEqual(problems({ ...minimalConfig(), outbox: { defaults: { retryBaseMs: 1000, retryCapMs: 10 } } }), [
+      "outbox.defaults.retryCapMs: retryCapMs (10) must be ≥ retryBaseMs (1000)",
+    ]);
     assert.deepEqual(
       problems({ ...minimalConfig(), outbox: { topics: { "grant-revocation": { retryBaseMs: 400_000 } } } }),
       ['outbox.topics["grant-revocation"].retryBaseMs: retryCapMs (300000) must be ≥ retryBaseMs (400000)'],

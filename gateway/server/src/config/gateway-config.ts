@@ -133,8 +133,21 @@ const outboxSchema = z
         timeoutMs: outboxPolicyFields.timeoutMs.default(10_000),
       })
       .prefault({}),
-    /** Per-topic overrides, by the topics this gateway has. */
-    topics: z.strictObject({ "grant-revocation": outboxTopicOverride.optional() }).prefault({}),
+    /**
+     * Per-topic overrides, by the topics this gateway has. A revocation must reach every peer, so
+     * its own defaults give up only after a month (the breaker keeps a dead peer from being
+     * hammered meanwhile); the rest of its numbers come from `defaults`.
+     */
+    topics: z
+      .strictObject({
+        "grant-revocation": outboxTopicOverride
+          .extend({
+            maxAttempts: outboxPolicyFields.maxAttempts.default(100_000),
+            maxAgeSeconds: outboxPolicyFields.maxAgeSeconds.default(30 * 86_400),
+          })
+          .prefault({}),
+      })
+      .prefault({}),
   })
   .superRefine((outbox, ctx) => {
     const check = (path: (string | number)[], base: number, cap: number) => {
@@ -144,7 +157,8 @@ const outboxSchema = z
     };
     check(["defaults", "retryCapMs"], outbox.defaults.retryBaseMs, outbox.defaults.retryCapMs);
     for (const [name, t] of Object.entries(outbox.topics)) {
-      if (t === undefined) continue;
+      // A topic that sets neither is the defaults' case, reported there.
+      if (t.retryBaseMs === undefined && t.retryCapMs === undefined) continue;
       check(
         ["topics", name, t.retryCapMs === undefined ? "retryBaseMs" : "retryCapMs"],
         t.retryBaseMs ?? outbox.defaults.retryBaseMs,

@@ -66,7 +66,7 @@ export interface OutboxDispatcherOptions {
   readonly random?: () => number;
   readonly logger?: OutboxLogger;
   readonly observer?: OutboxObserver;
-  /** Starts lease tokens, so logs and the store show whose lease it is (default a random id). */
+  /** Starts lease tokens, so the store shows whose lease it is (a random part is added). */
   readonly name?: string;
 }
 
@@ -124,7 +124,8 @@ export function createOutboxDispatcher(options: OutboxDispatcherOptions): Outbox
   const random = options.random ?? Math.random;
   const logger = options.logger;
   const observer = options.observer;
-  const name = options.name ?? randomUUID().slice(0, 8);
+  // The name for logs, plus this instance's own part: a token is never one another process used.
+  const tokenPrefix = `${options.name ?? "outbox"}/${randomUUID().slice(0, 8)}`;
   for (const [field, value] of [
     ["concurrency", concurrency],
     ["pollIntervalMs", pollIntervalMs],
@@ -321,7 +322,7 @@ export function createOutboxDispatcher(options: OutboxDispatcherOptions): Outbox
       .filter((b) => breakerRefuses(b.state, nowMs))
       .map((b) => ({ topic: b.topic, destination: b.destination }));
     claims += 1;
-    const token = `${name}:${claims}`;
+    const token = `${tokenPrefix}:${claims}`;
     const messages = await store.claimOutbox({
       leaseToken: token,
       nowMs,
@@ -446,7 +447,9 @@ export function createOutboxDispatcher(options: OutboxDispatcherOptions): Outbox
     },
 
     breakers() {
-      return [...breakers.values()].map((b) => ({ topic: b.topic, destination: b.destination, state: b.state.kind }));
+      return [...breakers.values()]
+        .filter((b) => b.state.kind !== "closed")
+        .map((b) => ({ topic: b.topic, destination: b.destination, state: b.state.kind }));
     },
 
     close() {
