@@ -2,6 +2,7 @@ import { isConfigError, isGatewayError } from "@hutong/gateway";
 import { Command, CommanderError } from "commander";
 import { auditCommand } from "./audit/audit-command.js";
 import { callCommand } from "./call/call-command.js";
+import { outboxCommand } from "./outbox/outbox-command.js";
 import { startCommand } from "./start/start-command.js";
 import { UsageError } from "./support/usage-error.js";
 
@@ -10,7 +11,8 @@ const program = new Command("hutong")
   .exitOverride()
   .addCommand(startCommand())
   .addCommand(callCommand())
-  .addCommand(auditCommand());
+  .addCommand(auditCommand())
+  .addCommand(outboxCommand());
 
 try {
   await program.parseAsync(process.argv);

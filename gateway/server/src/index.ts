@@ -10,6 +10,7 @@ export {
 } from "./config/index.js";
 export { createAuditEndpoint } from "./endpoints/audit-endpoint.js";
 export { createSessionEndpoint } from "./endpoints/session-endpoint.js";
+export { type GatewayStoreOptions, openGatewayStore } from "./gateway/open-gateway-store.js";
 export { type GatewayOptions, type RunningGateway, startGateway } from "./gateway/start-gateway.js";
 export { mapError } from "./gateway/status-mapping.js";
 export { readSubjectKey } from "./gateway/ticket-key-files.js";

@@ -32,10 +32,10 @@ function gated(store: HutongStore) {
   let open: () => void = () => {};
   const wrapped: AuditStore = {
     ...store,
-    async appendBatch(entries) {
+    async appendBatch(entries, outbox) {
       batches.push(entries.length);
       if (gate !== undefined) await gate;
-      return store.appendBatch(entries);
+      return store.appendBatch(entries, outbox);
     },
   };
   return {
@@ -218,6 +218,36 @@ describe("audit log: group commit", () => {
     );
     assert.deepEqual(g.batches, [1, 2], "the malformed entry never reached a batch");
     assert.equal(await assertConsistent(t.store), 3);
+  });
+
+  it("outbox messages ride with their entries in the group commit; a malformed one fails its own append only", async () => {
+    const g = gated(t.store);
+    const log = createAuditLog({ store: g.store, hasher: sm3Hasher });
+    const notice = (key: string, topic = "share-notice") => ({
+      topic,
+      destination: "prov:440000",
+      idempotencyKey: key,
+      orderingKey: null,
+      payload: new Uint8Array([1]),
+    });
+    g.hold();
+    const first = log.append(sampleEntry(0), [notice("n0")]);
+    const bad = log.append(sampleEntry(1), [notice("n1", "Not A Topic")]);
+    const others = [log.append(sampleEntry(2), [notice("n2a"), notice("n2b")]), log.append(sampleEntry(3))];
+    await assert.rejects(bad, isStoreErrorWith("invalid-argument"));
+    g.release();
+    assert.deepEqual(
+      (await Promise.all([first, ...others])).map((a) => a.index),
+      [0, 1, 2],
+    );
+    assert.deepEqual(g.batches, [1, 2]);
+    const { messages } = await t.store.listOutbox({ pageSize: 10 }, Date.now());
+    assert.deepEqual(
+      messages.map((m) => m.idempotencyKey),
+      ["n0", "n2a", "n2b"],
+      "each committed entry's messages, none of the refused one's",
+    );
+    await log.close();
   });
 
   it("refuses a hasher that is not the store's and bad limits", () => {

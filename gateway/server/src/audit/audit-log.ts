@@ -1,7 +1,9 @@
 import type { MerkleHasher } from "@hutong/audit";
 import type { AuditEntryInput, AuditStore } from "../store/port/audit-store.js";
+import type { OutboxMessageInput } from "../store/port/outbox-store.js";
 import { StoreError } from "../store/port/store-error.js";
 import { checkAuditEntry } from "../store/port/validate-input.js";
+import { checkOutboxMessages } from "../store/port/validate-outbox.js";
 import { type AuditReader, createAuditReader } from "./audit-reader.js";
 
 /** Where an append landed: its durable index and its leaf hash. */
@@ -44,8 +46,10 @@ export interface AuditLog extends AuditReader {
    * Rejects with StoreError: `invalid-argument` for a malformed entry (checked
    * here, so it never joins a batch), `overloaded` when the queue is full,
    * `closed` after close(), or the commit's error (every append of that batch gets it).
+   * `outbox` messages (a notification the entry's event causes) commit in the same transaction
+   * as the entry: both or neither (docs/outbox.md).
    */
-  append(entry: AuditEntryInput): Promise<AppendedEntry>;
+  append(entry: AuditEntryInput, outbox?: readonly OutboxMessageInput[]): Promise<AppendedEntry>;
   /** Appends accepted and not yet settled (queued or committing). */
   readonly pending: number;
   /** Refuses new appends and waits until the accepted ones have settled. Does not close the store. */
@@ -54,6 +58,7 @@ export interface AuditLog extends AuditReader {
 
 interface Waiter {
   readonly entry: AuditEntryInput;
+  readonly outbox: readonly OutboxMessageInput[];
   resolve(appended: AppendedEntry): void;
   reject(e: unknown): void;
 }
@@ -102,7 +107,14 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
     const started = performance.now();
     let appended: Promise<Awaited<ReturnType<AuditStore["appendBatch"]>>>;
     try {
-      appended = store.appendBatch(batch.map((w) => w.entry));
+      const outbox = batch.flatMap((w) => w.outbox);
+      appended =
+        outbox.length === 0
+          ? store.appendBatch(batch.map((w) => w.entry))
+          : store.appendBatch(
+              batch.map((w) => w.entry),
+              outbox,
+            );
     } catch (e) {
       appended = Promise.reject(e);
     }
@@ -143,12 +155,13 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
   return {
     ...reader,
 
-    append(entry) {
+    append(entry, outbox = []) {
       if (closed) return Promise.reject(new StoreError("closed", "the audit log is closed"));
       // Checked per append, not per batch: a malformed entry fails its own caller only, never
       // the other shares that would have been committed with it.
       try {
         checkAuditEntry(entry, 0);
+        checkOutboxMessages(outbox);
       } catch (e) {
         return Promise.reject(e);
       }
@@ -156,7 +169,7 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
         return Promise.reject(new StoreError("overloaded", `the audit log has ${maxQueued} appends pending`));
       }
       return new Promise<AppendedEntry>((resolve, reject) => {
-        queue.push({ entry, resolve, reject });
+        queue.push({ entry, outbox, resolve, reject });
         kick();
       });
     },

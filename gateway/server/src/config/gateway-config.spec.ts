@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { parse } from "yaml";
+import { configuredDispatcher, configuredTopicPolicy } from "../outbox/configured-policy.js";
+import { defaultTopicPolicy } from "../outbox/topic-policy.js";
 import { purposeNames } from "../routing/purpose-names.js";
 import { isConfigError } from "./config-error.js";
 import { parseGatewayConfig } from "./gateway-config.js";
@@ -275,6 +277,75 @@ describe("gateway config", () => {
     assert.deepEqual(problems({ ...minimalConfig(), observability: { traceSampleRatio: 2 } }), [
       "observability.traceSampleRatio: must be <= 1, got 2",
     ]);
+  });
+
+  it("the outbox section: defaults, per-topic overrides over them, and every mistake named with its path", () => {
+    const d = parseGatewayConfig(minimalConfig(), "/x").outbox;
+    assert.deepEqual(d, {
+      pollIntervalMs: 1000,
+      concurrency: 16,
+      leaseMarginMs: 5000,
+      defaults: {
+        retryBaseMs: 500,
+        retryCapMs: 300_000,
+        maxAttempts: 50,
+        maxAgeSeconds: 604_800,
+        breakerThreshold: 5,
+        breakerCoolDownMs: 30_000,
+        timeoutMs: 10_000,
+      },
+      topics: { "grant-revocation": { maxAttempts: 100_000, maxAgeSeconds: 30 * 86_400 } },
+    });
+    assert.deepEqual(
+      configuredTopicPolicy(d, "grant-revocation"),
+      { ...defaultTopicPolicy, maxAttempts: 100_000, maxAgeMs: 30 * 86_400_000 },
+      "a revocation gives up only after a month",
+    );
+    const c = parseGatewayConfig(
+      {
+        ...minimalConfig(),
+        outbox: {
+          concurrency: 4,
+          defaults: { maxAttempts: 10, timeoutMs: 2000 },
+          topics: { "grant-revocation": { retryCapMs: 60_000, maxAgeSeconds: 3600, breakerThreshold: 2 } },
+        },
+      },
+      "/x",
+    ).outbox;
+    assert.deepEqual(configuredTopicPolicy(c, "grant-revocation"), {
+      ...defaultTopicPolicy,
+      retryCapMs: 60_000,
+      maxAttempts: 100_000,
+      maxAgeMs: 3_600_000,
+      breakerThreshold: 2,
+      timeoutMs: 2000,
+    });
+    assert.deepEqual(configuredDispatcher(c), { pollIntervalMs: 1000, concurrency: 4, leaseMarginMs: 5000 });
+
+    assert.deepEqual(
+      problems({
+        ...minimalConfig(),
+        outbox: {
+          concurrency: 0,
+          defaults: { retryBaseMs: 1000, retryCapMs: 10 },
+          topics: { "grant-revocation": { maxAttempts: 1.5, timeoutMs: 0, retries: 3 }, tickets: {} },
+        },
+      }),
+      [
+        "outbox.concurrency: must be >= 1, got 0",
+        'outbox.topics["grant-revocation"].maxAttempts: expected an integer, got 1.5',
+        'outbox.topics["grant-revocation"].timeoutMs: must be >= 1, got 0',
+        'outbox.topics["grant-revocation"].retries: unknown key',
+        "outbox.topics.tickets: unknown key",
+      ],
+    );
+    assert.deepEqual(problems({ ...minimalConfig(), outbox: { defaults: { retryBaseMs: 1000, retryCapMs: 10 } } }), [
+      "outbox.defaults.retryCapMs: retryCapMs (10) must be ≥ retryBaseMs (1000)",
+    ]);
+    assert.deepEqual(
+      problems({ ...minimalConfig(), outbox: { topics: { "grant-revocation": { retryBaseMs: 400_000 } } } }),
+      ['outbox.topics["grant-revocation"].retryBaseMs: retryCapMs (300000) must be ≥ retryBaseMs (400000)'],
+    );
   });
 
   it("names a bad enum value, env var name or URL", () => {

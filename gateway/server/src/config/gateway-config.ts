@@ -94,6 +94,79 @@ const aclRuleSchema = z.strictObject({
   targets: z.array(partyPattern).min(1).optional(),
 });
 
+/** One outbox topic's numbers (docs/outbox.md); every field optional where it overrides the defaults. */
+const outboxPolicyFields = {
+  retryBaseMs: positiveInt.max(3_600_000),
+  retryCapMs: positiveInt.max(86_400_000),
+  maxAttempts: positiveInt.max(1_000_000),
+  maxAgeSeconds: positiveInt.max(366 * 86_400),
+  breakerThreshold: positiveInt.max(10_000),
+  breakerCoolDownMs: positiveInt.max(86_400_000),
+  timeoutMs: positiveInt.max(600_000),
+};
+const outboxTopicOverride = z.strictObject({
+  retryBaseMs: outboxPolicyFields.retryBaseMs.optional(),
+  retryCapMs: outboxPolicyFields.retryCapMs.optional(),
+  maxAttempts: outboxPolicyFields.maxAttempts.optional(),
+  maxAgeSeconds: outboxPolicyFields.maxAgeSeconds.optional(),
+  breakerThreshold: outboxPolicyFields.breakerThreshold.optional(),
+  breakerCoolDownMs: outboxPolicyFields.breakerCoolDownMs.optional(),
+  timeoutMs: outboxPolicyFields.timeoutMs.optional(),
+});
+const outboxSchema = z
+  .strictObject({
+    /** How often the outbox is read when nothing new woke the dispatcher. */
+    pollIntervalMs: positiveInt.max(3_600_000).default(1000),
+    /** Deliveries in flight at once, over all topics. */
+    concurrency: positiveInt.max(1000).default(16),
+    /** A claim's lease outlasts the longest topic timeout by this much. */
+    leaseMarginMs: positiveInt.max(600_000).default(5000),
+    /** Every topic's numbers unless `topics` says otherwise. */
+    defaults: z
+      .strictObject({
+        retryBaseMs: outboxPolicyFields.retryBaseMs.default(500),
+        retryCapMs: outboxPolicyFields.retryCapMs.default(300_000),
+        maxAttempts: outboxPolicyFields.maxAttempts.default(50),
+        maxAgeSeconds: outboxPolicyFields.maxAgeSeconds.default(7 * 86_400),
+        breakerThreshold: outboxPolicyFields.breakerThreshold.default(5),
+        breakerCoolDownMs: outboxPolicyFields.breakerCoolDownMs.default(30_000),
+        timeoutMs: outboxPolicyFields.timeoutMs.default(10_000),
+      })
+      .prefault({}),
+    /**
+     * Per-topic overrides, by the topics this gateway has. A revocation must reach every peer, so
+     * its own defaults give up only after a month (the breaker keeps a dead peer from being
+     * hammered meanwhile); the rest of its numbers come from `defaults`.
+     */
+    topics: z
+      .strictObject({
+        "grant-revocation": outboxTopicOverride
+          .extend({
+            maxAttempts: outboxPolicyFields.maxAttempts.default(100_000),
+            maxAgeSeconds: outboxPolicyFields.maxAgeSeconds.default(30 * 86_400),
+          })
+          .prefault({}),
+      })
+      .prefault({}),
+  })
+  .superRefine((outbox, ctx) => {
+    const check = (path: (string | number)[], base: number, cap: number) => {
+      if (cap < base) {
+        ctx.addIssue({ code: "custom", message: `retryCapMs (${cap}) must be ≥ retryBaseMs (${base})`, path });
+      }
+    };
+    check(["defaults", "retryCapMs"], outbox.defaults.retryBaseMs, outbox.defaults.retryCapMs);
+    for (const [name, t] of Object.entries(outbox.topics)) {
+      // A topic that sets neither is the defaults' case, reported there.
+      if (t.retryBaseMs === undefined && t.retryCapMs === undefined) continue;
+      check(
+        ["topics", name, t.retryCapMs === undefined ? "retryBaseMs" : "retryCapMs"],
+        t.retryBaseMs ?? outbox.defaults.retryBaseMs,
+        t.retryCapMs ?? outbox.defaults.retryCapMs,
+      );
+    }
+  });
+
 /** The config file as written (paths not yet resolved); parseGatewayConfig is the way to use it. */
 export const gatewayConfigSchema = z
   .strictObject({
@@ -182,6 +255,8 @@ export const gatewayConfigSchema = z
         holderAnchors: z.array(filePath).default([]),
       })
       .prefault({}),
+    /** The durable outbox's dispatcher and its topics' retry, dead-letter and breaker numbers. */
+    outbox: outboxSchema.prefault({}),
     observability: z
       .strictObject({
         logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),

@@ -19,7 +19,7 @@ import { createAuditEndpoint } from "../endpoints/audit-endpoint.js";
 import { createGrantEndpoint } from "../endpoints/grant-endpoint.js";
 import { GatewayError } from "../gateway-error.js";
 import { createGrantRegistry } from "../grants/grant-registry.js";
-import { createPeerSessionFactory, createRevocationPropagator } from "../grants/revocation-propagator.js";
+import { createPeerSessionFactory } from "../grants/peer-session-factory.js";
 import { createHealthService } from "../health/health-service.js";
 import { createLogger, type Logger } from "../observability/logger.js";
 import { createTelemetry, type Telemetry } from "../observability/telemetry.js";
@@ -34,6 +34,7 @@ import { createReflectionService } from "../reflection/reflection-service.js";
 import { createShareStep } from "../share/share-step.js";
 import type { HutongStore, StoredCheckpoint } from "../store/index.js";
 import { createCallObserver } from "./call-observer.js";
+import { startGatewayOutbox } from "./gateway-outbox.js";
 import { openGatewayStore } from "./open-gateway-store.js";
 import { createResourceStack } from "./resource-stack.js";
 import { auditRoutes } from "./routes/audit-routes.js";
@@ -212,22 +213,24 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       await Promise.all(config.grants.holderAnchors.map(async (p) => parseCertificatePem(await readFile(p, "utf8"))))
     ).flat();
     // Revocations go to every peer gateway this one routes to (as of the last reload), through the
-    // store's outbox, so they survive a restart.
+    // outbox, so they survive a restart.
     let revocationPeers = peersOf(config);
-    const propagator = createRevocationPropagator({
+    const outbox = startGatewayOutbox({
       store,
-      peers: () => revocationPeers,
-      now,
+      config: config.outbox,
+      revocationPeers: () => revocationPeers,
       connect: createPeerSessionFactory(peerLink),
-      logger: logger.child({ component: "revocations" }),
+      logger,
+      meter: telemetry.meter,
+      now,
     });
-    resources.defer(() => propagator.close());
+    resources.defer(() => outbox.close());
     const grants = createGrantRegistry({
       store,
       crls,
       trust: { trustAnchors: credentials.trust.trustAnchors, holderTrustAnchors },
       revocationPeers: () => revocationPeers.map((p) => p.party),
-      onQueued: () => propagator.kick(),
+      onQueued: () => outbox.kick(),
     });
 
     let routing = routingStateOf(config);

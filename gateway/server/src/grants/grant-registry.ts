@@ -9,6 +9,7 @@ import { verifyRevocationSignature, verifySignedRevocation } from "./grant-revoc
 import { GrantServiceError } from "./grant-service-error.js";
 import { verifySignedGrant } from "./grant-signature.js";
 import { GrantsError, isGrantsError } from "./grants-error.js";
+import { revocationMessages } from "./revocation-topic.js";
 import { subjectUri } from "./subject-uri.js";
 
 /**
@@ -39,7 +40,8 @@ export interface GrantRegistryOptions {
   readonly onRevoked?: (revocation: SignedRevocation, id: string, grant: DecodedGrantBody) => void;
   /**
    * The peer gateways (parties) a revocation this gateway has not seen before is passed on to,
-   * through the store's durable outbox; the one it came from is left out. Default none.
+   * through the store's durable outbox (topic grant-revocation); the one it came from is left
+   * out. Default none.
    */
   readonly revocationPeers?: () => readonly string[];
   /** Called after notices were queued in the outbox (to wake its sender); must not throw. */
@@ -332,17 +334,14 @@ export function createGrantRegistry(options: GrantRegistryOptions): GrantRegistr
       const peers = (options.revocationPeers?.() ?? []).filter((p) => p !== via.from);
       // Recorded (and queued) before the grant is revoked: a crash in between leaves the sender's
       // outbox retrying, and the retry finds the grant still to revoke.
+      const recorded = {
+        grantId: id,
+        digest: sm3(bytes),
+        revocationBytes: bytes,
+        purpose: body?.purpose ?? via.purpose ?? Purpose.PURPOSE_UNSPECIFIED,
+      };
       const { fresh } = await fromStore(() =>
-        store.recordRevocation(
-          {
-            grantId: id,
-            digest: sm3(bytes),
-            revocationBytes: bytes,
-            purpose: body?.purpose ?? via.purpose ?? Purpose.PURPOSE_UNSPECIFIED,
-          },
-          peers,
-          now,
-        ),
+        store.recordRevocation(recorded, revocationMessages(recorded, peers), now),
       );
       if (fresh && peers.length > 0) {
         try {

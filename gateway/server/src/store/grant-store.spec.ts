@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { ConsumeResult, GrantInput } from "./port/grant-store.js";
+import type { OutboxMessageInput } from "./port/outbox-store.js";
 import { isStoreError, type StoreErrorCode } from "./port/store-error.js";
 import {
   adaptersUnderTest,
@@ -128,15 +129,25 @@ for (const adapter of adaptersUnderTest) {
       assert.deepEqual(await t.store.refundUse("g-none"), { refunded: false });
     });
 
-    it("records a revocation once, with its outbox rows in the same transaction, and settles them", async () => {
+    it("records a revocation once, with its outbox messages in the same transaction", async () => {
       const rev = (n: number) => ({
         grantId: "g-rev",
         digest: new Uint8Array(32).fill(n),
         revocationBytes: new Uint8Array([n, 1, 2]),
         purpose: 4,
       });
-      assert.deepEqual(await t.store.recordRevocation(rev(1), ["mot", "prov:440000", "mot"], t0), { fresh: true });
-      assert.deepEqual(await t.store.recordRevocation(rev(1), ["rail:cr"], t0 + 1), { fresh: false });
+      const notice = (n: number, peer: string): OutboxMessageInput => ({
+        topic: "grant-revocation",
+        destination: peer,
+        idempotencyKey: `g-rev/${n}`,
+        orderingKey: null,
+        payload: new Uint8Array([n]),
+      });
+      assert.deepEqual(
+        await t.store.recordRevocation(rev(1), [notice(1, "mot"), notice(1, "prov:440000"), notice(1, "mot")], t0),
+        { fresh: true },
+      );
+      assert.deepEqual(await t.store.recordRevocation(rev(1), [notice(1, "rail:cr")], t0 + 1), { fresh: false });
       assert.deepEqual(await t.store.recordRevocation(rev(2), [], t0 + 2), { fresh: true });
       assert.deepEqual(
         (await t.store.revocationsFor("g-rev")).map((b) => [...b]),
@@ -146,27 +157,22 @@ for (const adapter of adaptersUnderTest) {
         ],
       );
       assert.deepEqual(await t.store.revocationsFor("g-other"), []);
-      const due = await t.store.dueRevocationNotices(t0, 10);
+      const { messages } = await t.store.listOutbox({ topic: "grant-revocation", pageSize: 10 }, t0);
       assert.deepEqual(
-        due.map((n) => [n.grantId, n.peer, n.purpose, n.attempts, [...n.revocationBytes]]).sort(),
+        messages.map((m) => [m.destination, m.idempotencyKey, m.attempts, m.createdMs, [...m.payload]]),
         [
-          ["g-rev", "mot", 4, 0, [1, 1, 2]],
-          ["g-rev", "prov:440000", 4, 0, [1, 1, 2]],
+          ["mot", "g-rev/1", 0, t0, [1]],
+          ["prov:440000", "g-rev/1", 0, t0, [1]],
         ],
-        "one row per peer, none for the repeat",
+        "one message per peer (the repeated one once), none for the repeated revocation",
       );
-      const [first, second] = due;
-      assert.ok(first !== undefined && second !== undefined);
-      await t.store.settleRevocationNotice(first, null);
-      await t.store.settleRevocationNotice(second, t0 + 500);
-      assert.deepEqual(await t.store.dueRevocationNotices(t0 + 499, 10), [], "not due before its retry time");
-      const later = await t.store.dueRevocationNotices(t0 + 500, 10);
-      assert.deepEqual(
-        later.map((n) => [n.peer, n.attempts]),
-        [[second.peer, 1]],
+      // A bad message fails the whole transaction: the revocation is not recorded either.
+      await rejectsWith(
+        t.store.recordRevocation(rev(5), [{ ...notice(5, "mot"), topic: "Bad Topic" }], t0),
+        "invalid-argument",
       );
+      assert.equal((await t.store.revocationsFor("g-rev")).length, 2);
       await rejectsWith(t.store.recordRevocation({ ...rev(3), digest: new Uint8Array(3) }, [], t0), "invalid-argument");
-      await rejectsWith(t.store.dueRevocationNotices(t0, 0), "invalid-argument");
     });
 
     it("lists by grantee and by subject digest, paged in id order", async () => {

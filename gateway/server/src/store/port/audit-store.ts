@@ -1,4 +1,5 @@
 import type { AuditHead, ExportedAuditEntry, MerkleHashName, NodeId } from "@hutong/audit";
+import type { OutboxMessageInput } from "./outbox-store.js";
 
 export type { AuditHead, ExportedAuditEntry };
 
@@ -76,12 +77,14 @@ export interface StoredCheckpoint {
  * The audit log's storage port. `appendBatch` is the only writer: sequencing
  * (index assignment) and integration (tree nodes, head) happen in ONE durable
  * transaction under the log's write lock, so two processes sharing a database
- * still grow one tree. Its promise resolves only after COMMIT returned.
+ * still grow one tree. Its promise resolves only after COMMIT returned. `outbox` messages are
+ * written in that same transaction (a share that causes a notification commits both or neither);
+ * one already in the outbox is left as it is.
  */
 export interface AuditStore {
   /** The hash the tree was created with; opening it with another one fails. */
   readonly hash: MerkleHashName;
-  appendBatch(entries: readonly AuditEntryInput[]): Promise<AppendedBatch>;
+  appendBatch(entries: readonly AuditEntryInput[], outbox?: readonly OutboxMessageInput[]): Promise<AppendedBatch>;
   head(): Promise<AuditHead>;
   entry(index: number): Promise<StoredAuditEntry | undefined>;
   /** Entries with from ≤ index < to (at most `to - from`), ascending, with their tree leaf hashes. */

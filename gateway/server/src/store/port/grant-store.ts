@@ -1,3 +1,5 @@
+import type { OutboxMessageInput } from "./outbox-store.js";
+
 /**
  * A grant as registered: the signed, immutable artefact (`signedBytes`, exactly
  * as the grantor signed it) plus the fields the gateway looks things up and
@@ -66,17 +68,6 @@ export interface RevocationInput {
   readonly purpose: number;
 }
 
-/** One revocation still to be delivered to one peer gateway (the outbox). */
-export interface RevocationNotice {
-  readonly grantId: string;
-  readonly digest: Uint8Array;
-  readonly revocationBytes: Uint8Array;
-  readonly purpose: number;
-  readonly peer: string;
-  /** Failed tries so far. */
-  readonly attempts: number;
-}
-
 export interface GrantStore {
   /**
    * Registers a grant, idempotently: the same id with the same signed bytes is
@@ -101,21 +92,15 @@ export interface GrantStore {
    */
   refundUse(grantId: string): Promise<{ readonly refunded: boolean }>;
   /**
-   * Records a revocation and, in the same transaction, queues it for each of `peers`, only if this
-   * (grant id, digest) is new here (`fresh: true`); a repeat changes nothing, so it is passed on once.
+   * Records a revocation and, in the same transaction, writes `outbox` (its notices to the peer
+   * gateways), only if this (grant id, digest) is new here (`fresh: true`); a repeat changes
+   * nothing, so it is passed on once.
    */
   recordRevocation(
     revocation: RevocationInput,
-    peers: readonly string[],
+    outbox: readonly OutboxMessageInput[],
     nowMs: number,
   ): Promise<{ readonly fresh: boolean }>;
   /** Every recorded revocation's bytes for a grant (held here or not), oldest first. */
   revocationsFor(grantId: string): Promise<readonly Uint8Array[]>;
-  /** Outbox rows due at `nowMs`, soonest first, at most `limit` (1..1000). */
-  dueRevocationNotices(nowMs: number, limit: number): Promise<readonly RevocationNotice[]>;
-  /** Settles one outbox row: delivered (or refused for good) removes it; a retry time keeps it, one attempt more. */
-  settleRevocationNotice(
-    notice: Pick<RevocationNotice, "grantId" | "digest" | "peer">,
-    retryAtMs: number | null,
-  ): Promise<void>;
 }

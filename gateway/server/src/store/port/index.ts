@@ -20,11 +20,24 @@ export type {
   GrantPageRequest,
   GrantStore,
   RevocationInput,
-  RevocationNotice,
   StoredGrant,
   StoredGrantStatus,
 } from "./grant-store.js";
+export {
+  type OutboxAction,
+  type OutboxClaim,
+  type OutboxFilter,
+  type OutboxMessage,
+  type OutboxMessageInput,
+  type OutboxMessageState,
+  type OutboxPage,
+  type OutboxSettlement,
+  type OutboxStats,
+  type OutboxStore,
+  outboxMessageStates,
+} from "./outbox-store.js";
 export type { HutongStore, StoreLocation, StoreOptions } from "./store.js";
 export { isStoreError, StoreError, type StoreErrorCode, storeErrorCodes } from "./store-error.js";
 export { maxEntriesPerRead, maxPageSize } from "./validate-input.js";
+export { maxOutboxPayloadBytes, outboxTopicPattern } from "./validate-outbox.js";
 export type { WitnessAdvance, WitnessState, WitnessStore } from "./witness-store.js";

@@ -1,12 +1,14 @@
 import type { MerkleHashName } from "@hutong/audit";
 import type { AuditStore } from "./audit-store.js";
 import type { GrantStore } from "./grant-store.js";
+import type { OutboxStore } from "./outbox-store.js";
 import type { WitnessStore } from "./witness-store.js";
 
-/** The gateway's durable state behind one port: the audit log, grants and witness state. */
+/** The gateway's durable state behind one port: the audit log, grants, witness state and the outbox. */
 export type HutongStore = AuditStore &
   GrantStore &
-  WitnessStore & {
+  WitnessStore &
+  OutboxStore & {
     /** Which adapter this is, for logs and metrics. */
     readonly kind: StoreLocation["kind"];
     /** Waits for operations in flight, then releases the database. Idempotent. */

@@ -87,7 +87,7 @@ export function checkGrant(grant: GrantInput): void {
   }
 }
 
-export function checkRevocation(revocation: RevocationInput, peers: readonly string[]): void {
+export function checkRevocation(revocation: RevocationInput): void {
   checkText(revocation.grantId, "grant id");
   checkDigest(revocation.digest, "revocation digest");
   if (!(revocation.revocationBytes instanceof Uint8Array) || revocation.revocationBytes.length === 0) {
@@ -95,13 +95,6 @@ export function checkRevocation(revocation: RevocationInput, peers: readonly str
   }
   if (!Number.isSafeInteger(revocation.purpose) || revocation.purpose < 0)
     throw invalid("purpose must be an enum value");
-  for (const peer of peers) checkText(peer, "peer");
-}
-
-export function checkRevocationNotice(notice: { grantId: string; digest: Uint8Array; peer: string }): void {
-  checkText(notice.grantId, "grant id");
-  checkDigest(notice.digest, "revocation digest");
-  checkText(notice.peer, "peer");
 }
 
 export function checkCheckpoint(checkpoint: StoredCheckpoint): void {

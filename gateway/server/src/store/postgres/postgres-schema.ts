@@ -3,7 +3,9 @@
 // Every name is qualified with the configured schema, so several gateways (or
 // test runs) can share one database in separate schemas.
 
-export const postgresSchemaVersion = "1";
+import { postgresOutboxSchema } from "./postgres-outbox.js";
+
+export const postgresSchemaVersion = "2";
 
 const schemaName = /^[a-z_][a-z0-9_]{0,62}$/;
 
@@ -22,7 +24,9 @@ export function postgresTables(schema: string) {
     checkpoint: q("audit_checkpoint"),
     grants: q("grants"),
     revocation: q("grant_revocation"),
-    outbox: q("revocation_outbox"),
+    outbox: q("outbox_message"),
+    /** Schema 1's revocation notices, moved into `outbox` when such a database is opened. */
+    revocationOutbox: q("revocation_outbox"),
     witness: q("witness_state"),
   };
 }
@@ -106,16 +110,7 @@ CREATE TABLE IF NOT EXISTS ${t.revocation} (
   received_ms      bigint NOT NULL,
   PRIMARY KEY (grant_id, digest)
 );
-CREATE TABLE IF NOT EXISTS ${t.outbox} (
-  grant_id        text NOT NULL,
-  digest          bytea NOT NULL,
-  peer            text NOT NULL,
-  attempts        integer NOT NULL DEFAULT 0,
-  next_attempt_ms bigint NOT NULL,
-  PRIMARY KEY (grant_id, digest, peer)
-);
-CREATE INDEX IF NOT EXISTS revocation_outbox_due ON ${t.outbox} (next_attempt_ms);
-
+${postgresOutboxSchema(t.outbox)}
 CREATE TABLE IF NOT EXISTS ${t.witness} (
   origin     text PRIMARY KEY,
   size       bigint NOT NULL,
@@ -123,5 +118,31 @@ CREATE TABLE IF NOT EXISTS ${t.witness} (
   note       text NOT NULL,
   updated_ms bigint NOT NULL
 );
+`;
+}
+
+/**
+ * Schema 1 → 2 (run once, in the transaction that opens the store): schema 1 kept revocation
+ * notices in revocation_outbox; schema 2 has one outbox for every topic. Each pending notice
+ * becomes a message of the topic "grant-revocation" (destination the peer, idempotency key
+ * "<grant id>/<hex digest>", payload uint32_be(purpose) ‖ the signed revocation: the format
+ * grants/revocation-topic.ts reads), with its attempts and next try kept.
+ */
+export function postgresMigrationFrom1(schema: string): string {
+  const t = postgresTables(schema);
+  return `
+DO $$ BEGIN
+  IF to_regclass('${t.revocationOutbox}') IS NOT NULL THEN
+    INSERT INTO ${t.outbox} (topic, destination, idempotency_key, ordering_key, payload, attempts, created_ms,
+      next_attempt_ms)
+    SELECT 'grant-revocation', o.peer, o.grant_id || '/' || encode(o.digest, 'hex'), NULL,
+      int4send(r.purpose) || r.revocation_bytes, o.attempts, r.received_ms, o.next_attempt_ms
+    FROM ${t.revocationOutbox} o JOIN ${t.revocation} r ON r.grant_id = o.grant_id AND r.digest = o.digest
+    ORDER BY o.next_attempt_ms, o.grant_id, o.peer
+    ON CONFLICT (topic, destination, idempotency_key) DO NOTHING;
+    DROP TABLE ${t.revocationOutbox};
+  END IF;
+END $$;
+UPDATE ${t.meta} SET value = '2' WHERE key = 'schema_version';
 `;
 }

@@ -10,7 +10,8 @@ import {
 } from "@hutong/audit";
 import pg from "pg";
 import type { AppendedBatch, AuditEntryInput, AuditQuery, StoredCheckpoint } from "../port/audit-store.js";
-import type { GrantInput, GrantPageRequest, RevocationInput, RevocationNotice } from "../port/grant-store.js";
+import type { GrantInput, GrantPageRequest, RevocationInput } from "../port/grant-store.js";
+import type { OutboxAction, OutboxMessageInput } from "../port/outbox-store.js";
 import type { HutongStore } from "../port/store.js";
 import { StoreError } from "../port/store-error.js";
 import {
@@ -21,11 +22,10 @@ import {
   checkGrant,
   checkGrantPage,
   checkIndex,
-  checkPageSize,
   checkRevocation,
-  checkRevocationNotice,
   checkWitnessAdvance,
 } from "../port/validate-input.js";
+import { checkOutboxMessages } from "../port/validate-outbox.js";
 import type { WitnessState } from "../port/witness-store.js";
 import { decodeAuditPageToken, decodeGrantPageToken } from "../sql/page-token.js";
 import {
@@ -37,7 +37,6 @@ import {
   type GrantRow,
   grantFromRow,
   grantPageFromRows,
-  noticeFromRow,
   orderNodes,
   type Row,
   sameBytes,
@@ -45,7 +44,14 @@ import {
   toInt,
   witnessFromRow,
 } from "../sql/row-mapping.js";
-import { isValidSchemaName, postgresSchema, postgresSchemaVersion, postgresTables } from "./postgres-schema.js";
+import { createPostgresOutbox } from "./postgres-outbox.js";
+import {
+  isValidSchemaName,
+  postgresMigrationFrom1,
+  postgresSchema,
+  postgresSchemaVersion,
+  postgresTables,
+} from "./postgres-schema.js";
 
 export interface PostgresStoreOptions {
   readonly url: string;
@@ -96,6 +102,10 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       if (meta.hash !== hash) {
         throw new StoreError("corrupt", `the audit tree was created with ${String(meta.hash)}, not ${hash}`);
       }
+      if (meta.schema_version === "1") {
+        await client.query(postgresMigrationFrom1(schema));
+        meta.schema_version = "2";
+      }
       if (meta.schema_version !== postgresSchemaVersion) {
         throw new StoreError("corrupt", `unknown store schema version ${String(meta.schema_version)}`);
       }
@@ -141,6 +151,8 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   }
 
   const query = (text: string, values?: unknown[]) => pool.query(text, values);
+  const outbox = createPostgresOutbox(t.outbox);
+  const outboxStore = outbox.store(pool);
 
   async function grantPage(column: string, key: unknown, page: GrantPageRequest) {
     checkGrantPage(page);
@@ -156,6 +168,90 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     return grantPageFromRows(rows as GrantRow[], page.pageSize);
   }
 
+  /**
+   * Appends entries (and the messages they cause) with `client` inside an open transaction: takes
+   * the log's write lock, grows the tree, writes the messages. The caller commits.
+   */
+  async function appendIn(
+    client: pg.PoolClient,
+    entries: readonly AuditEntryInput[],
+    messages: readonly OutboxMessageInput[],
+  ): Promise<AppendedBatch> {
+    // The log's write lock: held until COMMIT, so index assignment and tree growth are one step.
+    const head = (await client.query(`SELECT size, compact_range FROM ${t.head} WHERE id = 1 FOR UPDATE`))
+      .rows[0] as Row;
+    const range = decodeCompactRange(head.compact_range as Uint8Array);
+    if (range.size !== toInt(head.size, "audit_head.size")) {
+      throw new StoreError("corrupt", "audit_head size disagrees with its compact range");
+    }
+    const plan = planAppend(
+      hasher,
+      range,
+      entries.map((e) => e.bytes),
+    );
+    const column = <T>(f: (e: AuditEntryInput) => T) => entries.map(f);
+    // One statement for the whole batch: the entries, every completed node and the new head.
+    await client.query(
+      `WITH entries AS (
+           INSERT INTO ${t.entry} (idx, leaf_hash, bytes, time_ms, requester_party, owner_party, subject_digest,
+             grant_id, decision, reason, correlation_id, trace_id)
+           SELECT * FROM unnest($1::bigint[], $2::bytea[], $3::bytea[], $4::bigint[], $5::text[], $6::text[],
+             $7::bytea[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[])
+         ), nodes AS (
+           INSERT INTO ${t.node} (level, idx, hash) SELECT * FROM unnest($13::integer[], $14::bigint[], $15::bytea[])
+         )
+         UPDATE ${t.head} SET size = $16, compact_range = $17, root = $18 WHERE id = 1`,
+      [
+        entries.map((_, i) => plan.firstIndex + i),
+        plan.leafHashes,
+        column((e) => e.bytes),
+        column((e) => e.timeMs),
+        column((e) => e.requesterParty),
+        column((e) => e.ownerParty),
+        column((e) => e.subjectDigest),
+        column((e) => e.grantId),
+        column((e) => e.decision),
+        column((e) => e.reason),
+        column((e) => e.correlationId),
+        column((e) => e.traceId),
+        plan.nodes.map((n) => n.level),
+        plan.nodes.map((n) => n.index),
+        plan.nodes.map((n) => n.hash),
+        plan.range.size,
+        plan.encodedRange,
+        plan.root,
+      ],
+    );
+    // The messages these entries cause commit with them (the store's clock stamps them).
+    if (messages.length > 0) await outbox.enqueue(client, messages, Date.now());
+    return {
+      firstIndex: plan.firstIndex,
+      leafHashes: plan.leafHashes,
+      head: { size: plan.range.size, root: plan.root },
+    };
+  }
+
+  /** An operator's replay or drop and, when done, its audit entry: one transaction. */
+  async function operatorAction(
+    action: (client: pg.PoolClient, id: number, nowMs: number) => Promise<OutboxAction>,
+    id: number,
+    nowMs: number,
+    audit: AuditEntryInput | undefined,
+  ): Promise<OutboxAction> {
+    if (audit !== undefined) checkAuditEntry(audit, 0);
+    return withClient(pool, "outbox action", async (client) => {
+      await client.query("BEGIN");
+      const result = await action(client, id, nowMs);
+      if (result.outcome !== "done" || audit === undefined) {
+        await client.query("COMMIT");
+        return result;
+      }
+      const appended = await appendIn(client, [audit], []);
+      await client.query("COMMIT");
+      return { ...result, auditIndex: appended.firstIndex };
+    });
+  }
+
   async function readHead() {
     const row = (await query(`SELECT size, root FROM ${t.head} WHERE id = 1`)).rows[0] as Row;
     return { size: toInt(row.size, "audit_head.size"), root: toBytes(row.root as Uint8Array) };
@@ -165,71 +261,30 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     kind: "postgres",
     hash,
 
-    appendBatch: op("append", async (entries: readonly AuditEntryInput[]): Promise<AppendedBatch> => {
-      entries.forEach(checkAuditEntry);
-      if (entries.length === 0) {
-        const head = await readHead();
-        return { firstIndex: head.size, leafHashes: [], head };
-      }
-      return withClient(pool, "append", async (client) => {
-        await client.query("BEGIN");
-        // The log's write lock: held until COMMIT, so index assignment and tree growth are one step.
-        const head = (await client.query(`SELECT size, compact_range FROM ${t.head} WHERE id = 1 FOR UPDATE`))
-          .rows[0] as Row;
-        const range = decodeCompactRange(head.compact_range as Uint8Array);
-        if (range.size !== toInt(head.size, "audit_head.size")) {
-          throw new StoreError("corrupt", "audit_head size disagrees with its compact range");
+    appendBatch: op(
+      "append",
+      async (
+        entries: readonly AuditEntryInput[],
+        messages: readonly OutboxMessageInput[] = [],
+      ): Promise<AppendedBatch> => {
+        entries.forEach(checkAuditEntry);
+        checkOutboxMessages(messages);
+        if (entries.length === 0) {
+          if (messages.length > 0) await outboxStore.enqueueOutbox(messages, Date.now());
+          const head = await readHead();
+          return { firstIndex: head.size, leafHashes: [], head };
         }
-        const plan = planAppend(
-          hasher,
-          range,
-          entries.map((e) => e.bytes),
-        );
-        const column = <T>(f: (e: AuditEntryInput) => T) => entries.map(f);
-        // One statement for the whole batch: the entries, every completed node and the new head.
-        await client.query(
-          `WITH entries AS (
-             INSERT INTO ${t.entry} (idx, leaf_hash, bytes, time_ms, requester_party, owner_party, subject_digest,
-               grant_id, decision, reason, correlation_id, trace_id)
-             SELECT * FROM unnest($1::bigint[], $2::bytea[], $3::bytea[], $4::bigint[], $5::text[], $6::text[],
-               $7::bytea[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[])
-           ), nodes AS (
-             INSERT INTO ${t.node} (level, idx, hash) SELECT * FROM unnest($13::integer[], $14::bigint[], $15::bytea[])
-           )
-           UPDATE ${t.head} SET size = $16, compact_range = $17, root = $18 WHERE id = 1`,
-          [
-            entries.map((_, i) => plan.firstIndex + i),
-            plan.leafHashes,
-            column((e) => e.bytes),
-            column((e) => e.timeMs),
-            column((e) => e.requesterParty),
-            column((e) => e.ownerParty),
-            column((e) => e.subjectDigest),
-            column((e) => e.grantId),
-            column((e) => e.decision),
-            column((e) => e.reason),
-            column((e) => e.correlationId),
-            column((e) => e.traceId),
-            plan.nodes.map((n) => n.level),
-            plan.nodes.map((n) => n.index),
-            plan.nodes.map((n) => n.hash),
-            plan.range.size,
-            plan.encodedRange,
-            plan.root,
-          ],
-        );
-        // If the connection dies during COMMIT the outcome is unknown: the appends are
-        // rejected, yet the batch may be in the log. Either way the tree is whole (the
-        // transaction is atomic), and an entry for a release that never happened is harmless.
-        await client.query("COMMIT");
-        return {
-          firstIndex: plan.firstIndex,
-          leafHashes: plan.leafHashes,
-          head: { size: plan.range.size, root: plan.root },
-        };
-      });
-    }),
-
+        return withClient(pool, "append", async (client) => {
+          await client.query("BEGIN");
+          const appended = await appendIn(client, entries, messages);
+          // If the connection dies during COMMIT the outcome is unknown: the appends are
+          // rejected, yet the batch may be in the log. Either way the tree is whole (the
+          // transaction is atomic), and an entry for a release that never happened is harmless.
+          await client.query("COMMIT");
+          return appended;
+        });
+      },
+    ),
     head: op("head", readHead),
 
     entry: op("entry", async (index: number) => {
@@ -408,28 +463,22 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
 
     recordRevocation: op(
       "recordRevocation",
-      async (revocation: RevocationInput, peers: readonly string[], nowMs: number) => {
-        checkRevocation(revocation, peers);
-        // One statement, so one transaction: the outbox rows exist exactly when the record is new.
-        const { rows } = await query(
-          `WITH seen AS (
-             INSERT INTO ${t.revocation} (grant_id, digest, revocation_bytes, purpose, received_ms)
-             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (grant_id, digest) DO NOTHING RETURNING grant_id, digest),
-           queued AS (
-             INSERT INTO ${t.outbox} (grant_id, digest, peer, attempts, next_attempt_ms)
-             SELECT seen.grant_id, seen.digest, p.peer, 0, $5 FROM seen, unnest($6::text[]) AS p(peer)
-             RETURNING 1)
-           SELECT (SELECT count(*) FROM seen) AS fresh`,
-          [
-            revocation.grantId,
-            revocation.digest,
-            revocation.revocationBytes,
-            revocation.purpose,
-            nowMs,
-            [...new Set(peers)],
-          ],
-        );
-        return { fresh: toInt((rows[0] as Row).fresh, "fresh") === 1 };
+      async (revocation: RevocationInput, messages: readonly OutboxMessageInput[], nowMs: number) => {
+        checkRevocation(revocation);
+        checkOutboxMessages(messages, nowMs);
+        // One transaction: the outbox rows exist exactly when the record is new.
+        return withClient(pool, "recordRevocation", async (client) => {
+          await client.query("BEGIN");
+          const { rowCount } = await client.query(
+            `INSERT INTO ${t.revocation} (grant_id, digest, revocation_bytes, purpose, received_ms)
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (grant_id, digest) DO NOTHING`,
+            [revocation.grantId, revocation.digest, revocation.revocationBytes, revocation.purpose, nowMs],
+          );
+          const fresh = rowCount === 1;
+          if (fresh) await outbox.enqueue(client, messages, nowMs);
+          await client.query("COMMIT");
+          return { fresh };
+        });
       },
     ),
 
@@ -441,36 +490,18 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       return (rows as Row[]).map((r) => toBytes(r.revocation_bytes as Uint8Array));
     }),
 
-    dueRevocationNotices: op("dueRevocationNotices", async (nowMs: number, limit: number) => {
-      checkPageSize(limit);
-      const { rows } = await query(
-        `SELECT o.grant_id, o.digest, o.peer, o.attempts, r.revocation_bytes, r.purpose
-         FROM ${t.outbox} o JOIN ${t.revocation} r ON r.grant_id = o.grant_id AND r.digest = o.digest
-         WHERE o.next_attempt_ms <= $1 ORDER BY o.next_attempt_ms LIMIT $2`,
-        [nowMs, limit],
-      );
-      return (rows as Row[]).map(noticeFromRow);
-    }),
-
-    settleRevocationNotice: op(
-      "settleRevocationNotice",
-      async (notice: Pick<RevocationNotice, "grantId" | "digest" | "peer">, retryAtMs: number | null) => {
-        checkRevocationNotice(notice);
-        if (retryAtMs === null) {
-          await query(`DELETE FROM ${t.outbox} WHERE grant_id = $1 AND digest = $2 AND peer = $3`, [
-            notice.grantId,
-            notice.digest,
-            notice.peer,
-          ]);
-        } else {
-          await query(
-            `UPDATE ${t.outbox} SET attempts = attempts + 1, next_attempt_ms = $1
-             WHERE grant_id = $2 AND digest = $3 AND peer = $4`,
-            [retryAtMs, notice.grantId, notice.digest, notice.peer],
-          );
-        }
-      },
+    enqueueOutbox: op("enqueueOutbox", outboxStore.enqueueOutbox),
+    claimOutbox: op("claimOutbox", outboxStore.claimOutbox),
+    settleOutbox: op("settleOutbox", outboxStore.settleOutbox),
+    listOutbox: op("listOutbox", outboxStore.listOutbox),
+    getOutboxMessage: op("getOutboxMessage", outboxStore.getOutboxMessage),
+    replayOutboxMessage: op("replayOutboxMessage", (id: number, nowMs: number, audit?: AuditEntryInput) =>
+      operatorAction(outbox.replay, id, nowMs, audit),
     ),
+    dropOutboxMessage: op("dropOutboxMessage", (id: number, nowMs: number, audit?: AuditEntryInput) =>
+      operatorAction(outbox.drop, id, nowMs, audit),
+    ),
+    outboxStats: op("outboxStats", outboxStore.outboxStats),
 
     witnessState: op("witnessState", async (origin: string) => {
       const row = (await query(`SELECT size, root, note FROM ${t.witness} WHERE origin = $1`, [origin])).rows[0] as

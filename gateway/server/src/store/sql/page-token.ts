@@ -4,8 +4,8 @@ import { StoreError } from "../port/store-error.js";
 // key served, base64url. The tag keeps an audit token from being replayed as a
 // grant token. Nothing secret is in them (the caller saw that key on the page).
 
-type TokenKind = "audit" | "grant";
-const tags: Record<TokenKind, string> = { audit: "a1:", grant: "g1:" };
+type TokenKind = "audit" | "grant" | "outbox";
+const tags: Record<TokenKind, string> = { audit: "a1:", grant: "g1:", outbox: "o1:" };
 
 export function encodePageToken(kind: TokenKind, key: string | number): string {
   return Buffer.from(`${tags[kind]}${key}`, "utf8").toString("base64url");
@@ -16,6 +16,14 @@ export function decodeAuditPageToken(token: string): number {
   const body = decode("audit", token);
   const n = Number(body);
   if (!/^(0|[1-9][0-9]{0,15})$/.test(body) || !Number.isSafeInteger(n)) throw badToken();
+  return n;
+}
+
+/** The outbox message id the next page starts after (ascending). */
+export function decodeOutboxPageToken(token: string): number {
+  const body = decode("outbox", token);
+  const n = Number(body);
+  if (!/^[1-9][0-9]{0,15}$/.test(body) || !Number.isSafeInteger(n)) throw badToken();
   return n;
 }
 

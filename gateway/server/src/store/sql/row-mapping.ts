@@ -1,6 +1,6 @@
 import type { NodeId } from "@hutong/audit";
 import type { AuditPage, StoredAuditEntry, StoredCheckpoint } from "../port/audit-store.js";
-import type { GrantPage, RevocationNotice, StoredGrant } from "../port/grant-store.js";
+import type { GrantPage, StoredGrant } from "../port/grant-store.js";
 import { StoreError } from "../port/store-error.js";
 import type { WitnessState } from "../port/witness-store.js";
 import { encodePageToken } from "./page-token.js";
@@ -117,18 +117,6 @@ export function consumeRefusal(
   // Revocation is final, uses only grow and the window is judged at `nowMs`, so a row
   // the UPDATE refused still shows why, unless it did not exist yet: registered since.
   return "not-found";
-}
-
-/** An outbox row joined with its revocation. */
-export function noticeFromRow(row: Row): RevocationNotice {
-  return {
-    grantId: row.grant_id as string,
-    digest: toBytes(row.digest as Uint8Array),
-    revocationBytes: toBytes(row.revocation_bytes as Uint8Array),
-    purpose: toInt(row.purpose, "grant_revocation.purpose"),
-    peer: row.peer as string,
-    attempts: toInt(row.attempts, "revocation_outbox.attempts"),
-  };
 }
 
 export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {

@@ -183,7 +183,8 @@ describe("SQLite core", () => {
         "audit_entry_subject_key",
         "audit_entry_time",
       ]);
-      assert.equal(raw.prepare("SELECT value FROM store_meta WHERE key = 'schema_version'").pluck().get(), "2");
+      // Through version 2 to the current one (3: one outbox for every topic).
+      assert.equal(raw.prepare("SELECT value FROM store_meta WHERE key = 'schema_version'").pluck().get(), "3");
       assert.deepEqual(migrated.head(), head);
       const page = migrated.query({ subjectDigest: subjectDigest(2), pageSize: 10 });
       assert.deepEqual(
@@ -198,11 +199,11 @@ describe("SQLite core", () => {
       migrated.close();
     }
     // A version this code does not know is refused, not rewritten.
-    raw.exec("UPDATE store_meta SET value = '3' WHERE key = 'schema_version'");
+    raw.exec("UPDATE store_meta SET value = '4' WHERE key = 'schema_version'");
     raw.close();
     assert.throws(
       () => openSqliteCore(path, "sm3"),
-      (e: unknown) => isStoreError(e, "corrupt") && /schema version 3/.test(e.message),
+      (e: unknown) => isStoreError(e, "corrupt") && /schema version 4/.test(e.message),
     );
   });
 

@@ -10,7 +10,8 @@ import {
 } from "@hutong/audit";
 import Database from "better-sqlite3";
 import type { AppendedBatch, AuditEntryInput, AuditQuery, StoredCheckpoint } from "../port/audit-store.js";
-import type { GrantInput, GrantPageRequest, RevocationInput, RevocationNotice } from "../port/grant-store.js";
+import type { GrantInput, GrantPageRequest, RevocationInput } from "../port/grant-store.js";
+import type { OutboxAction, OutboxMessageInput } from "../port/outbox-store.js";
 import { StoreError } from "../port/store-error.js";
 import {
   checkAuditEntry,
@@ -20,11 +21,10 @@ import {
   checkGrant,
   checkGrantPage,
   checkIndex,
-  checkPageSize,
   checkRevocation,
-  checkRevocationNotice,
   checkWitnessAdvance,
 } from "../port/validate-input.js";
+import { checkOutboxMessages } from "../port/validate-outbox.js";
 import type { WitnessState } from "../port/witness-store.js";
 import { decodeAuditPageToken, decodeGrantPageToken } from "../sql/page-token.js";
 import {
@@ -36,7 +36,6 @@ import {
   type GrantRow,
   grantFromRow,
   grantPageFromRows,
-  noticeFromRow,
   orderNodes,
   type Row,
   sameBytes,
@@ -44,10 +43,13 @@ import {
   toInt,
   witnessFromRow,
 } from "../sql/row-mapping.js";
+import { createSqliteOutbox } from "./sqlite-outbox.js";
 import {
   grantKeySql,
   keyEpochBits,
+  selectRevocationOutboxRows,
   sqliteMigrationFrom1,
+  sqliteMigrationFrom2,
   sqliteSchema,
   sqliteSchemaVersion,
   subjectKeySql,
@@ -61,7 +63,11 @@ export interface SqliteCore extends SyncStoreOperations {
    * appendBatch with the entries' leaf hashes already computed by the store on
    * the caller's thread (worker mode), so hashing runs beside the writer's I/O.
    */
-  appendHashedBatch(entries: readonly AuditEntryInput[], leafHashes: readonly Uint8Array[]): AppendedBatch;
+  appendHashedBatch(
+    entries: readonly AuditEntryInput[],
+    leafHashes: readonly Uint8Array[],
+    outbox?: readonly OutboxMessageInput[],
+  ): AppendedBatch;
   close(): void;
 }
 
@@ -112,6 +118,7 @@ export function openSqliteCore(
   }
 
   const stmt = prepareStatements(db);
+  const outbox = createSqliteOutbox(db);
 
   const cached = new Map<string, Database.Statement>();
   const prepared = (sql: string): Database.Statement => {
@@ -124,46 +131,50 @@ export function openSqliteCore(
   };
   let closed = false;
 
-  const appendTransaction = db.transaction((entries: readonly AuditEntryInput[], hashed?: readonly Uint8Array[]) => {
-    const head = stmt.selectHead.get() as Row;
-    const range = decodeCompactRange(head.compact_range as Uint8Array);
-    if (range.size !== toInt(head.size, "audit_head.size")) {
-      throw new StoreError("corrupt", "audit_head size disagrees with its compact range");
-    }
-    const plan = planAppend(
-      hasher,
-      range,
-      entries.map((e) => e.bytes),
-      hashed,
-    );
-    entries.forEach((e, i) => {
-      stmt.insertEntry.run(
-        plan.firstIndex + i,
-        plan.leafHashes[i],
-        e.bytes,
-        e.timeMs,
-        e.requesterParty,
-        e.ownerParty,
-        e.subjectDigest,
-        e.grantId,
-        e.decision,
-        e.reason,
-        e.correlationId,
-        e.traceId,
+  const appendTransaction = db.transaction(
+    (entries: readonly AuditEntryInput[], messages: readonly OutboxMessageInput[], hashed?: readonly Uint8Array[]) => {
+      const head = stmt.selectHead.get() as Row;
+      const range = decodeCompactRange(head.compact_range as Uint8Array);
+      if (range.size !== toInt(head.size, "audit_head.size")) {
+        throw new StoreError("corrupt", "audit_head size disagrees with its compact range");
+      }
+      const plan = planAppend(
+        hasher,
+        range,
+        entries.map((e) => e.bytes),
+        hashed,
       );
-    });
-    for (const n of plan.nodes) stmt.insertNode.run(n.level, n.index, n.hash);
-    stmt.updateHead.run(plan.range.size, plan.encodedRange, plan.root);
-    return {
-      firstIndex: plan.firstIndex,
-      leafHashes: plan.leafHashes,
-      head: { size: plan.range.size, root: plan.root },
-    };
-  });
+      entries.forEach((e, i) => {
+        stmt.insertEntry.run(
+          plan.firstIndex + i,
+          plan.leafHashes[i],
+          e.bytes,
+          e.timeMs,
+          e.requesterParty,
+          e.ownerParty,
+          e.subjectDigest,
+          e.grantId,
+          e.decision,
+          e.reason,
+          e.correlationId,
+          e.traceId,
+        );
+      });
+      for (const n of plan.nodes) stmt.insertNode.run(n.level, n.index, n.hash);
+      stmt.updateHead.run(plan.range.size, plan.encodedRange, plan.root);
+      // The messages these entries cause commit with them (the store's clock stamps them).
+      if (messages.length > 0) outbox.enqueueOutbox(messages, Date.now());
+      return {
+        firstIndex: plan.firstIndex,
+        leafHashes: plan.leafHashes,
+        head: { size: plan.range.size, root: plan.root },
+      };
+    },
+  );
 
   // The record and its outbox rows commit together, and only for a revocation not seen before.
   const recordRevocationTransaction = db.transaction(
-    (revocation: RevocationInput, peers: readonly string[], nowMs: number) => {
+    (revocation: RevocationInput, messages: readonly OutboxMessageInput[], nowMs: number) => {
       const { changes } = stmt.insertRevocation.run(
         revocation.grantId,
         revocation.digest,
@@ -172,18 +183,42 @@ export function openSqliteCore(
         nowMs,
       );
       if (changes === 0) return { fresh: false };
-      for (const peer of new Set(peers)) stmt.insertNotice.run(revocation.grantId, revocation.digest, peer, nowMs);
+      outbox.enqueueOutbox(messages, nowMs);
       return { fresh: true };
     },
   );
 
-  function appendChecked(entries: readonly AuditEntryInput[], hashed?: readonly Uint8Array[]) {
+  /** An operator's replay or drop and, when done, its audit entry: one transaction. */
+  const operatorTransaction = db.transaction(
+    (action: (id: number, nowMs: number) => OutboxAction, id: number, nowMs: number, audit?: AuditEntryInput) => {
+      const result = action(id, nowMs);
+      if (result.outcome !== "done" || audit === undefined) return result;
+      return { ...result, auditIndex: appendTransaction([audit], []).firstIndex };
+    },
+  );
+  function operatorAction(
+    action: (id: number, nowMs: number) => OutboxAction,
+    id: number,
+    nowMs: number,
+    audit: AuditEntryInput | undefined,
+  ): OutboxAction {
+    if (audit !== undefined) checkAuditEntry(audit, 0);
+    return operatorTransaction.immediate(action, id, nowMs, audit);
+  }
+
+  function appendChecked(
+    entries: readonly AuditEntryInput[],
+    messages: readonly OutboxMessageInput[] = [],
+    hashed?: readonly Uint8Array[],
+  ) {
     entries.forEach(checkAuditEntry);
+    checkOutboxMessages(messages);
     if (entries.length === 0) {
+      if (messages.length > 0) outbox.enqueueOutbox(messages, Date.now());
       const head = readHead(stmt);
       return { firstIndex: head.size, leafHashes: [], head };
     }
-    return appendTransaction.immediate(entries, hashed);
+    return appendTransaction.immediate(entries, messages, hashed);
   }
 
   function guard<A extends unknown[], R>(op: string, fn: (...args: A) => R): (...args: A) => R {
@@ -231,17 +266,26 @@ export function openSqliteCore(
   return {
     hash,
 
-    appendBatch: guard("append", (entries: readonly AuditEntryInput[]) => appendChecked(entries)),
+    appendBatch: guard("append", (entries: readonly AuditEntryInput[], messages?: readonly OutboxMessageInput[]) =>
+      appendChecked(entries, messages),
+    ),
 
-    appendHashedBatch: guard("append", (entries: readonly AuditEntryInput[], leafHashes: readonly Uint8Array[]) => {
-      if (
-        leafHashes.length !== entries.length ||
-        leafHashes.some((h) => !(h instanceof Uint8Array) || h.length !== 32)
-      ) {
-        throw new StoreError("invalid-argument", "one 32-byte leaf hash per entry is required");
-      }
-      return appendChecked(entries, leafHashes);
-    }),
+    appendHashedBatch: guard(
+      "append",
+      (
+        entries: readonly AuditEntryInput[],
+        leafHashes: readonly Uint8Array[],
+        messages?: readonly OutboxMessageInput[],
+      ) => {
+        if (
+          leafHashes.length !== entries.length ||
+          leafHashes.some((h) => !(h instanceof Uint8Array) || h.length !== 32)
+        ) {
+          throw new StoreError("invalid-argument", "one 32-byte leaf hash per entry is required");
+        }
+        return appendChecked(entries, messages, leafHashes);
+      },
+    ),
 
     head: guard("head", () => readHead(stmt)),
 
@@ -354,9 +398,10 @@ export function openSqliteCore(
 
     recordRevocation: guard(
       "recordRevocation",
-      (revocation: RevocationInput, peers: readonly string[], nowMs: number) => {
-        checkRevocation(revocation, peers);
-        return recordRevocationTransaction.immediate(revocation, peers, nowMs);
+      (revocation: RevocationInput, messages: readonly OutboxMessageInput[], nowMs: number) => {
+        checkRevocation(revocation);
+        checkOutboxMessages(messages, nowMs);
+        return recordRevocationTransaction.immediate(revocation, messages, nowMs);
       },
     ),
 
@@ -364,19 +409,18 @@ export function openSqliteCore(
       (stmt.selectRevocations.all(grantId) as Row[]).map((r) => toBytes(r.revocation_bytes as Uint8Array)),
     ),
 
-    dueRevocationNotices: guard("dueRevocationNotices", (nowMs: number, limit: number) => {
-      checkPageSize(limit);
-      return (stmt.selectDueNotices.all(nowMs, limit) as Row[]).map(noticeFromRow);
-    }),
-
-    settleRevocationNotice: guard(
-      "settleRevocationNotice",
-      (notice: Pick<RevocationNotice, "grantId" | "digest" | "peer">, retryAtMs: number | null) => {
-        checkRevocationNotice(notice);
-        if (retryAtMs === null) stmt.deleteNotice.run(notice.grantId, notice.digest, notice.peer);
-        else stmt.retryNotice.run(retryAtMs, notice.grantId, notice.digest, notice.peer);
-      },
+    enqueueOutbox: guard("enqueueOutbox", outbox.enqueueOutbox),
+    claimOutbox: guard("claimOutbox", outbox.claimOutbox),
+    settleOutbox: guard("settleOutbox", outbox.settleOutbox),
+    listOutbox: guard("listOutbox", outbox.listOutbox),
+    getOutboxMessage: guard("getOutboxMessage", outbox.getOutboxMessage),
+    replayOutboxMessage: guard("replayOutboxMessage", (id: number, nowMs: number, audit?: AuditEntryInput) =>
+      operatorAction(outbox.replayOutboxMessage, id, nowMs, audit),
     ),
+    dropOutboxMessage: guard("dropOutboxMessage", (id: number, nowMs: number, audit?: AuditEntryInput) =>
+      operatorAction(outbox.dropOutboxMessage, id, nowMs, audit),
+    ),
+    outboxStats: guard("outboxStats", outbox.outboxStats),
 
     witnessState: guard("witnessState", (origin: string) => {
       const row = stmt.selectWitness.get(origin) as Row | undefined;
@@ -463,7 +507,12 @@ function initialise(db: Database.Database, hash: MerkleHashName, emptyRoot: Uint
     }
     if (stored.schema_version === "1") {
       db.exec(sqliteMigrationFrom1);
-      stored.schema_version = sqliteSchemaVersion;
+      stored.schema_version = "2";
+    }
+    if (stored.schema_version === "2") {
+      moveRevocationOutbox(db);
+      db.exec(sqliteMigrationFrom2);
+      stored.schema_version = "3";
     }
     if (stored.schema_version !== sqliteSchemaVersion) {
       throw new StoreError("corrupt", `unknown store schema version ${stored.schema_version}`);
@@ -483,6 +532,29 @@ function initialise(db: Database.Database, hash: MerkleHashName, emptyRoot: Uint
       );
     }
   }).immediate();
+}
+
+/** Schema 2 → 3: the pending revocation notices become outbox messages (see selectRevocationOutboxRows). */
+function moveRevocationOutbox(db: Database.Database): void {
+  const exists = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'revocation_outbox'").get();
+  if (exists === undefined) return;
+  const insert = db.prepare(
+    `INSERT INTO outbox_message (topic, destination, idempotency_key, ordering_key, payload, attempts, created_ms,
+       next_attempt_ms) VALUES ('grant-revocation', ?, ?, NULL, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+  );
+  for (const r of db.prepare(selectRevocationOutboxRows).all() as Row[]) {
+    const purpose = Buffer.alloc(4);
+    purpose.writeUInt32BE(toInt(r.purpose, "grant_revocation.purpose"));
+    const digest = Buffer.from(r.digest as Uint8Array).toString("hex");
+    insert.run(
+      r.peer,
+      `${String(r.grant_id)}/${digest}`,
+      Buffer.concat([purpose, r.revocation_bytes as Uint8Array]),
+      r.attempts,
+      r.received_ms,
+      r.next_attempt_ms,
+    );
+  }
 }
 
 function prepareStatements(db: Database.Database) {
@@ -530,21 +602,8 @@ function prepareStatements(db: Database.Database) {
       `INSERT INTO grant_revocation (grant_id, digest, revocation_bytes, purpose, received_ms) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (grant_id, digest) DO NOTHING`,
     ),
-    insertNotice: db.prepare(
-      "INSERT INTO revocation_outbox (grant_id, digest, peer, attempts, next_attempt_ms) VALUES (?, ?, ?, 0, ?)",
-    ),
     selectRevocations: db.prepare(
       "SELECT revocation_bytes FROM grant_revocation WHERE grant_id = ? ORDER BY received_ms, digest",
-    ),
-    selectDueNotices: db.prepare(
-      `SELECT o.grant_id, o.digest, o.peer, o.attempts, r.revocation_bytes, r.purpose
-       FROM revocation_outbox o JOIN grant_revocation r ON r.grant_id = o.grant_id AND r.digest = o.digest
-       WHERE o.next_attempt_ms <= ? ORDER BY o.next_attempt_ms LIMIT ?`,
-    ),
-    deleteNotice: db.prepare("DELETE FROM revocation_outbox WHERE grant_id = ? AND digest = ? AND peer = ?"),
-    retryNotice: db.prepare(
-      `UPDATE revocation_outbox SET attempts = attempts + 1, next_attempt_ms = ?
-       WHERE grant_id = ? AND digest = ? AND peer = ?`,
     ),
     selectWitness: db.prepare("SELECT size, root, note FROM witness_state WHERE origin = ?"),
     insertWitness: db.prepare(

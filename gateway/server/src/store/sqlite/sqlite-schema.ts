@@ -1,7 +1,9 @@
 // The SQLite schema (embedded default). The PostgreSQL schema (postgres-schema.ts)
 // has the same tables and columns; see docs in each for the differences.
 
-export const sqliteSchemaVersion = "2";
+import { sqliteOutboxSchema } from "./sqlite-outbox.js";
+
+export const sqliteSchemaVersion = "3";
 
 /**
  * Version 1 indexed the whole subject digest and grant id; version 2 indexes
@@ -12,6 +14,28 @@ export const sqliteMigrationFrom1 = `
 DROP INDEX IF EXISTS audit_entry_subject;
 DROP INDEX IF EXISTS audit_entry_grant;
 UPDATE store_meta SET value = '2' WHERE key = 'schema_version';
+`;
+
+/**
+ * Version 2 kept revocation notices in their own table (revocation_outbox, joined with
+ * grant_revocation); version 3 has one outbox for every topic (outbox_message, created by the
+ * schema). Opening a version-2 database moves its pending notices there (see
+ * selectRevocationOutboxRows), then runs this, once.
+ */
+export const sqliteMigrationFrom2 = `
+DROP TABLE IF EXISTS revocation_outbox;
+UPDATE store_meta SET value = '3' WHERE key = 'schema_version';
+`;
+
+/**
+ * The version-2 notices as rows of the topic "grant-revocation": destination the peer,
+ * idempotency key "<grant id>/<hex digest>", payload uint32_be(purpose) ‖ the signed revocation
+ * (the format grants/revocation-topic.ts reads), created when the revocation was received.
+ */
+export const selectRevocationOutboxRows = `
+SELECT o.peer, o.grant_id, o.digest, o.attempts, o.next_attempt_ms, r.purpose, r.revocation_bytes, r.received_ms
+FROM revocation_outbox o JOIN grant_revocation r ON r.grant_id = o.grant_id AND r.digest = o.digest
+ORDER BY o.next_attempt_ms, o.grant_id, o.peer
 `;
 
 /**
@@ -117,16 +141,6 @@ CREATE TABLE IF NOT EXISTS grant_revocation (
   received_ms      INTEGER NOT NULL,
   PRIMARY KEY (grant_id, digest)
 );
--- The durable outbox: one row per peer gateway a revocation has still to reach.
-CREATE TABLE IF NOT EXISTS revocation_outbox (
-  grant_id        TEXT NOT NULL,
-  digest          BLOB NOT NULL,
-  peer            TEXT NOT NULL,
-  attempts        INTEGER NOT NULL DEFAULT 0,
-  next_attempt_ms INTEGER NOT NULL,
-  PRIMARY KEY (grant_id, digest, peer)
-);
-CREATE INDEX IF NOT EXISTS revocation_outbox_due ON revocation_outbox (next_attempt_ms);
 
 CREATE TABLE IF NOT EXISTS witness_state (
   origin     TEXT PRIMARY KEY,
@@ -135,4 +149,6 @@ CREATE TABLE IF NOT EXISTS witness_state (
   note       TEXT NOT NULL,
   updated_ms INTEGER NOT NULL
 );
-`;
+
+-- The outbox: every message still to deliver, of every topic (docs/outbox.md).
+${sqliteOutboxSchema}`;

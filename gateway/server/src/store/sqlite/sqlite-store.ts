@@ -187,7 +187,7 @@ async function sqliteOnWorker(path: string, hash: MerkleHashName): Promise<Huton
       if (Array.isArray(entries) && entries.every((e) => e?.bytes instanceof Uint8Array)) {
         const leafHashes = entries.map((e) => hasher.hashLeaf(e.bytes));
         // The worker does not send the hashes back (see sqlite-worker.ts).
-        return send("appendHashedBatch", [entries, leafHashes]).then((r) => ({
+        return send("appendHashedBatch", [entries, leafHashes, args[1]]).then((r) => ({
           ...(r as Omit<AppendedBatch, "leafHashes">),
           leafHashes,
         }));

@@ -15,20 +15,23 @@ import {
 } from "@hutong/proto";
 import { isWireError, Status } from "@hutong/wire";
 import { eventually } from "@hutong/wire/testing";
+import { createOutboxDispatcher, type OutboxDispatcher, type OutboxLogger } from "../outbox/outbox-dispatcher.js";
+import { defaultTopicPolicy, type TopicPolicy } from "../outbox/topic-policy.js";
 import { openStore } from "../store/open-store.js";
+import type { OutboxStore } from "../store/port/outbox-store.js";
 import { credentialsFor, type GrantGateway, grantSession, startGrantGateway } from "../testing.js";
 import { grantIdFor } from "./grant-codec.js";
 import { createGrantRegistry } from "./grant-registry.js";
 import { signRevocation } from "./grant-revocation.js";
 import { isGrantServiceError } from "./grant-service-error.js";
 import { signGrant } from "./grant-signature.js";
+import { createPeerSessionFactory, type PeerSessionFactory, type RevocationPeer } from "./peer-session-factory.js";
 import {
-  createPeerSessionFactory,
-  createRevocationPropagator,
-  type PropagationLogger,
-  type RevocationPeer,
-  type RevocationPropagator,
-} from "./revocation-propagator.js";
+  createRevocationTopic,
+  decodeRevocationPayload,
+  revocationMessages,
+  revocationTopicName,
+} from "./revocation-topic.js";
 import { holderBody, subjectA } from "./testing-grants.js";
 import { createTestPki } from "./testing-pki.js";
 
@@ -50,7 +53,7 @@ interface LogLine {
   readonly message: string;
 }
 
-function memoryLogger(lines: LogLine[]): PropagationLogger {
+function memoryLogger(lines: LogLine[]): OutboxLogger {
   const at = (level: string) => (facts: Record<string, unknown>, message: string) => {
     lines.push({ level, facts, message });
   };
@@ -60,19 +63,56 @@ function memoryLogger(lines: LogLine[]): PropagationLogger {
 /** Polls until `check` holds (revocations travel in the background), or fails after 5 s. */
 const until = (what: string, check: () => Promise<boolean>) => eventually(check, 5000, what);
 
+/** The outbox dispatcher with the revocation topic alone, wired as gateway-outbox.ts wires it. */
+function revocationOutbox(options: {
+  store: OutboxStore;
+  peers: readonly RevocationPeer[];
+  connect: PeerSessionFactory;
+  logger: OutboxLogger;
+  policy?: Partial<TopicPolicy>;
+  now?: () => number;
+}): OutboxDispatcher {
+  return createOutboxDispatcher({
+    store: options.store,
+    topics: [
+      createRevocationTopic({
+        peers: options.peers,
+        connect: options.connect,
+        policy: { ...defaultTopicPolicy, timeoutMs: 2000, ...options.policy },
+      }),
+    ],
+    logger: options.logger,
+    // The top of each backoff window: a dead peer tried once waits the whole base before its next try.
+    random: () => 0.999,
+    // The registry's clock (the PKI's fixed time): messages are stamped with it.
+    now: options.now ?? now,
+  });
+}
+
+/** What is left in a store's outbox for revocations: [peer, grant id, attempts, state]. */
+async function leftOver(store: OutboxStore, nowMs = now()) {
+  const { messages } = await store.listOutbox({ topic: revocationTopicName, pageSize: 100 }, nowMs);
+  return messages.map((m) => [
+    m.destination,
+    decodeRevocationPayload(m.payload).revocation.grantId,
+    m.attempts,
+    m.state,
+  ]);
+}
+
 /** A gateway with its outbox sender, wired as gateway.ts wires them. */
 interface Node {
   readonly gateway: GrantGateway;
   readonly log: LogLine[];
   /** Starts the sender once every gateway listens (a peer list needs their addresses). */
   peerWith(peers: readonly RevocationPeer[]): void;
-  readonly propagator: () => RevocationPropagator | undefined;
+  readonly outbox: () => OutboxDispatcher | undefined;
   close(): Promise<void>;
 }
 
 async function startNode(party: string): Promise<Node> {
   const log: LogLine[] = [];
-  let propagator: RevocationPropagator | undefined;
+  let outbox: OutboxDispatcher | undefined;
   let peerParties: readonly string[] = [];
   const gateway = await startGrantGateway({
     pki,
@@ -80,26 +120,25 @@ async function startNode(party: string): Promise<Node> {
     now,
     acl: (caller) => caller !== "prov:620000", // this caller is refused by every gateway's ACL
     revocationPeers: () => peerParties,
-    onQueued: () => propagator?.kick(),
+    onQueued: () => outbox?.kick(),
   });
   return {
     gateway,
     log,
     peerWith(peers) {
       peerParties = peers.map((p) => p.party);
-      propagator = createRevocationPropagator({
+      outbox = revocationOutbox({
         store: gateway.store,
         peers,
         connect: createPeerSessionFactory({ self: gateway.credentials, crls: () => pki.crls, now }),
         logger: memoryLogger(log),
         // Long enough that a dead peer is tried once in a test, not in a loop.
-        backoffMs: 60_000,
-        callTimeoutMs: 2000,
+        policy: { retryBaseMs: 60_000 },
       });
     },
-    propagator: () => propagator,
+    outbox: () => outbox,
     async close() {
-      await propagator?.close();
+      await outbox?.close();
       await gateway.close();
     },
   };
@@ -167,10 +206,10 @@ describe("revocation propagation between real gateways, through a hub that does 
     );
     await until("C has recorded it", async () => (await c.gateway.store.revocationsFor(id)).length === 1);
     // Let any echo arrive before counting.
-    await a.propagator()?.flush();
-    await hub.propagator()?.flush();
-    await b.propagator()?.flush();
-    await c.propagator()?.flush();
+    await a.outbox()?.flush();
+    await hub.outbox()?.flush();
+    await b.outbox()?.flush();
+    await c.outbox()?.flush();
 
     // The hub holds no grant: it answered NOT_FOUND, but recorded the revocation and passed it on.
     assert.equal(await hub.gateway.store.getGrant(id), undefined);
@@ -182,17 +221,15 @@ describe("revocation propagation between real gateways, through a hub that does 
     assert.deepEqual(servedRevokes(a.gateway), [`${GrantServiceService.revokeGrant.path} OK`]);
 
     // The dead peer stays in A's outbox, one try done, for later.
-    const left = await a.gateway.store.dueRevocationNotices(Number.MAX_SAFE_INTEGER, 10);
-    assert.deepEqual(
-      left.map((n) => [n.peer, n.grantId, n.attempts]),
-      [["prov:650000", id, 1]],
-    );
+    assert.deepEqual(await leftOver(a.gateway.store), [["prov:650000", id, 1, "pending"]]);
     assert.ok(
-      a.log.some((l) => l.level === "warn" && l.facts.peer === "prov:650000" && l.facts.status === "UNAVAILABLE"),
+      a.log.some(
+        (l) => l.level === "warn" && l.facts.destination === "prov:650000" && l.facts.reason === "UNAVAILABLE",
+      ),
     );
     // Nothing is left anywhere else.
     for (const n of [hub, b, c]) {
-      assert.deepEqual(await n.gateway.store.dueRevocationNotices(Number.MAX_SAFE_INTEGER, 10), []);
+      assert.deepEqual(await leftOver(n.gateway.store), []);
     }
 
     // A registration of the grant after its revocation is refused, where the grant never was.
@@ -213,7 +250,7 @@ describe("revocation propagation between real gateways, through a hub that does 
         );
       }
       await until("B has revoked it", async () => (await b.gateway.store.getGrant(id))?.status === "revoked");
-      await hub.propagator()?.flush();
+      await hub.outbox()?.flush();
       assert.equal(
         servedRevokes(b.gateway).length,
         2,
@@ -242,26 +279,28 @@ describe("revocation propagation between real gateways, through a hub that does 
     const lines: LogLine[] = [];
     const stranger = credentialsFor(pki, "prov:620000", "gateway");
     const bytes = SignedRevocation.encode(revocationOf(id)).finish();
-    await store.recordRevocation(
-      { grantId: id, digest: sm3(bytes), revocationBytes: bytes, purpose: holderBody().purpose },
-      ["prov:440000"],
-      now(),
-    );
-    const p = createRevocationPropagator({
+    const recorded = { grantId: id, digest: sm3(bytes), revocationBytes: bytes, purpose: holderBody().purpose };
+    await store.recordRevocation(recorded, revocationMessages(recorded, ["prov:440000"]), now());
+    const p = revocationOutbox({
       store,
       peers: [peerOf(b.gateway)],
       connect: createPeerSessionFactory({ self: stranger, crls: () => pki.crls, now }),
       logger: memoryLogger(lines),
-      backoffMs: 5,
+      policy: { retryBaseMs: 5 },
     });
     try {
       const result = await p.flush();
       assert.deepEqual(
-        result.map((d) => `${d.peer} ${d.outcome}/${d.attempts}`),
-        ["prov:440000 refused/1"],
+        result.map((d) => `${d.destination} ${d.outcome}/${d.attempts}`),
+        ["prov:440000 dead/1"],
       );
-      assert.match(String(lines.find((l) => l.level === "warn")?.facts.status), /PERMISSION_DENIED/);
-      assert.deepEqual(await store.dueRevocationNotices(Number.MAX_SAFE_INTEGER, 10), [], "dropped, not retried");
+      assert.match(String(lines.find((l) => l.level === "warn")?.facts.reason), /^rejected: PERMISSION_DENIED/);
+      assert.deepEqual(
+        await leftOver(store),
+        [["prov:440000", id, 1, "dead"]],
+        "a dead letter for the operator, not retried",
+      );
+      assert.deepEqual(await p.flush(), [], "nothing more is tried");
       assert.equal((await b.gateway.registry.get(id, now()))?.status, GrantStatus.GRANT_STATUS_ACTIVE);
     } finally {
       await p.close();
@@ -292,37 +331,37 @@ describe("the revocation outbox survives a restart", () => {
       await registry.register(signed, now());
       const outcome = await registry.revoke(revocationOf(id), now());
       assert.deepEqual([outcome.held, outcome.revoked, outcome.fresh], [true, true, true]);
-      let p = createRevocationPropagator({
+      let p = revocationOutbox({
         store,
         peers: [{ party: "prov:440000", address: "127.0.0.1:1" }],
         connect: createPeerSessionFactory({ self, crls: () => pki.crls, now }),
         logger: memoryLogger([]),
-        backoffMs: 60_000,
+        policy: { retryBaseMs: 60_000 },
       });
       const first = await p.flush();
       assert.deepEqual(
         first.map((d) => `${d.outcome}/${d.attempts}`),
-        ["retrying/1"],
+        ["retry/1"],
       );
-      assert.equal((await store.dueRevocationNotices(Number.MAX_SAFE_INTEGER, 10))[0]?.attempts, 1);
+      assert.deepEqual(await leftOver(store), [["prov:440000", id, 1, "pending"]]);
       await p.close();
       await store.close();
 
       // Restart: a new process opens the same file, after the retry time; the peer is reachable now.
       store = await openStore({ kind: "sqlite", path, thread: "worker" }, { hash: "sm3" });
-      p = createRevocationPropagator({
+      p = revocationOutbox({
         store,
         peers: [peerOf(peer)],
         connect: createPeerSessionFactory({ self, crls: () => pki.crls, now }),
         logger: memoryLogger([]),
-        now: () => Date.now() + 120_000,
+        now: () => now() + 120_000,
       });
       try {
         await until("the peer has revoked the grant", async () => {
           return (await peer.registry.get(id, now()))?.status === GrantStatus.GRANT_STATUS_REVOKED;
         });
         await p.flush();
-        assert.deepEqual(await store.dueRevocationNotices(Number.MAX_SAFE_INTEGER, 10), [], "delivered, removed");
+        assert.deepEqual(await leftOver(store), [], "delivered, removed");
       } finally {
         await p.close();
         await store.close();
