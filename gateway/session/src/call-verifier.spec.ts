@@ -144,6 +144,44 @@ describe("per-call authentication", () => {
     }
   });
 
+  it("refuses call metadata with any value missing", () => {
+    const signed = session.signRequest(method, request, now);
+    for (const key of ["hutong-ts", "hutong-nonce", "hutong-mac"] as const) {
+      const { [key]: _, ...partial } = signed.metadata;
+      assert.throws(
+        () => verifier().verify({ method, metadata: partial, requestBytes: request, now, crls }),
+        (e: unknown) => isSessionError(e, "malformed") && /incomplete/.test(e.message),
+        key,
+      );
+    }
+    const { "hutong-ticket": _, ...noTicket } = signed.metadata;
+    rejects("no-session", () =>
+      verifier().verify({ method, metadata: { ...noTicket, "hutong-ticket": "" }, requestBytes: request, now, crls }),
+    );
+  });
+
+  it("with a one-ticket cache, alternating sessions still verify, replays and expiry still count", () => {
+    const other = handshake().session;
+    const v = createCallVerifier({
+      keyring: testKeyring(),
+      replayWindow: createReplayWindow(),
+      openedTicketCacheSize: 1,
+    });
+    const calls = [session, other, session, other].map((s) => s.signRequest(method, request, now));
+    for (const c of calls) v.verify({ method, metadata: c.metadata, requestBytes: request, now, crls });
+    const [firstCall] = calls;
+    assert.ok(firstCall !== undefined);
+    rejects("replay", () => v.verify({ method, metadata: firstCall.metadata, requestBytes: request, now, crls }));
+    // Cached or not, a ticket past its expiry is refused.
+    const late = now + 3_600_000;
+    for (const s of [other, session]) {
+      const c = s.signRequest(method, request, late);
+      rejects("ticket-expired", () =>
+        v.verify({ method, metadata: c.metadata, requestBytes: request, now: late, crls }),
+      );
+    }
+  });
+
   it("accepts tickets under the previous key after rotation, refuses older ones", () => {
     const k1 = { id: 1, fill: 7 };
     const onK1 = handshake(testServer({ keyring: testKeyring(k1.id, k1.fill) })).session;
