@@ -148,6 +148,9 @@ describe("DER readers refuse what is almost right", () => {
     assert.deepEqual(children(seq(), "attrs"), []);
     assert.throws(() => readExplicit(explicit(1, bool(true)), 0, "version"), malformed(/\[0\] EXPLICIT/));
     assert.throws(() => readExplicit(implicitPrimitive(0, "x"), 0, "version"), malformed(/\[0\] EXPLICIT/));
+    assert.throws(() => readExplicit(fromHex("a000"), 0, "version"), malformed(/exactly one value inside \[0\]/));
+    assert.throws(() => readExplicit(fromHex("a006020102020103"), 0, "version"), malformed(/exactly one value/));
+    assert.equal(readInteger(readExplicit(fromHex("a003020102"), 0, "version"), "version"), 2n);
     assert.throws(() => readImplicitBytes(explicit(0, bool(true)), 0, "keyid"), malformed(/\[0\] IMPLICIT/));
     assert.throws(() => readImplicitBytes(implicitPrimitive(1, "x"), 0, "keyid"), malformed(/\[0\] IMPLICIT/));
     assert.equal(hex(readImplicitBytes(implicitPrimitive(0, Uint8Array.of(1, 2)), 0, "keyid")), "0102");

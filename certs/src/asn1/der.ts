@@ -110,10 +110,6 @@ export function printable(text: string): Asn1 {
   return forge.asn1.create(Class.UNIVERSAL, Type.PRINTABLESTRING, false, text);
 }
 
-export function ia5(text: string): Asn1 {
-  return forge.asn1.create(Class.UNIVERSAL, Type.IA5STRING, false, text);
-}
-
 /** RFC 5280 §4.1.2.5: UTCTime through 2049, GeneralizedTime from 2050. */
 export function time(date: Date): Asn1 {
   const y = date.getUTCFullYear();

@@ -4,6 +4,7 @@ import { formatCallMetadata, parseCallMetadata } from "./call-metadata.js";
 import { createCallVerifier } from "./call-verifier.js";
 import { createReplayWindow } from "./replay-window.js";
 import { isSessionError, type SessionErrorCode } from "./session-error.js";
+import { openTicket } from "./session-ticket.js";
 import { crlOf, fixedNow, handshake, sessionPki, testKeyring, testServer } from "./testing-fixtures.js";
 
 const method = "/hutong.v1.TicketService/GetTicket";
@@ -22,13 +23,18 @@ describe("per-call authentication", () => {
   const pki = sessionPki();
   const crls = [pki.crl];
   const now = fixedNow;
-  const { session } = handshake();
+  const { session, established } = handshake();
   const verifier = () => createCallVerifier({ keyring: testKeyring(), replayWindow: createReplayWindow() });
 
   it("accepts a signed request, and the client accepts the response MAC", () => {
     const v = verifier();
     const signed = session.signRequest(method, request, now);
     const call = v.verify({ method, metadata: signed.metadata, requestBytes: request, now: now + 5, crls });
+    const ticket = openTicket(testKeyring(), established.ticket, now);
+    assert.deepEqual(call.sessionId, ticket.sessionId);
+    assert.equal(call.expiresAt, established.expiresAt);
+    assert.equal(call.clientParty, "prov:510000");
+    assert.equal(call.certSerialHex, pki.client.cert.serialHex);
     const mac = Buffer.from(call.responseMac(response)).toString("hex");
     session.verifyResponse(method, signed.nonce, response, mac);
     rejects("bad-mac", () => session.verifyResponse(method, signed.nonce, response, flipHex(mac)));

@@ -124,6 +124,8 @@ describe("add-checkpoint request wire format", () => {
     ["`OLD`", `OLD 5\n\n${note}`],
     ["a CRLF old line", `old 5\r\n\r\n${note}`],
     ["no blank line", `old 5\n${note}`],
+    ["nothing after the old line", "old 5\n"],
+    ["a proof line without its newline", `old 5\n${hash.trimEnd()}`],
     ["a 31-byte proof hash", `old 5\n${Buffer.alloc(31).toString("base64")}\n\n${note}`],
     ["a 33-byte proof hash", `old 5\n${Buffer.alloc(33).toString("base64")}\n\n${note}`],
     ["a non-canonical proof hash", `old 5\n${hash.replace("=", "")}\n${note}`],
