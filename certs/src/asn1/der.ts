@@ -72,14 +72,12 @@ export function integer(value: bigint | number): Asn1 {
   return forge.asn1.create(Class.UNIVERSAL, Type.INTEGER, false, Buffer.from(hex, "hex").toString("latin1"));
 }
 
-/** INTEGER whose content is the given unsigned big-endian bytes (a serial number, say). */
+/**
+ * INTEGER whose value is the given unsigned big-endian magnitude (a serial number, say),
+ * minimally encoded; no bytes at all is zero (never the empty INTEGER, which is not DER).
+ */
 export function integerFromBytes(bytes: Uint8Array): Asn1 {
-  let start = 0;
-  while (start < bytes.length - 1 && bytes[start] === 0) start++;
-  const trimmed = bytes.subarray(start);
-  const needsPad = (trimmed[0] ?? 0) >= 0x80;
-  const content = needsPad ? Buffer.concat([Buffer.from([0]), trimmed]) : Buffer.from(trimmed);
-  return forge.asn1.create(Class.UNIVERSAL, Type.INTEGER, false, content.toString("latin1"));
+  return integer(BigInt(`0x${Buffer.from(bytes).toString("hex") || "0"}`));
 }
 
 export function octets(bytes: Uint8Array): Asn1 {
@@ -93,15 +91,15 @@ export function bitString(bytes: Uint8Array): Asn1 {
 
 /** BIT STRING holding named bits (bit 0 = most significant bit of the first byte), DER-minimal. */
 export function namedBits(bits: readonly number[]): Asn1 {
-  const max = bits.length === 0 ? -1 : Math.max(...bits);
-  const nbytes = Math.max(1, Math.ceil((max + 1) / 8));
-  const out = new Uint8Array(nbytes);
-  for (const b of bits) out[b >> 3] = (out[b >> 3] ?? 0) | (0x80 >> (b & 7));
+  // No bit set: the empty BIT STRING (just the unused-bits count, 0).
+  if (bits.length === 0) return forge.asn1.create(Class.UNIVERSAL, Type.BITSTRING, false, "\x00");
+  const max = Math.max(...bits);
+  const out = Array.from({ length: (max >> 3) + 1 }, (_, i) =>
+    bits.reduce((byte, b) => (b >> 3 === i ? byte | (0x80 >> (b & 7)) : byte), 0),
+  );
   // DER: trailing zero bits are removed and counted as unused.
-  let unused = 0;
-  if (max >= 0) unused = nbytes * 8 - 1 - max;
-  const content = String.fromCharCode(max >= 0 ? unused : 0) + (max >= 0 ? bytesToBinary(out) : "");
-  return forge.asn1.create(Class.UNIVERSAL, Type.BITSTRING, false, content);
+  const unused = 7 - (max & 7);
+  return forge.asn1.create(Class.UNIVERSAL, Type.BITSTRING, false, String.fromCharCode(unused, ...out));
 }
 
 export function utf8(text: string): Asn1 {
@@ -110,10 +108,6 @@ export function utf8(text: string): Asn1 {
 
 export function printable(text: string): Asn1 {
   return forge.asn1.create(Class.UNIVERSAL, Type.PRINTABLESTRING, false, text);
-}
-
-export function ia5(text: string): Asn1 {
-  return forge.asn1.create(Class.UNIVERSAL, Type.IA5STRING, false, text);
 }
 
 /** RFC 5280 §4.1.2.5: UTCTime through 2049, GeneralizedTime from 2050. */
@@ -175,7 +169,15 @@ function primitiveContent(node: Asn1 | undefined, type: number, what: string, ex
 
 export function readOid(node: Asn1 | undefined, what: string): string {
   const content = primitiveContent(node, Type.OID, what, "OBJECT IDENTIFIER");
-  if (content.length === 0) fail(what, "a non-empty OBJECT IDENTIFIER");
+  // X.690 §8.19: one or more subidentifiers in base 128, none starting with 0x80 (non-minimal), the
+  // last one complete. node-forge's decoder silently drops an unfinished subidentifier and accepts
+  // padded ones, which would let two spellings name one OID.
+  let subidentifierStart = true;
+  for (const b of binaryToBytes(content)) {
+    if (subidentifierStart && b === 0x80) fail(what, "a DER OBJECT IDENTIFIER");
+    subidentifierStart = (b & 0x80) === 0;
+  }
+  if (content.length === 0 || !subidentifierStart) fail(what, "a DER OBJECT IDENTIFIER");
   try {
     return forge.asn1.derToOid(content);
   } catch (cause) {
@@ -186,16 +188,17 @@ export function readOid(node: Asn1 | undefined, what: string): string {
 /** INTEGER content as unsigned magnitude bytes; rejects negative and non-minimal encodings. */
 export function readUnsignedIntegerBytes(node: Asn1 | undefined, what: string): Uint8Array {
   const content = binaryToBytes(primitiveContent(node, Type.INTEGER, what, "INTEGER"));
-  if (content.length === 0) fail(what, "a non-empty INTEGER");
-  const b0 = content[0] ?? 0;
+  const [b0, b1] = content;
+  if (b0 === undefined) fail(what, "a non-empty INTEGER");
   if (b0 & 0x80) fail(what, "a non-negative INTEGER");
-  if (content.length > 1 && b0 === 0 && ((content[1] ?? 0) & 0x80) === 0) fail(what, "a minimally encoded INTEGER");
-  return b0 === 0 && content.length > 1 ? content.subarray(1) : content;
+  if (b0 === 0 && b1 !== undefined && (b1 & 0x80) === 0) fail(what, "a minimally encoded INTEGER");
+  // A leading 0x00 is only ever the pad before a byte with its top bit set (or the value zero).
+  return b0 === 0 && b1 !== undefined ? content.subarray(1) : content;
 }
 
 export function readInteger(node: Asn1 | undefined, what: string): bigint {
-  const bytes = readUnsignedIntegerBytes(node, what);
-  return BigInt(`0x${Buffer.from(bytes).toString("hex") || "0"}`);
+  // Never empty: readUnsignedIntegerBytes refuses the empty INTEGER.
+  return BigInt(`0x${Buffer.from(readUnsignedIntegerBytes(node, what)).toString("hex")}`);
 }
 
 export function readSmallInteger(node: Asn1 | undefined, what: string): number {
@@ -227,10 +230,13 @@ export function readNamedBits(node: Asn1 | undefined, what: string): number[] {
   const c = binaryToBytes(primitiveContent(node, Type.BITSTRING, what, "BIT STRING"));
   const unused = c[0];
   if (unused === undefined || unused > 7 || (c.length === 1 && unused !== 0)) fail(what, "a valid BIT STRING");
-  const bits: number[] = [];
   const nbits = (c.length - 1) * 8 - unused;
-  for (let i = 0; i < nbits; i++) if (((c[1 + (i >> 3)] ?? 0) >> (7 - (i & 7))) & 1) bits.push(i);
-  return bits;
+  const bits: number[] = [];
+  c.subarray(1).forEach((byte, i) => {
+    for (let k = 0; k < 8; k++) if (byte & (0x80 >> k)) bits.push(i * 8 + k);
+  });
+  // Bits in the unused tail are not named bits.
+  return bits.filter((b) => b < nbits);
 }
 
 export function readTime(node: Asn1 | undefined, what: string): Date {

@@ -17,10 +17,10 @@ const blockPattern = /-----BEGIN ([A-Z0-9 ]+)-----\r?\n([\s\S]*?)-----END \1----
 /** Every PEM block in `text`, in order. Text outside blocks (OpenSSL's "Bag Attributes", say) is ignored. */
 export function decodePemBlocks(text: string): PemBlock[] {
   const blocks: PemBlock[] = [];
-  for (const m of text.matchAll(blockPattern)) {
-    const label = m[1] ?? "";
+  // Both groups take part in every match; the defaults only satisfy the index types.
+  for (const [, label = "", rawBody = ""] of text.matchAll(blockPattern)) {
     // Headers such as Proc-Type (legacy encrypted PEM) are not supported on purpose.
-    const body = (m[2] ?? "").replace(/\s+/g, "");
+    const body = rawBody.replace(/\s+/g, "");
     if (!/^[A-Za-z0-9+/]*={0,2}$/.test(body) || body.length % 4 !== 0) {
       throw new CertsError("malformed", `PEM block "${label}": bad base64`);
     }
@@ -43,6 +43,6 @@ export function decodePemDers(text: string, labels: readonly string[]): Uint8Arr
   const ders = decodePemBlocks(text)
     .filter((b) => labels.includes(b.label))
     .map((b) => b.der);
-  if (ders.length === 0) throw new CertsError("malformed", `no ${labels[0] ?? ""} PEM block`);
+  if (ders.length === 0) throw new CertsError("malformed", `no PEM block labelled ${labels.join(" or ")}`);
   return ders;
 }

@@ -21,16 +21,15 @@ function hex(b: Uint8Array): string {
  * through its `pointPool` option.
  */
 function freshPoint(): KeyPairPoint {
+  // k in [1, n−1] from 64 more random bits than n has, reduced (FIPS 186-5 §A.3.1, "extra random
+  // bits"): the bias is below 2^-64 and, unlike rejection sampling, there is no loop.
+  const k = (bytesToBigint(randomBytes(40)) % (sm2Curve.n - 1n)) + 1n;
   const ecdh = createECDH("SM2");
-  for (;;) {
-    const k = bytesToBigint(randomBytes(32));
-    if (k < 1n || k >= sm2Curve.n) continue;
-    ecdh.setPrivateKey(Buffer.from(k.toString(16).padStart(64, "0"), "hex"));
-    const x1 = ecdh.getPublicKey().subarray(1, 33);
-    // @types/sm-crypto declares bigi; the library itself uses jsbn's BigInteger.
-    const point = { k: new BigInteger(k.toString(16), 16), x1: new BigInteger(hex(x1), 16) };
-    return point as unknown as KeyPairPoint;
-  }
+  ecdh.setPrivateKey(Buffer.from(k.toString(16).padStart(64, "0"), "hex"));
+  const x1 = ecdh.getPublicKey().subarray(1, 33);
+  // @types/sm-crypto declares bigi; the library itself uses jsbn's BigInteger.
+  const point = { k: new BigInteger(k.toString(16), 16), x1: new BigInteger(hex(x1), 16) };
+  return point as unknown as KeyPairPoint;
 }
 
 /** Pure-JS SM2 signature arithmetic (sm-crypto): the fallback and the independent test oracle. */

@@ -2,6 +2,8 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import fc from "fast-check";
+import { bitString, encodeDer, explicit, integer, octets, oid, seq } from "../asn1/der.js";
+import { oids } from "../asn1/oids.js";
 import { decodePem, decodePemBlocks, encodePem } from "../asn1/pem.js";
 import { CertsError, isCertsError } from "../error.js";
 import { openssl, opensslOk, tempDir } from "../testing/openssl.js";
@@ -197,6 +199,46 @@ describe("SM2 key encodings", () => {
     assert.throws(
       () => decodePem("no pem here", ["PRIVATE KEY"]),
       (e) => isCertsError(e, "malformed"),
+    );
+  });
+
+  it("reads an SPKI whose algorithm is the SM2 OID itself; refuses an EC key with no curve named", () => {
+    const key = generateSm2PrivateKey();
+    const sm2Alg = encodeDer(seq(seq(oid(oids.sm2)), bitString(key.publicKey.point)));
+    samePoint(decodeSm2Spki(sm2Alg), key.publicKey);
+    const noCurve = encodeDer(seq(seq(oid(oids.ecPublicKey)), bitString(key.publicKey.point)));
+    assert.throws(
+      () => decodeSm2Spki(noCurve),
+      (e) => isCertsError(e, "invalid-key") && /curve other than sm2p256v1/.test(e.message),
+    );
+  });
+
+  it("reads SEC1 scalars with dropped leading zeros; refuses one longer than 32 bytes", () => {
+    const key = createSm2PrivateKey(bigintToBytes32(0x1234n));
+    const sec1 = (d: Uint8Array) => encodeDer(seq(integer(1), octets(d), explicit(0, oid(oids.sm2))));
+    assert.deepEqual(exportSm2PrivateScalar(decodeSm2Sec1(sec1(hex("1234")))), exportSm2PrivateScalar(key));
+    assert.throws(
+      () => decodeSm2Sec1(sec1(Uint8Array.from([0, ...bigintToBytes32(0x1234n)]))),
+      (e) => isCertsError(e, "invalid-key") && /longer than 32 bytes/.test(e.message),
+    );
+  });
+
+  it("PEM: reads the EC PRIVATE KEY label, refuses an empty passphrase and texts without the block", () => {
+    const key = generateSm2PrivateKey();
+    const ec = encodePem("EC PRIVATE KEY", encodeSm2Sec1(key));
+    assert.deepEqual(exportSm2PrivateScalar(decodeSm2PrivateKeyPem(ec)), exportSm2PrivateScalar(key));
+    assert.throws(
+      () => encodeSm2PrivateKeyPem(key, ""),
+      (e) => isCertsError(e, "invalid-argument"),
+    );
+    const pub = encodeSm2PublicKeyPem(key.publicKey);
+    assert.throws(
+      () => decodeSm2PrivateKeyPem(pub),
+      (e) => isCertsError(e, "malformed") && /no private key PEM block/.test(e.message),
+    );
+    assert.throws(
+      () => decodeSm2PublicKeyPem(ec),
+      (e) => isCertsError(e, "malformed") && /no PUBLIC KEY PEM block/.test(e.message),
     );
   });
 });

@@ -2,8 +2,10 @@ import assert from "node:assert/strict";
 import { createECDH, createPrivateKey, sign as nodeSign, randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
+import fc from "fast-check";
 import { sm2 as smCrypto } from "sm-crypto";
 import { encodeDer, integer, seq } from "../asn1/der.js";
+import { isCertsError } from "../error.js";
 import { openssl, opensslOk, tempDir } from "../testing/openssl.js";
 import { hex, loadStandardVectors, toHex } from "../testing/vectors.js";
 import { isNativeBackendAvailable } from "./native-backend.js";
@@ -189,5 +191,71 @@ describe(`SM2 signatures (default backend: ${defaultSm2Backend().name})`, () => 
     const bad = Uint8Array.from(vectorKey.publicKey.point);
     bad[64] = (bad[64] ?? 0) ^ 1;
     assert.throws(() => createSm2PublicKey(bad), { name: "CertsError" });
+  });
+
+  it("user ids: bytes and text name the same id; one longer than 8191 bytes is refused", () => {
+    const key = generateSm2PrivateKey();
+    const msg = Buffer.from("grant");
+    assert.deepEqual(sm2Za(key.publicKey, Buffer.from("alice@prov:510000")), sm2Za(key.publicKey, "alice@prov:510000"));
+    const sig = sm2Sign(key, msg, { id: Buffer.from("alice@prov:510000") });
+    assert.equal(sm2Verify(key.publicKey, msg, sig, { id: "alice@prov:510000" }), true);
+    // ENTL is the id's length in bits as two bytes: 8191 bytes is the most it can say.
+    const longest = new Uint8Array(8191).fill(0x61);
+    assert.equal(sm2Verify(key.publicKey, msg, sm2Sign(key, msg, { id: longest }), { id: longest }), true);
+    for (const id of [new Uint8Array(8192), "a".repeat(8192), "\u00e9".repeat(4096)]) {
+      assert.throws(
+        () => sm2Sign(key, msg, { id }),
+        (e) => isCertsError(e, "invalid-argument"),
+      );
+    }
+  });
+
+  for (const backend of backends) {
+    it(`${backend.name}: verify answers false, never throws, for any signature bytes (property)`, () => {
+      const key = generateSm2PrivateKey();
+      const msg = Buffer.from("x");
+      const anyInteger = fc.bigInt({ min: 0n, max: 2n ** 264n });
+      fc.assert(
+        fc.property(
+          fc.oneof(
+            fc.uint8Array({ maxLength: 80 }),
+            fc.tuple(anyInteger, anyInteger).map(([r, s]) => encodeDer(seq(integer(r), integer(s)))),
+          ),
+          (sig) => {
+            assert.equal(sm2Verify(key.publicKey, msg, sig, { backend }), false);
+          },
+        ),
+        { numRuns: 150 },
+      );
+    });
+
+    it(`${backend.name}: refuses to sign with a public key`, () => {
+      const handle = backend.importPublicKey(generateSm2PrivateKey().publicKey.point);
+      assert.throws(() => backend.signDigest(handle, new Uint8Array(32)), /private key/);
+    });
+  }
+
+  it("raw r||s: exactly 64 bytes, components of at most 32 bytes, leading zeros kept in place", () => {
+    const raw = new Uint8Array(64);
+    raw[31] = 1; // r = 1
+    raw[33] = 0x80; // s = 0x80 << 240
+    const der = sm2SignatureRawToDer(raw);
+    assert.equal(toHex(der), `3025020101022000${"80"}${"00".repeat(30)}`);
+    assert.deepEqual(sm2SignatureDerToRaw(der), raw);
+    for (const len of [0, 63, 65]) {
+      assert.throws(
+        () => sm2SignatureRawToDer(new Uint8Array(len)),
+        (e) => isCertsError(e, "malformed"),
+      );
+    }
+    const tooLong = encodeDer(seq(integer(2n ** 256n), integer(1)));
+    assert.throws(
+      () => sm2SignatureDerToRaw(tooLong),
+      (e) => isCertsError(e, "malformed") && /longer than 32 bytes/.test(e.message),
+    );
+    assert.throws(
+      () => sm2SignatureDerToRaw(encodeDer(seq(integer(1)))),
+      (e) => isCertsError(e, "malformed"),
+    );
   });
 });

@@ -54,7 +54,11 @@ export function sm2Sign(key: Sm2PrivateKey, message: Uint8Array, options: Sm2Sig
   return backend.signDigest(backendKey(key, backend), sm2Digest(key.publicKey, message, options.id));
 }
 
-/** True when `signature` (DER) is a valid SM2 signature of `message` by `key` under `options.id`. */
+/**
+ * True when `signature` (DER) is a valid SM2 signature of `message` by `key` under `options.id`;
+ * false, never a throw, for any other bytes (not DER, r or s out of range), on either backend.
+ * Callers (certificate, CRL and handshake checks, note signatures) rely on that.
+ */
 export function sm2Verify(
   key: Sm2PublicKey,
   message: Uint8Array,

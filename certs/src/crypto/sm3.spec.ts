@@ -57,6 +57,16 @@ describe("hmacSm3OverDigest", () => {
     );
   });
 
+  it("takes any number of parts: past the addon's six, through node:crypto, to the same HMAC", () => {
+    const key = hex("0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b");
+    const message = Buffer.from("request bytes");
+    for (const count of [6, 7, 12]) {
+      const parts = Array.from({ length: count }, (_, i) => Uint8Array.of(i, i));
+      const mac = hmacSm3OverDigest(key, parts, message);
+      assert.equal(toHex(mac), toHex(hmacSm3(key, ...parts, sm3(message))), `${count} parts`);
+    }
+  });
+
   it("refuses what is not bytes instead of hashing garbage", (t) => {
     if (!isNativeBackendAvailable()) {
       t.skip("native addon not built");

@@ -3,6 +3,7 @@ import { createCipheriv, randomBytes } from "node:crypto";
 import { describe, it } from "node:test";
 import { isCertsError } from "../error.js";
 import { hex, loadStandardVectors, toHex } from "../testing/vectors.js";
+import { hmacSm3 } from "./sm3.js";
 import { createSm4AeadKey, sm4AeadOverhead, sm4Open, sm4Seal } from "./sm4-aead.js";
 
 const vectors = loadStandardVectors();
@@ -63,6 +64,20 @@ describe("sm4Seal / sm4Open", () => {
         (e) => isCertsError(e),
       );
     }
+  });
+
+  it("refuses a message with a valid tag over bad padding (a broken sealer) rather than return garbage", () => {
+    // What sm4Seal would send if it skipped PKCS#7 padding: the tag is right, the last block is not padding.
+    const iv = randomBytes(16);
+    const cipher = createCipheriv("sm4-cbc", key.encKey, iv).setAutoPadding(false);
+    const body = Buffer.concat([iv, cipher.update(Buffer.alloc(16, 0x41)), cipher.final()]);
+    const aadLength = Buffer.alloc(8);
+    aadLength.writeBigUInt64BE(BigInt(aad.length));
+    const sealed = Buffer.concat([body, hmacSm3(key.macKey, aadLength, aad, body)]);
+    assert.throws(
+      () => sm4Open(key, sealed, aad),
+      (e) => isCertsError(e, "malformed") && e.message === "SM4 padding invalid",
+    );
   });
 
   it("refuses keys that are not 32 bytes", () => {

@@ -1,9 +1,23 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
+import { type Asn1, octets, oid, readOid } from "../asn1/der.js";
+import { oids } from "../asn1/oids.js";
 import { type CertsErrorCode, isCertsError } from "../error.js";
-import { day, fixedNow, type Issued, makeCa, makeLeaf, makeRoot } from "../testing/pki-fixtures.js";
-import { parseCertificate } from "../x509/certificate.js";
+import {
+  certificateExtensions,
+  crlExtensions,
+  day,
+  fixedNow,
+  type Issued,
+  makeCa,
+  makeLeaf,
+  makeRoot,
+  resignCertificate,
+  resignCrl,
+} from "../testing/pki-fixtures.js";
+import { type Certificate, parseCertificate } from "../x509/certificate.js";
 import { createCrl, parseCrl } from "../x509/crl.js";
+import { encodeExtension } from "../x509/extensions.js";
 import { type PathValidationOptions, validateCertificatePath } from "./validate-path.js";
 
 const rejects = (code: CertsErrorCode) => (e: unknown) => {
@@ -150,6 +164,140 @@ describe("validateCertificatePath", () => {
     );
   });
 
+  it("accepts a leaf issued by the anchor itself, with no intermediates given at all", () => {
+    const direct = makeLeaf(root, "mot");
+    const path = validateCertificatePath(direct.cert, { trustAnchors: [root.cert], time: fixedNow });
+    assert.deepEqual(
+      path.chain.map((c) => c.serialHex),
+      [direct.cert.serialHex, root.cert.serialHex],
+    );
+  });
+
+  it("chains and checks CRLs by name and signature under an anchor without key identifiers", () => {
+    // A legacy root with neither subjectKeyIdentifier nor authorityKeyIdentifier.
+    const legacy = makeRoot({ commonName: "legacy root" });
+    const noKeyIds = resignCertificate(legacy.cert, legacy.key, (tbs) => {
+      const extensions = certificateExtensions(tbs);
+      const keyIds: string[] = [oids.subjectKeyIdentifier, oids.authorityKeyIdentifier];
+      const kept = extensions.filter((e) => !keyIds.includes(readOid((e.value as Asn1[])[0], "extnID")));
+      extensions.splice(0, extensions.length, ...kept);
+    });
+    assert.equal(noKeyIds.extensions.subjectKeyId, undefined);
+    const anchor: Issued = { cert: noKeyIds, key: legacy.key };
+    const child = makeLeaf(anchor, "org:legacy");
+    assert.equal(child.cert.extensions.authorityKeyId, undefined);
+    const crl = createCrl({
+      issuer: noKeyIds,
+      issuerKey: legacy.key,
+      thisUpdate: new Date(fixedNow.getTime() - day),
+      nextUpdate: new Date(fixedNow.getTime() + day),
+      crlNumber: 1n,
+      entries: [],
+    });
+    assert.equal(crl.authorityKeyId, undefined);
+    const options = { trustAnchors: [noKeyIds], crls: [crl], time: fixedNow, revocation: "require" as const };
+    assert.equal(validateCertificatePath(child.cert, options).partyId, "org:legacy");
+    const revoking = createCrl({
+      issuer: noKeyIds,
+      issuerKey: legacy.key,
+      thisUpdate: new Date(fixedNow.getTime() - day),
+      nextUpdate: new Date(fixedNow.getTime() + day),
+      crlNumber: 2n,
+      entries: [{ serialHex: child.cert.serialHex, revocationDate: new Date(fixedNow.getTime() - day) }],
+    });
+    assert.throws(() => validateCertificatePath(child.cert, { ...options, crls: [revoking] }), rejects("revoked"));
+  });
+
+  it("refuses a certificate with a critical extension it does not understand, anywhere in the chain", () => {
+    const addUnknownCritical = (tbs: Asn1[]) => {
+      certificateExtensions(tbs).push(encodeExtension("1.3.6.1.4.1.99999.7", true, octets(Uint8Array.of(1))));
+    };
+    const oddLeaf = resignCertificate(leaf.cert, prov.key, addUnknownCritical);
+    assert.deepEqual(oddLeaf.extensions.unknownCritical, ["1.3.6.1.4.1.99999.7"]);
+    assert.throws(() => validateCertificatePath(oddLeaf, base), rejects("unsupported-critical-extension"));
+    const oddCa = resignCertificate(prov.cert, root.key, addUnknownCritical);
+    assert.throws(
+      () => validateCertificatePath(leaf.cert, { ...base, intermediates: [oddCa] }),
+      rejects("unsupported-critical-extension"),
+    );
+    // The same extension marked non-critical may be ignored.
+    const benign = resignCertificate(leaf.cert, prov.key, (tbs) => {
+      certificateExtensions(tbs).push(encodeExtension("1.3.6.1.4.1.99999.7", false, octets(Uint8Array.of(1))));
+    });
+    assert.equal(validateCertificatePath(benign, base).partyId, "prov:510000");
+  });
+
+  it("refuses a CA certificate presented as the leaf when an end-entity usage is required", () => {
+    const subCa = makeCa(
+      root,
+      { commonName: "Chengdu CA" },
+      { partyId: "prov:510000", extKeyUsage: ["clientAuth"], keyUsage: ["digitalSignature"] },
+    );
+    assert.throws(
+      () => validateCertificatePath(subCa.cert, { ...base, requiredEku: "clientAuth" }),
+      (e: unknown) => rejects("wrong-usage")(e) && /is a CA certificate/.test((e as Error).message),
+    );
+    // Without a purpose to check, it is a path to a CA certificate like any other.
+    assert.equal(validateCertificatePath(subCa.cert, base).partyId, "prov:510000");
+  });
+
+  it("refuses a leaf whose keyUsage does not include digitalSignature", () => {
+    const encipherOnly = makeLeaf(prov, "prov:510000", { keyUsage: ["keyEncipherment"] });
+    assert.throws(
+      () => validateCertificatePath(encipherOnly.cert, base),
+      (e: unknown) => rejects("wrong-usage")(e) && /digitalSignature/.test((e as Error).message),
+    );
+  });
+
+  it("gives up past eight certificates without an anchor", () => {
+    // root → ca1 → … → caN → leaf, every CA without a pathLen limit.
+    const build = (n: number) => {
+      let issuer = root;
+      const cas: Issued[] = [];
+      for (let i = 1; i <= n; i++) {
+        issuer = makeCa(issuer, { commonName: `Level ${i} CA` }, { ca: {} });
+        cas.push(issuer);
+      }
+      return { leaf: makeLeaf(issuer, "org:deep"), intermediates: cas.map((c) => c.cert) };
+    };
+    const ok = build(7);
+    assert.equal(validateCertificatePath(ok.leaf.cert, { ...base, intermediates: ok.intermediates }).chain.length, 9);
+    const tooDeep = build(8);
+    assert.throws(
+      () => validateCertificatePath(tooDeep.leaf.cert, { ...base, intermediates: tooDeep.intermediates }),
+      rejects("path-too-long"),
+    );
+  });
+
+  it("when every candidate issuer fails, reports the failure that got furthest", () => {
+    // Three certificates for the same CA name and key (a re-issued CA, say): the leaf's signature
+    // verifies under each, and each fails one step further up in its own way.
+    const key = prov.key;
+    const name = { commonName: "Sichuan CA", province: "Sichuan" };
+    const rogueRoot = makeRoot({ commonName: "hutong test root", organization: "hutong" });
+    const untrusted = makeCa(rogueRoot, name, { key }).cert;
+    const goodCopy = makeCa(root, name, { key }).cert;
+    const forged = Uint8Array.from(goodCopy.der);
+    forged[forged.length - 1] = (forged[forged.length - 1] ?? 0) ^ 1;
+    const badSignature = parseCertificate(forged);
+    // A copy whose own chain is too long: eight more CAs between it and the root.
+    let issuer = root;
+    const ladder: Issued[] = [];
+    for (let i = 1; i <= 8; i++) {
+      issuer = makeCa(issuer, { commonName: `Rung ${i} CA` }, { ca: {} });
+      ladder.push(issuer);
+    }
+    const tooLong = makeCa(issuer, name, { key }).cert;
+    const ladderCerts = ladder.map((c) => c.cert);
+    const attempt = (candidates: Certificate[]) => () =>
+      validateCertificatePath(leaf.cert, { ...base, intermediates: [...candidates, ...ladderCerts] });
+    assert.throws(attempt([untrusted, badSignature]), rejects("bad-signature"));
+    assert.throws(attempt([badSignature, untrusted]), rejects("bad-signature"));
+    assert.throws(attempt([untrusted, tooLong]), rejects("path-too-long"));
+    assert.throws(attempt([tooLong, untrusted]), rejects("path-too-long"));
+    assert.throws(attempt([tooLong, badSignature]), rejects("path-too-long"));
+  });
+
   describe("revocation", () => {
     const crl = (
       issuer: Issued,
@@ -201,6 +349,59 @@ describe("validateCertificatePath", () => {
       assert.throws(() => validateCertificatePath(leaf.cert, { ...base, crls: [future] }), rejects("crl-stale"));
       // A fresh CRL next to a stale one is used.
       assert.doesNotThrow(() => validateCertificatePath(leaf.cert, { ...base, crls: [stale, crl(prov, [])] }));
+    });
+
+    it("the freshest of several current CRLs decides, whatever their order", () => {
+      const older = crl(prov, [leaf.cert.serialHex], { thisUpdate: new Date(fixedNow.getTime() - 3 * day) });
+      const newer = crl(prov, []); // the hold was lifted
+      for (const crls of [
+        [older, newer],
+        [newer, older],
+      ]) {
+        const all = [...crls, crl(root, [])];
+        assert.doesNotThrow(() => validateCertificatePath(leaf.cert, { ...base, crls: all, revocation: "require" }));
+      }
+      const revokedNow = crl(prov, [leaf.cert.serialHex]);
+      const cleanBefore = crl(prov, [], { thisUpdate: new Date(fixedNow.getTime() - 3 * day) });
+      for (const crls of [
+        [revokedNow, cleanBefore],
+        [cleanBefore, revokedNow],
+      ]) {
+        assert.throws(() => validateCertificatePath(leaf.cert, { ...base, crls }), rejects("revoked"));
+      }
+    });
+
+    it("ignores a CRL of another key under the same CA name: it neither revokes nor counts as current", () => {
+      const sameName = makeCa(root, { commonName: "Sichuan CA", province: "Sichuan" });
+      const foreign = crl(sameName, [leaf.cert.serialHex]);
+      assert.notDeepEqual(foreign.authorityKeyId, prov.cert.extensions.subjectKeyId);
+      assert.doesNotThrow(() => validateCertificatePath(leaf.cert, { ...base, crls: [foreign] }));
+      assert.throws(
+        () => validateCertificatePath(leaf.cert, { ...base, crls: [foreign, crl(root, [])], revocation: "require" }),
+        rejects("crl-missing"),
+      );
+    });
+
+    it("refuses a CRL with a critical extension it does not understand", () => {
+      const odd = resignCrl(crl(prov, []), prov.key, (tbs) => {
+        crlExtensions(tbs).push(encodeExtension("1.3.6.1.4.1.99999.8", true, oid(oids.sm2)));
+      });
+      assert.deepEqual(odd.unknownCritical, ["1.3.6.1.4.1.99999.8"]);
+      assert.throws(
+        () => validateCertificatePath(leaf.cert, { ...base, crls: [odd] }),
+        rejects("unsupported-critical-extension"),
+      );
+    });
+
+    it("treats a CRL without nextUpdate as never current", () => {
+      const open = resignCrl(crl(prov, []), prov.key, (tbs) => {
+        tbs.splice(4, 1); // version, signature, issuer, thisUpdate, [nextUpdate], …
+      });
+      assert.equal(open.nextUpdate, undefined);
+      assert.throws(
+        () => validateCertificatePath(leaf.cert, { ...base, crls: [open] }),
+        (e: unknown) => rejects("crl-stale")(e) && /nextUpdate absent/.test((e as Error).message),
+      );
     });
 
     it("requires CRLs for every link in require mode", () => {

@@ -1,6 +1,14 @@
+import { type Asn1, parseDer } from "../asn1/der.js";
 import { generateSm2PrivateKey, type Sm2PrivateKey } from "../crypto/sm2-key.js";
-import { type Certificate, type CertificateTemplate, createCertificate } from "../x509/certificate.js";
+import {
+  type Certificate,
+  type CertificateTemplate,
+  createCertificate,
+  parseCertificate,
+} from "../x509/certificate.js";
+import { type Crl, parseCrl } from "../x509/crl.js";
 import type { NameInput } from "../x509/name.js";
+import { signObject } from "../x509/signed-object.js";
 
 /** Test support: small PKIs (root → intermediate → leaf) made on the fly. */
 export interface Issued {
@@ -63,4 +71,33 @@ export function makeLeaf(issuer: Issued, partyId: string | undefined, o: Overrid
     issuer: { certificate: issuer.cert, privateKey: issuer.key },
   });
   return { cert, key };
+}
+
+/**
+ * Certificates and CRLs no well-behaved CA makes (an unknown critical extension, no key
+ * identifier, no nextUpdate): `edit` changes the items of the to-be-signed part, `signer` signs
+ * the result, so only the edit is wrong.
+ */
+export function resignCertificate(cert: Certificate, signer: Sm2PrivateKey, edit: (tbs: Asn1[]) => void): Certificate {
+  const tbs = parseDer(cert.tbsDer);
+  edit(tbs.value as Asn1[]);
+  return parseCertificate(signObject(tbs, signer));
+}
+
+export function resignCrl(crl: Crl, signer: Sm2PrivateKey, edit: (tbs: Asn1[]) => void): Crl {
+  const tbs = parseDer(crl.tbsDer);
+  edit(tbs.value as Asn1[]);
+  return parseCrl(signObject(tbs, signer));
+}
+
+/** The Extension list inside a TBSCertificate's [3] (item 7), to edit in place. */
+export function certificateExtensions(tbs: Asn1[]): Asn1[] {
+  const wrapper = tbs[7]?.value as Asn1[] | undefined;
+  return wrapper?.[0]?.value as Asn1[];
+}
+
+/** The Extension list inside a TBSCertList's [0] (its last item), to edit in place. */
+export function crlExtensions(tbs: Asn1[]): Asn1[] {
+  const wrapper = tbs.at(-1)?.value as Asn1[] | undefined;
+  return wrapper?.[0]?.value as Asn1[];
 }

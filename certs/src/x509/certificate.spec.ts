@@ -298,6 +298,14 @@ describe("parseCertificate rejects what the profile does not allow", () => {
       seq(parseDer(leaf.tbsDer), seq(oid(oids.sm2WithSm3), nullValue()), bitString(leaf.signature)),
     );
     assert.throws(() => parseCertificate(withNull), /differ/);
+    // Parameters other than NULL, outside and inside alike.
+    const withParams = seq(oid(oids.sm2WithSm3), oid(oids.sm2));
+    const outer = encodeDer(seq(parseDer(leaf.tbsDer), withParams, bitString(leaf.signature)));
+    assert.throws(() => parseCertificate(outer), /Certificate: unexpected SM2-with-SM3 parameters/);
+    const inner = resign(leaf, caKey, (items) => {
+      items[2] = withParams;
+    });
+    assert.throws(() => parseCertificate(inner), /\(inner\): unexpected SM2-with-SM3 parameters/);
   });
 
   it("duplicate extensions", () => {

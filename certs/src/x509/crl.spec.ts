@@ -158,6 +158,12 @@ describe("parseCrl rejects malformed lists", () => {
       );
     });
     assert.throws(() => parseCrl(der), /unknown reasonCode 7/);
+    // The right number as an INTEGER: CRLReason is ENUMERATED.
+    const asInteger = resign((items) => {
+      const entries = revokedList(items).value as Asn1[];
+      entries[0] = seq(integer(5), time(revokedAt), seq(encodeExtension(oids.cRLReason, false, integer(1))));
+    });
+    assert.throws(() => parseCrl(asInteger), /reasonCode: expected ENUMERATED/);
     const v3 = resign((items) => {
       items[0] = integer(2);
     });

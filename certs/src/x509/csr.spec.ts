@@ -134,6 +134,33 @@ describe("parseCsr rejects malformed requests", () => {
     );
   });
 
+  it("tolerates a request without the attributes field, and an empty extensionRequest", () => {
+    const bare = parseCsr(
+      resign((items) => {
+        items.splice(3, 1);
+      }),
+    );
+    assert.equal(bare.partyId, undefined);
+    assert.deepEqual(bare.requestedExtKeyUsage, []);
+    assert.equal(verifyCsrSignature(bare), true);
+    const empty = parseCsr(
+      resign((items) => {
+        items[3] = implicitConstructed(0, [seq(oid(oids.extensionRequest), set(seq()))]);
+      }),
+    );
+    assert.equal(empty.partyId, undefined);
+    assert.deepEqual(empty.requestedExtensions, { unknownCritical: [] });
+    assert.throws(
+      () =>
+        parseCsr(
+          resign((items) => {
+            items[3] = seq();
+          }),
+        ),
+      /expected attributes \[0\]/,
+    );
+  });
+
   it("ignores other attributes such as challengePassword", () => {
     const der = resign((items) => {
       ((items[3] as Asn1).value as Asn1[]).push(seq(oid("1.2.840.113549.1.9.7"), set(utf8("secret"))));

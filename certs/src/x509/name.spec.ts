@@ -82,6 +82,15 @@ describe("encodeName / parseName", () => {
     assert.equal(formatName(parseName(node)), "1.2.3.4=a\\,b\\+c\\=d\\\\e");
   });
 
+  it("shows a non-string value of an unknown attribute type as #hex of its DER, and refuses one for a known type", () => {
+    const unknown = seq(set(seq(oid("1.2.3.4"), seq(utf8("x")))));
+    assert.equal(formatName(parseName(unknown)), "1.2.3.4=#30030c0178");
+    assert.throws(
+      () => parseName(seq(set(seq(oid(oids.commonName), seq(utf8("x")))))),
+      (e) => isCertsError(e, "malformed"),
+    );
+  });
+
   it("flattens multi-valued RDNs and rejects empty ones", () => {
     const multi = seq(set(seq(oid(oids.organizationName), utf8("A")), seq(oid(oids.commonName), utf8("B"))));
     assert.equal(formatName(parseName(multi)), "O=A, CN=B");

@@ -39,8 +39,8 @@ export function checkSerial(magnitude: Uint8Array): Uint8Array {
 /** 16 random bytes with the top bit cleared (so no pad byte), never zero: 127 bits of entropy. */
 export function randomSerial(): Uint8Array {
   for (;;) {
-    const bytes = new Uint8Array(randomBytes(16));
-    bytes[0] = (bytes[0] ?? 0) & 0x7f;
-    if (bytes.some((b) => b !== 0)) return bytes;
+    const bytes = randomBytes(16);
+    bytes.writeUInt8(bytes.readUInt8(0) & 0x7f, 0);
+    if (bytes.some((b) => b !== 0)) return new Uint8Array(bytes);
   }
 }

@@ -16,7 +16,7 @@ import {
 import { oids } from "../asn1/oids.js";
 import type { Sm2PrivateKey, Sm2PublicKey } from "../crypto/sm2-key.js";
 import { sm2Sign, sm2Verify } from "../crypto/sm2-signature.js";
-import { CertsError, isCertsError } from "../error.js";
+import { CertsError } from "../error.js";
 
 /**
  * Certificates, CSRs and CRLs share one shape: SEQUENCE { tbs, AlgorithmIdentifier,
@@ -135,14 +135,8 @@ export function verifySignedBytes(
 ): boolean {
   const cacheKey = verificationKey(key, signed.tbsDer, signed.signature);
   if (verifiedCache.has(cacheKey)) return true;
-  let ok: boolean;
-  try {
-    ok = sm2Verify(key, signed.tbsDer, signed.signature);
-  } catch (error) {
-    // A signature that is not even a DER SEQUENCE { r, s } simply does not verify.
-    if (isCertsError(error, "malformed")) return false;
-    throw error;
-  }
+  // sm2Verify answers false, never throws, for a signature that is not even a DER SEQUENCE { r, s }.
+  const ok = sm2Verify(key, signed.tbsDer, signed.signature);
   if (ok) {
     if (verifiedCache.size >= verifiedCacheMax) {
       const oldest = verifiedCache.values().next().value;

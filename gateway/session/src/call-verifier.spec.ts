@@ -4,6 +4,7 @@ import { formatCallMetadata, parseCallMetadata } from "./call-metadata.js";
 import { createCallVerifier } from "./call-verifier.js";
 import { createReplayWindow } from "./replay-window.js";
 import { isSessionError, type SessionErrorCode } from "./session-error.js";
+import { openTicket } from "./session-ticket.js";
 import { crlOf, fixedNow, handshake, sessionPki, testKeyring, testServer } from "./testing-fixtures.js";
 
 const method = "/hutong.v1.TicketService/GetTicket";
@@ -22,13 +23,18 @@ describe("per-call authentication", () => {
   const pki = sessionPki();
   const crls = [pki.crl];
   const now = fixedNow;
-  const { session } = handshake();
+  const { session, established } = handshake();
   const verifier = () => createCallVerifier({ keyring: testKeyring(), replayWindow: createReplayWindow() });
 
   it("accepts a signed request, and the client accepts the response MAC", () => {
     const v = verifier();
     const signed = session.signRequest(method, request, now);
     const call = v.verify({ method, metadata: signed.metadata, requestBytes: request, now: now + 5, crls });
+    const ticket = openTicket(testKeyring(), established.ticket, now);
+    assert.deepEqual(call.sessionId, ticket.sessionId);
+    assert.equal(call.expiresAt, established.expiresAt);
+    assert.equal(call.clientParty, "prov:510000");
+    assert.equal(call.certSerialHex, pki.client.cert.serialHex);
     const mac = Buffer.from(call.responseMac(response)).toString("hex");
     session.verifyResponse(method, signed.nonce, response, mac);
     rejects("bad-mac", () => session.verifyResponse(method, signed.nonce, response, flipHex(mac)));
@@ -140,6 +146,44 @@ describe("per-call authentication", () => {
     ]) {
       rejects("malformed", () =>
         verifier().verify({ method, metadata: { ...signed.metadata, ...bad }, requestBytes: request, now, crls }),
+      );
+    }
+  });
+
+  it("refuses call metadata with any value missing", () => {
+    const signed = session.signRequest(method, request, now);
+    for (const key of ["hutong-ts", "hutong-nonce", "hutong-mac"] as const) {
+      const { [key]: _, ...partial } = signed.metadata;
+      assert.throws(
+        () => verifier().verify({ method, metadata: partial, requestBytes: request, now, crls }),
+        (e: unknown) => isSessionError(e, "malformed") && /incomplete/.test(e.message),
+        key,
+      );
+    }
+    const { "hutong-ticket": _, ...noTicket } = signed.metadata;
+    rejects("no-session", () =>
+      verifier().verify({ method, metadata: { ...noTicket, "hutong-ticket": "" }, requestBytes: request, now, crls }),
+    );
+  });
+
+  it("with a one-ticket cache, alternating sessions still verify, replays and expiry still count", () => {
+    const other = handshake().session;
+    const v = createCallVerifier({
+      keyring: testKeyring(),
+      replayWindow: createReplayWindow(),
+      openedTicketCacheSize: 1,
+    });
+    const calls = [session, other, session, other].map((s) => s.signRequest(method, request, now));
+    for (const c of calls) v.verify({ method, metadata: c.metadata, requestBytes: request, now, crls });
+    const [firstCall] = calls;
+    assert.ok(firstCall !== undefined);
+    rejects("replay", () => v.verify({ method, metadata: firstCall.metadata, requestBytes: request, now, crls }));
+    // Cached or not, a ticket past its expiry is refused.
+    const late = now + 3_600_000;
+    for (const s of [other, session]) {
+      const c = s.signRequest(method, request, late);
+      rejects("ticket-expired", () =>
+        v.verify({ method, metadata: c.metadata, requestBytes: request, now: late, crls }),
       );
     }
   });

@@ -1,7 +1,15 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { readU64be, u64be } from "./canonical-encoding.js";
+import { decodeFields, encodeFields, encodeMessage, fromUtf8, readU64be, u64be } from "./canonical-encoding.js";
+import { isSessionError, type SessionErrorCode } from "./session-error.js";
+
+const fails = (code: SessionErrorCode, message: RegExp) => (e: unknown) => {
+  assert.ok(isSessionError(e, code), `expected SessionError ${code}, got ${String(e)}`);
+  assert.match(e.message, message);
+  return true;
+};
+const bytes = (hex: string) => new Uint8Array(Buffer.from(hex.replace(/ /g, ""), "hex"));
 
 function viaBigInt(n: number): Uint8Array {
   const out = new Uint8Array(8);
@@ -28,5 +36,52 @@ describe("u64be", () => {
 
   it("refuses what is not a non-negative safe integer", () => {
     for (const n of [-1, 0.5, Number.MAX_SAFE_INTEGER + 1, Number.NaN]) assert.throws(() => u64be(n), RangeError);
+  });
+});
+
+describe("readU64be", () => {
+  it("refuses other lengths and values past Number.MAX_SAFE_INTEGER, with the caller's code", () => {
+    for (const n of [0, 7, 9]) {
+      assert.throws(() => readU64be(new Uint8Array(n), "bad-ticket"), fails("bad-ticket", /8-byte integer/));
+    }
+    assert.throws(() => readU64be(bytes("0020000000000000")), fails("malformed", /out of range/));
+    assert.equal(readU64be(bytes("001fffffffffffff")), Number.MAX_SAFE_INTEGER);
+  });
+});
+
+describe("decodeFields", () => {
+  it("inverts encodeFields for any fields", () => {
+    fc.assert(
+      fc.property(fc.array(fc.uint8Array({ maxLength: 40 }), { maxLength: 6 }), (fields) => {
+        assert.deepEqual(decodeFields(encodeFields(fields), fields.length), fields);
+      }),
+    );
+  });
+
+  it("gives each byte string at most one decoding: truncation, overrun, extra or missing fields", () => {
+    const two = encodeFields([bytes("aa"), bytes("bbbb")]); // 00000001 aa 00000002 bbbb
+    assert.throws(
+      () => decodeFields(two.subarray(0, 7), 2, "bad-cookie"),
+      fails("bad-cookie", /truncated field length/),
+    );
+    assert.throws(() => decodeFields(two.subarray(0, 10), 2), fails("malformed", /runs past the end/));
+    assert.throws(() => decodeFields(bytes("ffffffff00"), 1), fails("malformed", /runs past the end/));
+    assert.throws(() => decodeFields(two, 3), fails("malformed", /expected 3 fields, found 2/));
+    assert.throws(() => decodeFields(two, 1), fails("malformed", /expected 1 fields, found 2/));
+    assert.deepEqual(decodeFields(new Uint8Array(0), 0), []);
+    // A message frame is not a field list.
+    assert.throws(
+      () => decodeFields(encodeMessage(1, [bytes("aa")]), 1),
+      (e) => isSessionError(e, "malformed"),
+    );
+  });
+});
+
+describe("fromUtf8", () => {
+  it("is strict: an invalid sequence is an error, never U+FFFD", () => {
+    assert.equal(fromUtf8(bytes("e5 9b 9b e5 b7 9d")), "四川");
+    for (const bad of ["ff", "c3", "e5 9b", "ed a0 80", "c0 af"]) {
+      assert.throws(() => fromUtf8(bytes(bad), "bad-ticket"), fails("bad-ticket", /invalid UTF-8/), bad);
+    }
   });
 });

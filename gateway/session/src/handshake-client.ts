@@ -5,8 +5,9 @@ import {
   type Sm2EphemeralKey,
   type Sm2PrivateKey,
   sm2Sign,
+  sm2Verify,
 } from "@hutong/certs";
-import { importEphemeralPoint, serverFinishedMac, verifyHandshakeSignature } from "./handshake-primitives.js";
+import { importEphemeralPoint, serverFinishedMac } from "./handshake-primitives.js";
 import type { HandshakeContext } from "./handshake-server.js";
 import { deriveMasterSecret, deriveSessionKeys, type SessionKeys } from "./key-schedule.js";
 import { parsePeerChain, type TrustStore, validatePeerChain } from "./peer-certificate.js";
@@ -89,9 +90,7 @@ export function createHandshakeClient(options: HandshakeClientOptions): Handshak
             expectedPartyId: targetParty,
           });
           const h1 = transcriptH1(clientHello, sh);
-          if (
-            !verifyHandshakeSignature(path.leaf.publicKey, signedString(labels.serverSignature, h1), sh.serverSignature)
-          ) {
+          if (!sm2Verify(path.leaf.publicKey, signedString(labels.serverSignature, h1), sh.serverSignature)) {
             throw new SessionError("bad-signature", "server signature does not verify");
           }
           const master = deriveMasterSecret(eph.agree(serverEphemeral), clientHello.clientRandom, sh.serverRandom, h1);

@@ -1,4 +1,4 @@
-import { createSm2PublicKey, hmacSm3, isCertsError, type Sm2PublicKey, sm2Verify } from "@hutong/certs";
+import { createSm2PublicKey, hmacSm3, isCertsError, type Sm2PublicKey } from "@hutong/certs";
 import { concatBytes, utf8 } from "./canonical-encoding.js";
 import { labels, sizes } from "./protocol-constants.js";
 import { SessionError } from "./session-error.js";
@@ -11,16 +11,6 @@ export function importEphemeralPoint(point: Uint8Array, what: string): Sm2Public
   } catch (cause) {
     if (isCertsError(cause)) throw new SessionError("malformed", `${what} is not a point of the SM2 curve`, { cause });
     throw cause;
-  }
-}
-
-/** SM2 verify (default id) where a signature that is not even DER SEQUENCE { r, s } is just false. */
-export function verifyHandshakeSignature(key: Sm2PublicKey, message: Uint8Array, signature: Uint8Array): boolean {
-  try {
-    return sm2Verify(key, message, signature);
-  } catch (error) {
-    if (isCertsError(error)) return false;
-    throw error;
   }
 }
 

@@ -1,8 +1,15 @@
 import { randomBytes } from "node:crypto";
-import { type Crl, generateSm2EphemeralKey, type Sm2EphemeralKey, type Sm2PrivateKey, sm2Sign } from "@hutong/certs";
+import {
+  type Crl,
+  generateSm2EphemeralKey,
+  type Sm2EphemeralKey,
+  type Sm2PrivateKey,
+  sm2Sign,
+  sm2Verify,
+} from "@hutong/certs";
 import { utf8 } from "./canonical-encoding.js";
 import { openCookie, sealCookie } from "./handshake-cookie.js";
-import { importEphemeralPoint, serverFinishedMac, verifyHandshakeSignature } from "./handshake-primitives.js";
+import { importEphemeralPoint, serverFinishedMac } from "./handshake-primitives.js";
 import { deriveMasterSecret, deriveSessionKeys } from "./key-schedule.js";
 import { issuerNameHash, parsePeerChain, type TrustStore, validatePeerChain } from "./peer-certificate.js";
 import { defaultLimits, labels, protocolVersion, sizes } from "./protocol-constants.js";
@@ -98,13 +105,7 @@ export function createHandshakeServer(options: HandshakeServerOptions): Handshak
 
     finish(cf, { now }) {
       const state = openCookie(options.keyring, cf.cookie, now);
-      if (
-        !verifyHandshakeSignature(
-          state.clientPublicKey,
-          signedString(labels.clientSignature, state.h2),
-          cf.clientSignature,
-        )
-      ) {
+      if (!sm2Verify(state.clientPublicKey, signedString(labels.clientSignature, state.h2), cf.clientSignature)) {
         throw new SessionError("bad-signature", "client signature does not verify");
       }
       const keys = deriveSessionKeys(state.master);

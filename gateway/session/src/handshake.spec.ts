@@ -145,6 +145,50 @@ describe("handshake", () => {
     rejects("malformed", () => server.hello({ ...hs.clientHello, clientChain: [] }, { now, crls }));
   });
 
+  it("server refuses hellos with fields of the wrong size, cheapest check first", () => {
+    const hs = testClient().start(serverParty);
+    const server = testServer();
+    const ch = hs.clientHello;
+    for (const clientRandom of [new Uint8Array(0), new Uint8Array(31), new Uint8Array(33)]) {
+      rejects("malformed", () => server.hello({ ...ch, clientRandom }, { now, crls }));
+    }
+    // A compressed point is a point, but not the 65 bytes the transcript fixes.
+    const compressed = Uint8Array.from([
+      2 + ((ch.clientEphemeral[64] ?? 0) & 1),
+      ...ch.clientEphemeral.subarray(1, 33),
+    ]);
+    for (const clientEphemeral of [compressed, ch.clientEphemeral.subarray(0, 64), new Uint8Array(0)]) {
+      rejects("malformed", () => server.hello({ ...ch, clientEphemeral }, { now, crls }));
+    }
+    // The bound is in UTF-8 bytes: 128 three-byte characters are 384 bytes.
+    rejects("malformed", () => server.hello({ ...ch, targetParty: "川".repeat(128) }, { now, crls }));
+    rejects("malformed", () => server.hello({ ...ch, targetParty: "m".repeat(257) }, { now, crls }));
+    // 256 bytes passes the size check and fails as the wrong party.
+    rejects("wrong-party", () => server.hello({ ...ch, targetParty: "m".repeat(256) }, { now, crls }));
+  });
+
+  it("client refuses server hellos with fields of the wrong size", () => {
+    const hs = testClient().start(serverParty);
+    const sh = testServer().hello(hs.clientHello, { now, crls });
+    for (const serverRandom of [new Uint8Array(0), new Uint8Array(31), new Uint8Array(33)]) {
+      rejects("malformed", () => hs.receive({ ...sh, serverRandom }, { now, crls }));
+    }
+    rejects("malformed", () => hs.receive({ ...sh, serverEphemeral: sh.serverEphemeral.subarray(1) }, { now, crls }));
+    rejects("malformed", () => hs.receive({ ...sh, serverEphemeral: flip(sh.serverEphemeral) }, { now, crls }));
+    rejects("malformed", () => hs.receive({ ...sh, serverChain: [] }, { now, crls }));
+    rejects(
+      "bad-certificate",
+      () => hs.receive({ ...sh, serverChain: [Uint8Array.of(0x30, 0)] }, { now, crls }),
+      "malformed",
+    );
+    // Untouched, it goes through.
+    assert.ok(hs.receive(sh, { now, crls }).clientFinish.clientSignature.length > 0);
+  });
+
+  it("a server cannot be configured without a certificate chain", () => {
+    rejects("invalid-config", () => testServer({ chain: [] }));
+  });
+
   it("caps the ticket at the client certificate's notAfter", () => {
     const { serverFinish } = handshake(testServer({ ticketLifetimeMs: 10_000 * 86_400_000 }));
     assert.equal(serverFinish.expiresAt, pki.client.cert.notAfter.getTime());

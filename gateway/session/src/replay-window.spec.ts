@@ -64,4 +64,44 @@ describe("replay window", () => {
     );
     w.admit(s2, nonce(3), 0);
   });
+
+  it("refuses limits that are not positive", () => {
+    for (const options of [
+      { clockSkewMs: 0 },
+      { maxEntries: 0 },
+      { maxEntriesPerSession: -1 },
+      { clockSkewMs: Number.NaN },
+    ]) {
+      assert.throws(
+        () => createReplayWindow(options),
+        (e) => isSessionError(e, "invalid-config"),
+        JSON.stringify(options),
+      );
+    }
+  });
+
+  it("drops expired entries in bulk without forgetting a live one", () => {
+    const w = createReplayWindow({ clockSkewMs: 1000 }); // entries live 2000 ms
+    for (let i = 0; i < 1500; i++) w.admit(s1, nonce(i), 0);
+    for (let i = 0; i < 1000; i++) w.admit(s2, nonce(i), 1500);
+    assert.equal(w.size, 2500);
+    // At 2000 the first 1500 expire: more than 1024 gone and over half the queue, so it is compacted.
+    w.admit(s1, nonce(0), 2000);
+    assert.equal(w.size, 1001);
+    assert.equal(w.sessions, 2);
+    for (const i of [0, 500, 999]) {
+      assert.throws(
+        () => w.admit(s2, nonce(i), 2000),
+        (e) => isSessionError(e, "replay"),
+        `s2 nonce ${i} is still live`,
+      );
+    }
+    assert.throws(
+      () => w.admit(s1, nonce(0), 2001),
+      (e) => isSessionError(e, "replay"),
+    );
+    // The second batch expires at 3500, the re-admitted nonce at 4000.
+    w.admit(s2, nonce(0), 3500);
+    assert.equal(w.size, 2);
+  });
 });

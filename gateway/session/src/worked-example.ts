@@ -1,4 +1,12 @@
-import { createSm2PrivateKey, parseCertificate, sm2Digest, sm2Ecdh, sm2Za, sm3 } from "@hutong/certs";
+import {
+  createSm2PrivateKey,
+  parseCertificate,
+  sm2Digest,
+  sm2Ecdh,
+  sm2Za,
+  sm3,
+  validateCertificatePath,
+} from "@hutong/certs";
 import { requestMac, responseMac } from "./call-mac.js";
 import { concatBytes, encodeMessage, u64be, utf8 } from "./canonical-encoding.js";
 import { serverFinishedMac } from "./handshake-primitives.js";
@@ -61,6 +69,13 @@ export function computeWorkedExample(i: WorkedExampleInputs): Record<string, str
   const serverEph = createSm2PrivateKey(bytes(i.serverEphemeralPrivate));
   const clientCert = parseCertificate(bytes(i.clientCertificate));
   const serverCert = parseCertificate(bytes(i.serverCertificate));
+  // The party the server puts in the ticket is the one path validation returns for the client's chain.
+  const clientParty = validateCertificatePath(clientCert, {
+    trustAnchors: [parseCertificate(bytes(i.rootCertificate))],
+    time: new Date(i.issuedAt),
+    revocation: "off",
+    requiredEku: "clientAuth",
+  }).partyId;
   const clientHello = {
     version: protocolVersion,
     clientRandom: bytes(i.clientRandom),
@@ -112,7 +127,7 @@ export function computeWorkedExample(i: WorkedExampleInputs): Record<string, str
     ticketPlaintext: hex(
       encodeTicketPlaintext({
         sessionId: bytes(i.sessionId),
-        clientParty: clientCert.partyId ?? "",
+        clientParty,
         certSerial: clientCert.serial,
         issuerNameHash: issuerNameHash(clientCert),
         c2s: keys.c2s,

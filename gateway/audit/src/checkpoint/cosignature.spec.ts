@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { encodeSm2PublicKeyPem, sm2SignatureRawToDer } from "@hutong/certs";
+import { createCertificate, encodeSm2PublicKeyPem, sm2SignatureRawToDer } from "@hutong/certs";
 import { signCheckpoint } from "./checkpoint.js";
 import { isCheckpointError } from "./checkpoint-error.js";
 import {
   cosignatureMessage,
+  cosignatureVerifierFromCertificate,
   cosignatureVerifierFromPublicKey,
   cosignCheckpoint,
   createCosignatureSigner,
@@ -140,6 +141,23 @@ describe("cosignatures", () => {
     assert.equal(verifyCosignature(note, createCosignatureVerifier(vkey)).timestamp, 1780272000);
     const impostor = cosignatureVerifierFromPublicKey(witnessName, otherKey.publicKey);
     throwsCode(() => verifyCosignature(note, impostor), "unverified");
+  });
+
+  it("verify through the witness's certificate key, and not through another certificate's", () => {
+    const certificateFor = (key: typeof witnessKey) =>
+      createCertificate({
+        subject: { commonName: witnessName },
+        publicKey: key.publicKey,
+        selfSignKey: key,
+        notBefore: new Date("2026-01-01T00:00:00Z"),
+        notAfter: new Date("2027-01-01T00:00:00Z"),
+      });
+    const note = checkpointNote + cosignCheckpoint(witness, checkpointNote, now);
+    const fromCertificate = cosignatureVerifierFromCertificate(witnessName, certificateFor(witnessKey));
+    assert.equal(fromCertificate.keyId, witnessVerifier.keyId);
+    assert.equal(verifyCosignature(note, fromCertificate).timestamp, 1780272000);
+    const otherCertificate = cosignatureVerifierFromCertificate(witnessName, certificateFor(otherKey));
+    throwsCode(() => verifyCosignature(note, otherCertificate), "unverified");
   });
 
   it("only cosign checkpoints, at valid times", () => {

@@ -107,6 +107,12 @@ describe("signed note format", () => {
     throwsCode(() => formatSignatureLine(sig("k", 1, [])), "invalid-argument");
     const many = Array.from({ length: maxNoteSignatures + 1 }, (_, i) => sig("k", i));
     throwsCode(() => formatNote({ text: "a\n", signatures: many }), "invalid-argument");
+    // Text and signature lines together over the limit: parseNote would refuse the result.
+    const line = formatSignatureLine(sig("k", 1));
+    const text = `${"x".repeat(maxNoteBytes - 2 - Buffer.byteLength(line))}\n`;
+    assert.equal(Buffer.byteLength(formatNote({ text, signatures: [sig("k", 1)] })), maxNoteBytes);
+    throwsCode(() => formatNote({ text: `x${text}`, signatures: [sig("k", 1)] }), "invalid-argument");
+    throwsCode(() => formatNote({ text, signatures: [sig("k", 1), sig("k", 2)] }), "invalid-argument");
   });
 });
 

@@ -6,7 +6,7 @@ import { type Checkpoint, signCheckpoint } from "./checkpoint.js";
 import { isCheckpointError } from "./checkpoint-error.js";
 import { cosignatureVerifierFromPublicKey, createCosignatureSigner, verifyCosignature } from "./cosignature.js";
 import { createNoteSigner, noteVerifierFromPublicKey } from "./note-key.js";
-import { maxNoteBytes } from "./signed-note.js";
+import { maxNoteBytes, signNote } from "./signed-note.js";
 import {
   anyCodePoints,
   leafHashes,
@@ -124,6 +124,8 @@ describe("add-checkpoint request wire format", () => {
     ["`OLD`", `OLD 5\n\n${note}`],
     ["a CRLF old line", `old 5\r\n\r\n${note}`],
     ["no blank line", `old 5\n${note}`],
+    ["nothing after the old line", "old 5\n"],
+    ["a proof line without its newline", `old 5\n${hash.trimEnd()}`],
     ["a 31-byte proof hash", `old 5\n${Buffer.alloc(31).toString("base64")}\n\n${note}`],
     ["a 33-byte proof hash", `old 5\n${Buffer.alloc(33).toString("base64")}\n\n${note}`],
     ["a non-canonical proof hash", `old 5\n${hash.replace("=", "")}\n${note}`],
@@ -134,6 +136,10 @@ describe("add-checkpoint request wire format", () => {
     ["a checkpoint with an extension line", `old 5\n\n${note.replace("\n\n", "\nextra\n\n")}`],
     ["invalid UTF-8", Uint8Array.from([...Buffer.from(`old 5\n\n${note}`), 0xff])],
     ["a body over the size limit", `old 5\n\n${"x".repeat(maxNoteBytes + 4096)}${note}`],
+    [
+      "a byte body over the size limit",
+      new Uint8Array(Buffer.from(`old 5\n\n${"x".repeat(maxNoteBytes + 4096)}${note}`)),
+    ],
   ];
   for (const [what, body] of bad) {
     it(`rejects ${what}`, () => throwsCode(() => parseAddCheckpointRequest(body), "malformed-request"));
@@ -300,6 +306,18 @@ describe("witness add-checkpoint decision", () => {
     assert.deepEqual(decide(body, stateAt(history, 5)), { kind: "bad-proof", status: 422 });
     // The same request against the forked state would be fine: the refusal is due to the witness's memory.
     assert.equal(decide(body, stateAt(forked, 5)).kind, "cosigned");
+  });
+
+  it("throws, never cosigns, for a request that did not come from the parser (a caller's bug, not a 4xx)", () => {
+    const direct = (checkpointNote: string) => () =>
+      decideAddCheckpoint({
+        config,
+        request: { origin: logOrigin, oldSize: 0, proof: [], checkpointNote },
+        state: undefined,
+        now,
+      });
+    throwsCode(direct("not a note"), "malformed-note");
+    throwsCode(direct(signNote("hello\n", [logSigner])), "malformed-checkpoint");
   });
 
   it("refuses to decide with the state of another origin", () => {
