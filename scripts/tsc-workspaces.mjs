@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // `npm run build` / `npm run typecheck`: tsc over every workspace, in the order the root
 // package.json lists them (dependencies first), so a build finds its dependencies' dist/.
-// build: tsconfig.build.json (emit dist/); typecheck: tsconfig.json (sources, tests, scripts; no emit).
+// build: tsconfig.build.json (emit a fresh dist/); typecheck: tsconfig.json (sources, tests, scripts; no emit).
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 
 const mode = process.argv[2];
@@ -16,6 +16,8 @@ const { workspaces } = JSON.parse(readFileSync(join(root, "package.json"), "utf8
 const tsc = join(root, "node_modules", ".bin", "tsc");
 const config = mode === "build" ? "tsconfig.build.json" : "tsconfig.json";
 for (const ws of workspaces) {
+  // A build starts from an empty dist/, so a module whose source is gone cannot linger there.
+  if (mode === "build") rmSync(join(root, ws, "dist"), { recursive: true, force: true });
   try {
     execFileSync(tsc, ["-p", join(ws, config)], { cwd: root, stdio: "inherit" });
   } catch {
