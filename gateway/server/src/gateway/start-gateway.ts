@@ -1,19 +1,10 @@
 import { readFile } from "node:fs/promises";
-import {
-  createCosignatureSigner,
-  createNoteSigner,
-  createNoteVerifier,
-  createWitnessConfig,
-  merkleHasher,
-} from "@hutong/audit";
 import { parseCertificatePem } from "@hutong/certs";
 import { type Credentials, createCrlFileSource, loadCredentialFiles } from "@hutong/client";
 import { contractServices, GatewayRole } from "@hutong/proto";
 import { createCallVerifier, createHandshakeServer, createReplayWindow, createTicketKeyring } from "@hutong/session";
 import { createWireServer, type Route } from "@hutong/wire";
-import { type AuditLog, createAuditLog } from "../audit/audit-log.js";
-import { startCheckpointPublisher } from "../audit/checkpoint-publisher.js";
-import { createWitnessClient } from "../audit/witness-client.js";
+import type { AuditLog } from "../audit/audit-log.js";
 import type { GatewayConfig } from "../config/gateway-config.js";
 import { createAuditEndpoint } from "../endpoints/audit-endpoint.js";
 import { createGrantEndpoint } from "../endpoints/grant-endpoint.js";
@@ -36,12 +27,14 @@ import type { HutongStore, StoredCheckpoint } from "../store/index.js";
 import { createCallObserver } from "./call-observer.js";
 import { startGatewayOutbox } from "./gateway-outbox.js";
 import { openGatewayStore } from "./open-gateway-store.js";
+import type { PeerLink } from "./peer-link.js";
 import { createResourceStack } from "./resource-stack.js";
 import { auditRoutes } from "./routes/audit-routes.js";
 import { exchangeRoutes } from "./routes/exchange-routes.js";
 import { grantRoutes } from "./routes/grant-routes.js";
 import { registryRoutes } from "./routes/registry-routes.js";
 import { sessionRoutes } from "./routes/session-routes.js";
+import { startAuditLog } from "./start-audit-log.js";
 import { readSubjectKey, readTicketKey } from "./ticket-key-files.js";
 
 export const gatewayVersion = "0.1.0";
@@ -165,44 +158,16 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
 
     const store = await openGatewayStore(config, env);
     resources.defer(() => store.close());
-    const auditLog = createAuditLog({
+    const peerLink: PeerLink = { self: credentials, crls, maxMessageBytes: config.limits.maxMessageBytes, now };
+    const { auditLog, publisher, witness } = startAuditLog({
+      config,
+      credentials,
       store,
-      hasher: merkleHasher(store.hash),
-      onCommit: (report) => {
-        if (report.error !== undefined)
-          logger.error({ err: report.error, entries: report.entries }, "audit commit failed");
-      },
-    });
-    resources.defer(() => auditLog.close());
-
-    // Witnessing: this gateway cosigns the checkpoints of the logs it is configured to watch, and
-    // sends its own to its witnesses (docs/audit-checkpoints.md).
-    const witnessConfig =
-      config.audit.witnessing.length === 0
-        ? undefined
-        : createWitnessConfig({
-            signer: createCosignatureSigner(`hutong/${config.party}/witness`, credentials.privateKey),
-            logs: config.audit.witnessing.map((w) => ({ origin: w.origin, verifiers: [createNoteVerifier(w.key)] })),
-          });
-    const peerLink = { self: credentials, crls, maxMessageBytes: config.limits.maxMessageBytes, now };
-    const witnessClients = config.audit.witnesses.map((w) =>
-      createWitnessClient({ party: w.party, address: w.address, ...peerLink }),
-    );
-    resources.defer(() => {
-      for (const w of witnessClients) w.close();
-    });
-    // parseGatewayConfig fills in the default origin; the schema's type cannot say so.
-    const origin = config.audit.origin ?? `hutong/${config.party}/audit/sm3`;
-    const publisher = startCheckpointPublisher({
-      reader: auditLog,
-      signer: createNoteSigner(origin, credentials.privateKey),
-      origin,
-      intervalMs: config.audit.checkpointIntervalMs,
-      witnesses: witnessClients,
-      logger: logger.child({ component: "checkpoints" }),
+      peerLink,
+      logger,
+      resources,
       now,
     });
-    resources.defer(() => publisher.close());
 
     const subjectKey =
       config.grants.subjectKeyFile === undefined ? undefined : await readSubjectKey(config.grants.subjectKeyFile);
@@ -283,7 +248,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         ...local,
         endpoint: createAuditEndpoint({
           reader: auditLog,
-          witness: witnessConfig === undefined ? undefined : { config: witnessConfig, store },
+          witness: witness === undefined ? undefined : { config: witness, store },
           now,
           logger: logger.child({ component: "witness" }),
         }),
