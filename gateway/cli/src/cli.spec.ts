@@ -4,25 +4,9 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { hutongBin, runHutong as run } from "./testing-cli.js";
 
-const bin = new URL("./bin.ts", import.meta.url).pathname;
-const nodeArgs = ["--conditions=hutong-source", "--import", "tsx", bin];
-
-function run(args: string[], input?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [...nodeArgs, ...args], { stdio: ["pipe", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c) => {
-      stdout += c;
-    });
-    child.stderr.on("data", (c) => {
-      stderr += c;
-    });
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(input ?? "");
-  });
-}
+const nodeArgs = ["--conditions=hutong-source", "--import", "tsx", hutongBin];
 
 /** Starts `hutong start --dev` and resolves with the printed first-call command once it is listening. */
 function startDev(dataDir: string): Promise<{ child: ChildProcess; callLine: string; stderr: () => string }> {

@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
@@ -44,33 +43,9 @@ import {
 import { createWireServer, type Route, Status, type StreamCall, WireError } from "@hutong/wire";
 import { CommanderError } from "commander";
 import { UsageError } from "../support/usage-error.js";
+import { type CliRun as Run, runHutong as run } from "../testing.js";
 import { auditCommand } from "./audit-command.js";
 import type { AuditCommandIo } from "./audit-io.js";
-
-const bin = new URL("../bin.ts", import.meta.url).pathname;
-const nodeArgs = ["--conditions=hutong-source", "--import", "tsx", bin];
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function run(args: string[], input = ""): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [...nodeArgs, ...args], { stdio: ["pipe", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c) => {
-      stdout += c;
-    });
-    child.stderr.on("data", (c) => {
-      stderr += c;
-    });
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(input);
-  });
-}
 
 /** `hutong audit ...` in this process, with bin.ts's exit statuses (2 for usage errors). */
 async function runIn(args: string[], options: { input?: string; tty?: boolean } = {}): Promise<Run> {

@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -11,35 +10,12 @@ import { CommanderError } from "commander";
 import pg from "pg";
 import { stringify } from "yaml";
 import { UsageError } from "../support/usage-error.js";
+import { type CliRun as Run, runHutong as run } from "../testing.js";
 import { type OutboxCommandIo, outboxCommand } from "./outbox-command.js";
 
-const bin = new URL("../bin.ts", import.meta.url).pathname;
 const party = "prov:510000";
 const t0 = 1_780_000_000_000;
 const postgresUrl = process.env.HUTONG_TEST_POSTGRES_URL;
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function run(args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["--conditions=hutong-source", "--import", "tsx", bin, ...args], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c) => {
-      stdout += c;
-    });
-    child.stderr.on("data", (c) => {
-      stderr += c;
-    });
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 /** `hutong outbox ...` in this process, with bin.ts's exit statuses (2 usage, 1 refused or failed). */
 async function runIn(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {

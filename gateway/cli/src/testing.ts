@@ -1,0 +1,2 @@
+// Test helpers of @hutong/cli, for its specs in other folders (source only, not built).
+export { type CliRun, hutongBin, runHutong } from "./testing-cli.js";
