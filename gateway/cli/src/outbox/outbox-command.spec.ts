@@ -11,7 +11,8 @@ import pg from "pg";
 import { stringify } from "yaml";
 import { UsageError } from "../support/usage-error.js";
 import { type CliRun as Run, runHutong as run } from "../testing.js";
-import { type OutboxCommandIo, outboxCommand } from "./outbox-command.js";
+import { outboxCommand } from "./outbox-command.js";
+import type { OutboxCommandIo } from "./outbox-io.js";
 
 const party = "prov:510000";
 const t0 = 1_780_000_000_000;
