@@ -33,6 +33,7 @@ export {
   postgresSkip,
   postgresUrl,
   randomSchemaName,
+  rejectsWith,
   type SqlRow,
   type StoreChild,
   type StoreUnderTest,

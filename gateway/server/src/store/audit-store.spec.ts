@@ -2,18 +2,10 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { sm3Hasher, treeRoot } from "@hutong/audit";
 import type { StoredAuditEntry } from "./port/audit-store.js";
-import { isStoreError, type StoreErrorCode } from "./port/store-error.js";
-import { adaptersUnderTest, type StoreUnderTest, sampleEntry, subjectDigest } from "./testing-stores.js";
+import { isStoreError } from "./port/store-error.js";
+import { adaptersUnderTest, rejectsWith, type StoreUnderTest, sampleEntry, subjectDigest } from "./testing-stores.js";
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
-
-async function rejectsWith(p: Promise<unknown>, code: StoreErrorCode): Promise<void> {
-  await assert.rejects(p, (e: unknown) => {
-    assert.ok(isStoreError(e), `expected a StoreError, got ${String(e)}`);
-    assert.equal(e.code, code, e.message);
-    return true;
-  });
-}
 
 for (const adapter of adaptersUnderTest) {
   describe(`audit store: ${adapter.name}`, { skip: adapter.skip }, () => {

@@ -2,10 +2,10 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { ConsumeResult, GrantInput } from "./port/grant-store.js";
 import type { OutboxMessageInput } from "./port/outbox-store.js";
-import { isStoreError, type StoreErrorCode } from "./port/store-error.js";
 import {
   adaptersUnderTest,
   postgresAdapter,
+  rejectsWith,
   type StoreUnderTest,
   startStoreChild,
   subjectDigest,
@@ -28,14 +28,6 @@ function grant(id: string, overrides: Partial<GrantInput> = {}): GrantInput {
     useLimit: 3,
     ...overrides,
   };
-}
-
-async function rejectsWith(p: Promise<unknown>, code: StoreErrorCode): Promise<void> {
-  await assert.rejects(p, (e: unknown) => {
-    assert.ok(isStoreError(e), `expected a StoreError, got ${String(e)}`);
-    assert.equal(e.code, code, e.message);
-    return true;
-  });
 }
 
 for (const adapter of adaptersUnderTest) {

@@ -1,9 +1,8 @@
 import assert from "node:assert/strict";
 import { afterEach, beforeEach, describe, it } from "node:test";
 import type { OutboxMessageInput, OutboxMessageState } from "./port/outbox-store.js";
-import { isStoreError, type StoreErrorCode } from "./port/store-error.js";
 import { maxOutboxPayloadBytes } from "./port/validate-outbox.js";
-import { adaptersUnderTest, type StoreUnderTest, sampleEntry } from "./testing-stores.js";
+import { adaptersUnderTest, rejectsWith, type StoreUnderTest, sampleEntry } from "./testing-stores.js";
 
 const t0 = 1_760_000_000_000;
 const lease = (token: string, nowMs = t0, limit = 100, topics = ["tickets", "licences"]) => ({
@@ -24,14 +23,6 @@ function msg(key: string, overrides: Partial<OutboxMessageInput> = {}): OutboxMe
     payload: new Uint8Array(Buffer.from(`payload ${key}`)),
     ...overrides,
   };
-}
-
-async function rejectsWith(p: Promise<unknown>, code: StoreErrorCode): Promise<void> {
-  await assert.rejects(p, (e: unknown) => {
-    assert.ok(isStoreError(e), `expected a StoreError, got ${String(e)}`);
-    assert.equal(e.code, code, e.message);
-    return true;
-  });
 }
 
 for (const adapter of adaptersUnderTest) {

@@ -2,6 +2,7 @@
 // fresh temp directory (on a worker thread and on the caller's); PostgreSQL runs
 // when HUTONG_TEST_POSTGRES_URL is set, each test in its own fresh schema
 // (random name, dropped afterwards) so test files can run in parallel.
+import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -14,6 +15,7 @@ import pg from "pg";
 import { openStore } from "./open-store.js";
 import type { AuditEntryInput } from "./port/audit-store.js";
 import type { HutongStore, StoreLocation } from "./port/store.js";
+import { isStoreError, type StoreErrorCode } from "./port/store-error.js";
 
 export const postgresUrl = process.env.HUTONG_TEST_POSTGRES_URL;
 export const postgresSkip =
@@ -219,4 +221,13 @@ export function startStoreChild(args: unknown): StoreChild {
   // If the child dies before it is ready, fail the wait instead of hanging.
   void result.catch(() => onReady());
   return { ready, go: () => child.stdin.end("go\n"), result };
+}
+
+/** Asserts that `p` rejects with a StoreError of `code` (its message shown when the code differs). */
+export async function rejectsWith(p: Promise<unknown>, code: StoreErrorCode): Promise<void> {
+  await assert.rejects(p, (e: unknown) => {
+    assert.ok(isStoreError(e), `expected a StoreError, got ${String(e)}`);
+    assert.equal(e.code, code, e.message);
+    return true;
+  });
 }
