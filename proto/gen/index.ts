@@ -203,9 +203,12 @@ export {
   FinishResponse,
   HelloRequest,
   HelloResponse,
+  Protection,
   SessionServiceClient,
   type SessionServiceServer,
   SessionServiceService,
+  protectionFromJSON,
+  protectionToJSON,
 } from "./hutong/v1/session.js";
 export {
   CheckStatus,

@@ -291,6 +291,7 @@ export const jsonFields: ReadonlyMap<string, readonly JsonField[]> = new Map<str
       { name: "client_ephemeral", jsonName: "clientEphemeral" },
       { name: "client_chain", jsonName: "clientChain", repeated: true },
       { name: "target_party", jsonName: "targetParty" },
+      { name: "protection", jsonName: "protection" },
     ],
   ],
   [
@@ -301,6 +302,7 @@ export const jsonFields: ReadonlyMap<string, readonly JsonField[]> = new Map<str
       { name: "server_chain", jsonName: "serverChain", repeated: true },
       { name: "server_signature", jsonName: "serverSignature" },
       { name: "cookie", jsonName: "cookie" },
+      { name: "protection", jsonName: "protection" },
     ],
   ],
   [

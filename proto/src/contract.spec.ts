@@ -52,6 +52,7 @@ import {
   type MessageFns,
   PartyKind,
   PersonalKind,
+  Protection,
   Purpose,
   personalFields,
   QualificationCategory,
@@ -536,6 +537,7 @@ describe("hutong.v1 services", () => {
           serverChain: [],
           serverSignature: bytes(70, 1),
           cookie: Buffer.from(call.request.targetParty),
+          protection: call.request.protection,
         });
       },
       finish: (_call, callback) => callback(null, FinishResponse.fromPartial({})),
@@ -550,12 +552,14 @@ describe("hutong.v1 services", () => {
         version: 1,
         clientRandom: Buffer.from([1, 2, 3]),
         targetParty: "mot",
+        protection: Protection.PROTECTION_SM4_CTR_HMAC_SM3,
       });
       const response = await new Promise<HelloResponse>((resolve, reject) =>
         client.hello(request, (err, res) => (err ? reject(err) : resolve(res))),
       );
       assert.deepEqual([...response.serverRandom], [3, 2, 1]);
       assert.equal(response.cookie.toString(), "mot");
+      assert.equal(response.protection, Protection.PROTECTION_SM4_CTR_HMAC_SM3);
     } finally {
       client.close();
       server.forceShutdown();

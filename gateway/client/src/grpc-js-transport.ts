@@ -59,6 +59,44 @@ export function createGrpcJsTransport(address: string, options: GrpcJsTransportO
         });
       });
     },
+    async serverStream(path, body, metadata, onMessage, callOptions = {}) {
+      const md = new grpc.Metadata();
+      for (const [k, v] of Object.entries(metadata)) md.set(k, v);
+      const call = client.makeServerStreamRequest(
+        path,
+        identity,
+        identity,
+        body,
+        md,
+        callOptions.deadline === undefined ? {} : { deadline: callOptions.deadline },
+      );
+      const status = new Promise<grpc.StatusObject>((resolve) => call.on("status", resolve));
+      const onAbort = { handleEvent: () => call.cancel() };
+      callOptions.signal?.addEventListener("abort", onAbort);
+      let callerFailed = false;
+      let callerError: unknown;
+      try {
+        for await (const message of call as AsyncIterable<Buffer>) {
+          try {
+            await onMessage(message);
+          } catch (e) {
+            callerFailed = true;
+            callerError = e;
+            call.cancel();
+            break;
+          }
+        }
+      } catch {
+        // A non-OK status: grpc-js emits "error", then "status" with the trailers (read below).
+      } finally {
+        callOptions.signal?.removeEventListener("abort", onAbort);
+      }
+      if (callerFailed) throw callerError;
+      const end = await status;
+      const trailers = toRecord(end.metadata);
+      if (end.code !== grpc.status.OK) throw new WireError(end.code as WireError["code"], end.details, { trailers });
+      return { trailers };
+    },
     close() {
       client.close();
     },

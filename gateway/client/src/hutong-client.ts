@@ -1,6 +1,6 @@
 import type { ChannelCredentials } from "@grpc/grpc-js";
 import type { Crl, Sm2PrivateKey } from "@hutong/certs";
-import type { TrustStore } from "@hutong/session";
+import type { ProtectionMode, TrustStore } from "@hutong/session";
 import type { Metadata } from "@hutong/wire";
 import { createGrpcJsTransport } from "./grpc-js-transport.js";
 import { createSessionClient, type SessionClient } from "./session-client.js";
@@ -28,6 +28,11 @@ export interface HutongClientOptions {
   readonly crls: () => readonly Crl[];
   /** Default insecure h2c (loopback, or a TLS-terminating proxy in front of the gateway). */
   readonly credentials?: ChannelCredentials;
+  /**
+   * Default `sm4`: every request and response encrypted under the session's keys, whatever the
+   * transport. `plaintext` only where the gateway's config allows this system.
+   */
+  readonly protection?: ProtectionMode;
 }
 
 export interface UnaryOptions extends TransportCallOptions {
@@ -44,8 +49,8 @@ export interface HutongClient {
 
 /**
  * The SDK a provincial system or partner imports: every call of the hutong.v1
- * contract, with the SM2 handshake, per-call MACs, response authentication and
- * re-handshake done for it.
+ * contract, with the SM2 handshake, SM4 encryption of every message, per-call
+ * MACs, response authentication and re-handshake done for it.
  *
  *   const client = createHutongClient({ address, gatewayParty: "prov:510000", privateKey, chain, trust, crls });
  *   const res = await client.unary(TicketServiceService.verifyTicket, { context, ticketNo, ... });
@@ -62,6 +67,7 @@ export function createHutongClient(options: HutongClientOptions): HutongClient {
     chain: options.chain,
     trust: options.trust,
     crls: options.crls,
+    ...(options.protection === undefined ? {} : { protection: options.protection }),
   });
   return {
     session,

@@ -10,6 +10,7 @@ import {
   helloResponse,
   isSessionError,
   metadataKeys,
+  type ProtectionMode,
   type RelayRoute,
   type SessionErrorCode,
   sessionErrorStatus,
@@ -30,6 +31,12 @@ export interface SessionClientOptions {
   readonly trust: TrustStore;
   /** The current CRLs for the server's chain; revocation is required, as on the server. */
   readonly crls: () => readonly Crl[];
+  /**
+   * How the calls' messages travel: `sm4` (the default) encrypts every request and response under
+   * the session's keys; `plaintext` only MACs them, and a server accepts it only where its config
+   * explicitly allows this client (docs/session-protocol.md §6.3).
+   */
+  readonly protection?: ProtectionMode;
   readonly now?: () => number;
   /** Handshake deadline, ms. Default 10 s. */
   readonly handshakeTimeoutMs?: number;
@@ -42,9 +49,29 @@ export interface SessionCallOptions extends TransportCallOptions {
   readonly route?: RelayRoute;
 }
 
+export interface SessionStreamReply {
+  /** Response messages delivered to onMessage. */
+  readonly messages: number;
+  readonly trailers: Metadata;
+}
+
 export interface SessionClient {
-  /** Calls `path` with these exact request bytes; resolves only with a response whose MAC verified. */
+  /**
+   * Calls `path` with this request message (in clear: the session encrypts it); resolves with the
+   * response message in clear, once its MAC verified, and the trailers.
+   */
   call(path: string, body: Buffer, options?: SessionCallOptions): Promise<TransportReply>;
+  /**
+   * A server-streaming call (the transport must have `serverStream`). Each response message goes to
+   * `onMessage` in clear, in order, and is provisional: the whole stream is authenticated only when
+   * this resolves; if it rejects, every message delivered must be discarded.
+   */
+  stream(
+    path: string,
+    body: Buffer,
+    onMessage: (message: Buffer) => void | Promise<void>,
+    options?: SessionCallOptions,
+  ): Promise<SessionStreamReply>;
   /** Runs the handshake now if there is no usable session (otherwise a no-op). */
   connect(options?: TransportCallOptions): Promise<void>;
   /** Forgets the session: the next call handshakes again. */
@@ -54,6 +81,10 @@ export interface SessionClient {
 
 /** Session errors after which a fresh handshake can succeed; the server sends the code in `hutong-error`. */
 const rehandshakeCodes: ReadonlySet<string> = new Set<SessionErrorCode>(["no-session", "bad-ticket", "ticket-expired"]);
+
+/** How often a handshake refused as `busy` is tried again, within its deadline. */
+const busyRetries = 4;
+const busyBackoffMs = 100;
 
 function asWireError(e: unknown): unknown {
   if (isSessionError(e)) {
@@ -65,12 +96,19 @@ function asWireError(e: unknown): unknown {
   return e;
 }
 
+const asBuffer = (b: Uint8Array): Buffer =>
+  Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+
+function refusedWith(e: unknown, code: SessionErrorCode): boolean {
+  return isWireError(e) && e.trailers[errorCodeTrailer] === code;
+}
+
 /**
  * The caller's side of the session protocol over any unary transport: one
  * handshake shared by concurrent calls (single flight), a fresh nonce and MAC
- * per call, the response MAC checked before the caller sees a byte, and a
- * transparent re-handshake when the ticket nears expiry or the server says the
- * session is gone. Failures reject with WireError.
+ * per call, requests encrypted and responses checked, then decrypted, before
+ * the caller sees a byte, and a transparent re-handshake when the ticket nears
+ * expiry or the server says the session is gone. Failures reject with WireError.
  */
 export function createSessionClient(options: SessionClientOptions): SessionClient {
   const now = options.now ?? Date.now;
@@ -78,16 +116,16 @@ export function createSessionClient(options: SessionClientOptions): SessionClien
     privateKey: options.privateKey,
     chain: options.chain,
     trust: options.trust,
+    ...(options.protection === undefined ? {} : { protection: options.protection }),
   });
   let session: ClientSession | undefined;
   let pending: Promise<ClientSession> | undefined;
 
-  async function handshake(callOptions: TransportCallOptions): Promise<ClientSession> {
-    // Transport deadlines are on the local wall clock, whatever clock the protocol is given.
-    const opts = { deadline: callOptions.deadline ?? Date.now() + (options.handshakeTimeoutMs ?? 10_000) };
+  async function handshakeOnce(deadline: number): Promise<ClientSession> {
+    const opts = { deadline };
     const hs = handshakes.start(options.serverParty);
     const sh = await options.transport.unary(sessionPaths.hello, helloRequest.encode(hs.clientHello), {}, opts);
-    const awaiting = hs.receive(helloResponse.decode(sh.body), { now: now(), crls: options.crls() });
+    const awaiting = await hs.receive(helloResponse.decode(sh.body), { now: now(), crls: options.crls() });
     const sf = await options.transport.unary(
       sessionPaths.finish,
       finishRequest.encode(awaiting.clientFinish),
@@ -95,6 +133,22 @@ export function createSessionClient(options: SessionClientOptions): SessionClien
       opts,
     );
     return createClientSession(awaiting.complete(finishResponse.decode(sf.body)));
+  }
+
+  async function handshake(callOptions: TransportCallOptions): Promise<ClientSession> {
+    // Transport deadlines are on the local wall clock, whatever clock the protocol is given.
+    const deadline = callOptions.deadline ?? Date.now() + (options.handshakeTimeoutMs ?? 10_000);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await handshakeOnce(deadline);
+      } catch (e) {
+        // A server at its handshake limits says so before any work: wait a little (full jitter) and
+        // try again while the deadline allows, as UNAVAILABLE invites.
+        const delay = Math.random() * busyBackoffMs * 2 ** attempt;
+        if (!refusedWith(e, "busy") || attempt >= busyRetries || Date.now() + delay >= deadline) throw e;
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
   }
 
   function ensure(callOptions: TransportCallOptions): Promise<ClientSession> {
@@ -118,30 +172,90 @@ export function createSessionClient(options: SessionClientOptions): SessionClien
   async function once(s: ClientSession, path: string, body: Buffer, o: SessionCallOptions): Promise<TransportReply> {
     const signed = s.signRequest(path, body, now(), o.route);
     const metadata = o.metadata === undefined ? signed.metadata : { ...o.metadata, ...signed.metadata };
-    const reply = await options.transport.unary(path, body, metadata, o);
+    const reply = await options.transport.unary(path, asBuffer(signed.body), metadata, o);
     try {
-      s.verifyResponse(path, signed.nonce, reply.body, reply.trailers[metadataKeys.mac]);
+      const message = s.openResponse(path, signed.nonce, reply.body, reply.trailers[metadataKeys.mac]);
+      return { body: asBuffer(message), trailers: reply.trailers };
     } catch (e) {
       throw asWireError(e);
     }
-    return reply;
+  }
+
+  async function onceStream(
+    s: ClientSession,
+    path: string,
+    body: Buffer,
+    onMessage: (message: Buffer) => void | Promise<void>,
+    o: SessionCallOptions,
+    delivered: { count: number },
+  ): Promise<SessionStreamReply> {
+    const serverStream = options.transport.serverStream;
+    if (serverStream === undefined) throw new WireError(Status.UNIMPLEMENTED, "this transport has no server streams");
+    const signed = s.signRequest(path, body, now(), o.route);
+    const metadata = o.metadata === undefined ? signed.metadata : { ...o.metadata, ...signed.metadata };
+    const responses = s.responseStream(path, signed.nonce);
+    const { trailers } = await serverStream.call(
+      options.transport,
+      path,
+      asBuffer(signed.body),
+      metadata,
+      (wire) => {
+        delivered.count++;
+        return onMessage(asBuffer(responses.next(wire)));
+      },
+      o,
+    );
+    try {
+      responses.verify(trailers[metadataKeys.mac]);
+    } catch (e) {
+      throw asWireError(e);
+    }
+    return { messages: delivered.count, trailers };
+  }
+
+  /** Runs `attempt` on the session; once more on a fresh one if the server no longer accepts the ticket. */
+  async function withSession<T>(
+    callOptions: TransportCallOptions,
+    attempt: (s: ClientSession) => Promise<T>,
+    mayRetry: () => boolean,
+  ): Promise<T> {
+    const s = await ensure(callOptions);
+    try {
+      return await attempt(s);
+    } catch (e) {
+      const code = isWireError(e) ? e.trailers[errorCodeTrailer] : undefined;
+      if (
+        !isWireError(e) ||
+        e.code !== Status.UNAUTHENTICATED ||
+        code === undefined ||
+        !rehandshakeCodes.has(code) ||
+        !mayRetry()
+      ) {
+        throw e;
+      }
+      // The server no longer accepts this ticket (expired, or its ticket key rotated twice): the
+      // request was refused before any processing, so one retry on a fresh session is safe.
+      if (session === s) session = undefined;
+      return attempt(await ensure(callOptions));
+    }
   }
 
   return {
-    async call(path, body, callOptions = {}) {
-      const s = await ensure(callOptions);
-      try {
-        return await once(s, path, body, callOptions);
-      } catch (e) {
-        const code = isWireError(e) ? e.trailers[errorCodeTrailer] : undefined;
-        if (!isWireError(e) || e.code !== Status.UNAUTHENTICATED || code === undefined || !rehandshakeCodes.has(code)) {
-          throw e;
-        }
-        // The server no longer accepts this ticket (expired, or its ticket key rotated twice): the
-        // request was refused before any processing, so one retry on a fresh session is safe.
-        if (session === s) session = undefined;
-        return once(await ensure(callOptions), path, body, callOptions);
-      }
+    call(path, body, callOptions = {}) {
+      return withSession(
+        callOptions,
+        (s) => once(s, path, body, callOptions),
+        () => true,
+      );
+    },
+    stream(path, body, onMessage, callOptions = {}) {
+      const delivered = { count: 0 };
+      // A refusal comes before any message; a stream that delivered messages is never started again.
+      return withSession(
+        callOptions,
+        (s) => onceStream(s, path, body, onMessage, callOptions, delivered),
+        () => delivered.count === 0,
+      );
     },
     async connect(callOptions = {}) {
       await ensure(callOptions);

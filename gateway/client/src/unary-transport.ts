@@ -20,5 +20,18 @@ export interface TransportCallOptions {
 
 export interface UnaryTransport {
   unary(path: string, body: Buffer, metadata: Metadata, options?: TransportCallOptions): Promise<TransportReply>;
+  /**
+   * One server-streaming call (one request message), where the transport has them: each response
+   * message goes to `onMessage` in order, the next read only once its promise settles; resolves
+   * with the trailers of an OK end, rejects with WireError otherwise, or with onMessage's own
+   * error (the call cancelled).
+   */
+  serverStream?(
+    path: string,
+    body: Buffer,
+    metadata: Metadata,
+    onMessage: (message: Buffer) => void | Promise<void>,
+    options?: TransportCallOptions,
+  ): Promise<{ readonly trailers: Metadata }>;
   close(): void;
 }

@@ -38,7 +38,7 @@ export async function establishSession(
     );
     const deadline = Date.now() + 10_000;
     const hello = await channel.unary(sessionPaths.hello, helloRequest.encode(hs.clientHello), {}, { deadline });
-    const awaiting = hs.receive(helloResponse.decode(hello.body), { now: Date.now(), crls: creds.crls });
+    const awaiting = await hs.receive(helloResponse.decode(hello.body), { now: Date.now(), crls: creds.crls });
     const finish = await channel.unary(
       sessionPaths.finish,
       finishRequest.encode(awaiting.clientFinish),

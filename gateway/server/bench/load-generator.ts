@@ -1,10 +1,12 @@
 // Benchmark child: the load generator. Unary gRPC straight on node:http2 (not grpc-js, so the
 // generator is not the bottleneck), `concurrency` streams in flight over `connections` HTTP/2
 // connections, closed loop, for warm-up + measured seconds. Every call gets its own timestamp,
-// nonce and MAC from the session (signRequest), in both modes; in hutong mode every response's
-// trailer MAC is verified (verifyResponse). Every response must be status OK and byte-identical
-// to the first one, which is decoded and checked; in hutong mode, a call with a wrong MAC and one
-// the ACL denies must be refused before the load starts. Prints one LoadResult JSON line.
+// nonce, MAC and SM4 encryption from the session (signRequest), in both modes (the baseline
+// forwarder gets the request in clear, the gateway the ciphertext); in hutong mode every response's
+// trailer MAC is verified and the response decrypted (openResponse). Every response must be status
+// OK and, in clear, byte-identical to the first one, which is decoded and checked; in hutong mode,
+// a call with a wrong MAC and one the ACL denies must be refused before the load starts. Prints
+// one LoadResult JSON line.
 import {
   type ClientHttp2Session,
   connect,
@@ -83,7 +85,7 @@ runChild(async () => {
   const creds = await loadClientCredentials(args.identity);
   const session = await establishSession(args.gateway, args.gatewayParty, creds);
   const body = benchRequestBody();
-  const framed = frameMessage(body);
+  const framedPlain = frameMessage(body);
   const checkMac = args.mode === "hutong";
 
   const connections = await Promise.all(Array.from({ length: args.connections }, () => open(args.target)));
@@ -105,6 +107,9 @@ runChild(async () => {
   /** One call; `next` runs when it has ended (the closed loop). */
   function call(conn: ClientHttp2Session, next: (response: Buffer | undefined) => void): void {
     const signed = session.signRequest(benchPath, body, Date.now());
+    const framed = checkMac
+      ? frameMessage(Buffer.from(signed.body.buffer, signed.body.byteOffset, signed.body.byteLength))
+      : framedPlain;
     const headers: OutgoingHttpHeaders = {
       ":method": "POST",
       ":path": benchPath,
@@ -139,17 +144,26 @@ runChild(async () => {
       else if (status?.["grpc-status"] !== "0") {
         fail(`grpc-status ${status?.["grpc-status"]}: ${status?.["grpc-message"] ?? ""}`);
       } else {
-        const message = unframe(chunks);
-        if (typeof message === "string") fail(message);
-        else if (expected !== undefined && !message.equals(expected)) fail("response differs from the first one");
+        const wire = unframe(chunks);
+        if (typeof wire === "string") fail(wire);
         else {
           try {
+            let message = wire;
             if (checkMac) {
               const mac = status[metadataKeys.mac];
-              session.verifyResponse(benchPath, signed.nonce, message, typeof mac === "string" ? mac : undefined);
+              const opened = session.openResponse(
+                benchPath,
+                signed.nonce,
+                wire,
+                typeof mac === "string" ? mac : undefined,
+              );
+              message = Buffer.from(opened.buffer, opened.byteOffset, opened.byteLength);
             }
-            response = message;
-            if (ended >= windowStart && ended <= windowEnd) latencies.push(ended - started);
+            if (expected !== undefined && !message.equals(expected)) fail("response differs from the first one");
+            else {
+              response = message;
+              if (ended >= windowStart && ended <= windowEnd) latencies.push(ended - started);
+            }
           } catch (e) {
             fail(e instanceof Error ? e.message : String(e));
           }
@@ -172,15 +186,15 @@ runChild(async () => {
     const signed = session.signRequest(benchPath, body, Date.now());
     const mac = signed.metadata[metadataKeys.mac] ?? "";
     const flipped = `${mac.slice(0, -1)}${mac.endsWith("0") ? "1" : "0"}`;
-    await expectStatus(first, body, { ...signed.metadata, [metadataKeys.mac]: flipped }, "16", "a wrong MAC");
-    const denied = benchRequestBody(Purpose.PURPOSE_TICKET_SERVICE);
     await expectStatus(
       first,
-      denied,
-      session.signRequest(benchPath, denied, Date.now()).metadata,
-      "7",
-      "an ACL-denied purpose",
+      Buffer.from(signed.body),
+      { ...signed.metadata, [metadataKeys.mac]: flipped },
+      "16",
+      "a wrong MAC",
     );
+    const denied = session.signRequest(benchPath, benchRequestBody(Purpose.PURPOSE_TICKET_SERVICE), Date.now());
+    await expectStatus(first, Buffer.from(denied.body), denied.metadata, "7", "an ACL-denied purpose");
   }
 
   const cpu0 = process.cpuUsage();

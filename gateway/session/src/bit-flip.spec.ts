@@ -18,8 +18,9 @@ function flipBit(bytes: Uint8Array, bit: number): Uint8Array {
   return copy;
 }
 
+const { serverFinish, awaiting, established } = await handshake();
+
 describe("single-bit changes", () => {
-  const { serverFinish, awaiting, established } = handshake();
   const keyring = testKeyring();
   const bit = (bytes: Uint8Array) => fc.nat({ max: bytes.length * 8 - 1 });
 

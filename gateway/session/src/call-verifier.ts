@@ -1,11 +1,13 @@
 import { type Crl, constantTimeEqual } from "@hutong/certs";
 import { requestMac, responseMac, routeMac } from "./call-mac.js";
 import { type CallMetadata, parseCallFields, parseHex, parseTicket, ticketText } from "./call-metadata.js";
-import { defaultLimits, relayMetadataKeys, sizes } from "./protocol-constants.js";
+import { createMessageCipher, type MessageCipher } from "./message-cipher.js";
+import { defaultLimits, type ProtectionMode, relayMetadataKeys, sizes } from "./protocol-constants.js";
 import type { ReplayWindow } from "./replay-window.js";
 import { SessionError } from "./session-error.js";
 import { checkSessionRevocation } from "./session-revocation.js";
 import { openTicket, type SessionTicketState } from "./session-ticket.js";
+import { createStreamDigest, type StreamDigest } from "./stream-digest.js";
 import type { TicketKeyring } from "./ticket-keyring.js";
 
 export interface CallVerifierOptions {
@@ -19,11 +21,26 @@ export interface CallVerifierOptions {
 export interface IncomingCall {
   readonly method: string;
   readonly metadata: CallMetadata;
-  /** The exact request message bytes as received. */
+  /** The exact request message bytes as received (the ciphertext, on an encrypted session). */
   readonly requestBytes: Uint8Array;
   readonly now: number;
   /** The current, already-verified CRL set. */
   readonly crls: readonly Crl[];
+}
+
+/** A response message as it goes on the wire, and its MAC (trailer hutong-mac). */
+export interface ProtectedResponse {
+  /** Encrypted on an SM4 session; the bytes given on a plaintext one. */
+  readonly body: Uint8Array;
+  readonly mac: Uint8Array;
+}
+
+/** The responses of a server-streaming call (docs/session-protocol.md §6.2, §6.3). */
+export interface ResponseStream {
+  /** The next response message as it goes on the wire (encrypted on an SM4 session). */
+  next(message: Uint8Array): Uint8Array;
+  /** The MAC over every message sent, in order (trailer hutong-mac); call once, at the end. */
+  mac(): Uint8Array;
 }
 
 export interface VerifiedCall {
@@ -31,8 +48,16 @@ export interface VerifiedCall {
   readonly clientParty: string;
   readonly certSerialHex: string;
   readonly expiresAt: number;
-  /** The response MAC for these exact response bytes (sent as trailer hutong-mac, lowercase hex). */
-  responseMac(responseBytes: Uint8Array): Uint8Array;
+  readonly protection: ProtectionMode;
+  /**
+   * The request message: decrypted on an SM4 session (only after every check above passed, so
+   * nothing unauthenticated is ever decrypted), the received bytes on a plaintext one.
+   */
+  readonly request: Uint8Array;
+  /** The one response of a unary call, protected for the caller. */
+  protectResponse(message: Uint8Array): ProtectedResponse;
+  /** The responses of a server-streaming call, protected for the caller. */
+  responseStream(): ResponseStream;
   /**
    * Checks a relaying gateway's origin and hop list against hutong-route-mac;
    * bad-mac if absent or wrong. Call it only when the call carries relay metadata.
@@ -44,16 +69,39 @@ export interface CallVerifier {
   verify(call: IncomingCall): VerifiedCall;
 }
 
+class Responses implements ResponseStream {
+  readonly #verified: Verified;
+  readonly #cipher: MessageCipher;
+  readonly #digest: StreamDigest = createStreamDigest();
+
+  constructor(verified: Verified, cipher: MessageCipher) {
+    this.#verified = verified;
+    this.#cipher = cipher;
+  }
+
+  next(message: Uint8Array): Uint8Array {
+    const wire = this.#cipher.next(message);
+    this.#digest.update(wire);
+    return wire;
+  }
+
+  mac(): Uint8Array {
+    return this.#verified.macOver(this.#digest.digest());
+  }
+}
+
 /** One verified call; a class so that the per-call object carries no closures of its own. */
 class Verified implements VerifiedCall {
   readonly #ticket: SessionTicketState;
   readonly #method: string;
   readonly #nonce: Uint8Array;
+  readonly request: Uint8Array;
 
-  constructor(ticket: SessionTicketState, method: string, nonce: Uint8Array) {
+  constructor(ticket: SessionTicketState, method: string, nonce: Uint8Array, requestBytes: Uint8Array) {
     this.#ticket = ticket;
     this.#method = method;
     this.#nonce = nonce;
+    this.request = createMessageCipher(ticket.protection, ticket.c2sEnc, nonce).next(requestBytes);
   }
 
   get sessionId(): Uint8Array {
@@ -73,8 +121,26 @@ class Verified implements VerifiedCall {
     return this.#ticket.expiresAt;
   }
 
-  responseMac(responseBytes: Uint8Array): Uint8Array {
+  get protection(): ProtectionMode {
+    return this.#ticket.protection;
+  }
+
+  /** The response MAC over these exact bytes on the wire (one message, or a stream digest). */
+  macOver(responseBytes: Uint8Array): Uint8Array {
     return responseMac(this.#ticket.s2c, this.#method, this.#nonce, responseBytes);
+  }
+
+  #cipher(): MessageCipher {
+    return createMessageCipher(this.#ticket.protection, this.#ticket.s2cEnc, this.#nonce);
+  }
+
+  protectResponse(message: Uint8Array): ProtectedResponse {
+    const body = this.#cipher().next(message);
+    return { body, mac: this.macOver(body) };
+  }
+
+  responseStream(): ResponseStream {
+    return new Responses(this, this.#cipher());
   }
 
   verifyRoute(origin: string, hops: string, routeMacHex: string | undefined): void {
@@ -89,7 +155,7 @@ class Verified implements VerifiedCall {
 /**
  * The server's per-call check. Order matters: cheap public checks first;
  * the MAC before anything that keeps state, so unauthenticated traffic can
- * neither fill the replay window nor probe revocation.
+ * neither fill the replay window nor probe revocation; decryption last.
  */
 export function createCallVerifier(options: CallVerifierOptions): CallVerifier {
   const skew = options.clockSkewMs ?? defaultLimits.clockSkewMs;
@@ -130,7 +196,8 @@ export function createCallVerifier(options: CallVerifierOptions): CallVerifier {
       if (!constantTimeEqual(expected, creds.mac)) throw new SessionError("bad-mac", "request MAC does not verify");
       checkSessionRevocation(ticket, crls, now);
       options.replayWindow.admit(sessionHex, creds.nonceHex, now);
-      return new Verified(ticket, method, creds.nonce);
+      // Decrypted only now: every check has passed, the MAC over the ciphertext first of all.
+      return new Verified(ticket, method, creds.nonce, requestBytes);
     },
   };
 }

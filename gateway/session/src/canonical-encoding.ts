@@ -13,6 +13,12 @@ import { SessionError, type SessionErrorCode } from "./session-error.js";
  * to the same bytes.
  */
 
+/** One byte; anything else is a bug of the caller (values are checked before they are encoded). */
+export function u8(n: number): Uint8Array {
+  if (!Number.isInteger(n) || n < 0 || n > 255) throw new RangeError("u8 needs an integer 0..255");
+  return Uint8Array.of(n);
+}
+
 export function u32be(n: number): Uint8Array {
   const out = new Uint8Array(4);
   new DataView(out.buffer).setUint32(0, n);

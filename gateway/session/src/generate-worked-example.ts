@@ -8,8 +8,14 @@ import {
   sm2Sign,
   sm2Verify,
 } from "@hutong/certs";
-import { Purpose, VerifyTicketRequest, VerifyTicketResponse } from "@hutong/proto";
-import { labels } from "./protocol-constants.js";
+import {
+  AuditServiceService,
+  ExportEntriesResponse,
+  Purpose,
+  VerifyTicketRequest,
+  VerifyTicketResponse,
+} from "@hutong/proto";
+import { labels, protectionModes } from "./protocol-constants.js";
 import { createTicketKeyring } from "./ticket-keyring.js";
 import { computeWorkedExample, type WorkedExampleInputs } from "./worked-example.js";
 
@@ -76,8 +82,15 @@ function signature(key: typeof serverKey, message: string | undefined, stored: s
 
 const certs = certificates();
 const issuedAt = at - 60_000;
+const exportMessage = (index: number, entry: string) =>
+  hex(
+    ExportEntriesResponse.encode(
+      ExportEntriesResponse.fromPartial({ entries: [{ index: BigInt(index), entry: Buffer.from(entry) }] }),
+    ).finish(),
+  );
 const base = {
   targetParty: "mot",
+  protection: protectionModes.sm4,
   clientRandom: "11".repeat(32),
   serverRandom: "22".repeat(32),
   clientEphemeralPrivate: hex(scalar(0x04)),
@@ -108,6 +121,11 @@ const base = {
     ).finish(),
   ),
   responseBytes: hex(VerifyTicketResponse.encode(VerifyTicketResponse.fromPartial({ valid: true })).finish()),
+  // A stream of two ExportEntries messages, of lengths that make the keystream run on mid-block.
+  streamMethod: AuditServiceService.exportEntries.path,
+  streamNonce: "55".repeat(16),
+  streamMessage1: exportMessage(0, "entry one"),
+  streamMessage2: exportMessage(1, "entry number two"),
 } satisfies WorkedExampleInputs;
 
 const serverSignature = signature(serverKey, computeWorkedExample(base).serverSignedString, previous.serverSignature);

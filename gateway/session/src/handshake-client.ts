@@ -4,14 +4,14 @@ import {
   generateSm2EphemeralKey,
   type Sm2EphemeralKey,
   type Sm2PrivateKey,
-  sm2Sign,
-  sm2Verify,
+  sm2SignAsync,
+  sm2VerifyAsync,
 } from "@hutong/certs";
 import { importEphemeralPoint, serverFinishedMac } from "./handshake-primitives.js";
 import type { HandshakeContext } from "./handshake-server.js";
 import { deriveMasterSecret, deriveSessionKeys, type SessionKeys } from "./key-schedule.js";
 import { parsePeerChain, type TrustStore, validatePeerChain } from "./peer-certificate.js";
-import { labels, protocolVersion, sizes } from "./protocol-constants.js";
+import { labels, type ProtectionMode, protectionModes, protocolVersion, sizes } from "./protocol-constants.js";
 import { SessionError } from "./session-error.js";
 import {
   type ClientFinish,
@@ -30,6 +30,11 @@ export interface HandshakeClientOptions {
   /** This client's chain, DER, leaf first. */
   readonly chain: readonly Uint8Array[];
   readonly trust: TrustStore;
+  /**
+   * How this client's calls travel; default `sm4` (encrypted). `plaintext` only where the server's
+   * config allows it for this client (docs/session-protocol.md §6.3).
+   */
+  readonly protection?: ProtectionMode;
   readonly randomBytes?: (n: number) => Uint8Array;
   readonly generateEphemeral?: () => Sm2EphemeralKey;
 }
@@ -40,6 +45,7 @@ export interface EstablishedSession {
   readonly ticket: Uint8Array;
   readonly expiresAt: number;
   readonly keys: SessionKeys;
+  readonly protection: ProtectionMode;
 }
 
 export interface AwaitingServerFinish {
@@ -53,8 +59,11 @@ export interface AwaitingServerFinish {
 
 export interface ClientHandshake {
   readonly clientHello: ClientHello;
-  /** Step 3: validates the server (chain, party, signature) and signs the transcript. */
-  receive(serverHello: ServerHello, context: HandshakeContext): AwaitingServerFinish;
+  /**
+   * Step 3: validates the server (protection, chain, party, signature) and signs the transcript; the
+   * signature work runs off the event loop where the SM2 backend can.
+   */
+  receive(serverHello: ServerHello, context: HandshakeContext): Promise<AwaitingServerFinish>;
 }
 
 export interface HandshakeClient {
@@ -65,6 +74,7 @@ export interface HandshakeClient {
 export function createHandshakeClient(options: HandshakeClientOptions): HandshakeClient {
   const random = options.randomBytes ?? ((n: number) => new Uint8Array(randomBytes(n)));
   const ephemeral = options.generateEphemeral ?? generateSm2EphemeralKey;
+  const protection = options.protection ?? "sm4";
   return {
     start(targetParty) {
       const eph = ephemeral();
@@ -74,12 +84,21 @@ export function createHandshakeClient(options: HandshakeClientOptions): Handshak
         clientEphemeral: eph.publicKey.point,
         clientChain: options.chain,
         targetParty,
+        protection: protectionModes[protection],
       };
       return {
         clientHello,
-        receive(sh, { now, crls }) {
+        async receive(sh, { now, crls }) {
           if (sh.serverRandom.length !== sizes.random)
             throw new SessionError("malformed", "serverRandom must be 32 bytes");
+          // The server agrees to what was asked or refuses; anything else is a party in the middle
+          // rewriting the hellos (the signature would fail too), and nothing more is sent.
+          if (sh.protection !== clientHello.protection) {
+            throw new SessionError(
+              "protection-refused",
+              `asked for ${protection}, the server hello says ${sh.protection}`,
+            );
+          }
           const serverEphemeral = importEphemeralPoint(sh.serverEphemeral, "serverEphemeral");
           const path = validatePeerChain(parsePeerChain(sh.serverChain), {
             trust: options.trust,
@@ -90,12 +109,13 @@ export function createHandshakeClient(options: HandshakeClientOptions): Handshak
             expectedPartyId: targetParty,
           });
           const h1 = transcriptH1(clientHello, sh);
-          if (!sm2Verify(path.leaf.publicKey, signedString(labels.serverSignature, h1), sh.serverSignature)) {
+          const signed = signedString(labels.serverSignature, h1);
+          if (!(await sm2VerifyAsync(path.leaf.publicKey, signed, sh.serverSignature))) {
             throw new SessionError("bad-signature", "server signature does not verify");
           }
           const master = deriveMasterSecret(eph.agree(serverEphemeral), clientHello.clientRandom, sh.serverRandom, h1);
           const h2 = transcriptH2(h1, sh.serverSignature);
-          const clientSignature = sm2Sign(options.privateKey, signedString(labels.clientSignature, h2));
+          const clientSignature = await sm2SignAsync(options.privateKey, signedString(labels.clientSignature, h2));
           const keys = deriveSessionKeys(master);
           const h3 = transcriptH3(h2, clientSignature);
           return {
@@ -105,7 +125,7 @@ export function createHandshakeClient(options: HandshakeClientOptions): Handshak
               if (!constantTimeEqual(serverFinishedMac(keys.s2c, transcriptH4(h3, sf)), sf.serverFinished)) {
                 throw new SessionError("bad-mac", "server-finished does not verify over this ticket and expiry");
               }
-              return { serverParty: path.partyId, ticket: sf.ticket, expiresAt: sf.expiresAt, keys };
+              return { serverParty: path.partyId, ticket: sf.ticket, expiresAt: sf.expiresAt, keys, protection };
             },
           };
         },

@@ -16,6 +16,7 @@ const state: CookieState = {
   issuerNameHash: new Uint8Array(32).fill(3),
   certNotAfter: fixedNow + 86_400_000,
   expiresAt: fixedNow + 30_000,
+  protection: "sm4",
 };
 const fails = (code: SessionErrorCode, message?: RegExp) => (e: unknown) => {
   assert.ok(isSessionError(e, code), `expected SessionError ${code}, got ${String(e)}`);
@@ -25,7 +26,7 @@ const fails = (code: SessionErrorCode, message?: RegExp) => (e: unknown) => {
 
 function fields(overrides: Partial<Record<number, Uint8Array>> = {}): Uint8Array[] {
   const base = [
-    Uint8Array.of(1),
+    Uint8Array.of(2),
     state.h2,
     state.master,
     state.clientPublicKey.point,
@@ -34,6 +35,7 @@ function fields(overrides: Partial<Record<number, Uint8Array>> = {}): Uint8Array
     state.issuerNameHash,
     u64be(state.certNotAfter),
     u64be(state.expiresAt),
+    Uint8Array.of(2),
   ];
   return base.map((f, i) => overrides[i] ?? f);
 }
@@ -45,6 +47,8 @@ describe("handshake cookies", () => {
     const cookie = sealCookie(keyring, state);
     const opened = openCookie(keyring, cookie, state.expiresAt - 1);
     assert.deepEqual(opened, state);
+    const plain = { ...state, protection: "plaintext" as const };
+    assert.deepEqual(openCookie(keyring, sealCookie(keyring, plain), fixedNow), plain);
     assert.throws(() => openCookie(keyring, cookie, state.expiresAt), fails("cookie-expired"));
     // Another gateway's keyring (same id, other secret) cannot open it.
     assert.throws(() => openCookie(testKeyring(1, 42), cookie, fixedNow), fails("bad-cookie"));
@@ -53,8 +57,10 @@ describe("handshake cookies", () => {
   it("refuse authenticated plaintext of another format as bad-cookie", () => {
     const seal = (f: Uint8Array[]) => keyring.seal(labels.cookieAad, encodeFields(f));
     for (const [why, variant] of [
-      ["format 2", fields({ 0: Uint8Array.of(2) })],
+      ["format 1 (revision 2)", fields({ 0: Uint8Array.of(1) })],
       ["empty format", fields({ 0: new Uint8Array(0) })],
+      ["unknown protection", fields({ 9: Uint8Array.of(9) })],
+      ["empty protection", fields({ 9: new Uint8Array(0) })],
       ["short h2", fields({ 1: new Uint8Array(31) })],
       ["long master", fields({ 2: new Uint8Array(33) })],
     ] as const) {
@@ -66,7 +72,7 @@ describe("handshake cookies", () => {
     }
     assert.throws(
       () => openCookie(keyring, seal(fields().slice(1)), fixedNow),
-      fails("bad-cookie", /expected 9 fields/),
+      fails("bad-cookie", /expected 10 fields/),
     );
     assert.throws(
       () => openCookie(keyring, seal(fields({ 4: Uint8Array.of(0xc3) })), fixedNow),

@@ -1,6 +1,6 @@
 import { createSm2PublicKey, type Sm2PublicKey } from "@hutong/certs";
-import { decodeFields, encodeFields, fromUtf8, readU64be, u64be, utf8 } from "./canonical-encoding.js";
-import { labels, sizes } from "./protocol-constants.js";
+import { decodeFields, encodeFields, fromUtf8, readU64be, u8, u64be, utf8 } from "./canonical-encoding.js";
+import { labels, type ProtectionMode, protectionModeOf, protectionModes, sizes } from "./protocol-constants.js";
 import { SessionError } from "./session-error.js";
 import type { TicketKeyring } from "./ticket-keyring.js";
 
@@ -22,9 +22,12 @@ export interface CookieState {
   readonly certNotAfter: number;
   /** Cookie expiry (ms). */
   readonly expiresAt: number;
+  /** The protection agreed in the hello, carried into the ticket. */
+  readonly protection: ProtectionMode;
 }
 
-const cookieFormat = 1;
+// Format 2 (revision 3) added the protection; a format-1 cookie is refused (bad-cookie).
+const cookieFormat = 2;
 
 export function sealCookie(keyring: TicketKeyring, state: CookieState): Uint8Array {
   const plaintext = encodeFields([
@@ -37,19 +40,27 @@ export function sealCookie(keyring: TicketKeyring, state: CookieState): Uint8Arr
     state.issuerNameHash,
     u64be(state.certNotAfter),
     u64be(state.expiresAt),
+    u8(protectionModes[state.protection]),
   ]);
   return keyring.seal(labels.cookieAad, plaintext);
 }
 
 /** Opens and checks expiry: bad-cookie for anything forged or foreign, cookie-expired once `now` ≥ expiresAt. */
 export function openCookie(keyring: TicketKeyring, cookie: Uint8Array, now: number): CookieState {
-  const [format, h2, master, point, party, serial, issuerHash, notAfter, expires] = decodeFields(
+  const [format, h2, master, point, party, serial, issuerHash, notAfter, expires, protection] = decodeFields(
     keyring.open(labels.cookieAad, cookie, "bad-cookie"),
-    9,
+    10,
     "bad-cookie",
   );
+  const mode = protection.length === 1 ? protectionModeOf(protection[0] ?? 0) : undefined;
   // Authenticated, so a bad shape means a bug or a format change, not an attack; still refuse cleanly.
-  if (format.length !== 1 || format[0] !== cookieFormat || h2.length !== sizes.hash || master.length !== sizes.key) {
+  if (
+    format.length !== 1 ||
+    format[0] !== cookieFormat ||
+    h2.length !== sizes.hash ||
+    master.length !== sizes.key ||
+    mode === undefined
+  ) {
     throw new SessionError("bad-cookie", "unknown cookie format");
   }
   const state: CookieState = {
@@ -61,6 +72,7 @@ export function openCookie(keyring: TicketKeyring, cookie: Uint8Array, now: numb
     issuerNameHash: issuerHash,
     certNotAfter: readU64be(notAfter, "bad-cookie"),
     expiresAt: readU64be(expires, "bad-cookie"),
+    protection: mode,
   };
   if (now >= state.expiresAt) throw new SessionError("cookie-expired", "handshake cookie expired");
   return state;

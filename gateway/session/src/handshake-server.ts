@@ -4,15 +4,30 @@ import {
   generateSm2EphemeralKey,
   type Sm2EphemeralKey,
   type Sm2PrivateKey,
-  sm2Sign,
-  sm2Verify,
+  sm2SignAsync,
+  sm2VerifyAsync,
 } from "@hutong/certs";
 import { utf8 } from "./canonical-encoding.js";
+import type { HandshakeAdmission } from "./handshake-admission.js";
 import { openCookie, sealCookie } from "./handshake-cookie.js";
 import { importEphemeralPoint, serverFinishedMac } from "./handshake-primitives.js";
 import { deriveMasterSecret, deriveSessionKeys } from "./key-schedule.js";
-import { issuerNameHash, parsePeerChain, type TrustStore, validatePeerChain } from "./peer-certificate.js";
-import { defaultLimits, labels, protocolVersion, sizes } from "./protocol-constants.js";
+import {
+  checkChainShape,
+  issuerNameHash,
+  parsePeerChain,
+  type TrustStore,
+  validatePeerChain,
+} from "./peer-certificate.js";
+import {
+  defaultLimits,
+  labels,
+  type ProtectionMode,
+  protectionModeOf,
+  protectionModes,
+  protocolVersion,
+  sizes,
+} from "./protocol-constants.js";
 import { SessionError } from "./session-error.js";
 import { sealTicket } from "./session-ticket.js";
 import type { TicketKeyring } from "./ticket-keyring.js";
@@ -28,6 +43,14 @@ import {
   transcriptH4,
 } from "./transcript.js";
 
+/** Who asks for a plaintext session: what a server's plaintext policy decides on. */
+export interface PlaintextRequest {
+  /** The client's party, from its validated certificate. */
+  readonly party: string;
+  /** The remote address the hello came from, as the transport saw it (undefined when unknown). */
+  readonly address: string | undefined;
+}
+
 export interface HandshakeServerOptions {
   /** This gateway's party id: ClientHello.targetParty must equal it. */
   readonly partyId: string;
@@ -38,6 +61,13 @@ export interface HandshakeServerOptions {
   readonly keyring: TicketKeyring;
   readonly cookieLifetimeMs?: number;
   readonly ticketLifetimeMs?: number;
+  /**
+   * Whether this client may have a plaintext session; default: nobody. Only an explicit
+   * configuration says yes (docs/session-protocol.md §6.3).
+   */
+  readonly acceptPlaintext?: (request: PlaintextRequest) => boolean;
+  /** Bounds on handshake work (concurrency, per-address and per-party rates); default none. */
+  readonly admission?: HandshakeAdmission;
   /** Injected for tests and the worked example; default node:crypto. */
   readonly randomBytes?: (n: number) => Uint8Array;
   readonly generateEphemeral?: () => Sm2EphemeralKey;
@@ -47,21 +77,38 @@ export interface HandshakeServerOptions {
 export interface HandshakeContext {
   readonly now: number;
   readonly crls: readonly Crl[];
+  /**
+   * The remote address the message came from (the IP, or the key the caller rates peers by):
+   * the per-address rate and the plaintext policy read it.
+   */
+  readonly address?: string;
 }
 
 export interface HandshakeServer {
-  /** Step 2: validate the client, answer with a signed ServerHello and a cookie. Stateless. */
-  hello(clientHello: ClientHello, context: HandshakeContext): ServerHello;
-  /** Step 4: open the cookie, verify the client's signature, issue the ticket. Stateless. */
-  finish(clientFinish: ClientFinish, context: Pick<HandshakeContext, "now">): ServerFinish;
+  /**
+   * Step 2: validate the client, answer with a signed ServerHello and a cookie. Stateless. The
+   * signature runs off the event loop where the SM2 backend can (the native addon's thread pool).
+   */
+  hello(clientHello: ClientHello, context: HandshakeContext): Promise<ServerHello>;
+  /** Step 4: open the cookie, verify the client's signature (off the event loop), issue the ticket. Stateless. */
+  finish(clientFinish: ClientFinish, context: Omit<HandshakeContext, "crls">): Promise<ServerFinish>;
 }
 
-function checkClientHello(m: ClientHello): void {
+/** The checks on a ClientHello that need no key, certificate or configuration, in the order of §3. */
+function checkClientHello(m: ClientHello): ProtectionMode | undefined {
+  // Protobuf cannot tell an absent field from its zero value: 0 is "absent", so malformed.
+  if (m.version === 0) throw new SessionError("malformed", "ClientHello without a version");
   if (m.version !== protocolVersion) throw new SessionError("unsupported-version", `protocol version ${m.version}`);
   if (m.clientRandom.length !== sizes.random) throw new SessionError("malformed", "clientRandom must be 32 bytes");
-  if (utf8(m.targetParty).length > defaultLimits.maxPartyIdBytes) {
-    throw new SessionError("malformed", "targetParty too long");
+  if (m.clientEphemeral.length !== sizes.ephemeralPoint) {
+    throw new SessionError("malformed", "clientEphemeral must be a 65-byte point");
   }
+  checkChainShape(m.clientChain);
+  const target = utf8(m.targetParty).length;
+  if (target === 0) throw new SessionError("malformed", "ClientHello without a targetParty");
+  if (target > defaultLimits.maxPartyIdBytes) throw new SessionError("malformed", "targetParty too long");
+  if (m.protection === 0) throw new SessionError("malformed", "ClientHello without a protection");
+  return protectionModeOf(m.protection);
 }
 
 export function createHandshakeServer(options: HandshakeServerOptions): HandshakeServer {
@@ -69,60 +116,96 @@ export function createHandshakeServer(options: HandshakeServerOptions): Handshak
   const ephemeral = options.generateEphemeral ?? generateSm2EphemeralKey;
   const cookieLifetimeMs = options.cookieLifetimeMs ?? defaultLimits.cookieLifetimeMs;
   const ticketLifetimeMs = options.ticketLifetimeMs ?? defaultLimits.ticketLifetimeMs;
+  const acceptPlaintext = options.acceptPlaintext ?? (() => false);
   if (options.chain.length === 0) throw new SessionError("invalid-config", "server chain is empty");
 
+  /** Everything about a hello that decides whether to answer it, before any signature work (§3's order). */
+  function validateHello(ch: ClientHello, { now, crls }: HandshakeContext) {
+    const mode = checkClientHello(ch);
+    const clientEphemeral = importEphemeralPoint(ch.clientEphemeral, "clientEphemeral");
+    if (mode === undefined) throw new SessionError("protection-refused", `unknown protection ${ch.protection}`);
+    // Cheap refusals first: a hello for another party costs no certificate or signature work.
+    if (ch.targetParty !== options.partyId) {
+      throw new SessionError("wrong-party", `target party "${ch.targetParty}" is not this gateway`);
+    }
+    const path = validatePeerChain(parsePeerChain(ch.clientChain), {
+      trust: options.trust,
+      crls,
+      now,
+      requiredEku: "clientAuth",
+    });
+    return { path, clientEphemeral, mode };
+  }
+
   return {
-    hello(ch, { now, crls }) {
-      checkClientHello(ch);
-      const clientEphemeral = importEphemeralPoint(ch.clientEphemeral, "clientEphemeral");
-      // Cheap refusals first: a hello for another party costs no signature work.
-      if (ch.targetParty !== options.partyId) {
-        throw new SessionError("wrong-party", `target party "${ch.targetParty}" is not this gateway`);
+    async hello(ch, context) {
+      const { now, address } = context;
+      const slot = options.admission?.enter(address, now);
+      try {
+        const { path, clientEphemeral, mode } = validateHello(ch, context);
+        slot?.admitParty(path.partyId, now);
+        if (mode === "plaintext" && !acceptPlaintext({ party: path.partyId, address })) {
+          throw new SessionError("protection-refused", `plaintext is not allowed for ${path.partyId}`);
+        }
+        const eph = ephemeral();
+        const unsigned = {
+          serverRandom: random(sizes.random),
+          serverEphemeral: eph.publicKey.point,
+          serverChain: options.chain,
+          protection: protectionModes[mode],
+        };
+        const h1 = transcriptH1(ch, unsigned);
+        const serverSignature = await sm2SignAsync(options.privateKey, signedString(labels.serverSignature, h1));
+        const master = deriveMasterSecret(eph.agree(clientEphemeral), ch.clientRandom, unsigned.serverRandom, h1);
+        const cookie = sealCookie(options.keyring, {
+          h2: transcriptH2(h1, serverSignature),
+          master,
+          clientPublicKey: path.leaf.publicKey,
+          clientParty: path.partyId,
+          certSerial: path.leaf.serial,
+          issuerNameHash: issuerNameHash(path.leaf),
+          certNotAfter: path.leaf.notAfter.getTime(),
+          expiresAt: now + cookieLifetimeMs,
+          protection: mode,
+        });
+        return { ...unsigned, serverSignature, cookie };
+      } finally {
+        slot?.release();
       }
-      const chain = parsePeerChain(ch.clientChain);
-      const path = validatePeerChain(chain, { trust: options.trust, crls, now, requiredEku: "clientAuth" });
-      const eph = ephemeral();
-      const unsigned = {
-        serverRandom: random(sizes.random),
-        serverEphemeral: eph.publicKey.point,
-        serverChain: options.chain,
-      };
-      const h1 = transcriptH1(ch, unsigned);
-      const serverSignature = sm2Sign(options.privateKey, signedString(labels.serverSignature, h1));
-      const master = deriveMasterSecret(eph.agree(clientEphemeral), ch.clientRandom, unsigned.serverRandom, h1);
-      const cookie = sealCookie(options.keyring, {
-        h2: transcriptH2(h1, serverSignature),
-        master,
-        clientPublicKey: path.leaf.publicKey,
-        clientParty: path.partyId,
-        certSerial: path.leaf.serial,
-        issuerNameHash: issuerNameHash(path.leaf),
-        certNotAfter: path.leaf.notAfter.getTime(),
-        expiresAt: now + cookieLifetimeMs,
-      });
-      return { ...unsigned, serverSignature, cookie };
     },
 
-    finish(cf, { now }) {
-      const state = openCookie(options.keyring, cf.cookie, now);
-      if (!sm2Verify(state.clientPublicKey, signedString(labels.clientSignature, state.h2), cf.clientSignature)) {
-        throw new SessionError("bad-signature", "client signature does not verify");
+    async finish(cf, { now, address }) {
+      const slot = options.admission?.enter(address, now);
+      try {
+        if (cf.cookie.length === 0) throw new SessionError("malformed", "ClientFinish without a cookie");
+        if (cf.clientSignature.length === 0) throw new SessionError("malformed", "ClientFinish without a signature");
+        const state = openCookie(options.keyring, cf.cookie, now);
+        slot?.admitParty(state.clientParty, now);
+        const signed = signedString(labels.clientSignature, state.h2);
+        if (!(await sm2VerifyAsync(state.clientPublicKey, signed, cf.clientSignature))) {
+          throw new SessionError("bad-signature", "client signature does not verify");
+        }
+        const keys = deriveSessionKeys(state.master);
+        // A ticket never outlives the certificate it was issued on.
+        const expiresAt = Math.min(now + ticketLifetimeMs, state.certNotAfter);
+        const ticket = sealTicket(options.keyring, {
+          sessionId: random(sizes.sessionId),
+          clientParty: state.clientParty,
+          certSerial: state.certSerial,
+          issuerNameHash: state.issuerNameHash,
+          c2s: keys.c2s,
+          s2c: keys.s2c,
+          issuedAt: now,
+          expiresAt,
+          protection: state.protection,
+          c2sEnc: keys.c2sEnc,
+          s2cEnc: keys.s2cEnc,
+        });
+        const h4 = transcriptH4(transcriptH3(state.h2, cf.clientSignature), { ticket, expiresAt });
+        return { ticket, expiresAt, serverFinished: serverFinishedMac(keys.s2c, h4) };
+      } finally {
+        slot?.release();
       }
-      const keys = deriveSessionKeys(state.master);
-      // A ticket never outlives the certificate it was issued on.
-      const expiresAt = Math.min(now + ticketLifetimeMs, state.certNotAfter);
-      const ticket = sealTicket(options.keyring, {
-        sessionId: random(sizes.sessionId),
-        clientParty: state.clientParty,
-        certSerial: state.certSerial,
-        issuerNameHash: state.issuerNameHash,
-        c2s: keys.c2s,
-        s2c: keys.s2c,
-        issuedAt: now,
-        expiresAt,
-      });
-      const h4 = transcriptH4(transcriptH3(state.h2, cf.clientSignature), { ticket, expiresAt });
-      return { ticket, expiresAt, serverFinished: serverFinishedMac(keys.s2c, h4) };
     },
   };
 }

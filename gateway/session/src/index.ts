@@ -6,15 +6,25 @@ export {
   type CallVerifierOptions,
   createCallVerifier,
   type IncomingCall,
+  type ProtectedResponse,
+  type ResponseStream,
   type VerifiedCall,
 } from "./call-verifier.js";
 export {
+  type ClientResponseStream,
   type ClientSession,
   createClientSession,
   type RelayRoute,
   type SignedRequest,
 } from "./client-session.js";
 export { errorCodeTrailer } from "./error-trailer.js";
+export {
+  type AdmissionSlot,
+  createHandshakeAdmission,
+  type HandshakeAdmission,
+  type HandshakeAdmissionOptions,
+  type RateLimit,
+} from "./handshake-admission.js";
 export {
   type ClientHandshake,
   createHandshakeClient,
@@ -27,6 +37,7 @@ export {
   type HandshakeContext,
   type HandshakeServer,
   type HandshakeServerOptions,
+  type PlaintextRequest,
 } from "./handshake-server.js";
 export type { SessionKeys } from "./key-schedule.js";
 export type { TrustStore } from "./peer-certificate.js";
@@ -34,6 +45,9 @@ export {
   defaultLimits,
   labels,
   metadataKeys,
+  type ProtectionMode,
+  protectionModeOf,
+  protectionModes,
   protocolVersion,
   relayMetadataKeys,
 } from "./protocol-constants.js";

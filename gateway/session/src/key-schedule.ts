@@ -7,6 +7,10 @@ export interface SessionKeys {
   readonly c2s: Uint8Array;
   /** HMAC-SM3 key for server-to-client MACs (responses, server-finished). */
   readonly s2c: Uint8Array;
+  /** SM4 key (16 bytes) encrypting requests, when the session is protected with SM4. */
+  readonly c2sEnc: Uint8Array;
+  /** SM4 key (16 bytes) encrypting responses, when the session is protected with SM4. */
+  readonly s2cEnc: Uint8Array;
 }
 
 /**
@@ -23,11 +27,18 @@ export function deriveMasterSecret(
   return hkdfSm3(ecdhX, concatBytes([clientRandom, serverRandom]), concatBytes([utf8(labels.master), h1]), sizes.key);
 }
 
-/** One key per direction, so a request MAC can never be replayed as a response MAC. */
+/**
+ * One key per direction and per use, each its own HKDF-SM3 expansion of the master secret with its
+ * own label: a request MAC can never pass as a response MAC, no key serves both SM4 and HMAC-SM3,
+ * and the two directions' SM4 keystreams are independent, so both may start from the call's nonce.
+ * The encryption keys are derived whatever the protection (cheap, and one ticket layout).
+ */
 export function deriveSessionKeys(master: Uint8Array): SessionKeys {
   const empty = new Uint8Array(0);
   return {
     c2s: hkdfSm3(master, empty, utf8(labels.c2sMac), sizes.key),
     s2c: hkdfSm3(master, empty, utf8(labels.s2cMac), sizes.key),
+    c2sEnc: hkdfSm3(master, empty, utf8(labels.c2sEnc), sizes.encKey),
+    s2cEnc: hkdfSm3(master, empty, utf8(labels.s2cEnc), sizes.encKey),
   };
 }

@@ -43,13 +43,21 @@ function parseCached(der: Uint8Array): Certificate {
   return cert;
 }
 
-/** Parses a hello's chain (leaf first), with size limits before any parsing work. */
-export function parsePeerChain(chain: readonly Uint8Array[]): Certificate[] {
+/** A hello's chain within the size limits (1–8 certificates, each 1 byte to 16 KiB), else malformed. */
+export function checkChainShape(chain: readonly Uint8Array[]): void {
   if (chain.length === 0 || chain.length > defaultLimits.maxChainLength) {
     throw new SessionError("malformed", `certificate chain must hold 1..${defaultLimits.maxChainLength} certificates`);
   }
-  return chain.map((der) => {
+  for (const der of chain) {
+    if (der.length === 0) throw new SessionError("malformed", "empty certificate in the chain");
     if (der.length > defaultLimits.maxCertificateBytes) throw new SessionError("malformed", "certificate too large");
+  }
+}
+
+/** Parses a hello's chain (leaf first), with size limits before any parsing work. */
+export function parsePeerChain(chain: readonly Uint8Array[]): Certificate[] {
+  checkChainShape(chain);
+  return chain.map((der) => {
     try {
       return parseCached(der);
     } catch (cause) {
@@ -63,8 +71,8 @@ export function parsePeerChain(chain: readonly Uint8Array[]): Certificate[] {
 
 /**
  * Validates a peer chain with revocation required. The CertsError code is kept
- * on the SessionError; revoked and wrong-party get their own session codes
- * because callers and tests act on them specifically.
+ * on the SessionError; revoked and wrong-party (a valid certificate of another party) get their own
+ * session codes because callers and tests act on them specifically.
  */
 export function validatePeerChain(chain: readonly Certificate[], v: PeerValidation): ValidatedPath {
   const [leaf, ...rest] = chain;
@@ -81,8 +89,14 @@ export function validatePeerChain(chain: readonly Certificate[], v: PeerValidati
     });
   } catch (cause) {
     if (!isCertsError(cause)) throw cause;
+    // wrong-party is for a certificate of another party; one that names no party at all is not a
+    // certificate of this federation's profile (docs/pki-profile.md): bad-certificate.
     const code =
-      cause.code === "revoked" ? "revoked" : cause.code === "wrong-party" ? "wrong-party" : "bad-certificate";
+      cause.code === "revoked"
+        ? "revoked"
+        : cause.code === "wrong-party" && (leaf.partyId ?? "") !== ""
+          ? "wrong-party"
+          : "bad-certificate";
     throw new SessionError(code, `peer certificate refused: ${cause.message}`, { cause, certsCode: cause.code });
   }
 }

@@ -1,5 +1,5 @@
 /**
- * Every label string, size and default limit of hutong session protocol v1,
+ * Every label string, size and default limit of hutong session protocol v1 (revision 3),
  * in one place so the code and docs/session-protocol.md cannot disagree
  * silently (the worked-example test recomputes everything from these).
  */
@@ -18,6 +18,8 @@ export const labels = {
   master: "hutong/v1 master",
   c2sMac: "hutong/v1 c2s mac",
   s2cMac: "hutong/v1 s2c mac",
+  c2sEnc: "hutong/v1 c2s enc",
+  s2cEnc: "hutong/v1 s2c enc",
   serverFinished: "hutong/v1 server finished",
   request: "hutong/v1 request\0",
   response: "hutong/v1 response\0",
@@ -35,7 +37,30 @@ export const sizes = {
   mac: 32,
   hash: 32,
   key: 32,
+  /** An SM4 key (the per-direction encryption keys). */
+  encKey: 16,
 } as const;
+
+/**
+ * How a session's call messages travel, as the Protection enum of session.proto numbers them and
+ * the transcript encodes them (one byte, docs/session-protocol.md §4, §6.3). The client chooses;
+ * the server accepts or refuses (`protection-refused`), never picks another.
+ */
+export const protectionModes = {
+  /** In clear, authenticated by the call MACs only: only where the server's config allows it. */
+  plaintext: 1,
+  /** SM4-CTR under the per-direction encryption keys, then the call MACs over the ciphertext. */
+  sm4: 2,
+} as const;
+
+export type ProtectionMode = keyof typeof protectionModes;
+
+/** The mode of a wire value, or undefined for 0 (absent) and any value this implementation does not know. */
+export function protectionModeOf(value: number): ProtectionMode | undefined {
+  if (value === protectionModes.plaintext) return "plaintext";
+  if (value === protectionModes.sm4) return "sm4";
+  return undefined;
+}
 
 /** gRPC metadata keys of a call (ASCII values, see docs/session-protocol.md §6). */
 export const metadataKeys = {

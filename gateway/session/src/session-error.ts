@@ -38,6 +38,14 @@ export const sessionErrorCodes = [
   "malformed",
   /** A protocol version this implementation does not speak. */
   "unsupported-version",
+  /**
+   * The two ends do not agree on how messages travel: the server does not accept the protection the
+   * client asked for (plaintext where its config does not allow it, or a mode it does not know), or
+   * the server's hello names another protection than the client asked for (a downgrade attempt).
+   */
+  "protection-refused",
+  /** The server is at its handshake limits (concurrent handshakes, or this peer's rate): retry later. */
+  "busy",
   /** A configuration value outside its documented domain (start-up only, never on the wire). */
   "invalid-config",
 ] as const;
@@ -73,8 +81,9 @@ export type SessionStatusName =
  * The status each code is answered with: part of the protocol (docs/session-protocol.md §8), so
  * it lives with the codes; the gateway's status mapping and the client SDK both read it. Everything
  * about identity is UNAUTHENTICATED, so a partner learns nothing finer than "not authenticated";
- * shape errors and version mismatches get the codes that tell a correct client what to fix; a full
- * replay window is UNAVAILABLE because it is transient and gRPC clients may retry it.
+ * shape errors, version and protection mismatches get the codes that tell a correct client what to
+ * fix; a full replay window and a busy handshake server are UNAVAILABLE because they are transient
+ * and gRPC clients may retry them.
  */
 export const sessionErrorStatus: Readonly<Record<SessionErrorCode, SessionStatusName>> = {
   "no-session": "UNAUTHENTICATED",
@@ -92,5 +101,7 @@ export const sessionErrorStatus: Readonly<Record<SessionErrorCode, SessionStatus
   revoked: "UNAUTHENTICATED",
   malformed: "INVALID_ARGUMENT",
   "unsupported-version": "FAILED_PRECONDITION",
+  "protection-refused": "FAILED_PRECONDITION",
+  busy: "UNAVAILABLE",
   "invalid-config": "INTERNAL",
 };

@@ -12,8 +12,8 @@ const malformed = (message: RegExp) => (e: unknown) => {
 };
 
 describe("handshake messages on the wire", () => {
-  it("round-trip all four messages", () => {
-    const { serverHello, serverFinish, awaiting } = handshake();
+  it("round-trip all four messages, the protection included", async () => {
+    const { serverHello, serverFinish, awaiting } = await handshake();
     const clientHello = testClient().start(serverParty).clientHello;
     const again = <T>(codec: { encode(m: T): Buffer; decode(b: Uint8Array): T }, m: T) =>
       assert.deepEqual(codec.encode(codec.decode(codec.encode(m))), codec.encode(m));
@@ -23,6 +23,8 @@ describe("handshake messages on the wire", () => {
     again(finishResponse, serverFinish);
     const ch = helloRequest.decode(helloRequest.encode(clientHello));
     assert.equal(ch.targetParty, serverParty);
+    assert.equal(ch.protection, 2);
+    assert.equal(helloResponse.decode(helloResponse.encode(serverHello)).protection, 2);
     assert.ok(Buffer.from(ch.clientEphemeral).equals(clientHello.clientEphemeral));
     assert.equal(finishResponse.decode(finishResponse.encode(serverFinish)).expiresAt, serverFinish.expiresAt);
   });

@@ -4,6 +4,7 @@ import {
   HelloRequest,
   HelloResponse,
   type MessageFns,
+  type Protection,
   SessionServiceService,
 } from "@hutong/proto";
 import { SessionError } from "./session-error.js";
@@ -43,6 +44,7 @@ export const helloRequest = {
       clientEphemeral: b(m.clientEphemeral),
       clientChain: m.clientChain.map(b),
       targetParty: m.targetParty,
+      protection: m.protection as Protection,
     }),
   decode: (bytes: Uint8Array): ClientHello => decodeMessage(HelloRequest, bytes, "HelloRequest"),
 };
@@ -55,6 +57,7 @@ export const helloResponse = {
       serverChain: m.serverChain.map(b),
       serverSignature: b(m.serverSignature),
       cookie: b(m.cookie),
+      protection: m.protection as Protection,
     }),
   decode: (bytes: Uint8Array): ServerHello => decodeMessage(HelloResponse, bytes, "HelloResponse"),
 };

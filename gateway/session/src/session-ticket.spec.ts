@@ -15,6 +15,9 @@ const state: SessionTicketState = {
   s2c: new Uint8Array(32).fill(4),
   issuedAt: fixedNow,
   expiresAt: fixedNow + 3_600_000,
+  protection: "sm4",
+  c2sEnc: new Uint8Array(16).fill(5),
+  s2cEnc: new Uint8Array(16).fill(6),
 };
 const fails = (code: SessionErrorCode, message?: RegExp) => (e: unknown) => {
   assert.ok(isSessionError(e, code), `expected SessionError ${code}, got ${String(e)}`);
@@ -25,7 +28,7 @@ const fails = (code: SessionErrorCode, message?: RegExp) => (e: unknown) => {
 /** The ticket fields in order, as bytes, to seal a variant the server would never write. */
 function fields(overrides: Partial<Record<number, Uint8Array>> = {}): Uint8Array[] {
   const base = [
-    Uint8Array.of(1),
+    Uint8Array.of(2),
     state.sessionId,
     utf8(state.clientParty),
     state.certSerial,
@@ -34,6 +37,9 @@ function fields(overrides: Partial<Record<number, Uint8Array>> = {}): Uint8Array
     state.s2c,
     u64be(state.issuedAt),
     u64be(state.expiresAt),
+    Uint8Array.of(2),
+    state.c2sEnc,
+    state.s2cEnc,
   ];
   return base.map((f, i) => overrides[i] ?? f);
 }
@@ -44,6 +50,8 @@ describe("session tickets", () => {
   it("round-trip every field, and are opaque: the plaintext appears nowhere in the ticket", () => {
     const ticket = sealTicket(keyring, state);
     assert.deepEqual(openTicket(keyring, ticket, fixedNow), state);
+    const plain = { ...state, protection: "plaintext" as const };
+    assert.deepEqual(openTicket(keyring, sealTicket(keyring, plain), fixedNow), plain);
     const plaintext = Buffer.from(encodeTicketPlaintext(state));
     assert.equal(Buffer.from(ticket).indexOf(plaintext.subarray(0, 24)), -1);
     assert.equal(Buffer.from(ticket).indexOf(Buffer.from(state.clientParty)), -1);
@@ -58,10 +66,15 @@ describe("session tickets", () => {
   it("refuse authenticated plaintext of another format as bad-ticket", () => {
     const seal = (f: Uint8Array[]) => keyring.seal(labels.ticketAad, encodeFields(f));
     for (const [why, variant] of [
-      ["format 2", fields({ 0: Uint8Array.of(2) })],
-      ["two-byte format", fields({ 0: Uint8Array.of(1, 0) })],
+      ["format 1 (revision 2)", fields({ 0: Uint8Array.of(1) })],
+      ["two-byte format", fields({ 0: Uint8Array.of(2, 0) })],
       ["short c2s key", fields({ 5: new Uint8Array(31) })],
       ["long s2c key", fields({ 6: new Uint8Array(33) })],
+      ["unknown protection", fields({ 9: Uint8Array.of(3) })],
+      ["absent protection", fields({ 9: Uint8Array.of(0) })],
+      ["two-byte protection", fields({ 9: Uint8Array.of(2, 2) })],
+      ["short c2s encryption key", fields({ 10: new Uint8Array(15) })],
+      ["long s2c encryption key", fields({ 11: new Uint8Array(17) })],
     ] as const) {
       assert.throws(
         () => openTicket(keyring, seal([...variant]), fixedNow),
@@ -70,8 +83,8 @@ describe("session tickets", () => {
       );
     }
     assert.throws(
-      () => openTicket(keyring, seal(fields().slice(0, 8)), fixedNow),
-      fails("bad-ticket", /expected 9 fields/),
+      () => openTicket(keyring, seal(fields().slice(0, 9)), fixedNow),
+      fails("bad-ticket", /expected 12 fields/),
     );
     assert.throws(
       () => openTicket(keyring, seal(fields({ 2: Uint8Array.of(0xff) })), fixedNow),

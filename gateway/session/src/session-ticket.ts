@@ -1,5 +1,5 @@
-import { decodeFields, encodeFields, fromUtf8, readU64be, u64be, utf8 } from "./canonical-encoding.js";
-import { labels, sizes } from "./protocol-constants.js";
+import { decodeFields, encodeFields, fromUtf8, readU64be, u8, u64be, utf8 } from "./canonical-encoding.js";
+import { labels, type ProtectionMode, protectionModeOf, protectionModes, sizes } from "./protocol-constants.js";
 import { SessionError } from "./session-error.js";
 import type { TicketKeyring } from "./ticket-keyring.js";
 
@@ -18,9 +18,16 @@ export interface SessionTicketState {
   readonly s2c: Uint8Array;
   readonly issuedAt: number;
   readonly expiresAt: number;
+  /** How the session's messages travel, as agreed in the handshake. */
+  readonly protection: ProtectionMode;
+  /** The SM4 keys of the two directions (derived whatever the protection). */
+  readonly c2sEnc: Uint8Array;
+  readonly s2cEnc: Uint8Array;
 }
 
-const ticketFormat = 1;
+// Format 2 (revision 3) added the protection and the encryption keys; a format-1 ticket is refused
+// (bad-ticket), and the client's SDK handshakes again.
+const ticketFormat = 2;
 
 /** The ticket's plaintext (docs/session-protocol.md §7), before sealing. */
 export function encodeTicketPlaintext(t: SessionTicketState): Uint8Array {
@@ -34,6 +41,9 @@ export function encodeTicketPlaintext(t: SessionTicketState): Uint8Array {
     t.s2c,
     u64be(t.issuedAt),
     u64be(t.expiresAt),
+    u8(protectionModes[t.protection]),
+    t.c2sEnc,
+    t.s2cEnc,
   ]);
 }
 
@@ -46,12 +56,18 @@ export function sealTicket(keyring: TicketKeyring, t: SessionTicketState): Uint8
  * current or previous key; ticket-expired once `now` ≥ expiresAt.
  */
 export function openTicket(keyring: TicketKeyring, ticket: Uint8Array, now: number): SessionTicketState {
-  const [format, sessionId, party, serial, issuerHash, c2s, s2c, issued, expires] = decodeFields(
-    keyring.open(labels.ticketAad, ticket, "bad-ticket"),
-    9,
-    "bad-ticket",
-  );
-  if (format.length !== 1 || format[0] !== ticketFormat || c2s.length !== sizes.key || s2c.length !== sizes.key) {
+  const [format, sessionId, party, serial, issuerHash, c2s, s2c, issued, expires, protection, c2sEnc, s2cEnc] =
+    decodeFields(keyring.open(labels.ticketAad, ticket, "bad-ticket"), 12, "bad-ticket");
+  const mode = protection.length === 1 ? protectionModeOf(protection[0] ?? 0) : undefined;
+  if (
+    format.length !== 1 ||
+    format[0] !== ticketFormat ||
+    c2s.length !== sizes.key ||
+    s2c.length !== sizes.key ||
+    c2sEnc.length !== sizes.encKey ||
+    s2cEnc.length !== sizes.encKey ||
+    mode === undefined
+  ) {
     throw new SessionError("bad-ticket", "unknown ticket format");
   }
   const state: SessionTicketState = {
@@ -63,6 +79,9 @@ export function openTicket(keyring: TicketKeyring, ticket: Uint8Array, now: numb
     s2c,
     issuedAt: readU64be(issued, "bad-ticket"),
     expiresAt: readU64be(expires, "bad-ticket"),
+    protection: mode,
+    c2sEnc,
+    s2cEnc,
   };
   if (now >= state.expiresAt) throw new SessionError("ticket-expired", "session ticket expired");
   return state;

@@ -36,13 +36,19 @@ function root(commonName: string): Issued {
   return { cert, key };
 }
 
-export function issueLeaf(issuer: Issued, partyId: string, eku: readonly ExtKeyUsageName[], notAfter?: number): Issued {
+/** A leaf certificate of `partyId` (`undefined`: one that names no party, outside the profile). */
+export function issueLeaf(
+  issuer: Issued,
+  partyId: string | undefined,
+  eku: readonly ExtKeyUsageName[],
+  notAfter?: number,
+): Issued {
   const key = generateSm2PrivateKey();
   const cert = createCertificate({
-    subject: { commonName: partyId, organization: "hutong" },
+    subject: { commonName: partyId ?? "no party", organization: "hutong" },
     publicKey: key.publicKey,
     issuer: { certificate: issuer.cert, privateKey: issuer.key },
-    partyId,
+    ...(partyId === undefined ? {} : { partyId }),
     extKeyUsage: eku,
     notBefore: new Date(fixedNow - 30 * day),
     notAfter: new Date(notAfter ?? fixedNow + 365 * day),
@@ -75,6 +81,8 @@ export interface SessionPki {
   readonly crlWithRevoked: Crl;
   /** A client certificate from a CA nobody trusts. */
   readonly untrustedClient: Issued;
+  /** A client certificate of the trusted CA that names no party. */
+  readonly noPartyClient: Issued;
 }
 
 let cached: SessionPki | undefined;
@@ -95,6 +103,7 @@ export function sessionPki(): SessionPki {
     revokedClient,
     crlWithRevoked: crlOf(r, [{ cert: revokedClient.cert, at: fixedNow - day }]),
     untrustedClient: issueLeaf(rogue, clientParty, ["clientAuth"]),
+    noPartyClient: issueLeaf(r, undefined, ["clientAuth"]),
   };
   return cached;
 }
@@ -130,12 +139,12 @@ export function testClient(who: Issued = sessionPki().client, overrides: Partial
 }
 
 /** A complete handshake against `server`; returns the client session and the established state. */
-export function handshake(server = testServer(), client = testClient(), now = fixedNow) {
+export async function handshake(server = testServer(), client = testClient(), now = fixedNow) {
   const crls = [sessionPki().crl];
   const hs = client.start(serverParty);
-  const sh = server.hello(hs.clientHello, { now, crls });
-  const awaiting = hs.receive(sh, { now, crls });
-  const sf = server.finish(awaiting.clientFinish, { now });
+  const sh = await server.hello(hs.clientHello, { now, crls });
+  const awaiting = await hs.receive(sh, { now, crls });
+  const sf = await server.finish(awaiting.clientFinish, { now });
   const established = awaiting.complete(sf);
   return { established, session: createClientSession(established), serverFinish: sf, serverHello: sh, awaiting };
 }

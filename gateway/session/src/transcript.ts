@@ -1,5 +1,5 @@
 import { sm3 } from "@hutong/certs";
-import { encodeList, encodeMessage, u64be, utf8 } from "./canonical-encoding.js";
+import { encodeList, encodeMessage, u8, u64be, utf8 } from "./canonical-encoding.js";
 
 /**
  * The handshake transcript and its hashes. The transcript is the canonical
@@ -28,6 +28,8 @@ export interface ClientHello {
   readonly clientChain: readonly Uint8Array[];
   /** The party the client wants to reach: must be the server's own. */
   readonly targetParty: string;
+  /** How the session's call messages are to travel: a `protectionModes` value (the Protection enum). */
+  readonly protection: number;
 }
 
 export interface ServerHello {
@@ -39,6 +41,8 @@ export interface ServerHello {
   readonly serverSignature: Uint8Array;
   /** Opaque half-open state; the client echoes it in ClientFinish. */
   readonly cookie: Uint8Array;
+  /** The protection the server agreed to: the client's own choice, or the client refuses to go on. */
+  readonly protection: number;
 }
 
 export interface ClientFinish {
@@ -58,11 +62,12 @@ export interface ServerFinish {
 
 export function encodeClientHello(m: ClientHello): Uint8Array {
   return encodeMessage(transcriptMessageTypes.clientHello, [
-    Uint8Array.of(m.version),
+    u8(m.version),
     m.clientRandom,
     m.clientEphemeral,
     encodeList(m.clientChain),
     utf8(m.targetParty),
+    u8(m.protection),
   ]);
 }
 
@@ -72,6 +77,7 @@ export function encodeServerHelloSigned(m: Omit<ServerHello, "serverSignature" |
     m.serverRandom,
     m.serverEphemeral,
     encodeList(m.serverChain),
+    u8(m.protection),
   ]);
 }
 

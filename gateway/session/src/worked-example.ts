@@ -1,3 +1,4 @@
+import { createCipheriv } from "node:crypto";
 import {
   createSm2PrivateKey,
   parseCertificate,
@@ -11,9 +12,11 @@ import { requestMac, responseMac } from "./call-mac.js";
 import { concatBytes, encodeMessage, u64be, utf8 } from "./canonical-encoding.js";
 import { serverFinishedMac } from "./handshake-primitives.js";
 import { deriveMasterSecret, deriveSessionKeys } from "./key-schedule.js";
+import { createMessageCipher } from "./message-cipher.js";
 import { issuerNameHash } from "./peer-certificate.js";
-import { labels, protocolVersion } from "./protocol-constants.js";
+import { labels, protectionModeOf, protocolVersion } from "./protocol-constants.js";
 import { encodeTicketPlaintext } from "./session-ticket.js";
+import { createStreamDigest } from "./stream-digest.js";
 import {
   encodeClientHello,
   encodeServerFinishBound,
@@ -33,6 +36,8 @@ import {
  */
 export interface WorkedExampleInputs {
   readonly targetParty: string;
+  /** The protection the client asks for (the Protection enum's number; 2 = SM4-CTR + HMAC-SM3). */
+  readonly protection: number;
   readonly clientRandom: string;
   readonly serverRandom: string;
   readonly clientEphemeralPrivate: string;
@@ -57,14 +62,39 @@ export interface WorkedExampleInputs {
   readonly method: string;
   readonly timestamp: number;
   readonly nonce: string;
+  /** The request and response messages in clear (the worked example encrypts them). */
   readonly requestBytes: string;
   readonly responseBytes: string;
+  /** A server-streaming call of the same session: its method, nonce and two response messages in clear. */
+  readonly streamMethod: string;
+  readonly streamNonce: string;
+  readonly streamMessage1: string;
+  readonly streamMessage2: string;
 }
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
 const bytes = (h: string) => new Uint8Array(Buffer.from(h, "hex"));
 
+/**
+ * The first `length` bytes of the SM4-CTR keystream of `key` from counter block `iv`: SM4 of the
+ * counter blocks iv, iv + 1, ... (one 128-bit big-endian integer, mod 2^128), computed block by
+ * block with SM4-ECB, independently of the CTR mode the implementation uses, so the example checks
+ * the text's description of the counter against it.
+ */
+export function keystream(key: Uint8Array, iv: Uint8Array, length: number): Uint8Array {
+  const ecb = createCipheriv("sm4-ecb", key, null).setAutoPadding(false);
+  let counter = BigInt(`0x${Buffer.from(iv).toString("hex")}`);
+  const blocks: Uint8Array[] = [];
+  for (let done = 0; done < length; done += 16) {
+    blocks.push(ecb.update(Buffer.from(counter.toString(16).padStart(32, "0"), "hex")));
+    counter = (counter + 1n) % 2n ** 128n;
+  }
+  return concatBytes(blocks).subarray(0, length);
+}
+
 export function computeWorkedExample(i: WorkedExampleInputs): Record<string, string> {
+  const mode = protectionModeOf(i.protection);
+  if (mode === undefined) throw new RangeError(`unknown protection ${i.protection}`);
   const clientEph = createSm2PrivateKey(bytes(i.clientEphemeralPrivate));
   const serverEph = createSm2PrivateKey(bytes(i.serverEphemeralPrivate));
   const clientCert = parseCertificate(bytes(i.clientCertificate));
@@ -82,11 +112,13 @@ export function computeWorkedExample(i: WorkedExampleInputs): Record<string, str
     clientEphemeral: clientEph.publicKey.point,
     clientChain: [clientCert.der],
     targetParty: i.targetParty,
+    protection: i.protection,
   };
   const serverHello = {
     serverRandom: bytes(i.serverRandom),
     serverEphemeral: serverEph.publicKey.point,
     serverChain: [serverCert.der],
+    protection: i.protection,
   };
   const serverSignature = bytes(i.serverSignature);
   const clientSignature = bytes(i.clientSignature);
@@ -102,6 +134,20 @@ export function computeWorkedExample(i: WorkedExampleInputs): Record<string, str
   const h4 = transcriptH4(h3, serverFinish);
   const nonce = bytes(i.nonce);
   const methodInput = concatBytes([utf8(i.method), Uint8Array.of(0)]);
+  const request = bytes(i.requestBytes);
+  const response = bytes(i.responseBytes);
+  // Encrypt, then MAC: the MACs cover these ciphertexts (docs/session-protocol.md §6.3).
+  const encryptedRequest = createMessageCipher(mode, keys.c2sEnc, nonce).next(request);
+  const encryptedResponse = createMessageCipher(mode, keys.s2cEnc, nonce).next(response);
+  const streamNonce = bytes(i.streamNonce);
+  const streamCipher = createMessageCipher(mode, keys.s2cEnc, streamNonce);
+  const encryptedStreamMessage1 = streamCipher.next(bytes(i.streamMessage1));
+  const encryptedStreamMessage2 = streamCipher.next(bytes(i.streamMessage2));
+  const digest = createStreamDigest();
+  digest.update(encryptedStreamMessage1);
+  digest.update(encryptedStreamMessage2);
+  const streamDigest = digest.digest();
+  const streamLength = bytes(i.streamMessage1).length + bytes(i.streamMessage2).length;
   return {
     clientEphemeralPublic: hex(clientEph.publicKey.point),
     serverEphemeralPublic: hex(serverEph.publicKey.point),
@@ -124,6 +170,8 @@ export function computeWorkedExample(i: WorkedExampleInputs): Record<string, str
     master: hex(master),
     c2s: hex(keys.c2s),
     s2c: hex(keys.s2c),
+    c2sEnc: hex(keys.c2sEnc),
+    s2cEnc: hex(keys.s2cEnc),
     ticketPlaintext: hex(
       encodeTicketPlaintext({
         sessionId: bytes(i.sessionId),
@@ -134,6 +182,9 @@ export function computeWorkedExample(i: WorkedExampleInputs): Record<string, str
         s2c: keys.s2c,
         issuedAt: i.issuedAt,
         expiresAt: i.expiresAt,
+        protection: mode,
+        c2sEnc: keys.c2sEnc,
+        s2cEnc: keys.s2cEnc,
       }),
     ),
     expiresAtEncoding: hex(u64be(i.expiresAt)),
@@ -142,11 +193,20 @@ export function computeWorkedExample(i: WorkedExampleInputs): Record<string, str
     serverFinishedInput: hex(concatBytes([utf8(labels.serverFinished), h4])),
     serverFinished: hex(serverFinishedMac(keys.s2c, h4)),
     timestampEncoding: hex(u64be(i.timestamp)),
+    requestKeystream: hex(keystream(keys.c2sEnc, nonce, request.length)),
+    encryptedRequest: hex(encryptedRequest),
     requestMacInput: hex(
-      concatBytes([utf8(labels.request), methodInput, u64be(i.timestamp), nonce, sm3(bytes(i.requestBytes))]),
+      concatBytes([utf8(labels.request), methodInput, u64be(i.timestamp), nonce, sm3(encryptedRequest)]),
     ),
-    requestMac: hex(requestMac(keys.c2s, i.method, i.timestamp, nonce, bytes(i.requestBytes))),
-    responseMacInput: hex(concatBytes([utf8(labels.response), methodInput, nonce, sm3(bytes(i.responseBytes))])),
-    responseMac: hex(responseMac(keys.s2c, i.method, nonce, bytes(i.responseBytes))),
+    requestMac: hex(requestMac(keys.c2s, i.method, i.timestamp, nonce, encryptedRequest)),
+    responseKeystream: hex(keystream(keys.s2cEnc, nonce, response.length)),
+    encryptedResponse: hex(encryptedResponse),
+    responseMacInput: hex(concatBytes([utf8(labels.response), methodInput, nonce, sm3(encryptedResponse)])),
+    responseMac: hex(responseMac(keys.s2c, i.method, nonce, encryptedResponse)),
+    streamKeystream: hex(keystream(keys.s2cEnc, streamNonce, streamLength)),
+    encryptedStreamMessage1: hex(encryptedStreamMessage1),
+    encryptedStreamMessage2: hex(encryptedStreamMessage2),
+    streamDigest: hex(streamDigest),
+    streamMac: hex(responseMac(keys.s2c, i.streamMethod, streamNonce, streamDigest)),
   };
 }

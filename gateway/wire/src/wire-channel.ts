@@ -51,7 +51,7 @@ export interface WireChannelOptions {
   maxInFlight?: number;
   /** Calls waiting for a slot, default 1000; beyond it -> RESOURCE_EXHAUSTED "queue full". Never unbounded. */
   maxQueued?: number;
-  /** Connect with TLS (ALPN h2) instead of cleartext h2c. */
+  /** Connect with TLS 1.3 (no older version; ALPN h2) instead of cleartext h2c. */
   tls?: { ca?: Buffer; servername?: string };
 }
 
@@ -286,6 +286,7 @@ export function createWireChannel(address: string, options: WireChannelOptions =
         ? connect(authority)
         : connect(authority, {
             ALPNProtocols: ["h2"],
+            minVersion: "TLSv1.3",
             ...(tls.ca === undefined ? {} : { ca: tls.ca }),
             ...(tls.servername === undefined ? {} : { servername: tls.servername }),
           });

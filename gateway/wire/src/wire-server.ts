@@ -90,7 +90,7 @@ export interface WireServerOptions {
   onCallEnd?(info: CallEndInfo): void; // for metrics/logs
   /** A handler threw something other than a WireError: the client got INTERNAL "internal error", this gets the detail. */
   onInternalError?(error: unknown): void;
-  /** Serve TLS with ALPN h2 instead of cleartext h2c. */
+  /** Serve TLS 1.3 (no older version) with ALPN h2 instead of cleartext h2c. */
   tls?: { key: string | Buffer; cert: string | Buffer };
 }
 
@@ -749,7 +749,13 @@ export function createWireServer(options: WireServerOptions): WireServer {
   const server: Http2Server | Http2SecureServer =
     options.tls === undefined
       ? createServer({ settings })
-      : createSecureServer({ settings, key: options.tls.key, cert: options.tls.cert, allowHTTP1: false });
+      : createSecureServer({
+          settings,
+          key: options.tls.key,
+          cert: options.tls.cert,
+          allowHTTP1: false,
+          minVersion: "TLSv1.3",
+        });
   const sessions = new Set<ServerHttp2Session>();
   let listening = false;
   let closing: Promise<void> | undefined;

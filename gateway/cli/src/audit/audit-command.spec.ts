@@ -185,8 +185,9 @@ async function startAuditServer(pki: DevPki, log: AuditLog, options: { macStream
         async handler(call) {
           try {
             const verified = verify(call.path, call.metadata, call.body);
-            const body = await method.answer(call.body, { party: verified.clientParty });
-            return { body, trailers: { [metadataKeys.mac]: Buffer.from(verified.responseMac(body)).toString("hex") } };
+            const answer = await method.answer(Buffer.from(verified.request), { party: verified.clientParty });
+            const { body, mac } = verified.protectResponse(answer);
+            return { body: Buffer.from(body), trailers: { [metadataKeys.mac]: Buffer.from(mac).toString("hex") } };
           } catch (e) {
             throw mapError(e).wire;
           }
@@ -202,23 +203,20 @@ async function startAuditServer(pki: DevPki, log: AuditLog, options: { macStream
           for await (const m of call.messages) body = m;
           if (body === undefined) throw new WireError(Status.UNIMPLEMENTED, "no request message");
           const verified = verify(call.path, call.metadata, body);
-          // The stream MAC (server-stream.ts): responseMac over the digest of every message sent.
-          const digest = createStreamDigest();
+          // Each message protected for the caller, the stream MAC over all of them (session-methods.ts).
+          const responses = verified.responseStream();
           await method.answer(
-            body,
+            Buffer.from(verified.request),
             { party: verified.clientParty },
             {
               signal: call.signal,
               send(message) {
-                digest.update(message);
-                call.send(message);
+                call.send(Buffer.from(responses.next(message)));
               },
             },
           );
           if (!options.macStreams) return;
-          return {
-            trailers: { [metadataKeys.mac]: Buffer.from(verified.responseMac(digest.digest())).toString("hex") },
-          };
+          return { trailers: { [metadataKeys.mac]: Buffer.from(responses.mac()).toString("hex") } };
         } catch (e) {
           throw mapError(e).wire;
         }

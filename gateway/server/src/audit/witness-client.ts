@@ -3,7 +3,7 @@ import type { Crl, Sm2PrivateKey } from "@hutong/certs";
 import { createSessionClient, createWireTransport } from "@hutong/client";
 import { AddCheckpointRequest, AddCheckpointResponse, AuditServiceService } from "@hutong/proto";
 import type { TrustStore } from "@hutong/session";
-import { createWireChannel, isWireError, Status } from "@hutong/wire";
+import { createWireChannel, isWireError, Status, type WireChannelOptions } from "@hutong/wire";
 import { witnessSizeTrailer } from "./audit-error.js";
 import type { CheckpointWitness, WitnessAnswer } from "./checkpoint-publisher.js";
 
@@ -25,6 +25,10 @@ export interface WitnessClientOptions {
   readonly now?: () => number;
   /** The witness's cosignature key, if configured: the publisher then verifies its lines. */
   readonly verifier?: NoteVerifier;
+  /** TLS 1.3 under the session (the CA already read); default h2c. */
+  readonly tls?: WireChannelOptions["tls"];
+  /** Ask the witness for a plaintext session (its config must allow it); default SM4. */
+  readonly plaintext?: boolean;
 }
 
 export interface WitnessClient extends CheckpointWitness {
@@ -47,6 +51,7 @@ export function createWitnessClient(options: WitnessClientOptions): WitnessClien
     // Publication is one call per checkpoint: a short queue is plenty.
     maxInFlight: 4,
     maxQueued: 16,
+    ...(options.tls === undefined ? {} : { tls: options.tls }),
   });
   const session = createSessionClient({
     transport: createWireTransport(channel),
@@ -55,6 +60,7 @@ export function createWitnessClient(options: WitnessClientOptions): WitnessClien
     chain: options.self.chain,
     trust: options.self.trust,
     crls: options.crls,
+    protection: options.plaintext === true ? "plaintext" : "sm4",
     ...(options.now === undefined ? {} : { now: options.now }),
   });
   const method = AuditServiceService.addCheckpoint;

@@ -72,11 +72,25 @@ const ticketKeySchema = z
     }
   });
 
+/** A peer gateway's link: TLS 1.3 (conventional certificate) under the session, and its protection. */
+const peerLinkFields = {
+  /**
+   * Connect with TLS 1.3 (ALPN h2) instead of h2c: the peer's certificate is checked against
+   * `caFile` (PEM; default the system's CAs) for `serverName` (default the address's host).
+   */
+  tls: z.strictObject({ caFile: filePath.optional(), serverName: z.string().min(1).optional() }).optional(),
+  /** Ask this peer for a plaintext session (its config must allow this gateway); default SM4. */
+  plaintext: z.boolean().default(false),
+};
+
+/** A token bucket of the handshake admission; null turns that limit off. */
+const rateLimitSchema = z.strictObject({ perSecond: z.number().positive().max(1_000_000), burst: positiveInt });
+
 const routeSchema = z
   .strictObject({
     match: partyPattern,
     local: hostPort.optional(),
-    peer: z.strictObject({ address: hostPort, party: partyId }).optional(),
+    peer: z.strictObject({ address: hostPort, party: partyId, ...peerLinkFields }).optional(),
     timeoutMs: positiveInt.max(3_600_000).default(10_000),
     maxInFlight: positiveInt.default(256),
     maxQueued: z.int().min(0).default(1024),
@@ -177,7 +191,14 @@ export const gatewayConfigSchema = z
      * guessed from the party id; GetGatewayInfo reports it.
      */
     role: z.enum(["province", "hub", "all-in-one"]),
-    listen: z.strictObject({ host: host.default("127.0.0.1"), port: listenPort.default(7443) }).prefault({}),
+    listen: z
+      .strictObject({
+        host: host.default("127.0.0.1"),
+        port: listenPort.default(7443),
+        /** Serve TLS 1.3 (ALPN h2) with this conventional certificate instead of h2c. */
+        tls: z.strictObject({ certFile: filePath, keyFile: filePath }).optional(),
+      })
+      .prefault({}),
     dataDir: filePath.default("./data"),
     identity: z.strictObject({
       /** PEM, leaf first. */
@@ -197,6 +218,23 @@ export const gatewayConfigSchema = z
         ticketKeys: z.strictObject({ current: ticketKeySchema, previous: ticketKeySchema.optional() }),
         ticketLifetimeSeconds: positiveInt.max(86_400).default(3600),
         clockSkewSeconds: positiveInt.max(600).default(30),
+        /**
+         * Clients this gateway serves a plaintext session (messages MACed, not encrypted): party
+         * patterns, or "loopback" for any client connecting from 127.0.0.0/8 or ::1. Default: none,
+         * every session encrypted with SM4 (docs/session-protocol.md §6.3).
+         */
+        acceptPlaintext: z.array(z.union([z.literal("loopback"), partyPattern])).default([]),
+        /** Handshake admission (docs/session-protocol.md §8, Limits): over a limit a Hello or Finish is refused `busy`. */
+        handshake: z
+          .strictObject({
+            /** Hellos and Finishes worked on at once. */
+            maxConcurrent: positiveInt.max(100_000).default(64),
+            /** Per remote address (IPv6 by /64); null = off (behind a proxy every peer is the proxy). */
+            perAddress: rateLimitSchema.nullable().default({ perSecond: 50, burst: 200 }),
+            /** Per client party (from its certificate); null = off. */
+            perParty: rateLimitSchema.nullable().default({ perSecond: 10, burst: 100 }),
+          })
+          .prefault({}),
       })
       .superRefine((session, ctx) => {
         if (session.ticketKeys.previous?.id === session.ticketKeys.current.id) {
@@ -242,7 +280,7 @@ export const gatewayConfigSchema = z
         /** A new checkpoint is signed at most this often, when the log has grown. */
         checkpointIntervalMs: positiveInt.default(1000),
         /** Peer gateways that cosign this log's checkpoints (their AuditService.AddCheckpoint). */
-        witnesses: z.array(z.strictObject({ party: partyId, address: hostPort })).default([]),
+        witnesses: z.array(z.strictObject({ party: partyId, address: hostPort, ...peerLinkFields })).default([]),
         /** Logs this gateway witnesses: origin and the log's verifier key (docs/audit-checkpoints.md). */
         witnessing: z.array(z.strictObject({ origin: z.string().min(1), key: z.string().min(1) })).default([]),
       })
@@ -323,9 +361,16 @@ function resolvePaths(file: GatewayConfigFile, baseDir: string): GatewayConfigFi
   const key = <K extends { secretFile?: string | undefined }>(k: K): K =>
     k.secretFile === undefined ? k : { ...k, secretFile: abs(k.secretFile) };
   const { current, previous } = file.session.ticketKeys;
+  const peerTls = (p: { tls?: { caFile?: string | undefined; serverName?: string | undefined } | undefined }) =>
+    p.tls?.caFile === undefined ? {} : { tls: { ...p.tls, caFile: abs(p.tls.caFile) } };
   return {
     ...file,
     dataDir: abs(file.dataDir),
+    listen:
+      file.listen.tls === undefined
+        ? file.listen
+        : { ...file.listen, tls: { certFile: abs(file.listen.tls.certFile), keyFile: abs(file.listen.tls.keyFile) } },
+    routes: file.routes.map((r) => (r.peer === undefined ? r : { ...r, peer: { ...r.peer, ...peerTls(r.peer) } })),
     identity: { ...file.identity, chain: abs(file.identity.chain), key: abs(file.identity.key) },
     trust: {
       ...file.trust,
@@ -342,7 +387,11 @@ function resolvePaths(file: GatewayConfigFile, baseDir: string): GatewayConfigFi
       file.store.kind === "sqlite"
         ? { kind: "sqlite", path: abs(file.store.path ?? join(file.dataDir, "hutong.db")) }
         : file.store,
-    audit: { ...file.audit, origin: file.audit.origin ?? `hutong/${file.party}/audit/sm3` },
+    audit: {
+      ...file.audit,
+      origin: file.audit.origin ?? `hutong/${file.party}/audit/sm3`,
+      witnesses: file.audit.witnesses.map((w) => ({ ...w, ...peerTls(w) })),
+    },
     grants: {
       ...file.grants,
       ...(file.grants.subjectKeyFile === undefined ? {} : { subjectKeyFile: abs(file.grants.subjectKeyFile) }),
@@ -355,10 +404,16 @@ function routeEntries(file: GatewayConfigFile): RouteEntry[] {
   return file.routes.map((route) => {
     const limits = { timeoutMs: route.timeoutMs, maxInFlight: route.maxInFlight, maxQueued: route.maxQueued };
     if (route.peer !== undefined) {
-      const { address, party } = route.peer;
+      const { address, party, tls, plaintext } = route.peer;
       return {
         match: route.match,
-        target: { kind: "peer", address, peerParty: party },
+        target: {
+          kind: "peer",
+          address,
+          peerParty: party,
+          ...(tls === undefined ? {} : { tls }),
+          ...(plaintext ? { plaintext } : {}),
+        },
         name: `${route.match} via ${party}`,
         ...limits,
       };

@@ -187,8 +187,8 @@ export async function startAuditGateway(options: AuditGatewayOptions): Promise<A
         handler: async (call) => {
           try {
             const verified = verify(call.path, call.metadata, call.body);
-            const body = await method.answer(call.body, { party: verified.clientParty });
-            return { body, trailers: session.macTrailer(verified, body) };
+            const body = await method.answer(Buffer.from(verified.request), { party: verified.clientParty });
+            return session.reply(verified, body);
           } catch (e) {
             throw mapError(e).wire;
           }
@@ -203,7 +203,7 @@ export async function startAuditGateway(options: AuditGatewayOptions): Promise<A
             return await session.serveStream(
               call,
               (request) => session.verify(request.path, request.metadata, request.body),
-              (body, verified, sink) => method.answer(body, { party: verified.clientParty }, sink),
+              (request, verified, sink) => method.answer(request, { party: verified.clientParty }, sink),
             );
           } catch (e) {
             throw mapError(e).wire;

@@ -103,9 +103,9 @@ export async function startGrantGateway(options: GrantGatewayOptions): Promise<G
           if (options.acl !== undefined && !options.acl(verified.clientParty, path)) {
             throw new GatewayError("acl-denied", `${verified.clientParty} may not call ${path.slice(1)}`);
           }
-          const body = await answer(call.body, { party: verified.clientParty });
+          const body = await answer(Buffer.from(verified.request), { party: verified.clientParty });
           served.push(`${path} OK`);
-          return { body, trailers: session.macTrailer(verified, body) };
+          return session.reply(verified, body);
         } catch (e) {
           const mapped = mapError(e);
           served.push(`${path} ${mapped.reason}`);

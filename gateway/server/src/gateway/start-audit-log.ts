@@ -12,6 +12,7 @@ import { type CheckpointPublisher, startCheckpointPublisher } from "../audit/che
 import { createWitnessClient } from "../audit/witness-client.js";
 import type { GatewayConfig } from "../config/gateway-config.js";
 import type { Logger } from "../observability/logger.js";
+import { peerChannelTls } from "../peer-tls.js";
 import type { HutongStore } from "../store/index.js";
 import type { PeerLink } from "./peer-link.js";
 import type { ResourceStack } from "./resource-stack.js";
@@ -56,7 +57,13 @@ export function startAuditLog(options: {
           logs: config.audit.witnessing.map((w) => ({ origin: w.origin, verifiers: [createNoteVerifier(w.key)] })),
         });
   const witnessClients = config.audit.witnesses.map((w) =>
-    createWitnessClient({ party: w.party, address: w.address, ...options.peerLink }),
+    createWitnessClient({
+      party: w.party,
+      address: w.address,
+      ...options.peerLink,
+      ...peerChannelTls(w.tls),
+      plaintext: w.plaintext,
+    }),
   );
   resources.defer(() => {
     for (const w of witnessClients) w.close();

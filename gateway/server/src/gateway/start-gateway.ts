@@ -2,15 +2,22 @@ import { readFile } from "node:fs/promises";
 import { parseCertificatePem } from "@hutong/certs";
 import { type Credentials, createCrlFileSource, loadCredentialFiles } from "@hutong/client";
 import { contractServices, GatewayRole } from "@hutong/proto";
-import { createCallVerifier, createHandshakeServer, createReplayWindow, createTicketKeyring } from "@hutong/session";
+import {
+  createCallVerifier,
+  createHandshakeAdmission,
+  createHandshakeServer,
+  createReplayWindow,
+  createTicketKeyring,
+} from "@hutong/session";
 import { createWireServer, type Route } from "@hutong/wire";
 import type { AuditLog } from "../audit/audit-log.js";
 import type { GatewayConfig } from "../config/gateway-config.js";
 import { createAuditEndpoint } from "../endpoints/audit-endpoint.js";
 import { createGrantEndpoint } from "../endpoints/grant-endpoint.js";
+import { createPlaintextPolicy } from "../endpoints/plaintext-policy.js";
 import { GatewayError } from "../gateway-error.js";
 import { createGrantRegistry } from "../grants/grant-registry.js";
-import { createPeerSessionFactory } from "../grants/peer-session-factory.js";
+import { createPeerSessionFactory, type RevocationPeer } from "../grants/peer-session-factory.js";
 import { createHealthService } from "../health/health-service.js";
 import { createLogger, type Logger } from "../observability/logger.js";
 import { createTelemetry, type Telemetry } from "../observability/telemetry.js";
@@ -74,10 +81,13 @@ function routingStateOf(config: GatewayConfig): RoutingState {
 }
 
 /** The peer gateways this one routes to, as of a config: where revocations are passed on. */
-function peersOf(config: GatewayConfig): { party: string; address: string }[] {
-  const peers = new Map<string, { party: string; address: string }>();
+function peersOf(config: GatewayConfig): RevocationPeer[] {
+  const peers = new Map<string, RevocationPeer>();
   for (const { target } of config.routeTable.entries) {
-    if (target.kind === "peer") peers.set(target.peerParty, { party: target.peerParty, address: target.address });
+    if (target.kind === "peer") {
+      const { peerParty: party, address, tls, plaintext } = target;
+      peers.set(party, { party, address, ...(tls === undefined ? {} : { tls }), ...(plaintext ? { plaintext } : {}) });
+    }
   }
   return [...peers.values()];
 }
@@ -134,6 +144,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       crls,
       now,
     });
+    const { handshake } = config.session;
     const handshakeServer = createHandshakeServer({
       partyId: config.party,
       privateKey: credentials.privateKey,
@@ -141,6 +152,12 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       trust: credentials.trust,
       keyring,
       ticketLifetimeMs: config.session.ticketLifetimeSeconds * 1000,
+      acceptPlaintext: createPlaintextPolicy(config.session.acceptPlaintext),
+      admission: createHandshakeAdmission({
+        maxConcurrent: handshake.maxConcurrent,
+        ...(handshake.perAddress === null ? {} : { perAddress: handshake.perAddress }),
+        ...(handshake.perParty === null ? {} : { perParty: handshake.perParty }),
+      }),
     });
 
     const telemetry =
@@ -262,6 +279,11 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       maxMessageBytes: config.limits.maxMessageBytes,
       maxConcurrentStreams: config.limits.maxConcurrentStreams,
       onInternalError: (err: unknown) => logger.error({ err }, "internal error in the wire layer"),
+      ...(config.listen.tls === undefined
+        ? {}
+        : {
+            tls: { cert: await readFile(config.listen.tls.certFile), key: await readFile(config.listen.tls.keyFile) },
+          }),
     });
     resources.defer(() => server.close(2000));
     // Closed first: health says NOT_SERVING before the listener drains.

@@ -1,12 +1,17 @@
 import type { Certificate, Crl, Sm2PrivateKey } from "@hutong/certs";
 import { createSessionClient, createWireTransport, type SessionClient } from "@hutong/client";
 import { createWireChannel } from "@hutong/wire";
+import { type PeerTlsConfig, peerChannelTls } from "../peer-tls.js";
 
 /** A peer gateway this one calls for itself (revocations are passed on to peers). */
 export interface RevocationPeer {
   readonly party: string;
   /** "host:port" of its gRPC listener. */
   readonly address: string;
+  /** TLS 1.3 under the session, as the route to it says. */
+  readonly tls?: PeerTlsConfig;
+  /** Ask it for a plaintext session, as the route to it says; default SM4. */
+  readonly plaintext?: boolean;
 }
 
 /** Opens this gateway's own session to a peer gateway (one per peer, kept for later calls). */
@@ -25,8 +30,9 @@ export interface PeerSessionFactoryOptions {
 }
 
 /**
- * Sessions as the forwarder's peer links make them: the gateway's own node:http2 channel and its
- * own SM2 session, the peer proving it is `peer.party`. No relay route: the gateway calls for itself.
+ * Sessions as the forwarder's peer links make them: the gateway's own node:http2 channel (TLS where
+ * the route says) and its own SM2 session (SM4-encrypted unless the route says plaintext), the peer
+ * proving it is `peer.party`. No relay route: the gateway calls for itself.
  */
 export function createPeerSessionFactory(options: PeerSessionFactoryOptions): PeerSessionFactory {
   return (peer) =>
@@ -34,6 +40,7 @@ export function createPeerSessionFactory(options: PeerSessionFactoryOptions): Pe
       transport: createWireTransport(
         createWireChannel(peer.address, {
           ...(options.maxMessageBytes === undefined ? {} : { maxMessageBytes: options.maxMessageBytes }),
+          ...peerChannelTls(peer.tls),
         }),
       ),
       serverParty: peer.party,
@@ -41,6 +48,7 @@ export function createPeerSessionFactory(options: PeerSessionFactoryOptions): Pe
       chain: options.self.chain,
       trust: options.self.trust,
       crls: options.crls,
+      protection: peer.plaintext === true ? "plaintext" : "sm4",
       ...(options.now === undefined ? {} : { now: options.now }),
     });
 }

@@ -12,6 +12,8 @@ export interface AuthenticatedCall {
   /** The gRPC method, "<package>.<Service>/<Method>". */
   readonly method: string;
   readonly verified: VerifiedCall;
+  /** The request message in clear (decrypted on an SM4 session, after the session checks passed). */
+  readonly request: Uint8Array;
   /** The calling system (hutong-origin from a trusted relay), not the last hop. */
   readonly origin: string;
   /** Gateways crossed before this one. */
@@ -28,10 +30,11 @@ export interface CallAuthorizerOptions {
 
 export interface CallAuthorizer {
   /**
-   * The session (ticket and MAC over the exact request bytes), relay facts believed only from a
-   * trusted relay, the hop list (no loop, not too long), and the request's context: read from the
-   * RequestContext in field 1, or `context` for a method whose request carries none (the gateway's
-   * own services). Fills `outcome` as it goes. Throws session, routing and gateway errors.
+   * The session (ticket and MAC over the exact request bytes, then the request decrypted), relay
+   * facts believed only from a trusted relay, the hop list (no loop, not too long), and the
+   * request's context: read from the RequestContext in field 1 of the request in clear, or
+   * `context` for a method whose request carries none (the gateway's own services). Fills
+   * `outcome` as it goes. Throws session, routing and gateway errors.
    */
   authenticate(call: IncomingRequest, outcome: CallOutcome, context?: ExchangeContext): AuthenticatedCall;
   /** The service ACL's decision (deny by default) on the call's origin, method, purpose and target. */
@@ -56,9 +59,10 @@ export function createCallAuthorizer(options: CallAuthorizerOptions): CallAuthor
     const { origin, hops } = relayFacts(call.metadata, verified, options.routing().relays);
     outcome.origin = origin;
     checkHops(hops, options.self, options.maxHops);
-    const context = fixed ?? readExchangeContext(call.body);
+    const request = verified.request;
+    const context = fixed ?? readExchangeContext(request);
     outcome.context = context;
-    return { method: call.path.slice(1), verified, origin, hops, context };
+    return { method: call.path.slice(1), verified, request, origin, hops, context };
   }
   function allows(call: AuthenticatedCall): boolean {
     return options.routing().acl.decide({

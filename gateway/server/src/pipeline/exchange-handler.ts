@@ -13,7 +13,7 @@ import { GatewayError, isGatewayError } from "../gateway-error.js";
 import { newSpanId, newTraceId } from "../observability/random-ids.js";
 import { isShareReason, shareDenialTrailer } from "../share/share-denial-trailer.js";
 import type { ShareCall, ShareStep } from "../share/share-step.js";
-import { aclDenied, type CallAuthorizer } from "./call-authorizer.js";
+import { type AuthenticatedCall, aclDenied, type CallAuthorizer } from "./call-authorizer.js";
 import type { CallOutcome } from "./call-outcome.js";
 import type { Forwarder } from "./forwarder.js";
 import { backendMetadataKeys } from "./routing-metadata.js";
@@ -67,19 +67,25 @@ export interface ExchangeHandlerOptions {
 }
 
 export interface ExchangeHandler {
-  handle(call: UnaryCall, outcome: CallOutcome): Promise<UnaryReply>;
+  /**
+   * `authenticated`: the call already authenticated by the caller (a route that had to read the
+   * request in clear to decide where it goes); otherwise authenticated here.
+   */
+  handle(call: UnaryCall, outcome: CallOutcome, authenticated?: AuthenticatedCall): Promise<UnaryReply>;
 }
 
 /**
  * The share pipeline for the exchange services (architecture.md §3): authenticate the
- * caller (session ticket + MAC), believe relay facts only from trusted peers,
- * refuse loops, read the RequestContext, apply the ACL (deny by default), route
- * by party, forward the exact bytes, and MAC the exact response bytes. Errors
- * propagate as the packages' own types; the server maps them to gRPC once.
+ * caller (session ticket + MAC, then the request decrypted), believe relay facts only from
+ * trusted peers, refuse loops, read the RequestContext, apply the ACL (deny by default), route
+ * by party, forward the request in clear (a peer hop encrypts it again under its own session),
+ * and protect the response for the caller (encrypted, MACed). The share step and the backend
+ * see plaintext; every hop's link carries ciphertext. Errors propagate as the packages' own
+ * types; the server maps them to gRPC once.
  */
 export function createExchangeHandler(options: ExchangeHandlerOptions): ExchangeHandler {
   return {
-    async handle(call, outcome) {
+    async handle(call, outcome, preAuthenticated) {
       const method = call.path.slice(1);
       const parent = originTrace(options.extractTrace(call.metadata));
       const span = options.tracer.startSpan(
@@ -88,8 +94,8 @@ export function createExchangeHandler(options: ExchangeHandlerOptions): Exchange
         parent,
       );
       try {
-        const authenticated = options.authorizer.authenticate(call, outcome);
-        const { verified, origin, hops, context: ctx } = authenticated;
+        const authenticated = preAuthenticated ?? options.authorizer.authenticate(call, outcome);
+        const { verified, origin, hops, context: ctx, request } = authenticated;
         span.setAttribute("hutong.target_party", ctx.targetParty);
         span.setAttribute("hutong.purpose", ctx.purpose);
 
@@ -107,7 +113,7 @@ export function createExchangeHandler(options: ExchangeHandlerOptions): Exchange
                 context: ctx,
                 hops,
                 traceId: trace.getSpanContext(parent)?.traceId ?? "",
-                request: call.body,
+                request,
               }
             : undefined;
         if (!options.authorizer.allows(authenticated)) {
@@ -138,7 +144,7 @@ export function createExchangeHandler(options: ExchangeHandlerOptions): Exchange
           reply = await otelContext.with(active, () =>
             options.forwarder.forward(route, {
               path: call.path,
-              body: call.body,
+              body: asBuffer(request),
               metadata,
               deadline: call.deadline,
               signal: call.cancelSignal,
@@ -154,7 +160,7 @@ export function createExchangeHandler(options: ExchangeHandlerOptions): Exchange
         // Decided, minimized and durably audited before a byte leaves this gateway.
         const body = pending === undefined ? reply.body : asBuffer(await pending.release(reply.body));
         span.setStatus({ code: SpanStatusCode.OK });
-        return { body, trailers: options.session.macTrailer(verified, body) };
+        return options.session.reply(verified, body);
       } catch (e) {
         span.setStatus({ code: SpanStatusCode.ERROR, message: e instanceof Error ? e.name : "error" });
         throw e;

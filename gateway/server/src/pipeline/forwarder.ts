@@ -1,14 +1,19 @@
 import type { Crl } from "@hutong/certs";
 import type { Credentials } from "@hutong/client";
 import { createSessionClient, createWireTransport, type SessionClient } from "@hutong/client";
+import { errorCodeTrailer } from "@hutong/session";
 import type { CancelSignal, Metadata } from "@hutong/wire";
 import { createWireChannel, isWireError, Status, type WireChannel } from "@hutong/wire";
 import { GatewayError } from "../gateway-error.js";
+import { peerChannelTls } from "../peer-tls.js";
 import type { RouteEntry } from "../routing/route-table.js";
 
 export interface ForwardRequest {
   readonly path: string;
-  /** The exact request bytes received; forwarded unchanged. */
+  /**
+   * The request message in clear: to a local backend as it is (the province's own network); to a
+   * peer gateway encrypted again under this gateway's own session with it.
+   */
   readonly body: Buffer;
   /** Metadata for the next hop (trace context, routing facts); session keys are added per hop. */
   readonly metadata: Metadata;
@@ -21,7 +26,7 @@ export interface ForwardRequest {
 }
 
 export interface ForwardReply {
-  /** The exact response bytes; already authenticated when they came from a peer gateway. */
+  /** The response message in clear; authenticated (and decrypted) when it came from a peer gateway. */
   readonly body: Buffer;
 }
 
@@ -49,16 +54,18 @@ interface Link {
 
 function linkKey(route: RouteEntry): string {
   const t = route.target;
-  return t.kind === "local"
-    ? `local ${t.address} ${route.maxInFlight}/${route.maxQueued}`
-    : `peer ${t.address} ${t.peerParty} ${route.maxInFlight}/${route.maxQueued}`;
+  if (t.kind === "local") return `local ${t.address} ${route.maxInFlight}/${route.maxQueued}`;
+  const tls = t.tls === undefined ? "h2c" : `tls ${t.tls.caFile ?? "-"} ${t.tls.serverName ?? "-"}`;
+  const protection = t.plaintext === true ? "plaintext" : "sm4";
+  return `peer ${t.address} ${t.peerParty} ${route.maxInFlight}/${route.maxQueued} ${tls} ${protection}`;
 }
 
 /**
  * Sends a routed call to its next hop: a local backend (plain gRPC, the
  * province's own network) or a peer gateway (a session of this gateway's own,
- * with the relay route MAC). One channel per route target, each with bounded
- * in-flight calls and a bounded queue.
+ * SM4-encrypted unless the route says plaintext, with the relay route MAC, over
+ * h2c or TLS 1.3 as the route says). One channel per route target, each with
+ * bounded in-flight calls and a bounded queue.
  */
 export function createForwarder(options: ForwarderOptions): Forwarder {
   const now = options.now ?? Date.now;
@@ -72,20 +79,23 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
     const key = linkKey(route);
     let link = links.get(key);
     if (link === undefined) {
-      const channel = createWireChannel(route.target.address, {
+      const target = route.target;
+      const channel = createWireChannel(target.address, {
         maxMessageBytes: options.maxMessageBytes,
         maxInFlight: route.maxInFlight,
         maxQueued: route.maxQueued,
+        ...(target.kind === "peer" ? peerChannelTls(target.tls) : {}),
       });
       const session =
-        route.target.kind === "peer"
+        target.kind === "peer"
           ? createSessionClient({
               transport: createWireTransport(channel),
-              serverParty: route.target.peerParty,
+              serverParty: target.peerParty,
               privateKey: options.self.privateKey,
               chain: options.self.chain,
               trust: options.self.trust,
               crls: options.crls,
+              protection: target.plaintext === true ? "plaintext" : "sm4",
               now,
             })
           : undefined;
@@ -120,10 +130,17 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
         if (e.channelFailure === "unreachable") {
           throw new GatewayError("target-unavailable", `route "${route.name}" is unavailable`, { cause: e });
         }
-        if (e.code === Status.UNAUTHENTICATED && link.session !== undefined) {
-          throw new GatewayError("target-unavailable", `peer gateway of route "${route.name}" refused this gateway`, {
-            cause: e,
-          });
+        // The peer's session layer refusing this gateway's own session (a handshake or ticket
+        // refusal, its protection policy, its handshake limits): about this hop, not the caller's
+        // call, so the caller never sees the peer's hutong-error.
+        const refusal = e.trailers[errorCodeTrailer];
+        if (link.session !== undefined && (e.code === Status.UNAUTHENTICATED || refusal !== undefined)) {
+          const why = refusal === undefined ? "" : ` (${refusal})`;
+          throw new GatewayError(
+            "target-unavailable",
+            `peer gateway of route "${route.name}" refused this gateway${why}`,
+            { cause: e },
+          );
         }
         if (e.channelFailure === "queue-full") {
           throw new GatewayError("overloaded", `route "${route.name}" is overloaded`, { cause: e });

@@ -1,6 +1,6 @@
 import type { Crl } from "@hutong/certs";
-import { type CallVerifier, createStreamDigest, metadataKeys, type VerifiedCall } from "@hutong/session";
-import type { Metadata, StreamCall } from "@hutong/wire";
+import { type CallVerifier, metadataKeys, type VerifiedCall } from "@hutong/session";
+import type { Metadata, StreamCall, UnaryReply } from "@hutong/wire";
 import { Status, WireError } from "@hutong/wire";
 
 /** One request as the session layer sees it: the method path, metadata and the exact message bytes. */
@@ -12,44 +12,49 @@ export interface IncomingRequest {
 
 /**
  * The session side of every method a gateway serves: verify the call's session for the exact
- * request bytes, and MAC what goes back. One copy, used by the pipeline and by the test servers
- * that stand in for a gateway.
+ * request bytes (the request then in clear on `verified.request`), and protect what goes back
+ * (encrypted on an SM4 session, MACed). One copy, used by the pipeline and by the test servers that
+ * stand in for a gateway.
  */
 export interface SessionMethods {
   verify(path: string, metadata: Metadata, body: Uint8Array): VerifiedCall;
-  /** The `hutong-mac` trailer for these exact response bytes. */
-  macTrailer(verified: VerifiedCall, body: Uint8Array): Record<string, string>;
+  /** The reply carrying this response message, protected for the caller, with its `hutong-mac` trailer. */
+  reply(verified: VerifiedCall, message: Uint8Array): UnaryReply;
   /**
    * A server-streaming method authenticated like a unary call: exactly one request message,
    * given to `authenticate` (session.verify, or a CallAuthorizer that also applies the ACL) before
-   * anything is answered; every response message fed into one stream MAC
-   * (docs/session-protocol.md §6.2); sending paced by the reader. `answer` gets the verified call
-   * and a sink.
+   * anything is answered; every response message protected and fed into one stream MAC
+   * (docs/session-protocol.md §6.2, §6.3); sending paced by the reader. `answer` gets the request
+   * in clear, the verified call and a sink taking messages in clear.
    */
   serveStream(
     call: StreamCall,
     authenticate: (request: IncomingRequest) => VerifiedCall,
     answer: (
-      body: Buffer,
+      request: Buffer,
       verified: VerifiedCall,
       sink: { readonly signal: AbortSignal; send(message: Buffer): Promise<void> },
     ) => Promise<void>,
   ): Promise<{ trailers: Record<string, string> }>;
 }
 
+const asBuffer = (b: Uint8Array): Buffer =>
+  Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+const hex = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("hex");
+
 export function createSessionMethods(options: {
   readonly verifier: CallVerifier;
   readonly crls: () => readonly Crl[];
   readonly now: () => number;
 }): SessionMethods {
-  const macTrailer = (verified: VerifiedCall, body: Uint8Array) => ({
-    [metadataKeys.mac]: Buffer.from(verified.responseMac(body)).toString("hex"),
-  });
   const verify = (path: string, metadata: Metadata, body: Uint8Array) =>
     options.verifier.verify({ method: path, metadata, requestBytes: body, now: options.now(), crls: options.crls() });
   return {
     verify,
-    macTrailer,
+    reply(verified, message) {
+      const { body, mac } = verified.protectResponse(message);
+      return { body: asBuffer(body), trailers: { [metadataKeys.mac]: hex(mac) } };
+    },
     async serveStream(call, authenticate, answer) {
       let body: Buffer | undefined;
       for await (const message of call.messages) {
@@ -58,16 +63,15 @@ export function createSessionMethods(options: {
       }
       if (body === undefined) throw new WireError(Status.UNIMPLEMENTED, "no request message");
       const verified = authenticate({ path: call.path, metadata: call.metadata, body });
-      const digest = createStreamDigest();
-      await answer(body, verified, {
+      const responses = verified.responseStream();
+      await answer(asBuffer(verified.request), verified, {
         signal: call.signal,
         send(message) {
-          digest.update(message);
-          call.send(message);
+          call.send(asBuffer(responses.next(message)));
           return call.ready();
         },
       });
-      return { trailers: macTrailer(verified, digest.digest()) };
+      return { trailers: { [metadataKeys.mac]: hex(responses.mac()) } };
     },
   };
 }

@@ -2,11 +2,26 @@ import { isValidPartyId, type PartyId, parsePartyId } from "@hutong/certs";
 import { compilePartyPattern, type PartyPattern } from "./party-pattern.js";
 import { RoutingError } from "./routing-error.js";
 
+/** TLS 1.3 under a peer link: the CA file to check the peer's certificate with, and the name to check. */
+export interface PeerTls {
+  readonly caFile?: string | undefined;
+  readonly serverName?: string | undefined;
+}
+
 export type RouteTarget =
   /** A gRPC backend of this gateway's own party. */
   | { readonly kind: "local"; readonly address: string }
-  /** Another hutong gateway; its certificate must carry peerParty. */
-  | { readonly kind: "peer"; readonly address: string; readonly peerParty: string };
+  /**
+   * Another hutong gateway; its certificate must carry peerParty. Its session is SM4-encrypted
+   * unless `plaintext` (which the peer must allow); the link is h2c unless `tls`.
+   */
+  | {
+      readonly kind: "peer";
+      readonly address: string;
+      readonly peerParty: string;
+      readonly tls?: PeerTls;
+      readonly plaintext?: boolean;
+    };
 
 export interface RouteEntry {
   /** A party pattern (party-pattern.ts). */

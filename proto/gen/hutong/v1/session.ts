@@ -23,6 +23,55 @@ export const protobufPackage = "hutong.v1";
 
 export const protobufFileName = "hutong/v1/session.proto";
 
+/** How the request and response messages of a session's calls travel (docs/session-protocol.md §6.3). */
+export enum Protection {
+  /** PROTECTION_UNSPECIFIED - Absent: refused (malformed). */
+  PROTECTION_UNSPECIFIED = 0,
+  /**
+   * PROTECTION_PLAINTEXT - Messages in clear, authenticated by the call MACs only. A server accepts it only where its
+   * configuration explicitly allows it.
+   */
+  PROTECTION_PLAINTEXT = 1,
+  /**
+   * PROTECTION_SM4_CTR_HMAC_SM3 - Messages encrypted with SM4-CTR under per-direction keys, the call MACs (HMAC-SM3) over the
+   * ciphertext: encrypt-then-MAC. The default of every hutong client.
+   */
+  PROTECTION_SM4_CTR_HMAC_SM3 = 2,
+  UNRECOGNIZED = -1,
+}
+
+export function protectionFromJSON(object: any): Protection {
+  switch (object) {
+    case 0:
+    case "PROTECTION_UNSPECIFIED":
+      return Protection.PROTECTION_UNSPECIFIED;
+    case 1:
+    case "PROTECTION_PLAINTEXT":
+      return Protection.PROTECTION_PLAINTEXT;
+    case 2:
+    case "PROTECTION_SM4_CTR_HMAC_SM3":
+      return Protection.PROTECTION_SM4_CTR_HMAC_SM3;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return Protection.UNRECOGNIZED;
+  }
+}
+
+export function protectionToJSON(object: Protection): string {
+  switch (object) {
+    case Protection.PROTECTION_UNSPECIFIED:
+      return "PROTECTION_UNSPECIFIED";
+    case Protection.PROTECTION_PLAINTEXT:
+      return "PROTECTION_PLAINTEXT";
+    case Protection.PROTECTION_SM4_CTR_HMAC_SM3:
+      return "PROTECTION_SM4_CTR_HMAC_SM3";
+    case Protection.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
 /** ClientHello. */
 export interface HelloRequest {
   /** Protocol version; 1 for this document. */
@@ -38,6 +87,11 @@ export interface HelloRequest {
    * not serve.
    */
   targetParty: string;
+  /**
+   * How the session's call messages are to be protected, chosen by the client; bound into the
+   * transcript (docs/session-protocol.md §4, §6.3). UNSPECIFIED is refused as malformed.
+   */
+  protection: Protection;
 }
 
 /** ServerHello. */
@@ -56,6 +110,12 @@ export interface HelloResponse {
   serverSignature: Buffer;
   /** Opaque, encrypted and MACed half-open handshake state; echo it in FinishRequest. */
   cookie: Buffer;
+  /**
+   * The protection the server agreed to: always the client's own choice (a server that does not
+   * accept it refuses the Hello instead). Signed with the transcript; a client that reads anything
+   * else refuses to continue.
+   */
+  protection: Protection;
 }
 
 /** ClientFinish. */
@@ -101,6 +161,7 @@ function createBaseHelloRequest(): HelloRequest {
     clientEphemeral: Buffer.alloc(0),
     clientChain: [],
     targetParty: "",
+    protection: 0,
   };
 }
 
@@ -120,6 +181,9 @@ export const HelloRequest: MessageFns<HelloRequest> = {
     }
     if (message.targetParty !== "") {
       writer.uint32(42).string(message.targetParty);
+    }
+    if (message.protection !== 0) {
+      writer.uint32(48).int32(message.protection);
     }
     return writer;
   },
@@ -177,6 +241,14 @@ export const HelloRequest: MessageFns<HelloRequest> = {
             message.targetParty = reader.string();
             continue;
           }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.protection = reader.int32() as any;
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -212,6 +284,7 @@ export const HelloRequest: MessageFns<HelloRequest> = {
         : isSet(object.target_party)
         ? globalThis.String(object.target_party)
         : "",
+      protection: isSet(object.protection) ? protectionFromJSON(object.protection) : 0,
     };
   },
 
@@ -232,6 +305,9 @@ export const HelloRequest: MessageFns<HelloRequest> = {
     if (message.targetParty !== "") {
       obj.targetParty = message.targetParty;
     }
+    if (message.protection !== 0) {
+      obj.protection = protectionToJSON(message.protection);
+    }
     return obj;
   },
 
@@ -245,6 +321,7 @@ export const HelloRequest: MessageFns<HelloRequest> = {
     message.clientEphemeral = object.clientEphemeral ?? Buffer.alloc(0);
     message.clientChain = object.clientChain?.map((e) => e) || [];
     message.targetParty = object.targetParty ?? "";
+    message.protection = object.protection ?? 0;
     return message;
   },
 };
@@ -256,6 +333,7 @@ function createBaseHelloResponse(): HelloResponse {
     serverChain: [],
     serverSignature: Buffer.alloc(0),
     cookie: Buffer.alloc(0),
+    protection: 0,
   };
 }
 
@@ -275,6 +353,9 @@ export const HelloResponse: MessageFns<HelloResponse> = {
     }
     if (message.cookie.length !== 0) {
       writer.uint32(42).bytes(message.cookie);
+    }
+    if (message.protection !== 0) {
+      writer.uint32(48).int32(message.protection);
     }
     return writer;
   },
@@ -332,6 +413,14 @@ export const HelloResponse: MessageFns<HelloResponse> = {
             message.cookie = Buffer.from(reader.bytes());
             continue;
           }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.protection = reader.int32() as any;
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -367,6 +456,7 @@ export const HelloResponse: MessageFns<HelloResponse> = {
         ? Buffer.from(bytesFromBase64(object.server_signature))
         : Buffer.alloc(0),
       cookie: isSet(object.cookie) ? Buffer.from(bytesFromBase64(object.cookie)) : Buffer.alloc(0),
+      protection: isSet(object.protection) ? protectionFromJSON(object.protection) : 0,
     };
   },
 
@@ -387,6 +477,9 @@ export const HelloResponse: MessageFns<HelloResponse> = {
     if (message.cookie.length !== 0) {
       obj.cookie = base64FromBytes(message.cookie);
     }
+    if (message.protection !== 0) {
+      obj.protection = protectionToJSON(message.protection);
+    }
     return obj;
   },
 
@@ -400,6 +493,7 @@ export const HelloResponse: MessageFns<HelloResponse> = {
     message.serverChain = object.serverChain?.map((e) => e) || [];
     message.serverSignature = object.serverSignature ?? Buffer.alloc(0);
     message.cookie = object.cookie ?? Buffer.alloc(0);
+    message.protection = object.protection ?? 0;
     return message;
   },
 };

@@ -41,9 +41,9 @@ export function* auditRoutes(options: {
         {
           kind: "unary",
           handler: options.observer.unary(name, async (call, outcome) => {
-            const { verified, origin } = admit(path, call, outcome);
-            const body = await method.answer(call.body, { party: origin });
-            return { body, trailers: options.session.macTrailer(verified, body) };
+            const { verified, origin, request } = admit(path, call, outcome);
+            const body = await method.answer(Buffer.from(request), { party: origin });
+            return options.session.reply(verified, body);
           }),
         },
       ];
@@ -64,7 +64,7 @@ export function* auditRoutes(options: {
                 origin = admitted.origin;
                 return admitted.verified;
               },
-              (body, _verified, sink) => method.answer(body, { party: origin }, sink),
+              (request, _verified, sink) => method.answer(request, { party: origin }, sink),
             );
           } catch (e) {
             throw options.observer.failed(name, e).wire;

@@ -1,10 +1,9 @@
 import { trace } from "@opentelemetry/api";
 import type { GrantHandler } from "../../endpoints/grant-endpoint.js";
 import { extractTraceContext } from "../../observability/trace-context.js";
-import type { CallAuthorizer } from "../../pipeline/call-authorizer.js";
+import { aclDenied, type CallAuthorizer } from "../../pipeline/call-authorizer.js";
 import type { ExchangeHandler } from "../../pipeline/exchange-handler.js";
 import type { SessionMethods } from "../../pipeline/session-methods.js";
-import { readExchangeContext } from "../../routing/request-context.js";
 import type { CallObserver } from "../call-observer.js";
 import type { RouteList } from "./route-list.js";
 
@@ -28,16 +27,20 @@ export function* grantRoutes(options: {
       {
         kind: "unary",
         handler: options.observer.unary(path.slice(1), async (call, outcome) => {
-          if (readExchangeContext(call.body).targetParty !== options.self)
-            return options.exchange.handle(call, outcome);
-          const { verified, origin, hops } = options.authorizer.authorize(call, outcome);
-          const body = await answer(call.body, {
+          // Authenticated once, here: where the call goes is in its request, which is encrypted.
+          const authenticated = options.authorizer.authenticate(call, outcome);
+          if (authenticated.context.targetParty !== options.self) {
+            return options.exchange.handle(call, outcome, authenticated);
+          }
+          if (!options.authorizer.allows(authenticated)) throw aclDenied(authenticated);
+          const { verified, origin, hops, request } = authenticated;
+          const body = await answer(Buffer.from(request), {
             party: origin,
             peer: { party: verified.clientParty, certSerial: verified.certSerialHex },
             hops,
             traceId: trace.getSpanContext(extractTraceContext(call.metadata))?.traceId ?? "",
           });
-          return { body, trailers: options.session.macTrailer(verified, body) };
+          return options.session.reply(verified, body);
         }),
       },
     ];

@@ -37,9 +37,8 @@ export function* registryRoutes(options: {
       {
         kind: "unary",
         handler: options.observer.unary(path.slice(1), async (call, outcome) => {
-          const { verified } = options.authorizer.authenticate(call, outcome, context);
-          const body = answer(call.body);
-          return { body, trailers: options.session.macTrailer(verified, body) };
+          const { verified, request } = options.authorizer.authenticate(call, outcome, context);
+          return options.session.reply(verified, answer(Buffer.from(request)));
         }),
       },
     ];
