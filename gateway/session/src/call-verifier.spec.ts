@@ -105,7 +105,7 @@ describe("per-call authentication and protection", () => {
     // One keystream: the concatenated ciphertexts are the unary encryption of the concatenated plaintexts.
     assert.deepEqual(Buffer.concat(wire), Buffer.from(call.protectResponse(Buffer.concat(messages)).body));
     const opened = session.responseStream(method, signed.nonce);
-    wire.forEach((w, k) => same(opened.next(w), messages[k] ?? new Uint8Array(0)));
+    for (const [k, w] of wire.entries()) same(opened.next(w), messages[k] ?? new Uint8Array(0));
     opened.verify(mac);
     // A dropped, reordered or altered message fails the MAC at the end.
     for (const variant of [

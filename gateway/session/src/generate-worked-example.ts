@@ -112,7 +112,7 @@ const base = {
   timestamp: at,
   nonce: "33".repeat(16),
   // A real VerifyTicketRequest and its answer, serialized as on the wire (without the 5-byte gRPC prefix).
-  requestBytes: hex(
+  requestMessage: hex(
     VerifyTicketRequest.encode(
       VerifyTicketRequest.fromPartial({
         context: { targetParty: "prov:440000", purpose: Purpose.PURPOSE_BOARDING_CHECK, correlationId: "example-1" },
@@ -120,7 +120,7 @@ const base = {
       }),
     ).finish(),
   ),
-  responseBytes: hex(VerifyTicketResponse.encode(VerifyTicketResponse.fromPartial({ valid: true })).finish()),
+  responseMessage: hex(VerifyTicketResponse.encode(VerifyTicketResponse.fromPartial({ valid: true })).finish()),
   // A stream of two ExportEntries messages, of lengths that make the keystream run on mid-block.
   streamMethod: AuditServiceService.exportEntries.path,
   streamNonce: "55".repeat(16),

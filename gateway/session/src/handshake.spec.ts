@@ -1,8 +1,12 @@
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
+import { FinishResponse } from "@hutong/proto";
 import { createHandshakeAdmission } from "./handshake-admission.js";
 import { protectionModes } from "./protocol-constants.js";
-import { isSessionError, type SessionErrorCode } from "./session-error.js";
+import { isSessionError, type SessionErrorCode, sessionErrorStatus } from "./session-error.js";
+import { encodeMessage, finishResponse, helloResponse } from "./session-messages.js";
 import { openTicket } from "./session-ticket.js";
 import {
   clientParty,
@@ -353,5 +357,78 @@ describe("handshake: admission", () => {
     await server.finish(awaiting.clientFinish, { now });
     await rejects("busy", () => server.finish(awaiting.clientFinish, { now }));
     assert.equal(admission.inProgress, 0);
+  });
+});
+
+describe("handshake: the client's refusals (§8, rows C1–C8)", () => {
+  const pki = sessionPki();
+  const crls = [pki.crl];
+  const now = fixedNow;
+
+  it("refuses each case with the code of its row, and the table lists exactly these", async () => {
+    const server = testServer();
+    const fresh = async () => {
+      const hs = testClient().start(serverParty);
+      return { hs, sh: await server.hello(hs.clientHello, { now, crls }) };
+    };
+    const cases: Record<string, () => Promise<unknown>> = {
+      C1: async () => {
+        const { hs, sh } = await fresh();
+        return hs.receive({ ...sh, serverRandom: sh.serverRandom.subarray(1) }, { now, crls });
+      },
+      C2: async () => {
+        const { hs, sh } = await fresh();
+        return hs.receive({ ...sh, protection: protectionModes.plaintext }, { now, crls });
+      },
+      C3: async () => {
+        const { hs, sh } = await fresh();
+        return hs.receive({ ...sh, serverEphemeral: flip(sh.serverEphemeral) }, { now, crls });
+      },
+      C4: async () => {
+        const nameless = testServer({ privateKey: pki.noPartyClient.key, chain: [pki.noPartyClient.cert.der] });
+        const hs = testClient().start(serverParty);
+        return hs.receive(await nameless.hello(hs.clientHello, { now, crls }), { now, crls });
+      },
+      C5: async () => {
+        const impostor = testServer({ privateKey: pki.otherServer.key, chain: [pki.otherServer.cert.der] });
+        const hs = testClient().start(serverParty);
+        return hs.receive(await impostor.hello(hs.clientHello, { now, crls }), { now, crls });
+      },
+      C6: async () => {
+        const { hs, sh } = await fresh();
+        return hs.receive({ ...sh, serverSignature: flip(sh.serverSignature, 12) }, { now, crls });
+      },
+      C7: async () =>
+        finishResponse.decode(
+          encodeMessage(FinishResponse, {
+            ticket: Buffer.from([1]),
+            expiresAt: BigInt(Number.MAX_SAFE_INTEGER) + 1n,
+            serverFinished: Buffer.alloc(32),
+          }),
+        ),
+      C8: async () => {
+        const { hs, sh } = await fresh();
+        const awaiting = await hs.receive(sh, { now, crls });
+        const sf = await server.finish(awaiting.clientFinish, { now });
+        return awaiting.complete({ ...sf, expiresAt: sf.expiresAt + 1 });
+      },
+    };
+    const text = readFileSync(fileURLToPath(new URL("../../../docs/session-protocol.md", import.meta.url)), "utf8");
+    const section = text.slice(text.indexOf("### Handshake refusals"), text.indexOf("### Limits"));
+    const rows = new Map(
+      [...section.matchAll(/^\| `(C\d+)` +\|[^|]+\|[^|]+\| ([A-Z_]+) \(\d+\) +\| `([a-z-]+)` +\|$/gm)].map((m) => [
+        m[1] as string,
+        { status: m[2], code: m[3] as SessionErrorCode },
+      ]),
+    );
+    assert.deepEqual([...rows.keys()].sort(), Object.keys(cases).sort());
+    for (const [id, run] of Object.entries(cases)) {
+      const row = rows.get(id);
+      assert.ok(row !== undefined);
+      assert.equal(sessionErrorStatus[row.code], row.status, id);
+      await rejects(row.code, run);
+    }
+    // Also malformed: a HelloResponse that is not protobuf.
+    await rejects("malformed", async () => helloResponse.decode(Uint8Array.of(0x0a, 0xff)));
   });
 });

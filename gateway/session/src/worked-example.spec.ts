@@ -1,12 +1,16 @@
 import assert from "node:assert/strict";
+import { createCipheriv } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { createSm2PrivateKey, parseCertificate, sm2Verify } from "@hutong/certs";
+import { createCallVerifier } from "./call-verifier.js";
+import { createClientSession } from "./client-session.js";
 import { labels } from "./protocol-constants.js";
+import { createReplayWindow } from "./replay-window.js";
 import { openTicket } from "./session-ticket.js";
 import { createTicketKeyring } from "./ticket-keyring.js";
-import { computeWorkedExample, type WorkedExampleInputs } from "./worked-example.js";
+import { computeWorkedExample, keystream, type WorkedExampleInputs } from "./worked-example.js";
 
 const read = (rel: string) => readFileSync(fileURLToPath(new URL(rel, import.meta.url)), "utf8");
 const example = JSON.parse(read("../testdata/worked-example.json")) as {
@@ -49,6 +53,9 @@ describe("worked example", () => {
     const state = openTicket(keyring, bytes(inputs.ticket), inputs.timestamp);
     assert.equal(hex(state.c2s), derived.c2s);
     assert.equal(hex(state.s2c), derived.s2c);
+    assert.equal(hex(state.c2sEnc), derived.c2sEnc);
+    assert.equal(hex(state.s2cEnc), derived.s2cEnc);
+    assert.equal(state.protection, "sm4");
     assert.equal(state.expiresAt, inputs.expiresAt);
     assert.equal(state.clientParty, "prov:510000");
   });
@@ -74,9 +81,70 @@ describe("worked example", () => {
       `hutong-nonce: ${inputs.nonce}`,
       `hutong-mac: ${derived.requestMac}`,
       `hutong-mac: ${derived.responseMac}`,
+      `hutong-mac: ${derived.streamMac}`,
+      `protection = ${inputs.protection}`,
+      `\`${inputs.streamMethod}\``,
+      `(5-byte prefix \`00 ${(inputs.requestMessage.length / 2).toString(16).padStart(8, "0")}\`)`,
+      `(prefix \`00 ${(inputs.responseMessage.length / 2).toString(16).padStart(8, "0")}\`)`,
+      `\`streamMessage1\` (${inputs.streamMessage1.length / 2} bytes)`,
+      `\`streamMessage2\` (${inputs.streamMessage2.length / 2} bytes)`,
     ]) {
       assert.ok(section.includes(text), `§9 should contain ${text}`);
     }
+  });
+
+  it("is a call the real verifier and client session accept: the ciphertext opens to the example's messages", () => {
+    const keyring = createTicketKeyring({ current: { id: inputs.ticketKeyId, secret: bytes(inputs.ticketKey) } });
+    const verifier = createCallVerifier({ keyring, replayWindow: createReplayWindow() });
+    const metadata = {
+      "hutong-ticket": Buffer.from(bytes(inputs.ticket)).toString("base64url"),
+      "hutong-ts": String(inputs.timestamp),
+      "hutong-nonce": inputs.nonce,
+      "hutong-mac": derived.requestMac ?? "",
+    };
+    const call = verifier.verify({
+      method: inputs.method,
+      metadata,
+      requestBytes: bytes(derived.requestBytes ?? ""),
+      now: inputs.timestamp,
+      crls: [],
+    });
+    assert.equal(call.protection, "sm4");
+    assert.equal(hex(call.request), inputs.requestMessage);
+    const reply = call.protectResponse(bytes(inputs.responseMessage));
+    assert.equal(hex(reply.body), derived.responseBytes);
+    assert.equal(hex(reply.mac), derived.responseMac);
+    // The client's side, from the keys the example derives.
+    const session = createClientSession({
+      serverParty: "mot",
+      ticket: bytes(inputs.ticket),
+      expiresAt: inputs.expiresAt,
+      protection: "sm4",
+      keys: {
+        c2s: bytes(derived.c2s ?? ""),
+        s2c: bytes(derived.s2c ?? ""),
+        c2sEnc: bytes(derived.c2sEnc ?? ""),
+        s2cEnc: bytes(derived.s2cEnc ?? ""),
+      },
+    });
+    const opened = session.openResponse(inputs.method, bytes(inputs.nonce), reply.body, derived.responseMac);
+    assert.equal(hex(opened), inputs.responseMessage);
+    const stream = session.responseStream(inputs.streamMethod, bytes(inputs.streamNonce));
+    assert.equal(hex(stream.next(bytes(derived.streamBytes1 ?? ""))), inputs.streamMessage1);
+    assert.equal(hex(stream.next(bytes(derived.streamBytes2 ?? ""))), inputs.streamMessage2);
+    stream.verify(derived.streamMac);
+    // The keystream the text describes (computed block by block from the counter) is OpenSSL's sm4-ctr.
+    assert.equal(
+      hex(keystream(bytes(derived.c2sEnc ?? ""), new Uint8Array(16).fill(0xff), 32)),
+      hex(
+        new Uint8Array(
+          createCipheriv("sm4-ctr", bytes(derived.c2sEnc ?? ""), new Uint8Array(16).fill(0xff)).update(
+            new Uint8Array(32),
+          ),
+        ),
+      ),
+      "the counter wraps from ff…ff to 00…00 across all 128 bits",
+    );
   });
 
   it("lists every label of protocol-constants byte-exact, and no other", () => {

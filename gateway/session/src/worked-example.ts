@@ -63,8 +63,8 @@ export interface WorkedExampleInputs {
   readonly timestamp: number;
   readonly nonce: string;
   /** The request and response messages in clear (the worked example encrypts them). */
-  readonly requestBytes: string;
-  readonly responseBytes: string;
+  readonly requestMessage: string;
+  readonly responseMessage: string;
   /** A server-streaming call of the same session: its method, nonce and two response messages in clear. */
   readonly streamMethod: string;
   readonly streamNonce: string;
@@ -134,18 +134,18 @@ export function computeWorkedExample(i: WorkedExampleInputs): Record<string, str
   const h4 = transcriptH4(h3, serverFinish);
   const nonce = bytes(i.nonce);
   const methodInput = concatBytes([utf8(i.method), Uint8Array.of(0)]);
-  const request = bytes(i.requestBytes);
-  const response = bytes(i.responseBytes);
+  const request = bytes(i.requestMessage);
+  const response = bytes(i.responseMessage);
   // Encrypt, then MAC: the MACs cover these ciphertexts (docs/session-protocol.md §6.3).
-  const encryptedRequest = createMessageCipher(mode, keys.c2sEnc, nonce).next(request);
-  const encryptedResponse = createMessageCipher(mode, keys.s2cEnc, nonce).next(response);
+  const requestBytes = createMessageCipher(mode, keys.c2sEnc, nonce).next(request);
+  const responseBytes = createMessageCipher(mode, keys.s2cEnc, nonce).next(response);
   const streamNonce = bytes(i.streamNonce);
   const streamCipher = createMessageCipher(mode, keys.s2cEnc, streamNonce);
-  const encryptedStreamMessage1 = streamCipher.next(bytes(i.streamMessage1));
-  const encryptedStreamMessage2 = streamCipher.next(bytes(i.streamMessage2));
+  const streamBytes1 = streamCipher.next(bytes(i.streamMessage1));
+  const streamBytes2 = streamCipher.next(bytes(i.streamMessage2));
   const digest = createStreamDigest();
-  digest.update(encryptedStreamMessage1);
-  digest.update(encryptedStreamMessage2);
+  digest.update(streamBytes1);
+  digest.update(streamBytes2);
   const streamDigest = digest.digest();
   const streamLength = bytes(i.streamMessage1).length + bytes(i.streamMessage2).length;
   return {
@@ -194,18 +194,18 @@ export function computeWorkedExample(i: WorkedExampleInputs): Record<string, str
     serverFinished: hex(serverFinishedMac(keys.s2c, h4)),
     timestampEncoding: hex(u64be(i.timestamp)),
     requestKeystream: hex(keystream(keys.c2sEnc, nonce, request.length)),
-    encryptedRequest: hex(encryptedRequest),
+    requestBytes: hex(requestBytes),
     requestMacInput: hex(
-      concatBytes([utf8(labels.request), methodInput, u64be(i.timestamp), nonce, sm3(encryptedRequest)]),
+      concatBytes([utf8(labels.request), methodInput, u64be(i.timestamp), nonce, sm3(requestBytes)]),
     ),
-    requestMac: hex(requestMac(keys.c2s, i.method, i.timestamp, nonce, encryptedRequest)),
+    requestMac: hex(requestMac(keys.c2s, i.method, i.timestamp, nonce, requestBytes)),
     responseKeystream: hex(keystream(keys.s2cEnc, nonce, response.length)),
-    encryptedResponse: hex(encryptedResponse),
-    responseMacInput: hex(concatBytes([utf8(labels.response), methodInput, nonce, sm3(encryptedResponse)])),
-    responseMac: hex(responseMac(keys.s2c, i.method, nonce, encryptedResponse)),
+    responseBytes: hex(responseBytes),
+    responseMacInput: hex(concatBytes([utf8(labels.response), methodInput, nonce, sm3(responseBytes)])),
+    responseMac: hex(responseMac(keys.s2c, i.method, nonce, responseBytes)),
     streamKeystream: hex(keystream(keys.s2cEnc, streamNonce, streamLength)),
-    encryptedStreamMessage1: hex(encryptedStreamMessage1),
-    encryptedStreamMessage2: hex(encryptedStreamMessage2),
+    streamBytes1: hex(streamBytes1),
+    streamBytes2: hex(streamBytes2),
     streamDigest: hex(streamDigest),
     streamMac: hex(responseMac(keys.s2c, i.streamMethod, streamNonce, streamDigest)),
   };

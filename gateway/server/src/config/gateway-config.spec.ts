@@ -51,7 +51,11 @@ describe("gateway config", () => {
   it("parses the full example, resolving every path against the config directory", () => {
     const c = parseGatewayConfig(parse(fullConfigYaml), "/etc/hutong");
     assert.equal(c.party, "prov:510000");
-    assert.deepEqual(c.listen, { host: "127.0.0.1", port: 7443 });
+    assert.deepEqual(c.listen, {
+      host: "127.0.0.1",
+      port: 7443,
+      tls: { certFile: "/etc/hutong/pki/tls/gw.pem", keyFile: "/etc/hutong/pki/tls/gw-key.pem" },
+    });
     assert.equal(c.dataDir, "/etc/hutong/data");
     assert.deepEqual(c.identity, {
       chain: "/etc/hutong/pki/gw/chain.pem",
@@ -71,6 +75,8 @@ describe("gateway config", () => {
       },
       ticketLifetimeSeconds: 3600,
       clockSkewSeconds: 30,
+      acceptPlaintext: ["loopback", "prov:510000/*"],
+      handshake: { maxConcurrent: 32, perAddress: null, perParty: { perSecond: 5, burst: 20 } },
     });
     assert.deepEqual(c.limits, { maxMessageBytes: 4194304, maxConcurrentStreams: 1000, maxHops: 8 });
     assert.deepEqual(c.relays, [{ peer: "mot", origins: ["*"] }]);
@@ -97,13 +103,60 @@ describe("gateway config", () => {
     });
     assert.deepEqual(c.routeTable.resolve("air:caac"), {
       match: "*",
-      target: { kind: "peer", address: "127.0.0.1:7444", peerParty: "mot" },
+      target: {
+        kind: "peer",
+        address: "127.0.0.1:7444",
+        peerParty: "mot",
+        tls: { caFile: "/etc/hutong/pki/tls/ca.pem", serverName: "hub.example" },
+      },
       name: "* via mot",
       timeoutMs: 10_000,
       maxInFlight: 256,
       maxQueued: 1024,
     });
     assert.equal(c.routeTable.resolve("prov:510000/licence")?.target.address, "[::1]:9002");
+  });
+
+  it("refuses plaintext entries that are neither loopback nor a party pattern, and empty rate limits", () => {
+    const session = (extra: Record<string, unknown>) => ({
+      ...minimalConfig(),
+      session: { ticketKeys: { current: { id: 1, secretEnv: "TICKET_KEY" } }, ...extra },
+    });
+    assert.ok(
+      problems(session({ acceptPlaintext: ["127.0.0.1"] })).some((p) => p.startsWith("session.acceptPlaintext[0]")),
+    );
+    assert.ok(
+      problems(session({ handshake: { perParty: { perSecond: 0, burst: 1 } } })).some((p) =>
+        p.startsWith("session.handshake.perParty.perSecond"),
+      ),
+    );
+    assert.ok(
+      problems(session({ handshake: { maxConcurrent: 0 } })).some((p) =>
+        p.startsWith("session.handshake.maxConcurrent"),
+      ),
+    );
+    assert.ok(
+      problems(session({ handshake: { perAddress: { perSecond: 1 } } })).some((p) =>
+        p.startsWith("session.handshake.perAddress.burst"),
+      ),
+    );
+    const peer = { address: "127.0.0.1:1", party: "mot", tls: { caFile: "" } };
+    assert.ok(
+      problems({ ...minimalConfig(), routes: [{ match: "*", peer }] }).some((p) =>
+        p.startsWith("routes[0].peer.tls.caFile"),
+      ),
+    );
+    // A peer asked for plaintext says so, and only then.
+    const c = parseGatewayConfig(
+      { ...minimalConfig(), routes: [{ match: "*", peer: { address: "127.0.0.1:1", party: "mot", plaintext: true } }] },
+      "/x",
+    );
+    assert.deepEqual(c.routeTable.resolve("mot")?.target, {
+      kind: "peer",
+      address: "127.0.0.1:1",
+      peerParty: "mot",
+      plaintext: true,
+    });
   });
 
   it("compiles the ACL", () => {
@@ -128,6 +181,13 @@ describe("gateway config", () => {
     assert.equal(c.session.ticketLifetimeSeconds, 3600);
     assert.equal(c.session.clockSkewSeconds, 30);
     assert.equal(c.session.ticketKeys.previous, undefined);
+    // Encrypted for everyone unless the config says otherwise; handshakes bounded.
+    assert.deepEqual(c.session.acceptPlaintext, []);
+    assert.deepEqual(c.session.handshake, {
+      maxConcurrent: 64,
+      perAddress: { perSecond: 50, burst: 200 },
+      perParty: { perSecond: 10, burst: 100 },
+    });
     assert.deepEqual(c.limits, { maxMessageBytes: 4 * 1024 * 1024, maxConcurrentStreams: 1000, maxHops: 8 });
     assert.deepEqual(c.routes, []);
     assert.deepEqual(c.relays, []);

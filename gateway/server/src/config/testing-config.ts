@@ -2,7 +2,10 @@
 export const fullConfigYaml = `# a province gateway
 party: prov:510000
 role: province
-listen: { host: 127.0.0.1, port: 7443 }
+listen:
+  host: 127.0.0.1
+  port: 7443
+  tls: { certFile: pki/tls/gw.pem, keyFile: pki/tls/gw-key.pem }
 dataDir: ./data
 identity:
   chain: pki/gw/chain.pem
@@ -19,6 +22,11 @@ session:
     previous: { id: 0, secretEnv: HUTONG_TICKET_KEY_0 }
   ticketLifetimeSeconds: 3600
   clockSkewSeconds: 30
+  acceptPlaintext: [loopback, "prov:510000/*"]
+  handshake:
+    maxConcurrent: 32
+    perAddress: null
+    perParty: { perSecond: 5, burst: 20 }
 limits: { maxMessageBytes: 4194304, maxConcurrentStreams: 1000, maxHops: 8 }
 routes:
   - match: prov:440000
@@ -29,7 +37,10 @@ routes:
   - match: prov:510000/*
     local: "[::1]:9002"
   - match: "*"
-    peer: { address: 127.0.0.1:7444, party: mot }
+    peer:
+      address: 127.0.0.1:7444
+      party: mot
+      tls: { caFile: pki/tls/ca.pem, serverName: hub.example }
 acl:
   - callers: ["prov:440000", "prov:440000/*"]
     methods: ["hutong.v1.TicketService/*"]

@@ -10,6 +10,7 @@ import {
   SessionServiceService,
   TicketServiceService,
   VerifyTicketRequest,
+  VerifyTicketResponse,
 } from "@hutong/proto";
 import { createHandshakeServer, createTicketKeyring } from "@hutong/session";
 import { createWireServer, isWireError, Status, type WireError } from "@hutong/wire";
@@ -150,6 +151,80 @@ describe("gateway: one province gateway in front of its systems", () => {
     }
   });
 
+  it("encrypts every message on the link: ciphertext there, plaintext at the backend and for the caller", async () => {
+    const sent: Buffer[] = [];
+    const received: Buffer[] = [];
+    const s = await f.session(allowed, {
+      wrap: (t) =>
+        tamper(t, {
+          onlyPath: verifyPath,
+          body: (b) => {
+            sent.push(b);
+            return b;
+          },
+          replyBody: (b) => {
+            received.push(b);
+            return b;
+          },
+        }),
+    });
+    const request = verifyRequest();
+    const reply = await s.call(verifyPath, request);
+    const answer = VerifyTicketResponse.decode(reply.body);
+    assert.deepEqual([answer.valid, answer.holderMatches], [true, true]);
+    const [onWire] = sent;
+    const [back] = received;
+    assert.ok(onWire !== undefined && back !== undefined);
+    // Same length (SM4-CTR), other bytes; the ID number and ticket number are nowhere on the link.
+    assert.equal(onWire.length, request.length);
+    assert.notDeepEqual(onWire, request);
+    for (const secret of [ticket?.passenger?.idNo ?? "", ticket?.ticketNo ?? ""]) {
+      assert.ok(secret.length > 0);
+      assert.equal(onWire.indexOf(secret), -1);
+    }
+    assert.notDeepEqual(back, reply.body);
+    // The backend got the request in clear (it decodes it), with the same ticket number.
+    const seen = f.backend.seen.at(-1);
+    assert.equal(seen?.metadata["hutong-origin"], allowed);
+  });
+
+  it("refuses a plaintext session unless the config allows it; then calls travel in clear, MACed", async () => {
+    const plain = await f.session(allowed, { protection: "plaintext" });
+    const e = await rejects(plain.call(verifyPath, verifyRequest()), Status.FAILED_PRECONDITION, /protection-refused/);
+    assert.equal(e.trailers["hutong-error"], "protection-refused");
+    const lenient = await f.startAnother({
+      session: {
+        ticketKeys: { current: { id: 1, secretFile: await f.pki.ticketKeyFile("gw") } },
+        acceptPlaintext: ["loopback"],
+      },
+    });
+    const sent: Buffer[] = [];
+    const s = await f.session(allowed, {
+      protection: "plaintext",
+      address: `127.0.0.1:${lenient.address.port}`,
+      wrap: (t) =>
+        tamper(t, {
+          onlyPath: verifyPath,
+          body: (b) => {
+            sent.push(b);
+            return b;
+          },
+        }),
+    });
+    await s.call(verifyPath, verifyRequest());
+    assert.deepEqual(sent[0], verifyRequest());
+    // A body changed on the link still fails the MAC.
+    const tampered = await f.session(allowed, {
+      protection: "plaintext",
+      address: `127.0.0.1:${lenient.address.port}`,
+      wrap: (t) => tamper(t, { onlyPath: verifyPath, body: flip }),
+    });
+    await rejects(tampered.call(verifyPath, verifyRequest()), Status.UNAUTHENTICATED, /bad-mac/);
+    // SM4 clients of the same gateway are still encrypted.
+    const sm4 = await f.session(allowed, { address: `127.0.0.1:${lenient.address.port}` });
+    await sm4.call(verifyPath, verifyRequest());
+  });
+
   it("answers health checks without a session, and refuses exchange calls without one", async () => {
     const client = new grpc.Client(f.address, grpc.credentials.createInsecure());
     const id = (b: Buffer) => b;
@@ -231,8 +306,13 @@ describe("gateway: one province gateway in front of its systems", () => {
         transport = t;
         return tamper(t, {
           onlyPath: verifyPath,
+          // The message as sent (encrypted), with its metadata: what a party on the link could capture.
+          body: (b) => {
+            last = { body: b, metadata: last?.metadata ?? {} };
+            return b;
+          },
           metadata: (m) => {
-            last = { body: verifyRequest(), metadata: m };
+            last = { body: last?.body ?? Buffer.alloc(0), metadata: m };
             return m;
           },
         });

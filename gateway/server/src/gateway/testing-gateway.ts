@@ -11,6 +11,7 @@ import {
   loadCredentialFiles,
   type SessionClient,
 } from "@hutong/client";
+import type { ProtectionMode } from "@hutong/session";
 import { type GatewayConfig, parseGatewayConfig } from "../config/gateway-config.js";
 import { type DevPki, openDevPki } from "../dev/dev-pki.js";
 import { type SimulatedBackend, startSimulatedBackend } from "../dev/simulated-backends.js";
@@ -40,6 +41,7 @@ export interface GatewayFixture {
       pki?: DevPki;
       serverParty?: string;
       address?: string;
+      protection?: ProtectionMode;
     },
   ): Promise<SessionClient>;
   client(party: string): Promise<HutongClient>;
@@ -126,6 +128,7 @@ export async function startGatewayFixture(): Promise<GatewayFixture> {
         trust: creds.trust,
         crls: () => creds.crls,
         ...(o.now === undefined ? {} : { now: o.now }),
+        ...(o.protection === undefined ? {} : { protection: o.protection }),
       });
       closers.push(() => client.close());
       return client;
