@@ -77,9 +77,16 @@ function record(seen: { path: string; metadata: Record<string, string> }[], path
   if (seen.length > 50) seen.shift();
 }
 
-/** Starts the simulated systems of `provinceCode` (e.g. "440000") on 127.0.0.1:`port` (0 = any). */
-export async function startSimulatedBackend(provinceCode: string, port = 0): Promise<SimulatedBackend> {
-  const tickets = new Map(sampleTickets(provinceCode).map((t) => [t.ticketNo, t]));
+/**
+ * Starts the simulated systems of `provinceCode` (e.g. "440000") on 127.0.0.1:`port` (0 = any), with
+ * `tickets` as its records (default sampleTickets).
+ */
+export async function startSimulatedBackend(
+  provinceCode: string,
+  port = 0,
+  records: readonly Ticket[] = sampleTickets(provinceCode),
+): Promise<SimulatedBackend> {
+  const tickets = new Map(records.map((t) => [t.ticketNo, t]));
   const seen: { path: string; metadata: Record<string, string> }[] = [];
   const server = new grpc.Server();
   const state = { delayMs: 0, cancelled: 0 };
