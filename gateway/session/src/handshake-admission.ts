@@ -7,12 +7,16 @@ import { SessionError } from "./session-error.js";
  * the sessions already established. Three bounds, each refusing with `busy` (UNAVAILABLE,
  * retryable) before any signature work:
  *
+ * - a token bucket per remote address, checked first, before anything is validated: a TCP peer's
+ *   address is the one thing about a hello that is not a claim;
  * - handshake messages (Hello or Finish) being worked on at once, over all peers;
- * - a token bucket per remote address, checked first, before anything is decoded or validated;
- * - a token bucket per client party, once the party is known (the validated chain of a Hello, the
- *   opened cookie of a Finish), so spreading the replay over many addresses does not help either.
+ * - a token bucket per client party, of handshakes that party **completed** (a Finish whose
+ *   signature verified). A Hello's chain is public, so its party is only a claim: charging the
+ *   claimed party would let anyone lock a party out by sending hellos with its certificate. So
+ *   hellos and finishes are refused while the party's bucket is empty, and only a verified
+ *   Finish takes a token: nobody but the party itself can empty its bucket.
  *
- * Pure: the clock comes with each call. A legitimate handshake spends two tokens (Hello and Finish).
+ * Pure: the clock comes with each call.
  */
 export interface RateLimit {
   /** Tokens added per second. */
@@ -26,15 +30,17 @@ export interface HandshakeAdmissionOptions {
   readonly maxConcurrent: number;
   /** Per remote address; absent = no per-address limit (e.g. behind a proxy, where every peer is the proxy). */
   readonly perAddress?: RateLimit;
-  /** Per client party; absent = no per-party limit. */
+  /** Per client party, of completed handshakes; absent = no per-party limit. */
   readonly perParty?: RateLimit;
   /** Buckets remembered per kind (default 10,000); idle ones are forgotten first, then the least recently used. */
   readonly maxTracked?: number;
 }
 
 export interface AdmissionSlot {
-  /** The client's party is known: busy when that party is over its rate. */
-  admitParty(party: string, now: number): void;
+  /** The party the message claims (a hello's chain, a cookie's party): busy while its bucket is empty. */
+  checkParty(party: string, now: number): void;
+  /** The party proved who it is (its Finish signature verified): one token of its bucket. */
+  chargeParty(party: string, now: number): void;
   /** Gives the slot back; idempotent. */
   release(): void;
 }
@@ -75,8 +81,10 @@ interface Bucket {
 }
 
 interface RateLimiter {
-  /** Takes one token for `key` or returns false. */
+  /** Takes one token for `key`, or returns false when there is none. */
   take(key: string, now: number): boolean;
+  /** Whether `key` has a token now (takes none). */
+  has(key: string, now: number): boolean;
 }
 
 function createRateLimiter(limit: RateLimit, maxTracked: number): RateLimiter {
@@ -93,22 +101,30 @@ function createRateLimiter(limit: RateLimit, maxTracked: number): RateLimiter {
       buckets.delete(key);
     }
   }
+  function touch(key: string, now: number): Bucket {
+    let b = buckets.get(key);
+    if (b === undefined) {
+      if (buckets.size >= maxTracked) makeRoom(now);
+      b = { tokens: limit.burst, at: now };
+    } else {
+      b.tokens = level(b, now);
+      b.at = now;
+      // Re-inserted, so the map's order is least recently used first.
+      buckets.delete(key);
+    }
+    buckets.set(key, b);
+    return b;
+  }
   return {
     take(key, now) {
-      let b = buckets.get(key);
-      if (b === undefined) {
-        if (buckets.size >= maxTracked) makeRoom(now);
-        b = { tokens: limit.burst, at: now };
-      } else {
-        b.tokens = level(b, now);
-        b.at = now;
-        // Re-inserted, so the map's order is least recently used first.
-        buckets.delete(key);
-      }
-      buckets.set(key, b);
+      const b = touch(key, now);
       if (b.tokens < 1) return false;
       b.tokens -= 1;
       return true;
+    },
+    has(key, now) {
+      const b = buckets.get(key);
+      return b === undefined || level(b, now) >= 1;
     },
   };
 }
@@ -141,10 +157,13 @@ export function createHandshakeAdmission(options: HandshakeAdmissionOptions): Ha
       inProgress++;
       let held = true;
       return {
-        admitParty(party, at) {
-          if (byParty !== undefined && !byParty.take(party, at)) {
+        checkParty(party, at) {
+          if (byParty !== undefined && !byParty.has(party, at)) {
             throw new SessionError("busy", `handshake rate of party ${party} exceeded`);
           }
+        },
+        chargeParty(party, at) {
+          byParty?.take(party, at);
         },
         release() {
           if (held) {

@@ -143,7 +143,7 @@ export function createHandshakeServer(options: HandshakeServerOptions): Handshak
       const slot = options.admission?.enter(address, now);
       try {
         const { path, clientEphemeral, mode } = validateHello(ch, context);
-        slot?.admitParty(path.partyId, now);
+        slot?.checkParty(path.partyId, now);
         if (mode === "plaintext" && !acceptPlaintext({ party: path.partyId, address })) {
           throw new SessionError("protection-refused", `plaintext is not allowed for ${path.partyId}`);
         }
@@ -180,11 +180,13 @@ export function createHandshakeServer(options: HandshakeServerOptions): Handshak
         if (cf.cookie.length === 0) throw new SessionError("malformed", "ClientFinish without a cookie");
         if (cf.clientSignature.length === 0) throw new SessionError("malformed", "ClientFinish without a signature");
         const state = openCookie(options.keyring, cf.cookie, now);
-        slot?.admitParty(state.clientParty, now);
+        slot?.checkParty(state.clientParty, now);
         const signed = signedString(labels.clientSignature, state.h2);
         if (!(await sm2VerifyAsync(state.clientPublicKey, signed, cf.clientSignature))) {
           throw new SessionError("bad-signature", "client signature does not verify");
         }
+        // Only now is the party proven: only it can spend its own handshake rate.
+        slot?.chargeParty(state.clientParty, now);
         const keys = deriveSessionKeys(state.master);
         // A ticket never outlives the certificate it was issued on.
         const expiresAt = Math.min(now + ticketLifetimeMs, state.certNotAfter);

@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { FinishResponse } from "@hutong/proto";
-import { createHandshakeAdmission } from "./handshake-admission.js";
+import { addressRateKey, createHandshakeAdmission } from "./handshake-admission.js";
 import { protectionModes } from "./protocol-constants.js";
 import { isSessionError, type SessionErrorCode, sessionErrorStatus } from "./session-error.js";
 import { encodeMessage, finishResponse, helloResponse } from "./session-messages.js";
@@ -325,21 +325,19 @@ describe("handshake: admission", () => {
   const crls = [pki.crl];
   const now = fixedNow;
 
-  it("refuses busy beyond a peer's rate, before any signature, and frees the slot of a refused hello", async () => {
-    const admission = createHandshakeAdmission({
-      maxConcurrent: 4,
-      perAddress: { perSecond: 1, burst: 2 },
-      perParty: { perSecond: 1, burst: 3 },
-    });
+  it("refuses busy beyond an address's rate before any signature, and frees the slot of a refused hello", async () => {
+    const admission = createHandshakeAdmission({ maxConcurrent: 4, perAddress: { perSecond: 1, burst: 2 } });
     const server = testServer({ admission });
     const ch = testClient().start(serverParty).clientHello;
     await server.hello(ch, { now, crls, address: "192.0.2.1" });
     await server.hello(ch, { now, crls, address: "192.0.2.1" });
     await rejects("busy", () => server.hello(ch, { now, crls, address: "192.0.2.1" }));
-    // Another address, same party: the party's third token, then its rate.
+    // Another address has its own bucket; an IPv6 /64 is one address.
     await server.hello(ch, { now, crls, address: "192.0.2.2" });
-    await rejects("busy", () => server.hello(ch, { now, crls, address: "192.0.2.3" }));
-    // A second later both have a token again; nothing was left holding a slot.
+    await server.hello(ch, { now, crls, address: "2001:db8::1" });
+    await server.hello(ch, { now, crls, address: "2001:db8:0:0:ffff::2" });
+    await rejects("busy", () => server.hello(ch, { now, crls, address: "2001:db8::3" }));
+    // A second later the first address has a token again; nothing was left holding a slot.
     assert.equal(admission.inProgress, 0);
     await server.hello(ch, { now: now + 1000, crls, address: "192.0.2.1" });
     // A refusal for another reason frees its slot too.
@@ -349,14 +347,86 @@ describe("handshake: admission", () => {
     assert.equal(admission.inProgress, 0);
   });
 
-  it("counts a finish against the address and the party in the cookie", async () => {
-    const admission = createHandshakeAdmission({ maxConcurrent: 4, perParty: { perSecond: 1, burst: 2 } });
+  it("limits a party's completed handshakes, which hellos naming it cannot use up", async () => {
+    const admission = createHandshakeAdmission({ maxConcurrent: 8, perParty: { perSecond: 1, burst: 2 } });
     const server = testServer({ admission });
-    const hs = testClient().start(serverParty);
-    const awaiting = await hs.receive(await server.hello(hs.clientHello, { now, crls }), { now, crls });
-    await server.finish(awaiting.clientFinish, { now });
-    await rejects("busy", () => server.finish(awaiting.clientFinish, { now }));
+    // Anyone can send hellos with the client's (public) certificate: they take nothing from its bucket.
+    const claim = testClient().start(serverParty).clientHello;
+    for (let i = 0; i < 5; i++) await server.hello(claim, { now, crls });
+    // Two complete handshakes spend the bucket; a third is refused at the hello, and a cookie
+    // obtained before is refused at the finish.
+    const complete = async () => {
+      const hs = testClient().start(serverParty);
+      const awaiting = await hs.receive(await server.hello(hs.clientHello, { now, crls }), { now, crls });
+      return awaiting.complete(await server.finish(awaiting.clientFinish, { now }));
+    };
+    const early = testClient().start(serverParty);
+    const pending = await early.receive(await server.hello(early.clientHello, { now, crls }), { now, crls });
+    await complete();
+    await complete();
+    await rejects("busy", () => server.hello(claim, { now, crls }));
+    await rejects("busy", () => server.finish(pending.clientFinish, { now }));
+    // A bad signature in a finish takes nothing either.
+    const other = testClient().start(serverParty);
+    const awaiting = await other.receive(await server.hello(other.clientHello, { now: now + 1000, crls }), {
+      now: now + 1000,
+      crls,
+    });
+    await rejects("bad-signature", () =>
+      server.finish({ ...awaiting.clientFinish, clientSignature: Uint8Array.of(1) }, { now: now + 1000 }),
+    );
+    await server.finish(awaiting.clientFinish, { now: now + 1000 });
+    await rejects("busy", () => server.hello(claim, { now: now + 1000, crls }));
     assert.equal(admission.inProgress, 0);
+  });
+
+  it("caps handshakes in progress", async () => {
+    const admission = createHandshakeAdmission({ maxConcurrent: 2 });
+    const server = testServer({ admission });
+    const ch = testClient().start(serverParty).clientHello;
+    const slots = [admission.enter(undefined, now), admission.enter(undefined, now)];
+    await rejects("busy", () => server.hello(ch, { now, crls }));
+    for (const s of slots) s.release();
+    slots[0]?.release();
+    assert.equal(admission.inProgress, 0);
+    await server.hello(ch, { now, crls });
+  });
+
+  it("refuses limits outside their domain at construction", async () => {
+    await rejects("invalid-config", () => createHandshakeAdmission({ maxConcurrent: 0 }));
+    await rejects("invalid-config", () =>
+      createHandshakeAdmission({ maxConcurrent: 1, perAddress: { perSecond: 0, burst: 1 } }),
+    );
+    await rejects("invalid-config", () =>
+      createHandshakeAdmission({ maxConcurrent: 1, perParty: { perSecond: 1, burst: 0.5 } }),
+    );
+  });
+
+  it("rates addresses by what a peer holds: IPv4 as is, IPv6 by /64, IPv4-mapped as IPv4", () => {
+    assert.equal(addressRateKey("192.0.2.7"), "192.0.2.7");
+    assert.equal(addressRateKey("::ffff:192.0.2.7"), "192.0.2.7");
+    assert.equal(addressRateKey("2001:DB8:0:0:1::5"), "2001:db8:0:0::/64");
+    assert.equal(addressRateKey("2001:db8::"), "2001:db8:0:0::/64");
+    assert.equal(addressRateKey("::1"), "0:0:0:0::/64");
+    assert.equal(addressRateKey("fe80::1%eth0"), "fe80:0:0:0::/64");
+    assert.equal(addressRateKey("64:ff9b::192.0.2.7"), "64:ff9b::192.0.2.7");
+  });
+
+  it("forgets idle buckets first, then the least recently used, and stays bounded", async () => {
+    const admission = createHandshakeAdmission({
+      maxConcurrent: 1,
+      perAddress: { perSecond: 1, burst: 1 },
+      maxTracked: 10,
+    });
+    // Ten busy addresses, then ten more: the oldest are forgotten (a fresh bucket again), never an error.
+    for (let i = 0; i < 30; i++) admission.enter(`198.51.100.${i}`, now).release();
+    // The most recent one is still remembered and empty.
+    assert.throws(
+      () => admission.enter("198.51.100.29", now),
+      (e: unknown) => isSessionError(e, "busy"),
+    );
+    // Idle ones (refilled) go first: much later, everything is fresh.
+    for (let i = 0; i < 30; i++) admission.enter(`198.51.100.${i}`, now + 60_000).release();
   });
 });
 

@@ -186,7 +186,7 @@ describe("gateway config", () => {
     assert.deepEqual(c.session.handshake, {
       maxConcurrent: 64,
       perAddress: { perSecond: 50, burst: 200 },
-      perParty: { perSecond: 10, burst: 100 },
+      perParty: { perSecond: 5, burst: 50 },
     });
     assert.deepEqual(c.limits, { maxMessageBytes: 4 * 1024 * 1024, maxConcurrentStreams: 1000, maxHops: 8 });
     assert.deepEqual(c.routes, []);

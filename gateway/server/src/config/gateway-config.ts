@@ -231,8 +231,8 @@ export const gatewayConfigSchema = z
             maxConcurrent: positiveInt.max(100_000).default(64),
             /** Per remote address (IPv6 by /64); null = off (behind a proxy every peer is the proxy). */
             perAddress: rateLimitSchema.nullable().default({ perSecond: 50, burst: 200 }),
-            /** Per client party (from its certificate); null = off. */
-            perParty: rateLimitSchema.nullable().default({ perSecond: 10, burst: 100 }),
+            /** Completed handshakes per client party (proved by its signature); null = off. */
+            perParty: rateLimitSchema.nullable().default({ perSecond: 5, burst: 50 }),
           })
           .prefault({}),
       })

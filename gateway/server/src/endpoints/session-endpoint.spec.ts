@@ -78,7 +78,7 @@ describe("session endpoint: every handshake refusal of §8 on a real gateway", (
   let now = Date.now();
   const gateways: RunningGateway[] = [];
   const channels: WireChannel[] = [];
-  /** Gateways: plain (defaults), by address (1 token per address), by party (1 token per party). */
+  /** Gateways: plain (defaults), by address (1 token per address), by party (1 completed handshake per party). */
   let plain: WireChannel;
   let byAddress: WireChannel;
   let byParty: WireChannel;
@@ -208,7 +208,9 @@ describe("session endpoint: every handshake refusal of §8 on a real gateway", (
       H14: () => sendHello(plain, helloWith(ch, { clientChain: [Buffer.from(untrusted.der)] })),
       H15: () => sendHello(plain, helloRequest.encode(hello(revoked).clientHello)),
       H16: async () => {
-        await sendHello(byParty, helloRequest.encode(ch));
+        // byParty allows one completed handshake: after it, even a hello naming the party is refused.
+        const cf = await finishFor(byParty);
+        await sendFinish(byParty, finishRequest.encode(cf));
         return sendHello(byParty, helloRequest.encode(ch));
       },
       H17: () => sendHello(plain, helloWith(ch, { protection: protectionModes.plaintext })),
@@ -230,12 +232,12 @@ describe("session endpoint: every handshake refusal of §8 on a real gateway", (
         }
       },
       F7: async () => {
-        // byParty's one token went to H16's first hello; a finish of a cookie it issued is over the rate.
-        const hs = hello();
+        // Two cookies, then the first finish spends the party's one completed handshake.
         const channel = await gateway({ handshake: { perAddress: null, perParty: { perSecond: 0.001, burst: 1 } } });
-        const sh = helloResponse.decode((await sendHello(channel, helloRequest.encode(hs.clientHello))).body);
-        const cf = (await hs.receive(sh, { now, crls: creds.crls })).clientFinish;
-        return sendFinish(channel, finishRequest.encode(cf));
+        const first = await finishFor(channel);
+        const second = await finishFor(channel);
+        await sendFinish(channel, finishRequest.encode(first));
+        return sendFinish(channel, finishRequest.encode(second));
       },
       F8: async () =>
         sendFinish(plain, finishWith(await finishFor(plain), { clientSignature: Buffer.from([1, 2, 3]) })),
