@@ -8,7 +8,7 @@ import {
   sm2VerifyAsync,
 } from "@hutong/certs";
 import { utf8 } from "./canonical-encoding.js";
-import type { HandshakeAdmission } from "./handshake-admission.js";
+import type { AdmissionSlot, HandshakeAdmission } from "./handshake-admission.js";
 import { openCookie, sealCookie } from "./handshake-cookie.js";
 import { importEphemeralPoint, serverFinishedMac } from "./handshake-primitives.js";
 import { deriveMasterSecret, deriveSessionKeys } from "./key-schedule.js";
@@ -82,9 +82,20 @@ export interface HandshakeContext {
    * the per-address rate and the plaintext policy read it.
    */
   readonly address?: string;
+  /**
+   * The admission slot the caller took with `admit` before it even decoded the message (and
+   * releases itself); without one, hello and finish take their own.
+   */
+  readonly slot?: AdmissionSlot;
 }
 
 export interface HandshakeServer {
+  /**
+   * An admission slot for one handshake message from `address`, or busy (the address over its
+   * rate, or too many handshakes in progress): the cheapest refusal, before the message is even
+   * decoded. Undefined when the server has no admission limits. The caller releases it.
+   */
+  admit(address: string | undefined, now: number): AdmissionSlot | undefined;
   /**
    * Step 2: validate the client, answer with a signed ServerHello and a cookie. Stateless. The
    * signature runs off the event loop where the SM2 backend can (the native addon's thread pool).
@@ -138,9 +149,11 @@ export function createHandshakeServer(options: HandshakeServerOptions): Handshak
   }
 
   return {
+    admit: (address, now) => options.admission?.enter(address, now),
+
     async hello(ch, context) {
       const { now, address } = context;
-      const slot = options.admission?.enter(address, now);
+      const slot = context.slot ?? options.admission?.enter(address, now);
       try {
         const { path, clientEphemeral, mode } = validateHello(ch, context);
         slot?.checkParty(path.partyId, now);
@@ -170,12 +183,13 @@ export function createHandshakeServer(options: HandshakeServerOptions): Handshak
         });
         return { ...unsigned, serverSignature, cookie };
       } finally {
-        slot?.release();
+        if (context.slot === undefined) slot?.release();
       }
     },
 
-    async finish(cf, { now, address }) {
-      const slot = options.admission?.enter(address, now);
+    async finish(cf, context) {
+      const { now, address } = context;
+      const slot = context.slot ?? options.admission?.enter(address, now);
       try {
         if (cf.cookie.length === 0) throw new SessionError("malformed", "ClientFinish without a cookie");
         if (cf.clientSignature.length === 0) throw new SessionError("malformed", "ClientFinish without a signature");
@@ -206,7 +220,7 @@ export function createHandshakeServer(options: HandshakeServerOptions): Handshak
         const h4 = transcriptH4(transcriptH3(state.h2, cf.clientSignature), { ticket, expiresAt });
         return { ticket, expiresAt, serverFinished: serverFinishedMac(keys.s2c, h4) };
       } finally {
-        slot?.release();
+        if (context.slot === undefined) slot?.release();
       }
     },
   };

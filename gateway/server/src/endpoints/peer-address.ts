@@ -11,12 +11,6 @@ export function remoteHost(peer: string): string | undefined {
   return host !== undefined && isIP(host) !== 0 ? host : undefined;
 }
 
-/** As the session core's handshake context takes it: `address` only when known. */
-export function peerAddress(peer: string): { address?: string } {
-  const host = remoteHost(peer);
-  return host === undefined ? {} : { address: host };
-}
-
 const loopback = new BlockList();
 loopback.addSubnet("127.0.0.0", 8, "ipv4");
 loopback.addAddress("::1", "ipv6");

@@ -21,8 +21,37 @@ export interface CallObserver {
 export function createCallObserver(options: {
   readonly metrics: GatewayMetrics;
   readonly logger: Logger;
+  /**
+   * Refusal reasons a flood produces by the thousand a second (a handshake refused `busy`): counted
+   * in the metrics as every call, logged as one summary line per reason and method every
+   * `summaryMs` (default 10 s) instead of a line each, so an attacker cannot flood the logs.
+   */
+  readonly summarized?: ReadonlySet<string>;
+  readonly summaryMs?: number;
 }): CallObserver {
   const { metrics, logger } = options;
+  const summarized = options.summarized ?? new Set(["session/busy"]);
+  const summaryMs = options.summaryMs ?? 10_000;
+  const pending = new Map<string, { count: number }>();
+  function summarize(method: string, reason: string, status: string): void {
+    const key = `${method} ${reason}`;
+    const seen = pending.get(key);
+    if (seen !== undefined) {
+      seen.count++;
+      return;
+    }
+    // The first of a burst is logged at once, the rest of its window as one line at the end.
+    const window = { count: 0 };
+    pending.set(key, window);
+    logger.info({ method, status, reason }, "call refused");
+    setTimeout(() => {
+      pending.delete(key);
+      if (window.count > 0) {
+        logger.warn({ method, status, reason, refused: window.count, seconds: summaryMs / 1000 }, "calls refused");
+      }
+    }, summaryMs).unref();
+  }
+
   return {
     unary(method, run) {
       return async (call) => {
@@ -51,6 +80,7 @@ export function createCallObserver(options: {
           };
           if (mapped.internal !== undefined)
             logger.error({ ...facts, err: mapped.internal }, "call failed: internal error");
+          else if (summarized.has(mapped.reason)) summarize(method, mapped.reason, status);
           else logger.info(facts, "call refused");
           throw mapped.wire;
         }

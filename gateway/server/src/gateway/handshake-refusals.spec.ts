@@ -27,8 +27,8 @@ import {
 import { createWireChannel, isWireError, type Status, statusName, type WireChannel } from "@hutong/wire";
 import { type DevPki, openDevPki } from "../dev/dev-pki.js";
 import { type SimulatedBackend, startSimulatedBackend } from "../dev/simulated-backends.js";
-import { type RunningGateway, startGateway } from "../gateway/start-gateway.js";
-import { gatewayConfigFor } from "../gateway/testing-gateway.js";
+import { type RunningGateway, startGateway } from "./start-gateway.js";
+import { gatewayConfigFor } from "./testing-gateway.js";
 
 /**
  * Every row H1–H17 and F1–F8 of docs/session-protocol.md §8 ("Handshake refusals") against real
@@ -70,7 +70,7 @@ async function refused(run: () => Promise<unknown>): Promise<Expected & { messag
   assert.fail("the handshake message was answered");
 }
 
-describe("session endpoint: every handshake refusal of §8 on a real gateway", () => {
+describe("handshake refusals: every row of §8 on a real gateway", () => {
   let dir: string;
   let pki: DevPki;
   let backend: SimulatedBackend;
