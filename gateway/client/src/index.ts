@@ -24,6 +24,7 @@ export {
   type SessionCallOptions,
   type SessionClient,
   type SessionClientOptions,
+  type SessionStreamReply,
 } from "./session-client.js";
 export type { TransportCallOptions, TransportReply, UnaryTransport } from "./unary-transport.js";
 export { createWireTransport } from "./wire-transport.js";

@@ -82,8 +82,8 @@ export interface SessionClient {
 /** Session errors after which a fresh handshake can succeed; the server sends the code in `hutong-error`. */
 const rehandshakeCodes: ReadonlySet<string> = new Set<SessionErrorCode>(["no-session", "bad-ticket", "ticket-expired"]);
 
-/** How often a handshake refused as `busy` is tried again, within its deadline. */
-const busyRetries = 4;
+/** How often a handshake message refused as `busy` is tried again, within its deadline. */
+const busyRetries = 5;
 const busyBackoffMs = 100;
 
 function asWireError(e: unknown): unknown {
@@ -121,34 +121,32 @@ export function createSessionClient(options: SessionClientOptions): SessionClien
   let session: ClientSession | undefined;
   let pending: Promise<ClientSession> | undefined;
 
-  async function handshakeOnce(deadline: number): Promise<ClientSession> {
-    const opts = { deadline };
-    const hs = handshakes.start(options.serverParty);
-    const sh = await options.transport.unary(sessionPaths.hello, helloRequest.encode(hs.clientHello), {}, opts);
-    const awaiting = await hs.receive(helloResponse.decode(sh.body), { now: now(), crls: options.crls() });
-    const sf = await options.transport.unary(
-      sessionPaths.finish,
-      finishRequest.encode(awaiting.clientFinish),
-      {},
-      opts,
-    );
-    return createClientSession(awaiting.complete(finishResponse.decode(sf.body)));
-  }
-
-  async function handshake(callOptions: TransportCallOptions): Promise<ClientSession> {
-    // Transport deadlines are on the local wall clock, whatever clock the protocol is given.
-    const deadline = callOptions.deadline ?? Date.now() + (options.handshakeTimeoutMs ?? 10_000);
+  /**
+   * One handshake message, sent again after a short random pause (full jitter, doubling) while the
+   * server says `busy` and the deadline allows: UNAVAILABLE invites a retry, and a busy refusal
+   * comes before the server did any work. A refused Finish is retried with the same cookie (it
+   * stays valid 30 s), so a handshake never starts over for it.
+   */
+  async function send(path: string, body: Buffer, deadline: number): Promise<TransportReply> {
     for (let attempt = 0; ; attempt++) {
       try {
-        return await handshakeOnce(deadline);
+        return await options.transport.unary(path, body, {}, { deadline });
       } catch (e) {
-        // A server at its handshake limits says so before any work: wait a little (full jitter) and
-        // try again while the deadline allows, as UNAVAILABLE invites.
         const delay = Math.random() * busyBackoffMs * 2 ** attempt;
         if (!refusedWith(e, "busy") || attempt >= busyRetries || Date.now() + delay >= deadline) throw e;
         await new Promise((resolve) => setTimeout(resolve, delay));
       }
     }
+  }
+
+  async function handshake(callOptions: TransportCallOptions): Promise<ClientSession> {
+    // Transport deadlines are on the local wall clock, whatever clock the protocol is given.
+    const deadline = callOptions.deadline ?? Date.now() + (options.handshakeTimeoutMs ?? 10_000);
+    const hs = handshakes.start(options.serverParty);
+    const sh = await send(sessionPaths.hello, helloRequest.encode(hs.clientHello), deadline);
+    const awaiting = await hs.receive(helloResponse.decode(sh.body), { now: now(), crls: options.crls() });
+    const sf = await send(sessionPaths.finish, finishRequest.encode(awaiting.clientFinish), deadline);
+    return createClientSession(awaiting.complete(finishResponse.decode(sf.body)));
   }
 
   function ensure(callOptions: TransportCallOptions): Promise<ClientSession> {

@@ -225,6 +225,42 @@ describe("gateway: one province gateway in front of its systems", () => {
     await sm4.call(verifyPath, verifyRequest());
   });
 
+  it("the SDK sends a handshake message refused busy again after a pause, the finish with the same cookie", async () => {
+    const strict = await f.startAnother({
+      session: {
+        ticketKeys: { current: { id: 1, secretFile: await f.pki.ticketKeyFile("gw") } },
+        // One token per address, a new one every 50 ms: a finish right after its hello is refused.
+        handshake: { perAddress: { perSecond: 20, burst: 1 }, perParty: null },
+      },
+    });
+    const refused: string[] = [];
+    const s = await f.session(allowed, {
+      address: `127.0.0.1:${strict.address.port}`,
+      wrap: (t) => ({
+        async unary(path, body, metadata, options) {
+          try {
+            return await t.unary(path, body, metadata, options);
+          } catch (e) {
+            if (isWireError(e)) refused.push(`${path} ${e.trailers["hutong-error"]}`);
+            throw e;
+          }
+        },
+        close: () => t.close(),
+      }),
+    });
+    await s.call(verifyPath, verifyRequest());
+    assert.ok(refused.length > 0, "the gateway refused a handshake message busy");
+    assert.ok(
+      refused.every((r) => r.endsWith(" busy")),
+      refused.join(", "),
+    );
+    // The hello was sent once: only the finish was refused and sent again.
+    assert.ok(
+      refused.every((r) => r.startsWith(SessionServiceService.finish.path)),
+      refused.join(", "),
+    );
+  });
+
   it("answers health checks without a session, and refuses exchange calls without one", async () => {
     const client = new grpc.Client(f.address, grpc.credentials.createInsecure());
     const id = (b: Buffer) => b;
