@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { decodeFields, encodeFields, encodeMessage, fromUtf8, readU64be, u64be } from "./canonical-encoding.js";
+import { decodeFields, encodeFields, encodeMessage, fromUtf8, readU64be, u8, u64be } from "./canonical-encoding.js";
 import { isSessionError, type SessionErrorCode } from "./session-error.js";
 
 const fails = (code: SessionErrorCode, message: RegExp) => (e: unknown) => {
@@ -16,6 +16,14 @@ function viaBigInt(n: number): Uint8Array {
   new DataView(out.buffer).setBigUint64(0, BigInt(n));
   return out;
 }
+
+describe("u8", () => {
+  it("encodes one byte and refuses anything else", () => {
+    assert.deepEqual(u8(0), Uint8Array.of(0));
+    assert.deepEqual(u8(255), Uint8Array.of(255));
+    for (const n of [-1, 256, 1.5, Number.NaN]) assert.throws(() => u8(n), RangeError, String(n));
+  });
+});
 
 describe("u64be", () => {
   it("encodes big-endian at the 32-bit boundary and the top of the safe range", () => {

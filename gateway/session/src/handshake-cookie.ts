@@ -52,7 +52,7 @@ export function openCookie(keyring: TicketKeyring, cookie: Uint8Array, now: numb
     10,
     "bad-cookie",
   );
-  const mode = protection.length === 1 ? protectionModeOf(protection[0] ?? 0) : undefined;
+  const mode = protection.length === 1 ? protectionModeOf(protection[0]) : undefined;
   // Authenticated, so a bad shape means a bug or a format change, not an attack; still refuse cleanly.
   if (
     format.length !== 1 ||

@@ -56,7 +56,7 @@ export const protectionModes = {
 export type ProtectionMode = keyof typeof protectionModes;
 
 /** The mode of a wire value, or undefined for 0 (absent) and any value this implementation does not know. */
-export function protectionModeOf(value: number): ProtectionMode | undefined {
+export function protectionModeOf(value: number | undefined): ProtectionMode | undefined {
   if (value === protectionModes.plaintext) return "plaintext";
   if (value === protectionModes.sm4) return "sm4";
   return undefined;

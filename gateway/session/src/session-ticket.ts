@@ -58,7 +58,7 @@ export function sealTicket(keyring: TicketKeyring, t: SessionTicketState): Uint8
 export function openTicket(keyring: TicketKeyring, ticket: Uint8Array, now: number): SessionTicketState {
   const [format, sessionId, party, serial, issuerHash, c2s, s2c, issued, expires, protection, c2sEnc, s2cEnc] =
     decodeFields(keyring.open(labels.ticketAad, ticket, "bad-ticket"), 12, "bad-ticket");
-  const mode = protection.length === 1 ? protectionModeOf(protection[0] ?? 0) : undefined;
+  const mode = protection.length === 1 ? protectionModeOf(protection[0]) : undefined;
   if (
     format.length !== 1 ||
     format[0] !== ticketFormat ||

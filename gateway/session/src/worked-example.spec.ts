@@ -36,6 +36,7 @@ describe("worked example", () => {
 
   it("recomputes every deterministic value from the inputs", () => {
     assert.deepEqual(computeWorkedExample(inputs), derived);
+    assert.throws(() => computeWorkedExample({ ...inputs, protection: 0 }), RangeError);
   });
 
   it("has signatures that verify under the certificates' keys, which match the private keys", () => {

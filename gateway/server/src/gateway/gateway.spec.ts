@@ -229,8 +229,8 @@ describe("gateway: one province gateway in front of its systems", () => {
     const strict = await f.startAnother({
       session: {
         ticketKeys: { current: { id: 1, secretFile: await f.pki.ticketKeyFile("gw") } },
-        // One token per address, a new one every 50 ms: a finish right after its hello is refused.
-        handshake: { perAddress: { perSecond: 20, burst: 1 }, perParty: null },
+        // One token per address, a new one every 500 ms: a finish right after its hello is refused.
+        handshake: { perAddress: { perSecond: 2, burst: 1 }, perParty: null },
       },
     });
     const refused: string[] = [];
