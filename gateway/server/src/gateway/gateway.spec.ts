@@ -5,6 +5,8 @@ import type { UnaryTransport } from "@hutong/client";
 import {
   FinishResponse,
   GatewayRole,
+  HelloRequest,
+  Protection,
   Purpose,
   RegistryServiceService,
   SessionServiceService,
@@ -223,6 +225,25 @@ describe("gateway: one province gateway in front of its systems", () => {
     // SM4 clients of the same gateway are still encrypted.
     const sm4 = await f.session(allowed, { address: `127.0.0.1:${lenient.address.port}` });
     await sm4.call(verifyPath, verifyRequest());
+    // A party on the link rewrites an SM4 client's hello to ask for plaintext, which this gateway
+    // would allow: the client sees the answer name plaintext and goes no further.
+    const downgraded = await f.session(allowed, {
+      address: `127.0.0.1:${lenient.address.port}`,
+      wrap: (t) =>
+        tamper(t, {
+          onlyPath: SessionServiceService.hello.path,
+          body: (b) =>
+            Buffer.from(
+              HelloRequest.encode({ ...HelloRequest.decode(b), protection: Protection.PROTECTION_PLAINTEXT }).finish(),
+            ),
+        }),
+    });
+    const d = await rejects(
+      downgraded.call(verifyPath, verifyRequest()),
+      Status.FAILED_PRECONDITION,
+      /protection-refused/,
+    );
+    assert.equal(d.trailers["hutong-error"], "protection-refused");
   });
 
   it("the SDK sends a handshake message refused busy again after a pause, the finish with the same cookie", async () => {
