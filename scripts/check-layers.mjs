@@ -41,7 +41,7 @@ const serverLayers = {
   audit: ["store/port"],
   grants: [".", "routing", "store/port", "outbox"],
   share: [".", "routing", "grants", "store/port"],
-  pipeline: [".", "routing", "share", "observability"],
+  pipeline: [".", "routing", "grants", "share", "observability"],
   endpoints: [".", "routing", "grants", "share", "audit", "store/port", "pipeline"],
   gateway: ["*"],
   "gateway/routes": [".", "routing", "endpoints", "pipeline", "observability", "gateway"],
@@ -51,7 +51,8 @@ const serverSrc = "gateway/server/src";
 /** Files that only re-export (a package's or folder's public surface): not a layer of their own. */
 const isBarrel = (file) => /\/(index|ports|testing)\.ts$/.test(file);
 
-const isTestFile = (file) => /(\.spec|\/testing(-[^/]+)?)\.ts$/.test(file) || /\/(scripts|bench)\//.test(file);
+const isTestFile = (file) =>
+  /(\.spec|\.robustness|\/testing(-[^/]+)?)\.ts$/.test(file) || /\/(scripts|bench)\//.test(file);
 const workspaceOf = (file) => workspaces.find((w) => file.startsWith(`${w.dir}/`));
 const isBuiltin = (spec) => spec.startsWith("node:") || builtinModules.includes(spec.split("/")[0]);
 const packageName = (spec) =>

@@ -18,7 +18,7 @@ import {
 } from "@hutong/gateway/dev";
 import { Purpose, TicketServiceService } from "@hutong/proto";
 import { stringify } from "yaml";
-import { hutongBin } from "../testing-cli.js";
+import { hutongBin } from "../testing.js";
 
 export const owner = "prov:510000";
 /** A system of the owner's own province: its calls are not shares (no grant, no audit entry). */
@@ -52,8 +52,8 @@ export interface GatewayProcess {
 }
 
 export interface GatewayProcessOptions {
-  /** Deep-merged over the config this harness writes (limits, observability, ...). */
-  readonly config?: Record<string, unknown>;
+  /** Deep-merged over the config this harness writes (limits, observability, ...); a function gets the PKI. */
+  readonly config?: Record<string, unknown> | ((pki: DevPki) => Record<string, unknown>);
   /** Extra parties for the PKI (default: the two callers). */
   readonly parties?: readonly { id: string; role: "gateway" | "system" }[];
   /** Extra environment for the process. */
@@ -90,6 +90,10 @@ async function spawnGateway(configPath: string, env: NodeJS.ProcessEnv | undefin
     ["--conditions=hutong-source", "--import", "tsx", hutongBin, "start", "--config", configPath],
     { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } },
   );
+  // A test run that dies (timeout, ^C) must not leave gateway processes behind.
+  const orphan = () => child.kill("SIGKILL");
+  process.once("exit", orphan);
+  child.once("exit", () => process.off("exit", orphan));
   let output = "";
   child.stdout?.on("data", (c) => {
     output += c;
@@ -144,7 +148,7 @@ export async function startGatewayProcess(options: GatewayProcessOptions = {}): 
       grants: { subjectKeyFile: await pki.subjectKeyFile() },
       observability: { logLevel: "info" },
     },
-    options.config ?? {},
+    typeof options.config === "function" ? options.config(pki) : (options.config ?? {}),
   );
   await writeFile(configPath, stringify(config));
 
@@ -203,8 +207,12 @@ export async function startGatewayProcess(options: GatewayProcessOptions = {}): 
         }
       },
       async restart() {
-        spawned.child.kill("SIGKILL");
-        await once(spawned.child, "exit").catch(() => {});
+        // The case may have killed it already (at the moment an answer arrived): then it is not waited for.
+        if (spawned.child.exitCode === null && spawned.child.signalCode === null) {
+          const exited = once(spawned.child, "exit").catch(() => {});
+          spawned.child.kill("SIGKILL");
+          await exited;
+        }
         const next = await spawnGateway(configPath, options.env);
         current = next.child;
         return open(next, cleanup);

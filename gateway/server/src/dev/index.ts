@@ -9,4 +9,9 @@ export {
   federationParties,
   startFederation,
 } from "./federation.js";
-export { type SimulatedBackend, sampleTickets, startSimulatedBackend } from "./simulated-backends.js";
+export {
+  type SimulatedBackend,
+  type SimulatedFailure,
+  sampleTickets,
+  startSimulatedBackend,
+} from "./simulated-backends.js";

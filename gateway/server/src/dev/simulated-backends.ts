@@ -30,7 +30,19 @@ export interface SimulatedBackend {
   delayMs: number;
   /** Calls the client (the gateway) cancelled before they were answered. */
   readonly cancelled: number;
+  /** While set, every call is answered with this status instead (what a failing system sends). */
+  failure: SimulatedFailure | undefined;
+  /** Adds a ticket, or replaces the one with its number (e.g. one carrying planted personal data). */
+  addTicket(ticket: Ticket): void;
   close(): Promise<void>;
+}
+
+/** A gRPC status a simulated system answers with: code, details (the message) and trailers. */
+export interface SimulatedFailure {
+  /** A gRPC status code (grpc.status, @hutong/wire's Status). */
+  readonly code: number;
+  readonly details: string;
+  readonly metadata?: Readonly<Record<string, string>>;
 }
 
 const at = (iso: string) => new Date(iso);
@@ -90,6 +102,12 @@ export async function startSimulatedBackend(
   const seen: { path: string; metadata: Record<string, string> }[] = [];
   const server = new grpc.Server();
   const state = { delayMs: 0, cancelled: 0 };
+  let failure: SimulatedFailure | undefined;
+  const failed = (f: SimulatedFailure): grpc.ServiceError => {
+    const metadata = new grpc.Metadata();
+    for (const [k, v] of Object.entries(f.metadata ?? {})) metadata.set(k, v);
+    return Object.assign(new Error(f.details), { code: f.code, details: f.details, metadata });
+  };
   const later = <T>(
     cb: grpc.sendUnaryData<T>,
     fn: () => T | grpc.ServiceError,
@@ -99,7 +117,7 @@ export async function startSimulatedBackend(
       state.cancelled++;
     });
     const run = () => {
-      const r = fn();
+      const r = failure === undefined ? fn() : failed(failure);
       if (r instanceof Error) cb(r);
       else cb(null, r);
     };
@@ -200,6 +218,15 @@ export async function startSimulatedBackend(
     },
     get cancelled() {
       return state.cancelled;
+    },
+    get failure() {
+      return failure;
+    },
+    set failure(f: SimulatedFailure | undefined) {
+      failure = f;
+    },
+    addTicket(ticket) {
+      tickets.set(ticket.ticketNo, ticket);
     },
     close: () =>
       new Promise<void>((resolve) => {

@@ -4,11 +4,12 @@ import { SessionError } from "@hutong/session";
 import type { UnaryCall } from "@hutong/wire";
 import { isWireError } from "@hutong/wire";
 import { GatewayError } from "../gateway-error.js";
+import { createConditionLog } from "../observability/condition-log.js";
 import type { GatewayMetrics } from "../observability/gateway-metrics.js";
 import { createLogger } from "../observability/logger.js";
 import { createCallObserver } from "./call-observer.js";
 
-function observer(summaryMs: number) {
+function observer(intervalMs: number) {
   const lines: Record<string, unknown>[] = [];
   const calls: string[] = [];
   const metrics = {
@@ -20,7 +21,8 @@ function observer(summaryMs: number) {
     party: "mot",
     destination: { write: (l: string) => lines.push(JSON.parse(l) as Record<string, unknown>) },
   });
-  return { o: createCallObserver({ metrics, logger, summaryMs }), lines, calls };
+  const conditions = createConditionLog({ logger, intervalMs });
+  return { o: createCallObserver({ metrics, conditions }), lines, calls, conditions };
 }
 
 const call = { peer: "192.0.2.1:5000" } as UnaryCall;
@@ -39,23 +41,35 @@ describe("call observer", () => {
     );
     await new Promise((resolve) => setTimeout(resolve, 80));
     assert.deepEqual(
-      lines.map((l) => [l.msg, l.refused]),
+      lines.map((l) => [l.msg, l.count, l.summary]),
       [
-        ["call refused", undefined],
-        ["calls refused", 99],
+        ["call refused", 1, undefined],
+        ["call refused", 99, true],
       ],
     );
-    // The next burst starts a new window with a line of its own.
-    await assert.rejects(busy(call));
-    assert.equal(lines.length, 3);
   });
 
-  it("logs every other refusal, one line each", async () => {
-    const { o, lines } = observer(50);
+  it("keeps apart conditions that differ: a burst of ACL refusals is not folded into the busy ones", async () => {
+    const { o, lines, conditions } = observer(10_000);
     const denied = o.unary("hutong.v1.TicketService/GetTicket", async () => {
       throw new GatewayError("acl-denied", "no rule");
     });
+    const busy = o.unary("hutong.v1.SessionService/Hello", async () => {
+      throw new SessionError("busy", "over the rate");
+    });
     for (let i = 0; i < 3; i++) await assert.rejects(denied(call));
-    assert.equal(lines.filter((l) => l.msg === "call refused").length, 3);
+    await assert.rejects(busy(call));
+    assert.deepEqual(
+      lines.map((l) => [l.reason, l.count]),
+      [
+        ["gateway/acl-denied", 1],
+        ["session/busy", 1],
+      ],
+    );
+    conditions.close();
+    assert.deepEqual(
+      lines.slice(2).map((l) => [l.reason, l.count]),
+      [["gateway/acl-denied", 2]],
+    );
   });
 });

@@ -107,7 +107,8 @@ function trailersOf(e: CodedError): Record<string, string> | undefined {
  * "Errors"). Session failures tell the caller only their public code (docs/session-protocol.md §8)
  * in the message and in the `hutong-error` trailer, so an SDK knows when a new handshake helps;
  * other coded errors are answered by their domain's table above; anything unexpected is INTERNAL
- * with no detail. A WireError (a peer's or backend's answer) passes through as it came.
+ * with no detail. A WireError passes as it is: this gateway's own, or a status from behind it
+ * (a backend's or peer's), which the exchange handler has already closed (pipeline/forwarded-status.ts).
  */
 export function mapError(e: unknown): MappedError {
   if (isWireError(e)) return { wire: e, reason: `wire/${e.code}` };

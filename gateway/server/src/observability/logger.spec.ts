@@ -101,4 +101,15 @@ describe("logger", () => {
     assert.equal(err?.code, "bad-mac");
     assert.equal(err?.message, "refused");
   });
+
+  it("redacts free text in a logged error: its message, stack and causes", () => {
+    const { logger, lines, records } = capture();
+    const cause = new Error("tel 13611112222");
+    logger.error({ err: new Error("lookup failed for holder 110105194912310021 (张三)", { cause }) }, "call failed");
+    const text = lines.join("");
+    for (const secret of ["1101051949", "1361111", "张三"]) assert.equal(text.includes(secret), false, text);
+    const err = records()[0]?.err as Record<string, unknown> | undefined;
+    assert.equal(err?.message, "lookup failed for holder [digits] ([cjk]): tel [digits]");
+    assert.match(String(err?.stack), /logger\.spec\.ts/);
+  });
 });

@@ -15,6 +15,7 @@ import { isShareReason, shareDenialTrailer } from "../share/share-denial-trailer
 import type { ShareCall, ShareStep } from "../share/share-step.js";
 import { type AuthenticatedCall, aclDenied, type CallAuthorizer } from "./call-authorizer.js";
 import type { CallOutcome } from "./call-outcome.js";
+import { forwardedStatus } from "./forwarded-status.js";
 import type { Forwarder } from "./forwarder.js";
 import { backendMetadataKeys } from "./routing-metadata.js";
 import type { RoutingState } from "./routing-state.js";
@@ -39,8 +40,9 @@ function originTrace(parent: Context): Context {
 }
 
 /**
- * Why a forward failed, as an audit reason: a peer's share denial as it said, else the target's
- * gRPC status ("target-not-found", "target-unavailable", ...).
+ * Why a forward failed, as an audit reason: a peer's share denial as it said (forwardedStatus keeps
+ * hutong-denial from a peer only, with a known reason), else the target's gRPC status
+ * ("target-not-found", "target-unavailable", ...).
  */
 function failureReason(e: unknown): string {
   if (isWireError(e)) {
@@ -153,9 +155,20 @@ export function createExchangeHandler(options: ExchangeHandlerOptions): Exchange
             }),
           );
         } catch (e) {
+          // A status from behind this gateway crosses only in its closed form (forwarded-status.ts).
+          const failure = isWireError(e)
+            ? forwardedStatus(e, route.target.kind === "local" ? "backend" : "peer", {
+                self: options.self,
+                origin,
+                method,
+                purpose: ctx.purpose,
+                target: ctx.targetParty,
+                hops,
+              })
+            : e;
           // The forward's own error is what the caller gets; recording the refusal must not mask it.
-          await pending?.failed(failureReason(e)).catch(() => {});
-          throw e;
+          await pending?.failed(failureReason(failure)).catch(() => {});
+          throw failure;
         }
         // Decided, minimized and durably audited before a byte leaves this gateway.
         const body = pending === undefined ? reply.body : asBuffer(await pending.release(reply.body));
