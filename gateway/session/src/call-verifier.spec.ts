@@ -198,6 +198,31 @@ describe("per-call authentication and protection", () => {
     assert.equal(session.signRequest(method, request, now).metadata["hutong-origin"], undefined);
   });
 
+  it("prechecks a call from its headers alone, with verify()'s codes, recording nothing", () => {
+    const v = verifier();
+    const signed = session.signRequest(method, request, now);
+    v.precheck({ metadata: signed.metadata, now });
+    v.precheck({ metadata: signed.metadata, now }); // records no nonce: the call may still come
+    v.verify({ method, metadata: signed.metadata, requestBytes: signed.body, now, crls });
+    rejects("replay", () => v.precheck({ metadata: signed.metadata, now: now + 1 }));
+    const { "hutong-ticket": _, ...noTicket } = session.signRequest(method, request, now).metadata;
+    rejects("no-session", () => v.precheck({ metadata: noTicket, now }));
+    const foreign = createCallVerifier({ keyring: testKeyring(1, 9), replayWindow: createReplayWindow() });
+    rejects("bad-ticket", () => foreign.precheck({ metadata: signed.metadata, now }));
+    rejects("stale-timestamp", () =>
+      v.precheck({ metadata: session.signRequest(method, request, now - 30_001).metadata, now }),
+    );
+    rejects("ticket-expired", () =>
+      v.precheck({ metadata: session.signRequest(method, request, now).metadata, now: now + 3_600_000 }),
+    );
+    const bad = session.signRequest(method, request, now).metadata;
+    rejects("malformed", () => v.precheck({ metadata: { ...bad, "hutong-nonce": "zz" }, now }));
+    // The MAC is not checked here (it covers the body): a wrong one passes precheck, fails verify.
+    const wrongMac = { ...bad, "hutong-mac": flipHex(bad["hutong-mac"] ?? "") };
+    v.precheck({ metadata: wrongMac, now });
+    rejects("bad-mac", () => v.verify({ method, metadata: wrongMac, requestBytes: signed.body, now, crls }));
+  });
+
   it("refuses a replayed nonce", () => {
     const v = verifier();
     const signed = session.signRequest(method, request, now);

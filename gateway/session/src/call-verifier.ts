@@ -65,7 +65,21 @@ export interface VerifiedCall {
   verifyRoute(origin: string, hops: string, routeMacHex: string | undefined): void;
 }
 
+/** What can be checked of a call from its headers alone, before its body is read. */
+export interface CallHeaders {
+  readonly metadata: CallMetadata;
+  readonly now: number;
+}
+
 export interface CallVerifier {
+  /**
+   * The checks a call's headers allow before any of its body is read (admission, docs/gateway.md
+   * "Limits"): a ticket that opens under the keyring and has not expired, well-formed timestamp,
+   * nonce and MAC fields, a timestamp within the clock skew, a nonce not already used. Throws the
+   * SessionError verify() would. Passing proves nothing about the sender (a ticket travels in the
+   * metadata); it only keeps calls that cannot succeed from costing the server their body.
+   */
+  precheck(call: CallHeaders): void;
   verify(call: IncomingCall): VerifiedCall;
 }
 
@@ -185,6 +199,17 @@ export function createCallVerifier(options: CallVerifierOptions): CallVerifier {
     return t;
   }
   return {
+    precheck({ metadata, now }) {
+      const text = ticketText(metadata);
+      const creds = parseCallFields(metadata);
+      const { sessionHex } = openedTicket(text, now);
+      if (Math.abs(now - creds.timestamp) > skew) {
+        throw new SessionError("stale-timestamp", `request timestamp ${now - creds.timestamp} ms from server clock`);
+      }
+      if (options.replayWindow.seen(sessionHex, creds.nonceHex)) {
+        throw new SessionError("replay", "nonce already used in this session");
+      }
+    },
     verify({ method, metadata, requestBytes, now, crls }) {
       const text = ticketText(metadata);
       const creds = parseCallFields(metadata);

@@ -28,6 +28,8 @@ export interface ReplayWindow {
    * hex instead of bytes (the verifier has both in hex already).
    */
   admit(sessionId: Uint8Array | string, nonce: Uint8Array | string, now: number): void;
+  /** True if the pair was admitted and has not expired yet (records nothing). */
+  seen(sessionHex: string, nonceHex: string): boolean;
   readonly size: number;
   /** Sessions that made at least one call within the window: the gateway's "active sessions". */
   readonly sessions: number;
@@ -87,6 +89,9 @@ export function createReplayWindow(options: ReplayWindowOptions = {}): ReplayWin
       else set.add(key);
       queue.push({ session, nonce: key, expiresAt: now + ttl });
       size++;
+    },
+    seen(sessionHex, nonceHex) {
+      return sessions.get(sessionHex)?.has(nonceHex) === true;
     },
     get size() {
       return size;

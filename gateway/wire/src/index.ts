@@ -16,6 +16,14 @@ export {
 } from "./wire-channel.js";
 export { type ChannelFailure, isWireError, WireError } from "./wire-error.js";
 export {
+  defaultWireLimits,
+  type WireLimitEvent,
+  type WireLimitName,
+  type WireLimits,
+  wireLimitNames,
+} from "./wire-limits.js";
+export {
+  type AdmissionCall,
   type CallEndInfo,
   createWireServer,
   type Route,

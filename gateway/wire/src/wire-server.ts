@@ -24,6 +24,7 @@ import { parseGrpcTimeout } from "./grpc-timeout.js";
 import { frameMessage, MessageDecoder, type MessageSink } from "./message-framing.js";
 import { type Metadata, readMetadata, writeMetadata } from "./metadata.js";
 import { isWireError, WireError } from "./wire-error.js";
+import { defaultWireLimits, type WireLimitEvent, type WireLimitName, type WireLimits } from "./wire-limits.js";
 
 export interface UnaryCall {
   readonly path: string; // "/hutong.v1.TicketService/GetTicket"
@@ -73,7 +74,22 @@ export interface StreamCall {
 // biome-ignore lint/suspicious/noConfusingVoidType: lets a handler be a plain `async (call) => { ... }`.
 export type StreamHandler = (call: StreamCall) => Promise<{ trailers?: Metadata } | void>;
 
-export type Route = { kind: "unary"; handler: UnaryHandler } | { kind: "stream"; handler: StreamHandler };
+/** What a route's admission check sees: the headers only, before any of the body is read. */
+export interface AdmissionCall {
+  readonly path: string;
+  readonly metadata: Metadata;
+  readonly peer: string;
+}
+
+/**
+ * `admit` checks a call from its headers alone (for the gateway: the session ticket, timestamp and
+ * nonce) and throws a WireError to refuse it before its body is read. A route without one is
+ * unauthenticated (handshakes, health, reflection): its open streams count against
+ * `maxUnauthenticatedStreams` per connection.
+ */
+export type Route =
+  | { kind: "unary"; handler: UnaryHandler; admit?: (call: AdmissionCall) => void }
+  | { kind: "stream"; handler: StreamHandler; admit?: (call: AdmissionCall) => void };
 
 export interface CallEndInfo {
   /** The request path as sent; for UNIMPLEMENTED it is whatever the client sent, so bucket it before using it as a label. */
@@ -87,6 +103,10 @@ export interface WireServerOptions {
   resolve(path: string): Route | undefined; // undefined -> UNIMPLEMENTED "unknown method <path>"
   maxMessageBytes?: number; // default 4 MiB; bigger request -> RESOURCE_EXHAUSTED, handler never called
   maxConcurrentStreams?: number; // HTTP/2 SETTINGS, default 1000
+  /** Memory, time and count limits (wire-limits.ts); each unset one takes its default. */
+  limits?: Partial<WireLimits>;
+  /** A limit was hit: a stream refused, a connection closed. For metrics and a rate-limited log. */
+  onLimit?(event: WireLimitEvent): void;
   onCallEnd?(info: CallEndInfo): void; // for metrics/logs
   /** A handler threw something other than a WireError: the client got INTERNAL "internal error", this gets the detail. */
   onInternalError?(error: unknown): void;
@@ -99,10 +119,10 @@ export interface WireServer {
   /** Stop accepting, let in-flight calls finish up to graceMs (default 5000), then destroy what is left. */
   close(graceMs?: number): Promise<void>;
   readonly activeCalls: number;
+  /** Open connections, and the bytes held for them now (incomplete requests, unread responses). */
+  readonly usage: { readonly connections: number; readonly bufferedBytes: number };
 }
 
-const defaultMaxMessageBytes = 4 * 1024 * 1024;
-const defaultMaxConcurrentStreams = 1000;
 /** Request messages queued for a stream handler before reading from the peer pauses. */
 const inboxHigh = 16;
 /** Response bytes buffered for a slow peer before a stream handler's next request message is held back. */
@@ -114,9 +134,9 @@ const outboxHigh = 256 * 1024;
 const outboxLimit = 4 * 1024 * 1024;
 
 const kCall = Symbol("hutong.wire.call");
-const kPeer = Symbol("hutong.wire.peer");
+const kConn = Symbol("hutong.wire.connection");
 type CallStream = ServerHttp2Stream & { [kCall]: ServerCall };
-type PeerSession = ServerHttp2Session & { [kPeer]?: string };
+type PeerSession = ServerHttp2Session & { [kConn]?: Connection };
 
 // node:http2 copies header objects before use, so these are shared by every call.
 const okHeaders: OutgoingHttpHeaders = Object.freeze({ ":status": 200, "content-type": "application/grpc" });
@@ -135,10 +155,78 @@ const emptyBody = Buffer.alloc(0);
 
 interface ServerContext {
   readonly resolve: (path: string) => Route | undefined;
+  readonly limits: WireLimits;
   readonly maxMessageBytes: number;
   readonly onCallEnd: ((info: CallEndInfo) => void) | undefined;
   readonly onInternalError: ((error: unknown) => void) | undefined;
+  readonly onLimit: ((event: WireLimitEvent) => void) | undefined;
   active: number;
+  /** Request bytes of incomplete messages, over every connection (exact). */
+  requestBytes: number;
+  /** Response bytes unread, over every connection, as each connection last measured them. */
+  responseBytes: number;
+}
+
+/** One HTTP/2 connection: what it holds, for the limits. */
+class Connection {
+  readonly session: ServerHttp2Session;
+  readonly peer: string;
+  readonly address: string;
+  readonly opened = performance.now();
+  /** The client's SETTINGS arrived: the preface is done. */
+  settled = false;
+  lastActive = performance.now();
+  /** When this connection was told to go away, -1 before. */
+  goawaySince = -1;
+  readonly calls = new Set<ServerCall>();
+  unauthenticated = 0;
+  requestBytes = 0;
+  /** Response bytes unread by the peer when last measured. */
+  responseBytes = 0;
+  /** Calls the client cancelled since the last sweep, and when that was. */
+  cancels = 0;
+  cancelsSince = performance.now();
+
+  constructor(session: ServerHttp2Session, peer: string, address: string) {
+    this.session = session;
+    this.peer = peer;
+    this.address = address;
+  }
+
+  /** Measures the response bytes the peer has not read (node keeps them per stream), updating the totals. */
+  measureResponses(ctx: ServerContext): number {
+    let out = 0;
+    for (const call of this.calls) out += call.stream.writableLength;
+    ctx.responseBytes += out - this.responseBytes;
+    this.responseBytes = out;
+    return out;
+  }
+}
+
+function limitHit(ctx: ServerContext, limit: WireLimitName, peer: string): void {
+  if (ctx.onLimit === undefined) return;
+  try {
+    ctx.onLimit({ limit, peer });
+  } catch (error) {
+    report(error, ctx);
+  }
+}
+
+/** The refusal for a memory limit, if holding `extra` more bytes for `conn` would pass one. */
+function overBudget(ctx: ServerContext, conn: Connection, extra: number): WireError | undefined {
+  const limits = ctx.limits;
+  if (conn.requestBytes + conn.responseBytes + extra > limits.maxConnectionBufferBytes) {
+    limitHit(ctx, "connection-buffer", conn.peer);
+    return new WireError(
+      Status.RESOURCE_EXHAUSTED,
+      `limit connection-buffer: more than ${limits.maxConnectionBufferBytes} bytes buffered for this connection`,
+    );
+  }
+  if (ctx.requestBytes + ctx.responseBytes + extra > limits.maxBufferBytes) {
+    limitHit(ctx, "buffer-budget", conn.peer);
+    return new WireError(Status.RESOURCE_EXHAUSTED, "limit buffer-budget: the server's buffer budget is spent");
+  }
+  return undefined;
 }
 
 function isGrpcContentType(value: string | undefined): boolean {
@@ -178,6 +266,13 @@ abstract class ServerCall implements MessageSink, CancelSignal {
   readonly stream: CallStream;
   readonly ctx: ServerContext;
   readonly started: number;
+  readonly conn: Connection;
+  /** Opened on a route without admission: counts against maxUnauthenticatedStreams. */
+  unauthenticated = false;
+  /** Request bytes this call holds for an incomplete message (charged to its connection and the total). */
+  held = 0;
+  /** Since when a request message has been arriving (performance.now()), -1 when none is. */
+  receivingSince = -1;
   /** The final status once decided, -1 before. The first decision wins. */
   status: StatusCode | -1 = -1;
   headersSent = false;
@@ -196,19 +291,46 @@ abstract class ServerCall implements MessageSink, CancelSignal {
     headers: IncomingHttpHeaders,
     path: string,
     deadline: number | undefined,
-    peer: string,
+    conn: Connection,
+    metadata: Metadata | undefined,
   ) {
     this.ctx = ctx;
     this.stream = stream as CallStream;
     this.#headers = headers;
+    this.#metadata = metadata;
     this.path = path;
     this.deadline = deadline;
-    this.peer = peer;
+    this.conn = conn;
+    this.peer = conn.peer;
     this.started = performance.now();
     this.decoder = new MessageDecoder(ctx.maxMessageBytes, this);
   }
 
   abstract onMessage(message: Buffer): void;
+
+  onBuffered(delta: number): void {
+    const ctx = this.ctx;
+    const conn = this.conn;
+    if (delta > 0) {
+      const refused = overBudget(ctx, conn, delta);
+      if (refused !== undefined) throw refused;
+      if (this.receivingSince < 0) this.receivingSince = performance.now();
+    } else if (this instanceof StreamServerCall) {
+      this.receivingSince = -1; // a message completed; a unary call's clock runs to the end of its request
+    }
+    this.held += delta;
+    conn.requestBytes += delta;
+    ctx.requestBytes += delta;
+  }
+
+  /** Lets go of the bytes of an incomplete message: the call ended before it completed. */
+  releaseHeld(): void {
+    const held = this.held;
+    if (held === 0) return;
+    this.held = 0;
+    this.conn.requestBytes -= held;
+    this.ctx.requestBytes -= held;
+  }
 
   get metadata(): Metadata {
     this.#metadata ??= readMetadata(this.#headers);
@@ -276,9 +398,11 @@ abstract class ServerCall implements MessageSink, CancelSignal {
   end(code: StatusCode, message: string, trailers: Metadata | undefined): void {
     if (this.status !== -1) return;
     this.status = code;
+    this.releaseHeld();
+    this.receivingSince = -1;
     if (this.timer !== undefined) clearTimeout(this.timer);
     const stream = this.stream;
-    if (stream.destroyed) return;
+    if (stream.destroyed || stream.closed) return; // reset by the peer: nothing can be sent
     try {
       if (!this.headersSent) {
         this.headersSent = true;
@@ -298,8 +422,7 @@ abstract class ServerCall implements MessageSink, CancelSignal {
         stream.close(constants.NGHTTP2_INTERNAL_ERROR);
       }
     }
-    // Request bytes may still be arriving (a reply before the request finished): read and drop them.
-    if (!stream.readableEnded) stream.resume();
+    stopReading(stream);
   }
 
   /** A handler's rejection: its WireError as is, anything else as an opaque INTERNAL. */
@@ -320,8 +443,13 @@ abstract class ServerCall implements MessageSink, CancelSignal {
       this.abort(Status.CANCELLED, "cancelled by the client");
     }
     if (this.timer !== undefined) clearTimeout(this.timer);
+    this.releaseHeld();
     const ctx = this.ctx;
     ctx.active--;
+    const conn = this.conn;
+    conn.calls.delete(this);
+    if (this.unauthenticated) conn.unauthenticated--;
+    conn.lastActive = performance.now();
     if (ctx.onCallEnd !== undefined) {
       try {
         ctx.onCallEnd({
@@ -348,11 +476,13 @@ class UnaryServerCall extends ServerCall implements UnaryCall {
     headers: IncomingHttpHeaders,
     path: string,
     deadline: number | undefined,
-    peer: string,
+    conn: Connection,
+    metadata: Metadata | undefined,
     handler: UnaryHandler,
   ) {
-    super(ctx, stream, headers, path, deadline, peer);
+    super(ctx, stream, headers, path, deadline, conn, metadata);
     this.handler = handler;
+    this.receivingSince = this.started; // the whole request must arrive within messageTimeoutMs
   }
 
   onMessage(message: Buffer): void {
@@ -367,10 +497,17 @@ class UnaryServerCall extends ServerCall implements UnaryCall {
       this.fail(new TypeError(`unary handler for ${this.path} resolved without a body`));
       return;
     }
+    const stream = this.stream;
+    // A peer that does not read its responses must not make replies pile up without bound.
+    this.conn.measureResponses(this.ctx);
+    const refused = overBudget(this.ctx, this.conn, reply.body.length);
+    if (refused !== undefined) {
+      this.end(refused.code, refused.message, undefined);
+      return;
+    }
     this.status = Status.OK;
     if (this.timer !== undefined) clearTimeout(this.timer);
-    const stream = this.stream;
-    if (stream.destroyed) return;
+    if (stream.destroyed || stream.closed) return;
     this.headersSent = true;
     const trailers = reply.trailers;
     if (trailers !== undefined) this.finalTrailers = statusHeaders(Status.OK, "", trailers, false);
@@ -449,12 +586,17 @@ class StreamServerCall extends ServerCall implements StreamCall, AsyncIterableIt
   send(body: Buffer): void {
     if (this.status !== -1) throw this.endError ?? new WireError(Status.CANCELLED, "call has ended");
     const stream = this.stream;
-    if (stream.destroyed) {
+    if (stream.destroyed || stream.closed) {
       this.abort(Status.CANCELLED, "cancelled by the client");
       throw this.endError;
     }
-    if (stream.writableLength > outboxLimit) {
-      this.abort(Status.RESOURCE_EXHAUSTED, "peer is not reading responses");
+    this.conn.measureResponses(this.ctx);
+    const refused =
+      stream.writableLength > outboxLimit
+        ? new WireError(Status.RESOURCE_EXHAUSTED, "peer is not reading responses")
+        : overBudget(this.ctx, this.conn, body.length);
+    if (refused !== undefined) {
+      this.abort(refused.code, refused.message);
       // Trailers would queue behind the unread bytes forever; reset instead (read as RESOURCE_EXHAUSTED).
       stream.close(constants.NGHTTP2_ENHANCE_YOUR_CALM);
       throw this.endError;
@@ -562,6 +704,7 @@ function onDrain(this: CallStream): void {
 function onData(this: CallStream, chunk: Buffer): void {
   const call = this[kCall];
   if (call.status !== -1) return;
+  call.conn.lastActive = performance.now();
   try {
     call.decoder.push(chunk);
   } catch (error) {
@@ -573,9 +716,12 @@ function onData(this: CallStream, chunk: Buffer): void {
   }
 }
 
-// node:http2 also ends the readable side of a stream the peer reset, so 'end' alone is no half-close.
+// node:http2 also ends the readable side of a stream the peer reset, so 'end' alone is no half-close. Any
+// RST_STREAM counts, NO_ERROR included (node's own client sends that from session.destroy(), and a call
+// answered after it would be written to a closed stream); rstCode cannot tell, it reads NO_ERROR before
+// any reset, but a reset stream is closed by the time its readable side ends.
 function endedByReset(stream: CallStream): boolean {
-  if (stream.rstCode === constants.NGHTTP2_NO_ERROR || stream.rstCode === undefined) return false;
+  if (!stream.closed) return false;
   stream[kCall].abort(Status.CANCELLED, "cancelled by the client");
   return true;
 }
@@ -583,9 +729,12 @@ function endedByReset(stream: CallStream): boolean {
 function onUnaryEnd(this: CallStream): void {
   const call = this[kCall] as UnaryServerCall;
   if (call.status !== -1 || endedByReset(this)) return;
+  call.receivingSince = -1;
   if (call.decoder.pending) call.end(Status.INTERNAL, "request stream ended inside a message", undefined);
-  else if (!call.received) call.end(Status.UNIMPLEMENTED, "no request message for a unary method", undefined);
-  else void runUnary(call);
+  else if (!call.received) {
+    call.conn.cancels++; // what a stream reset with NO_ERROR right after its headers looks like
+    call.end(Status.UNIMPLEMENTED, "no request message for a unary method", undefined);
+  } else void runUnary(call);
 }
 
 function onStreamEnd(this: CallStream): void {
@@ -595,8 +744,20 @@ function onStreamEnd(this: CallStream): void {
   else call.endOfInput();
 }
 
+/** RST_STREAM codes this server sends itself; any other on a closed stream came from the peer. */
+function resetByPeer(code: number | undefined): boolean {
+  return (
+    code !== undefined &&
+    code !== constants.NGHTTP2_NO_ERROR &&
+    code !== constants.NGHTTP2_INTERNAL_ERROR &&
+    code !== constants.NGHTTP2_ENHANCE_YOUR_CALM
+  );
+}
+
 function onClose(this: CallStream): void {
-  this[kCall].closed();
+  const call = this[kCall];
+  if (resetByPeer(this.rstCode)) call.conn.cancels++; // counted for the rapid-reset limit
+  call.closed();
 }
 
 function onDeadline(call: ServerCall): void {
@@ -626,6 +787,17 @@ async function runStream(call: StreamServerCall, handler: StreamHandler): Promis
   call.end(Status.OK, "", result?.trailers);
 }
 
+/**
+ * The answer went out before the request finished: ask the peer to stop sending it (RST_STREAM
+ * NO_ERROR after the response, RFC 9113 §8.1), and drop what is already on its way. Reading and
+ * dropping alone would let a refused peer keep pushing bytes through for as long as it likes.
+ */
+function stopReading(stream: ServerHttp2Stream): void {
+  if (stream.readableEnded) return;
+  stream.resume();
+  if (!stream.closed) stream.close(constants.NGHTTP2_NO_ERROR);
+}
+
 /** Answers before a call exists: trailers-only status, or a bare HTTP status for non-gRPC requests. */
 function refuse(stream: ServerHttp2Stream, headers: OutgoingHttpHeaders): void {
   try {
@@ -633,20 +805,25 @@ function refuse(stream: ServerHttp2Stream, headers: OutgoingHttpHeaders): void {
   } catch {
     stream.close(constants.NGHTTP2_INTERNAL_ERROR);
   }
-  if (!stream.readableEnded) stream.resume();
+  stopReading(stream);
 }
 
 /** Called once per connection, while its socket is surely attached. */
-function notePeer(session: ServerHttp2Session): void {
+function connectionOf(session: ServerHttp2Session): Connection {
   let peer = "unknown";
+  let address = "unknown";
   try {
-    const address = session.socket.remoteAddress;
-    if (address !== undefined)
-      peer = `${address.includes(":") ? `[${address}]` : address}:${session.socket.remotePort}`;
+    const remote = session.socket.remoteAddress;
+    if (remote !== undefined) {
+      address = remote;
+      peer = `${remote.includes(":") ? `[${remote}]` : remote}:${session.socket.remotePort}`;
+    }
   } catch {
     // Socket already gone: the session is dying anyway.
   }
-  (session as PeerSession)[kPeer] = peer;
+  const conn = new Connection(session, peer, address);
+  (session as PeerSession)[kConn] = conn;
+  return conn;
 }
 
 function refuseCall(
@@ -657,8 +834,9 @@ function refuseCall(
   code: StatusCode,
   message: string,
   extra?: OutgoingHttpHeaders,
+  trailers?: Metadata,
 ): void {
-  const out = statusHeaders(code, message, undefined, true);
+  const out = statusHeaders(code, message, trailers, true);
   if (extra !== undefined) Object.assign(out, extra);
   refuse(stream, out);
   if (ctx.onCallEnd !== undefined) {
@@ -682,7 +860,13 @@ function onStream(ctx: ServerContext, stream: ServerHttp2Stream, headers: Incomi
     return;
   }
   const path = headers[":path"] ?? "";
-  const peer = (stream.session as PeerSession | undefined)?.[kPeer] ?? "unknown";
+  const conn = (stream.session as PeerSession | undefined)?.[kConn];
+  if (conn === undefined) {
+    refuse(stream, { ":status": 503 }); // a stream on a connection already torn down
+    return;
+  }
+  conn.lastActive = performance.now();
+  const peer = conn.peer;
   const encoding = headers["grpc-encoding"];
   if (encoding !== undefined && encoding !== "identity") {
     refuseCall(ctx, stream, path, peer, Status.UNIMPLEMENTED, `unsupported grpc-encoding ${encoding}`, {
@@ -712,15 +896,47 @@ function onStream(ctx: ServerContext, stream: ServerHttp2Stream, headers: Incomi
     refuseCall(ctx, stream, path, peer, Status.UNIMPLEMENTED, `unknown method ${path}`);
     return;
   }
+  // Admission from the headers alone, before a byte of the body is read or buffered.
+  let metadata: Metadata | undefined;
+  if (route.admit !== undefined) {
+    metadata = readMetadata(headers);
+    try {
+      route.admit({ path, metadata, peer });
+    } catch (error) {
+      if (isWireError(error)) {
+        refuseCall(ctx, stream, path, peer, error.code, error.message, undefined, error.trailers);
+      } else {
+        report(error, ctx);
+        refuseCall(ctx, stream, path, peer, Status.INTERNAL, "internal error");
+      }
+      return;
+    }
+  } else if (conn.unauthenticated >= ctx.limits.maxUnauthenticatedStreams) {
+    limitHit(ctx, "unauthenticated-streams", peer);
+    refuseCall(
+      ctx,
+      stream,
+      path,
+      peer,
+      Status.RESOURCE_EXHAUSTED,
+      `limit unauthenticated-streams: at most ${ctx.limits.maxUnauthenticatedStreams} open streams without a session per connection`,
+    );
+    return;
+  }
 
   let call: ServerCall;
   if (route.kind === "unary") {
-    call = new UnaryServerCall(ctx, stream, headers, path, deadline, peer, route.handler);
+    call = new UnaryServerCall(ctx, stream, headers, path, deadline, conn, metadata, route.handler);
     stream.on("end", onUnaryEnd);
   } else {
-    call = new StreamServerCall(ctx, stream, headers, path, deadline, peer);
+    call = new StreamServerCall(ctx, stream, headers, path, deadline, conn, metadata);
     stream.on("end", onStreamEnd);
   }
+  if (route.admit === undefined) {
+    call.unauthenticated = true;
+    conn.unauthenticated++;
+  }
+  conn.calls.add(call);
   (stream as CallStream)[kCall] = call;
   ctx.active++;
   stream.on("close", onClose);
@@ -737,15 +953,81 @@ function onStream(ctx: ServerContext, stream: ServerHttp2Stream, headers: Incomi
   if (route.kind === "stream") void runStream(call as StreamServerCall, route.handler);
 }
 
+/** Enforces the time limits and re-measures unread responses; runs on an unref'd interval. */
+function sweep(ctx: ServerContext, sessions: ReadonlySet<ServerHttp2Session>): void {
+  const now = performance.now();
+  const limits = ctx.limits;
+  for (const session of sessions) {
+    const conn = (session as PeerSession)[kConn];
+    if (conn === undefined) continue;
+    if (conn.goawaySince >= 0) {
+      if (now - conn.goawaySince > limits.goawayGraceMs) {
+        limitHit(ctx, "goaway-grace", conn.peer);
+        session.destroy();
+      }
+      continue;
+    }
+    if (!conn.settled) {
+      if (now - conn.opened > limits.prefaceTimeoutMs) {
+        limitHit(ctx, "preface-time", conn.peer);
+        session.destroy();
+      }
+      continue;
+    }
+    // Told to go away by someone else (a shutdown): the grace clock starts now.
+    if (session.closed) {
+      conn.goawaySince = now;
+      continue;
+    }
+    const cancelRate = (conn.cancels * 1000) / Math.max(now - conn.cancelsSince, 1);
+    conn.cancels = 0;
+    conn.cancelsSince = now;
+    if (cancelRate > limits.maxCancelsPerSecond) {
+      limitHit(ctx, "rapid-reset", conn.peer);
+      conn.goawaySince = now;
+      session.close();
+      continue;
+    }
+    if (conn.calls.size === 0) {
+      if (now - conn.lastActive > limits.idleTimeoutMs) {
+        limitHit(ctx, "idle", conn.peer);
+        conn.goawaySince = now;
+        session.close();
+      }
+      continue;
+    }
+    for (const call of conn.calls) {
+      if (call.receivingSince >= 0 && now - call.receivingSince > limits.messageTimeoutMs) {
+        limitHit(ctx, "message-time", conn.peer);
+        call.abort(
+          Status.RESOURCE_EXHAUSTED,
+          `limit message-time: request message not received within ${limits.messageTimeoutMs} ms`,
+        );
+      }
+    }
+    conn.measureResponses(ctx);
+  }
+}
+
 export function createWireServer(options: WireServerOptions): WireServer {
+  const limits: WireLimits = {
+    ...defaultWireLimits,
+    ...(options.maxMessageBytes === undefined ? {} : { maxMessageBytes: options.maxMessageBytes }),
+    ...(options.maxConcurrentStreams === undefined ? {} : { maxConcurrentStreams: options.maxConcurrentStreams }),
+    ...options.limits,
+  };
   const ctx: ServerContext = {
     resolve: options.resolve,
-    maxMessageBytes: options.maxMessageBytes ?? defaultMaxMessageBytes,
+    limits,
+    maxMessageBytes: limits.maxMessageBytes,
     onCallEnd: options.onCallEnd,
     onInternalError: options.onInternalError,
+    onLimit: options.onLimit,
     active: 0,
+    requestBytes: 0,
+    responseBytes: 0,
   };
-  const settings = { maxConcurrentStreams: options.maxConcurrentStreams ?? defaultMaxConcurrentStreams };
+  const settings = { maxConcurrentStreams: limits.maxConcurrentStreams };
   const server: Http2Server | Http2SecureServer =
     options.tls === undefined
       ? createServer({ settings })
@@ -755,16 +1037,46 @@ export function createWireServer(options: WireServerOptions): WireServer {
           cert: options.tls.cert,
           allowHTTP1: false,
           minVersion: "TLSv1.3",
+          handshakeTimeout: limits.prefaceTimeoutMs,
         });
   const sessions = new Set<ServerHttp2Session>();
+  const perPeer = new Map<string, number>();
   let listening = false;
   let closing: Promise<void> | undefined;
+  let sweeper: NodeJS.Timeout | undefined;
+  const sweepEveryMs = Math.max(
+    50,
+    Math.min(1000, Math.min(limits.messageTimeoutMs, limits.prefaceTimeoutMs, limits.idleTimeoutMs) / 4),
+  );
 
   server.on("stream", (stream: ServerHttp2Stream, headers: IncomingHttpHeaders) => onStream(ctx, stream, headers));
   server.on("session", (session: ServerHttp2Session) => {
-    notePeer(session);
+    const conn = connectionOf(session);
+    const fromPeer = (perPeer.get(conn.address) ?? 0) + 1;
+    const over: WireLimitName | undefined =
+      fromPeer > limits.maxConnectionsPerPeer
+        ? "connections-per-peer"
+        : sessions.size >= limits.maxConnections
+          ? "connections"
+          : undefined;
+    if (over !== undefined) {
+      limitHit(ctx, over, conn.peer);
+      session.destroy();
+      return;
+    }
+    perPeer.set(conn.address, fromPeer);
     sessions.add(session);
-    session.once("close", () => sessions.delete(session));
+    session.once("remoteSettings", () => {
+      conn.settled = true;
+    });
+    session.once("close", () => {
+      sessions.delete(session);
+      ctx.responseBytes -= conn.responseBytes;
+      conn.responseBytes = 0;
+      const left = (perPeer.get(conn.address) ?? 1) - 1;
+      if (left === 0) perPeer.delete(conn.address);
+      else perPeer.set(conn.address, left);
+    });
   });
   // Session and socket failures are per connection; they must never become uncaught exceptions.
   server.on("sessionError", () => {});
@@ -777,6 +1089,10 @@ export function createWireServer(options: WireServerOptions): WireServer {
       return ctx.active;
     },
 
+    get usage() {
+      return { connections: sessions.size, bufferedBytes: ctx.requestBytes + ctx.responseBytes };
+    },
+
     listen(host, port) {
       return new Promise((resolve, reject) => {
         const onError = (error: Error) => reject(error);
@@ -784,6 +1100,8 @@ export function createWireServer(options: WireServerOptions): WireServer {
         server.listen(port, host, () => {
           server.off("error", onError);
           listening = true;
+          sweeper = setInterval(sweep, sweepEveryMs, ctx, sessions);
+          sweeper.unref();
           const address = server.address() as AddressInfo;
           resolve({ host: address.address, port: address.port });
         });
@@ -800,6 +1118,7 @@ export function createWireServer(options: WireServerOptions): WireServer {
         timer.unref();
         server.close(() => {
           clearTimeout(timer);
+          if (sweeper !== undefined) clearInterval(sweeper);
           listening = false;
           resolve();
         });

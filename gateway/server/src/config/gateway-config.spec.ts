@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { defaultWireLimits } from "@hutong/wire";
 import { parse } from "yaml";
 import { configuredDispatcher, configuredTopicPolicy } from "../outbox/configured-policy.js";
 import { defaultTopicPolicy } from "../outbox/topic-policy.js";
@@ -78,7 +79,12 @@ describe("gateway config", () => {
       acceptPlaintext: ["loopback", "prov:510000/*"],
       handshake: { maxConcurrent: 32, perAddress: null, perParty: { perSecond: 5, burst: 20 } },
     });
-    assert.deepEqual(c.limits, { maxMessageBytes: 4194304, maxConcurrentStreams: 1000, maxHops: 8 });
+    assert.deepEqual(c.limits, {
+      ...defaultWireLimits,
+      maxUnauthenticatedStreams: 8,
+      idleTimeoutMs: 60000,
+      maxHops: 8,
+    });
     assert.deepEqual(c.relays, [{ peer: "mot", origins: ["*"] }]);
     assert.equal(c.reflection, true);
     assert.deepEqual(c.observability, {
@@ -188,7 +194,7 @@ describe("gateway config", () => {
       perAddress: { perSecond: 50, burst: 200 },
       perParty: { perSecond: 5, burst: 50 },
     });
-    assert.deepEqual(c.limits, { maxMessageBytes: 4 * 1024 * 1024, maxConcurrentStreams: 1000, maxHops: 8 });
+    assert.deepEqual(c.limits, { ...defaultWireLimits, maxHops: 8 });
     assert.deepEqual(c.routes, []);
     assert.deepEqual(c.relays, []);
     assert.equal(c.reflection, false);
@@ -218,6 +224,20 @@ describe("gateway config", () => {
     assert.throws(() => {
       (c.listen as { port: number }).port = 1;
     }, TypeError);
+  });
+
+  it("refuses wire limits that could not hold one message, with the limit named", () => {
+    assert.deepEqual(problems({ ...minimalConfig(), limits: { maxConnectionBufferBytes: 1024 } }), [
+      "limits.maxConnectionBufferBytes: must be at least maxMessageBytes",
+    ]);
+    assert.deepEqual(
+      problems({
+        ...minimalConfig(),
+        limits: { maxMessageBytes: 1024, maxConnectionBufferBytes: 4096, maxBufferBytes: 2048 },
+      }),
+      ["limits.maxBufferBytes: must be at least maxConnectionBufferBytes"],
+    );
+    assert.deepEqual(problems({ ...minimalConfig(), limits: { idleTimeoutMs: 0 } }).length, 1);
   });
 
   it("names unknown keys, at any depth", () => {

@@ -1,6 +1,7 @@
 import { join, resolve } from "node:path";
 import { isSm3Origin } from "@hutong/audit";
 import { isCertsError, parsePartyId } from "@hutong/certs";
+import { defaultWireLimits } from "@hutong/wire";
 import { z } from "zod";
 import { type Acl, compileAcl } from "../routing/acl.js";
 import { maxHopEntries } from "../routing/hops.js";
@@ -247,9 +248,37 @@ export const gatewayConfigSchema = z
       }),
     limits: z
       .strictObject({
-        maxMessageBytes: positiveInt.default(4 * 1024 * 1024),
-        maxConcurrentStreams: positiveInt.default(1000),
+        maxMessageBytes: positiveInt.default(defaultWireLimits.maxMessageBytes),
+        maxConcurrentStreams: positiveInt.default(defaultWireLimits.maxConcurrentStreams),
         maxHops: positiveInt.max(maxHopEntries).default(8),
+        // What a peer can make the gateway hold before it has proved anything (docs/gateway.md, Limits).
+        maxConnectionsPerPeer: positiveInt.default(defaultWireLimits.maxConnectionsPerPeer),
+        maxConnections: positiveInt.default(defaultWireLimits.maxConnections),
+        maxUnauthenticatedStreams: positiveInt.default(defaultWireLimits.maxUnauthenticatedStreams),
+        maxConnectionBufferBytes: positiveInt.default(defaultWireLimits.maxConnectionBufferBytes),
+        maxBufferBytes: positiveInt.default(defaultWireLimits.maxBufferBytes),
+        messageTimeoutMs: positiveInt.default(defaultWireLimits.messageTimeoutMs),
+        prefaceTimeoutMs: positiveInt.default(defaultWireLimits.prefaceTimeoutMs),
+        idleTimeoutMs: positiveInt.default(defaultWireLimits.idleTimeoutMs),
+        goawayGraceMs: positiveInt.default(defaultWireLimits.goawayGraceMs),
+        maxCancelsPerSecond: positiveInt.default(defaultWireLimits.maxCancelsPerSecond),
+      })
+      .superRefine((l, ctx) => {
+        // A connection must be able to hold one whole message, and the budget one connection's worth.
+        if (l.maxConnectionBufferBytes < l.maxMessageBytes) {
+          ctx.addIssue({
+            code: "custom",
+            message: "must be at least maxMessageBytes",
+            path: ["maxConnectionBufferBytes"],
+          });
+        }
+        if (l.maxBufferBytes < l.maxConnectionBufferBytes) {
+          ctx.addIssue({
+            code: "custom",
+            message: "must be at least maxConnectionBufferBytes",
+            path: ["maxBufferBytes"],
+          });
+        }
       })
       .prefault({}),
     routes: z.array(routeSchema).default([]),

@@ -27,7 +27,7 @@ session:
     maxConcurrent: 32
     perAddress: null
     perParty: { perSecond: 5, burst: 20 }
-limits: { maxMessageBytes: 4194304, maxConcurrentStreams: 1000, maxHops: 8 }
+limits: { maxMessageBytes: 4194304, maxConcurrentStreams: 1000, maxHops: 8, maxUnauthenticatedStreams: 8, idleTimeoutMs: 60000 }
 routes:
   - match: prov:440000
     local: 127.0.0.1:9001

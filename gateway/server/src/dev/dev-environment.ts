@@ -69,6 +69,8 @@ export async function prepareDevEnvironment(
           targets: [devDefaults.party],
         },
       ],
+      // Reflection for grpcurl and the like; this gateway listens on loopback only, and reflection
+      // streams are bounded like every unauthenticated stream (docs/gateway.md, Resource limits).
       reflection: true,
       // The audit log and grants in <dataDir>/hutong.db (SQLite); the subject key digests ID numbers.
       grants: { subjectKeyFile: rel(subjectKey), holderAnchors: [rel(pki.holderCaCert)] },

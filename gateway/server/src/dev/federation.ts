@@ -86,7 +86,6 @@ export async function startFederation(dir: string, options: FederationOptions = 
     identity: pki.party(party),
     trust: { anchors: [pki.rootCert], crls: pki.crls, crlRefreshSeconds: 1 },
     session: { ticketKeys: { current: { id: 1, secretFile: await pki.ticketKeyFile(party.replace(/[:/]/g, "_")) } } },
-    reflection: true,
     grants: { subjectKeyFile: await pki.subjectKeyFile(), holderAnchors: [pki.holderCaCert] },
     observability: { logLevel: "silent" },
   });

@@ -1,57 +1,88 @@
 import { performance } from "node:perf_hooks";
-import type { UnaryCall, UnaryHandler, UnaryReply } from "@hutong/wire";
+import type { AdmissionCall, Metadata, UnaryCall, UnaryHandler, UnaryReply } from "@hutong/wire";
 import { statusName } from "@hutong/wire";
+import type { ConditionLog } from "../observability/condition-log.js";
+import { errorKind } from "../observability/error-kind.js";
 import type { GatewayMetrics } from "../observability/gateway-metrics.js";
-import type { Logger } from "../observability/logger.js";
 import type { CallOutcome } from "../pipeline/call-outcome.js";
+import { isForwardedStatus } from "../pipeline/forwarded-status.js";
 import { type MappedError, mapError } from "./status-mapping.js";
 
 export interface CallObserver {
-  /** A unary handler with metrics, one log line on failure, and the single error mapping around it. */
+  /** A unary handler with metrics, a rate-limited log line on failure, and the single error mapping around it. */
   unary(method: string, run: (call: UnaryCall, outcome: CallOutcome) => Promise<UnaryReply>): UnaryHandler;
+  /**
+   * A route's admission check (before its body is read) with the same metrics, log lines and error
+   * mapping as a refusal inside the handler: `check` throws any hutong error to refuse.
+   */
+  admission(method: string, check: (metadata: Metadata) => void): (call: AdmissionCall) => void;
   /** Maps a failure that has no unary handler around it (a stream): logged if internal. */
   failed(method: string, error: unknown): MappedError;
 }
 
+/** What the owner's log keeps of a status that came from behind and was not relayed as it came. */
+function upstreamFacts(e: unknown): Record<string, unknown> | undefined {
+  if (!isForwardedStatus(e) || (e.relayedAsIs && e.droppedTrailers === 0)) return undefined;
+  const received = e.describeReceived();
+  return {
+    from: e.from,
+    status: statusName(e.code),
+    message: received.redacted,
+    messageLength: received.length,
+    messageDigest: received.digest,
+    droppedTrailers: e.droppedTrailers,
+  };
+}
+
 /**
- * Every call's end, in one place: a metric with the final status, and a log line for a refusal
- * (info: it names parties, method, purpose and the closed reason code, never request content) or an
- * internal error (error: with the error, which never goes on the wire).
+ * Every call's end, in one place: a metric with the final status (every call), and a log line for a
+ * refusal (info: parties, method, purpose and the closed reason code, never request content; for a
+ * status from behind this gateway, the redacted form of what was received) or an internal error
+ * (error: with the error, which never goes on the wire). Lines go through the condition log: one per
+ * (reason, method, caller, origin) or (internal error kind, method) per interval, with counts, so a
+ * flood of refusals cannot flood the log.
  */
 export function createCallObserver(options: {
   readonly metrics: GatewayMetrics;
-  readonly logger: Logger;
-  /**
-   * Refusal reasons a flood produces by the thousand a second (a handshake refused `busy`): counted
-   * in the metrics as every call, logged as one summary line per reason and method every
-   * `summaryMs` (default 10 s) instead of a line each, so an attacker cannot flood the logs.
-   */
-  readonly summarized?: ReadonlySet<string>;
-  readonly summaryMs?: number;
+  readonly conditions: ConditionLog;
 }): CallObserver {
-  const { metrics, logger } = options;
-  const summarized = options.summarized ?? new Set(["session/busy"]);
-  const summaryMs = options.summaryMs ?? 10_000;
-  const pending = new Map<string, { count: number }>();
-  function summarize(method: string, reason: string, status: string): void {
-    const key = `${method} ${reason}`;
-    const seen = pending.get(key);
-    if (seen !== undefined) {
-      seen.count++;
+  const { metrics, conditions } = options;
+  const report = (
+    method: string,
+    mapped: MappedError,
+    error: unknown,
+    outcome: CallOutcome | undefined,
+    peer?: string,
+  ) => {
+    if (mapped.internal !== undefined) {
+      const kind = errorKind(mapped.internal);
+      conditions.report(`internal\0${method}\0${kind}`, () => ({
+        level: "error",
+        message: "call failed: internal error",
+        facts: { method, kind, route: outcome?.route, caller: outcome?.caller, origin: outcome?.origin, peer },
+        err: mapped.internal,
+      }));
       return;
     }
-    // The first of a burst is logged at once, the rest of its window as one line at the end.
-    const window = { count: 0 };
-    pending.set(key, window);
-    logger.info({ method, status, reason }, "call refused");
-    setTimeout(() => {
-      pending.delete(key);
-      if (window.count > 0) {
-        logger.warn({ method, status, reason, refused: window.count, seconds: summaryMs / 1000 }, "calls refused");
-      }
-    }, summaryMs).unref();
-  }
-
+    const key = `${mapped.reason}\0${method}\0${outcome?.caller ?? ""}\0${outcome?.origin ?? ""}`;
+    conditions.report(key, () => ({
+      level: "info",
+      message: "call refused",
+      facts: {
+        method,
+        status: statusName(mapped.wire.code),
+        reason: mapped.reason,
+        caller: outcome?.caller,
+        origin: outcome?.origin,
+        target: outcome?.context?.targetParty,
+        purpose: outcome?.context?.purpose,
+        correlationId: outcome?.context?.correlationId,
+        route: outcome?.route,
+        peer,
+        upstream: upstreamFacts(error),
+      },
+    }));
+  };
   return {
     unary(method, run) {
       return async (call) => {
@@ -66,29 +97,26 @@ export function createCallObserver(options: {
           const status = statusName(mapped.wire.code);
           metrics.recordCall({ method, route: outcome.route, status, durationMs: performance.now() - start });
           if (mapped.reason === "gateway/acl-denied") metrics.recordAclDecision({ decision: "deny", method });
-          const facts = {
-            method,
-            status,
-            reason: mapped.reason,
-            caller: outcome.caller,
-            origin: outcome.origin,
-            target: outcome.context?.targetParty,
-            purpose: outcome.context?.purpose,
-            correlationId: outcome.context?.correlationId,
-            route: outcome.route,
-            peer: call.peer,
-          };
-          if (mapped.internal !== undefined)
-            logger.error({ ...facts, err: mapped.internal }, "call failed: internal error");
-          else if (summarized.has(mapped.reason)) summarize(method, mapped.reason, status);
-          else logger.info(facts, "call refused");
+          report(method, mapped, e, outcome, call.peer);
+          throw mapped.wire;
+        }
+      };
+    },
+    admission(method, check) {
+      return (call) => {
+        try {
+          check(call.metadata);
+        } catch (e) {
+          const mapped = mapError(e);
+          metrics.recordCall({ method, route: "-", status: statusName(mapped.wire.code), durationMs: 0 });
+          report(method, mapped, e, undefined, call.peer);
           throw mapped.wire;
         }
       };
     },
     failed(method, error) {
       const mapped = mapError(error);
-      if (mapped.internal !== undefined) logger.error({ method, err: mapped.internal }, "call failed: internal error");
+      if (mapped.internal !== undefined) report(method, mapped, error, undefined);
       return mapped;
     },
   };

@@ -19,6 +19,8 @@ import { GatewayError } from "../gateway-error.js";
 import { createGrantRegistry } from "../grants/grant-registry.js";
 import { createPeerSessionFactory, type RevocationPeer } from "../grants/peer-session-factory.js";
 import { createHealthService } from "../health/health-service.js";
+import { createConditionLog } from "../observability/condition-log.js";
+import { errorKind } from "../observability/error-kind.js";
 import { createLogger, type Logger } from "../observability/logger.js";
 import { createTelemetry, type Telemetry } from "../observability/telemetry.js";
 import { extractTraceContext, injectTraceContext } from "../observability/trace-context.js";
@@ -40,6 +42,8 @@ import { auditRoutes } from "./routes/audit-routes.js";
 import { exchangeRoutes } from "./routes/exchange-routes.js";
 import { grantRoutes } from "./routes/grant-routes.js";
 import { registryRoutes } from "./routes/registry-routes.js";
+import type { RouteList } from "./routes/route-list.js";
+import { withSessionAdmission } from "./routes/session-admission.js";
 import { sessionRoutes } from "./routes/session-routes.js";
 import { startAuditLog } from "./start-audit-log.js";
 import { readSubjectKey, readTicketKey } from "./ticket-key-files.js";
@@ -130,6 +134,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   });
   const resources = createResourceStack();
   try {
+    // Closed last: the counts of everything that happened until then are written on shutdown.
+    const conditions = createConditionLog({ logger });
+    resources.defer(() => conditions.close());
     const crlSource = createCrlFileSource(config.trust.crls, {
       initial: credentials.crls,
       refreshMs: config.trust.crlRefreshSeconds * 1000,
@@ -242,49 +249,75 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       }),
     });
 
-    const observer = createCallObserver({ metrics, logger });
+    const observer = createCallObserver({ metrics, conditions });
     const local = { self: config.party, authorizer, session, observer };
     const health = createHealthService();
+    // Methods that need a session are admitted on their headers before their body is read.
+    const sessionChecked = (list: RouteList) => withSessionAdmission(list, { session, observer });
     const routes = new Map<string, Route>([
       ...sessionRoutes({ server: handshakeServer, crls, now, metrics, observer }),
-      ...exchangeRoutes({ exchange, metrics, observer }),
-      ...registryRoutes({
-        ...local,
-        role: gatewayRoles[config.role],
-        version: gatewayVersion,
-        services: [...contractServices.map((s) => s.name), "grpc.health.v1.Health"],
-        startedAt: new Date(now()),
-        routes: () => routing.routes,
-      }),
-      ...grantRoutes({
-        ...local,
-        endpoint: createGrantEndpoint({ registry: grants, audit: auditLog, self: config.party, now }),
-        exchange,
-      }),
-      ...auditRoutes({
-        ...local,
-        endpoint: createAuditEndpoint({
-          reader: auditLog,
-          witness: witness === undefined ? undefined : { config: witness, store },
-          now,
-          logger: logger.child({ component: "witness" }),
+      ...sessionChecked(exchangeRoutes({ exchange, metrics, observer })),
+      ...sessionChecked(
+        registryRoutes({
+          ...local,
+          role: gatewayRoles[config.role],
+          version: gatewayVersion,
+          services: [...contractServices.map((s) => s.name), "grpc.health.v1.Health"],
+          startedAt: new Date(now()),
+          routes: () => routing.routes,
         }),
-      }),
+      ),
+      ...sessionChecked(
+        grantRoutes({
+          ...local,
+          endpoint: createGrantEndpoint({ registry: grants, audit: auditLog, self: config.party, now }),
+          exchange,
+        }),
+      ),
+      ...sessionChecked(
+        auditRoutes({
+          ...local,
+          endpoint: createAuditEndpoint({
+            reader: auditLog,
+            witness: witness === undefined ? undefined : { config: witness, store },
+            now,
+            logger: logger.child({ component: "witness" }),
+          }),
+        }),
+      ),
       ...health.routes,
       ...(config.reflection ? createReflectionService().routes : []),
     ]);
 
     const server = createWireServer({
       resolve: (path) => routes.get(path),
-      maxMessageBytes: config.limits.maxMessageBytes,
-      maxConcurrentStreams: config.limits.maxConcurrentStreams,
-      onInternalError: (err: unknown) => logger.error({ err }, "internal error in the wire layer"),
+      limits: config.limits,
+      // One line per limit per interval, with its count (observability/condition-log.ts), keyed by
+      // the limit's closed name, never by the peer; and a metric per limit.
+      onLimit: (e) => {
+        metrics.recordWireLimit(e.limit);
+        conditions.report(`wire-limit\0${e.limit}`, () => ({
+          level: "warn",
+          message: "wire limit hit",
+          facts: { limit: e.limit, peer: e.peer },
+        }));
+      },
+      onInternalError: (err: unknown) => {
+        const kind = errorKind(err);
+        conditions.report(`wire-internal\0${kind}`, () => ({
+          level: "error",
+          message: "internal error in the wire layer",
+          facts: { kind },
+          err,
+        }));
+      },
       ...(config.listen.tls === undefined
         ? {}
         : {
             tls: { cert: await readFile(config.listen.tls.certFile), key: await readFile(config.listen.tls.keyFile) },
           }),
     });
+    metrics.setWireUsageSource(() => server.usage);
     resources.defer(() => server.close(2000));
     // Closed first: health says NOT_SERVING before the listener drains.
     resources.defer(() => health.shutdown());

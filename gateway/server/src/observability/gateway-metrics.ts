@@ -13,6 +13,10 @@ export interface GatewayMetrics {
   /** The callback the gauge hutong.gateway.sessions.active reads at each collection; the last one set wins. */
   setActiveSessionsSource(read: () => number): void;
   recordAclDecision(a: { decision: "allow" | "deny"; method: string }): void;
+  /** A wire limit was hit (counter hutong.gateway.wire.limits, by the limit's closed name). */
+  recordWireLimit(limit: string): void;
+  /** What the gauges hutong.gateway.wire.connections and .buffered read at each collection. */
+  setWireUsageSource(read: () => { readonly connections: number; readonly bufferedBytes: number }): void;
 }
 
 /** Milliseconds: sub-millisecond local answers up to the 5 s a slow backend may take. */
@@ -27,6 +31,9 @@ export const gatewayMetricNames = {
   handshakeDuration: "hutong.gateway.handshake.duration",
   sessionsActive: "hutong.gateway.sessions.active",
   aclDecisions: "hutong.gateway.acl.decisions",
+  wireLimits: "hutong.gateway.wire.limits",
+  wireConnections: "hutong.gateway.wire.connections",
+  wireBuffered: "hutong.gateway.wire.buffered",
 } as const;
 
 export function createGatewayMetrics(meter: Meter): GatewayMetrics {
@@ -51,6 +58,24 @@ export function createGatewayMetrics(meter: Meter): GatewayMetrics {
   const aclDecisions: Counter = meter.createCounter(gatewayMetricNames.aclDecisions, {
     description: "Access-control decisions, by decision and method",
   });
+
+  const wireLimits: Counter = meter.createCounter(gatewayMetricNames.wireLimits, {
+    description: "Wire limits hit (streams refused, connections closed), by limit",
+  });
+  let readWireUsage: (() => { readonly connections: number; readonly bufferedBytes: number }) | undefined;
+  meter
+    .createObservableGauge(gatewayMetricNames.wireConnections, { description: "Open HTTP/2 connections" })
+    .addCallback((result: ObservableResult) => {
+      if (readWireUsage !== undefined) result.observe(readWireUsage().connections);
+    });
+  meter
+    .createObservableGauge(gatewayMetricNames.wireBuffered, {
+      description: "Bytes held for incomplete request messages and unread responses, all connections",
+      unit: "By",
+    })
+    .addCallback((result: ObservableResult) => {
+      if (readWireUsage !== undefined) result.observe(readWireUsage().bufferedBytes);
+    });
 
   let readActiveSessions: (() => number) | undefined;
   meter
@@ -77,6 +102,12 @@ export function createGatewayMetrics(meter: Meter): GatewayMetrics {
     },
     recordAclDecision({ decision, method }) {
       aclDecisions.add(1, { decision, method });
+    },
+    recordWireLimit(limit) {
+      wireLimits.add(1, { limit });
+    },
+    setWireUsageSource(read) {
+      readWireUsage = read;
     },
   };
 }

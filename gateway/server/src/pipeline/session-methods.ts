@@ -17,6 +17,8 @@ export interface IncomingRequest {
  * stand in for a gateway.
  */
 export interface SessionMethods {
+  /** The session checks a call's headers allow, before its body is read (CallVerifier.precheck). */
+  precheck(metadata: Metadata): void;
   verify(path: string, metadata: Metadata, body: Uint8Array): VerifiedCall;
   /** The reply carrying this response message, protected for the caller, with its `hutong-mac` trailer. */
   reply(verified: VerifiedCall, message: Uint8Array): UnaryReply;
@@ -50,6 +52,7 @@ export function createSessionMethods(options: {
   const verify = (path: string, metadata: Metadata, body: Uint8Array) =>
     options.verifier.verify({ method: path, metadata, requestBytes: body, now: options.now(), crls: options.crls() });
   return {
+    precheck: (metadata) => options.verifier.precheck({ metadata, now: options.now() }),
     verify,
     reply(verified, message) {
       const { body, mac } = verified.protectResponse(message);
