@@ -3,7 +3,7 @@
 // (sampled while the attack runs) and after, and ending with a legitimate call.
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { type ClientHttp2Session, type ClientHttp2Stream, connect } from "node:http2";
+import { type ClientHttp2Session, type ClientHttp2Stream, connect, constants } from "node:http2";
 import { type Socket, connect as tcpConnect } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { boardingCheck, Status, sessionOf, tamper, verifyPath } from "./testing-abuse.js";
@@ -235,6 +235,60 @@ export const wireCases: readonly WireCase[] = [
         .filter((l) => l.includes("internal error")).length;
       assert.equal(internal, 0, "no internal-error line for a reset stream");
       return { streams: 100 * scale, internalErrorLines: internal };
+    },
+  },
+  {
+    // Malformed framing past admission (a captured ticket): each refused with its status, nothing handled.
+    name: "malformed gRPC framing on a captured ticket",
+    peakBoundMiB: 32,
+    async run(gw, scale) {
+      const headers = await capturedHeaders(gw);
+      const c = h2(gw);
+      const huge = Buffer.from([0, 0xff, 0xff, 0xff, 0xff]);
+      const kinds: { name: string; body: Buffer; end: boolean; want: number }[] = [
+        {
+          name: "compressed",
+          body: Buffer.concat([Buffer.from([1, 0, 0, 0, 2]), Buffer.from("hi")]),
+          end: true,
+          want: Status.INTERNAL,
+        },
+        { name: "bad flag", body: Buffer.from([7, 0, 0, 0, 0]), end: true, want: Status.INTERNAL },
+        { name: "4 GiB declared", body: huge, end: false, want: Status.RESOURCE_EXHAUSTED },
+        { name: "truncated", body: frame(100, 10), end: true, want: Status.INTERNAL },
+        { name: "cut prefix", body: Buffer.from([0, 0]), end: true, want: Status.INTERNAL },
+      ];
+      const results = await Promise.all(
+        Array.from({ length: 20 * scale }, (_, i) => {
+          const kind = kinds[i % kinds.length] as (typeof kinds)[number];
+          const s = post(c, verifyPath, headers());
+          const status = statusOf(s);
+          if (kind.end) s.end(kind.body);
+          else s.write(kind.body);
+          return status.then((got) => ({ kind, got }));
+        }),
+      );
+      c.destroy();
+      for (const { kind, got } of results) assert.equal(got, kind.want, `${kind.name}: status ${got}`);
+      return { streams: results.length, asExpected: results.length };
+    },
+  },
+  {
+    // Rapid reset (CVE-2023-44487): streams opened and cancelled as fast as the client can.
+    name: "rapid reset",
+    peakBoundMiB: 48,
+    async run(gw, scale) {
+      const headers = await capturedHeaders(gw);
+      const c = h2(gw);
+      const closed = new Promise((resolve) => c.on("close", resolve));
+      let opened = 0;
+      for (; opened < 2_000 * scale && !c.closed && !c.destroyed; opened++) {
+        post(c, verifyPath, headers()).close(constants.NGHTTP2_CANCEL);
+        if (opened % 200 === 0) await sleep(0);
+      }
+      const started = Date.now();
+      await Promise.race([closed, sleep(10_000)]);
+      assert.ok(c.closed || c.destroyed, "the connection was ended (GOAWAY from the gateway)");
+      return { streamsOpened: opened, closedAfterMs: Date.now() - started };
     },
   },
   {
