@@ -188,7 +188,9 @@ export {
   ServiceRouting,
   ShareOperation,
   ShareRule,
+  StateChange,
   SubjectFields,
+  Transition,
   accessFromJSON,
   accessToJSON,
   personalKindFromJSON,
@@ -227,6 +229,12 @@ export {
   saleStatusFromJSON,
   saleStatusToJSON,
 } from "./hutong/v1/ticket.js";
+export {
+  TicketEvent,
+  TicketEventKind,
+  ticketEventKindFromJSON,
+  ticketEventKindToJSON,
+} from "./hutong/v1/ticket_event.js";
 export {
   GetTicketRequest,
   GetTicketResponse,
@@ -284,3 +292,10 @@ export {
   type JsonField,
   jsonFields,
 } from "./json-fields.js";
+export {
+  type Lifecycle,
+  type LifecycleChange,
+  type LifecycleTransition,
+  lifecycleStateNames,
+  lifecycles,
+} from "./lifecycles.js";

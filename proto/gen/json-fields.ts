@@ -687,6 +687,14 @@ export const jsonFields: ReadonlyMap<string, readonly JsonField[]> = new Map<str
     ],
   ],
   [
+    "hutong.v1.StateChange",
+    [
+      { name: "axis", jsonName: "axis" },
+      { name: "from", jsonName: "from", repeated: true },
+      { name: "to", jsonName: "to" },
+    ],
+  ],
+  [
     "hutong.v1.Station",
     [
       { name: "code", jsonName: "code" },
@@ -730,6 +738,27 @@ export const jsonFields: ReadonlyMap<string, readonly JsonField[]> = new Map<str
       { name: "sold_at", jsonName: "soldAt" },
       { name: "checked_at", jsonName: "checkedAt" },
       { name: "status_updated_at", jsonName: "statusUpdatedAt" },
+    ],
+  ],
+  [
+    "hutong.v1.TicketEvent",
+    [
+      { name: "idempotency_key", jsonName: "idempotencyKey" },
+      { name: "source", jsonName: "source" },
+      { name: "source_seq", jsonName: "sourceSeq" },
+      { name: "kind", jsonName: "kind" },
+      { name: "occurred_at", jsonName: "occurredAt" },
+      { name: "ticket", jsonName: "ticket", message: "hutong.v1.Ticket" },
+      { name: "refund_fee_fen", jsonName: "refundFeeFen" },
+      { name: "station", jsonName: "station", message: "hutong.v1.Station" },
+    ],
+  ],
+  [
+    "hutong.v1.Transition",
+    [
+      { name: "record", jsonName: "record" },
+      { name: "creates", jsonName: "creates" },
+      { name: "changes", jsonName: "changes", repeated: true, message: "hutong.v1.StateChange" },
     ],
   ],
   [

@@ -106,6 +106,12 @@ export const personalFields: ReadonlyMap<string, readonly PersonalFieldPath[]> =
     ],
   ],
   [
+    "hutong.v1.TicketEvent",
+    [
+      { field: "ticket", tsName: "ticket", number: 6, repeated: false, message: "hutong.v1.Ticket" },
+    ],
+  ],
+  [
     "hutong.v1.VerifyLicenceRequest",
     [
       { field: "holder_id_no", tsName: "holderIdNo", number: 3, repeated: false, kind: PersonalKind.PERSONAL_KIND_ID_NUMBER },

@@ -463,12 +463,91 @@ function wireLayouts(model, shareMethods, records) {
 }
 
 /** Everything the tables hold, or a ContractError listing every problem. */
+/**
+ * The lifecycles ((hutong.v1.transition) on enums of event kinds): per enum, per kind, its record,
+ * whether it creates it, and per state axis the values it needs and the value it leaves. Axes are
+ * enum fields of the record message; values are names of that enum's nonzero values. An enum with
+ * one transition needs one on every nonzero value; a kind that creates its record sets every axis
+ * it names and needs nothing; one that does not creates must require some state.
+ */
+function checkLifecycles(model, problems, records) {
+  const byLabel = new Map(records.map((r) => [r.label, r]));
+  const lifecycles = [];
+  for (const [enumName, e] of [...model.enums].sort(([a], [b]) => a.localeCompare(b))) {
+    const values = (e.value ?? []).filter((v) => v.number !== 0);
+    if (!values.some((v) => v.options?.[opt("transition")] !== undefined)) continue;
+    const kinds = [];
+    let record;
+    for (const value of values) {
+      const where = `${enumName}.${value.name} (${pkg}.transition)`;
+      const t = value.options?.[opt("transition")];
+      if (
+        !problems.check(
+          t !== undefined,
+          `${enumName}.${value.name} has no transition, as every kind of ${enumName} must`,
+        )
+      )
+        continue;
+      const r = byLabel.get(t.record ?? "");
+      if (!problems.check(r !== undefined, `${where}: record "${t.record ?? ""}" is not the label of any record`))
+        continue;
+      if (
+        !problems.check(
+          record === undefined || record === r,
+          `${where}: every kind of ${enumName} must be about one record`,
+        )
+      )
+        continue;
+      record = r;
+      const creates = t.creates === true;
+      const changes = [];
+      for (const c of t.changes ?? []) {
+        const at = `${where} axis "${c.axis ?? ""}"`;
+        const field = (model.messages.get(r.message).field ?? []).find((f) => f.name === c.axis);
+        if (!problems.check(field?.type === "TYPE_ENUM", `${at}: not an enum field of ${r.message}`)) continue;
+        if (!problems.check(!changes.some((x) => x.axis === c.axis), `${at}: named twice`)) continue;
+        const axisEnum = model.enums.get(typeNameOf(field));
+        const numberOf = new Map((axisEnum?.value ?? []).filter((v) => v.number !== 0).map((v) => [v.name, v.number]));
+        const from = [];
+        for (const name of c.from ?? []) {
+          if (problems.check(numberOf.has(name), `${at}: "${name}" is not a nonzero value of ${typeNameOf(field)}`))
+            from.push({ name, number: numberOf.get(name) });
+        }
+        const toName = c.to ?? "";
+        const to = toName === "" ? undefined : { name: toName, number: numberOf.get(toName) };
+        if (to !== undefined)
+          problems.check(numberOf.has(toName), `${at}: "${toName}" is not a nonzero value of ${typeNameOf(field)}`);
+        if (creates) {
+          problems.check(from.length === 0, `${at}: a kind that creates its record can require no prior state`);
+          problems.check(to !== undefined, `${at}: a kind that creates its record must set every axis it names`);
+        }
+        problems.check(from.length > 0 || to !== undefined, `${at}: neither requires nor changes anything`);
+        const values = [...numberOf].map(([name, number]) => ({ name, number }));
+        changes.push({ axis: c.axis, axisEnum: typeNameOf(field), values, from, to });
+      }
+      problems.check(creates || changes.some((c) => c.from.length > 0), `${where}: requires no state of its record`);
+      kinds.push({ name: value.name, number: value.number, creates, changes });
+    }
+    if (record !== undefined) lifecycles.push({ enumName, record: record.label, kinds });
+  }
+  return lifecycles;
+}
+
 export function buildContractTables(model) {
   const problems = createProblems();
   const reach = personalReach(model);
   const records = checkRecords(model, problems);
   const { services, shareMethods } = checkServices(model, problems, records, reach);
   const policy = checkPolicy(model, problems, records, reach);
+  const lifecycles = checkLifecycles(model, problems, records);
   problems.throwIfAny();
-  return { reach, records, services, shareMethods, policy, layouts: wireLayouts(model, shareMethods, records) };
+  return {
+    reach,
+    records,
+    services,
+    shareMethods,
+    policy,
+    lifecycles,
+    layouts: wireLayouts(model, shareMethods, records),
+  };
 }

@@ -348,3 +348,59 @@ ${out.join("\n")}
 };
 `;
 }
+
+export function lifecyclesTs(lifecycles) {
+  const change = (c) => {
+    const from = c.from.map((v) => v.number).join(", ");
+    const to = c.to === undefined ? "" : `, to: ${c.to.number}`;
+    return `{ axis: ${q(camel(c.axis))}, from: [${from}]${to} }`;
+  };
+  const names = new Map();
+  for (const l of lifecycles)
+    for (const k of l.kinds)
+      for (const c of k.changes) for (const v of c.values) names.set(`${camel(c.axis)}:${v.number}`, v.name);
+  const entries = lifecycles.map((l) => {
+    const kinds = l.kinds.map(
+      (k) =>
+        `      [${k.number}, { kind: ${q(k.name)}, creates: ${k.creates}, changes: [${k.changes.map(change).join(", ")}] }],`,
+    );
+    return `  [\n    ${q(l.enumName)},\n    { record: ${q(l.record)}, kinds: new Map([\n${kinds.join("\n")}\n    ]) },\n  ],`;
+  });
+  const nameEntries = [...names].map(([k, v]) => `  [${q(k)}, ${q(v)}],`);
+  return `${header}// source: the (hutong.v1.transition) options on enums of event kinds (proto/hutong/v1/options.proto)
+
+/** One state axis an event kind requires or changes: a field of the record (camelCase, as ts-proto names it). */
+export interface LifecycleChange {
+  readonly axis: string;
+  /** Values (enum numbers) the record must be in; empty: any. */
+  readonly from: readonly number[];
+  /** The value it takes; absent: unchanged. */
+  readonly to?: number;
+}
+
+export interface LifecycleTransition {
+  /** The event kind's enum value name, e.g. "TICKET_EVENT_KIND_REFUND". */
+  readonly kind: string;
+  /** The event brings its record into being: there must be no prior state. */
+  readonly creates: boolean;
+  readonly changes: readonly LifecycleChange[];
+}
+
+export interface Lifecycle {
+  /** The label of the record the events are about. */
+  readonly record: string;
+  /** By the event kind's enum number. */
+  readonly kinds: ReadonlyMap<number, LifecycleTransition>;
+}
+
+/** By the fully-qualified name of the enum of event kinds. */
+export const lifecycles: ReadonlyMap<string, Lifecycle> = new Map<string, Lifecycle>([
+${entries.join("\n")}
+]);
+
+/** "<axis>:<number>" -> the state's enum value name, for reasons a person reads. */
+export const lifecycleStateNames: ReadonlyMap<string, string> = new Map<string, string>([
+${nameEntries.join("\n")}
+]);
+`;
+}

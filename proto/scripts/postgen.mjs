@@ -21,6 +21,7 @@ import { descriptorSetTs } from "./descriptor-set.mjs";
 import {
   contractServicesTs,
   header,
+  lifecyclesTs,
   personalFieldsTs,
   purposePolicyTs,
   recordSchemasTs,
@@ -63,6 +64,13 @@ const outputs = {
   ],
   "descriptor-set.ts": ["type ContractFile", "contractExtensions", "contractFiles", "contractSymbols"],
   "json-fields.ts": ["type JsonField", "jsonFields"],
+  "lifecycles.ts": [
+    "type Lifecycle",
+    "type LifecycleChange",
+    "type LifecycleTransition",
+    "lifecycleStateNames",
+    "lifecycles",
+  ],
 };
 
 function listTs(dir) {
@@ -109,6 +117,7 @@ write("contract-services.ts", contractServicesTs(tables.services));
 write("share-methods.ts", shareMethodsTs(tables.shareMethods));
 write("record-schemas.ts", recordSchemasTs(tables.records));
 write("purpose-policy.ts", purposePolicyTs(tables.policy));
+write("lifecycles.ts", lifecyclesTs(tables.lifecycles));
 
 // 2b. JSON field shapes, for strict JSON reading (json-fields.mjs).
 write("json-fields.ts", jsonFieldsTs(image));

@@ -71,6 +71,10 @@ const policy = (img: Json, purpose: string): Json =>
 const access = (img: Json, purpose: string, label: string): Json =>
   policy(img, purpose).records.find((r: Json) => r.record === label);
 const share = (img: Json, svc: string, name: string): Json => method(img, svc, name).options["[hutong.v1.share]"];
+const transition = (img: Json, kind: string): Json =>
+  enumValue(img, "hutong.v1.TicketEventKind", kind).options["[hutong.v1.transition]"];
+const stateChange = (img: Json, kind: string, axis: string): Json =>
+  transition(img, kind).changes.find((c: Json) => c.axis === axis);
 
 /** The problems generation reports after `change`; [] when it accepts the contract. */
 function problemsAfter(change: (img: Json) => void): string[] {
@@ -105,6 +109,10 @@ describe("contract options: what generation checks", () => {
     assert.equal(t.records.length, 3);
     assert.equal(t.policy.length, 9);
     assert.equal(t.shareMethods.length, 10);
+    assert.deepEqual(
+      (t as Json).lifecycles.map((l: Json) => [l.enumName, l.record, l.kinds.length]),
+      [["hutong.v1.TicketEventKind", "ticket", 8]],
+    );
   });
 
   const cases: [string, (img: Json) => void, RegExp][] = [
@@ -285,6 +293,44 @@ describe("contract options: what generation checks", () => {
         record(img, "hutong.v1.Invoice").label = "ticket";
       },
       /label "ticket" is also the label of another record/,
+    ],
+    [
+      "an event kind without a transition beside kinds with one",
+      (img) => delete enumValue(img, "hutong.v1.TicketEventKind", "TICKET_EVENT_KIND_VOID").options,
+      /TICKET_EVENT_KIND_VOID has no transition, as every kind of hutong\.v1\.TicketEventKind must/,
+    ],
+    [
+      "a transition on an axis that is not an enum field of the record",
+      (img) => {
+        stateChange(img, "TICKET_EVENT_KIND_REFUND", "sale_status").axis = "fare_fen";
+      },
+      /TICKET_EVENT_KIND_REFUND \(hutong\.v1\.transition\) axis "fare_fen": not an enum field of hutong\.v1\.Ticket/,
+    ],
+    [
+      "a state that is not a value of the axis",
+      (img) => stateChange(img, "TICKET_EVENT_KIND_CHECK", "check_status").from.push("SALE_STATUS_SOLD"),
+      /"SALE_STATUS_SOLD" is not a nonzero value of hutong\.v1\.CheckStatus/,
+    ],
+    [
+      "a kind that creates its record and requires a prior state",
+      (img) => {
+        stateChange(img, "TICKET_EVENT_KIND_SALE", "sale_status").from = ["SALE_STATUS_LOCKED"];
+      },
+      /TICKET_EVENT_KIND_SALE \(hutong\.v1\.transition\) axis "sale_status": a kind that creates its record can require no prior state/,
+    ],
+    [
+      "a kind that neither creates nor requires anything",
+      (img) => {
+        transition(img, "TICKET_EVENT_KIND_CHECK").changes = [{ axis: "check_status", to: "CHECK_STATUS_CHECKED" }];
+      },
+      /TICKET_EVENT_KIND_CHECK \(hutong\.v1\.transition\): requires no state of its record/,
+    ],
+    [
+      "a transition about a record that does not exist",
+      (img) => {
+        transition(img, "TICKET_EVENT_KIND_NO_SHOW").record = "tikcet";
+      },
+      /record "tikcet" is not the label of any record/,
     ],
   ];
   for (const [name, change, expected] of cases) {

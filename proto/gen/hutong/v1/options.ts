@@ -367,6 +367,28 @@ export interface PolicyRow {
   authorityCaps?: GrantCaps | undefined;
 }
 
+/** One axis of a record's state that an event kind requires or changes. */
+export interface StateChange {
+  /** An enum field of the record message, e.g. "sale_status". */
+  axis: string;
+  /** Values (by name) the record must be in for the event to apply; empty: any. */
+  from: string[];
+  /** The value (by name) the record takes; empty: unchanged. */
+  to: string;
+}
+
+/**
+ * What an event kind does to its record (generated into proto/gen/lifecycles.ts). An event whose
+ * record is not in a `from` state is refused with the reason, never half-applied.
+ */
+export interface Transition {
+  /** Label of the record ((hutong.v1.record)). */
+  record: string;
+  /** The event brings the record into being: there must be no prior state. */
+  creates: boolean;
+  changes: StateChange[];
+}
+
 function createBaseSubjectFields(): SubjectFields {
   return { idNo: "", idType: "" };
 }
@@ -1235,6 +1257,208 @@ export const PolicyRow: MessageFns<PolicyRow> = {
     message.authorityCaps = (object.authorityCaps !== undefined && object.authorityCaps !== null)
       ? GrantCaps.fromPartial(object.authorityCaps)
       : undefined;
+    return message;
+  },
+};
+
+function createBaseStateChange(): StateChange {
+  return { axis: "", from: [], to: "" };
+}
+
+export const StateChange: MessageFns<StateChange> = {
+  encode(message: StateChange, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.axis !== "") {
+      writer.uint32(10).string(message.axis);
+    }
+    for (const v of message.from) {
+      writer.uint32(18).string(v!);
+    }
+    if (message.to !== "") {
+      writer.uint32(26).string(message.to);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StateChange {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStateChange();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.axis = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.from.push(reader.string());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.to = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StateChange {
+    return {
+      axis: isSet(object.axis) ? globalThis.String(object.axis) : "",
+      from: globalThis.Array.isArray(object?.from) ? object.from.map((e: any) => globalThis.String(e)) : [],
+      to: isSet(object.to) ? globalThis.String(object.to) : "",
+    };
+  },
+
+  toJSON(message: StateChange): unknown {
+    const obj: any = {};
+    if (message.axis !== "") {
+      obj.axis = message.axis;
+    }
+    if (message.from?.length) {
+      obj.from = message.from;
+    }
+    if (message.to !== "") {
+      obj.to = message.to;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<StateChange>): StateChange {
+    return StateChange.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<StateChange>): StateChange {
+    const message = createBaseStateChange();
+    message.axis = object.axis ?? "";
+    message.from = object.from?.map((e) => e) || [];
+    message.to = object.to ?? "";
+    return message;
+  },
+};
+
+function createBaseTransition(): Transition {
+  return { record: "", creates: false, changes: [] };
+}
+
+export const Transition: MessageFns<Transition> = {
+  encode(message: Transition, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.record !== "") {
+      writer.uint32(10).string(message.record);
+    }
+    if (message.creates !== false) {
+      writer.uint32(16).bool(message.creates);
+    }
+    for (const v of message.changes) {
+      StateChange.encode(v!, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Transition {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTransition();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.record = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.creates = reader.bool();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.changes.push(StateChange.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Transition {
+    return {
+      record: isSet(object.record) ? globalThis.String(object.record) : "",
+      creates: isSet(object.creates) ? globalThis.Boolean(object.creates) : false,
+      changes: globalThis.Array.isArray(object?.changes) ? object.changes.map((e: any) => StateChange.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: Transition): unknown {
+    const obj: any = {};
+    if (message.record !== "") {
+      obj.record = message.record;
+    }
+    if (message.creates !== false) {
+      obj.creates = message.creates;
+    }
+    if (message.changes?.length) {
+      obj.changes = message.changes.map((e) => StateChange.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<Transition>): Transition {
+    return Transition.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<Transition>): Transition {
+    const message = createBaseTransition();
+    message.record = object.record ?? "";
+    message.creates = object.creates ?? false;
+    message.changes = object.changes?.map((e) => StateChange.fromPartial(e)) || [];
     return message;
   },
 };
