@@ -10,7 +10,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { readFile } from "node:fs/promises";
-import { connect } from "node:http2";
+import { type ClientHttp2Session, connect } from "node:http2";
 import { performance } from "node:perf_hooks";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
@@ -73,13 +73,23 @@ async function flood(args: { address: string; hello: string; streams: number }):
   const framed = Buffer.alloc(5 + body.length);
   framed.writeUInt32BE(body.length, 1);
   body.copy(framed, 5);
-  const session = connect(`http://${args.address}`, { settings: { maxConcurrentStreams: 1000 } });
-  session.on("error", () => {});
   const counts = { answered: 0, refused: 0, other: 0 };
   const started = performance.now();
   let stopping = false;
+  // The gateway may close a connection this abusive (since the wire limits, 240 of the 256 streams
+  // are refused at once and re-sent at once, and the connection does not last the phase): an
+  // attacker reconnects, and so does this one, so the flood lasts the whole phase.
+  let session: ClientHttp2Session | undefined;
+  const open = () => {
+    session = connect(`http://${args.address}`, { settings: { maxConcurrentStreams: 1000 } });
+    session.on("error", () => {});
+    session.on("close", () => {
+      if (!stopping) setTimeout(open, 10);
+    });
+    for (let i = 0; i < args.streams; i++) one();
+  };
   const one = () => {
-    if (stopping || session.destroyed) return;
+    if (stopping || session === undefined || session.destroyed || session.closed) return;
     const stream = session.request({
       ":method": "POST",
       ":path": sessionPaths.hello,
@@ -104,9 +114,11 @@ async function flood(args: { address: string; hello: string; streams: number }):
     });
     stream.end(framed);
   };
-  for (let i = 0; i < args.streams; i++) one();
+  open();
   console.log("flooding");
+  const alive = setInterval(() => {}, 1000); // the process lives until SIGTERM, connected or not
   await once(process, "SIGTERM");
+  clearInterval(alive);
   stopping = true;
   const seconds = (performance.now() - started) / 1000;
   const per = (n: number) => Math.round((n / seconds) * 10) / 10;
@@ -118,7 +130,7 @@ async function flood(args: { address: string; hello: string; streams: number }):
       otherPerSecond: per(counts.other),
     } satisfies FloodCounts),
   );
-  session.destroy();
+  session?.destroy();
   process.exit(0);
 }
 
