@@ -15,8 +15,10 @@ import {
 describe("session abuse against a gateway process (heavy)", () => {
   let gw: GatewayProcess;
   const tally: RefusalTally = new Map();
+  let started = 0;
   before(async () => {
     gw = await startGatewayProcess(sessionAbuseOptions);
+    started = Date.now();
   });
   after(() => gw?.stop());
 
@@ -45,7 +47,14 @@ describe("session abuse against a gateway process (heavy)", () => {
     await gw.stop();
     const { lines, bytes } = assertLogCounts(gw, tally);
     const refusals = [...tally.values()].reduce((a, b) => a + b, 0);
-    assert.ok(lines <= 2 * tally.size + 8, `${lines} lines for ${tally.size} conditions`);
-    t.diagnostic(`${refusals} refusals -> ${lines} log lines, ${bytes} bytes`);
+    // The condition log's promise: per condition, its first line and at most one summary per minute
+    // window it occurs in. This run spans two or three windows, so a condition that recurs across
+    // cases gets a summary in each.
+    const windows = Math.ceil((Date.now() - started) / 60_000) + 1;
+    assert.ok(
+      lines <= tally.size * (1 + windows) + 8,
+      `${lines} lines for ${tally.size} conditions, ${windows} windows`,
+    );
+    t.diagnostic(`${refusals} refusals -> ${lines} log lines, ${bytes} bytes, over ${windows} one-minute windows`);
   });
 });
