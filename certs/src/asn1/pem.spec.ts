@@ -30,8 +30,8 @@ describe("PEM", () => {
   it("refuses bad base64 inside a block rather than decoding what it can", () => {
     for (const body of ["AQID!", "AQI", "A===", "AQID=AQID", "Proc-Type: 4,ENCRYPTED\nAQID"]) {
       assert.throws(
-        () => decodePemBlocks(`-----BEGIN PRIVATE KEY-----\n${body}\n-----END PRIVATE KEY-----\n`),
-        malformed(/^PEM block "PRIVATE KEY": bad base64$/),
+        () => decodePemBlocks(`-----BEGIN CERTIFICATE-----\n${body}\n-----END CERTIFICATE-----\n`),
+        malformed(/^PEM block "CERTIFICATE": bad base64$/),
         body,
       );
     }

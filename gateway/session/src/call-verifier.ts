@@ -198,25 +198,25 @@ export function createCallVerifier(options: CallVerifierOptions): CallVerifier {
     if (now >= t.state.expiresAt) throw new SessionError("ticket-expired", "session ticket expired");
     return t;
   }
+  /** The checks the headers allow, cheap and stateless: the ticket opens and is current, the fields parse, the clock agrees. */
+  function publicChecks(metadata: CallMetadata, now: number) {
+    const text = ticketText(metadata);
+    const creds = parseCallFields(metadata);
+    const { state: ticket, sessionHex } = openedTicket(text, now);
+    if (Math.abs(now - creds.timestamp) > skew) {
+      throw new SessionError("stale-timestamp", `request timestamp ${now - creds.timestamp} ms from server clock`);
+    }
+    return { creds, ticket, sessionHex };
+  }
   return {
     precheck({ metadata, now }) {
-      const text = ticketText(metadata);
-      const creds = parseCallFields(metadata);
-      const { sessionHex } = openedTicket(text, now);
-      if (Math.abs(now - creds.timestamp) > skew) {
-        throw new SessionError("stale-timestamp", `request timestamp ${now - creds.timestamp} ms from server clock`);
-      }
+      const { creds, sessionHex } = publicChecks(metadata, now);
       if (options.replayWindow.seen(sessionHex, creds.nonceHex)) {
         throw new SessionError("replay", "nonce already used in this session");
       }
     },
     verify({ method, metadata, requestBytes, now, crls }) {
-      const text = ticketText(metadata);
-      const creds = parseCallFields(metadata);
-      const { state: ticket, sessionHex } = openedTicket(text, now);
-      if (Math.abs(now - creds.timestamp) > skew) {
-        throw new SessionError("stale-timestamp", `request timestamp ${now - creds.timestamp} ms from server clock`);
-      }
+      const { creds, ticket, sessionHex } = publicChecks(metadata, now);
       const expected = requestMac(ticket.c2s, method, creds.timestamp, creds.nonce, requestBytes);
       if (!constantTimeEqual(expected, creds.mac)) throw new SessionError("bad-mac", "request MAC does not verify");
       checkSessionRevocation(ticket, crls, now);

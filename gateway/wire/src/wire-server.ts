@@ -315,12 +315,17 @@ abstract class ServerCall implements MessageSink, CancelSignal {
       const refused = overBudget(ctx, conn, delta);
       if (refused !== undefined) throw refused;
       if (this.receivingSince < 0) this.receivingSince = performance.now();
-    } else if (this instanceof StreamServerCall) {
-      this.receivingSince = -1; // a message completed; a unary call's clock runs to the end of its request
+    } else {
+      this.messageCompleted();
     }
     this.held += delta;
     conn.requestBytes += delta;
     ctx.requestBytes += delta;
+  }
+
+  /** A request message completed: the message clock stops (a unary call's runs to the end of its request). */
+  protected messageCompleted(): void {
+    this.receivingSince = -1;
   }
 
   /** Lets go of the bytes of an incomplete message: the call ended before it completed. */
@@ -484,6 +489,8 @@ class UnaryServerCall extends ServerCall implements UnaryCall {
     this.handler = handler;
     this.receivingSince = this.started; // the whole request must arrive within messageTimeoutMs
   }
+
+  protected override messageCompleted(): void {}
 
   onMessage(message: Buffer): void {
     if (this.received) throw new WireError(Status.UNIMPLEMENTED, "more than one request message for a unary method");

@@ -144,6 +144,12 @@ export const wireCases: readonly WireCase[] = [
       const settled = await Promise.race([Promise.all(statuses), sleep(500).then(() => undefined)]);
       c.destroy();
       const codes = settled ?? (await Promise.all(statuses));
+      // One warning for the limit at its first hit, not a line per refused stream; never a metric per peer.
+      const lines = gw
+        .output()
+        .split("\n")
+        .filter((l) => l.includes('"msg":"wire limit hit"') && l.includes('"limit":"unauthenticated-streams"'));
+      assert.ok(lines.length >= 1 && lines.length <= 2, `${lines.length} wire-limit lines`);
       return {
         streams: streams.length,
         refused: codes.filter((code) => code === Status.RESOURCE_EXHAUSTED).length,

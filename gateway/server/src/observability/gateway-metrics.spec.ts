@@ -67,6 +67,33 @@ describe("gateway metrics", () => {
     await t.shutdown();
   });
 
+  it("counts wire limits by their closed name and reads connections and buffered bytes at collection", async () => {
+    const t = setUp();
+    const before = await t.collect();
+    assert.equal(before.get(gatewayMetricNames.wireConnections)?.dataPoints.length ?? 0, 0, "no source yet, no point");
+    let usage = { connections: 3, bufferedBytes: 4096 };
+    t.metrics.setWireUsageSource(() => usage);
+    t.metrics.recordWireLimit("unauthenticated-streams");
+    t.metrics.recordWireLimit("unauthenticated-streams");
+    t.metrics.recordWireLimit("preface-time");
+    let byName = await t.collect();
+    assert.deepEqual(
+      points(byName.get(gatewayMetricNames.wireLimits)).sort((a, b) =>
+        String(a.attributes.limit).localeCompare(String(b.attributes.limit)),
+      ),
+      [
+        { attributes: { limit: "preface-time" }, value: 1 },
+        { attributes: { limit: "unauthenticated-streams" }, value: 2 },
+      ],
+    );
+    assert.deepEqual(points(byName.get(gatewayMetricNames.wireConnections)), [{ attributes: {}, value: 3 }]);
+    assert.deepEqual(points(byName.get(gatewayMetricNames.wireBuffered)), [{ attributes: {}, value: 4096 }]);
+    usage = { connections: 0, bufferedBytes: 0 };
+    byName = await t.collect();
+    assert.deepEqual(points(byName.get(gatewayMetricNames.wireBuffered)), [{ attributes: {}, value: 0 }]);
+    await t.shutdown();
+  });
+
   it("labels failed handshakes with their code and successful ones without a reason", async () => {
     const t = setUp();
     t.metrics.recordHandshake({ outcome: "ok", durationMs: 2 });
