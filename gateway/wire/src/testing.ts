@@ -10,3 +10,4 @@ export {
   selfSignedCert,
   startGrpcServer,
 } from "./testing-grpc.js";
+export { type GrpcOutcome, grpcOutcome, grpcPost, partialFrame } from "./testing-h2.js";

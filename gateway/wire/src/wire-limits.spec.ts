@@ -3,12 +3,13 @@
 // preface, open connection after connection. Each refusal is checked for its status and reason, its
 // onLimit event, and the memory the server still holds afterwards.
 import assert from "node:assert/strict";
-import { type ClientHttp2Session, type ClientHttp2Stream, connect, constants } from "node:http2";
+import { type ClientHttp2Session, connect, constants } from "node:http2";
 import { connect as tcpConnect } from "node:net";
 import { afterEach, describe, it } from "node:test";
 import { Status } from "./grpc-status.js";
 import { frameMessage } from "./message-framing.js";
 import { eventually } from "./testing-grpc.js";
+import { grpcOutcome, grpcPost, partialFrame } from "./testing-h2.js";
 import { WireError } from "./wire-error.js";
 import type { WireLimitEvent, WireLimits } from "./wire-limits.js";
 import { createWireServer, type Route, type StreamCall, type WireServer } from "./wire-server.js";
@@ -111,65 +112,23 @@ function client(h: Harness, settings?: Parameters<typeof connect>[1]): ClientHtt
   return session;
 }
 
-function request(session: ClientHttp2Session, path: string, headers: Record<string, string> = {}): ClientHttp2Stream {
-  const stream = session.request({
-    ":method": "POST",
-    ":path": path,
-    "content-type": "application/grpc",
-    te: "trailers",
-    ...headers,
-  });
-  stream.on("error", () => {});
-  return stream;
-}
-
-/** The gRPC status and message of a stream's end (trailers, or trailers-only headers). */
-function outcome(stream: ClientHttp2Stream): Promise<{ status: number; message: string; error?: string }> {
-  return new Promise((resolve) => {
-    let done = false;
-    const settle = (h: Record<string, unknown>) => {
-      const status = h["grpc-status"];
-      if (done || status === undefined) return;
-      done = true;
-      resolve({
-        status: Number(status),
-        message: decodeURIComponent(String(h["grpc-message"] ?? "")),
-        ...(h["hutong-error"] === undefined ? {} : { error: String(h["hutong-error"]) }),
-      });
-    };
-    stream.on("response", settle);
-    stream.on("trailers", settle);
-    stream.on("data", () => {});
-    stream.on("close", () => {
-      if (!done) resolve({ status: -1, message: `reset ${stream.rstCode}` });
-    });
-  });
-}
-
-/** A frame header declaring `size` bytes followed by `sent` of them. */
-function partialMessage(size: number, sent: number): Buffer {
-  const head = Buffer.alloc(5);
-  head.writeUInt32BE(size, 1);
-  return Buffer.concat([head, Buffer.alloc(sent, 1)]);
-}
-
 const MiB = 1024 * 1024;
 
 describe("wire limits", () => {
   it("refuses a call from its headers before reading its body: admission", async () => {
     const h = await start({});
     const c = client(h);
-    const s = request(c, admitted, { "x-ticket": "forged" });
-    const result = outcome(s);
-    s.write(partialMessage(4 * MiB, 512 * 1024)); // a declared 4 MiB body, half a MiB of it sent
+    const s = grpcPost(c, admitted, { "x-ticket": "forged" });
+    const result = grpcOutcome(s);
+    s.write(partialFrame(4 * MiB, 512 * 1024)); // a declared 4 MiB body, half a MiB of it sent
     assert.deepEqual(await result, {
       status: Status.UNAUTHENTICATED,
       message: "session: no-session",
       error: "no-session",
     });
     assert.equal(h.server.usage.bufferedBytes, 0, "nothing of the body was buffered");
-    const ok = request(c, admitted, { "x-ticket": "ok" });
-    const okResult = outcome(ok);
+    const ok = grpcPost(c, admitted, { "x-ticket": "ok" });
+    const okResult = grpcOutcome(ok);
     ok.end(frameMessage(Buffer.from("hello")));
     assert.equal((await okResult).status, Status.OK);
     assert.deepEqual(h.handled, [admitted]);
@@ -178,10 +137,10 @@ describe("wire limits", () => {
   it("caps open unauthenticated streams per connection; admitted calls are not counted", async () => {
     const h = await start({ maxUnauthenticatedStreams: 4 });
     const c = client(h);
-    const held = Array.from({ length: 4 }, () => request(c, hold));
+    const held = Array.from({ length: 4 }, () => grpcPost(c, hold));
     await eventually(() => h.server.activeCalls === 4, 2000, "four held streams");
-    const fifth = request(c, open);
-    const refused = outcome(fifth);
+    const fifth = grpcPost(c, open);
+    const refused = grpcOutcome(fifth);
     fifth.end(frameMessage(Buffer.from("x")));
     const r = await refused;
     assert.equal(r.status, Status.RESOURCE_EXHAUSTED);
@@ -190,19 +149,19 @@ describe("wire limits", () => {
       h.limits.map((e) => e.limit),
       ["unauthenticated-streams"],
     );
-    const ok = request(c, admitted, { "x-ticket": "ok" });
-    const okResult = outcome(ok);
+    const ok = grpcPost(c, admitted, { "x-ticket": "ok" });
+    const okResult = grpcOutcome(ok);
     ok.end(frameMessage(Buffer.from("fine")));
     assert.equal((await okResult).status, Status.OK, "an admitted call is not an unauthenticated stream");
     // Another connection has its own count.
-    const other = request(client(h), open);
-    const otherResult = outcome(other);
+    const other = grpcPost(client(h), open);
+    const otherResult = grpcOutcome(other);
     other.end(frameMessage(Buffer.from("y")));
     assert.equal((await otherResult).status, Status.OK);
     for (const s of held) s.close(constants.NGHTTP2_CANCEL);
     await eventually(() => h.server.activeCalls === 0, 2000, "held streams closed");
-    const again = request(c, open);
-    const againResult = outcome(again);
+    const again = grpcPost(c, open);
+    const againResult = grpcOutcome(again);
     again.end(frameMessage(Buffer.from("z")));
     assert.equal((await againResult).status, Status.OK, "slots come back when streams close");
   });
@@ -212,14 +171,14 @@ describe("wire limits", () => {
     const c = client(h);
     // Three streams each declaring 4 MiB and sending 256 KiB: 768 KiB held, under the 1 MiB cap.
     const first = Array.from({ length: 3 }, () => {
-      const s = request(c, admitted, { "x-ticket": "ok" });
-      s.write(partialMessage(4 * MiB, 256 * 1024));
+      const s = grpcPost(c, admitted, { "x-ticket": "ok" });
+      s.write(partialFrame(4 * MiB, 256 * 1024));
       return s;
     });
     await eventually(() => h.server.usage.bufferedBytes === 3 * 256 * 1024, 2000, "768 KiB buffered");
-    const fourth = request(c, admitted, { "x-ticket": "ok" });
-    const refused = outcome(fourth);
-    fourth.write(partialMessage(4 * MiB, 512 * 1024));
+    const fourth = grpcPost(c, admitted, { "x-ticket": "ok" });
+    const refused = grpcOutcome(fourth);
+    fourth.write(partialFrame(4 * MiB, 512 * 1024));
     const r = await refused;
     assert.equal(r.status, Status.RESOURCE_EXHAUSTED);
     assert.match(r.message, /^limit connection-buffer: more than 1048576 bytes buffered for this connection$/);
@@ -233,14 +192,14 @@ describe("wire limits", () => {
   it("holds every connection together to the global budget", async () => {
     const h = await start({ maxConnectionBufferBytes: 1 * MiB, maxBufferBytes: 1 * MiB + 512 * 1024 });
     const streams = [client(h), client(h)].map((c) => {
-      const s = request(c, admitted, { "x-ticket": "ok" });
-      s.write(partialMessage(4 * MiB, 768 * 1024));
+      const s = grpcPost(c, admitted, { "x-ticket": "ok" });
+      s.write(partialFrame(4 * MiB, 768 * 1024));
       return s;
     });
     await eventually(() => h.server.usage.bufferedBytes === 1536 * 1024, 2000, "1.5 MiB buffered");
-    const third = request(client(h), admitted, { "x-ticket": "ok" });
-    const refused = outcome(third);
-    third.write(partialMessage(1024, 100));
+    const third = grpcPost(client(h), admitted, { "x-ticket": "ok" });
+    const refused = grpcOutcome(third);
+    third.write(partialFrame(1024, 100));
     const r = await refused;
     assert.equal(r.status, Status.RESOURCE_EXHAUSTED);
     assert.equal(r.message, "limit buffer-budget: the server's buffer budget is spent");
@@ -251,11 +210,11 @@ describe("wire limits", () => {
   it("times out a request message that trickles or never comes", async () => {
     const h = await start({ messageTimeoutMs: 200 });
     const c = client(h);
-    const silent = request(c, admitted, { "x-ticket": "ok" }); // headers, then nothing
-    const trickle = request(c, admitted, { "x-ticket": "ok" });
-    const silentResult = outcome(silent);
-    const trickleResult = outcome(trickle);
-    trickle.write(partialMessage(1000, 10));
+    const silent = grpcPost(c, admitted, { "x-ticket": "ok" }); // headers, then nothing
+    const trickle = grpcPost(c, admitted, { "x-ticket": "ok" });
+    const silentResult = grpcOutcome(silent);
+    const trickleResult = grpcOutcome(trickle);
+    trickle.write(partialFrame(1000, 10));
     const timer = setInterval(() => trickle.write(Buffer.alloc(1, 2)), 20);
     try {
       for (const r of [await silentResult, await trickleResult]) {
@@ -267,8 +226,8 @@ describe("wire limits", () => {
     }
     assert.equal(h.server.usage.bufferedBytes, 0);
     assert.deepEqual(h.handled, []);
-    const ok = request(c, admitted, { "x-ticket": "ok" });
-    const okResult = outcome(ok);
+    const ok = grpcPost(c, admitted, { "x-ticket": "ok" });
+    const okResult = grpcOutcome(ok);
     ok.end(frameMessage(Buffer.from("in time")));
     assert.equal((await okResult).status, Status.OK);
   });
@@ -300,8 +259,8 @@ describe("wire limits", () => {
   it("tells an idle connection to go away, then closes it", async () => {
     const h = await start({ idleTimeoutMs: 200, goawayGraceMs: 200 });
     const c = client(h);
-    const s = request(c, open);
-    const r = outcome(s);
+    const s = grpcPost(c, open);
+    const r = grpcOutcome(s);
     s.end(frameMessage(Buffer.from("once")));
     assert.equal((await r).status, Status.OK);
     let goaway = false;
@@ -320,8 +279,8 @@ describe("wire limits", () => {
   it("caps connections per peer address and closes the next at once", async () => {
     const h = await start({ maxConnectionsPerPeer: 3 });
     const ok = async (c: ClientHttp2Session) => {
-      const s = request(c, open);
-      const r = outcome(s);
+      const s = grpcPost(c, open);
+      const r = grpcOutcome(s);
       s.end(frameMessage(Buffer.from("hi")));
       return (await r).status;
     };
@@ -343,7 +302,7 @@ describe("wire limits", () => {
     // The attacker of the issue: advertises a zero receive window, opens streams, never reads.
     const c = client(h, { settings: { initialWindowSize: 0 } });
     const streams = Array.from({ length: 8 }, () => {
-      const s = request(c, flood);
+      const s = grpcPost(c, flood);
       s.end(frameMessage(Buffer.alloc(0)));
       s.pause();
       return s;
@@ -373,7 +332,7 @@ describe("wire limits", () => {
     const closed = new Promise((resolve) => c.on("close", resolve));
     // Open and cancel streams as fast as the client can (CVE-2023-44487).
     for (let i = 0; i < 20_000 && !c.closed && !c.destroyed && goaway < 0; i++) {
-      const s = request(c, admitted, { "x-ticket": "ok" });
+      const s = grpcPost(c, admitted, { "x-ticket": "ok" });
       s.close(constants.NGHTTP2_CANCEL);
       if (i % 500 === 0) await new Promise((resolve) => setImmediate(resolve));
     }
@@ -389,8 +348,8 @@ describe("wire limits", () => {
     const c = client(h);
     // What node's client does in session.destroy(): streams opened, then reset with NO_ERROR.
     const streams = Array.from({ length: 200 }, (_, i) => {
-      const s = request(c, admitted, { "x-ticket": "ok" });
-      if (i % 2 === 0) s.write(partialMessage(100, 10));
+      const s = grpcPost(c, admitted, { "x-ticket": "ok" });
+      if (i % 2 === 0) s.write(partialFrame(100, 10));
       return s;
     });
     await eventually(() => h.server.activeCalls === 200, 2000, "200 open calls");

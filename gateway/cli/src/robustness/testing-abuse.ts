@@ -99,6 +99,39 @@ export async function sessionOf(
 
 export const verifyPath = TicketServiceService.verifyTicket.path;
 
+/**
+ * One genuine boarding check by `party`, sent and answered, and what an eavesdropper on the link
+ * took of it: the exact metadata and body bytes (on an SM4 session the body is ciphertext, and
+ * the MAC covers it). The session is closed again.
+ */
+export async function capturedCall(
+  gw: GatewayProcess,
+  party: string,
+): Promise<{ readonly metadata: Record<string, string>; readonly body: Buffer }> {
+  let metadata: Record<string, string> = {};
+  let body: Buffer = Buffer.alloc(0);
+  const s = await sessionOf(gw, party, {
+    wrap: (t) =>
+      tamper(t, {
+        path: verifyPath,
+        body: (b) => {
+          body = b;
+          return b;
+        },
+        metadata: (m) => {
+          metadata = m;
+          return m;
+        },
+      }),
+  });
+  try {
+    await s.call(verifyPath, boardingCheck());
+  } finally {
+    s.close();
+  }
+  return { metadata, body };
+}
+
 /** A boarding check of the owner's sample ticket (no personal field in the answer), as bytes. */
 export function boardingCheck(overrides: Partial<VerifyTicketRequest> = {}): Buffer {
   return Buffer.from(

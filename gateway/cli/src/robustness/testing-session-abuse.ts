@@ -21,6 +21,7 @@ import {
   assertRefused,
   boardingCheck,
   type CaseFigures,
+  capturedCall,
   endOfCase,
   flipHex,
   logLines,
@@ -247,26 +248,9 @@ export const sessionAbuseCases: readonly SessionAbuseCase[] = [
     status: Status.UNAUTHENTICATED,
     code: "replay",
     async prepare(gw) {
-      // The exact bytes as sent: on an SM4 session the body is ciphertext, and the MAC covers it.
-      let captured: Record<string, string> = {};
-      let capturedBody: Buffer = Buffer.alloc(0);
-      const s = await sessionOf(gw, localCaller, {
-        wrap: (t) =>
-          tamper(t, {
-            path: verifyPath,
-            body: (b) => {
-              capturedBody = b;
-              return b;
-            },
-            metadata: (m) => {
-              captured = m;
-              return m;
-            },
-          }),
-      });
-      await s.call(verifyPath, boardingCheck());
+      const captured = await capturedCall(gw, localCaller);
       const send = createGrpcJsTransport(gw.address);
-      return () => refusal(send.unary(verifyPath, capturedBody, captured, {}));
+      return () => refusal(send.unary(verifyPath, captured.body, captured.metadata, {}));
     },
   },
   {

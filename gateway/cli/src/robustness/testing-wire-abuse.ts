@@ -5,9 +5,16 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { type ClientHttp2Session, type ClientHttp2Stream, connect, constants } from "node:http2";
 import { type Socket, connect as tcpConnect } from "node:net";
+import { after, before, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { boardingCheck, Status, sessionOf, tamper, verifyPath } from "./testing-abuse.js";
-import { type GatewayProcess, type GatewayProcessOptions, localCaller } from "./testing-robustness.js";
+import { grpcOutcome, grpcPost, partialFrame } from "@hutong/wire/testing";
+import { capturedCall, Status, verifyPath } from "./testing-abuse.js";
+import {
+  type GatewayProcess,
+  type GatewayProcessOptions,
+  localCaller,
+  startGatewayProcess,
+} from "./testing-robustness.js";
 
 const MiB = 1024 * 1024;
 
@@ -54,58 +61,14 @@ function h2(gw: GatewayProcess, options?: Parameters<typeof connect>[1]): Client
   return s;
 }
 
-function post(session: ClientHttp2Session, path: string, headers: Record<string, string> = {}): ClientHttp2Stream {
-  const s = session.request({
-    ":method": "POST",
-    ":path": path,
-    "content-type": "application/grpc",
-    te: "trailers",
-    ...headers,
-  });
-  s.on("error", () => {});
-  return s;
-}
-
 /** The gRPC status a stream ended with (-1: reset or closed without one). */
-function statusOf(stream: ClientHttp2Stream): Promise<number> {
-  return new Promise((resolve) => {
-    let done = false;
-    const settle = (h: Record<string, unknown>) => {
-      if (done || h["grpc-status"] === undefined) return;
-      done = true;
-      resolve(Number(h["grpc-status"]));
-    };
-    stream.on("response", settle);
-    stream.on("trailers", settle);
-    stream.on("close", () => {
-      if (!done) resolve(-1);
-    });
-  });
-}
-
-function frame(size: number, sent: number): Buffer {
-  const head = Buffer.alloc(5);
-  head.writeUInt32BE(size, 1);
-  return Buffer.concat([head, Buffer.alloc(sent, 1)]);
-}
+const statusOf = (stream: ClientHttp2Stream): Promise<number> => grpcOutcome(stream).then((o) => o.status);
 
 /** A captured session's headers with a fresh timestamp and an unused nonce: they pass admission, the MAC will not. */
 async function capturedHeaders(gw: GatewayProcess): Promise<() => Record<string, string>> {
-  let captured: Record<string, string> = {};
-  const s = await sessionOf(gw, localCaller, {
-    wrap: (t) =>
-      tamper(t, {
-        path: verifyPath,
-        metadata: (m) => {
-          captured = m;
-          return m;
-        },
-      }),
-  });
-  await s.call(verifyPath, boardingCheck());
-  s.close();
+  const { metadata } = await capturedCall(gw, localCaller);
   return () => ({
-    ...captured,
+    ...metadata,
     "hutong-ts": String(Date.now()),
     "hutong-nonce": randomBytes(16).toString("hex"),
   });
@@ -133,8 +96,8 @@ export const wireCases: readonly WireCase[] = [
     async run(gw, scale) {
       const c = h2(gw, { settings: { initialWindowSize: 0 } });
       const streams = Array.from({ length: 100 * scale }, () => {
-        const s = post(c, reflectionPath);
-        s.write(frame(reflectionRequest.length, 0));
+        const s = grpcPost(c, reflectionPath);
+        s.write(partialFrame(reflectionRequest.length, 0));
         s.write(reflectionRequest);
         return s;
       });
@@ -165,9 +128,9 @@ export const wireCases: readonly WireCase[] = [
       const statuses: Promise<number>[] = [];
       for (const c of conns) {
         for (let i = 0; i < 25 * scale; i++) {
-          const s = post(c, verifyPath);
+          const s = grpcPost(c, verifyPath);
           statuses.push(statusOf(s));
-          s.write(frame(4 * MiB, 256 * 1024));
+          s.write(partialFrame(4 * MiB, 256 * 1024));
         }
       }
       const codes = await Promise.all(statuses);
@@ -229,7 +192,7 @@ export const wireCases: readonly WireCase[] = [
       const from = gw.output().length;
       for (let round = 0; round < scale; round++) {
         const c = h2(gw);
-        for (let i = 0; i < 100; i++) post(c, verifyPath, headers()).write(frame(100, 10));
+        for (let i = 0; i < 100; i++) grpcPost(c, verifyPath, headers()).write(partialFrame(100, 10));
         await sleep(100);
         c.destroy();
       }
@@ -260,13 +223,13 @@ export const wireCases: readonly WireCase[] = [
         },
         { name: "bad flag", body: Buffer.from([7, 0, 0, 0, 0]), end: true, want: Status.INTERNAL },
         { name: "4 GiB declared", body: huge, end: false, want: Status.RESOURCE_EXHAUSTED },
-        { name: "truncated", body: frame(100, 10), end: true, want: Status.INTERNAL },
+        { name: "truncated", body: partialFrame(100, 10), end: true, want: Status.INTERNAL },
         { name: "cut prefix", body: Buffer.from([0, 0]), end: true, want: Status.INTERNAL },
       ];
       const results = await Promise.all(
         Array.from({ length: 20 * scale }, (_, i) => {
           const kind = kinds[i % kinds.length] as (typeof kinds)[number];
-          const s = post(c, verifyPath, headers());
+          const s = grpcPost(c, verifyPath, headers());
           const status = statusOf(s);
           if (kind.end) s.end(kind.body);
           else s.write(kind.body);
@@ -288,7 +251,7 @@ export const wireCases: readonly WireCase[] = [
       const closed = new Promise((resolve) => c.on("close", resolve));
       let opened = 0;
       for (; opened < 2_000 * scale && !c.closed && !c.destroyed; opened++) {
-        post(c, verifyPath, headers()).close(constants.NGHTTP2_CANCEL);
+        grpcPost(c, verifyPath, headers()).close(constants.NGHTTP2_CANCEL);
         if (opened % 200 === 0) await sleep(0);
       }
       const started = Date.now();
@@ -307,9 +270,9 @@ export const wireCases: readonly WireCase[] = [
       const c = h2(gw);
       const statuses: Promise<number>[] = [];
       for (let i = 0; i < 25 * scale; i++) {
-        const s = post(c, verifyPath, headers());
+        const s = grpcPost(c, verifyPath, headers());
         statuses.push(statusOf(s));
-        s.write(frame(4 * MiB, 256 * 1024));
+        s.write(partialFrame(4 * MiB, 256 * 1024));
       }
       const codes = await Promise.all(statuses);
       c.destroy();
@@ -329,9 +292,9 @@ export const wireCases: readonly WireCase[] = [
       const statuses: Promise<number>[] = [];
       for (const c of conns) {
         for (let i = 0; i < 25 * scale; i++) {
-          const s = post(c, verifyPath, headers());
+          const s = grpcPost(c, verifyPath, headers());
           statuses.push(statusOf(s));
-          s.write(frame(4 * MiB, 256 * 1024));
+          s.write(partialFrame(4 * MiB, 256 * 1024));
         }
       }
       // Held until message-time (2 s in this config) ends them.
@@ -361,4 +324,25 @@ export function describeFigures(f: WireCaseFigures): string {
     .map(([k, v]) => `${k} ${v}`)
     .join(", ");
   return `${f.name}: RSS ${f.rssBeforeMiB.toFixed(0)} → peak ${f.rssPeakMiB.toFixed(0)} → ${f.rssAfterMiB.toFixed(0)} MiB; ${facts}`;
+}
+
+/** The suite, at `scale` (1 in `npm test`, 10 in the heavy run): every case against one gateway process. */
+export function describeWireAbuse(title: string, scale: number): void {
+  describe(title, () => {
+    let gw: GatewayProcess;
+    before(async () => {
+      gw = await startGatewayProcess(wireAbuseOptions);
+    });
+    after(() => gw?.stop());
+
+    for (const c of wireCases) {
+      it(c.name, async (t) => {
+        const f = await runWireCase(gw, c, scale);
+        t.diagnostic(describeFigures(f));
+        if (c.name.startsWith("reflection")) assert.equal(f.facts.refused, (f.facts.streams ?? 0) - 16);
+        if (c.name.includes("without a session")) assert.equal(f.facts.unauthenticated, f.facts.streams);
+        if (c.name.startsWith("connection flood")) assert.ok((f.facts.keptOpen ?? 0) <= 64);
+      });
+    }
+  });
 }

@@ -1,25 +1,6 @@
 // Wire abuse, the heavy run (npm run test:robustness): the sizes (1,000 reflection streams
 // on one zero-window connection, 4 × 250 streams declaring 4 MiB, 12 × 250 on a captured ticket,
 // 200 slow connections, 2,000 connections), with RSS before, at peak and after each.
-import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
-import { type GatewayProcess, startGatewayProcess } from "./testing-robustness.js";
-import { describeFigures, runWireCase, wireAbuseOptions, wireCases } from "./testing-wire-abuse.js";
+import { describeWireAbuse } from "./testing-wire-abuse.js";
 
-describe("wire abuse against a gateway process (heavy)", () => {
-  let gw: GatewayProcess;
-  before(async () => {
-    gw = await startGatewayProcess(wireAbuseOptions);
-  });
-  after(() => gw?.stop());
-
-  for (const c of wireCases) {
-    it(c.name, async (t) => {
-      const f = await runWireCase(gw, c, 10);
-      t.diagnostic(describeFigures(f));
-      if (c.name.startsWith("reflection")) assert.equal(f.facts.refused, (f.facts.streams ?? 0) - 16);
-      if (c.name.includes("without a session")) assert.equal(f.facts.unauthenticated, f.facts.streams);
-      if (c.name.startsWith("connection flood")) assert.ok((f.facts.keptOpen ?? 0) <= 64);
-    });
-  }
-});
+describeWireAbuse("wire abuse against a gateway process (heavy)", 10);
