@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
+import { connect } from "node:http2";
 import { after, before, describe, it } from "node:test";
 import * as grpc from "@grpc/grpc-js";
 import type { UnaryTransport } from "@hutong/client";
 import {
+  contractServices,
   FinishResponse,
   GatewayRole,
   HelloRequest,
@@ -16,6 +18,7 @@ import {
 } from "@hutong/proto";
 import { createHandshakeServer, createTicketKeyring } from "@hutong/session";
 import { createWireServer, isWireError, Status, type WireError } from "@hutong/wire";
+import { grpcOutcome, grpcPost, partialFrame } from "@hutong/wire/testing";
 import { InMemorySpanExporter } from "@opentelemetry/sdk-trace";
 import { openDevPki } from "../dev/dev-pki.js";
 import { sampleTickets } from "../dev/simulated-backends.js";
@@ -297,6 +300,34 @@ describe("gateway: one province gateway in front of its systems", () => {
     assert.equal(err.code, grpc.status.UNAUTHENTICATED);
     assert.equal(err.metadata.get("hutong-error")[0], "no-session");
     client.close();
+    await stillServing();
+  });
+
+  it("admits every method that needs a session on its headers: no ticket, refused before its body arrives", async () => {
+    // The body is declared at 4 MiB and only 64 KiB of it is sent: without admission on the
+    // headers the call would wait for the rest (up to the message timeout); it is answered at once.
+    const session = connect(`http://${f.address}`);
+    session.on("error", () => {});
+    const paths = contractServices
+      .filter((s) => s.name !== "hutong.v1.SessionService")
+      .flatMap((s) => s.methods.map((m) => m.path));
+    assert.ok(paths.length >= 15, `${paths.length} methods`);
+    const outcomes = await Promise.all(
+      paths.map((path) => {
+        const stream = grpcPost(session, path);
+        const outcome = grpcOutcome(stream);
+        stream.write(partialFrame(4 * 1024 * 1024, 64 * 1024));
+        return outcome.then((o) => [path, o] as const);
+      }),
+    );
+    session.destroy();
+    for (const [path, o] of outcomes) {
+      assert.deepEqual(
+        o,
+        { status: Status.UNAUTHENTICATED, message: "session: no-session", error: "no-session" },
+        path,
+      );
+    }
     await stillServing();
   });
 
