@@ -56,7 +56,7 @@ export const defaultWireLimits: WireLimits = Object.freeze({
   maxConnectionsPerPeer: 64,
   maxConnections: 4096,
   maxUnauthenticatedStreams: 16,
-  maxConnectionBufferBytes: 16 * 1024 * 1024,
+  maxConnectionBufferBytes: 12 * 1024 * 1024,
   maxBufferBytes: 160 * 1024 * 1024,
   messageTimeoutMs: 15_000,
   prefaceTimeoutMs: 5_000,

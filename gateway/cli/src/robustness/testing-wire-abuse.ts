@@ -263,7 +263,7 @@ export const wireCases: readonly WireCase[] = [
   {
     // Finding 2 with a captured ticket, one connection: its buffer bounds it.
     name: "declared 4 MiB bodies on a captured ticket, one connection (250 streams)",
-    // The target per connection; the default buffer (16 MiB) costs 1.3–1.6× that in RSS.
+    // The target per connection; the default buffer (12 MiB) costs up to 2.1× that in RSS.
     peakBoundMiB: 32,
     async run(gw, scale) {
       const headers = await capturedHeaders(gw);
@@ -282,7 +282,7 @@ export const wireCases: readonly WireCase[] = [
   {
     // Finding 2 with a captured ticket: admission passes, the connection's buffer and the budget bound it.
     name: "declared 4 MiB bodies on a captured ticket (12 connections × 250 streams)",
-    // The target in all; the default budget (160 MiB) costs 1.3× that in RSS (copies and
+    // The target in all; the default budget (160 MiB) costs up to 1.4× that in RSS (copies and
     // read buffers not yet collected). Last: the RSS it leaves (freed, but kept by the allocator)
     // would count against the cases after it.
     peakBoundMiB: 256,
