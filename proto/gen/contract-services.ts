@@ -89,12 +89,34 @@ export const contractServices: readonly ContractService[] = [
     ],
   },
   {
+    name: "hutong.v1.TicketEventService",
+    file: "hutong/v1/ticket_event_service.proto",
+    routing: "share",
+    methods: [
+      { name: "UploadTicketEvents", path: "/hutong.v1.TicketEventService/UploadTicketEvents", requestType: "hutong.v1.UploadTicketEventsRequest", responseType: "hutong.v1.UploadTicketEventsResponse", clientStreaming: false, serverStreaming: false },
+      { name: "DeliverTicketEvents", path: "/hutong.v1.TicketEventService/DeliverTicketEvents", requestType: "hutong.v1.DeliverTicketEventsRequest", responseType: "hutong.v1.DeliverTicketEventsResponse", clientStreaming: false, serverStreaming: false },
+      { name: "QueryTicketStatus", path: "/hutong.v1.TicketEventService/QueryTicketStatus", requestType: "hutong.v1.QueryTicketStatusRequest", responseType: "hutong.v1.QueryTicketStatusResponse", clientStreaming: false, serverStreaming: false },
+      { name: "ReconcileDaily", path: "/hutong.v1.TicketEventService/ReconcileDaily", requestType: "hutong.v1.ReconcileDailyRequest", responseType: "hutong.v1.ReconcileDailyResponse", clientStreaming: false, serverStreaming: false },
+      { name: "Ping", path: "/hutong.v1.TicketEventService/Ping", requestType: "hutong.v1.PingRequest", responseType: "hutong.v1.PingResponse", clientStreaming: false, serverStreaming: false },
+    ],
+  },
+  {
     name: "hutong.v1.TicketService",
     file: "hutong/v1/ticket_service.proto",
     routing: "share",
     methods: [
       { name: "GetTicket", path: "/hutong.v1.TicketService/GetTicket", requestType: "hutong.v1.GetTicketRequest", responseType: "hutong.v1.GetTicketResponse", clientStreaming: false, serverStreaming: false },
       { name: "VerifyTicket", path: "/hutong.v1.TicketService/VerifyTicket", requestType: "hutong.v1.VerifyTicketRequest", responseType: "hutong.v1.VerifyTicketResponse", clientStreaming: false, serverStreaming: false },
+    ],
+  },
+  {
+    name: "hutong.v1.TicketStatisticsService",
+    file: "hutong/v1/ticket_statistics_service.proto",
+    routing: "share",
+    methods: [
+      { name: "ReportTicketStatistics", path: "/hutong.v1.TicketStatisticsService/ReportTicketStatistics", requestType: "hutong.v1.ReportTicketStatisticsRequest", responseType: "hutong.v1.ReportTicketStatisticsResponse", clientStreaming: false, serverStreaming: false },
+      { name: "QueryTicketIndicators", path: "/hutong.v1.TicketStatisticsService/QueryTicketIndicators", requestType: "hutong.v1.QueryTicketIndicatorsRequest", responseType: "hutong.v1.QueryTicketIndicatorsResponse", clientStreaming: false, serverStreaming: false },
+      { name: "ListStationDay", path: "/hutong.v1.TicketStatisticsService/ListStationDay", requestType: "hutong.v1.ListStationDayRequest", responseType: "hutong.v1.ListStationDayResponse", clientStreaming: false, serverStreaming: false },
     ],
   },
 ];

@@ -220,6 +220,7 @@ export {
   SaleStatus,
   Station,
   Ticket,
+  TicketMedium,
   checkStatusFromJSON,
   checkStatusToJSON,
   fareTypeFromJSON,
@@ -228,6 +229,8 @@ export {
   saleChannelToJSON,
   saleStatusFromJSON,
   saleStatusToJSON,
+  ticketMediumFromJSON,
+  ticketMediumToJSON,
 } from "./hutong/v1/ticket.js";
 export {
   TicketEvent,
@@ -235,6 +238,33 @@ export {
   ticketEventKindFromJSON,
   ticketEventKindToJSON,
 } from "./hutong/v1/ticket_event.js";
+export {
+  DeliverTicketEventsRequest,
+  DeliverTicketEventsResponse,
+  DeliveredTicketEvent,
+  EventOutcome,
+  EventResult,
+  PingRequest,
+  PingResponse,
+  QueryTicketStatusRequest,
+  QueryTicketStatusResponse,
+  ReconcileDailyRequest,
+  ReconcileDailyResponse,
+  ReconcileDifference,
+  ReconcileDifferenceKind,
+  ReconcileEntry,
+  ReconcileTotals,
+  TicketEventServiceClient,
+  type TicketEventServiceServer,
+  TicketEventServiceService,
+  TicketStatusChange,
+  UploadTicketEventsRequest,
+  UploadTicketEventsResponse,
+  eventOutcomeFromJSON,
+  eventOutcomeToJSON,
+  reconcileDifferenceKindFromJSON,
+  reconcileDifferenceKindToJSON,
+} from "./hutong/v1/ticket_event_service.js";
 export {
   GetTicketRequest,
   GetTicketResponse,
@@ -244,6 +274,22 @@ export {
   VerifyTicketRequest,
   VerifyTicketResponse,
 } from "./hutong/v1/ticket_service.js";
+export {
+  ListStationDayRequest,
+  ListStationDayResponse,
+  QueryTicketIndicatorsRequest,
+  QueryTicketIndicatorsResponse,
+  ReportTicketStatisticsRequest,
+  ReportTicketStatisticsResponse,
+  RouteProfile,
+  StationDayEntry,
+  StationProfile,
+  TicketIndicators,
+  TicketStatisticsEvent,
+  TicketStatisticsServiceClient,
+  type TicketStatisticsServiceServer,
+  TicketStatisticsServiceService,
+} from "./hutong/v1/ticket_statistics_service.js";
 export type { DeepPartial, MessageFns } from "./hutong/v1/common.js";
 export {
   type PersonalFieldPath,

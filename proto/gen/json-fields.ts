@@ -152,6 +152,43 @@ export const jsonFields: ReadonlyMap<string, readonly JsonField[]> = new Map<str
     ],
   ],
   [
+    "hutong.v1.DeliverTicketEventsRequest",
+    [
+      { name: "context", jsonName: "context", message: "hutong.v1.RequestContext" },
+      { name: "events", jsonName: "events", repeated: true, message: "hutong.v1.DeliveredTicketEvent" },
+    ],
+  ],
+  [
+    "hutong.v1.DeliverTicketEventsResponse",
+    [
+      { name: "applied", jsonName: "applied" },
+      { name: "duplicates", jsonName: "duplicates" },
+    ],
+  ],
+  [
+    "hutong.v1.DeliveredTicketEvent",
+    [
+      { name: "idempotency_key", jsonName: "idempotencyKey" },
+      { name: "owner", jsonName: "owner" },
+      { name: "owner_seq", jsonName: "ownerSeq" },
+      { name: "ticket_version", jsonName: "ticketVersion" },
+      { name: "kind", jsonName: "kind" },
+      { name: "occurred_at", jsonName: "occurredAt" },
+      { name: "ticket", jsonName: "ticket", message: "hutong.v1.Ticket" },
+      { name: "refund_fee_fen", jsonName: "refundFeeFen" },
+      { name: "station", jsonName: "station", message: "hutong.v1.Station" },
+    ],
+  ],
+  [
+    "hutong.v1.EventResult",
+    [
+      { name: "source_seq", jsonName: "sourceSeq" },
+      { name: "outcome", jsonName: "outcome" },
+      { name: "code", jsonName: "code" },
+      { name: "reason", jsonName: "reason" },
+    ],
+  ],
+  [
     "hutong.v1.ExportEntriesRequest",
     [
       { name: "from_index", jsonName: "fromIndex" },
@@ -435,6 +472,20 @@ export const jsonFields: ReadonlyMap<string, readonly JsonField[]> = new Map<str
     ],
   ],
   [
+    "hutong.v1.ListStationDayRequest",
+    [
+      { name: "context", jsonName: "context", message: "hutong.v1.RequestContext" },
+      { name: "station_code", jsonName: "stationCode" },
+      { name: "day", jsonName: "day" },
+    ],
+  ],
+  [
+    "hutong.v1.ListStationDayResponse",
+    [
+      { name: "entries", jsonName: "entries", repeated: true, message: "hutong.v1.StationDayEntry" },
+    ],
+  ],
+  [
     "hutong.v1.OperatingPermit",
     [
       { name: "holder_name", jsonName: "holderName" },
@@ -474,6 +525,24 @@ export const jsonFields: ReadonlyMap<string, readonly JsonField[]> = new Map<str
       { name: "id_type", jsonName: "idType" },
       { name: "id_no", jsonName: "idNo" },
       { name: "phone", jsonName: "phone" },
+    ],
+  ],
+  [
+    "hutong.v1.PingRequest",
+    [
+      { name: "context", jsonName: "context", message: "hutong.v1.RequestContext" },
+      { name: "nonce", jsonName: "nonce" },
+      { name: "source", jsonName: "source" },
+    ],
+  ],
+  [
+    "hutong.v1.PingResponse",
+    [
+      { name: "nonce", jsonName: "nonce" },
+      { name: "party", jsonName: "party" },
+      { name: "server_time", jsonName: "serverTime" },
+      { name: "last_seq", jsonName: "lastSeq" },
+      { name: "acked_seq", jsonName: "ackedSeq" },
     ],
   ],
   [
@@ -552,6 +621,82 @@ export const jsonFields: ReadonlyMap<string, readonly JsonField[]> = new Map<str
     ],
   ],
   [
+    "hutong.v1.QueryTicketIndicatorsRequest",
+    [
+      { name: "context", jsonName: "context", message: "hutong.v1.RequestContext" },
+      { name: "period", jsonName: "period" },
+      { name: "province", jsonName: "province" },
+    ],
+  ],
+  [
+    "hutong.v1.QueryTicketIndicatorsResponse",
+    [
+      { name: "indicators", jsonName: "indicators", repeated: true, message: "hutong.v1.TicketIndicators" },
+    ],
+  ],
+  [
+    "hutong.v1.QueryTicketStatusRequest",
+    [
+      { name: "context", jsonName: "context", message: "hutong.v1.RequestContext" },
+      { name: "ticket_no", jsonName: "ticketNo" },
+      { name: "since", jsonName: "since" },
+      { name: "limit", jsonName: "limit" },
+    ],
+  ],
+  [
+    "hutong.v1.QueryTicketStatusResponse",
+    [
+      { name: "changes", jsonName: "changes", repeated: true, message: "hutong.v1.TicketStatusChange" },
+      { name: "next_since", jsonName: "nextSince" },
+      { name: "found", jsonName: "found" },
+    ],
+  ],
+  [
+    "hutong.v1.ReconcileDailyRequest",
+    [
+      { name: "context", jsonName: "context", message: "hutong.v1.RequestContext" },
+      { name: "station_code", jsonName: "stationCode" },
+      { name: "day", jsonName: "day" },
+      { name: "entries", jsonName: "entries", repeated: true, message: "hutong.v1.ReconcileEntry" },
+    ],
+  ],
+  [
+    "hutong.v1.ReconcileDailyResponse",
+    [
+      { name: "owner", jsonName: "owner", message: "hutong.v1.ReconcileTotals" },
+      { name: "caller", jsonName: "caller", message: "hutong.v1.ReconcileTotals" },
+      { name: "differences", jsonName: "differences", repeated: true, message: "hutong.v1.ReconcileDifference" },
+    ],
+  ],
+  [
+    "hutong.v1.ReconcileDifference",
+    [
+      { name: "ticket_no", jsonName: "ticketNo" },
+      { name: "kind", jsonName: "kind" },
+      { name: "owner_fare_fen", jsonName: "ownerFareFen" },
+      { name: "caller_fare_fen", jsonName: "callerFareFen" },
+      { name: "owner_sale_status", jsonName: "ownerSaleStatus" },
+      { name: "caller_sale_status", jsonName: "callerSaleStatus" },
+    ],
+  ],
+  [
+    "hutong.v1.ReconcileEntry",
+    [
+      { name: "ticket_no", jsonName: "ticketNo" },
+      { name: "sale_status", jsonName: "saleStatus" },
+      { name: "fare_fen", jsonName: "fareFen" },
+    ],
+  ],
+  [
+    "hutong.v1.ReconcileTotals",
+    [
+      { name: "tickets", jsonName: "tickets" },
+      { name: "fare_fen", jsonName: "fareFen" },
+      { name: "refunded", jsonName: "refunded" },
+      { name: "changed", jsonName: "changed" },
+    ],
+  ],
+  [
     "hutong.v1.RecordAccess",
     [
       { name: "record", jsonName: "record" },
@@ -589,6 +734,24 @@ export const jsonFields: ReadonlyMap<string, readonly JsonField[]> = new Map<str
     "hutong.v1.RegisterGrantResponse",
     [
       { name: "record", jsonName: "record", message: "hutong.v1.GrantRecord" },
+    ],
+  ],
+  [
+    "hutong.v1.ReportTicketStatisticsRequest",
+    [
+      { name: "context", jsonName: "context", message: "hutong.v1.RequestContext" },
+      { name: "province", jsonName: "province" },
+      { name: "events", jsonName: "events", repeated: true, message: "hutong.v1.TicketStatisticsEvent" },
+      { name: "stations", jsonName: "stations", repeated: true, message: "hutong.v1.StationProfile" },
+      { name: "routes", jsonName: "routes", repeated: true, message: "hutong.v1.RouteProfile" },
+      { name: "registry_key", jsonName: "registryKey" },
+    ],
+  ],
+  [
+    "hutong.v1.ReportTicketStatisticsResponse",
+    [
+      { name: "applied", jsonName: "applied" },
+      { name: "duplicates", jsonName: "duplicates" },
     ],
   ],
   [
@@ -658,6 +821,13 @@ export const jsonFields: ReadonlyMap<string, readonly JsonField[]> = new Map<str
     ],
   ],
   [
+    "hutong.v1.RouteProfile",
+    [
+      { name: "code", jsonName: "code" },
+      { name: "customised", jsonName: "customised" },
+    ],
+  ],
+  [
     "hutong.v1.ShareRule",
     [
       { name: "record", jsonName: "record" },
@@ -702,6 +872,25 @@ export const jsonFields: ReadonlyMap<string, readonly JsonField[]> = new Map<str
     ],
   ],
   [
+    "hutong.v1.StationDayEntry",
+    [
+      { name: "ticket_no", jsonName: "ticketNo" },
+      { name: "sale_status", jsonName: "saleStatus" },
+      { name: "fare_fen", jsonName: "fareFen" },
+    ],
+  ],
+  [
+    "hutong.v1.StationProfile",
+    [
+      { name: "code", jsonName: "code" },
+      { name: "name", jsonName: "name" },
+      { name: "grade", jsonName: "grade" },
+      { name: "smart_ticketing", jsonName: "smartTicketing" },
+      { name: "smart_checking", jsonName: "smartChecking" },
+      { name: "e_ticket_service", jsonName: "eTicketService" },
+    ],
+  ],
+  [
     "hutong.v1.SubjectFields",
     [
       { name: "id_no", jsonName: "idNo" },
@@ -738,6 +927,7 @@ export const jsonFields: ReadonlyMap<string, readonly JsonField[]> = new Map<str
       { name: "sold_at", jsonName: "soldAt" },
       { name: "checked_at", jsonName: "checkedAt" },
       { name: "status_updated_at", jsonName: "statusUpdatedAt" },
+      { name: "medium", jsonName: "medium" },
     ],
   ],
   [
@@ -751,6 +941,53 @@ export const jsonFields: ReadonlyMap<string, readonly JsonField[]> = new Map<str
       { name: "ticket", jsonName: "ticket", message: "hutong.v1.Ticket" },
       { name: "refund_fee_fen", jsonName: "refundFeeFen" },
       { name: "station", jsonName: "station", message: "hutong.v1.Station" },
+    ],
+  ],
+  [
+    "hutong.v1.TicketIndicators",
+    [
+      { name: "province", jsonName: "province" },
+      { name: "period", jsonName: "period" },
+      { name: "grade2_stations", jsonName: "grade2Stations" },
+      { name: "grade2_stations_e_ticket", jsonName: "grade2StationsETicket" },
+      { name: "customised_routes", jsonName: "customisedRoutes" },
+      { name: "customised_routes_e_ticket", jsonName: "customisedRoutesETicket" },
+      { name: "smart_ticketing_stations", jsonName: "smartTicketingStations" },
+      { name: "smart_checking_stations", jsonName: "smartCheckingStations" },
+      { name: "tickets_sold", jsonName: "ticketsSold" },
+      { name: "e_tickets_sold", jsonName: "eTicketsSold" },
+      { name: "e_ticket_share_bp", jsonName: "eTicketShareBp" },
+    ],
+  ],
+  [
+    "hutong.v1.TicketStatisticsEvent",
+    [
+      { name: "idempotency_key", jsonName: "idempotencyKey" },
+      { name: "owner_seq", jsonName: "ownerSeq" },
+      { name: "ticket_version", jsonName: "ticketVersion" },
+      { name: "kind", jsonName: "kind" },
+      { name: "occurred_at", jsonName: "occurredAt" },
+      { name: "ticket_no", jsonName: "ticketNo" },
+      { name: "sale_station_code", jsonName: "saleStationCode" },
+      { name: "sale_day", jsonName: "saleDay" },
+      { name: "route_code", jsonName: "routeCode" },
+      { name: "medium", jsonName: "medium" },
+      { name: "sale_channel", jsonName: "saleChannel" },
+      { name: "fare_fen", jsonName: "fareFen" },
+      { name: "sale_status", jsonName: "saleStatus" },
+      { name: "check_status", jsonName: "checkStatus" },
+    ],
+  ],
+  [
+    "hutong.v1.TicketStatusChange",
+    [
+      { name: "seq", jsonName: "seq" },
+      { name: "ticket_no", jsonName: "ticketNo" },
+      { name: "kind", jsonName: "kind" },
+      { name: "sale_status", jsonName: "saleStatus" },
+      { name: "check_status", jsonName: "checkStatus" },
+      { name: "occurred_at", jsonName: "occurredAt" },
+      { name: "ticket_version", jsonName: "ticketVersion" },
     ],
   ],
   [
@@ -777,6 +1014,21 @@ export const jsonFields: ReadonlyMap<string, readonly JsonField[]> = new Map<str
       { name: "business_scope", jsonName: "businessScope" },
       { name: "operating_permit_no", jsonName: "operatingPermitNo" },
       { name: "annual_review_until", jsonName: "annualReviewUntil" },
+    ],
+  ],
+  [
+    "hutong.v1.UploadTicketEventsRequest",
+    [
+      { name: "context", jsonName: "context", message: "hutong.v1.RequestContext" },
+      { name: "source", jsonName: "source" },
+      { name: "events", jsonName: "events", repeated: true, message: "hutong.v1.TicketEvent" },
+    ],
+  ],
+  [
+    "hutong.v1.UploadTicketEventsResponse",
+    [
+      { name: "acked_seq", jsonName: "ackedSeq" },
+      { name: "results", jsonName: "results", repeated: true, message: "hutong.v1.EventResult" },
     ],
   ],
   [

@@ -24,6 +24,18 @@ export const personalFields: ReadonlyMap<string, readonly PersonalFieldPath[]> =
   readonly PersonalFieldPath[]
 >([
   [
+    "hutong.v1.DeliverTicketEventsRequest",
+    [
+      { field: "events", tsName: "events", number: 2, repeated: true, message: "hutong.v1.DeliveredTicketEvent" },
+    ],
+  ],
+  [
+    "hutong.v1.DeliveredTicketEvent",
+    [
+      { field: "ticket", tsName: "ticket", number: 7, repeated: false, message: "hutong.v1.Ticket" },
+    ],
+  ],
+  [
     "hutong.v1.GetLicenceResponse",
     [
       { field: "licence", tsName: "licence", number: 1, repeated: false, message: "hutong.v1.Licence" },
@@ -109,6 +121,12 @@ export const personalFields: ReadonlyMap<string, readonly PersonalFieldPath[]> =
     "hutong.v1.TicketEvent",
     [
       { field: "ticket", tsName: "ticket", number: 6, repeated: false, message: "hutong.v1.Ticket" },
+    ],
+  ],
+  [
+    "hutong.v1.UploadTicketEventsRequest",
+    [
+      { field: "events", tsName: "events", number: 3, repeated: true, message: "hutong.v1.TicketEvent" },
     ],
   ],
   [

@@ -170,6 +170,7 @@ export const purposePolicy: Readonly<Record<PolicyPurpose, PurposePolicyRow>> = 
           "ticket.fare_type",
           "ticket.insurance_fen",
           "ticket.issuer_province",
+          "ticket.medium",
           "ticket.orig_ticket_no",
           "ticket.route_code",
           "ticket.sale_channel",
@@ -218,7 +219,7 @@ export const purposePolicy: Readonly<Record<PolicyPurpose, PurposePolicyRow>> = 
     legalBasis: "PIPL Art. 13(3) statutory duty (JT/T 979.4): non-personal fields only",
     records: {
       [RecordKind.RECORD_KIND_E_TICKET]: {
-        verify: { access: "denied" },
+        verify: { access: "open" },
         fetch: { access: "open" },
         view: "reconciliation",
         fields: [
@@ -231,6 +232,7 @@ export const purposePolicy: Readonly<Record<PolicyPurpose, PurposePolicyRow>> = 
           "ticket.insurance_fen",
           "ticket.invoice_no",
           "ticket.issuer_province",
+          "ticket.medium",
           "ticket.order_no",
           "ticket.orig_ticket_no",
           "ticket.route_code",

@@ -113,6 +113,57 @@ export const shareMethods: ReadonlyMap<string, ShareMethodSpec> = new Map<string
     },
   ],
   [
+    "hutong.v1.TicketEventService/UploadTicketEvents",
+    {
+      method: "hutong.v1.TicketEventService/UploadTicketEvents",
+      recordKind: RecordKind.RECORD_KIND_E_TICKET,
+      operation: "deliver",
+      requestType: "hutong.v1.UploadTicketEventsRequest",
+      responseType: "hutong.v1.UploadTicketEventsResponse",
+    },
+  ],
+  [
+    "hutong.v1.TicketEventService/DeliverTicketEvents",
+    {
+      method: "hutong.v1.TicketEventService/DeliverTicketEvents",
+      recordKind: RecordKind.RECORD_KIND_E_TICKET,
+      operation: "deliver",
+      requestType: "hutong.v1.DeliverTicketEventsRequest",
+      responseType: "hutong.v1.DeliverTicketEventsResponse",
+    },
+  ],
+  [
+    "hutong.v1.TicketEventService/QueryTicketStatus",
+    {
+      method: "hutong.v1.TicketEventService/QueryTicketStatus",
+      recordKind: RecordKind.RECORD_KIND_E_TICKET,
+      operation: "verify",
+      requestType: "hutong.v1.QueryTicketStatusRequest",
+      responseType: "hutong.v1.QueryTicketStatusResponse",
+      requestRecordId: [{ name: "ticket_no", number: 2, type: "string" }],
+    },
+  ],
+  [
+    "hutong.v1.TicketEventService/ReconcileDaily",
+    {
+      method: "hutong.v1.TicketEventService/ReconcileDaily",
+      recordKind: RecordKind.RECORD_KIND_E_TICKET,
+      operation: "verify",
+      requestType: "hutong.v1.ReconcileDailyRequest",
+      responseType: "hutong.v1.ReconcileDailyResponse",
+    },
+  ],
+  [
+    "hutong.v1.TicketEventService/Ping",
+    {
+      method: "hutong.v1.TicketEventService/Ping",
+      recordKind: RecordKind.RECORD_KIND_E_TICKET,
+      operation: "verify",
+      requestType: "hutong.v1.PingRequest",
+      responseType: "hutong.v1.PingResponse",
+    },
+  ],
+  [
     "hutong.v1.TicketService/GetTicket",
     {
       method: "hutong.v1.TicketService/GetTicket",
@@ -135,6 +186,36 @@ export const shareMethods: ReadonlyMap<string, ShareMethodSpec> = new Map<string
       requestRecordId: [{ name: "ticket_no", number: 2, type: "string" }],
       claimedHolder: { idNo: [{ name: "holder_id_no", number: 4, type: "string" }], idType: [{ name: "holder_id_type", number: 3, type: "enum" }] },
       holderConfirmedBy: [{ name: "holder_matches", number: 2, type: "bool" }],
+    },
+  ],
+  [
+    "hutong.v1.TicketStatisticsService/ReportTicketStatistics",
+    {
+      method: "hutong.v1.TicketStatisticsService/ReportTicketStatistics",
+      recordKind: RecordKind.RECORD_KIND_E_TICKET,
+      operation: "deliver",
+      requestType: "hutong.v1.ReportTicketStatisticsRequest",
+      responseType: "hutong.v1.ReportTicketStatisticsResponse",
+    },
+  ],
+  [
+    "hutong.v1.TicketStatisticsService/QueryTicketIndicators",
+    {
+      method: "hutong.v1.TicketStatisticsService/QueryTicketIndicators",
+      recordKind: RecordKind.RECORD_KIND_E_TICKET,
+      operation: "verify",
+      requestType: "hutong.v1.QueryTicketIndicatorsRequest",
+      responseType: "hutong.v1.QueryTicketIndicatorsResponse",
+    },
+  ],
+  [
+    "hutong.v1.TicketStatisticsService/ListStationDay",
+    {
+      method: "hutong.v1.TicketStatisticsService/ListStationDay",
+      recordKind: RecordKind.RECORD_KIND_E_TICKET,
+      operation: "verify",
+      requestType: "hutong.v1.ListStationDayRequest",
+      responseType: "hutong.v1.ListStationDayResponse",
     },
   ],
 ]);

@@ -71,6 +71,43 @@ export const wireLayouts: ReadonlyMap<string, readonly WireField[]> = new Map<st
     ],
   ],
   [
+    "hutong.v1.DeliverTicketEventsRequest",
+    [
+      { name: "context", number: 1, type: "message", repeated: false, message: "hutong.v1.RequestContext" },
+      { name: "events", number: 2, type: "message", repeated: true, message: "hutong.v1.DeliveredTicketEvent" },
+    ],
+  ],
+  [
+    "hutong.v1.DeliverTicketEventsResponse",
+    [
+      { name: "applied", number: 1, type: "uint32", repeated: false },
+      { name: "duplicates", number: 2, type: "uint32", repeated: false },
+    ],
+  ],
+  [
+    "hutong.v1.DeliveredTicketEvent",
+    [
+      { name: "idempotency_key", number: 1, type: "string", repeated: false },
+      { name: "owner", number: 2, type: "string", repeated: false },
+      { name: "owner_seq", number: 3, type: "uint64", repeated: false },
+      { name: "ticket_version", number: 4, type: "uint32", repeated: false },
+      { name: "kind", number: 5, type: "enum", repeated: false },
+      { name: "occurred_at", number: 6, type: "message", repeated: false, message: "google.protobuf.Timestamp" },
+      { name: "ticket", number: 7, type: "message", repeated: false, message: "hutong.v1.Ticket" },
+      { name: "refund_fee_fen", number: 8, type: "int64", repeated: false },
+      { name: "station", number: 9, type: "message", repeated: false, message: "hutong.v1.Station" },
+    ],
+  ],
+  [
+    "hutong.v1.EventResult",
+    [
+      { name: "source_seq", number: 1, type: "uint64", repeated: false },
+      { name: "outcome", number: 2, type: "enum", repeated: false },
+      { name: "code", number: 3, type: "string", repeated: false },
+      { name: "reason", number: 4, type: "string", repeated: false },
+    ],
+  ],
+  [
     "hutong.v1.GetLicenceRequest",
     [
       { name: "context", number: 1, type: "message", repeated: false, message: "hutong.v1.RequestContext" },
@@ -185,6 +222,20 @@ export const wireLayouts: ReadonlyMap<string, readonly WireField[]> = new Map<st
     ],
   ],
   [
+    "hutong.v1.ListStationDayRequest",
+    [
+      { name: "context", number: 1, type: "message", repeated: false, message: "hutong.v1.RequestContext" },
+      { name: "station_code", number: 2, type: "string", repeated: false },
+      { name: "day", number: 3, type: "string", repeated: false },
+    ],
+  ],
+  [
+    "hutong.v1.ListStationDayResponse",
+    [
+      { name: "entries", number: 1, type: "message", repeated: true, message: "hutong.v1.StationDayEntry" },
+    ],
+  ],
+  [
     "hutong.v1.OperatingPermit",
     [
       { name: "holder_name", number: 1, type: "string", repeated: false },
@@ -218,6 +269,24 @@ export const wireLayouts: ReadonlyMap<string, readonly WireField[]> = new Map<st
     ],
   ],
   [
+    "hutong.v1.PingRequest",
+    [
+      { name: "context", number: 1, type: "message", repeated: false, message: "hutong.v1.RequestContext" },
+      { name: "nonce", number: 2, type: "string", repeated: false },
+      { name: "source", number: 3, type: "string", repeated: false },
+    ],
+  ],
+  [
+    "hutong.v1.PingResponse",
+    [
+      { name: "nonce", number: 1, type: "string", repeated: false },
+      { name: "party", number: 2, type: "string", repeated: false },
+      { name: "server_time", number: 3, type: "message", repeated: false, message: "google.protobuf.Timestamp" },
+      { name: "last_seq", number: 4, type: "uint64", repeated: false },
+      { name: "acked_seq", number: 5, type: "uint64", repeated: false },
+    ],
+  ],
+  [
     "hutong.v1.PractitionerQualification",
     [
       { name: "name", number: 1, type: "string", repeated: false },
@@ -229,6 +298,100 @@ export const wireLayouts: ReadonlyMap<string, readonly WireField[]> = new Map<st
       { name: "raw_category_codes", number: 7, type: "string", repeated: true },
       { name: "first_issue_date", number: 8, type: "string", repeated: false },
       { name: "credit_assessment", number: 9, type: "string", repeated: false },
+    ],
+  ],
+  [
+    "hutong.v1.QueryTicketIndicatorsRequest",
+    [
+      { name: "context", number: 1, type: "message", repeated: false, message: "hutong.v1.RequestContext" },
+      { name: "period", number: 2, type: "string", repeated: false },
+      { name: "province", number: 3, type: "string", repeated: false },
+    ],
+  ],
+  [
+    "hutong.v1.QueryTicketIndicatorsResponse",
+    [
+      { name: "indicators", number: 1, type: "message", repeated: true, message: "hutong.v1.TicketIndicators" },
+    ],
+  ],
+  [
+    "hutong.v1.QueryTicketStatusRequest",
+    [
+      { name: "context", number: 1, type: "message", repeated: false, message: "hutong.v1.RequestContext" },
+      { name: "ticket_no", number: 2, type: "string", repeated: false },
+      { name: "since", number: 3, type: "uint64", repeated: false },
+      { name: "limit", number: 4, type: "uint32", repeated: false },
+    ],
+  ],
+  [
+    "hutong.v1.QueryTicketStatusResponse",
+    [
+      { name: "changes", number: 1, type: "message", repeated: true, message: "hutong.v1.TicketStatusChange" },
+      { name: "next_since", number: 2, type: "uint64", repeated: false },
+      { name: "found", number: 3, type: "bool", repeated: false },
+    ],
+  ],
+  [
+    "hutong.v1.ReconcileDailyRequest",
+    [
+      { name: "context", number: 1, type: "message", repeated: false, message: "hutong.v1.RequestContext" },
+      { name: "station_code", number: 2, type: "string", repeated: false },
+      { name: "day", number: 3, type: "string", repeated: false },
+      { name: "entries", number: 4, type: "message", repeated: true, message: "hutong.v1.ReconcileEntry" },
+    ],
+  ],
+  [
+    "hutong.v1.ReconcileDailyResponse",
+    [
+      { name: "owner", number: 1, type: "message", repeated: false, message: "hutong.v1.ReconcileTotals" },
+      { name: "caller", number: 2, type: "message", repeated: false, message: "hutong.v1.ReconcileTotals" },
+      { name: "differences", number: 3, type: "message", repeated: true, message: "hutong.v1.ReconcileDifference" },
+    ],
+  ],
+  [
+    "hutong.v1.ReconcileDifference",
+    [
+      { name: "ticket_no", number: 1, type: "string", repeated: false },
+      { name: "kind", number: 2, type: "enum", repeated: false },
+      { name: "owner_fare_fen", number: 3, type: "int64", repeated: false },
+      { name: "caller_fare_fen", number: 4, type: "int64", repeated: false },
+      { name: "owner_sale_status", number: 5, type: "enum", repeated: false },
+      { name: "caller_sale_status", number: 6, type: "enum", repeated: false },
+    ],
+  ],
+  [
+    "hutong.v1.ReconcileEntry",
+    [
+      { name: "ticket_no", number: 1, type: "string", repeated: false },
+      { name: "sale_status", number: 2, type: "enum", repeated: false },
+      { name: "fare_fen", number: 3, type: "int64", repeated: false },
+    ],
+  ],
+  [
+    "hutong.v1.ReconcileTotals",
+    [
+      { name: "tickets", number: 1, type: "uint32", repeated: false },
+      { name: "fare_fen", number: 2, type: "int64", repeated: false },
+      { name: "refunded", number: 3, type: "uint32", repeated: false },
+      { name: "changed", number: 4, type: "uint32", repeated: false },
+    ],
+  ],
+  [
+    "hutong.v1.ReportTicketStatisticsRequest",
+    [
+      { name: "context", number: 1, type: "message", repeated: false, message: "hutong.v1.RequestContext" },
+      { name: "province", number: 2, type: "string", repeated: false },
+      { name: "events", number: 3, type: "message", repeated: true, message: "hutong.v1.TicketStatisticsEvent" },
+      { name: "stations", number: 4, type: "message", repeated: true, message: "hutong.v1.StationProfile" },
+      { name: "routes", number: 5, type: "message", repeated: true, message: "hutong.v1.RouteProfile" },
+      { name: "registry_key", number: 6, type: "string", repeated: false },
+    ],
+  ],
+  [
+    "hutong.v1.ReportTicketStatisticsResponse",
+    [
+      { name: "applied", number: 1, type: "uint32", repeated: false },
+      { name: "duplicates", number: 2, type: "uint32", repeated: false },
     ],
   ],
   [
@@ -276,10 +439,36 @@ export const wireLayouts: ReadonlyMap<string, readonly WireField[]> = new Map<st
     ],
   ],
   [
+    "hutong.v1.RouteProfile",
+    [
+      { name: "code", number: 1, type: "string", repeated: false },
+      { name: "customised", number: 2, type: "bool", repeated: false },
+    ],
+  ],
+  [
     "hutong.v1.Station",
     [
       { name: "code", number: 1, type: "string", repeated: false },
       { name: "name", number: 2, type: "string", repeated: false },
+    ],
+  ],
+  [
+    "hutong.v1.StationDayEntry",
+    [
+      { name: "ticket_no", number: 1, type: "string", repeated: false },
+      { name: "sale_status", number: 2, type: "enum", repeated: false },
+      { name: "fare_fen", number: 3, type: "int64", repeated: false },
+    ],
+  ],
+  [
+    "hutong.v1.StationProfile",
+    [
+      { name: "code", number: 1, type: "string", repeated: false },
+      { name: "name", number: 2, type: "string", repeated: false },
+      { name: "grade", number: 3, type: "uint32", repeated: false },
+      { name: "smart_ticketing", number: 4, type: "bool", repeated: false },
+      { name: "smart_checking", number: 5, type: "bool", repeated: false },
+      { name: "e_ticket_service", number: 6, type: "bool", repeated: false },
     ],
   ],
   [
@@ -312,6 +501,67 @@ export const wireLayouts: ReadonlyMap<string, readonly WireField[]> = new Map<st
       { name: "sold_at", number: 25, type: "message", repeated: false, message: "google.protobuf.Timestamp" },
       { name: "checked_at", number: 26, type: "message", repeated: false, message: "google.protobuf.Timestamp" },
       { name: "status_updated_at", number: 27, type: "message", repeated: false, message: "google.protobuf.Timestamp" },
+      { name: "medium", number: 28, type: "enum", repeated: false },
+    ],
+  ],
+  [
+    "hutong.v1.TicketEvent",
+    [
+      { name: "idempotency_key", number: 1, type: "string", repeated: false },
+      { name: "source", number: 2, type: "string", repeated: false },
+      { name: "source_seq", number: 3, type: "uint64", repeated: false },
+      { name: "kind", number: 4, type: "enum", repeated: false },
+      { name: "occurred_at", number: 5, type: "message", repeated: false, message: "google.protobuf.Timestamp" },
+      { name: "ticket", number: 6, type: "message", repeated: false, message: "hutong.v1.Ticket" },
+      { name: "refund_fee_fen", number: 7, type: "int64", repeated: false },
+      { name: "station", number: 8, type: "message", repeated: false, message: "hutong.v1.Station" },
+    ],
+  ],
+  [
+    "hutong.v1.TicketIndicators",
+    [
+      { name: "province", number: 1, type: "string", repeated: false },
+      { name: "period", number: 2, type: "string", repeated: false },
+      { name: "grade2_stations", number: 3, type: "uint32", repeated: false },
+      { name: "grade2_stations_e_ticket", number: 4, type: "uint32", repeated: false },
+      { name: "customised_routes", number: 5, type: "uint32", repeated: false },
+      { name: "customised_routes_e_ticket", number: 6, type: "uint32", repeated: false },
+      { name: "smart_ticketing_stations", number: 7, type: "uint32", repeated: false },
+      { name: "smart_checking_stations", number: 8, type: "uint32", repeated: false },
+      { name: "tickets_sold", number: 9, type: "uint32", repeated: false },
+      { name: "e_tickets_sold", number: 10, type: "uint32", repeated: false },
+      { name: "e_ticket_share_bp", number: 11, type: "uint32", repeated: false },
+    ],
+  ],
+  [
+    "hutong.v1.TicketStatisticsEvent",
+    [
+      { name: "idempotency_key", number: 1, type: "string", repeated: false },
+      { name: "owner_seq", number: 2, type: "uint64", repeated: false },
+      { name: "ticket_version", number: 3, type: "uint32", repeated: false },
+      { name: "kind", number: 4, type: "enum", repeated: false },
+      { name: "occurred_at", number: 5, type: "message", repeated: false, message: "google.protobuf.Timestamp" },
+      { name: "ticket_no", number: 6, type: "string", repeated: false },
+      { name: "sale_station_code", number: 7, type: "string", repeated: false },
+      { name: "sale_day", number: 8, type: "string", repeated: false },
+      { name: "route_code", number: 9, type: "string", repeated: false },
+      { name: "medium", number: 10, type: "enum", repeated: false },
+      { name: "sale_channel", number: 11, type: "enum", repeated: false },
+      { name: "fare_fen", number: 12, type: "int64", repeated: false },
+      { name: "sale_status", number: 13, type: "enum", repeated: false },
+      { name: "check_status", number: 14, type: "enum", repeated: false },
+    ],
+  ],
+  [
+    "hutong.v1.TicketStatusChange",
+    [
+      { name: "seq", number: 1, type: "uint64", repeated: false },
+      { name: "ticket_no", number: 2, type: "string", repeated: false },
+      { name: "kind", number: 3, type: "enum", repeated: false },
+      { name: "sale_status", number: 4, type: "enum", repeated: false },
+      { name: "check_status", number: 5, type: "enum", repeated: false },
+      { name: "occurred_at", number: 6, type: "message", repeated: false, message: "google.protobuf.Timestamp" },
+      { name: "ticket_version", number: 7, type: "uint32", repeated: false },
     ],
   ],
   [
@@ -330,6 +580,21 @@ export const wireLayouts: ReadonlyMap<string, readonly WireField[]> = new Map<st
       { name: "business_scope", number: 11, type: "string", repeated: false },
       { name: "operating_permit_no", number: 12, type: "string", repeated: false },
       { name: "annual_review_until", number: 13, type: "string", repeated: false },
+    ],
+  ],
+  [
+    "hutong.v1.UploadTicketEventsRequest",
+    [
+      { name: "context", number: 1, type: "message", repeated: false, message: "hutong.v1.RequestContext" },
+      { name: "source", number: 2, type: "string", repeated: false },
+      { name: "events", number: 3, type: "message", repeated: true, message: "hutong.v1.TicketEvent" },
+    ],
+  ],
+  [
+    "hutong.v1.UploadTicketEventsResponse",
+    [
+      { name: "acked_seq", number: 1, type: "uint64", repeated: false },
+      { name: "results", number: 2, type: "message", repeated: true, message: "hutong.v1.EventResult" },
     ],
   ],
   [

@@ -1,6 +1,46 @@
-// @hutong/ticketing: the province e-ticket reference service (issue 12). So far its pure core: the
-// ticket lifecycle from the contract, applied to station systems' events.
+// @hutong/ticketing: the e-ticket reference services (docs/tickets.md): a province's e-ticket
+// service (the ticket lifecycle from the contract, uploads from station systems, deliveries
+// through the outbox), the ministry's statistics service, and a station simulator.
 
+export {
+  createEventRouter,
+  defaultEventRoutes,
+  type EventRoute,
+  provinceOfStation,
+  routeProvinces,
+} from "./emission/event-routes.js";
+export { deliveryFields, projectTicket } from "./emission/ticket-view.js";
 export { type LifecycleState, nextState, stateOf } from "./lifecycle/next-state.js";
+export { createMinistryServer } from "./ministry/ministry-service.js";
+export { gatewayTopics } from "./province/gateway-topics.js";
+export { createProvinceServer, type ProvinceServiceOptions } from "./province/province-service.js";
+export { registryReport } from "./province/registry-report.js";
+export { compareStationDay } from "./reconcile/compare-station-day.js";
+export { addUnaryService, type CallFacts, listen, type ServiceLog } from "./service/unary-service.js";
+export { type SimulatedProvince, type SimulatedRoute, simulatedProvince } from "./station/simulated-registry.js";
+export {
+  defaultMix,
+  type SimulatedDay,
+  type StationMix,
+  simulateStationDay,
+  stationParty,
+} from "./station/station-day.js";
+export { type CountedEvent, computeIndicators, type Registry } from "./statistics/indicators.js";
+export { type MinistryStore, openMinistryStore } from "./store/ministry-store.js";
+export {
+  openProvinceStore,
+  type ProvinceStore,
+  type ProvinceStoreOptions,
+  ticketEventsTopic,
+  ticketStatisticsTopic,
+} from "./store/province-store.js";
 export { ticketLifecycle } from "./ticket-lifecycle.js";
-export { isTicketingError, TicketingError, type TicketingErrorCode, ticketingErrorCodes } from "./ticketing-error.js";
+export {
+  isTicketingError,
+  TicketingError,
+  type TicketingErrorCode,
+  ticketingErrorCodes,
+  ticketingStatus,
+} from "./ticketing-error.js";
+export { beijingDay, beijingDayStart, dayInPeriod, isPeriod } from "./time/beijing-day.js";
+export { checkBatch, maxBatch } from "./upload/check-batch.js";

@@ -10,6 +10,7 @@ import {
   SaleChannel,
   SaleStatus,
   type Ticket,
+  TicketMedium,
   TicketServiceService,
   type VerifyLicenceResponse,
   type VerifyTicketResponse,
@@ -78,6 +79,7 @@ export function sampleTickets(provinceCode: string): Ticket[] {
       soldAt: at("2026-11-20T10:00:00+08:00"),
       checkedAt: undefined,
       statusUpdatedAt: at("2026-11-20T10:00:00+08:00"),
+      medium: TicketMedium.TICKET_MEDIUM_ELECTRONIC,
     },
   ];
 }

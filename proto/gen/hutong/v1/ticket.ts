@@ -256,6 +256,48 @@ export function saleChannelToJSON(object: SaleChannel): string {
   }
 }
 
+/** What the passenger holds (the notice of 2022-04 counts the share of e-tickets in all tickets sold). */
+export enum TicketMedium {
+  TICKET_MEDIUM_UNSPECIFIED = 0,
+  /** TICKET_MEDIUM_ELECTRONIC - 电子客票: the ticket is the record; the ID card or a QR code boards. */
+  TICKET_MEDIUM_ELECTRONIC = 1,
+  /** TICKET_MEDIUM_PAPER - A paper ticket printed at the window. */
+  TICKET_MEDIUM_PAPER = 2,
+  UNRECOGNIZED = -1,
+}
+
+export function ticketMediumFromJSON(object: any): TicketMedium {
+  switch (object) {
+    case 0:
+    case "TICKET_MEDIUM_UNSPECIFIED":
+      return TicketMedium.TICKET_MEDIUM_UNSPECIFIED;
+    case 1:
+    case "TICKET_MEDIUM_ELECTRONIC":
+      return TicketMedium.TICKET_MEDIUM_ELECTRONIC;
+    case 2:
+    case "TICKET_MEDIUM_PAPER":
+      return TicketMedium.TICKET_MEDIUM_PAPER;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return TicketMedium.UNRECOGNIZED;
+  }
+}
+
+export function ticketMediumToJSON(object: TicketMedium): string {
+  switch (object) {
+    case TicketMedium.TICKET_MEDIUM_UNSPECIFIED:
+      return "TICKET_MEDIUM_UNSPECIFIED";
+    case TicketMedium.TICKET_MEDIUM_ELECTRONIC:
+      return "TICKET_MEDIUM_ELECTRONIC";
+    case TicketMedium.TICKET_MEDIUM_PAPER:
+      return "TICKET_MEDIUM_PAPER";
+    case TicketMedium.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
 /** A person on a ticket (乘车人 or 购票人). */
 export interface Person {
   /** 姓名. */
@@ -333,7 +375,11 @@ export interface Ticket {
     | Date
     | undefined;
   /** When either status last changed. */
-  statusUpdatedAt?: Date | undefined;
+  statusUpdatedAt?:
+    | Date
+    | undefined;
+  /** Electronic or paper: the notice's share of e-tickets counts both. */
+  medium: TicketMedium;
 }
 
 function createBasePerson(): Person {
@@ -575,6 +621,7 @@ function createBaseTicket(): Ticket {
     soldAt: undefined,
     checkedAt: undefined,
     statusUpdatedAt: undefined,
+    medium: 0,
   };
 }
 
@@ -669,6 +716,9 @@ export const Ticket: MessageFns<Ticket> = {
     }
     if (message.statusUpdatedAt !== undefined) {
       Timestamp.encode(toTimestamp(message.statusUpdatedAt), writer.uint32(218).fork()).join();
+    }
+    if (message.medium !== 0) {
+      writer.uint32(224).int32(message.medium);
     }
     return writer;
   },
@@ -902,6 +952,14 @@ export const Ticket: MessageFns<Ticket> = {
             message.statusUpdatedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 28: {
+            if (tag !== 224) {
+              break;
+            }
+
+            message.medium = reader.int32() as any;
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1039,6 +1097,7 @@ export const Ticket: MessageFns<Ticket> = {
         : isSet(object.status_updated_at)
         ? fromJsonTimestamp(object.status_updated_at)
         : undefined,
+      medium: isSet(object.medium) ? ticketMediumFromJSON(object.medium) : 0,
     };
   },
 
@@ -1125,6 +1184,9 @@ export const Ticket: MessageFns<Ticket> = {
     if (message.statusUpdatedAt !== undefined) {
       obj.statusUpdatedAt = message.statusUpdatedAt.toISOString();
     }
+    if (message.medium !== 0) {
+      obj.medium = ticketMediumToJSON(message.medium);
+    }
     return obj;
   },
 
@@ -1172,6 +1234,7 @@ export const Ticket: MessageFns<Ticket> = {
     message.soldAt = object.soldAt ?? undefined;
     message.checkedAt = object.checkedAt ?? undefined;
     message.statusUpdatedAt = object.statusUpdatedAt ?? undefined;
+    message.medium = object.medium ?? 0;
     return message;
   },
 };

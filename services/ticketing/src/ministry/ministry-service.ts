@@ -1,0 +1,46 @@
+import * as grpc from "@grpc/grpc-js";
+import {
+  type ListStationDayRequest,
+  type ListStationDayResponse,
+  type QueryTicketIndicatorsRequest,
+  type QueryTicketIndicatorsResponse,
+  type ReportTicketStatisticsRequest,
+  type ReportTicketStatisticsResponse,
+  TicketStatisticsServiceService,
+} from "@hutong/proto";
+import { addUnaryService, type CallFacts, type ServiceLog } from "../service/unary-service.js";
+import type { MinistryStore } from "../store/ministry-store.js";
+import { TicketingError } from "../ticketing-error.js";
+import { isPeriod } from "../time/beijing-day.js";
+
+/** The ministry's statistics service as gRPC (TicketStatisticsService), on its own store. */
+export function createMinistryServer(store: MinistryStore, log: ServiceLog, now: () => number = Date.now): grpc.Server {
+  const server = new grpc.Server();
+  addUnaryService(
+    server,
+    TicketStatisticsServiceService,
+    {
+      reportTicketStatistics(req: ReportTicketStatisticsRequest, facts: CallFacts): ReportTicketStatisticsResponse {
+        if (req.province !== facts.origin) {
+          throw new TicketingError(
+            "wrong-source",
+            `a report for "${req.province}" sent by ${facts.origin || "no gateway"}`,
+          );
+        }
+        return store.report(facts.origin, req, now());
+      },
+      queryTicketIndicators(req: QueryTicketIndicatorsRequest): QueryTicketIndicatorsResponse {
+        if (!isPeriod(req.period))
+          throw new TicketingError("malformed", `period "${req.period}" is not YYYY, YYYY-MM or YYYY-MM-DD`);
+        return { indicators: store.indicators(req.period, req.province) };
+      },
+      listStationDay(req: ListStationDayRequest): ListStationDayResponse {
+        if (req.day.length !== 10 || !isPeriod(req.day))
+          throw new TicketingError("malformed", `day "${req.day}" is not YYYY-MM-DD`);
+        return { entries: store.stationDay(req.stationCode, req.day) };
+      },
+    },
+    log,
+  );
+  return server;
+}

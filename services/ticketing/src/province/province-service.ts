@@ -1,0 +1,133 @@
+import * as grpc from "@grpc/grpc-js";
+import {
+  CheckStatus,
+  type DeliverTicketEventsRequest,
+  type DeliverTicketEventsResponse,
+  type GetTicketRequest,
+  type GetTicketResponse,
+  type PingRequest,
+  type PingResponse,
+  type QueryTicketStatusRequest,
+  type QueryTicketStatusResponse,
+  type ReconcileDailyRequest,
+  type ReconcileDailyResponse,
+  SaleStatus,
+  TicketEventServiceService,
+  TicketServiceService,
+  type UploadTicketEventsRequest,
+  type UploadTicketEventsResponse,
+  type VerifyTicketRequest,
+  type VerifyTicketResponse,
+} from "@hutong/proto";
+import { compareStationDay } from "../reconcile/compare-station-day.js";
+import { addUnaryService, type CallFacts, type ServiceLog } from "../service/unary-service.js";
+import type { ProvinceStore } from "../store/province-store.js";
+import { TicketingError } from "../ticketing-error.js";
+import { isPeriod } from "../time/beijing-day.js";
+import { checkBatch } from "../upload/check-batch.js";
+
+export interface ProvinceServiceOptions {
+  readonly store: ProvinceStore;
+  /** Called after a commit that wrote outbox messages (wakes the dispatcher). */
+  readonly enqueued?: () => void;
+  readonly now?: () => number;
+  readonly log: ServiceLog;
+}
+
+const usable = new Set<number>([SaleStatus.SALE_STATUS_SOLD, SaleStatus.SALE_STATUS_CHANGED_IN]);
+const boardable = new Set<number>([CheckStatus.CHECK_STATUS_UNCHECKED, CheckStatus.CHECK_STATUS_REVOKED]);
+
+/**
+ * The province e-ticket service as gRPC: TicketEventService (uploads from station systems,
+ * deliveries from other provinces, status, reconciliation, ping) and TicketService (get and verify
+ * from its own store). It trusts `hutong-origin`: it listens where only its gateway reaches it.
+ */
+export function createProvinceServer(options: ProvinceServiceOptions): grpc.Server {
+  const { store } = options;
+  const now = options.now ?? Date.now;
+  const server = new grpc.Server();
+  addUnaryService(
+    server,
+    TicketEventServiceService,
+    {
+      uploadTicketEvents(req: UploadTicketEventsRequest, facts: CallFacts): UploadTicketEventsResponse {
+        checkBatch(facts.origin, req);
+        const r = store.upload(req.source, req.events, now());
+        if (r.enqueued > 0) options.enqueued?.();
+        return { ackedSeq: r.ackedSeq, results: [...r.results] };
+      },
+      deliverTicketEvents(req: DeliverTicketEventsRequest, facts: CallFacts): DeliverTicketEventsResponse {
+        if (req.events.length === 0 || req.events.length > 1000) {
+          throw new TicketingError("malformed", `a delivery holds 1 to 1000 events, not ${req.events.length}`);
+        }
+        return store.receive(facts.origin, req.events, now());
+      },
+      queryTicketStatus(req: QueryTicketStatusRequest): QueryTicketStatusResponse {
+        if (req.ticketNo !== "") {
+          const s = store.status(req.ticketNo);
+          return s === undefined
+            ? { changes: [], nextSince: req.since, found: false }
+            : { changes: [s], nextSince: s.seq, found: true };
+        }
+        const limit = req.limit === 0 || req.limit > 1000 ? 1000 : req.limit;
+        const changes = store.changesSince(req.since, limit);
+        return { changes, nextSince: changes.at(-1)?.seq ?? req.since, found: changes.length > 0 };
+      },
+      reconcileDaily(req: ReconcileDailyRequest): ReconcileDailyResponse {
+        if (!store.stations.some((s) => s.code === req.stationCode)) {
+          throw new TicketingError(
+            "unknown-station",
+            `station "${req.stationCode}" is not registered in ${store.province}`,
+          );
+        }
+        if (req.day.length !== 10 || !isPeriod(req.day))
+          throw new TicketingError("malformed", `day "${req.day}" is not YYYY-MM-DD`);
+        return compareStationDay(store.stationDay(req.stationCode, req.day), req.entries);
+      },
+      ping(req: PingRequest, facts: CallFacts): PingResponse {
+        if (req.source !== "" && req.source !== facts.origin) {
+          throw new TicketingError("wrong-source", `the cursor of "${req.source}" is for that system only`);
+        }
+        return {
+          nonce: req.nonce,
+          party: store.party,
+          serverTime: new Date(now()),
+          lastSeq: store.lastSeq(),
+          ackedSeq: req.source === "" ? 0n : store.ackedSeq(req.source),
+        };
+      },
+    },
+    options.log,
+  );
+  addUnaryService(
+    server,
+    TicketServiceService,
+    {
+      getTicket(req: GetTicketRequest): GetTicketResponse {
+        const ticket = store.ticket(req.ticketNo);
+        if (ticket === undefined) throw new TicketingError("not-found", `no ticket ${req.ticketNo}`);
+        return { ticket, annotation: undefined };
+      },
+      verifyTicket(req: VerifyTicketRequest): VerifyTicketResponse {
+        const t = store.ticket(req.ticketNo);
+        if (t === undefined) throw new TicketingError("not-found", `no ticket ${req.ticketNo}`);
+        const p = t.passenger;
+        const holderMatches =
+          p !== undefined &&
+          (req.holderIdNo === "" || req.holderIdNo === p.idNo) &&
+          (req.holderIdType === 0 || req.holderIdType === p.idType) &&
+          (req.holderName === "" || req.holderName === p.name);
+        return {
+          valid: usable.has(t.saleStatus) && boardable.has(t.checkStatus),
+          holderMatches,
+          scheduleMatches: req.scheduleNo !== "" && req.scheduleNo === t.scheduleNo,
+          saleStatus: t.saleStatus,
+          checkStatus: t.checkStatus,
+          departTime: t.departTime,
+        };
+      },
+    },
+    options.log,
+  );
+  return server;
+}
