@@ -49,7 +49,7 @@ const serverLayers = {
 };
 const serverSrc = "gateway/server/src";
 /** Files that only re-export (a package's or folder's public surface): not a layer of their own. */
-const isBarrel = (file) => /\/(index|ports|testing)\.ts$/.test(file);
+const isBarrel = (file) => /\/(index|ports|testing|dev)\.ts$/.test(file);
 
 const isTestFile = (file) =>
   /(\.spec|\.robustness|\/testing(-[^/]+)?)\.ts$/.test(file) || /\/(scripts|bench)\//.test(file);

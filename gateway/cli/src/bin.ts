@@ -3,6 +3,7 @@ import { Command, CommanderError } from "commander";
 import { auditCommand } from "./audit/audit-command.js";
 import { callCommand } from "./call/call-command.js";
 import { outboxCommand } from "./outbox/outbox-command.js";
+import { reportCommand } from "./report/report-command.js";
 import { startCommand } from "./start/start-command.js";
 import { UsageError } from "./support/usage-error.js";
 
@@ -12,7 +13,8 @@ const program = new Command("hutong")
   .addCommand(startCommand())
   .addCommand(callCommand())
   .addCommand(auditCommand())
-  .addCommand(outboxCommand());
+  .addCommand(outboxCommand())
+  .addCommand(reportCommand());
 
 try {
   await program.parseAsync(process.argv);

@@ -16,6 +16,19 @@ export { gatewayTopics } from "./province/gateway-topics.js";
 export { createProvinceServer, type ProvinceServiceOptions } from "./province/province-service.js";
 export { registryReport } from "./province/registry-report.js";
 export { compareStationDay } from "./reconcile/compare-station-day.js";
+export {
+  loadServiceConfig,
+  type MinistryServiceConfig,
+  type ProvinceServiceConfig,
+  parseServiceConfig,
+  type ServiceConfig,
+} from "./run/service-config.js";
+export {
+  type RunningMinistryService,
+  type RunningProvinceService,
+  startMinistryService,
+  startProvinceService,
+} from "./run/start-services.js";
 export { addUnaryService, type CallFacts, listen, type ServiceLog } from "./service/unary-service.js";
 export { type SimulatedProvince, type SimulatedRoute, simulatedProvince } from "./station/simulated-registry.js";
 export {
@@ -25,9 +38,11 @@ export {
   simulateStationDay,
   stationParty,
 } from "./station/station-day.js";
+export { type UploadSummary, uploadStationEvents } from "./station/station-uploader.js";
 export { type CountedEvent, computeIndicators, type Registry } from "./statistics/indicators.js";
 export { type MinistryStore, openMinistryStore } from "./store/ministry-store.js";
 export {
+  countedEventsIn,
   openProvinceStore,
   type ProvinceStore,
   type ProvinceStoreOptions,

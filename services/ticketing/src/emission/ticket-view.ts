@@ -27,7 +27,11 @@ export function deliveryFields(purpose: Purpose): readonly string[] {
 export function projectTicket(ticket: Ticket, fields: readonly string[]): Ticket {
   const out: Record<string, unknown> = {};
   for (const path of fields) {
-    const steps = path.split(".").slice(1).map(camel);
+    const [root, ...rest] = path.split(".");
+    if (root !== "ticket" || rest.some((s) => s === "")) {
+      throw new TicketingError("invalid-config", `"${path}" is not a path of the ticket record`);
+    }
+    const steps = rest.map(camel);
     if (steps.length === 0) return Ticket.fromPartial(ticket);
     let from: unknown = ticket;
     let to = out;

@@ -10,8 +10,11 @@ import { dayInPeriod } from "../time/beijing-day.js";
 /** What the indicators need of one event: no person, no ticket number. */
 export interface CountedEvent {
   readonly kind: TicketEventKind;
-  /** The Beijing day the event happened. */
-  readonly day: string;
+  /**
+   * The Beijing day its ticket was sold: an event counts in its sale's period, so a void the next
+   * morning takes back a sale of the day before, never one of its own day.
+   */
+  readonly saleDay: string;
   readonly saleStationCode: string;
   readonly routeCode: string;
   readonly medium: TicketMedium;
@@ -27,7 +30,8 @@ export interface Registry {
  * function for both sides: the ministry computes them from what it received, a province from its
  * own store, and the two must agree (`npm run scenario:tickets`, stats_match).
  *
- * Tickets sold are sales less voids in the period (a change moves a sold ticket, it sells none);
+ * Tickets sold are the period's sales less the voids of those sales (a change moves a sold ticket,
+ * it sells none);
  * a station or a customised route is covered when an electronic ticket was sold there in the period.
  */
 export function computeIndicators(
@@ -41,7 +45,7 @@ export function computeIndicators(
   const coveredStations = new Set<string>();
   const coveredRoutes = new Set<string>();
   for (const e of events) {
-    if (!dayInPeriod(e.day, period)) continue;
+    if (!dayInPeriod(e.saleDay, period)) continue;
     const sign =
       e.kind === TicketEventKind.TICKET_EVENT_KIND_SALE
         ? 1

@@ -22,6 +22,7 @@ CREATE TABLE IF NOT EXISTS stat_event (
   ticket_version  INTEGER NOT NULL,
   kind            INTEGER NOT NULL,
   day             TEXT NOT NULL,
+  sale_day        TEXT NOT NULL,
   sale_station    TEXT NOT NULL,
   route_code      TEXT NOT NULL,
   medium          INTEGER NOT NULL,
@@ -73,9 +74,10 @@ export function openMinistryStore(path: string): MinistryStore {
   const q = {
     version: db.prepare("SELECT version FROM stat_ticket WHERE ticket_no = ?").pluck(),
     event: db.prepare(
-      `INSERT INTO stat_event (idempotency_key, province, owner_seq, ticket_no, ticket_version, kind, day, sale_station,
-         route_code, medium, in_order, applications, received_ms)
-       VALUES (@key, @province, @ownerSeq, @ticketNo, @version, @kind, @day, @saleStation, @routeCode, @medium, @inOrder, 1, @now)
+      `INSERT INTO stat_event (idempotency_key, province, owner_seq, ticket_no, ticket_version, kind, day, sale_day,
+         sale_station, route_code, medium, in_order, applications, received_ms)
+       VALUES (@key, @province, @ownerSeq, @ticketNo, @version, @kind, @day, @saleDay, @saleStation, @routeCode, @medium,
+         @inOrder, 1, @now)
        ON CONFLICT (idempotency_key) DO UPDATE SET applications = applications + 1`,
     ),
     ticket: db.prepare(
@@ -93,7 +95,7 @@ export function openMinistryStore(path: string): MinistryStore {
     provinces: db
       .prepare("SELECT DISTINCT province FROM station UNION SELECT DISTINCT province FROM stat_event ORDER BY 1")
       .pluck(),
-    counted: db.prepare("SELECT kind, day, sale_station, route_code, medium FROM stat_event WHERE province = ?"),
+    counted: db.prepare("SELECT kind, sale_day, sale_station, route_code, medium FROM stat_event WHERE province = ?"),
     stationDay: db.prepare(
       "SELECT ticket_no, sale_status, fare_fen FROM stat_ticket WHERE sale_station = ? AND sale_day = ? ORDER BY ticket_no",
     ),
@@ -135,6 +137,7 @@ export function openMinistryStore(path: string): MinistryStore {
         version: e.ticketVersion,
         kind: e.kind,
         day: beijingDay(e.occurredAt?.getTime() ?? 0),
+        saleDay: e.saleDay,
         saleStation: e.saleStationCode,
         routeCode: e.routeCode,
         medium: e.medium,
@@ -193,7 +196,7 @@ export function openMinistryStore(path: string): MinistryStore {
           (
             q.counted.all(p) as {
               kind: number;
-              day: string;
+              sale_day: string;
               sale_station: string;
               route_code: string;
               medium: number;
@@ -201,7 +204,7 @@ export function openMinistryStore(path: string): MinistryStore {
           ).map(
             (r): CountedEvent => ({
               kind: r.kind,
-              day: r.day,
+              saleDay: r.sale_day,
               saleStationCode: r.sale_station,
               routeCode: r.route_code,
               medium: r.medium,

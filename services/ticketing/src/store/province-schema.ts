@@ -33,6 +33,7 @@ CREATE TABLE IF NOT EXISTS event_log (
   sale_status     INTEGER NOT NULL,
   check_status    INTEGER NOT NULL,
   sale_station    TEXT NOT NULL,
+  sale_day        TEXT NOT NULL,
   route_code      TEXT NOT NULL,
   medium          INTEGER NOT NULL,
   applied_ms      INTEGER NOT NULL

@@ -87,6 +87,28 @@ export interface ProvinceStore {
 }
 
 /**
+ * Every applied event of a province as the indicators count it: the province's side of the
+ * statistics check. Works on a read-only connection too (the scenario reads a running service's file).
+ */
+export function countedEventsIn(db: Database.Database): CountedEvent[] {
+  return (
+    db.prepare("SELECT kind, sale_day, sale_station, route_code, medium FROM event_log").all() as {
+      kind: number;
+      sale_day: string;
+      sale_station: string;
+      route_code: string;
+      medium: number;
+    }[]
+  ).map((r) => ({
+    kind: r.kind,
+    saleDay: r.sale_day,
+    saleStationCode: r.sale_station,
+    routeCode: r.route_code,
+    medium: r.medium,
+  }));
+}
+
+/**
  * The province e-ticket service's store: uploads applied to the ticket lifecycle with their outbox
  * messages in the same transaction, deliveries from other provinces through the inbox, and the
  * reads the service answers. SQLite, synchronous: one connection, one writer.
@@ -127,9 +149,9 @@ export function openProvinceStore(options: ProvinceStoreOptions): ProvinceStore 
     saleFacts: db.prepare("SELECT sale_station, sale_day, route_code, medium FROM ticket WHERE ticket_no = ?"),
     logEvent: db.prepare(
       `INSERT INTO event_log (idempotency_key, source, source_seq, ticket_no, kind, occurred_ms, day, ticket_version,
-         sale_status, check_status, sale_station, route_code, medium, applied_ms)
+         sale_status, check_status, sale_station, sale_day, route_code, medium, applied_ms)
        VALUES (@key, @source, @sourceSeq, @ticketNo, @kind, @occurredMs, @day, @version, @saleStatus, @checkStatus,
-         @saleStation, @routeCode, @medium, @appliedMs)`,
+         @saleStation, @saleDay, @routeCode, @medium, @appliedMs)`,
     ),
     emission: db.prepare("INSERT INTO emission (seq, destination, form) VALUES (?, ?, ?)"),
     lastSeq: db.prepare("SELECT coalesce(max(seq), 0) FROM event_log").pluck(),
@@ -142,7 +164,6 @@ export function openProvinceStore(options: ProvinceStoreOptions): ProvinceStore 
     stationDay: db.prepare(
       "SELECT ticket_no, sale_status, fare_fen FROM ticket WHERE sale_station = ? AND sale_day = ?",
     ),
-    counted: db.prepare("SELECT kind, day, sale_station, route_code, medium FROM event_log"),
     receivedTicket: db.prepare("SELECT version FROM received_ticket WHERE ticket_no = ?").pluck(),
     upsertReceived: db.prepare(
       `INSERT INTO received_ticket (ticket_no, owner, version, sale_status, check_status, sealed)
@@ -288,7 +309,12 @@ export function openProvinceStore(options: ProvinceStoreOptions): ProvinceStore 
         sealed: sealTicket(record),
       });
     }
-    const facts = q.saleFacts.get(record.ticketNo) as { sale_station: string; route_code: string; medium: number };
+    const facts = q.saleFacts.get(record.ticketNo) as {
+      sale_station: string;
+      sale_day: string;
+      route_code: string;
+      medium: number;
+    };
     const seq = Number(
       q.logEvent.run({
         key: event.idempotencyKey,
@@ -302,6 +328,7 @@ export function openProvinceStore(options: ProvinceStoreOptions): ProvinceStore 
         saleStatus: record.saleStatus,
         checkStatus: record.checkStatus,
         saleStation: facts.sale_station,
+        saleDay: facts.sale_day,
         routeCode: facts.route_code,
         medium: facts.medium,
         appliedMs: nowMs,
@@ -448,17 +475,7 @@ export function openProvinceStore(options: ProvinceStoreOptions): ProvinceStore 
         (r) => ({ ticketNo: r.ticket_no, saleStatus: r.sale_status, fareFen: BigInt(r.fare_fen) }),
       );
     },
-    countedEvents() {
-      return (
-        q.counted.all() as { kind: number; day: string; sale_station: string; route_code: string; medium: number }[]
-      ).map((r) => ({
-        kind: r.kind,
-        day: r.day,
-        saleStationCode: r.sale_station,
-        routeCode: r.route_code,
-        medium: r.medium,
-      }));
-    },
+    countedEvents: () => countedEventsIn(db),
     close(): void {
       db.close();
     },

@@ -27,7 +27,8 @@ export function isPeriod(period: string): boolean {
   if (m === undefined) return y >= 1970;
   if (m < 1 || m > 12) return false;
   if (d === undefined) return true;
-  return beijingDay(beijingDayStart(period)) === period && d >= 1;
+  const start = beijingDayStart(period);
+  return !Number.isNaN(start) && beijingDay(start) === period && d >= 1;
 }
 
 /** Whether a day "YYYY-MM-DD" falls in a period (a year, a month or that day). */

@@ -1,0 +1,16 @@
+// @hutong/ticketing/dev: the e-ticket federation for development, the demo, the benchmark, the
+// scenario and the tests: its plan (parties, certificates, ports, every config) and the in-process
+// federation that runs it.
+export {
+  type FederationPlan,
+  freePort,
+  ministryParty,
+  type ProvincePlan,
+  planTicketFederation,
+  reconciliationParty,
+  statisticsParty,
+  type TicketFederationOptions,
+  ticketingParty,
+} from "./federation/federation-plan.js";
+export { type ProvinceNode, startTicketFederation, type TicketFederation } from "./federation/ticket-federation.js";
+export { type UploadSummary, uploadStationEvents } from "./station/station-uploader.js";

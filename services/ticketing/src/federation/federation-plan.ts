@@ -1,0 +1,239 @@
+import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { mkdir, writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
+import { join } from "node:path";
+import { type DevPki, openDevPki } from "@hutong/gateway/dev";
+import type { ProvinceServiceConfig, ServiceConfig } from "../run/service-config.js";
+import { type SimulatedProvince, simulatedProvince } from "../station/simulated-registry.js";
+import { stationParty } from "../station/station-day.js";
+
+// The e-ticket federation written down before anything starts: who the parties are, their
+// certificates, which loopback port each server takes, and every gateway's and service's
+// configuration. The same plan runs in one process (the tests, the benchmark) or as separate
+// processes that can be killed and restarted on their ports (the scenario).
+
+export const ministryParty = "mot";
+export const statisticsParty = "mot/statistics";
+export const reconciliationParty = "mot/reconciliation";
+export const ticketingParty = (province: string) => `prov:${province}/ticketing`;
+
+export interface TicketFederationOptions {
+  /** 6-digit codes; default Sichuan, Guangdong, Shanghai. */
+  readonly provinces?: readonly string[];
+  readonly stationsPerProvince?: number;
+  readonly seed?: number;
+  /** Extra gateway config, merged over the defaults. */
+  readonly tweak?: (party: string, config: Record<string, unknown>) => Record<string, unknown>;
+}
+
+export interface ProvincePlan {
+  readonly province: string;
+  readonly party: string;
+  readonly service: string;
+  readonly registry: SimulatedProvince;
+  readonly gatewayPort: number;
+  readonly servicePort: number;
+}
+
+export interface FederationPlan {
+  readonly dir: string;
+  readonly pki: DevPki;
+  readonly hubPort: number;
+  readonly ministryPort: number;
+  readonly provinces: ReadonlyMap<string, ProvincePlan>;
+  /** Raw gateway configs (for parseGatewayConfig, or written as a file for `hutong start`). */
+  hubConfig(): Promise<Record<string, unknown>>;
+  provinceGatewayConfig(province: string): Promise<Record<string, unknown>>;
+  /** Service configs with absolute paths (for parseServiceConfig, or written as a file). */
+  provinceServiceConfig(province: string): ProvinceServiceConfig;
+  ministryServiceConfig(): ServiceConfig;
+}
+
+/** A port free on loopback now (bound, then released). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const a = s.address();
+      s.close(() => (typeof a === "object" && a !== null ? resolve(a.port) : reject(new Error("no port"))));
+    });
+  });
+}
+
+const fileName = (party: string) => party.replace(/[:/]/g, "_");
+const eventMethods = [
+  "hutong.v1.TicketEventService/*",
+  "hutong.v1.TicketStatisticsService/*",
+  "hutong.v1.TicketService/*",
+];
+
+export async function planTicketFederation(
+  dir: string,
+  options: TicketFederationOptions = {},
+): Promise<FederationPlan> {
+  const codes = options.provinces ?? ["510000", "440000", "310000"];
+  const seed = options.seed ?? 20261205;
+  await mkdir(dir, { recursive: true });
+  const provinces = new Map<string, ProvincePlan>();
+  for (const [i, code] of codes.entries()) {
+    const registry = simulatedProvince(
+      code,
+      codes.filter((o) => o !== code),
+      options.stationsPerProvince ?? 6,
+      seed + i,
+    );
+    provinces.set(code, {
+      province: code,
+      party: `prov:${code}`,
+      service: ticketingParty(code),
+      registry,
+      gatewayPort: await freePort(),
+      servicePort: await freePort(),
+    });
+  }
+  const pki = await openDevPki(join(dir, "pki"), [
+    { id: ministryParty, role: "gateway" },
+    { id: statisticsParty, role: "system" },
+    { id: reconciliationParty, role: "system" },
+    ...codes.flatMap((c) => [
+      { id: `prov:${c}`, role: "gateway" as const },
+      { id: ticketingParty(c), role: "system" as const },
+      ...(provinces.get(c)?.registry.stations ?? []).map((s) => ({
+        id: stationParty(`prov:${c}`, s.code),
+        role: "system" as const,
+      })),
+    ]),
+  ]);
+  const subjectKey = await pki.subjectKeyFile();
+  for (const p of provinces.values()) {
+    const keyFile = join(dir, `${fileName(p.service)}.seal-key`);
+    if (!existsSync(keyFile)) await writeFile(keyFile, randomBytes(32).toString("hex"), { mode: 0o600 });
+  }
+  const hubPort = await freePort();
+  const ministryPort = await freePort();
+  const loop = (port: number) => `127.0.0.1:${port}`;
+
+  const gatewayBase = async (party: string, port: number) => ({
+    party,
+    role: party === ministryParty ? "hub" : "province",
+    listen: { host: "127.0.0.1", port },
+    dataDir: join(dir, fileName(party)),
+    identity: pki.party(party),
+    trust: { anchors: [pki.rootCert], crls: pki.crls, crlRefreshSeconds: 60 },
+    session: { ticketKeys: { current: { id: 1, secretFile: await pki.ticketKeyFile(fileName(party)) } } },
+    grants: { subjectKeyFile: subjectKey, holderAnchors: [pki.holderCaCert] },
+    observability: { logLevel: "warn" },
+  });
+  const tweak = (party: string, raw: Record<string, unknown>) => options.tweak?.(party, raw) ?? raw;
+
+  return {
+    dir,
+    pki,
+    hubPort,
+    ministryPort,
+    provinces,
+    async hubConfig() {
+      return tweak(ministryParty, {
+        ...(await gatewayBase(ministryParty, hubPort)),
+        routes: [
+          { match: statisticsParty, local: loop(ministryPort), timeoutMs: 5000 },
+          ...[...provinces.values()].map((p) => ({
+            match: p.party,
+            peer: { address: loop(p.gatewayPort), party: p.party },
+            timeoutMs: 5000,
+          })),
+        ],
+        acl: [
+          // The hub relays ticket events between provinces; each owner's gateway decides.
+          { callers: ["prov:*"], methods: eventMethods, targets: ["prov:*"] },
+          // Every province's e-ticket service reports to the ministry's statistics service.
+          {
+            callers: codes.map(ticketingParty),
+            methods: ["hutong.v1.TicketStatisticsService/ReportTicketStatistics"],
+            targets: [statisticsParty],
+          },
+          // The ministry's own systems: reconciliation, statistics and status queries.
+          { callers: ["mot/*"], methods: eventMethods },
+        ],
+        relays: codes.map((c) => ({ peer: `prov:${c}`, origins: [`prov:${c}`, `prov:${c}/*`] })),
+      });
+    },
+    async provinceGatewayConfig(code) {
+      const p = provinces.get(code);
+      if (p === undefined) throw new Error(`no province ${code} in the plan`);
+      return tweak(p.party, {
+        ...(await gatewayBase(p.party, p.gatewayPort)),
+        routes: [
+          { match: p.service, local: loop(p.servicePort), timeoutMs: 5000 },
+          { match: p.party, local: loop(p.servicePort), timeoutMs: 5000 },
+          { match: "*", peer: { address: loop(hubPort), party: ministryParty }, timeoutMs: 8000 },
+        ],
+        acl: [
+          // The province's stations upload to its e-ticket service, each under its own name.
+          {
+            callers: [`${p.party}/*`],
+            methods: ["hutong.v1.TicketEventService/UploadTicketEvents", "hutong.v1.TicketEventService/Ping"],
+            targets: [p.service],
+          },
+          // Its e-ticket service delivers to the other provinces and reports to the ministry.
+          {
+            callers: [p.service],
+            methods: [
+              "hutong.v1.TicketEventService/DeliverTicketEvents",
+              "hutong.v1.TicketStatisticsService/ReportTicketStatistics",
+            ],
+          },
+          // Other provinces' e-ticket services deliver events of tickets whose route touches this one.
+          { callers: ["prov:*"], methods: ["hutong.v1.TicketEventService/DeliverTicketEvents"], targets: [p.service] },
+          // The ministry reconciles, queries status and pings.
+          {
+            callers: ["mot/*"],
+            methods: [
+              "hutong.v1.TicketEventService/QueryTicketStatus",
+              "hutong.v1.TicketEventService/ReconcileDaily",
+              "hutong.v1.TicketEventService/Ping",
+            ],
+            targets: [p.service],
+          },
+        ],
+        relays: [{ peer: ministryParty, origins: ["prov:*", "mot/*"] }],
+      });
+    },
+    provinceServiceConfig(code) {
+      const p = provinces.get(code);
+      if (p === undefined) throw new Error(`no province ${code} in the plan`);
+      const files = pki.party(p.service);
+      return {
+        service: "province",
+        party: p.service,
+        province: code,
+        listen: { host: "127.0.0.1", port: p.servicePort },
+        store: join(dir, `${fileName(p.service)}.sqlite`),
+        sealKeyFile: join(dir, `${fileName(p.service)}.seal-key`),
+        stations: p.registry.stations.map((s) => ({ ...s })),
+        routes: p.registry.routes.map((r) => ({ code: r.code, customised: r.customised })),
+        routeParty: "prov:{province}/ticketing",
+        statistics: statisticsParty,
+        gateway: {
+          address: loop(p.gatewayPort),
+          party: p.party,
+          chain: files.chain,
+          key: files.key,
+          anchors: [pki.rootCert],
+          crls: [...pki.crls],
+        },
+        outbox: { concurrency: 32, pollIntervalMs: 200, retryBaseMs: 50, retryCapMs: 2000, breakerCoolDownMs: 1000 },
+      };
+    },
+    ministryServiceConfig() {
+      return {
+        service: "ministry",
+        party: statisticsParty,
+        listen: { host: "127.0.0.1", port: ministryPort },
+        store: join(dir, "mot_statistics.sqlite"),
+      };
+    },
+  };
+}

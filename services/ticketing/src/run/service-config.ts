@@ -1,0 +1,128 @@
+import { readFile } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
+import { Purpose, TicketEventKind } from "@hutong/proto";
+import { z } from "zod";
+import { TicketingError } from "../ticketing-error.js";
+
+// The configuration of a reference service process (docs/tickets.md, "Running the services"),
+// validated once: every problem with its path, paths relative to the file.
+
+const party = z
+  .string()
+  .regex(/^(prov:\d{6}|mot|rail:[a-z0-9-]+|air:[a-z0-9-]+|tax:[a-z0-9-]+)(\/[a-z0-9][a-z0-9-]{0,31})?$/, "a party id");
+const listen = z.object({ host: z.string().default("127.0.0.1"), port: z.number().int().min(0).max(65535) }).strict();
+const kindName = z.enum(
+  Object.keys(TicketEventKind).filter((k) => k.startsWith("TICKET_EVENT_KIND_") && !k.endsWith("UNSPECIFIED")) as [
+    string,
+    ...string[],
+  ],
+);
+const purposeName = z.enum(
+  Object.keys(Purpose).filter((k) => k.startsWith("PURPOSE_") && !k.endsWith("UNSPECIFIED")) as [string, ...string[]],
+);
+
+const station = z
+  .object({
+    code: z.string().regex(/^\d{6,12}$/),
+    name: z.string(),
+    grade: z.number().int().min(1).max(5),
+    smartTicketing: z.boolean().default(false),
+    smartChecking: z.boolean().default(false),
+    eTicketService: z.boolean().default(true),
+  })
+  .strict();
+const route = z.object({ code: z.string().min(1).max(32), customised: z.boolean().default(false) }).passthrough();
+
+/** How the service reaches its own gateway (the outbox's deliveries): its identity and trust. */
+const gatewayLink = z
+  .object({
+    address: z.string().regex(/^[^:]+:\d+$/, "host:port"),
+    party,
+    chain: z.string(),
+    key: z.string(),
+    anchors: z.array(z.string()).min(1),
+    crls: z.array(z.string()).default([]),
+  })
+  .strict();
+
+const province = z
+  .object({
+    service: z.literal("province"),
+    party,
+    province: z.string().regex(/^\d{2}0000$/),
+    listen,
+    store: z.string(),
+    /** 64 hex digits: tickets are sealed with it at rest. */
+    sealKeyFile: z.string(),
+    stations: z.array(station).min(1),
+    routes: z.array(route).default([]),
+    /** The event route table; default: route provinces (operational view) and the ministry (statistics). */
+    eventRoutes: z
+      .array(
+        z
+          .object({
+            kinds: z.union([z.literal("all"), z.array(kindName).min(1)]),
+            to: z.string().min(1),
+            form: z.enum(["event", "statistics"]),
+            purpose: purposeName,
+          })
+          .strict(),
+      )
+      .optional(),
+    /** The party that receives each province's events on its route: "{province}" is the 6-digit code. */
+    routeParty: z.string().default("prov:{province}/ticketing"),
+    statistics: party.default("mot/statistics"),
+    gateway: gatewayLink,
+    outbox: z
+      .object({
+        concurrency: z.number().int().min(1).max(256).default(32),
+        pollIntervalMs: z.number().int().min(10).default(200),
+        retryBaseMs: z.number().int().min(1).default(100),
+        retryCapMs: z.number().int().min(1).default(5000),
+        breakerCoolDownMs: z.number().int().min(1).default(2000),
+      })
+      .strict()
+      .default({ concurrency: 32, pollIntervalMs: 200, retryBaseMs: 100, retryCapMs: 5000, breakerCoolDownMs: 2000 }),
+  })
+  .strict();
+
+const ministry = z.object({ service: z.literal("ministry"), party, listen, store: z.string() }).strict();
+
+export const serviceConfigSchema = z.discriminatedUnion("service", [province, ministry]);
+export type ServiceConfig = z.infer<typeof serviceConfigSchema>;
+export type ProvinceServiceConfig = Extract<ServiceConfig, { service: "province" }>;
+export type MinistryServiceConfig = Extract<ServiceConfig, { service: "ministry" }>;
+
+/** Validates a parsed config; file paths are resolved against `baseDir`. Throws TicketingError invalid-config listing every problem. */
+export function parseServiceConfig(raw: unknown, baseDir: string): ServiceConfig {
+  const r = serviceConfigSchema.safeParse(raw);
+  if (!r.success) {
+    const problems = r.error.issues.map((i) => `  - ${i.path.join(".") || "(root)"}: ${i.message}`).join("\n");
+    throw new TicketingError("invalid-config", `the service config is invalid:\n${problems}`);
+  }
+  const c = r.data;
+  const at = (p: string) => resolve(baseDir, p);
+  if (c.service === "ministry") return { ...c, store: at(c.store) };
+  return {
+    ...c,
+    store: at(c.store),
+    sealKeyFile: at(c.sealKeyFile),
+    gateway: {
+      ...c.gateway,
+      chain: at(c.gateway.chain),
+      key: at(c.gateway.key),
+      anchors: c.gateway.anchors.map(at),
+      crls: c.gateway.crls.map(at),
+    },
+  };
+}
+
+export async function loadServiceConfig(path: string): Promise<ServiceConfig> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await readFile(path, "utf8"));
+  } catch (cause) {
+    throw new TicketingError("invalid-config", `${path}: not a readable JSON file`, { cause });
+  }
+  return parseServiceConfig(raw, dirname(path));
+}

@@ -1,0 +1,151 @@
+import { readFile } from "node:fs/promises";
+import type * as grpc from "@grpc/grpc-js";
+import { createCrlFileSource, createHutongClient, type HutongClient, loadCredentialFiles } from "@hutong/client";
+import {
+  createOutboxDispatcher,
+  defaultTopicPolicy,
+  type OutboxDispatcher,
+  sqliteOutboxStore,
+} from "@hutong/gateway/outbox";
+import { Purpose, TicketEventKind } from "@hutong/proto";
+import { createEventRouter, defaultEventRoutes, type EventRoute } from "../emission/event-routes.js";
+import { createMinistryServer } from "../ministry/ministry-service.js";
+import { gatewayTopics } from "../province/gateway-topics.js";
+import { createProvinceServer } from "../province/province-service.js";
+import { registryReport } from "../province/registry-report.js";
+import { listen, type ServiceLog } from "../service/unary-service.js";
+import { type MinistryStore, openMinistryStore } from "../store/ministry-store.js";
+import { openProvinceStore, type ProvinceStore } from "../store/province-store.js";
+import { TicketingError } from "../ticketing-error.js";
+import type { MinistryServiceConfig, ProvinceServiceConfig } from "./service-config.js";
+
+export interface RunningProvinceService {
+  readonly address: string;
+  readonly store: ProvinceStore;
+  readonly dispatcher: OutboxDispatcher;
+  readonly server: grpc.Server;
+  close(): Promise<void>;
+}
+
+export interface RunningMinistryService {
+  readonly address: string;
+  readonly store: MinistryStore;
+  readonly server: grpc.Server;
+  close(): Promise<void>;
+}
+
+const enumValue = (e: object, name: string): number => (e as Record<string, number>)[name] as number;
+
+function eventRoutesOf(config: ProvinceServiceConfig): readonly EventRoute[] {
+  if (config.eventRoutes === undefined) {
+    return defaultEventRoutes.map((r) => (r.to === "mot/statistics" ? { ...r, to: config.statistics } : r));
+  }
+  return config.eventRoutes.map((r) => ({
+    kinds: r.kinds === "all" ? "all" : r.kinds.map((k) => enumValue(TicketEventKind, k) as TicketEventKind),
+    to: r.to,
+    form: r.form,
+    purpose: enumValue(Purpose, r.purpose) as Purpose,
+  }));
+}
+
+async function readSealKey(path: string): Promise<Uint8Array> {
+  const hex = (await readFile(path, "utf8")).trim();
+  if (!/^[0-9a-f]{64}$/i.test(hex))
+    throw new TicketingError("invalid-config", `${path}: the seal key must be 64 hex digits`);
+  return Buffer.from(hex, "hex");
+}
+
+/**
+ * A province e-ticket service: its store, its gRPC server, and the outbox dispatcher that delivers
+ * its events through its own gateway under its own certificate. The registry goes to the ministry
+ * once per content.
+ */
+export async function startProvinceService(
+  config: ProvinceServiceConfig,
+  log: ServiceLog,
+  now: () => number = Date.now,
+): Promise<RunningProvinceService> {
+  const router = createEventRouter(config.province, eventRoutesOf(config), (p) =>
+    config.routeParty.replace("{province}", p),
+  );
+  const store = openProvinceStore({
+    path: config.store,
+    party: config.party,
+    province: config.province,
+    sealKey: await readSealKey(config.sealKeyFile),
+    stations: config.stations,
+    routes: config.routes.map((r) => ({ code: r.code, customised: r.customised })),
+    router,
+  });
+  const creds = await loadCredentialFiles({
+    chain: config.gateway.chain,
+    key: config.gateway.key,
+    anchors: config.gateway.anchors,
+    crls: config.gateway.crls,
+  });
+  const crls = createCrlFileSource(config.gateway.crls, { initial: creds.crls, refreshMs: 60_000 });
+  const client: HutongClient = createHutongClient({
+    address: config.gateway.address,
+    gatewayParty: config.gateway.party,
+    privateKey: creds.privateKey,
+    chain: creds.chain,
+    trust: creds.trust,
+    crls: crls.current,
+  });
+  const o = config.outbox;
+  const dispatcher = createOutboxDispatcher({
+    store: sqliteOutboxStore(store.db),
+    topics: gatewayTopics(() => client, {
+      ...defaultTopicPolicy,
+      retryBaseMs: o.retryBaseMs,
+      retryCapMs: o.retryCapMs,
+      breakerCoolDownMs: o.breakerCoolDownMs,
+    }),
+    concurrency: o.concurrency,
+    pollIntervalMs: o.pollIntervalMs,
+    name: config.party,
+    now,
+  });
+  const server = createProvinceServer({ store, log, now, enqueued: () => dispatcher.kick() });
+  const address = await listen(server, config.listen.port, config.listen.host);
+  const reg = registryReport(
+    config.party,
+    config.statistics,
+    Purpose.PURPOSE_REGULATORY_SUPERVISION,
+    store.stations,
+    store.routes,
+  );
+  if (store.enqueueRegistry(reg.key, config.statistics, reg.payload, now()) > 0) dispatcher.kick();
+  return {
+    address,
+    store,
+    dispatcher,
+    server,
+    async close() {
+      await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
+      await dispatcher.close();
+      client.close();
+      crls.close();
+      store.close();
+    },
+  };
+}
+
+/** The ministry's statistics service: its store and its gRPC server. */
+export async function startMinistryService(
+  config: MinistryServiceConfig,
+  log: ServiceLog,
+): Promise<RunningMinistryService> {
+  const store = openMinistryStore(config.store);
+  const server = createMinistryServer(store, log);
+  const address = await listen(server, config.listen.port, config.listen.host);
+  return {
+    address,
+    store,
+    server,
+    async close() {
+      await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
+      store.close();
+    },
+  };
+}
