@@ -26,10 +26,10 @@ const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? Number(process.argv[i + 1]) : fallback;
 };
-const eventsPerRun = arg("events", 10_000);
+const eventsPerRun = arg("events", 20_000);
 const batch = arg("batch", 200);
 const inFlight = arg("concurrency", 4);
-const rounds = arg("rounds", 3);
+const rounds = arg("rounds", 5);
 
 const dir = await mkdtemp(join(tmpdir(), "hutong-bench-events-"));
 const plan = await planTicketFederation(dir, { provinces: ["510000", "440000"], stationsPerProvince: 6 });

@@ -12,7 +12,19 @@ const nodeArgs = ["--conditions=hutong-source", "--import", "tsx", hutongBin];
 function startDev(dataDir: string): Promise<{ child: ChildProcess; callLine: string; stderr: () => string }> {
   const child = spawn(
     process.execPath,
-    [...nodeArgs, "start", "--dev", "--data-dir", dataDir, "--port", "0", "--backend-port", "0"],
+    [
+      ...nodeArgs,
+      "start",
+      "--dev",
+      "--data-dir",
+      dataDir,
+      "--port",
+      "0",
+      "--backend-port",
+      "0",
+      "--ticketing-port",
+      "0",
+    ],
     { stdio: ["ignore", "pipe", "pipe"] },
   );
   let err = "";
@@ -50,6 +62,20 @@ describe("hutong CLI: start --dev and call", () => {
     const ok = await run(["call", "--profile", profile, method, request]);
     assert.equal(ok.code, 0, ok.stderr);
     assert.equal(JSON.parse(ok.stdout).valid, true);
+    // The province's e-ticket service answers through the gateway (the second printed call).
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const pingLine = first
+      .stderr()
+      .split("\n")
+      .find((l) => l.includes("TicketEventService/Ping"));
+    const p = /call --profile (\S+) (\S+) '(.*)'$/.exec(pingLine?.trim() ?? "");
+    assert.ok(p, first.stderr());
+    const pong = await run(["call", "--profile", p[1] ?? "", p[2] ?? "", p[3] ?? ""]);
+    assert.equal(pong.code, 0, pong.stderr);
+    assert.deepEqual(
+      { nonce: JSON.parse(pong.stdout).nonce, party: JSON.parse(pong.stdout).party },
+      { nonce: "hello", party: "prov:510000/ticketing" },
+    );
 
     // JSON from stdin, and a refusal: exit 1 with the status name.
     const denied = await run(

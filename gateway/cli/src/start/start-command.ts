@@ -9,8 +9,11 @@ import {
   sampleTickets,
   startSimulatedBackend,
 } from "@hutong/gateway/dev";
+import type { RunningProvinceService } from "@hutong/ticketing";
+import { freePort } from "@hutong/ticketing/dev";
 import { Command } from "commander";
 import { UsageError } from "../support/usage-error.js";
+import { startDevTicketing } from "./dev-ticketing.js";
 
 interface StartFlags {
   config?: string;
@@ -18,6 +21,7 @@ interface StartFlags {
   dataDir: string;
   port: string;
   backendPort: string;
+  ticketingPort: string;
 }
 
 export function startCommand(): Command {
@@ -35,11 +39,17 @@ export function startCommand(): Command {
       "port of the simulated systems for --dev on first run",
       String(devDefaults.backendPort),
     )
+    .option(
+      "--ticketing-port <port>",
+      "port of the province e-ticket service for --dev on first run",
+      String(devDefaults.ticketingPort),
+    )
     .action(async (flags: StartFlags) => {
       if ((flags.config === undefined) === (flags.dev !== true))
         throw new UsageError("give exactly one of --config FILE or --dev");
       let configPath = flags.config === undefined ? undefined : resolve(flags.config);
       let backend: SimulatedBackend | undefined;
+      let ticketing: RunningProvinceService | undefined;
       let dev: DevEnvironment | undefined;
       if (flags.dev === true) {
         const dataDir = resolve(flags.dataDir);
@@ -51,7 +61,20 @@ export function startCommand(): Command {
         const backendPort =
           local?.target.kind === "local" ? Number(local.target.address.split(":").pop()) : Number(flags.backendPort);
         backend = await startSimulatedBackend(devDefaults.party.slice("prov:".length), backendPort);
-        dev = await prepareDevEnvironment(dataDir, { port: Number(flags.port), backendAddress: backend.address });
+        // The e-ticket service likewise; port 0 is settled now, so the config names the real one.
+        const ticketingRoute = existing?.routeTable.resolve(devDefaults.ticketing);
+        const ticketingPort =
+          ticketingRoute?.target.kind === "local" && ticketingRoute.name.startsWith(devDefaults.ticketing)
+            ? Number(ticketingRoute.target.address.split(":").pop())
+            : Number(flags.ticketingPort) || (await freePort());
+        const gatewayPort = existing?.listen.port ?? Number(flags.port);
+        dev = await prepareDevEnvironment(dataDir, {
+          port: Number(flags.port),
+          backendAddress: backend.address,
+          ticketingAddress: `${devDefaults.host}:${ticketingPort}`,
+        });
+        // It delivers nowhere, so the gateway's address is only its config's (unused when port 0).
+        ticketing = await startDevTicketing(dev, ticketingPort, `${devDefaults.host}:${gatewayPort}`);
         configPath = dev.configPath;
         console.error(
           dev.created
@@ -59,6 +82,7 @@ export function startCommand(): Command {
             : `hutong: using the development state in ${flags.dataDir}/ (CRLs re-signed)`,
         );
         console.error(`hutong: simulated ${devDefaults.party} ticketing and licence systems on ${backend.address}`);
+        console.error(`hutong: ${devDefaults.ticketing} e-ticket service (@hutong/ticketing) on ${ticketing.address}`);
       }
       if (configPath === undefined) throw new UsageError("no config");
       const config = await loadGatewayConfig(configPath);
@@ -83,14 +107,21 @@ export function startCommand(): Command {
           ticketNo,
           scheduleNo: "K1021",
         });
+        const ping = JSON.stringify({
+          context: { targetParty: devDefaults.ticketing, purpose: "PURPOSE_REGULATORY_SUPERVISION" },
+          nonce: "hello",
+        });
         console.error(
           `\nMake a first authenticated call (as ${devDefaults.client}) from another terminal:\n\n` +
-            `  npx hutong call --profile ${profilePath} hutong.v1.TicketService/VerifyTicket '${req}'\n`,
+            `  npx hutong call --profile ${profilePath} hutong.v1.TicketService/VerifyTicket '${req}'\n` +
+            `\nor ping the province's e-ticket service (JT/T 979.4's connectivity test):\n\n` +
+            `  npx hutong call --profile ${profilePath} hutong.v1.TicketEventService/Ping '${ping}'\n`,
         );
       }
       const stop = async () => {
         watcher.close();
         await gateway.close();
+        await ticketing?.close();
         await backend?.close();
         process.exit(0);
       };

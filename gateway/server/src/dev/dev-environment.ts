@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { stringify } from "yaml";
-import { openDevPki } from "./dev-pki.js";
+import { type DevPki, openDevPki } from "./dev-pki.js";
 
 /** The embedded defaults of `npm start`: one all-in-one gateway for Sichuan with its simulated systems. */
 export const devDefaults = {
@@ -11,6 +11,9 @@ export const devDefaults = {
   host: "127.0.0.1",
   port: 7443,
   backendPort: 7444,
+  /** The province's e-ticket service (`@hutong/ticketing`, started by `hutong start --dev`). */
+  ticketing: "prov:510000/ticketing",
+  ticketingPort: 7445,
 } as const;
 
 export interface DevEnvironment {
@@ -19,6 +22,8 @@ export interface DevEnvironment {
   readonly profilePath: string;
   /** True when this run created the PKI and config (first run). */
   readonly created: boolean;
+  /** The development PKI (the e-ticket service's certificate is `pki.party(devDefaults.ticketing)`). */
+  readonly pki: DevPki;
   /** Writes the client profile for `hutong call --profile`, once the gateway's address is known. */
   writeProfile(address: string): Promise<void>;
 }
@@ -30,7 +35,7 @@ export interface DevEnvironment {
  */
 export async function prepareDevEnvironment(
   dataDir: string,
-  options: { readonly port?: number; readonly backendAddress?: string } = {},
+  options: { readonly port?: number; readonly backendAddress?: string; readonly ticketingAddress?: string } = {},
 ): Promise<DevEnvironment> {
   const configPath = join(dataDir, "gateway.yaml");
   const profilePath = join(dataDir, "client-profile.json");
@@ -56,6 +61,12 @@ export async function prepareDevEnvironment(
       trust: { anchors: [rel(pki.rootCert)], crls: pki.crls.map(rel), crlRefreshSeconds: 60 },
       session: { ticketKeys: { current: { id: 1, secretFile: rel(ticketKey) } } },
       routes: [
+        // The province's e-ticket service: station uploads, status, reconciliation, its tickets.
+        {
+          match: devDefaults.ticketing,
+          local: options.ticketingAddress ?? `127.0.0.1:${devDefaults.ticketingPort}`,
+          timeoutMs: 5000,
+        },
         {
           match: devDefaults.party,
           local: options.backendAddress ?? `127.0.0.1:${devDefaults.backendPort}`,
@@ -67,6 +78,11 @@ export async function prepareDevEnvironment(
           callers: [`${devDefaults.party}/*`],
           methods: ["hutong.v1.TicketService/*", "hutong.v1.LicenceService/*"],
           targets: [devDefaults.party],
+        },
+        {
+          callers: [`${devDefaults.party}/*`],
+          methods: ["hutong.v1.TicketEventService/*", "hutong.v1.TicketService/*"],
+          targets: [devDefaults.ticketing],
         },
       ],
       // Reflection for grpcurl and the like; this gateway listens on loopback only, and reflection
@@ -87,6 +103,7 @@ export async function prepareDevEnvironment(
     configPath,
     profilePath,
     created,
+    pki,
     async writeProfile(address) {
       // The profile format of docs/session-protocol.md §11: paths relative to the profile itself.
       const profile = {

@@ -64,10 +64,13 @@ export async function startTicketFederation(
   const hub = await startGateway({ config: parseGatewayConfig(await plan.hubConfig(), dir) });
   const provinces = new Map<string, ProvinceNode>();
   for (const p of plan.provinces.values()) {
-    const running = await startProvinceService(plan.provinceServiceConfig(p.province), log);
+    // The gateway first: the service's dispatcher calls it at once (the registry report), and a
+    // grpc-js channel that found nobody there waits out its reconnect backoff, which every
+    // channel to that address in the process shares.
     const gateway = await startGateway({
       config: parseGatewayConfig(await plan.provinceGatewayConfig(p.province), dir),
     });
+    const running = await startProvinceService(plan.provinceServiceConfig(p.province), log);
     provinces.set(p.province, {
       province: p.province,
       party: p.party,

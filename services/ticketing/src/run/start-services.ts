@@ -108,14 +108,18 @@ export async function startProvinceService(
   });
   const server = createProvinceServer({ store, log, now, enqueued: () => dispatcher.kick() });
   const address = await listen(server, config.listen.port, config.listen.host);
-  const reg = registryReport(
-    config.party,
-    config.statistics,
-    Purpose.PURPOSE_REGULATORY_SUPERVISION,
-    store.stations,
-    store.routes,
-  );
-  if (store.enqueueRegistry(reg.key, config.statistics, reg.payload, now()) > 0) dispatcher.kick();
+  // The registry goes to the ministry when the events do (a service that reports no statistics,
+  // as `hutong start --dev`'s, sends nothing).
+  if (eventRoutesOf(config).some((r) => r.form === "statistics")) {
+    const reg = registryReport(
+      config.party,
+      config.statistics,
+      Purpose.PURPOSE_REGULATORY_SUPERVISION,
+      store.stations,
+      store.routes,
+    );
+    if (store.enqueueRegistry(reg.key, config.statistics, reg.payload, now()) > 0) dispatcher.kick();
+  }
   return {
     address,
     store,

@@ -34,7 +34,8 @@ export function simulatedProvince(
   const p2 = province.slice(0, 2);
   const stations: StationProfile[] = [];
   for (let i = 0; i < stationCount; i++) {
-    const grade = 1 + pick(random, [1, 3, 4, 3, 2]);
+    // The first is the province's central station (grade 1); the others by the sector's mix.
+    const grade = i === 0 ? 1 : 1 + pick(random, [1, 3, 4, 3, 2]);
     const code = `${p2}01${String(i + 1).padStart(2, "0")}${String(1 + (i % 9)).padStart(3, "0")}`;
     stations.push({
       code,
