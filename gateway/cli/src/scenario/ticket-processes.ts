@@ -1,7 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import type { FederationPlan } from "@hutong/ticketing/dev";
 
@@ -32,24 +31,28 @@ async function launch(name: string, args: readonly string[], stream: "stdout" | 
   const orphan = () => child.kill("SIGKILL");
   process.once("exit", orphan);
   child.once("exit", () => process.off("exit", orphan));
+  // Keep the last 64 KiB of what it writes, and keep reading after it is ready: a pipe nobody
+  // drains fills up and blocks the child's next log line.
   let output = "";
+  const keep = (c: Buffer | string) => {
+    output = (output + c.toString()).slice(-65_536);
+  };
   const other = stream === "stdout" ? child.stderr : child.stdout;
-  other?.on("data", (c) => {
-    output += c;
+  other?.on("data", keep);
+  const ready = await new Promise<boolean>((resolve) => {
+    let pending = "";
+    const watch = (c: Buffer) => {
+      keep(c);
+      pending += c.toString();
+      if (pending.split("\n").some((line) => pattern.test(line))) {
+        resolve(true);
+      }
+      pending = pending.slice(pending.lastIndexOf("\n") + 1);
+    };
+    child[stream]?.on("data", watch);
+    child.once("exit", () => resolve(false));
   });
-  const lines = createInterface({ input: child[stream] as NodeJS.ReadableStream });
-  let ready = false;
-  for await (const line of lines) {
-    output += `${line}\n`;
-    if (pattern.test(line)) {
-      ready = true;
-      break;
-    }
-  }
   if (!ready) throw new Error(`${name} ended before it listened:\n${output}`);
-  lines.on("line", (line) => {
-    output += `${line}\n`;
-  });
   return { child, output: () => output };
 }
 
