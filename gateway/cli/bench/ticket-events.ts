@@ -17,7 +17,7 @@ import {
   Purpose,
   TicketEventServiceService,
 } from "@hutong/proto";
-import { deliveryFields, projectTicket, simulateStationDay } from "@hutong/ticketing";
+import { deliveryFields, projectTicket, simulateStationDay, sqliteStorePath } from "@hutong/ticketing";
 import { planTicketFederation } from "@hutong/ticketing/dev";
 import Database from "better-sqlite3";
 import { startProcessFederation } from "../src/scenario/ticket-processes.js";
@@ -34,9 +34,13 @@ const rounds = arg("rounds", 5);
 const dir = await mkdtemp(join(tmpdir(), "hutong-bench-events-"));
 const plan = await planTicketFederation(dir, { provinces: ["510000", "440000"], stationsPerProvince: 6 });
 const fed = await startProcessFederation(plan);
-const sichuan = plan.provinces.get("510000");
-const guangdong = plan.provinces.get("440000");
-if (sichuan === undefined || guangdong === undefined) throw new Error("the plan lacks a province");
+const province = (code: string) => {
+  const p = plan.provinces.get(code);
+  if (p === undefined) throw new Error(`the plan lacks ${code}`);
+  return p;
+};
+const sichuan = province("510000");
+const guangdong = province("440000");
 const owner = sichuan.service;
 const fields = deliveryFields(Purpose.PURPOSE_REGULATORY_SUPERVISION);
 
@@ -142,7 +146,7 @@ const bare = (r: DeliverTicketEventsRequest) =>
     direct.deliverTicketEvents(r, origin, (e, res) => (e === null ? resolve(res?.applied ?? 0) : reject(e))),
   );
 
-const receiver = new Database(plan.provinceServiceConfig("440000").store, { readonly: true });
+const receiver = new Database(sqliteStorePath(plan.provinceServiceConfig("440000").store), { readonly: true });
 const landed = () => receiver.prepare("SELECT count(*) FROM received_event").pluck().get() as number;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 

@@ -14,7 +14,7 @@ import {
   TicketEventServiceService,
   TicketStatisticsServiceService,
 } from "@hutong/proto";
-import { simulateStationDay } from "@hutong/ticketing";
+import { simulateStationDay, sqliteDatabase } from "@hutong/ticketing";
 import { reconciliationParty, startTicketFederation, statisticsParty, ticketingParty } from "@hutong/ticketing/dev";
 import { statusName } from "@hutong/wire";
 
@@ -128,22 +128,22 @@ try {
     () => "",
   );
   await fed.flush();
-  const copies = guangdong.store.db.prepare("SELECT count(*) FROM received_ticket").pluck().get() as number;
+  const guangdongDb = sqliteDatabase(guangdong.store);
+  const copies = guangdongDb.prepare("SELECT count(*) FROM received_ticket").pluck().get() as number;
   await step(
     "Guangdong's e-ticket service holds the Sichuan tickets whose route reaches Guangdong, without the passenger",
     "OK",
     async () => {
-      const row = guangdong.store.db.prepare("SELECT ticket_no FROM received_ticket LIMIT 1").pluck().get() as
+      const row = guangdongDb.prepare("SELECT ticket_no FROM received_ticket LIMIT 1").pluck().get() as
         | string
         | undefined;
       const got =
-        row === undefined ? undefined : guangdong.store.db.prepare("SELECT count(*) FROM received_event").pluck().get();
-      return { copies, row, got };
+        row === undefined ? undefined : guangdongDb.prepare("SELECT count(*) FROM received_event").pluck().get();
+      return { copies, row, got, mine: await sichuan.store.ticket(row ?? "") };
     },
     (r) => {
       check(r.copies > 0, "no copies");
-      const mine = sichuan.store.ticket(r.row ?? "");
-      check(mine?.passenger !== undefined, "Sichuan keeps the passenger");
+      check(r.mine?.passenger !== undefined, "Sichuan keeps the passenger");
       return `${r.copies} tickets, ${r.got} events applied once each, in order; delivered through Sichuan's gateway, the hub and Guangdong's (each audited); the operational view carries no passenger`;
     },
   );
@@ -171,7 +171,7 @@ try {
     },
   );
   const stationCode = source.split("station-")[1] ?? "";
-  const side = fed.ministry.store.stationDay(stationCode, "2026-12-04");
+  const side = await fed.ministry.store.stationDay(stationCode, "2026-12-04");
   const changed = side[0];
   if (changed !== undefined) changed.fareFen += 100n;
   await step(

@@ -12,7 +12,7 @@ import { merkleHasher } from "@hutong/audit";
 import { createCrlFileSource, createHutongClient, type HutongClient, loadCredentialFiles } from "@hutong/client";
 import { createAuditReader, openStore, verifyStoredLog } from "@hutong/gateway";
 import { Purpose, type TicketEvent, TicketEventServiceService, TicketStatisticsServiceService } from "@hutong/proto";
-import { computeIndicators, countedEventsIn, simulateStationDay } from "@hutong/ticketing";
+import { computeIndicators, countedEventsIn, simulateStationDay, sqliteStorePath } from "@hutong/ticketing";
 import {
   type FederationPlan,
   ministryParty,
@@ -128,7 +128,7 @@ try {
   if (uploaded.some((u) => u.acked !== u.sent)) throw new Error("a station's cursor is not at its last event");
 
   // 3. Every outbox drained (deliveries through the restarted gateways and services).
-  const storeOf = (code: string) => plan.provinceServiceConfig(code).store;
+  const storeOf = (code: string) => sqliteStorePath(plan.provinceServiceConfig(code).store);
   const deadline = Date.now() + 300_000;
   for (;;) {
     const left = [...plan.provinces.keys()].map((c) => readProvince(storeOf(c), plan.provinces.get(c)?.service ?? ""));

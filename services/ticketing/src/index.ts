@@ -3,6 +3,13 @@
 // through the outbox), the ministry's statistics service, and a station simulator.
 
 export {
+  type AppliedEvent,
+  eventMessages,
+  type SaleFacts,
+  ticketEventsTopic,
+  ticketStatisticsTopic,
+} from "./emission/event-messages.js";
+export {
   createEventRouter,
   defaultEventRoutes,
   type EventRoute,
@@ -22,6 +29,7 @@ export {
   type ProvinceServiceConfig,
   parseServiceConfig,
   type ServiceConfig,
+  type StoreConfig,
 } from "./run/service-config.js";
 export {
   type RunningMinistryService,
@@ -40,15 +48,35 @@ export {
 } from "./station/station-day.js";
 export { type UploadSummary, uploadStationEvents } from "./station/station-uploader.js";
 export { type CountedEvent, computeIndicators, type Registry } from "./statistics/indicators.js";
-export { type MinistryStore, openMinistryStore } from "./store/ministry-store.js";
+export {
+  type AnyMinistryStore,
+  type AnyProvinceStore,
+  openMinistryStore,
+  openProvinceStore,
+  sqliteDatabase,
+  sqliteStorePath,
+} from "./store/open-stores.js";
+export type { MinistryStore } from "./store/port/ministry-store.js";
+export type {
+  PostgresLocation,
+  ProvinceStore,
+  ProvinceStoreOptions,
+  ReceiveResult,
+  StoreLocation,
+  UploadResult,
+} from "./store/port/province-store.js";
+export { openPostgresMinistryStore, type PostgresMinistryStore } from "./store/postgres/postgres-ministry-store.js";
+export {
+  countedEventsInPostgres,
+  openPostgresProvinceStore,
+  type PostgresProvinceStore,
+} from "./store/postgres/postgres-province-store.js";
+export { openSqliteMinistryStore, type SqliteMinistryStore } from "./store/sqlite/sqlite-ministry-store.js";
 export {
   countedEventsIn,
-  openProvinceStore,
-  type ProvinceStore,
-  type ProvinceStoreOptions,
-  ticketEventsTopic,
-  ticketStatisticsTopic,
-} from "./store/province-store.js";
+  openSqliteProvinceStore,
+  type SqliteProvinceStore,
+} from "./store/sqlite/sqlite-province-store.js";
 export { ticketLifecycle } from "./ticket-lifecycle.js";
 export {
   isTicketingError,
@@ -59,3 +87,12 @@ export {
 } from "./ticketing-error.js";
 export { beijingDay, beijingDayStart, dayInPeriod, isPeriod } from "./time/beijing-day.js";
 export { checkBatch, maxBatch } from "./upload/check-batch.js";
+export {
+  planUpload,
+  type StoredTicket,
+  type UploadContext,
+  type UploadFacts,
+  type UploadPlan,
+  type UploadReads,
+  uploadReads,
+} from "./upload/plan-upload.js";

@@ -11,3 +11,15 @@ export {
 } from "./federation/ticket-federation.js";
 export { type SimulatedDay, simulateStationDay } from "./station/station-day.js";
 export { type UploadSummary, uploadStationEvents } from "./station/station-uploader.js";
+export {
+  dropSchemas,
+  postgresSkip,
+  postgresUrl,
+  randomSchemaName,
+  type SqlRow,
+  type StoreKind,
+  type StorePlace,
+  storeKinds,
+  storeRows,
+  storeValue,
+} from "./store/testing-stores.js";

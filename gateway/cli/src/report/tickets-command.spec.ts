@@ -114,7 +114,7 @@ describe("hutong report tickets against an e-ticket federation", () => {
     const chart = join(dir, "december.svg");
     const r = await runIn(["tickets", "--profile", profile, "--period", "2026-12", "--chart", chart]);
     assert.equal(r.code, 0, r.stderr);
-    const kept = fed.ministry.store.indicators("2026-12", "");
+    const kept = await fed.ministry.store.indicators("2026-12", "");
     assert.equal(kept.length, 3, "every province has reported its registry");
     const [header, ...rows] = r.stdout.trimEnd().split("\n");
     assert.match(header ?? "", /^province +grade-2\+ stations +with e-ticket .* e-ticket share %$/);
@@ -122,7 +122,7 @@ describe("hutong report tickets against an e-ticket federation", () => {
       rows.map((line) => line.split(/ {2,}/)[0]),
       kept.map((i) => i.province).sort(),
     );
-    const [own] = fed.ministry.store.indicators("2026-12", sichuan);
+    const [own] = await fed.ministry.store.indicators("2026-12", sichuan);
     assert.ok(own && own.ticketsSold > 100 && own.eTicketsSold > 0, JSON.stringify(own));
     const cells = rows.find((line) => line.startsWith(`${sichuan} `))?.split(/ +/) ?? [];
     assert.deepEqual(cells.slice(1, 9).map(Number), numbers(own));
@@ -156,7 +156,7 @@ describe("hutong report tickets against an e-ticket federation", () => {
       chart,
     ]);
     assert.equal(r.code, 0, r.stderr);
-    const [own] = fed.ministry.store.indicators("2026", sichuan);
+    const [own] = await fed.ministry.store.indicators("2026", sichuan);
     assert.ok(own);
     const share = `${Math.floor(own.eTicketShareBp / 100)}.${String(own.eTicketShareBp % 100).padStart(2, "0")}`;
     assert.equal(
@@ -172,7 +172,7 @@ describe("hutong report tickets against an e-ticket federation", () => {
   it("prints JSON through the hutong command itself", async () => {
     const r = await run(["report", "tickets", "--profile", profile, "--period", day, "--format", "json"]);
     assert.equal(r.code, 0, r.stderr);
-    const kept = fed.ministry.store.indicators(day, "");
+    const kept = await fed.ministry.store.indicators(day, "");
     assert.deepEqual(
       JSON.parse(r.stdout),
       kept

@@ -4,7 +4,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { type DevPki, openDevPki } from "@hutong/gateway/dev";
-import type { ProvinceServiceConfig, ServiceConfig } from "../run/service-config.js";
+import type { ProvinceServiceConfig, ServiceConfig, StoreConfig } from "../run/service-config.js";
 import { type SimulatedProvince, simulatedProvince } from "../station/simulated-registry.js";
 import { stationParty } from "../station/station-day.js";
 
@@ -25,6 +25,12 @@ export interface TicketFederationOptions {
   readonly seed?: number;
   /** Extra gateway config, merged over the defaults. */
   readonly tweak?: (party: string, config: Record<string, unknown>) => Record<string, unknown>;
+  /**
+   * Where the e-ticket services keep their stores: SQLite files in the plan's directory (the
+   * default), or one PostgreSQL database, each service in its own schema: `${schemaPrefix}_510000`
+   * for Sichuan's, `${schemaPrefix}_mot` for the ministry's (the gateways keep theirs in SQLite).
+   */
+  readonly store?: "sqlite" | { readonly postgres: { readonly url: string; readonly schemaPrefix: string } };
 }
 
 export interface ProvincePlan {
@@ -42,6 +48,8 @@ export interface FederationPlan {
   readonly hubPort: number;
   readonly ministryPort: number;
   readonly provinces: ReadonlyMap<string, ProvincePlan>;
+  /** The PostgreSQL schemas the services' stores take (none on SQLite): drop them to clean up. */
+  readonly postgresSchemas: readonly string[];
   /** Raw gateway configs (for parseGatewayConfig, or written as a file for `hutong start`). */
   hubConfig(): Promise<Record<string, unknown>>;
   provinceGatewayConfig(province: string): Promise<Record<string, unknown>>;
@@ -114,6 +122,11 @@ export async function planTicketFederation(
   const hubPort = await freePort();
   const ministryPort = await freePort();
   const loop = (port: number) => `127.0.0.1:${port}`;
+  const pgStore = options.store === undefined || options.store === "sqlite" ? undefined : options.store.postgres;
+  const storeOf = (name: string, file: string): StoreConfig =>
+    pgStore === undefined
+      ? join(dir, file)
+      : { postgres: { url: pgStore.url, schema: `${pgStore.schemaPrefix}_${name}`, maxConnections: 6 } };
 
   const gatewayBase = async (party: string, port: number) => ({
     party,
@@ -134,6 +147,7 @@ export async function planTicketFederation(
     hubPort,
     ministryPort,
     provinces,
+    postgresSchemas: pgStore === undefined ? [] : [...codes, "mot"].map((name) => `${pgStore.schemaPrefix}_${name}`),
     async hubConfig() {
       return tweak(ministryParty, {
         ...(await gatewayBase(ministryParty, hubPort)),
@@ -210,7 +224,7 @@ export async function planTicketFederation(
         party: p.service,
         province: code,
         listen: { host: "127.0.0.1", port: p.servicePort },
-        store: join(dir, `${fileName(p.service)}.sqlite`),
+        store: storeOf(code, `${fileName(p.service)}.sqlite`),
         sealKeyFile: join(dir, `${fileName(p.service)}.seal-key`),
         stations: p.registry.stations.map((s) => ({ ...s })),
         routes: p.registry.routes.map((r) => ({ code: r.code, customised: r.customised })),
@@ -232,7 +246,7 @@ export async function planTicketFederation(
         service: "ministry",
         party: statisticsParty,
         listen: { host: "127.0.0.1", port: ministryPort },
-        store: join(dir, "mot_statistics.sqlite"),
+        store: storeOf("mot", "mot_statistics.sqlite"),
       };
     },
   };

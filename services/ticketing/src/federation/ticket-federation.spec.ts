@@ -16,7 +16,14 @@ import {
 import { simulateStationDay } from "../station/station-day.js";
 import { uploadStationEvents } from "../station/station-uploader.js";
 import { computeIndicators } from "../statistics/indicators.js";
-import { startTicketFederation, statisticsParty, type TicketFederation, ticketingParty } from "./ticket-federation.js";
+import { dropSchemas, postgresSkip, postgresUrl, randomSchemaName, storeRows, storeValue } from "../testing.js";
+import {
+  startTicketFederation,
+  statisticsParty,
+  type TicketFederation,
+  type TicketFederationOptions,
+  ticketingParty,
+} from "./ticket-federation.js";
 
 const day = "2026-12-04";
 const ctx = (targetParty: string, purpose = Purpose.PURPOSE_REGULATORY_SUPERVISION) => ({
@@ -36,7 +43,23 @@ async function statusOf(p: Promise<unknown>): Promise<{ code: number; message: s
   return { code: Status.OK, message: "" };
 }
 
-describe("the e-ticket federation: a hub, three provinces and their e-ticket services", () => {
+// The whole federation once with the services' stores on SQLite (the default), and once on
+// PostgreSQL (each service its own schema) when HUTONG_TEST_POSTGRES_URL is set.
+interface Variant {
+  readonly name: string;
+  readonly skip: string | false;
+  readonly store: () => NonNullable<TicketFederationOptions["store"]>;
+}
+const variants: readonly Variant[] = [
+  { name: "SQLite", skip: false, store: () => "sqlite" },
+  {
+    name: "PostgreSQL",
+    skip: postgresSkip,
+    store: () => ({ postgres: { url: postgresUrl ?? "", schemaPrefix: randomSchemaName() } }),
+  },
+];
+
+const federationSpec = (variant: Variant) => () => {
   let dir: string;
   let fed: TicketFederation;
   let sichuanDay: ReturnType<typeof simulateStationDay>;
@@ -44,7 +67,7 @@ describe("the e-ticket federation: a hub, three provinces and their e-ticket ser
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), "hutong-tickets-"));
-    fed = await startTicketFederation(dir, { stationsPerProvince: 4 });
+    fed = await startTicketFederation(dir, { stationsPerProvince: 4, store: variant.store() });
     const sichuan = fed.provinces.get("510000");
     assert.ok(sichuan);
     sichuanDay = simulateStationDay(sichuan.registry, sichuan.party, day, 150, 7);
@@ -60,25 +83,30 @@ describe("the e-ticket federation: a hub, three provinces and their e-ticket ser
   });
   after(async () => {
     await fed?.close();
+    await dropSchemas(fed?.plan.postgresSchemas ?? []);
     await rm(dir, { recursive: true, force: true });
   });
 
-  it("applies every station event once, and delivers each cross-province one exactly once, in order, without personal fields", () => {
+  it("applies every station event once, and delivers each cross-province one exactly once, in order, without personal fields", async () => {
     const sichuan = fed.provinces.get("510000");
     assert.ok(sichuan);
-    const applied = sichuan.store.db.prepare("SELECT count(*) FROM event_log").pluck().get() as number;
+    const applied = await storeValue(sichuan.store, "SELECT count(*) FROM event_log");
     assert.equal(applied, sichuanDay.events.length);
     let crossProvince = 0;
     for (const code of ["440000", "310000"]) {
       const node = fed.provinces.get(code);
       assert.ok(node);
-      const sent = sichuan.store.db
-        .prepare("SELECT seq FROM emission WHERE destination = ? AND form = 'event' ORDER BY seq")
-        .pluck()
-        .all(ticketingParty(code)) as number[];
-      const received = node.store.db
-        .prepare("SELECT owner_seq, applications, in_order FROM received_event ORDER BY owner_seq")
-        .all() as { owner_seq: number; applications: number; in_order: number }[];
+      const sent: unknown[] = (
+        await storeRows(
+          sichuan.store,
+          "SELECT seq FROM emission WHERE destination = ? AND form = 'event' ORDER BY seq",
+          [ticketingParty(code)],
+        )
+      ).map((r) => r.seq);
+      const received = (await storeRows(
+        node.store,
+        "SELECT owner_seq, applications, in_order FROM received_event ORDER BY owner_seq",
+      )) as { owner_seq: number; applications: number; in_order: number }[];
       assert.deepEqual(
         received.map((r) => r.owner_seq),
         sent,
@@ -87,19 +115,18 @@ describe("the e-ticket federation: a hub, three provinces and their e-ticket ser
       assert.ok(received.every((r) => r.applications === 1 && r.in_order === 1));
       crossProvince += sent.length;
       // The operational view: the copy carries no passenger.
-      const ticketNo = node.store.db.prepare("SELECT ticket_no FROM received_ticket LIMIT 1").pluck().get() as
+      const ticketNo = (await storeValue(node.store, "SELECT ticket_no FROM received_ticket LIMIT 1")) as
         | string
         | undefined;
       if (ticketNo !== undefined) {
-        const sealed = node.store.db
-          .prepare("SELECT sealed FROM received_ticket WHERE ticket_no = ?")
-          .pluck()
-          .get(ticketNo);
+        const sealed = await storeValue(node.store, "SELECT sealed FROM received_ticket WHERE ticket_no = ?", [
+          ticketNo,
+        ]);
         assert.ok(sealed instanceof Buffer);
       }
     }
     assert.ok(crossProvince > 0, "the simulated day has cross-province schedules");
-    const outboxLeft = sichuan.store.db.prepare("SELECT count(*) FROM outbox_message").pluck().get();
+    const outboxLeft = await storeValue(sichuan.store, "SELECT count(*) FROM outbox_message");
     assert.equal(outboxLeft, 0);
   });
 
@@ -116,7 +143,7 @@ describe("the e-ticket federation: a hub, three provinces and their e-ticket ser
       ticketingParty("510000"),
       "2026-12",
       { stations: sichuan.store.stations, routes: sichuan.store.routes },
-      sichuan.store.countedEvents(),
+      await sichuan.store.countedEvents(),
     );
     assert.deepEqual(r.indicators, [own]);
     assert.ok(own.ticketsSold > 100 && own.eTicketsSold > 0 && own.eTicketsSold < own.ticketsSold);
@@ -128,17 +155,17 @@ describe("the e-ticket federation: a hub, three provinces and their e-ticket ser
     assert.ok(sichuan);
     const station = sichuan.registry.stations[0]?.code ?? "";
     const mot = fed.ministry.store;
-    const before = mot.stationDay(station, day);
+    const before = await mot.stationDay(station, day);
     assert.ok(before.length >= 3);
     const [gone, altered] = before;
-    mot.db.prepare("DELETE FROM stat_ticket WHERE ticket_no = ?").run(gone?.ticketNo);
-    mot.db.prepare("UPDATE stat_ticket SET fare_fen = fare_fen + 100 WHERE ticket_no = ?").run(altered?.ticketNo);
+    await storeRows(mot, "DELETE FROM stat_ticket WHERE ticket_no = ?", [gone?.ticketNo]);
+    await storeRows(mot, "UPDATE stat_ticket SET fare_fen = fare_fen + 100 WHERE ticket_no = ?", [altered?.ticketNo]);
     const client = await fed.client("mot/reconciliation");
     const r = await client.unary(TicketEventServiceService.reconcileDaily, {
       context: ctx(ticketingParty("510000"), Purpose.PURPOSE_RECONCILIATION),
       stationCode: station,
       day,
-      entries: mot.stationDay(station, day),
+      entries: await mot.stationDay(station, day),
     });
     assert.deepEqual(
       r.differences.map((d) => [d.ticketNo, d.kind]).sort(),
@@ -212,10 +239,11 @@ describe("the e-ticket federation: a hub, three provinces and their e-ticket ser
         /REFUND needs the ticket's checkStatus to be CHECK_STATUS_UNCHECKED or CHECK_STATUS_REVOKED; it is CHECK_STATUS_CHECKED/,
       );
       const sichuan = fed.provinces.get("510000");
-      const row = sichuan?.store.db
-        .prepare("SELECT code FROM source_event WHERE source = ? AND source_seq = ?")
-        .pluck()
-        .get(source, Number(next));
+      assert.ok(sichuan);
+      const row = await storeValue(sichuan.store, "SELECT code FROM source_event WHERE source = ? AND source_seq = ?", [
+        source,
+        Number(next),
+      ]);
       assert.equal(row, "FAILED_PRECONDITION");
       // Replaying the whole first batch changes nothing: every event a duplicate.
       const replay = await client.unary(TicketEventServiceService.uploadTicketEvents, {
@@ -234,8 +262,9 @@ describe("the e-ticket federation: a hub, three provinces and their e-ticket ser
       const { source, events } = stationOf();
       const client = await fed.client(source);
       const sichuan = fed.provinces.get("510000");
-      const count = () => sichuan?.store.db.prepare("SELECT count(*) FROM event_log").pluck().get();
-      const before = count();
+      assert.ok(sichuan);
+      const count = () => storeValue(sichuan.store, "SELECT count(*) FROM event_log");
+      const before = await count();
       const sale = events[0] as TicketEvent;
       const gap = await statusOf(
         client.unary(TicketEventServiceService.uploadTicketEvents, {
@@ -252,7 +281,7 @@ describe("the e-ticket federation: a hub, three provinces and their e-ticket ser
         nonce: "",
         source,
       });
-      assert.equal(pong.ackedSeq, sichuan?.store.ackedSeq(source));
+      assert.equal(pong.ackedSeq, await sichuan.store.ackedSeq(source));
       assert.ok(pong.ackedSeq >= BigInt(events.length));
       const nosy = await statusOf(
         client.unary(TicketEventServiceService.ping, {
@@ -279,7 +308,7 @@ describe("the e-ticket federation: a hub, three provinces and their e-ticket ser
         }),
       );
       assert.equal(impostor.code, Status.PERMISSION_DENIED);
-      assert.equal(count(), before);
+      assert.equal(await count(), before);
     });
 
     it("refuses, per event, another province's ticket, an unknown station and a malformed event", async () => {
@@ -364,11 +393,11 @@ describe("the e-ticket federation: a hub, three provinces and their e-ticket ser
       const deliveries = (page?.entries ?? []).filter(
         (e) => e.ownerParty === ticketingParty("440000") && e.decision === "allow",
       );
-      const sent = fed.provinces
-        .get("510000")
-        ?.store.db.prepare("SELECT count(*) FROM emission WHERE destination = ?")
-        .pluck()
-        .get(ticketingParty("440000"));
+      const sichuan = fed.provinces.get("510000");
+      assert.ok(sichuan);
+      const sent = await storeValue(sichuan.store, "SELECT count(*) FROM emission WHERE destination = ?", [
+        ticketingParty("440000"),
+      ]);
       assert.equal(deliveries.length, sent);
       const names = sichuanDay.events
         .slice(0, 50)
@@ -380,4 +409,12 @@ describe("the e-ticket federation: a hub, three provinces and their e-ticket ser
       }
     });
   });
-});
+};
+
+for (const variant of variants) {
+  describe(
+    `the e-ticket federation: a hub, three provinces and their e-ticket services (stores on ${variant.name})`,
+    { skip: variant.skip },
+    federationSpec(variant),
+  );
+}

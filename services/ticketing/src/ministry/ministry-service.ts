@@ -9,7 +9,7 @@ import {
   TicketStatisticsServiceService,
 } from "@hutong/proto";
 import { addUnaryService, type CallFacts, type ServiceLog } from "../service/unary-service.js";
-import type { MinistryStore } from "../store/ministry-store.js";
+import type { MinistryStore } from "../store/port/ministry-store.js";
 import { TicketingError } from "../ticketing-error.js";
 import { isPeriod } from "../time/beijing-day.js";
 
@@ -20,7 +20,10 @@ export function createMinistryServer(store: MinistryStore, log: ServiceLog, now:
     server,
     TicketStatisticsServiceService,
     {
-      reportTicketStatistics(req: ReportTicketStatisticsRequest, facts: CallFacts): ReportTicketStatisticsResponse {
+      async reportTicketStatistics(
+        req: ReportTicketStatisticsRequest,
+        facts: CallFacts,
+      ): Promise<ReportTicketStatisticsResponse> {
         if (req.province !== facts.origin) {
           throw new TicketingError(
             "wrong-source",
@@ -29,15 +32,15 @@ export function createMinistryServer(store: MinistryStore, log: ServiceLog, now:
         }
         return store.report(facts.origin, req, now());
       },
-      queryTicketIndicators(req: QueryTicketIndicatorsRequest): QueryTicketIndicatorsResponse {
+      async queryTicketIndicators(req: QueryTicketIndicatorsRequest): Promise<QueryTicketIndicatorsResponse> {
         if (!isPeriod(req.period))
           throw new TicketingError("malformed", `period "${req.period}" is not YYYY, YYYY-MM or YYYY-MM-DD`);
-        return { indicators: store.indicators(req.period, req.province) };
+        return { indicators: await store.indicators(req.period, req.province) };
       },
-      listStationDay(req: ListStationDayRequest): ListStationDayResponse {
+      async listStationDay(req: ListStationDayRequest): Promise<ListStationDayResponse> {
         if (req.day.length !== 10 || !isPeriod(req.day))
           throw new TicketingError("malformed", `day "${req.day}" is not YYYY-MM-DD`);
-        return { entries: store.stationDay(req.stationCode, req.day) };
+        return { entries: await store.stationDay(req.stationCode, req.day) };
       },
     },
     log,

@@ -2,7 +2,7 @@ import type { HutongClient } from "@hutong/client";
 import { isWireError, Status } from "@hutong/client";
 import { defaultTopicPolicy, type OutboxTopic, type TopicPolicy } from "@hutong/gateway/outbox";
 import { TicketEventServiceService, TicketStatisticsServiceService } from "@hutong/proto";
-import { ticketEventsTopic, ticketStatisticsTopic } from "../store/province-store.js";
+import { ticketEventsTopic, ticketStatisticsTopic } from "../emission/event-messages.js";
 
 // The province's outbox topics: each message is a whole request (its RequestContext names the
 // destination and the purpose), sent as is through the province's own gateway, which routes it,

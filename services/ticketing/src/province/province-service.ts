@@ -21,7 +21,7 @@ import {
 } from "@hutong/proto";
 import { compareStationDay } from "../reconcile/compare-station-day.js";
 import { addUnaryService, type CallFacts, type ServiceLog } from "../service/unary-service.js";
-import type { ProvinceStore } from "../store/province-store.js";
+import type { ProvinceStore } from "../store/port/province-store.js";
 import { TicketingError } from "../ticketing-error.js";
 import { isPeriod } from "../time/beijing-day.js";
 import { checkBatch } from "../upload/check-batch.js";
@@ -50,30 +50,33 @@ export function createProvinceServer(options: ProvinceServiceOptions): grpc.Serv
     server,
     TicketEventServiceService,
     {
-      uploadTicketEvents(req: UploadTicketEventsRequest, facts: CallFacts): UploadTicketEventsResponse {
+      async uploadTicketEvents(req: UploadTicketEventsRequest, facts: CallFacts): Promise<UploadTicketEventsResponse> {
         checkBatch(facts.origin, req);
-        const r = store.upload(req.source, req.events, now());
+        const r = await store.upload(req.source, req.events, now());
         if (r.enqueued > 0) options.enqueued?.();
         return { ackedSeq: r.ackedSeq, results: [...r.results] };
       },
-      deliverTicketEvents(req: DeliverTicketEventsRequest, facts: CallFacts): DeliverTicketEventsResponse {
+      async deliverTicketEvents(
+        req: DeliverTicketEventsRequest,
+        facts: CallFacts,
+      ): Promise<DeliverTicketEventsResponse> {
         if (req.events.length === 0 || req.events.length > 1000) {
           throw new TicketingError("malformed", `a delivery holds 1 to 1000 events, not ${req.events.length}`);
         }
         return store.receive(facts.origin, req.events, now());
       },
-      queryTicketStatus(req: QueryTicketStatusRequest): QueryTicketStatusResponse {
+      async queryTicketStatus(req: QueryTicketStatusRequest): Promise<QueryTicketStatusResponse> {
         if (req.ticketNo !== "") {
-          const s = store.status(req.ticketNo);
+          const s = await store.status(req.ticketNo);
           return s === undefined
             ? { changes: [], nextSince: req.since, found: false }
             : { changes: [s], nextSince: s.seq, found: true };
         }
         const limit = req.limit === 0 || req.limit > 1000 ? 1000 : req.limit;
-        const changes = store.changesSince(req.since, limit);
+        const changes = await store.changesSince(req.since, limit);
         return { changes, nextSince: changes.at(-1)?.seq ?? req.since, found: changes.length > 0 };
       },
-      reconcileDaily(req: ReconcileDailyRequest): ReconcileDailyResponse {
+      async reconcileDaily(req: ReconcileDailyRequest): Promise<ReconcileDailyResponse> {
         if (!store.stations.some((s) => s.code === req.stationCode)) {
           throw new TicketingError(
             "unknown-station",
@@ -82,9 +85,9 @@ export function createProvinceServer(options: ProvinceServiceOptions): grpc.Serv
         }
         if (req.day.length !== 10 || !isPeriod(req.day))
           throw new TicketingError("malformed", `day "${req.day}" is not YYYY-MM-DD`);
-        return compareStationDay(store.stationDay(req.stationCode, req.day), req.entries);
+        return compareStationDay(await store.stationDay(req.stationCode, req.day), req.entries);
       },
-      ping(req: PingRequest, facts: CallFacts): PingResponse {
+      async ping(req: PingRequest, facts: CallFacts): Promise<PingResponse> {
         if (req.source !== "" && req.source !== facts.origin) {
           throw new TicketingError("wrong-source", `the cursor of "${req.source}" is for that system only`);
         }
@@ -92,8 +95,8 @@ export function createProvinceServer(options: ProvinceServiceOptions): grpc.Serv
           nonce: req.nonce,
           party: store.party,
           serverTime: new Date(now()),
-          lastSeq: store.lastSeq(),
-          ackedSeq: req.source === "" ? 0n : store.ackedSeq(req.source),
+          lastSeq: await store.lastSeq(),
+          ackedSeq: req.source === "" ? 0n : await store.ackedSeq(req.source),
         };
       },
     },
@@ -103,13 +106,13 @@ export function createProvinceServer(options: ProvinceServiceOptions): grpc.Serv
     server,
     TicketServiceService,
     {
-      getTicket(req: GetTicketRequest): GetTicketResponse {
-        const ticket = store.ticket(req.ticketNo);
+      async getTicket(req: GetTicketRequest): Promise<GetTicketResponse> {
+        const ticket = await store.ticket(req.ticketNo);
         if (ticket === undefined) throw new TicketingError("not-found", `no ticket ${req.ticketNo}`);
         return { ticket, annotation: undefined };
       },
-      verifyTicket(req: VerifyTicketRequest): VerifyTicketResponse {
-        const t = store.ticket(req.ticketNo);
+      async verifyTicket(req: VerifyTicketRequest): Promise<VerifyTicketResponse> {
+        const t = await store.ticket(req.ticketNo);
         if (t === undefined) throw new TicketingError("not-found", `no ticket ${req.ticketNo}`);
         const p = t.passenger;
         const holderMatches =

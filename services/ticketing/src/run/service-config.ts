@@ -31,6 +31,38 @@ const station = z
     eTicketService: z.boolean().default(true),
   })
   .strict();
+
+const sqliteStore = z.string().min(1, "a SQLite file path");
+const postgresStore = z
+  .object({
+    postgres: z
+      .object({
+        url: z.string().regex(/^postgres(ql)?:\/\/./, "a postgresql:// URL"),
+        schema: z
+          .string()
+          .regex(/^[a-z_][a-z0-9_]{0,62}$/, "a PostgreSQL schema name: [a-z_][a-z0-9_]{0,62}, unquoted"),
+        maxConnections: z.number().int().min(1).max(100).optional(),
+      })
+      .strict(),
+  })
+  .strict();
+/**
+ * Where a service keeps its store: a SQLite file (a path, relative to the config file), or
+ * `{"postgres": {"url": "postgresql://…", "schema": "ticketing_510000"}}`: its own schema of a
+ * PostgreSQL database, created if absent. The two forms are told apart by what was written (a
+ * string or an object), so each one's problems are named as such.
+ */
+const store = z.unknown().transform((value, ctx): z.infer<typeof sqliteStore> | z.infer<typeof postgresStore> => {
+  const form =
+    typeof value === "string" ? sqliteStore : typeof value === "object" && value !== null ? postgresStore : undefined;
+  const r = form?.safeParse(value);
+  if (r?.success === true) return r.data;
+  const issues = r?.error.issues ?? [
+    { path: [], message: 'a SQLite file path, or {"postgres": {"url": "postgresql://…", "schema": "…"}}' },
+  ];
+  for (const { path, message } of issues) ctx.addIssue({ code: "custom", path, message, input: value });
+  return z.NEVER;
+});
 const route = z.object({ code: z.string().min(1).max(32), customised: z.boolean().default(false) }).passthrough();
 
 /** How the service reaches its own gateway (the outbox's deliveries): its identity and trust. */
@@ -51,7 +83,7 @@ const province = z
     party,
     province: z.string().regex(/^\d{2}0000$/),
     listen,
-    store: z.string(),
+    store,
     /** 64 hex digits: tickets are sealed with it at rest. */
     sealKeyFile: z.string(),
     stations: z.array(station).min(1),
@@ -86,12 +118,14 @@ const province = z
   })
   .strict();
 
-const ministry = z.object({ service: z.literal("ministry"), party, listen, store: z.string() }).strict();
+const ministry = z.object({ service: z.literal("ministry"), party, listen, store }).strict();
 
 export const serviceConfigSchema = z.discriminatedUnion("service", [province, ministry]);
 export type ServiceConfig = z.infer<typeof serviceConfigSchema>;
 export type ProvinceServiceConfig = Extract<ServiceConfig, { service: "province" }>;
 export type MinistryServiceConfig = Extract<ServiceConfig, { service: "ministry" }>;
+/** A service's store: a SQLite file path, or a PostgreSQL database and schema. */
+export type StoreConfig = ServiceConfig["store"];
 
 /** Validates a parsed config; file paths are resolved against `baseDir`. Throws TicketingError invalid-config listing every problem. */
 export function parseServiceConfig(raw: unknown, baseDir: string): ServiceConfig {
@@ -102,10 +136,11 @@ export function parseServiceConfig(raw: unknown, baseDir: string): ServiceConfig
   }
   const c = r.data;
   const at = (p: string) => resolve(baseDir, p);
-  if (c.service === "ministry") return { ...c, store: at(c.store) };
+  const storeAt = (s: StoreConfig): StoreConfig => (typeof s === "string" ? at(s) : s);
+  if (c.service === "ministry") return { ...c, store: storeAt(c.store) };
   return {
     ...c,
-    store: at(c.store),
+    store: storeAt(c.store),
     sealKeyFile: at(c.sealKeyFile),
     gateway: {
       ...c.gateway,

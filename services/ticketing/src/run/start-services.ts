@@ -1,12 +1,7 @@
 import { readFile } from "node:fs/promises";
 import type * as grpc from "@grpc/grpc-js";
 import { createCrlFileSource, createHutongClient, type HutongClient, loadCredentialFiles } from "@hutong/client";
-import {
-  createOutboxDispatcher,
-  defaultTopicPolicy,
-  type OutboxDispatcher,
-  sqliteOutboxStore,
-} from "@hutong/gateway/outbox";
+import { createOutboxDispatcher, defaultTopicPolicy, type OutboxDispatcher } from "@hutong/gateway/outbox";
 import { Purpose, TicketEventKind } from "@hutong/proto";
 import { createEventRouter, defaultEventRoutes, type EventRoute } from "../emission/event-routes.js";
 import { createMinistryServer } from "../ministry/ministry-service.js";
@@ -14,14 +9,18 @@ import { gatewayTopics } from "../province/gateway-topics.js";
 import { createProvinceServer } from "../province/province-service.js";
 import { registryReport } from "../province/registry-report.js";
 import { listen, type ServiceLog } from "../service/unary-service.js";
-import { type MinistryStore, openMinistryStore } from "../store/ministry-store.js";
-import { openProvinceStore, type ProvinceStore } from "../store/province-store.js";
+import {
+  type AnyMinistryStore,
+  type AnyProvinceStore,
+  openMinistryStore,
+  openProvinceStore,
+} from "../store/open-stores.js";
 import { TicketingError } from "../ticketing-error.js";
 import type { MinistryServiceConfig, ProvinceServiceConfig } from "./service-config.js";
 
 export interface RunningProvinceService {
   readonly address: string;
-  readonly store: ProvinceStore;
+  readonly store: AnyProvinceStore;
   readonly dispatcher: OutboxDispatcher;
   readonly server: grpc.Server;
   close(): Promise<void>;
@@ -29,7 +28,7 @@ export interface RunningProvinceService {
 
 export interface RunningMinistryService {
   readonly address: string;
-  readonly store: MinistryStore;
+  readonly store: AnyMinistryStore;
   readonly server: grpc.Server;
   close(): Promise<void>;
 }
@@ -68,58 +67,74 @@ export async function startProvinceService(
   const router = createEventRouter(config.province, eventRoutesOf(config), (p) =>
     config.routeParty.replace("{province}", p),
   );
-  const store = openProvinceStore({
-    path: config.store,
+  const sealKey = await readSealKey(config.sealKeyFile);
+  const store = await openProvinceStore(config.store, {
     party: config.party,
     province: config.province,
-    sealKey: await readSealKey(config.sealKeyFile),
+    sealKey,
     stations: config.stations,
     routes: config.routes.map((r) => ({ code: r.code, customised: r.customised })),
     router,
   });
-  const creds = await loadCredentialFiles({
-    chain: config.gateway.chain,
-    key: config.gateway.key,
-    anchors: config.gateway.anchors,
-    crls: config.gateway.crls,
-  });
-  const crls = createCrlFileSource(config.gateway.crls, { initial: creds.crls, refreshMs: 60_000 });
-  const client: HutongClient = createHutongClient({
-    address: config.gateway.address,
-    gatewayParty: config.gateway.party,
-    privateKey: creds.privateKey,
-    chain: creds.chain,
-    trust: creds.trust,
-    crls: crls.current,
-  });
-  const o = config.outbox;
-  const dispatcher = createOutboxDispatcher({
-    store: sqliteOutboxStore(store.db),
-    topics: gatewayTopics(() => client, {
-      ...defaultTopicPolicy,
-      retryBaseMs: o.retryBaseMs,
-      retryCapMs: o.retryCapMs,
-      breakerCoolDownMs: o.breakerCoolDownMs,
-    }),
-    concurrency: o.concurrency,
-    pollIntervalMs: o.pollIntervalMs,
-    name: config.party,
-    now,
-  });
-  const server = createProvinceServer({ store, log, now, enqueued: () => dispatcher.kick() });
-  const address = await listen(server, config.listen.port, config.listen.host);
-  // The registry goes to the ministry when the events do (a service that reports no statistics,
-  // as `hutong start --dev`'s, sends nothing).
-  if (eventRoutesOf(config).some((r) => r.form === "statistics")) {
-    const reg = registryReport(
-      config.party,
-      config.statistics,
-      Purpose.PURPOSE_REGULATORY_SUPERVISION,
-      store.stations,
-      store.routes,
-    );
-    if (store.enqueueRegistry(reg.key, config.statistics, reg.payload, now()) > 0) dispatcher.kick();
+  // A service that cannot start (credentials, its port) leaves nothing open behind it.
+  const undo: (() => unknown)[] = [() => store.close()];
+  let started: Omit<RunningProvinceService, "close" | "store"> & {
+    readonly client: HutongClient;
+    readonly crls: { close(): void };
+  };
+  try {
+    const creds = await loadCredentialFiles({
+      chain: config.gateway.chain,
+      key: config.gateway.key,
+      anchors: config.gateway.anchors,
+      crls: config.gateway.crls,
+    });
+    const crls = createCrlFileSource(config.gateway.crls, { initial: creds.crls, refreshMs: 60_000 });
+    undo.push(() => crls.close());
+    const client: HutongClient = createHutongClient({
+      address: config.gateway.address,
+      gatewayParty: config.gateway.party,
+      privateKey: creds.privateKey,
+      chain: creds.chain,
+      trust: creds.trust,
+      crls: crls.current,
+    });
+    undo.push(() => client.close());
+    const o = config.outbox;
+    const dispatcher = createOutboxDispatcher({
+      store: store.outbox,
+      topics: gatewayTopics(() => client, {
+        ...defaultTopicPolicy,
+        retryBaseMs: o.retryBaseMs,
+        retryCapMs: o.retryCapMs,
+        breakerCoolDownMs: o.breakerCoolDownMs,
+      }),
+      concurrency: o.concurrency,
+      pollIntervalMs: o.pollIntervalMs,
+      name: config.party,
+      now,
+    });
+    undo.push(() => dispatcher.close());
+    const server = createProvinceServer({ store, log, now, enqueued: () => dispatcher.kick() });
+    const address = await listen(server, config.listen.port, config.listen.host);
+    // The registry goes to the ministry when the events do (a service that reports no statistics,
+    // as `hutong start --dev`'s, sends nothing).
+    if (eventRoutesOf(config).some((r) => r.form === "statistics")) {
+      const reg = registryReport(
+        config.party,
+        config.statistics,
+        Purpose.PURPOSE_REGULATORY_SUPERVISION,
+        store.stations,
+        store.routes,
+      );
+      if ((await store.enqueueRegistry(reg.key, config.statistics, reg.payload, now())) > 0) dispatcher.kick();
+    }
+    started = { address, dispatcher, server, client, crls };
+  } catch (e) {
+    for (const u of undo.reverse()) await Promise.resolve(u()).catch(() => {});
+    throw e;
   }
+  const { address, dispatcher, server, client, crls } = started;
   return {
     address,
     store,
@@ -130,7 +145,7 @@ export async function startProvinceService(
       await dispatcher.close();
       client.close();
       crls.close();
-      store.close();
+      await store.close();
     },
   };
 }
@@ -140,7 +155,7 @@ export async function startMinistryService(
   config: MinistryServiceConfig,
   log: ServiceLog,
 ): Promise<RunningMinistryService> {
-  const store = openMinistryStore(config.store);
+  const store = await openMinistryStore(config.store);
   const server = createMinistryServer(store, log);
   const address = await listen(server, config.listen.port, config.listen.host);
   return {
@@ -149,7 +164,7 @@ export async function startMinistryService(
     server,
     async close() {
       await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
-      store.close();
+      await store.close();
     },
   };
 }

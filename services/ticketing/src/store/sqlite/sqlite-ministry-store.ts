@@ -1,15 +1,10 @@
 import { createSqliteInbox, sqliteInboxSchema } from "@hutong/gateway/outbox";
-import type {
-  ReportTicketStatisticsRequest,
-  RouteProfile,
-  StationDayEntry,
-  StationProfile,
-  TicketIndicators,
-} from "@hutong/proto";
+import type { ReportTicketStatisticsRequest, RouteProfile, StationDayEntry, StationProfile } from "@hutong/proto";
 import Database from "better-sqlite3";
-import { type CountedEvent, computeIndicators } from "../statistics/indicators.js";
-import { TicketingError } from "../ticketing-error.js";
-import { beijingDay } from "../time/beijing-day.js";
+import { type CountedEvent, computeIndicators } from "../../statistics/indicators.js";
+import { beijingDay } from "../../time/beijing-day.js";
+import { checkReport } from "../port/check-input.js";
+import type { MinistryStore } from "../port/ministry-store.js";
 
 // The ministry statistics service's database. It holds no personal field: the statistics form has
 // none (ticket_statistics_service.proto).
@@ -54,17 +49,14 @@ CREATE TABLE IF NOT EXISTS route (
 ${sqliteInboxSchema}
 `;
 
-/** The ministry statistics service's store (openMinistryStore). */
-export interface MinistryStore {
+/** The ministry store on SQLite, with its database (tools and tests read it directly). */
+export interface SqliteMinistryStore extends MinistryStore {
+  readonly kind: "sqlite";
   readonly db: Database.Database;
-  /** One province's report: every event and the registry applied once (inbox), in one transaction. */
-  report(sender: string, req: ReportTicketStatisticsRequest, nowMs: number): { applied: number; duplicates: number };
-  indicators(period: string, province: string): TicketIndicators[];
-  stationDay(stationCode: string, day: string): StationDayEntry[];
-  close(): void;
 }
 
-export function openMinistryStore(path: string): MinistryStore {
+/** The ministry statistics service's store on SQLite (WAL, synchronous = FULL): one connection, one writer. */
+export function openSqliteMinistryStore(path: string): SqliteMinistryStore {
   const db = new Database(path);
   db.pragma("journal_mode = WAL");
   db.pragma("synchronous = FULL");
@@ -176,17 +168,13 @@ export function openMinistryStore(path: string): MinistryStore {
   });
 
   return {
+    kind: "sqlite",
     db,
-    report(sender, req, nowMs) {
-      if (sender === "") throw new TicketingError("wrong-source", "a statistics report must come through a gateway");
-      for (const e of req.events) {
-        if (e.idempotencyKey === "" || e.ticketNo === "" || e.ticketVersion < 1) {
-          throw new TicketingError("malformed", "a statistics event needs its key, ticket number and version");
-        }
-      }
+    async report(sender, req, nowMs) {
+      checkReport(sender, req);
       return report.immediate(sender, req, nowMs);
     },
-    indicators(period: string, province: string): TicketIndicators[] {
+    async indicators(period, province) {
       const provinces = province === "" ? (q.provinces.all() as string[]) : [province];
       return provinces.map((p) =>
         computeIndicators(
@@ -213,7 +201,7 @@ export function openMinistryStore(path: string): MinistryStore {
         ),
       );
     },
-    stationDay(stationCode: string, day: string): StationDayEntry[] {
+    async stationDay(stationCode, day): Promise<StationDayEntry[]> {
       return (q.stationDay.all(stationCode, day) as { ticket_no: string; sale_status: number; fare_fen: number }[]).map(
         (r) => ({
           ticketNo: r.ticket_no,
@@ -222,7 +210,7 @@ export function openMinistryStore(path: string): MinistryStore {
         }),
       );
     },
-    close(): void {
+    async close() {
       db.close();
     },
   };

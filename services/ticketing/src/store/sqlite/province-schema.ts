@@ -38,6 +38,8 @@ CREATE TABLE IF NOT EXISTS event_log (
   medium          INTEGER NOT NULL,
   applied_ms      INTEGER NOT NULL
 );
+-- A ticket's status is its latest event (QueryTicketStatus).
+CREATE INDEX IF NOT EXISTS event_log_ticket ON event_log (ticket_no, seq);
 
 -- Every event a source sent, whatever became of it: the durable record of refusals, and what a
 -- resent sequence number is checked against.
