@@ -836,6 +836,8 @@ export const jsonFields: ReadonlyMap<string, readonly JsonField[]> = new Map<str
       { name: "response_record", jsonName: "responseRecord" },
       { name: "claimed_holder", jsonName: "claimedHolder", message: "hutong.v1.SubjectFields" },
       { name: "holder_confirmed_by", jsonName: "holderConfirmedBy" },
+      { name: "annotate_request", jsonName: "annotateRequest" },
+      { name: "response_annotation", jsonName: "responseAnnotation" },
     ],
   ],
   [

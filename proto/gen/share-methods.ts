@@ -23,6 +23,10 @@ export interface ShareMethodSpec {
   readonly claimedHolder?: SubjectPaths;
   /** verify: the response bool confirming the claimed holder. */
   readonly holderConfirmedBy?: FieldPath;
+  /** fetch: the request bool asking for an annotated copy (docs/annotated-copies.md); with responseAnnotation. */
+  readonly annotateRequest?: FieldPath;
+  /** fetch: the response field (a hutong.v1.Annotation) where the owner's gateway puts the annotation. */
+  readonly responseAnnotation?: FieldStep;
 }
 
 /** By method ("hutong.v1.Service/Method"): every method of the "share" and "target-gateway" services. */
@@ -173,6 +177,8 @@ export const shareMethods: ReadonlyMap<string, ShareMethodSpec> = new Map<string
       responseType: "hutong.v1.GetTicketResponse",
       requestRecordId: [{ name: "ticket_no", number: 2, type: "string" }],
       responseRecord: { name: "ticket", number: 1, type: "message" },
+      annotateRequest: [{ name: "annotate", number: 3, type: "bool" }],
+      responseAnnotation: { name: "annotation", number: 2, type: "message" },
     },
   ],
   [

@@ -317,8 +317,13 @@ function checkShareRule(model, problems, reach, byLabel, method, rule, where) {
         );
       }
     }
+    Object.assign(spec, checkAnnotation(model, problems, method, rule, what));
   } else {
     problems.check(!rule.responseRecord, `${what}: response_record is for a fetch`);
+    problems.check(
+      !rule.annotateRequest && !rule.responseAnnotation,
+      `${what}: annotate_request and response_annotation are for a fetch`,
+    );
   }
   if (operation === "verify") {
     problems.check(
@@ -357,6 +362,56 @@ function checkShareRule(model, problems, reach, byLabel, method, rule, where) {
     );
   }
   return spec;
+}
+
+/**
+ * A fetch's annotated copies (docs/annotated-copies.md): the request bool that asks for one and the
+ * response field, a hutong.v1.Annotation of the response itself, where the owner's gateway puts it.
+ * Both or neither; the field is never the record (its digest is what the annotation signs), never
+ * repeated and never in a oneof (the gateway strips and appends it without touching anything else).
+ */
+function checkAnnotation(model, problems, method, rule, what) {
+  const out = {};
+  if (!rule.annotateRequest && !rule.responseAnnotation) return out;
+  if (
+    !problems.check(
+      Boolean(rule.annotateRequest) === Boolean(rule.responseAnnotation),
+      `${what}: annotate_request and response_annotation go together (one asks for the annotation, the other holds it)`,
+    )
+  )
+    return out;
+  const asked = resolvePath(model, method.requestType, rule.annotateRequest);
+  if (typeof asked === "string") problems.add(`${what} annotate_request: ${asked}`);
+  else if (
+    problems.check(
+      asked.field.type === "TYPE_BOOL",
+      `${what} annotate_request: "${rule.annotateRequest}" is not a bool field`,
+    )
+  )
+    out.annotateRequest = asked.steps;
+  const response = method.responseType;
+  const held = resolvePath(model, response, rule.responseAnnotation);
+  if (typeof held === "string") {
+    problems.add(`${what} response_annotation: ${held}`);
+    return out;
+  }
+  const ok = [
+    problems.check(held.steps.length === 1, `${what} response_annotation: must be a field of ${response} itself`),
+    problems.check(
+      held.message === `${pkg}.Annotation`,
+      `${what} response_annotation: "${rule.responseAnnotation}" is not a ${pkg}.Annotation`,
+    ),
+    problems.check(
+      rule.responseAnnotation !== rule.responseRecord,
+      `${what} response_annotation: "${rule.responseAnnotation}" is the record field`,
+    ),
+    problems.check(
+      held.steps.length !== 1 || held.steps[0].oneof === undefined,
+      `${what} response_annotation: "${rule.responseAnnotation}" is a member of a oneof`,
+    ),
+  ].every(Boolean);
+  if (ok) out.responseAnnotation = held.steps[0];
+  return out;
 }
 
 function checkPolicy(model, problems, records, reach) {

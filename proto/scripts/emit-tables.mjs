@@ -196,6 +196,8 @@ export function shareMethodsTs(shareMethods) {
     if (m.responseRecord !== undefined) parts.push(`responseRecord: ${step(m.responseRecord)}`);
     if (m.claimedHolder !== undefined) parts.push(`claimedHolder: ${subject(m.claimedHolder)}`);
     if (m.holderConfirmedBy !== undefined) parts.push(`holderConfirmedBy: ${path(m.holderConfirmedBy)}`);
+    if (m.annotateRequest !== undefined) parts.push(`annotateRequest: ${path(m.annotateRequest)}`);
+    if (m.responseAnnotation !== undefined) parts.push(`responseAnnotation: ${step(m.responseAnnotation)}`);
     return `  [\n    ${q(m.method)},\n    {\n${parts.map((p) => `      ${p},`).join("\n")}\n    },\n  ],`;
   });
   return `${header}// source: the (hutong.v1.share) method option in proto/hutong/v1/*.proto
@@ -222,6 +224,10 @@ export interface ShareMethodSpec {
   readonly claimedHolder?: SubjectPaths;
   /** verify: the response bool confirming the claimed holder. */
   readonly holderConfirmedBy?: FieldPath;
+  /** fetch: the request bool asking for an annotated copy (docs/annotated-copies.md); with responseAnnotation. */
+  readonly annotateRequest?: FieldPath;
+  /** fetch: the response field (a hutong.v1.Annotation) where the owner's gateway puts the annotation. */
+  readonly responseAnnotation?: FieldStep;
 }
 
 /** By method ("hutong.v1.Service/Method"): every method of the "share" and "target-gateway" services. */

@@ -108,7 +108,10 @@ describe("contract options: what generation checks", () => {
     const t = build(image);
     assert.equal(t.records.length, 3);
     assert.equal(t.policy.length, 9);
-    assert.equal(t.shareMethods.length, 10);
+    assert.equal(t.shareMethods.length, 18);
+    const getTicket = t.shareMethods.find((m: Json) => m.method === "hutong.v1.TicketService/GetTicket");
+    assert.deepEqual(getTicket.annotateRequest, [{ name: "annotate", number: 3, type: "bool" }]);
+    assert.deepEqual(getTicket.responseAnnotation, { name: "annotation", number: 2, type: "message" });
     assert.deepEqual(
       (t as Json).lifecycles.map((l: Json) => [l.enumName, l.record, l.kinds.length]),
       [["hutong.v1.TicketEventKind", "ticket", 8]],
@@ -231,6 +234,68 @@ describe("contract options: what generation checks", () => {
         share(img, "hutong.v1.TicketService", "GetTicket").responseRecord = "annotation";
       },
       /response_record: "annotation" is not a hutong\.v1\.Ticket/,
+    ],
+    [
+      "an annotation request without the response field that holds the annotation",
+      (img) => delete share(img, "hutong.v1.TicketService", "GetTicket").responseAnnotation,
+      /GetTicket \(hutong\.v1\.share\): annotate_request and response_annotation go together/,
+    ],
+    [
+      "an annotation field without the request bool that asks for it",
+      (img) => delete share(img, "hutong.v1.TicketService", "GetTicket").annotateRequest,
+      /GetTicket \(hutong\.v1\.share\): annotate_request and response_annotation go together/,
+    ],
+    [
+      "annotated copies of a verify",
+      (img) => {
+        Object.assign(share(img, "hutong.v1.TicketService", "VerifyTicket"), {
+          annotateRequest: "holder_name",
+          responseAnnotation: "valid",
+        });
+      },
+      /VerifyTicket \(hutong\.v1\.share\): annotate_request and response_annotation are for a fetch/,
+    ],
+    [
+      "an annotation request that is not a bool",
+      (img) => {
+        share(img, "hutong.v1.TicketService", "GetTicket").annotateRequest = "ticket_no";
+      },
+      /GetTicket \(hutong\.v1\.share\) annotate_request: "ticket_no" is not a bool field/,
+    ],
+    [
+      "an annotation request naming no field",
+      (img) => {
+        share(img, "hutong.v1.TicketService", "GetTicket").annotateRequest = "annotated";
+      },
+      /annotate_request: hutong\.v1\.GetTicketRequest has no field "annotated"/,
+    ],
+    [
+      "an annotation field of another type",
+      (img) => {
+        field(img, "hutong.v1.GetTicketResponse", "annotation").typeName = ".hutong.v1.RequestContext";
+      },
+      /response_annotation: "annotation" is not a hutong\.v1\.Annotation/,
+    ],
+    [
+      "an annotation field below the response's top level",
+      (img) => {
+        share(img, "hutong.v1.TicketService", "GetTicket").responseAnnotation = "ticket.passenger";
+      },
+      /response_annotation: must be a field of hutong\.v1\.GetTicketResponse itself/,
+    ],
+    [
+      "the record field as the annotation field",
+      (img) => {
+        share(img, "hutong.v1.TicketService", "GetTicket").responseAnnotation = "ticket";
+      },
+      /response_annotation: "ticket" is the record field/,
+    ],
+    [
+      "a repeated annotation field",
+      (img) => {
+        field(img, "hutong.v1.GetTicketResponse", "annotation").label = "LABEL_REPEATED";
+      },
+      /response_annotation: "annotation" is repeated/,
     ],
     [
       "a claimed holder without its confirmation",

@@ -78,7 +78,9 @@ import {
   type SignedGrant,
   SpecialElementType,
   shareMethods,
+  TicketEventServiceService,
   TicketServiceService,
+  TicketStatisticsServiceService,
   VehicleType,
   VerifyLicenceRequest,
   VerifyLicenceResponse,
@@ -605,6 +607,8 @@ describe("tables derived from the options", () => {
   const grpcServices: Array<[string, Record<string, { path: string }>]> = [
     ["hutong.v1.SessionService", SessionServiceService],
     ["hutong.v1.TicketService", TicketServiceService],
+    ["hutong.v1.TicketEventService", TicketEventServiceService],
+    ["hutong.v1.TicketStatisticsService", TicketStatisticsServiceService],
     ["hutong.v1.LicenceService", LicenceServiceService],
     ["hutong.v1.InvoiceService", InvoiceServiceService],
     ["hutong.v1.RegistryService", RegistryServiceService],
@@ -620,7 +624,9 @@ describe("tables derived from the options", () => {
       "hutong.v1.InvoiceService": "share",
       "hutong.v1.LicenceService": "share",
       "hutong.v1.SessionService": "local",
+      "hutong.v1.TicketEventService": "share",
       "hutong.v1.TicketService": "share",
+      "hutong.v1.TicketStatisticsService": "share",
     });
     for (const [name, definition] of grpcServices) {
       const s = contractServices.find((c) => c.name === name);
@@ -642,8 +648,15 @@ describe("tables derived from the options", () => {
       assert.equal(m.recordKind === RecordKind.RECORD_KIND_UNSPECIFIED, grantAdmin, name);
       if (grantAdmin) assert.equal(m.operation, "deliver", name);
       assert.equal(m.operation === "fetch", m.responseRecord !== undefined, name);
-      assert.equal(m.operation === "verify", m.holderConfirmedBy !== undefined, name);
+      // A verify may confirm a claimed holder; nothing else does.
+      if (m.holderConfirmedBy !== undefined) assert.equal(m.operation, "verify", name);
+      // Annotated copies: both options or neither, on a fetch only.
+      assert.equal(m.annotateRequest !== undefined, m.responseAnnotation !== undefined, name);
+      if (m.responseAnnotation !== undefined) assert.equal(m.operation, "fetch", name);
     }
+    const getTicket = shareMethods.get("hutong.v1.TicketService/GetTicket");
+    assert.deepEqual(getTicket?.annotateRequest, [{ name: "annotate", number: 3, type: "bool" }]);
+    assert.deepEqual(getTicket?.responseAnnotation, { name: "annotation", number: 2, type: "message" });
     assert.deepEqual(shareMethods.get("hutong.v1.LicenceService/GetLicence")?.requestRecordId, [
       { name: "lookup", number: 2, type: "message" },
       { name: "licence_id", number: 1, type: "string", oneof: [1, 2, 3] },

@@ -1,5 +1,6 @@
 import { isConfigError, isGatewayError } from "@hutong/gateway";
 import { Command, CommanderError } from "commander";
+import { annotationCommand } from "./annotation/annotation-command.js";
 import { auditCommand } from "./audit/audit-command.js";
 import { callCommand } from "./call/call-command.js";
 import { outboxCommand } from "./outbox/outbox-command.js";
@@ -13,6 +14,7 @@ const program = new Command("hutong")
   .addCommand(startCommand())
   .addCommand(callCommand())
   .addCommand(auditCommand())
+  .addCommand(annotationCommand())
   .addCommand(outboxCommand())
   .addCommand(reportCommand());
 

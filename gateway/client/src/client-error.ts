@@ -6,6 +6,11 @@ export const clientErrorCodes = [
   "invalid-credentials",
   /** A client profile (docs/session-protocol.md §11) that is not JSON or not of the documented shape. */
   "invalid-profile",
+  /**
+   * An annotated-copy file (docs/annotated-copies.md) that is not of its shape, or a response from
+   * which no faithful copy can be made (its record or annotation not as an owner's gateway writes them).
+   */
+  "invalid-annotated-copy",
 ] as const;
 
 export type ClientErrorCode = (typeof clientErrorCodes)[number];

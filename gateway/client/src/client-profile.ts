@@ -6,7 +6,8 @@ import { ClientError } from "./client-error.js";
 /**
  * A client profile: where a system's gateway is and which files hold its credentials, trust
  * anchors and CRLs (docs/session-protocol.md §11). `npm start` writes one for its development
- * client; `hutong call --profile` and `hutong audit ... --profile` read it.
+ * client; `hutong call --profile` and `hutong audit ... --profile` read it, `hutong annotation
+ * verify --profile` its trust anchors and CRLs.
  */
 export interface ClientProfile {
   /** The gateway, "host:port" ("[v6]:port" for an IPv6 literal). */

@@ -2,6 +2,28 @@
 
 export type { Metadata } from "@hutong/wire";
 export { isWireError, Status, type StatusCode, WireError } from "@hutong/wire";
+export {
+  type AnnotatedCopyVerdict,
+  type AnnotatedCopyVerification,
+  type AnnotationFields,
+  type AnnotationProblem,
+  annotationProblems,
+  annotationSigningBytes,
+  annotationSigningLabel,
+  defaultAnnotationClockSkewMs,
+  type VerifiedAnnotation,
+  verifyAnnotatedCopy,
+} from "./annotated-copy.js";
+export {
+  type AnnotatedCopy,
+  type AnnotatedCopyFile,
+  annotatedCopyFile,
+  annotatedCopyFileOf,
+  annotatedCopyFormat,
+  annotatedCopyOf,
+  annotatedRecordId,
+  parseAnnotatedCopyFile,
+} from "./annotated-copy-file.js";
 export { ClientError, type ClientErrorCode, clientErrorCodes, isClientError } from "./client-error.js";
 export { type ClientProfile, parseClientProfile, readClientProfile } from "./client-profile.js";
 export { type CredentialFiles, type Credentials, loadCredentialFiles } from "./credential-files.js";

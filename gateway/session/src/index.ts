@@ -40,7 +40,7 @@ export {
   type PlaintextRequest,
 } from "./handshake-server.js";
 export type { SessionKeys } from "./key-schedule.js";
-export type { TrustStore } from "./peer-certificate.js";
+export { type PeerValidation, parsePeerChain, type TrustStore, validatePeerChain } from "./peer-certificate.js";
 export {
   defaultLimits,
   labels,

@@ -1,6 +1,7 @@
-import { readFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import type { ClientProfile } from "@hutong/client";
-import { createHutongClient } from "@hutong/client";
+import { annotatedCopyFileOf, createHutongClient } from "@hutong/client";
+import { type ShareMethodSpec, shareMethods } from "@hutong/proto";
 import { isWireError, statusName } from "@hutong/wire";
 import { Command } from "commander";
 import { clientOptions, profileOf } from "../support/client-options.js";
@@ -19,9 +20,29 @@ interface CallFlags {
   crl: string[];
   timeout: string;
   list?: boolean;
+  annotatedCopy?: string;
 }
 
 const collect = (v: string, prev: string[]) => [...prev, v];
+const camel = (s: string) => s.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+
+/**
+ * The method's share semantics when it can give an annotated copy and the request asks for one;
+ * a usage error otherwise (a copy is written only from an annotated answer, docs/annotated-copies.md).
+ */
+function annotatedMethod(path: string, request: unknown): ShareMethodSpec {
+  const spec = shareMethods.get(path.slice(1));
+  if (spec?.annotateRequest === undefined || spec.responseAnnotation === undefined) {
+    throw new UsageError(`--annotated-copy: ${path.slice(1)} gives no annotated copies`);
+  }
+  let value: unknown = request;
+  for (const step of spec.annotateRequest) value = (value as Record<string, unknown> | undefined)?.[camel(step.name)];
+  if (value !== true) {
+    const name = spec.annotateRequest.map((s) => camel(s.name)).join(".");
+    throw new UsageError(`--annotated-copy needs "${name}": true in the request`);
+  }
+  return spec;
+}
 
 async function readRequest(arg: string | undefined): Promise<unknown> {
   const text =
@@ -69,6 +90,10 @@ export function callCommand(): Command {
     .option("--crl <file>", "CRL (repeatable; revocation is required for the gateway's chain)", collect, [])
     .option("--timeout <ms>", "deadline for the whole call", "10000")
     .option("--list", "list the callable methods and exit")
+    .option(
+      "--annotated-copy <file>",
+      'write the annotated copy (加注件) the answer carries to <file> (a fetch with e.g. "annotate": true; verify it with hutong annotation verify)',
+    )
     .action(async (method: string | undefined, requestArg: string, flags: CallFlags) => {
       if (flags.list === true) {
         for (const name of contractMethods.keys()) console.log(name);
@@ -84,6 +109,7 @@ export function callCommand(): Command {
         throw new UsageError(`request does not fit ${target.requestType}:\n  ${problems.join("\n  ")}`);
       }
       const request = target.request.fromJSON(json);
+      const annotated = flags.annotatedCopy === undefined ? undefined : annotatedMethod(target.path, request);
       const profile: Partial<ClientProfile> = flags.profile === undefined ? {} : await profileOf(flags.profile);
       const address = flags.address ?? profile.address;
       const gateway = flags.gateway ?? profile.gateway;
@@ -107,6 +133,17 @@ export function callCommand(): Command {
           deadline: Date.now() + timeoutMs,
         });
         console.log(JSON.stringify(target.response.toJSON(target.response.decode(reply.body)), null, 2));
+        if (annotated !== undefined && flags.annotatedCopy !== undefined) {
+          // From the exact response bytes: the annotation's digest is over the record as released.
+          const file = annotatedCopyFileOf(annotated, reply.body);
+          if (file === undefined) {
+            console.error(`ERROR: the answer carries no annotation; ${flags.annotatedCopy} not written`);
+            process.exitCode = 1;
+          } else {
+            await writeFile(flags.annotatedCopy, `${JSON.stringify(file, null, 2)}\n`);
+            console.error(`annotated copy written to ${flags.annotatedCopy}`);
+          }
+        }
       } catch (e) {
         if (!isWireError(e)) throw e;
         console.error(`ERROR: ${statusName(e.code)}: ${e.message}`);

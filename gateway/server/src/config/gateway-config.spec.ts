@@ -359,6 +359,27 @@ describe("gateway config", () => {
     ]);
   });
 
+  it("the annotations section: signed by default, valid 30 days; switched off or set, and mistakes named", () => {
+    assert.deepEqual(parseGatewayConfig(minimalConfig(), "/etc/hutong").annotations, {
+      enabled: true,
+      validityDays: 30,
+    });
+    const set = parseGatewayConfig({ ...minimalConfig(), annotations: { validityDays: 7 } }, "/etc/hutong");
+    assert.deepEqual(set.annotations, { enabled: true, validityDays: 7 });
+    const off = parseGatewayConfig({ ...minimalConfig(), annotations: { enabled: false } }, "/etc/hutong");
+    assert.equal(off.annotations.enabled, false);
+    assert.deepEqual(problems({ ...minimalConfig(), annotations: { validityDays: 0 } }), [
+      "annotations.validityDays: must be >= 1, got 0",
+    ]);
+    assert.deepEqual(problems({ ...minimalConfig(), annotations: { validityDays: 2.5, validity: 3 } }), [
+      "annotations.validityDays: expected an integer, got 2.5",
+      "annotations.validity: unknown key",
+    ]);
+    assert.deepEqual(problems({ ...minimalConfig(), annotations: { validityDays: 4000 } }), [
+      "annotations.validityDays: must be <= 3650, got 4000",
+    ]);
+  });
+
   it("the outbox section: defaults, per-topic overrides over them, and every mistake named with its path", () => {
     const d = parseGatewayConfig(minimalConfig(), "/x").outbox;
     assert.deepEqual(d, {

@@ -322,6 +322,17 @@ export const gatewayConfigSchema = z
         holderAnchors: z.array(filePath).default([]),
       })
       .prefault({}),
+    /**
+     * Annotated copies (docs/annotated-copies.md) this gateway signs, as the owner's, when a fetch
+     * asks for one: with its identity key, valid validityDays from issue. `enabled: false` refuses
+     * such requests (UNIMPLEMENTED) rather than answering them without an annotation.
+     */
+    annotations: z
+      .strictObject({
+        enabled: z.boolean().default(true),
+        validityDays: positiveInt.max(3650).default(30),
+      })
+      .prefault({}),
     /** The durable outbox's dispatcher and its topics' retry, dead-letter and breaker numbers. */
     outbox: outboxSchema.prefault({}),
     observability: z

@@ -1,5 +1,5 @@
 import { readFile } from "node:fs/promises";
-import { parseCertificatePem } from "@hutong/certs";
+import { parseCertificatePem, sm2SignAsync } from "@hutong/certs";
 import { type Credentials, createCrlFileSource, loadCredentialFiles } from "@hutong/client";
 import { contractServices, GatewayRole } from "@hutong/proto";
 import {
@@ -31,6 +31,7 @@ import { compileRelayPolicy } from "../pipeline/relay-policy.js";
 import type { RoutingState } from "../pipeline/routing-state.js";
 import { createSessionMethods } from "../pipeline/session-methods.js";
 import { createReflectionService } from "../reflection/reflection-service.js";
+import type { Annotator } from "../share/annotated-release.js";
 import { createShareStep } from "../share/share-step.js";
 import type { HutongStore, StoredCheckpoint } from "../store/index.js";
 import { createCallObserver } from "./call-observer.js";
@@ -94,6 +95,20 @@ function peersOf(config: GatewayConfig): RevocationPeer[] {
     }
   }
   return [...peers.values()];
+}
+
+/**
+ * This gateway's signing of annotated copies (docs/annotated-copies.md): its party, its chain and
+ * its identity key, on the thread pool. None when the config switches annotated copies off.
+ */
+function annotatorOf(config: GatewayConfig, credentials: Credentials): Annotator | undefined {
+  if (!config.annotations.enabled) return undefined;
+  return {
+    party: config.party,
+    chain: credentials.chain,
+    validityMs: config.annotations.validityDays * 86_400_000,
+    sign: (message) => sm2SignAsync(credentials.privateKey, message),
+  };
 }
 
 async function loadCredentials(config: GatewayConfig, env: NodeJS.ProcessEnv): Promise<Credentials> {
@@ -222,6 +237,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       onQueued: () => outbox.kick(),
     });
 
+    const annotator = annotatorOf(config, credentials);
     let routing = routingStateOf(config);
     const forwarder = createForwarder(peerLink);
     resources.defer(() => forwarder.close());
@@ -246,6 +262,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         grants,
         ...(subjectKey === undefined ? {} : { subjectKey }),
         now,
+        ...(annotator === undefined ? {} : { annotator }),
       }),
     });
 

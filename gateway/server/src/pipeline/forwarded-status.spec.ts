@@ -11,6 +11,7 @@ import { GrantsError } from "../grants/grants-error.js";
 import { shareDenialReasons } from "../grants/index.js";
 import { checkHops } from "../routing/hops.js";
 import { readExchangeContext } from "../routing/request-context.js";
+import { annotationUnavailableText } from "../share/share-step.js";
 import { aclDenied } from "./call-authorizer.js";
 import {
   backendText,
@@ -100,6 +101,7 @@ describe("forwarded statuses: what crosses from behind a gateway", () => {
       new GatewayError("unknown-party", `no route to party ${facts.target}`),
       new GatewayError("share-denied", "share refused: grant-required", { denial: "grant-required" }),
       new GatewayError("audit-unavailable", "the audit log cannot record this share; nothing was released"),
+      new GatewayError("annotation-unavailable", annotationUnavailableText),
       new GatewayError("target-unavailable", `route "prov:440000 via prov:440000" is unavailable`),
       new GatewayError("overloaded", `route "prov:* local" is overloaded`),
       thrown(() => checkHops([...facts.hops, facts.self, "prov:440000"], "prov:440000", 8)),

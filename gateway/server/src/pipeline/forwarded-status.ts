@@ -5,6 +5,7 @@ import { grantsErrorCodes } from "../grants/index.js";
 import { describeFreeText, type RedactedText } from "../observability/free-text-redaction.js";
 import { compilePartyPattern, matchesParty } from "../routing/index.js";
 import { isShareReason, shareDenialTrailer } from "../share/share-denial-trailer.js";
+import { annotationUnavailableText } from "../share/share-step.js";
 
 /** Who answered with the status: the owner's own system behind this gateway, or the next gateway. */
 export type ForwardedFrom = "backend" | "peer";
@@ -46,6 +47,7 @@ const constantTexts: ReadonlySet<string> = new Set([
   "call cancelled",
   "channel closed",
   "the audit log cannot record this share; nothing was released",
+  annotationUnavailableText,
   "the audit log cannot record this grant change; retry",
   "the grant store is unavailable",
   "page_token is not one this gateway issued",

@@ -14,6 +14,13 @@ import {
 } from "../grants/index.js";
 import type { ExchangeContext } from "../routing/request-context.js";
 import type { AuditEntryInput } from "../store/index.js";
+import {
+  type Annotator,
+  annotateResponse,
+  annotationAsked,
+  hasAnnotations,
+  stripAnnotation,
+} from "./annotated-release.js";
 import { type AuditFacts, auditEntryInput } from "./audit-entry.js";
 import { recordDigest } from "./record-digest.js";
 import { answerFacts, type RecordFacts, requestFacts } from "./record-facts.js";
@@ -45,7 +52,16 @@ export interface ShareStepOptions {
   readonly subjectKey?: Uint8Array;
   readonly policy?: AuthorityPolicy;
   readonly now: () => number;
+  /**
+   * Signs annotated copies (docs/annotated-copies.md) at this gateway when it is the owner's.
+   * Without it a request that asks for one is refused (annotation-unavailable), never answered
+   * with an unannotated copy.
+   */
+  readonly annotator?: Annotator;
 }
+
+/** What a caller is told when this gateway, the owner's, signs no annotated copies. */
+export const annotationUnavailableText = "the owner's gateway does not sign annotated copies";
 
 /** The facts of one call the share step decides and records. */
 export interface ShareCall {
@@ -108,7 +124,7 @@ function purposeOf(name: string): Purpose {
 /**
  * The share step of architecture.md §3: authorize by grant (after the ACL), minimize, and audit durably
  * before anything leaves this gateway. Refusals are audited too. The order inside release() is
- * deliberate: decide, count the use, project, append, and only then hand the bytes back.
+ * deliberate: decide, count the use, project (and annotate), append, and only then hand the bytes back.
  */
 export function createShareStep(options: ShareStepOptions): ShareStep {
   const policy = options.policy ?? defaultAuthorityPolicy;
@@ -263,6 +279,14 @@ export function createShareStep(options: ShareStepOptions): ShareStep {
         await deny(call, role, method, pre.reason, asked, named);
         throw new GatewayError("share-denied", `share refused: ${pre.reason}`, { denial: pre.reason });
       }
+      // An annotated copy asked for and none can be signed: refused before the backend is asked.
+      const annotated = hasAnnotations(method);
+      const annotator = options.annotator;
+      const wantsCopy = annotated && annotationAsked(method, call.request);
+      if (wantsCopy && annotator === undefined) {
+        await deny(call, role, method, "annotation-unavailable", asked, named);
+        throw new GatewayError("annotation-unavailable", annotationUnavailableText);
+      }
       return {
         async release(reply) {
           const answered =
@@ -283,10 +307,22 @@ export function createShareStep(options: ShareStepOptions): ShareStep {
             }
           }
           try {
-            const released =
+            const minimized =
               method.operation === "fetch" && method.responseRecord !== undefined
                 ? projectRecord(method, reply, final.fields)
                 : reply;
+            // The annotation field is this gateway's alone: whatever the backend put there goes,
+            // and an annotated copy is signed over the minimized record, exactly as released.
+            const released = !annotated
+              ? minimized
+              : wantsCopy && annotator !== undefined
+                ? await annotateResponse(method, minimized, annotator, {
+                    recipientParty: call.origin,
+                    purpose: purposeOf(call.context.purpose),
+                    grantId: final.grantId,
+                    now: options.now(),
+                  })
+                : stripAnnotation(method, minimized);
             await record({
               ...baseFacts(call, role, method),
               ...digestsOf(method.recordKind, facts),

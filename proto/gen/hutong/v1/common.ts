@@ -302,7 +302,9 @@ export interface RequestContext {
 /**
  * An annotation for an annotated copy (加注件): who received the record, for what and until when,
  * signed by the data owner's gateway so it can be verified offline. The signature covers a
- * canonical encoding of these fields and the record digest defined in docs/ (not protobuf bytes).
+ * canonical encoding of these fields and the record digest defined in docs/annotated-copies.md
+ * (not protobuf bytes). A fetch declares where it travels with (hutong.v1.share)'s
+ * annotate_request and response_annotation.
  */
 export interface Annotation {
   /** Party the copy was released to. */

@@ -300,6 +300,17 @@ export interface ShareRule {
    * matches the record.
    */
   holderConfirmedBy: string;
+  /**
+   * FETCH only, with response_annotation: path of a bool in the request by which the caller asks
+   * for an annotated copy (加注件, docs/annotated-copies.md), e.g. "annotate".
+   */
+  annotateRequest: string;
+  /**
+   * FETCH only, with annotate_request: a field of the response itself (not the record field), of
+   * type hutong.v1.Annotation, where the owner's gateway puts the annotation it signs over the
+   * released record. Whatever the backend put there is removed first, asked for or not.
+   */
+  responseAnnotation: string;
 }
 
 /** A named set of fields of a record that a purpose may release (its most; a grant can only narrow it). */
@@ -490,6 +501,8 @@ function createBaseShareRule(): ShareRule {
     responseRecord: "",
     claimedHolder: undefined,
     holderConfirmedBy: "",
+    annotateRequest: "",
+    responseAnnotation: "",
   };
 }
 
@@ -512,6 +525,12 @@ export const ShareRule: MessageFns<ShareRule> = {
     }
     if (message.holderConfirmedBy !== "") {
       writer.uint32(50).string(message.holderConfirmedBy);
+    }
+    if (message.annotateRequest !== "") {
+      writer.uint32(58).string(message.annotateRequest);
+    }
+    if (message.responseAnnotation !== "") {
+      writer.uint32(66).string(message.responseAnnotation);
     }
     return writer;
   },
@@ -577,6 +596,22 @@ export const ShareRule: MessageFns<ShareRule> = {
             message.holderConfirmedBy = reader.string();
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.annotateRequest = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.responseAnnotation = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -613,6 +648,16 @@ export const ShareRule: MessageFns<ShareRule> = {
         : isSet(object.holder_confirmed_by)
         ? globalThis.String(object.holder_confirmed_by)
         : "",
+      annotateRequest: isSet(object.annotateRequest)
+        ? globalThis.String(object.annotateRequest)
+        : isSet(object.annotate_request)
+        ? globalThis.String(object.annotate_request)
+        : "",
+      responseAnnotation: isSet(object.responseAnnotation)
+        ? globalThis.String(object.responseAnnotation)
+        : isSet(object.response_annotation)
+        ? globalThis.String(object.response_annotation)
+        : "",
     };
   },
 
@@ -636,6 +681,12 @@ export const ShareRule: MessageFns<ShareRule> = {
     if (message.holderConfirmedBy !== "") {
       obj.holderConfirmedBy = message.holderConfirmedBy;
     }
+    if (message.annotateRequest !== "") {
+      obj.annotateRequest = message.annotateRequest;
+    }
+    if (message.responseAnnotation !== "") {
+      obj.responseAnnotation = message.responseAnnotation;
+    }
     return obj;
   },
 
@@ -652,6 +703,8 @@ export const ShareRule: MessageFns<ShareRule> = {
       ? SubjectFields.fromPartial(object.claimedHolder)
       : undefined;
     message.holderConfirmedBy = object.holderConfirmedBy ?? "";
+    message.annotateRequest = object.annotateRequest ?? "";
+    message.responseAnnotation = object.responseAnnotation ?? "";
     return message;
   },
 };

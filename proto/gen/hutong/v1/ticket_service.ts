@@ -45,7 +45,10 @@ export interface GetTicketResponse {
   ticket?:
     | Ticket
     | undefined;
-  /** Present when `annotate` was set. */
+  /**
+   * Present when `annotate` was set: signed by the owner's gateway, never by the backend (the
+   * gateway removes anything the backend put here).
+   */
   annotation?: Annotation | undefined;
 }
 
