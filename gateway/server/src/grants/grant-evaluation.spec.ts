@@ -85,8 +85,8 @@ const denials: Array<[ShareDenialReason, string, Partial<ShareRequest>]> = [
   ["operation-not-allowed", "unknown record kind", { recordKind: 9 as RecordKind }],
   [
     "operation-not-allowed",
-    "reconciliation verifying",
-    { purpose: Purpose.PURPOSE_RECONCILIATION, operation: "verify" },
+    "reconciliation verifying an invoice",
+    { purpose: Purpose.PURPOSE_RECONCILIATION, recordKind: RecordKind.RECORD_KIND_E_INVOICE, operation: "verify" },
   ],
   ["grant-required", "ticket service without a grant", { grant: null }],
   [

@@ -359,12 +359,6 @@ for (const adapter of adaptersUnderTest.filter((a) => a.name !== "sqlite (main t
           return { kind: "delivered" };
         };
       const n = 300;
-      await t.store.enqueueOutbox(
-        Array.from({ length: n }, (_, i) =>
-          msg("tickets", `m${i}`, `prov:${i % 3}`, i % 4 === 0 ? `k${i % 10}` : null),
-        ),
-        Date.now(),
-      );
       const ds = [t.store, other].map((store, who) =>
         createOutboxDispatcher({
           store,
@@ -374,6 +368,16 @@ for (const adapter of adaptersUnderTest.filter((a) => a.name !== "sqlite (main t
           name: `d${who}`,
         }),
       );
+      // Both are polling before the messages arrive: on a loaded machine the first one created
+      // could otherwise drain the outbox before the second's first claim.
+      await sleep(50);
+      await t.store.enqueueOutbox(
+        Array.from({ length: n }, (_, i) =>
+          msg("tickets", `m${i}`, `prov:${i % 3}`, i % 4 === 0 ? `k${i % 10}` : null),
+        ),
+        Date.now(),
+      );
+      for (const d of ds) d.kick();
       try {
         await eventually(() => delivered.length >= n, 20_000, "all delivered");
         await sleep(100);
