@@ -10,7 +10,6 @@ import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import * as grpc from "@grpc/grpc-js";
-import { createCrlFileSource, createHutongClient, loadCredentialFiles } from "@hutong/client";
 import {
   type DeliveredTicketEvent,
   type DeliverTicketEventsRequest,
@@ -18,7 +17,7 @@ import {
   TicketEventServiceService,
 } from "@hutong/proto";
 import { deliveryFields, projectTicket, simulateStationDay, sqliteStorePath } from "@hutong/ticketing";
-import { planTicketFederation } from "@hutong/ticketing/dev";
+import { devClient, planTicketFederation } from "@hutong/ticketing/dev";
 import Database from "better-sqlite3";
 import { startProcessFederation } from "../src/scenario/ticket-processes.js";
 
@@ -107,20 +106,7 @@ async function closedLoop(
 }
 
 // Through the gateways: Sichuan's e-ticket service's identity, its own gateway.
-const creds = await loadCredentialFiles({
-  ...plan.pki.party(owner),
-  anchors: [plan.pki.rootCert],
-  crls: plan.pki.crls,
-});
-const crls = createCrlFileSource(plan.pki.crls, { initial: creds.crls, refreshMs: 600_000 });
-const client = createHutongClient({
-  address: `127.0.0.1:${sichuan.gatewayPort}`,
-  gatewayParty: sichuan.party,
-  privateKey: creds.privateKey,
-  chain: creds.chain,
-  trust: creds.trust,
-  crls: crls.current,
-});
+const client = await devClient(plan.pki, owner, sichuan.gatewayPort, sichuan.party);
 const viaGateways = (r: DeliverTicketEventsRequest) =>
   client
     .unary(TicketEventServiceService.deliverTicketEvents, r, { deadline: Date.now() + 60_000 })
@@ -184,7 +170,6 @@ try {
   receiver.close();
   direct.close();
   client.close();
-  crls.close();
   await fed.stop();
   await rm(dir, { recursive: true, force: true });
 }

@@ -9,11 +9,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import { merkleHasher } from "@hutong/audit";
-import { createCrlFileSource, createHutongClient, type HutongClient, loadCredentialFiles } from "@hutong/client";
+import type { HutongClient } from "@hutong/client";
 import { createAuditReader, openStore, verifyStoredLog } from "@hutong/gateway";
 import { Purpose, type TicketEvent, TicketEventServiceService, TicketStatisticsServiceService } from "@hutong/proto";
 import { computeIndicators, countedEventsIn, simulateStationDay, sqliteStorePath } from "@hutong/ticketing";
 import {
+  devClient,
   type FederationPlan,
   ministryParty,
   planTicketFederation,
@@ -52,27 +53,8 @@ const fed = await startProcessFederation(plan);
 const clients: HutongClient[] = [];
 
 async function clientFor(system: string, gatewayPort: number, gatewayParty: string): Promise<HutongClient> {
-  const creds = await loadCredentialFiles({
-    ...plan.pki.party(system),
-    anchors: [plan.pki.rootCert],
-    crls: plan.pki.crls,
-  });
-  const crls = createCrlFileSource(plan.pki.crls, { initial: creds.crls, refreshMs: 600_000 });
-  const client = createHutongClient({
-    address: `127.0.0.1:${gatewayPort}`,
-    gatewayParty,
-    privateKey: creds.privateKey,
-    chain: creds.chain,
-    trust: creds.trust,
-    crls: crls.current,
-  });
-  clients.push({
-    ...client,
-    close() {
-      client.close();
-      crls.close();
-    },
-  });
+  const client = await devClient(plan.pki, system, gatewayPort, gatewayParty);
+  clients.push(client);
   return client;
 }
 

@@ -1,9 +1,9 @@
 import { Command } from "commander";
-import { type AnnotationCommandIo, processIo } from "./annotation-io.js";
+import { type CommandIo, processCommandIo as processIo } from "../support/command-io.js";
 import { verifyAnnotationCommand } from "./verify-annotation-command.js";
 
 /** `hutong annotation`: annotated copies (加注件, docs/annotated-copies.md). */
-export function annotationCommand(io: AnnotationCommandIo = processIo): Command {
+export function annotationCommand(io: CommandIo = processIo): Command {
   const group = new Command("annotation")
     .description("annotated copies (加注件) of fetched records: verify one offline")
     .addCommand(verifyAnnotationCommand(io));

@@ -10,8 +10,8 @@ import {
 import { Purpose } from "@hutong/proto";
 import { Command } from "commander";
 import { profileOf } from "../support/client-options.js";
+import type { CommandIo } from "../support/command-io.js";
 import { UsageError } from "../support/usage-error.js";
-import type { AnnotationCommandIo } from "./annotation-io.js";
 
 interface VerifyFlags {
   anchors: string[];
@@ -55,7 +55,7 @@ const purposeName = (n: number): string => (Purpose[n] ?? String(n)).replace(/^P
  * CRLs (docs/annotated-copies.md §4): exit 0 and "valid: …", exit 1 and "invalid: <reason> (…)",
  * exit 2 for a usage error (no anchors, no CRLs, a file that cannot be read).
  */
-export function verifyAnnotationCommand(io: AnnotationCommandIo): Command {
+export function verifyAnnotationCommand(io: CommandIo): Command {
   const out = (line: string) => io.stdout.write(`${line}\n`);
   return new Command("verify")
     .description(

@@ -1,26 +1,12 @@
 import { isWireError, statusName } from "@hutong/wire";
+import { type CommandIo, processCommandIo } from "../support/command-io.js";
 
-/**
- * Where the commands read and write: the process by default; tests run the
- * commands in-process with their own (a child process per case would take
- * seconds each).
- */
-export interface AuditCommandIo {
-  readonly stdout: { write(text: string): unknown };
-  readonly stderr: { write(text: string): unknown; readonly isTTY?: boolean };
+/** The audit commands' io: a command's, and stdin (`hutong audit verify -`). */
+export interface AuditCommandIo extends CommandIo {
   readonly stdin: AsyncIterable<string | Buffer>;
-  /** The exit status once the command returns: 0, or 1 for a failed check or a refused call. */
-  exitCode(code: number): void;
 }
 
-export const processIo: AuditCommandIo = {
-  stdout: process.stdout,
-  stderr: process.stderr,
-  stdin: process.stdin,
-  exitCode(code) {
-    process.exitCode = code;
-  },
-};
+export const processIo: AuditCommandIo = { ...processCommandIo, stdin: process.stdin };
 
 /** Lines on the io's streams. */
 export function printer(io: AuditCommandIo) {

@@ -1,27 +1,16 @@
 import { resolve } from "node:path";
 import { type HutongStore, loadGatewayConfig, openGatewayStore } from "@hutong/gateway";
 import { StoreError } from "@hutong/gateway/ports";
+import { type CommandIo, processCommandIo } from "../support/command-io.js";
 import { UsageError } from "../support/usage-error.js";
 
-/** Where the commands write, and their exit status: the process by default; tests run them in-process. */
-export interface OutboxCommandIo {
-  readonly stdout: { write(text: string): unknown };
-  readonly stderr: { write(text: string): unknown };
-  /** 0, or 1 when the store failed or an action was refused (usage errors throw: exit 2). */
-  exitCode(code: number): void;
+/** The outbox commands' io: a command's, the environment (a PostgreSQL URL) and a clock. */
+export interface OutboxCommandIo extends CommandIo {
   readonly env: NodeJS.ProcessEnv;
   readonly now: () => number;
 }
 
-export const processIo: OutboxCommandIo = {
-  stdout: process.stdout,
-  stderr: process.stderr,
-  exitCode(code) {
-    process.exitCode = code;
-  },
-  env: process.env,
-  now: Date.now,
-};
+export const processIo: OutboxCommandIo = { ...processCommandIo, env: process.env, now: Date.now };
 
 export function lines(io: OutboxCommandIo) {
   return {

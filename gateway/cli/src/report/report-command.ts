@@ -1,9 +1,9 @@
 import { Command } from "commander";
-import { processIo, type ReportCommandIo } from "./report-io.js";
+import { type CommandIo, processCommandIo as processIo } from "../support/command-io.js";
 import { ticketsCommand } from "./tickets-command.js";
 
 /** `hutong report`: reports a regulator reads, from the federation's services through a gateway. */
-export function reportCommand(io: ReportCommandIo = processIo): Command {
+export function reportCommand(io: CommandIo = processIo): Command {
   const group = new Command("report")
     .description("reports from the federation's services (tickets: the e-ticket indicators of the notice, §6)")
     .addCommand(ticketsCommand(io));

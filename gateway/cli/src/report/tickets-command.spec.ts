@@ -14,10 +14,10 @@ import {
   uploadStationEvents,
 } from "@hutong/ticketing/testing";
 import { CommanderError } from "commander";
+import type { CommandIo } from "../support/command-io.js";
 import { UsageError } from "../support/usage-error.js";
 import { type CliRun as Run, runHutong as run } from "../testing.js";
 import { reportCommand } from "./report-command.js";
-import type { ReportCommandIo } from "./report-io.js";
 
 const day = "2026-12-04";
 const sichuan = ticketingParty("510000");
@@ -28,7 +28,7 @@ async function runIn(args: string[]): Promise<Run> {
   let stdout = "";
   let stderr = "";
   let code = 0;
-  const io: ReportCommandIo = {
+  const io: CommandIo = {
     stdout: {
       write: (t: string) => {
         stdout += t;

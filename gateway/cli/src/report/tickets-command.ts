@@ -4,11 +4,11 @@ import { Purpose, type RequestContext, type TicketIndicators, TicketStatisticsSe
 import { isWireError, statusName } from "@hutong/wire";
 import { Command, Option } from "commander";
 import { clientOptions, profileOf } from "../support/client-options.js";
+import type { CommandIo } from "../support/command-io.js";
 import { UsageError } from "../support/usage-error.js";
 import { chartFormatOf, writeChart } from "./chart-render.js";
 import { indicatorsCsv, indicatorsJsonText, indicatorsTable } from "./indicators-format.js";
 import { periodKind, subPeriods } from "./periods.js";
-import type { ReportCommandIo } from "./report-io.js";
 import { shareChartSpec, sharePoints } from "./share-chart.js";
 
 export const formats = ["table", "csv", "json"] as const;
@@ -35,7 +35,7 @@ async function openClient(flags: TicketsFlags): Promise<HutongClient> {
   return createHutongClient(await clientOptions({ ...profile, passphraseEnv: flags.passphraseEnv }));
 }
 
-export function ticketsCommand(io: ReportCommandIo): Command {
+export function ticketsCommand(io: CommandIo): Command {
   return new Command("tickets")
     .description(
       "the e-ticket indicators of the notice (§6) per province for a period, as the ministry's statistics service keeps them; with --chart, the e-ticket share over the period",

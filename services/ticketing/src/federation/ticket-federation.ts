@@ -1,4 +1,4 @@
-import { createCrlFileSource, createHutongClient, type HutongClient, loadCredentialFiles } from "@hutong/client";
+import type { HutongClient } from "@hutong/client";
 import { parseGatewayConfig, type RunningGateway, startGateway } from "@hutong/gateway";
 import type { DevPki } from "@hutong/gateway/dev";
 import type { MinistryServiceConfig } from "../run/service-config.js";
@@ -10,6 +10,7 @@ import {
 } from "../run/start-services.js";
 import type { ServiceLog } from "../service/unary-service.js";
 import type { SimulatedProvince } from "../station/simulated-registry.js";
+import { devClient } from "./dev-client.js";
 import { type FederationPlan, planTicketFederation, type TicketFederationOptions } from "./federation-plan.js";
 
 export {
@@ -84,24 +85,8 @@ export async function startTicketFederation(
   }
   const clients: HutongClient[] = [];
   const clientOf = async (system: string, gateway: RunningGateway): Promise<HutongClient> => {
-    const pki = plan.pki;
-    const creds = await loadCredentialFiles({ ...pki.party(system), anchors: [pki.rootCert], crls: pki.crls });
-    const crls = createCrlFileSource(pki.crls, { initial: creds.crls, refreshMs: 60_000 });
-    const client = createHutongClient({
-      address: `127.0.0.1:${gateway.address.port}`,
-      gatewayParty: gateway.party,
-      privateKey: creds.privateKey,
-      chain: creds.chain,
-      trust: creds.trust,
-      crls: crls.current,
-    });
-    clients.push({
-      ...client,
-      close() {
-        client.close();
-        crls.close();
-      },
-    });
+    const client = await devClient(plan.pki, system, gateway.address.port, gateway.party);
+    clients.push(client);
     return client;
   };
   return {
