@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -16,6 +16,7 @@ import {
 import { simulateStationDay } from "../station/station-day.js";
 import { uploadStationEvents } from "../station/station-uploader.js";
 import { computeIndicators } from "../statistics/indicators.js";
+import { ticketSealer } from "../store/port/ticket-seal.js";
 import { dropSchemas, postgresSkip, postgresUrl, randomSchemaName, storeRows, storeValue } from "../testing.js";
 import {
   startTicketFederation,
@@ -114,15 +115,23 @@ const federationSpec = (variant: Variant) => () => {
       );
       assert.ok(received.every((r) => r.applications === 1 && r.in_order === 1));
       crossProvince += sent.length;
-      // The operational view: the copy carries no passenger.
-      const ticketNo = (await storeValue(node.store, "SELECT ticket_no FROM received_ticket LIMIT 1")) as
-        | string
-        | undefined;
-      if (ticketNo !== undefined) {
-        const sealed = await storeValue(node.store, "SELECT sealed FROM received_ticket WHERE ticket_no = ?", [
-          ticketNo,
-        ]);
-        assert.ok(sealed instanceof Buffer);
+      // The operational view: every copy, opened with the receiver's own seal key, carries no
+      // passenger, buyer, order or invoice number, and keeps the trip.
+      const opener = ticketSealer(
+        Buffer.from((await readFile(fed.plan.provinceServiceConfig(code).sealKeyFile, "utf8")).trim(), "hex"),
+      );
+      const copies = (await storeRows(node.store, "SELECT ticket_no, sealed FROM received_ticket")) as {
+        ticket_no: string;
+        sealed: Uint8Array;
+      }[];
+      assert.ok(copies.length > 0 || sent.length === 0);
+      for (const c of copies) {
+        const t = opener.open(c.ticket_no, c.sealed);
+        assert.equal(t.passenger, undefined, c.ticket_no);
+        assert.equal(t.buyer, undefined, c.ticket_no);
+        assert.deepEqual([t.orderNo, t.invoiceNo], ["", ""], c.ticket_no);
+        assert.notEqual(t.scheduleNo, "", c.ticket_no);
+        assert.ok(t.fareFen > 0n, c.ticket_no);
       }
     }
     assert.ok(crossProvince > 0, "the simulated day has cross-province schedules");
