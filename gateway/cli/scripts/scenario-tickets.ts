@@ -4,7 +4,7 @@
 // receiving services are SIGKILLed at random moments and started again; then discrepancies planted
 // at the ministry, the daily reconciliation, the statistics, and the audit logs verified. The last
 // line is one JSON object; the exit status is non-zero when any figure is off (docs/tickets.md).
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { isDeepStrictEqual } from "node:util";
@@ -23,6 +23,7 @@ import {
   uploadStationEvents,
 } from "@hutong/ticketing/dev";
 import Database from "better-sqlite3";
+import { scanForPersonalData } from "../src/scenario/personal-data-scan.js";
 import { type ManagedProcess, startProcessFederation } from "../src/scenario/ticket-processes.js";
 import { readMinistry, readProvince } from "../src/scenario/ticket-scenario-counts.js";
 
@@ -257,6 +258,27 @@ try {
     }
   }
 
+  // 9. No name, ID number or phone number in clear anywhere the federation wrote: gateway stores
+  // and audit logs, the ministry's statistics, the provinces' stores (tickets are sealed there),
+  // the processes' logs.
+  const personal = new Set<string>();
+  for (const { day: d } of days) {
+    for (const e of d.events) {
+      const p = e.ticket?.passenger;
+      if (p !== undefined) for (const v of [p.idNo, p.phone, p.name]) personal.add(v);
+    }
+  }
+  for (const p of fed.all) await writeFile(join(dir, `${p.name}.log`), p.output());
+  const leaks = await scanForPersonalData(dir, personal);
+  if (leaks.length > 0)
+    say(
+      `personal data in clear: ${leaks
+        .slice(0, 5)
+        .map((l) => l.file)
+        .join(", ")} …`,
+    );
+  else say(`no name, ID number or phone number of ${personal.size} in clear in any store, audit log or log`);
+
   const result = {
     events_emitted: emitted,
     events_applied: applied,
@@ -277,7 +299,8 @@ try {
     mismatchesFound !== planted.size ||
     [...planted.keys()].some((t) => !found.has(t)) ||
     !statsMatch ||
-    !auditOk;
+    !auditOk ||
+    leaks.length > 0;
   console.log(JSON.stringify(result));
 } catch (e) {
   failed = true;

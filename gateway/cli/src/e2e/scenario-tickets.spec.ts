@@ -46,5 +46,6 @@ describe("npm run scenario:tickets, a small day", () => {
     );
     assert.equal(verdict.mismatches_found, verdict.mismatches_injected);
     assert.match(r.stderr, /killed gateway_510000, mot, ticketing_440000, mot_statistics/);
+    assert.match(r.stderr, /no name, ID number or phone number of \d+ in clear/);
   });
 });
