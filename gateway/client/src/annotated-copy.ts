@@ -8,7 +8,18 @@ import {
   sm3,
 } from "@hutong/certs";
 import { Annotation } from "@hutong/proto";
-import { isSessionError, parsePeerChain, type TrustStore, validatePeerChain } from "@hutong/session";
+import {
+  concatBytes,
+  encodeFields,
+  encodeList,
+  isSessionError,
+  parsePeerChain,
+  type TrustStore,
+  u32be,
+  u64be,
+  utf8,
+  validatePeerChain,
+} from "@hutong/session";
 
 /**
  * Annotated copies (加注件, docs/annotated-copies.md): a record released by its owner's gateway
@@ -46,27 +57,6 @@ export interface AnnotationFields {
   readonly signerChain: readonly Uint8Array[];
 }
 
-const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
-
-function u32be(n: number): Uint8Array {
-  if (!Number.isInteger(n) || n < 0 || n > 0xffff_ffff) throw new RangeError("u32be needs an integer 0..2^32-1");
-  const out = new Uint8Array(4);
-  new DataView(out.buffer).setUint32(0, n);
-  return out;
-}
-
-function u64be(n: number): Uint8Array {
-  if (!Number.isSafeInteger(n) || n < 0) throw new RangeError("u64be needs a non-negative safe integer");
-  const out = new Uint8Array(8);
-  const view = new DataView(out.buffer);
-  view.setUint32(0, Math.floor(n / 2 ** 32));
-  view.setUint32(4, n >>> 0);
-  return out;
-}
-
-/** field(b) = u32be(len(b)) || b */
-const field = (b: Uint8Array): Uint8Array[] => [u32be(b.length), b];
-
 /**
  * The message M an annotation's SM2 signature is over (docs/annotated-copies.md §3):
  *
@@ -78,18 +68,19 @@ const field = (b: Uint8Array): Uint8Array[] => [u32be(b.length), b];
  * Strings are UTF-8, integers unsigned big-endian. Never protobuf bytes: protobuf is not canonical.
  */
 export function annotationSigningBytes(f: AnnotationFields): Uint8Array {
-  const chain = Buffer.concat(f.signerChain.flatMap(field));
-  return Buffer.concat([
+  return concatBytes([
     utf8(annotationSigningLabel),
-    ...field(utf8(f.recordType)),
-    ...field(utf8(f.recipientParty)),
-    ...field(u32be(f.purpose)),
-    ...field(utf8(f.grantId)),
-    ...field(u64be(f.issuedAtMs)),
-    ...field(u64be(f.validUntilMs)),
-    ...field(f.recordSm3),
-    ...field(utf8(f.signerParty)),
-    ...field(chain),
+    encodeFields([
+      utf8(f.recordType),
+      utf8(f.recipientParty),
+      u32be(f.purpose),
+      utf8(f.grantId),
+      u64be(f.issuedAtMs),
+      u64be(f.validUntilMs),
+      f.recordSm3,
+      utf8(f.signerParty),
+      encodeList(f.signerChain),
+    ]),
   ]);
 }
 

@@ -1,7 +1,16 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { decodeFields, encodeFields, encodeMessage, fromUtf8, readU64be, u8, u64be } from "./canonical-encoding.js";
+import {
+  decodeFields,
+  encodeFields,
+  encodeMessage,
+  fromUtf8,
+  readU64be,
+  u8,
+  u32be,
+  u64be,
+} from "./canonical-encoding.js";
 import { isSessionError, type SessionErrorCode } from "./session-error.js";
 
 const fails = (code: SessionErrorCode, message: RegExp) => (e: unknown) => {
@@ -22,6 +31,14 @@ describe("u8", () => {
     assert.deepEqual(u8(0), Uint8Array.of(0));
     assert.deepEqual(u8(255), Uint8Array.of(255));
     for (const n of [-1, 256, 1.5, Number.NaN]) assert.throws(() => u8(n), RangeError, String(n));
+  });
+});
+
+describe("u32be", () => {
+  it("encodes big-endian and refuses what it would wrap", () => {
+    assert.equal(Buffer.from(u32be(0x01020304)).toString("hex"), "01020304");
+    assert.equal(Buffer.from(u32be(0xffff_ffff)).toString("hex"), "ffffffff");
+    for (const n of [-1, 2 ** 32, 1.5, Number.NaN]) assert.throws(() => u32be(n), RangeError, String(n));
   });
 });
 

@@ -20,6 +20,8 @@ export function u8(n: number): Uint8Array {
 }
 
 export function u32be(n: number): Uint8Array {
+  // A value DataView would wrap silently (a negative, a fraction, ≥ 2^32) is a bug, never data.
+  if (!Number.isInteger(n) || n < 0 || n > 0xffff_ffff) throw new RangeError("u32be needs an integer 0..2^32-1");
   const out = new Uint8Array(4);
   new DataView(out.buffer).setUint32(0, n);
   return out;

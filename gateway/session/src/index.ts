@@ -10,6 +10,9 @@ export {
   type ResponseStream,
   type VerifiedCall,
 } from "./call-verifier.js";
+// The canonical length-prefixed encoding (session-protocol.md §3), for other signed artefacts
+// that must not sign protobuf bytes (annotated copies).
+export { concatBytes, encodeFields, encodeList, u32be, u64be, utf8 } from "./canonical-encoding.js";
 export {
   type ClientResponseStream,
   type ClientSession,

@@ -53,6 +53,21 @@ export interface UploadContext {
   readonly router: EventRouter;
 }
 
+/** The context of a province's uploads, from what its store is opened with. */
+export function uploadContext(options: {
+  readonly party: string;
+  readonly province: string;
+  readonly stations: readonly { readonly code: string }[];
+  readonly router: EventRouter;
+}): UploadContext {
+  const stationCodes = new Set(options.stations.map((s) => s.code));
+  return {
+    party: options.party,
+    scope: { province: options.province, isStation: (code) => stationCodes.has(code) },
+    router: options.router,
+  };
+}
+
 /** A ticket to write: inserted when the province did not hold it before the batch, else updated. */
 export interface TicketWrite {
   readonly insert: boolean;

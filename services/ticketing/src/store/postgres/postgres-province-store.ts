@@ -3,7 +3,13 @@ import type { ReconcileEntry, TicketEvent, TicketStatusChange } from "@hutong/pr
 import type pg from "pg";
 import { ticketStatisticsTopic } from "../../emission/event-messages.js";
 import type { CountedEvent } from "../../statistics/indicators.js";
-import { planUpload, type StoredTicket, type UploadPlan, uploadReads } from "../../upload/plan-upload.js";
+import {
+  planUpload,
+  type StoredTicket,
+  type UploadPlan,
+  uploadContext,
+  uploadReads,
+} from "../../upload/plan-upload.js";
 import { checkDelivered } from "../port/check-input.js";
 import type { PostgresLocation, ProvinceStore, ProvinceStoreOptions } from "../port/province-store.js";
 import { ticketSealer } from "../port/ticket-seal.js";
@@ -57,12 +63,7 @@ export async function openPostgresProvinceStore(
   const t = provinceTables(schema);
   const outbox = createPostgresOutbox(t.outbox);
   const sealer = ticketSealer(options.sealKey);
-  const stationCodes = new Set(options.stations.map((s) => s.code));
-  const context = {
-    party: options.party,
-    scope: { province: options.province, isStation: (code: string) => stationCodes.has(code) },
-    router: options.router,
-  };
+  const context = uploadContext(options);
   const statusColumns = "seq, ticket_no, kind, sale_status, check_status, occurred_ms, ticket_version";
   const change = (r: Row): TicketStatusChange => ({
     seq: big(r.seq),

@@ -1,10 +1,11 @@
 import { createSqliteInbox, sqliteInboxSchema } from "@hutong/gateway/outbox";
 import type { ReportTicketStatisticsRequest, RouteProfile, StationDayEntry, StationProfile } from "@hutong/proto";
-import Database from "better-sqlite3";
+import type Database from "better-sqlite3";
 import { type CountedEvent, computeIndicators } from "../../statistics/indicators.js";
 import { beijingDay } from "../../time/beijing-day.js";
 import { checkReport } from "../port/check-input.js";
 import type { MinistryStore } from "../port/ministry-store.js";
+import { openSqliteDatabase } from "./open-sqlite.js";
 
 // The ministry statistics service's database. It holds no personal field: the statistics form has
 // none (ticket_statistics_service.proto).
@@ -57,11 +58,7 @@ export interface SqliteMinistryStore extends MinistryStore {
 
 /** The ministry statistics service's store on SQLite (WAL, synchronous = FULL): one connection, one writer. */
 export function openSqliteMinistryStore(path: string): SqliteMinistryStore {
-  const db = new Database(path);
-  db.pragma("journal_mode = WAL");
-  db.pragma("synchronous = FULL");
-  db.pragma("busy_timeout = 10000");
-  db.exec(ministrySchema);
+  const db = openSqliteDatabase(path, ministrySchema);
   const inbox = createSqliteInbox(db);
   const q = {
     version: db.prepare("SELECT version FROM stat_ticket WHERE ticket_no = ?").pluck(),

@@ -1,12 +1,19 @@
 import { createSqliteInbox, createSqliteOutbox, sqliteOutboxStore } from "@hutong/gateway/outbox";
 import type { DeliveredTicketEvent, ReconcileEntry, TicketEvent, TicketStatusChange } from "@hutong/proto";
-import Database from "better-sqlite3";
+import type Database from "better-sqlite3";
 import { ticketStatisticsTopic } from "../../emission/event-messages.js";
 import type { CountedEvent } from "../../statistics/indicators.js";
-import { planUpload, type StoredTicket, type UploadPlan, uploadReads } from "../../upload/plan-upload.js";
+import {
+  planUpload,
+  type StoredTicket,
+  type UploadPlan,
+  uploadContext,
+  uploadReads,
+} from "../../upload/plan-upload.js";
 import { checkDelivered } from "../port/check-input.js";
 import type { ProvinceStore, ProvinceStoreOptions, UploadResult } from "../port/province-store.js";
 import { ticketSealer } from "../port/ticket-seal.js";
+import { openSqliteDatabase } from "./open-sqlite.js";
 import { provinceSchema } from "./province-schema.js";
 
 /** The province store on SQLite, with its database (tools and tests read it directly). */
@@ -56,20 +63,11 @@ export function countedEventsIn(db: Database.Database): CountedEvent[] {
  * service answers. The work is synchronous on one connection; the methods answer as promises.
  */
 export function openSqliteProvinceStore(path: string, options: ProvinceStoreOptions): SqliteProvinceStore {
-  const db = new Database(path);
-  db.pragma("journal_mode = WAL");
-  db.pragma("synchronous = FULL");
-  db.pragma("busy_timeout = 10000");
-  db.exec(provinceSchema);
+  const db = openSqliteDatabase(path, provinceSchema);
   const outbox = createSqliteOutbox(db);
   const inbox = createSqliteInbox(db);
   const sealer = ticketSealer(options.sealKey);
-  const stationCodes = new Set(options.stations.map((s) => s.code));
-  const context = {
-    party: options.party,
-    scope: { province: options.province, isStation: (code: string) => stationCodes.has(code) },
-    router: options.router,
-  };
+  const context = uploadContext(options);
 
   const q = {
     cursor: db.prepare("SELECT acked_seq FROM source_cursor WHERE source = ?").pluck(),
