@@ -19,7 +19,7 @@ import {
 import { deliveryFields, projectTicket, simulateStationDay, sqliteStorePath } from "@hutong/ticketing";
 import { devClient, planTicketFederation } from "@hutong/ticketing/dev";
 import Database from "better-sqlite3";
-import { startProcessFederation } from "../src/scenario/ticket-processes.js";
+import { startPlannedProcesses } from "../src/scenario/ticket-processes.js";
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -31,8 +31,9 @@ const inFlight = arg("concurrency", 4);
 const rounds = arg("rounds", 5);
 
 const dir = await mkdtemp(join(tmpdir(), "hutong-bench-events-"));
-const plan = await planTicketFederation(dir, { provinces: ["510000", "440000"], stationsPerProvince: 6 });
-const fed = await startProcessFederation(plan);
+const { plan, fed } = await startPlannedProcesses(() =>
+  planTicketFederation(dir, { provinces: ["510000", "440000"], stationsPerProvince: 6 }),
+);
 const province = (code: string) => {
   const p = plan.provinces.get(code);
   if (p === undefined) throw new Error(`the plan lacks ${code}`);

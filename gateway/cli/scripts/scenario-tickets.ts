@@ -15,7 +15,6 @@ import { Purpose, type TicketEvent, TicketEventServiceService, TicketStatisticsS
 import { computeIndicators, countedEventsIn, simulateStationDay, sqliteStorePath } from "@hutong/ticketing";
 import {
   devClient,
-  type FederationPlan,
   ministryParty,
   planTicketFederation,
   reconciliationParty,
@@ -24,7 +23,7 @@ import {
 } from "@hutong/ticketing/dev";
 import Database from "better-sqlite3";
 import { scanForPersonalData } from "../src/scenario/personal-data-scan.js";
-import { type ManagedProcess, startProcessFederation } from "../src/scenario/ticket-processes.js";
+import { type ManagedProcess, startPlannedProcesses } from "../src/scenario/ticket-processes.js";
 import { readMinistry, readProvince } from "../src/scenario/ticket-scenario-counts.js";
 
 const arg = (name: string, fallback: number) => {
@@ -49,8 +48,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const dir = await mkdtemp(join(tmpdir(), "hutong-scenario-tickets-"));
 say(`scenario:tickets — seed ${seed}, ${salesPerProvince} sales per province, in ${dir}`);
-const plan: FederationPlan = await planTicketFederation(dir, { stationsPerProvince: 8, seed });
-const fed = await startProcessFederation(plan);
+const { plan, fed } = await startPlannedProcesses(() => planTicketFederation(dir, { stationsPerProvince: 8, seed }));
 const clients: HutongClient[] = [];
 
 async function clientFor(system: string, gatewayPort: number, gatewayParty: string): Promise<HutongClient> {

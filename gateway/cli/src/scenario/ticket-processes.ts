@@ -111,13 +111,27 @@ export async function startProcessFederation(plan: FederationPlan): Promise<Proc
   const service = async (name: string, config: unknown) =>
     managed(name, [serviceMain, "--config", await file(name, config)], "stdout", /^listening /);
 
-  const ministry = await service("mot_statistics", plan.ministryServiceConfig());
-  const hub = await gateway("mot", await plan.hubConfig());
+  const started: ManagedProcess[] = [];
+  const keep = (p: ManagedProcess) => {
+    started.push(p);
+    return p;
+  };
   const gateways = new Map<string, ManagedProcess>();
   const services = new Map<string, ManagedProcess>();
-  for (const p of plan.provinces.values()) {
-    gateways.set(p.province, await gateway(`gateway_${p.province}`, await plan.provinceGatewayConfig(p.province)));
-    services.set(p.province, await service(`ticketing_${p.province}`, plan.provinceServiceConfig(p.province)));
+  let ministry: ManagedProcess;
+  let hub: ManagedProcess;
+  try {
+    ministry = keep(await service("mot_statistics", plan.ministryServiceConfig()));
+    hub = keep(await gateway("mot", await plan.hubConfig()));
+    for (const p of plan.provinces.values()) {
+      const gw = keep(await gateway(`gateway_${p.province}`, await plan.provinceGatewayConfig(p.province)));
+      gateways.set(p.province, gw);
+      services.set(p.province, keep(await service(`ticketing_${p.province}`, plan.provinceServiceConfig(p.province))));
+    }
+  } catch (e) {
+    // Nothing half-started is left behind.
+    await Promise.all(started.map((p) => p.kill("SIGKILL")));
+    throw e;
   }
   const all = [ministry, hub, ...gateways.values(), ...services.values()];
   return {
@@ -131,4 +145,21 @@ export async function startProcessFederation(plan: FederationPlan): Promise<Proc
       await Promise.all([hub, ...gateways.values()].map((p) => p.kill("SIGTERM")));
     },
   };
+}
+
+/**
+ * Plans and starts the federation, planning again (new ports) when a port the plan found free was
+ * taken before its process bound it (EADDRINUSE): a few times, then the failure stands.
+ */
+export async function startPlannedProcesses(
+  makePlan: () => Promise<FederationPlan>,
+): Promise<{ readonly plan: FederationPlan; readonly fed: ProcessFederation }> {
+  for (let attempt = 1; ; attempt++) {
+    const plan = await makePlan();
+    try {
+      return { plan, fed: await startProcessFederation(plan) };
+    } catch (e) {
+      if (attempt >= 3 || !(e instanceof Error && /EADDRINUSE/.test(e.message))) throw e;
+    }
+  }
 }

@@ -84,14 +84,38 @@ export async function planTicketFederation(
   const codes = options.provinces ?? ["510000", "440000", "310000"];
   const seed = options.seed ?? 20261205;
   await mkdir(dir, { recursive: true });
+  const registries = new Map(
+    codes.map(
+      (code, i) =>
+        [
+          code,
+          simulatedProvince(
+            code,
+            codes.filter((o) => o !== code),
+            options.stationsPerProvince ?? 6,
+            seed + i,
+          ),
+        ] as const,
+    ),
+  );
+  const pki = await openDevPki(join(dir, "pki"), [
+    { id: ministryParty, role: "gateway" },
+    { id: statisticsParty, role: "system" },
+    { id: reconciliationParty, role: "system" },
+    ...codes.flatMap((c) => [
+      { id: `prov:${c}`, role: "gateway" as const },
+      { id: ticketingParty(c), role: "system" as const },
+      ...(registries.get(c)?.stations ?? []).map((s) => ({
+        id: stationParty(`prov:${c}`, s.code),
+        role: "system" as const,
+      })),
+    ]),
+  ]);
+  const subjectKey = await pki.subjectKeyFile();
+  // Ports are picked last, just before the servers start: a port found free while the PKI was
+  // being made could be taken by then.
   const provinces = new Map<string, ProvincePlan>();
-  for (const [i, code] of codes.entries()) {
-    const registry = simulatedProvince(
-      code,
-      codes.filter((o) => o !== code),
-      options.stationsPerProvince ?? 6,
-      seed + i,
-    );
+  for (const [code, registry] of registries) {
     provinces.set(code, {
       province: code,
       party: `prov:${code}`,
@@ -101,20 +125,6 @@ export async function planTicketFederation(
       servicePort: await freePort(),
     });
   }
-  const pki = await openDevPki(join(dir, "pki"), [
-    { id: ministryParty, role: "gateway" },
-    { id: statisticsParty, role: "system" },
-    { id: reconciliationParty, role: "system" },
-    ...codes.flatMap((c) => [
-      { id: `prov:${c}`, role: "gateway" as const },
-      { id: ticketingParty(c), role: "system" as const },
-      ...(provinces.get(c)?.registry.stations ?? []).map((s) => ({
-        id: stationParty(`prov:${c}`, s.code),
-        role: "system" as const,
-      })),
-    ]),
-  ]);
-  const subjectKey = await pki.subjectKeyFile();
   for (const p of provinces.values()) {
     const keyFile = join(dir, `${fileName(p.service)}.seal-key`);
     if (!existsSync(keyFile)) await writeFile(keyFile, randomBytes(32).toString("hex"), { mode: 0o600 });

@@ -59,30 +59,18 @@ export async function startTicketFederation(
   dir: string,
   options: TicketFederationOptions & { readonly log?: ServiceLog } = {},
 ): Promise<TicketFederation> {
-  const plan = await planTicketFederation(dir, options);
   const log = options.log ?? quiet;
-  const ministry = await startMinistryService(plan.ministryServiceConfig() as MinistryServiceConfig, log);
-  const hub = await startGateway({ config: parseGatewayConfig(await plan.hubConfig(), dir) });
-  const provinces = new Map<string, ProvinceNode>();
-  for (const p of plan.provinces.values()) {
-    // The gateway first: the service's dispatcher calls it at once (the registry report), and a
-    // grpc-js channel that found nobody there waits out its reconnect backoff, which every
-    // channel to that address in the process shares.
-    const gateway = await startGateway({
-      config: parseGatewayConfig(await plan.provinceGatewayConfig(p.province), dir),
-    });
-    const running = await startProvinceService(plan.provinceServiceConfig(p.province), log);
-    provinces.set(p.province, {
-      province: p.province,
-      party: p.party,
-      service: p.service,
-      registry: p.registry,
-      gateway,
-      running,
-      store: running.store,
-      serviceAddress: running.address,
-    });
+  // A port the plan found free can be taken before its server binds it (other tests, other
+  // processes): then start again on a new plan, a few times.
+  let started: Awaited<ReturnType<typeof startPlanned>> | undefined;
+  for (let attempt = 1; started === undefined; attempt++) {
+    try {
+      started = await startPlanned(await planTicketFederation(dir, options), dir, log);
+    } catch (e) {
+      if (attempt >= 3 || !isAddressInUse(e)) throw e;
+    }
   }
+  const { plan, hub, ministry, provinces } = started;
   const clients: HutongClient[] = [];
   const clientOf = async (system: string, gateway: RunningGateway): Promise<HutongClient> => {
     const client = await devClient(plan.pki, system, gateway.address.port, gateway.party);
@@ -113,4 +101,43 @@ export async function startTicketFederation(
       await ministry.close();
     },
   };
+}
+
+const isAddressInUse = (e: unknown): boolean => e instanceof Error && /EADDRINUSE/.test(e.message);
+
+/** Starts what `plan` describes; on a failure, closes what had started and rethrows. */
+async function startPlanned(plan: FederationPlan, dir: string, log: ServiceLog) {
+  const opened: { close(): Promise<void> }[] = [];
+  try {
+    const ministry = await startMinistryService(plan.ministryServiceConfig() as MinistryServiceConfig, log);
+    opened.push(ministry);
+    const hub = await startGateway({ config: parseGatewayConfig(await plan.hubConfig(), dir) });
+    opened.push(hub);
+    const provinces = new Map<string, ProvinceNode>();
+    for (const p of plan.provinces.values()) {
+      // The gateway first: the service's dispatcher calls it at once (the registry report), and a
+      // grpc-js channel that found nobody there waits out its reconnect backoff, which every
+      // channel to that address in the process shares.
+      const gateway = await startGateway({
+        config: parseGatewayConfig(await plan.provinceGatewayConfig(p.province), dir),
+      });
+      opened.push(gateway);
+      const running = await startProvinceService(plan.provinceServiceConfig(p.province), log);
+      opened.push(running);
+      provinces.set(p.province, {
+        province: p.province,
+        party: p.party,
+        service: p.service,
+        registry: p.registry,
+        gateway,
+        running,
+        store: running.store,
+        serviceAddress: running.address,
+      });
+    }
+    return { plan, hub, ministry, provinces };
+  } catch (e) {
+    for (const o of opened.reverse()) await o.close().catch(() => {});
+    throw e;
+  }
 }
