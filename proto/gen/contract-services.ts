@@ -71,6 +71,38 @@ export const contractServices: readonly ContractService[] = [
     ],
   },
   {
+    name: "hutong.v1.TicketEventService",
+    file: "hutong/v1/ticket_event_service.proto",
+    routing: "share",
+    methods: [
+      { name: "UploadTicketEvents", path: "/hutong.v1.TicketEventService/UploadTicketEvents", requestType: "hutong.v1.UploadTicketEventsRequest", responseType: "hutong.v1.UploadTicketEventsResponse", clientStreaming: false, serverStreaming: false },
+      { name: "DeliverTicketEvents", path: "/hutong.v1.TicketEventService/DeliverTicketEvents", requestType: "hutong.v1.DeliverTicketEventsRequest", responseType: "hutong.v1.DeliverTicketEventsResponse", clientStreaming: false, serverStreaming: false },
+      { name: "QueryTicketStatus", path: "/hutong.v1.TicketEventService/QueryTicketStatus", requestType: "hutong.v1.QueryTicketStatusRequest", responseType: "hutong.v1.QueryTicketStatusResponse", clientStreaming: false, serverStreaming: false },
+      { name: "ReconcileDaily", path: "/hutong.v1.TicketEventService/ReconcileDaily", requestType: "hutong.v1.ReconcileDailyRequest", responseType: "hutong.v1.ReconcileDailyResponse", clientStreaming: false, serverStreaming: false },
+      { name: "Ping", path: "/hutong.v1.TicketEventService/Ping", requestType: "hutong.v1.PingRequest", responseType: "hutong.v1.PingResponse", clientStreaming: false, serverStreaming: false },
+    ],
+  },
+  {
+    name: "hutong.v1.LicenceIssuanceService",
+    file: "hutong/v1/licence_aggregation_service.proto",
+    routing: "share",
+    methods: [
+      { name: "RecordLicenceEvents", path: "/hutong.v1.LicenceIssuanceService/RecordLicenceEvents", requestType: "hutong.v1.RecordLicenceEventsRequest", responseType: "hutong.v1.RecordLicenceEventsResponse", clientStreaming: false, serverStreaming: false },
+      { name: "ResendLicenceEvents", path: "/hutong.v1.LicenceIssuanceService/ResendLicenceEvents", requestType: "hutong.v1.ResendLicenceEventsRequest", responseType: "hutong.v1.ResendLicenceEventsResponse", clientStreaming: false, serverStreaming: false },
+    ],
+  },
+  {
+    name: "hutong.v1.LicenceLibraryService",
+    file: "hutong/v1/licence_aggregation_service.proto",
+    routing: "share",
+    methods: [
+      { name: "AggregateLicenceEvents", path: "/hutong.v1.LicenceLibraryService/AggregateLicenceEvents", requestType: "hutong.v1.AggregateLicenceEventsRequest", responseType: "hutong.v1.AggregateLicenceEventsResponse", clientStreaming: false, serverStreaming: false },
+      { name: "ReportLicenceCounts", path: "/hutong.v1.LicenceLibraryService/ReportLicenceCounts", requestType: "hutong.v1.ReportLicenceCountsRequest", responseType: "hutong.v1.ReportLicenceCountsResponse", clientStreaming: false, serverStreaming: false },
+      { name: "QueryLicenceRates", path: "/hutong.v1.LicenceLibraryService/QueryLicenceRates", requestType: "hutong.v1.QueryLicenceRatesRequest", responseType: "hutong.v1.QueryLicenceRatesResponse", clientStreaming: false, serverStreaming: false },
+      { name: "QueryAggregationStatus", path: "/hutong.v1.LicenceLibraryService/QueryAggregationStatus", requestType: "hutong.v1.QueryAggregationStatusRequest", responseType: "hutong.v1.QueryAggregationStatusResponse", clientStreaming: false, serverStreaming: false },
+    ],
+  },
+  {
     name: "hutong.v1.LicenceService",
     file: "hutong/v1/licence_service.proto",
     routing: "share",
@@ -86,18 +118,6 @@ export const contractServices: readonly ContractService[] = [
     methods: [
       { name: "Hello", path: "/hutong.v1.SessionService/Hello", requestType: "hutong.v1.HelloRequest", responseType: "hutong.v1.HelloResponse", clientStreaming: false, serverStreaming: false },
       { name: "Finish", path: "/hutong.v1.SessionService/Finish", requestType: "hutong.v1.FinishRequest", responseType: "hutong.v1.FinishResponse", clientStreaming: false, serverStreaming: false },
-    ],
-  },
-  {
-    name: "hutong.v1.TicketEventService",
-    file: "hutong/v1/ticket_event_service.proto",
-    routing: "share",
-    methods: [
-      { name: "UploadTicketEvents", path: "/hutong.v1.TicketEventService/UploadTicketEvents", requestType: "hutong.v1.UploadTicketEventsRequest", responseType: "hutong.v1.UploadTicketEventsResponse", clientStreaming: false, serverStreaming: false },
-      { name: "DeliverTicketEvents", path: "/hutong.v1.TicketEventService/DeliverTicketEvents", requestType: "hutong.v1.DeliverTicketEventsRequest", responseType: "hutong.v1.DeliverTicketEventsResponse", clientStreaming: false, serverStreaming: false },
-      { name: "QueryTicketStatus", path: "/hutong.v1.TicketEventService/QueryTicketStatus", requestType: "hutong.v1.QueryTicketStatusRequest", responseType: "hutong.v1.QueryTicketStatusResponse", clientStreaming: false, serverStreaming: false },
-      { name: "ReconcileDaily", path: "/hutong.v1.TicketEventService/ReconcileDaily", requestType: "hutong.v1.ReconcileDailyRequest", responseType: "hutong.v1.ReconcileDailyResponse", clientStreaming: false, serverStreaming: false },
-      { name: "Ping", path: "/hutong.v1.TicketEventService/Ping", requestType: "hutong.v1.PingRequest", responseType: "hutong.v1.PingResponse", clientStreaming: false, serverStreaming: false },
     ],
   },
   {

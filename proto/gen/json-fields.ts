@@ -112,6 +112,22 @@ export const jsonFields: ReadonlyMap<string, readonly JsonField[]> = new Map<str
     ],
   ],
   [
+    "hutong.v1.AggregateLicenceEventsRequest",
+    [
+      { name: "context", jsonName: "context", message: "hutong.v1.RequestContext" },
+      { name: "events", jsonName: "events", repeated: true, message: "hutong.v1.LicenceEvent" },
+    ],
+  ],
+  [
+    "hutong.v1.AggregateLicenceEventsResponse",
+    [
+      { name: "applied", jsonName: "applied" },
+      { name: "held", jsonName: "held" },
+      { name: "duplicates", jsonName: "duplicates" },
+      { name: "noncompliant", jsonName: "noncompliant" },
+    ],
+  ],
+  [
     "hutong.v1.Annotation",
     [
       { name: "recipient_party", jsonName: "recipientParty" },
@@ -424,12 +440,54 @@ export const jsonFields: ReadonlyMap<string, readonly JsonField[]> = new Map<str
     ],
   ],
   [
+    "hutong.v1.LicenceEvent",
+    [
+      { name: "idempotency_key", jsonName: "idempotencyKey" },
+      { name: "province", jsonName: "province" },
+      { name: "province_seq", jsonName: "provinceSeq" },
+      { name: "licence_version", jsonName: "licenceVersion" },
+      { name: "kind", jsonName: "kind" },
+      { name: "occurred_at", jsonName: "occurredAt" },
+      { name: "licence", jsonName: "licence", message: "hutong.v1.Licence" },
+      { name: "file", jsonName: "file", message: "hutong.v1.SealedLicenceFile" },
+      { name: "reason", jsonName: "reason" },
+      { name: "maintenance_request_id", jsonName: "maintenanceRequestId" },
+    ],
+  ],
+  [
+    "hutong.v1.LicenceKindCount",
+    [
+      { name: "kind", jsonName: "kind" },
+      { name: "registry_valid", jsonName: "registryValid" },
+      { name: "electronic", jsonName: "electronic" },
+    ],
+  ],
+  [
     "hutong.v1.LicenceLookup",
     [
       { name: "licence_id", jsonName: "licenceId", oneof: "key" },
       { name: "licence_no", jsonName: "licenceNo", oneof: "key" },
       { name: "qr_payload", jsonName: "qrPayload", oneof: "key" },
       { name: "kind", jsonName: "kind" },
+    ],
+  ],
+  [
+    "hutong.v1.LicenceRates",
+    [
+      { name: "province", jsonName: "province" },
+      { name: "period", jsonName: "period" },
+      { name: "electronic_valid", jsonName: "electronicValid" },
+      { name: "registry_valid", jsonName: "registryValid" },
+      { name: "issuance_bp", jsonName: "issuanceBp" },
+      { name: "activated", jsonName: "activated" },
+      { name: "issued", jsonName: "issued" },
+      { name: "activation_bp", jsonName: "activationBp" },
+      { name: "compliant_events", jsonName: "compliantEvents" },
+      { name: "events", jsonName: "events" },
+      { name: "compliance_bp", jsonName: "complianceBp" },
+      { name: "aggregated", jsonName: "aggregated" },
+      { name: "reported", jsonName: "reported" },
+      { name: "aggregation_bp", jsonName: "aggregationBp" },
     ],
   ],
   [
@@ -602,6 +660,34 @@ export const jsonFields: ReadonlyMap<string, readonly JsonField[]> = new Map<str
     ],
   ],
   [
+    "hutong.v1.ProvinceAggregation",
+    [
+      { name: "province", jsonName: "province" },
+      { name: "applied_seq", jsonName: "appliedSeq" },
+      { name: "reported_head_seq", jsonName: "reportedHeadSeq" },
+      { name: "held", jsonName: "held" },
+      { name: "gaps_detected", jsonName: "gapsDetected" },
+      { name: "gaps_repaired", jsonName: "gapsRepaired" },
+      { name: "open_gaps", jsonName: "openGaps", repeated: true, message: "hutong.v1.SequenceRange" },
+      { name: "lag_p50_ms", jsonName: "lagP50Ms" },
+      { name: "lag_p99_ms", jsonName: "lagP99Ms" },
+      { name: "lag_max_ms", jsonName: "lagMaxMs" },
+    ],
+  ],
+  [
+    "hutong.v1.QueryAggregationStatusRequest",
+    [
+      { name: "context", jsonName: "context", message: "hutong.v1.RequestContext" },
+      { name: "province", jsonName: "province" },
+    ],
+  ],
+  [
+    "hutong.v1.QueryAggregationStatusResponse",
+    [
+      { name: "provinces", jsonName: "provinces", repeated: true, message: "hutong.v1.ProvinceAggregation" },
+    ],
+  ],
+  [
     "hutong.v1.QueryEntriesRequest",
     [
       { name: "subject_digest", jsonName: "subjectDigest" },
@@ -618,6 +704,20 @@ export const jsonFields: ReadonlyMap<string, readonly JsonField[]> = new Map<str
     [
       { name: "entries", jsonName: "entries", repeated: true, message: "hutong.v1.IndexedAuditEntry" },
       { name: "next_page_token", jsonName: "nextPageToken" },
+    ],
+  ],
+  [
+    "hutong.v1.QueryLicenceRatesRequest",
+    [
+      { name: "context", jsonName: "context", message: "hutong.v1.RequestContext" },
+      { name: "province", jsonName: "province" },
+      { name: "period", jsonName: "period" },
+    ],
+  ],
+  [
+    "hutong.v1.QueryLicenceRatesResponse",
+    [
+      { name: "rates", jsonName: "rates", message: "hutong.v1.LicenceRates" },
     ],
   ],
   [
@@ -715,12 +815,46 @@ export const jsonFields: ReadonlyMap<string, readonly JsonField[]> = new Map<str
     ],
   ],
   [
+    "hutong.v1.RecordLicenceEventsRequest",
+    [
+      { name: "context", jsonName: "context", message: "hutong.v1.RequestContext" },
+      { name: "events", jsonName: "events", repeated: true, message: "hutong.v1.RecordedLicenceEvent" },
+    ],
+  ],
+  [
+    "hutong.v1.RecordLicenceEventsResponse",
+    [
+      { name: "results", jsonName: "results", repeated: true, message: "hutong.v1.RecordedLicenceResult" },
+    ],
+  ],
+  [
     "hutong.v1.RecordView",
     [
       { name: "name", jsonName: "name" },
       { name: "include", jsonName: "include", repeated: true },
       { name: "fields", jsonName: "fields", repeated: true },
       { name: "whole", jsonName: "whole" },
+    ],
+  ],
+  [
+    "hutong.v1.RecordedLicenceEvent",
+    [
+      { name: "idempotency_key", jsonName: "idempotencyKey" },
+      { name: "kind", jsonName: "kind" },
+      { name: "occurred_at", jsonName: "occurredAt" },
+      { name: "licence", jsonName: "licence", message: "hutong.v1.Licence" },
+      { name: "reason", jsonName: "reason" },
+    ],
+  ],
+  [
+    "hutong.v1.RecordedLicenceResult",
+    [
+      { name: "idempotency_key", jsonName: "idempotencyKey" },
+      { name: "outcome", jsonName: "outcome" },
+      { name: "province_seq", jsonName: "provinceSeq" },
+      { name: "licence_version", jsonName: "licenceVersion" },
+      { name: "code", jsonName: "code" },
+      { name: "reason", jsonName: "reason" },
     ],
   ],
   [
@@ -734,6 +868,22 @@ export const jsonFields: ReadonlyMap<string, readonly JsonField[]> = new Map<str
     "hutong.v1.RegisterGrantResponse",
     [
       { name: "record", jsonName: "record", message: "hutong.v1.GrantRecord" },
+    ],
+  ],
+  [
+    "hutong.v1.ReportLicenceCountsRequest",
+    [
+      { name: "context", jsonName: "context", message: "hutong.v1.RequestContext" },
+      { name: "province", jsonName: "province" },
+      { name: "as_of", jsonName: "asOf" },
+      { name: "head_seq", jsonName: "headSeq" },
+      { name: "counts", jsonName: "counts", repeated: true, message: "hutong.v1.LicenceKindCount" },
+    ],
+  ],
+  [
+    "hutong.v1.ReportLicenceCountsResponse",
+    [
+      { name: "applied_seq", jsonName: "appliedSeq" },
     ],
   ],
   [
@@ -761,6 +911,21 @@ export const jsonFields: ReadonlyMap<string, readonly JsonField[]> = new Map<str
       { name: "purpose", jsonName: "purpose" },
       { name: "grant_id", jsonName: "grantId" },
       { name: "correlation_id", jsonName: "correlationId" },
+    ],
+  ],
+  [
+    "hutong.v1.ResendLicenceEventsRequest",
+    [
+      { name: "context", jsonName: "context", message: "hutong.v1.RequestContext" },
+      { name: "from_seq", jsonName: "fromSeq" },
+      { name: "to_seq", jsonName: "toSeq" },
+    ],
+  ],
+  [
+    "hutong.v1.ResendLicenceEventsResponse",
+    [
+      { name: "queued", jsonName: "queued" },
+      { name: "head_seq", jsonName: "headSeq" },
     ],
   ],
   [
@@ -825,6 +990,22 @@ export const jsonFields: ReadonlyMap<string, readonly JsonField[]> = new Map<str
     [
       { name: "code", jsonName: "code" },
       { name: "customised", jsonName: "customised" },
+    ],
+  ],
+  [
+    "hutong.v1.SealedLicenceFile",
+    [
+      { name: "media_type", jsonName: "mediaType" },
+      { name: "content", jsonName: "content" },
+      { name: "signature", jsonName: "signature" },
+      { name: "signer_certificate", jsonName: "signerCertificate" },
+    ],
+  ],
+  [
+    "hutong.v1.SequenceRange",
+    [
+      { name: "from_seq", jsonName: "fromSeq" },
+      { name: "to_seq", jsonName: "toSeq" },
     ],
   ],
   [

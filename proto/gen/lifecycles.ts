@@ -28,6 +28,21 @@ export interface Lifecycle {
 /** By the fully-qualified name of the enum of event kinds. */
 export const lifecycles: ReadonlyMap<string, Lifecycle> = new Map<string, Lifecycle>([
   [
+    "hutong.v1.LicenceEventKind",
+    { record: "licence", kinds: new Map([
+      [1, { kind: "LICENCE_EVENT_KIND_ISSUED", creates: true, changes: [{ axis: "status", from: [], to: 1 }] }],
+      [2, { kind: "LICENCE_EVENT_KIND_CHANGED", creates: false, changes: [{ axis: "status", from: [1, 2] }] }],
+      [3, { kind: "LICENCE_EVENT_KIND_RENEWED", creates: false, changes: [{ axis: "status", from: [1], to: 1 }] }],
+      [4, { kind: "LICENCE_EVENT_KIND_SUSPENDED", creates: false, changes: [{ axis: "status", from: [1], to: 2 }] }],
+      [5, { kind: "LICENCE_EVENT_KIND_REINSTATED", creates: false, changes: [{ axis: "status", from: [2], to: 1 }] }],
+      [6, { kind: "LICENCE_EVENT_KIND_REVOKED", creates: false, changes: [{ axis: "status", from: [1, 2], to: 3 }] }],
+      [7, { kind: "LICENCE_EVENT_KIND_CANCELLED", creates: false, changes: [{ axis: "status", from: [1, 2], to: 4 }] }],
+      [8, { kind: "LICENCE_EVENT_KIND_ANNUAL_REVIEW", creates: false, changes: [{ axis: "status", from: [1] }] }],
+      [9, { kind: "LICENCE_EVENT_KIND_INTEGRITY_ASSESSMENT", creates: false, changes: [{ axis: "status", from: [1, 2] }] }],
+      [10, { kind: "LICENCE_EVENT_KIND_ACTIVATED", creates: false, changes: [{ axis: "status", from: [1, 2] }] }],
+    ]) },
+  ],
+  [
     "hutong.v1.TicketEventKind",
     { record: "ticket", kinds: new Map([
       [1, { kind: "TICKET_EVENT_KIND_SALE", creates: true, changes: [{ axis: "saleStatus", from: [], to: 2 }, { axis: "checkStatus", from: [], to: 1 }] }],
@@ -44,6 +59,13 @@ export const lifecycles: ReadonlyMap<string, Lifecycle> = new Map<string, Lifecy
 
 /** "<axis>:<number>" -> the state's enum value name, for reasons a person reads. */
 export const lifecycleStateNames: ReadonlyMap<string, string> = new Map<string, string>([
+  ["status:1", "LICENCE_STATUS_VALID"],
+  ["status:2", "LICENCE_STATUS_SUSPENDED"],
+  ["status:3", "LICENCE_STATUS_REVOKED"],
+  ["status:4", "LICENCE_STATUS_CANCELLED"],
+  ["status:5", "LICENCE_STATUS_EXPIRED"],
+  ["status:6", "LICENCE_STATUS_LOST"],
+  ["status:7", "LICENCE_STATUS_REPLACED"],
   ["saleStatus:1", "SALE_STATUS_LOCKED"],
   ["saleStatus:2", "SALE_STATUS_SOLD"],
   ["saleStatus:3", "SALE_STATUS_REFUNDED"],

@@ -24,6 +24,12 @@ export const personalFields: ReadonlyMap<string, readonly PersonalFieldPath[]> =
   readonly PersonalFieldPath[]
 >([
   [
+    "hutong.v1.AggregateLicenceEventsRequest",
+    [
+      { field: "events", tsName: "events", number: 2, repeated: true, message: "hutong.v1.LicenceEvent" },
+    ],
+  ],
+  [
     "hutong.v1.DeliverTicketEventsRequest",
     [
       { field: "events", tsName: "events", number: 2, repeated: true, message: "hutong.v1.DeliveredTicketEvent" },
@@ -75,6 +81,13 @@ export const personalFields: ReadonlyMap<string, readonly PersonalFieldPath[]> =
     ],
   ],
   [
+    "hutong.v1.LicenceEvent",
+    [
+      { field: "licence", tsName: "licence", number: 7, repeated: false, message: "hutong.v1.Licence" },
+      { field: "file", tsName: "file", number: 8, repeated: false, message: "hutong.v1.SealedLicenceFile" },
+    ],
+  ],
+  [
     "hutong.v1.OperatingPermit",
     [
       { field: "legal_representative", tsName: "legalRepresentative", number: 4, repeated: false, kind: PersonalKind.PERSONAL_KIND_NAME },
@@ -105,9 +118,27 @@ export const personalFields: ReadonlyMap<string, readonly PersonalFieldPath[]> =
     ],
   ],
   [
+    "hutong.v1.RecordLicenceEventsRequest",
+    [
+      { field: "events", tsName: "events", number: 2, repeated: true, message: "hutong.v1.RecordedLicenceEvent" },
+    ],
+  ],
+  [
+    "hutong.v1.RecordedLicenceEvent",
+    [
+      { field: "licence", tsName: "licence", number: 4, repeated: false, message: "hutong.v1.Licence" },
+    ],
+  ],
+  [
     "hutong.v1.ReverseInvoiceResponse",
     [
       { field: "red_invoice", tsName: "redInvoice", number: 3, repeated: false, message: "hutong.v1.Invoice" },
+    ],
+  ],
+  [
+    "hutong.v1.SealedLicenceFile",
+    [
+      { field: "content", tsName: "content", number: 2, repeated: false, kind: PersonalKind.PERSONAL_KIND_OTHER },
     ],
   ],
   [

@@ -92,31 +92,6 @@ export const shareMethods: ReadonlyMap<string, ShareMethodSpec> = new Map<string
     },
   ],
   [
-    "hutong.v1.LicenceService/GetLicence",
-    {
-      method: "hutong.v1.LicenceService/GetLicence",
-      recordKind: RecordKind.RECORD_KIND_LICENCE,
-      operation: "fetch",
-      requestType: "hutong.v1.GetLicenceRequest",
-      responseType: "hutong.v1.GetLicenceResponse",
-      requestRecordId: [{ name: "lookup", number: 2, type: "message" }, { name: "licence_id", number: 1, type: "string", oneof: [1, 2, 3] }],
-      responseRecord: { name: "licence", number: 1, type: "message" },
-    },
-  ],
-  [
-    "hutong.v1.LicenceService/VerifyLicence",
-    {
-      method: "hutong.v1.LicenceService/VerifyLicence",
-      recordKind: RecordKind.RECORD_KIND_LICENCE,
-      operation: "verify",
-      requestType: "hutong.v1.VerifyLicenceRequest",
-      responseType: "hutong.v1.VerifyLicenceResponse",
-      requestRecordId: [{ name: "lookup", number: 2, type: "message" }, { name: "licence_id", number: 1, type: "string", oneof: [1, 2, 3] }],
-      claimedHolder: { idNo: [{ name: "holder_id_no", number: 3, type: "string" }] },
-      holderConfirmedBy: [{ name: "holder_matches", number: 2, type: "bool" }],
-    },
-  ],
-  [
     "hutong.v1.TicketEventService/UploadTicketEvents",
     {
       method: "hutong.v1.TicketEventService/UploadTicketEvents",
@@ -165,6 +140,91 @@ export const shareMethods: ReadonlyMap<string, ShareMethodSpec> = new Map<string
       operation: "verify",
       requestType: "hutong.v1.PingRequest",
       responseType: "hutong.v1.PingResponse",
+    },
+  ],
+  [
+    "hutong.v1.LicenceIssuanceService/RecordLicenceEvents",
+    {
+      method: "hutong.v1.LicenceIssuanceService/RecordLicenceEvents",
+      recordKind: RecordKind.RECORD_KIND_LICENCE,
+      operation: "deliver",
+      requestType: "hutong.v1.RecordLicenceEventsRequest",
+      responseType: "hutong.v1.RecordLicenceEventsResponse",
+    },
+  ],
+  [
+    "hutong.v1.LicenceIssuanceService/ResendLicenceEvents",
+    {
+      method: "hutong.v1.LicenceIssuanceService/ResendLicenceEvents",
+      recordKind: RecordKind.RECORD_KIND_LICENCE,
+      operation: "verify",
+      requestType: "hutong.v1.ResendLicenceEventsRequest",
+      responseType: "hutong.v1.ResendLicenceEventsResponse",
+    },
+  ],
+  [
+    "hutong.v1.LicenceLibraryService/AggregateLicenceEvents",
+    {
+      method: "hutong.v1.LicenceLibraryService/AggregateLicenceEvents",
+      recordKind: RecordKind.RECORD_KIND_LICENCE,
+      operation: "deliver",
+      requestType: "hutong.v1.AggregateLicenceEventsRequest",
+      responseType: "hutong.v1.AggregateLicenceEventsResponse",
+    },
+  ],
+  [
+    "hutong.v1.LicenceLibraryService/ReportLicenceCounts",
+    {
+      method: "hutong.v1.LicenceLibraryService/ReportLicenceCounts",
+      recordKind: RecordKind.RECORD_KIND_LICENCE,
+      operation: "deliver",
+      requestType: "hutong.v1.ReportLicenceCountsRequest",
+      responseType: "hutong.v1.ReportLicenceCountsResponse",
+    },
+  ],
+  [
+    "hutong.v1.LicenceLibraryService/QueryLicenceRates",
+    {
+      method: "hutong.v1.LicenceLibraryService/QueryLicenceRates",
+      recordKind: RecordKind.RECORD_KIND_LICENCE,
+      operation: "verify",
+      requestType: "hutong.v1.QueryLicenceRatesRequest",
+      responseType: "hutong.v1.QueryLicenceRatesResponse",
+    },
+  ],
+  [
+    "hutong.v1.LicenceLibraryService/QueryAggregationStatus",
+    {
+      method: "hutong.v1.LicenceLibraryService/QueryAggregationStatus",
+      recordKind: RecordKind.RECORD_KIND_LICENCE,
+      operation: "verify",
+      requestType: "hutong.v1.QueryAggregationStatusRequest",
+      responseType: "hutong.v1.QueryAggregationStatusResponse",
+    },
+  ],
+  [
+    "hutong.v1.LicenceService/GetLicence",
+    {
+      method: "hutong.v1.LicenceService/GetLicence",
+      recordKind: RecordKind.RECORD_KIND_LICENCE,
+      operation: "fetch",
+      requestType: "hutong.v1.GetLicenceRequest",
+      responseType: "hutong.v1.GetLicenceResponse",
+      requestRecordId: [{ name: "lookup", number: 2, type: "message" }, { name: "licence_id", number: 1, type: "string", oneof: [1, 2, 3] }],
+      responseRecord: { name: "licence", number: 1, type: "message" },
+    },
+  ],
+  [
+    "hutong.v1.LicenceService/VerifyLicence",
+    {
+      method: "hutong.v1.LicenceService/VerifyLicence",
+      recordKind: RecordKind.RECORD_KIND_LICENCE,
+      operation: "verify",
+      requestType: "hutong.v1.VerifyLicenceRequest",
+      responseType: "hutong.v1.VerifyLicenceResponse",
+      requestRecordId: [{ name: "lookup", number: 2, type: "message" }, { name: "licence_id", number: 1, type: "string", oneof: [1, 2, 3] }],
+      claimedHolder: { idNo: [{ name: "holder_id_no", number: 3, type: "string" }] },
+      holderConfirmedBy: [{ name: "holder_matches", number: 2, type: "bool" }],
     },
   ],
   [

@@ -57,6 +57,22 @@ export const wireLayouts: ReadonlyMap<string, readonly WireField[]> = new Map<st
     ],
   ],
   [
+    "hutong.v1.AggregateLicenceEventsRequest",
+    [
+      { name: "context", number: 1, type: "message", repeated: false, message: "hutong.v1.RequestContext" },
+      { name: "events", number: 2, type: "message", repeated: true, message: "hutong.v1.LicenceEvent" },
+    ],
+  ],
+  [
+    "hutong.v1.AggregateLicenceEventsResponse",
+    [
+      { name: "applied", number: 1, type: "uint32", repeated: false },
+      { name: "held", number: 2, type: "uint32", repeated: false },
+      { name: "duplicates", number: 3, type: "uint32", repeated: false },
+      { name: "noncompliant", number: 4, type: "uint32", repeated: false },
+    ],
+  ],
+  [
     "hutong.v1.Annotation",
     [
       { name: "recipient_party", number: 1, type: "string", repeated: false },
@@ -213,12 +229,54 @@ export const wireLayouts: ReadonlyMap<string, readonly WireField[]> = new Map<st
     ],
   ],
   [
+    "hutong.v1.LicenceEvent",
+    [
+      { name: "idempotency_key", number: 1, type: "string", repeated: false },
+      { name: "province", number: 2, type: "string", repeated: false },
+      { name: "province_seq", number: 3, type: "uint64", repeated: false },
+      { name: "licence_version", number: 4, type: "uint32", repeated: false },
+      { name: "kind", number: 5, type: "enum", repeated: false },
+      { name: "occurred_at", number: 6, type: "message", repeated: false, message: "google.protobuf.Timestamp" },
+      { name: "licence", number: 7, type: "message", repeated: false, message: "hutong.v1.Licence" },
+      { name: "file", number: 8, type: "message", repeated: false, message: "hutong.v1.SealedLicenceFile" },
+      { name: "reason", number: 9, type: "string", repeated: false },
+      { name: "maintenance_request_id", number: 10, type: "string", repeated: false },
+    ],
+  ],
+  [
+    "hutong.v1.LicenceKindCount",
+    [
+      { name: "kind", number: 1, type: "enum", repeated: false },
+      { name: "registry_valid", number: 2, type: "uint64", repeated: false },
+      { name: "electronic", number: 3, type: "uint64", repeated: false },
+    ],
+  ],
+  [
     "hutong.v1.LicenceLookup",
     [
       { name: "licence_id", number: 1, type: "string", repeated: false, oneof: [1, 2, 3] },
       { name: "licence_no", number: 2, type: "string", repeated: false, oneof: [1, 2, 3] },
       { name: "qr_payload", number: 3, type: "string", repeated: false, oneof: [1, 2, 3] },
       { name: "kind", number: 4, type: "enum", repeated: false },
+    ],
+  ],
+  [
+    "hutong.v1.LicenceRates",
+    [
+      { name: "province", number: 1, type: "string", repeated: false },
+      { name: "period", number: 2, type: "string", repeated: false },
+      { name: "electronic_valid", number: 3, type: "uint64", repeated: false },
+      { name: "registry_valid", number: 4, type: "uint64", repeated: false },
+      { name: "issuance_bp", number: 5, type: "uint32", repeated: false },
+      { name: "activated", number: 6, type: "uint64", repeated: false },
+      { name: "issued", number: 7, type: "uint64", repeated: false },
+      { name: "activation_bp", number: 8, type: "uint32", repeated: false },
+      { name: "compliant_events", number: 9, type: "uint64", repeated: false },
+      { name: "events", number: 10, type: "uint64", repeated: false },
+      { name: "compliance_bp", number: 11, type: "uint32", repeated: false },
+      { name: "aggregated", number: 12, type: "uint64", repeated: false },
+      { name: "reported", number: 13, type: "uint64", repeated: false },
+      { name: "aggregation_bp", number: 14, type: "uint32", repeated: false },
     ],
   ],
   [
@@ -301,6 +359,48 @@ export const wireLayouts: ReadonlyMap<string, readonly WireField[]> = new Map<st
     ],
   ],
   [
+    "hutong.v1.ProvinceAggregation",
+    [
+      { name: "province", number: 1, type: "string", repeated: false },
+      { name: "applied_seq", number: 2, type: "uint64", repeated: false },
+      { name: "reported_head_seq", number: 3, type: "uint64", repeated: false },
+      { name: "held", number: 4, type: "uint32", repeated: false },
+      { name: "gaps_detected", number: 5, type: "uint32", repeated: false },
+      { name: "gaps_repaired", number: 6, type: "uint32", repeated: false },
+      { name: "open_gaps", number: 7, type: "message", repeated: true, message: "hutong.v1.SequenceRange" },
+      { name: "lag_p50_ms", number: 8, type: "uint32", repeated: false },
+      { name: "lag_p99_ms", number: 9, type: "uint32", repeated: false },
+      { name: "lag_max_ms", number: 10, type: "uint32", repeated: false },
+    ],
+  ],
+  [
+    "hutong.v1.QueryAggregationStatusRequest",
+    [
+      { name: "context", number: 1, type: "message", repeated: false, message: "hutong.v1.RequestContext" },
+      { name: "province", number: 2, type: "string", repeated: false },
+    ],
+  ],
+  [
+    "hutong.v1.QueryAggregationStatusResponse",
+    [
+      { name: "provinces", number: 1, type: "message", repeated: true, message: "hutong.v1.ProvinceAggregation" },
+    ],
+  ],
+  [
+    "hutong.v1.QueryLicenceRatesRequest",
+    [
+      { name: "context", number: 1, type: "message", repeated: false, message: "hutong.v1.RequestContext" },
+      { name: "province", number: 2, type: "string", repeated: false },
+      { name: "period", number: 3, type: "string", repeated: false },
+    ],
+  ],
+  [
+    "hutong.v1.QueryLicenceRatesResponse",
+    [
+      { name: "rates", number: 1, type: "message", repeated: false, message: "hutong.v1.LicenceRates" },
+    ],
+  ],
+  [
     "hutong.v1.QueryTicketIndicatorsRequest",
     [
       { name: "context", number: 1, type: "message", repeated: false, message: "hutong.v1.RequestContext" },
@@ -377,6 +477,56 @@ export const wireLayouts: ReadonlyMap<string, readonly WireField[]> = new Map<st
     ],
   ],
   [
+    "hutong.v1.RecordLicenceEventsRequest",
+    [
+      { name: "context", number: 1, type: "message", repeated: false, message: "hutong.v1.RequestContext" },
+      { name: "events", number: 2, type: "message", repeated: true, message: "hutong.v1.RecordedLicenceEvent" },
+    ],
+  ],
+  [
+    "hutong.v1.RecordLicenceEventsResponse",
+    [
+      { name: "results", number: 1, type: "message", repeated: true, message: "hutong.v1.RecordedLicenceResult" },
+    ],
+  ],
+  [
+    "hutong.v1.RecordedLicenceEvent",
+    [
+      { name: "idempotency_key", number: 1, type: "string", repeated: false },
+      { name: "kind", number: 2, type: "enum", repeated: false },
+      { name: "occurred_at", number: 3, type: "message", repeated: false, message: "google.protobuf.Timestamp" },
+      { name: "licence", number: 4, type: "message", repeated: false, message: "hutong.v1.Licence" },
+      { name: "reason", number: 5, type: "string", repeated: false },
+    ],
+  ],
+  [
+    "hutong.v1.RecordedLicenceResult",
+    [
+      { name: "idempotency_key", number: 1, type: "string", repeated: false },
+      { name: "outcome", number: 2, type: "enum", repeated: false },
+      { name: "province_seq", number: 3, type: "uint64", repeated: false },
+      { name: "licence_version", number: 4, type: "uint32", repeated: false },
+      { name: "code", number: 5, type: "string", repeated: false },
+      { name: "reason", number: 6, type: "string", repeated: false },
+    ],
+  ],
+  [
+    "hutong.v1.ReportLicenceCountsRequest",
+    [
+      { name: "context", number: 1, type: "message", repeated: false, message: "hutong.v1.RequestContext" },
+      { name: "province", number: 2, type: "string", repeated: false },
+      { name: "as_of", number: 3, type: "message", repeated: false, message: "google.protobuf.Timestamp" },
+      { name: "head_seq", number: 4, type: "uint64", repeated: false },
+      { name: "counts", number: 5, type: "message", repeated: true, message: "hutong.v1.LicenceKindCount" },
+    ],
+  ],
+  [
+    "hutong.v1.ReportLicenceCountsResponse",
+    [
+      { name: "applied_seq", number: 1, type: "uint64", repeated: false },
+    ],
+  ],
+  [
     "hutong.v1.ReportTicketStatisticsRequest",
     [
       { name: "context", number: 1, type: "message", repeated: false, message: "hutong.v1.RequestContext" },
@@ -401,6 +551,21 @@ export const wireLayouts: ReadonlyMap<string, readonly WireField[]> = new Map<st
       { name: "purpose", number: 2, type: "enum", repeated: false },
       { name: "grant_id", number: 3, type: "string", repeated: false },
       { name: "correlation_id", number: 4, type: "string", repeated: false },
+    ],
+  ],
+  [
+    "hutong.v1.ResendLicenceEventsRequest",
+    [
+      { name: "context", number: 1, type: "message", repeated: false, message: "hutong.v1.RequestContext" },
+      { name: "from_seq", number: 2, type: "uint64", repeated: false },
+      { name: "to_seq", number: 3, type: "uint64", repeated: false },
+    ],
+  ],
+  [
+    "hutong.v1.ResendLicenceEventsResponse",
+    [
+      { name: "queued", number: 1, type: "uint32", repeated: false },
+      { name: "head_seq", number: 2, type: "uint64", repeated: false },
     ],
   ],
   [
@@ -443,6 +608,22 @@ export const wireLayouts: ReadonlyMap<string, readonly WireField[]> = new Map<st
     [
       { name: "code", number: 1, type: "string", repeated: false },
       { name: "customised", number: 2, type: "bool", repeated: false },
+    ],
+  ],
+  [
+    "hutong.v1.SealedLicenceFile",
+    [
+      { name: "media_type", number: 1, type: "string", repeated: false },
+      { name: "content", number: 2, type: "bytes", repeated: false },
+      { name: "signature", number: 3, type: "bytes", repeated: false },
+      { name: "signer_certificate", number: 4, type: "bytes", repeated: false },
+    ],
+  ],
+  [
+    "hutong.v1.SequenceRange",
+    [
+      { name: "from_seq", number: 1, type: "uint64", repeated: false },
+      { name: "to_seq", number: 2, type: "uint64", repeated: false },
     ],
   ],
   [

@@ -108,13 +108,16 @@ describe("contract options: what generation checks", () => {
     const t = build(image);
     assert.equal(t.records.length, 3);
     assert.equal(t.policy.length, 9);
-    assert.equal(t.shareMethods.length, 18);
+    assert.equal(t.shareMethods.length, 24);
     const getTicket = t.shareMethods.find((m: Json) => m.method === "hutong.v1.TicketService/GetTicket");
     assert.deepEqual(getTicket.annotateRequest, [{ name: "annotate", number: 3, type: "bool" }]);
     assert.deepEqual(getTicket.responseAnnotation, { name: "annotation", number: 2, type: "message" });
     assert.deepEqual(
       (t as Json).lifecycles.map((l: Json) => [l.enumName, l.record, l.kinds.length]),
-      [["hutong.v1.TicketEventKind", "ticket", 8]],
+      [
+        ["hutong.v1.LicenceEventKind", "licence", 10],
+        ["hutong.v1.TicketEventKind", "ticket", 8],
+      ],
     );
   });
 
