@@ -2,6 +2,7 @@
 // service (the ticket lifecycle from the contract, uploads from station systems, deliveries
 // through the outbox), the ministry's statistics service, and a station simulator.
 
+export type { ServiceLog } from "@hutong/service-kit";
 export {
   type AppliedEvent,
   eventMessages,
@@ -37,7 +38,6 @@ export {
   startMinistryService,
   startProvinceService,
 } from "./run/start-services.js";
-export { addUnaryService, type CallFacts, listen, type ServiceLog } from "./service/unary-service.js";
 export { type SimulatedProvince, type SimulatedRoute, simulatedProvince } from "./station/simulated-registry.js";
 export {
   defaultMix,

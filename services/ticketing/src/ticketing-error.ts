@@ -1,4 +1,7 @@
 import { CodedError, codedErrorGuard } from "@hutong/errors";
+import type { RefusalOf, ServiceRefusal } from "@hutong/service-kit";
+
+type ServiceRefusalStatus = ServiceRefusal["status"];
 
 /** Why the e-ticket reference services refuse something (docs/errors.md, "ticketing"). */
 export const ticketingErrorCodes = [
@@ -48,3 +51,9 @@ export const ticketingStatus: Readonly<Record<TicketingErrorCode, string>> = {
   "not-found": "NOT_FOUND",
   "invalid-config": "INTERNAL",
 };
+
+/** The gRPC refusal for a TicketingError (the service kit's handlers answer with it). */
+export const ticketingRefusal: RefusalOf = (e) =>
+  isTicketingError(e)
+    ? { status: ticketingStatus[e.code] as ServiceRefusalStatus, details: `${e.code}: ${e.message}` }
+    : undefined;

@@ -1,6 +1,7 @@
 import type { HutongClient } from "@hutong/client";
 import { parseGatewayConfig, type RunningGateway, startGateway } from "@hutong/gateway";
 import type { DevPki } from "@hutong/gateway/dev";
+import type { ServiceLog } from "@hutong/service-kit";
 import type { MinistryServiceConfig } from "../run/service-config.js";
 import {
   type RunningMinistryService,
@@ -8,7 +9,6 @@ import {
   startMinistryService,
   startProvinceService,
 } from "../run/start-services.js";
-import type { ServiceLog } from "../service/unary-service.js";
 import type { SimulatedProvince } from "../station/simulated-registry.js";
 import { devClient } from "./dev-client.js";
 import { type FederationPlan, planTicketFederation, type TicketFederationOptions } from "./federation-plan.js";

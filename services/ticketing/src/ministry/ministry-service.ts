@@ -8,9 +8,9 @@ import {
   type ReportTicketStatisticsResponse,
   TicketStatisticsServiceService,
 } from "@hutong/proto";
-import { addUnaryService, type CallFacts, type ServiceLog } from "../service/unary-service.js";
+import { addUnaryService, type CallFacts, type ServiceLog } from "@hutong/service-kit";
 import type { MinistryStore } from "../store/port/ministry-store.js";
-import { TicketingError } from "../ticketing-error.js";
+import { TicketingError, ticketingRefusal } from "../ticketing-error.js";
 import { isPeriod } from "../time/beijing-day.js";
 
 /** The ministry's statistics service as gRPC (TicketStatisticsService), on its own store. */
@@ -44,6 +44,7 @@ export function createMinistryServer(store: MinistryStore, log: ServiceLog, now:
       },
     },
     log,
+    ticketingRefusal,
   );
   return server;
 }

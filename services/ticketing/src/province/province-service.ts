@@ -19,10 +19,10 @@ import {
   type VerifyTicketRequest,
   type VerifyTicketResponse,
 } from "@hutong/proto";
+import { addUnaryService, type CallFacts, type ServiceLog } from "@hutong/service-kit";
 import { compareStationDay } from "../reconcile/compare-station-day.js";
-import { addUnaryService, type CallFacts, type ServiceLog } from "../service/unary-service.js";
 import type { ProvinceStore } from "../store/port/province-store.js";
-import { TicketingError } from "../ticketing-error.js";
+import { TicketingError, ticketingRefusal } from "../ticketing-error.js";
 import { isPeriod } from "../time/beijing-day.js";
 import { checkBatch } from "../upload/check-batch.js";
 
@@ -101,6 +101,7 @@ export function createProvinceServer(options: ProvinceServiceOptions): grpc.Serv
       },
     },
     options.log,
+    ticketingRefusal,
   );
   addUnaryService(
     server,
@@ -131,6 +132,7 @@ export function createProvinceServer(options: ProvinceServiceOptions): grpc.Serv
       },
     },
     options.log,
+    ticketingRefusal,
   );
   return server;
 }

@@ -3,12 +3,12 @@ import type * as grpc from "@grpc/grpc-js";
 import { createCrlFileSource, createHutongClient, type HutongClient, loadCredentialFiles } from "@hutong/client";
 import { createOutboxDispatcher, defaultTopicPolicy, type OutboxDispatcher } from "@hutong/gateway/outbox";
 import { Purpose, TicketEventKind } from "@hutong/proto";
+import { listen, type ServiceLog } from "@hutong/service-kit";
 import { createEventRouter, defaultEventRoutes, type EventRoute } from "../emission/event-routes.js";
 import { createMinistryServer } from "../ministry/ministry-service.js";
 import { gatewayTopics } from "../province/gateway-topics.js";
 import { createProvinceServer } from "../province/province-service.js";
 import { registryReport } from "../province/registry-report.js";
-import { listen, type ServiceLog } from "../service/unary-service.js";
 import {
   type AnyMinistryStore,
   type AnyProvinceStore,

@@ -1,5 +1,5 @@
 import type { RouteProfile, StationProfile } from "@hutong/proto";
-import { pick, seededRandom } from "./seeded-random.js";
+import { pick, seededRandom } from "@hutong/service-kit";
 
 /** A route as the simulator drives it: its registry profile and its two ends. */
 export interface SimulatedRoute extends RouteProfile {

@@ -7,8 +7,8 @@ import {
   TicketEventKind,
   TicketMedium,
 } from "@hutong/proto";
+import { pick, seededRandom } from "@hutong/service-kit";
 import { beijingDayStart } from "../time/beijing-day.js";
-import { pick, seededRandom } from "./seeded-random.js";
 import type { SimulatedProvince, SimulatedRoute } from "./simulated-registry.js";
 
 /** The share of each thing that happens to a sold ticket (the rest are checked, or no-shows). */

@@ -1,5 +1,6 @@
 import { createSqliteInbox, createSqliteOutbox, sqliteOutboxStore } from "@hutong/gateway/outbox";
 import type { DeliveredTicketEvent, ReconcileEntry, TicketEvent, TicketStatusChange } from "@hutong/proto";
+import { openSqliteDatabase } from "@hutong/service-kit";
 import type Database from "better-sqlite3";
 import { ticketStatisticsTopic } from "../../emission/event-messages.js";
 import type { CountedEvent } from "../../statistics/indicators.js";
@@ -13,7 +14,6 @@ import {
 import { checkDelivered } from "../port/check-input.js";
 import type { ProvinceStore, ProvinceStoreOptions, UploadResult } from "../port/province-store.js";
 import { ticketSealer } from "../port/ticket-seal.js";
-import { openSqliteDatabase } from "./open-sqlite.js";
 import { provinceSchema } from "./province-schema.js";
 
 /** The province store on SQLite, with its database (tools and tests read it directly). */

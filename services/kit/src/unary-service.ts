@@ -1,9 +1,9 @@
 import * as grpc from "@grpc/grpc-js";
-import { isTicketingError, ticketingStatus } from "../ticketing-error.js";
 
 // One place where a reference service's handlers meet grpc-js: requests that are not the message
-// they claim to be get INVALID_ARGUMENT (grpc-js would answer INTERNAL), a TicketingError its
-// status from the catalogue (docs/errors.md), anything else INTERNAL with nothing of it shown.
+// they claim to be get INVALID_ARGUMENT (grpc-js would answer INTERNAL), the service's own coded
+// errors their status from its catalogue (docs/errors.md), anything else INTERNAL with nothing of
+// it shown.
 
 /** The routing facts the gateway adds to every call it forwards (docs/gateway.md). */
 export interface CallFacts {
@@ -27,6 +27,15 @@ export interface ServiceLog {
   error(message: string, cause: unknown): void;
 }
 
+/** A refusal the service means: the gRPC status name (docs/errors.md) and the words the caller reads. */
+export interface ServiceRefusal {
+  readonly status: keyof typeof grpc.status;
+  readonly details: string;
+}
+
+/** The service's error catalogue: its refusal for an error of its own, undefined for anything else. */
+export type RefusalOf = (e: unknown) => ServiceRefusal | undefined;
+
 /** Adds `definition` (a ts-proto grpc-js service) to `server` with `handlers` by method key. */
 export function addUnaryService(
   server: grpc.Server,
@@ -34,6 +43,7 @@ export function addUnaryService(
   definition: Readonly<Record<string, grpc.MethodDefinition<any, any>>>,
   handlers: Readonly<Record<string, UnaryHandler>>,
   log: ServiceLog,
+  refusalOf: RefusalOf,
 ): void {
   const safe: Record<string, grpc.MethodDefinition<unknown, unknown>> = {};
   const implementation: grpc.UntypedServiceImplementation = {};
@@ -68,9 +78,9 @@ export function addUnaryService(
         .then(
           (response) => callback(null, response),
           (e: unknown) => {
-            if (isTicketingError(e)) {
-              const code = grpc.status[ticketingStatus[e.code] as keyof typeof grpc.status] as grpc.status;
-              callback({ code, details: `${e.code}: ${e.message}` });
+            const refusal = refusalOf(e);
+            if (refusal !== undefined) {
+              callback({ code: grpc.status[refusal.status], details: refusal.details });
               return;
             }
             log.error(`${method.path} failed`, e);
