@@ -20,13 +20,15 @@ const statusNames = new Map<number, string>(Object.entries(Status).map(([name, c
 
 /**
  * The topic `name`, delivering each message to the method at `path` through `client` (connected
- * to the member's gateway), in order per key.
+ * to the member's gateway), in order per key. `open` turns a stored payload into the request
+ * (a service that keeps its outbox sealed at rest opens it here); by default it is sent as stored.
  */
 export function gatewayTopic(
   name: string,
   path: string,
   client: () => HutongClient,
   policy: TopicPolicy = defaultTopicPolicy,
+  open: (payload: Uint8Array, idempotencyKey: string) => Uint8Array = (payload) => payload,
 ): OutboxTopic {
   return {
     name,
@@ -34,7 +36,7 @@ export function gatewayTopic(
     policy,
     async deliver(message, context) {
       try {
-        await client().session.call(path, Buffer.from(message.payload), {
+        await client().session.call(path, Buffer.from(open(message.payload, message.idempotencyKey)), {
           deadline: context.deadline,
           signal: context.signal,
         });

@@ -3,6 +3,7 @@
 // through the outbox), the ministry's statistics service, and a station simulator.
 
 export type { ServiceLog } from "@hutong/service-kit";
+export { beijingDay, beijingDayStart, dayInPeriod, isPeriod } from "@hutong/service-kit";
 export {
   type AppliedEvent,
   eventMessages,
@@ -85,7 +86,6 @@ export {
   ticketingErrorCodes,
   ticketingStatus,
 } from "./ticketing-error.js";
-export { beijingDay, beijingDayStart, dayInPeriod, isPeriod } from "./time/beijing-day.js";
 export { checkBatch, maxBatch } from "./upload/check-batch.js";
 export {
   planUpload,

@@ -8,10 +8,9 @@ import {
   type ReportTicketStatisticsResponse,
   TicketStatisticsServiceService,
 } from "@hutong/proto";
-import { addUnaryService, type CallFacts, type ServiceLog } from "@hutong/service-kit";
+import { addUnaryService, type CallFacts, isPeriod, type ServiceLog } from "@hutong/service-kit";
 import type { MinistryStore } from "../store/port/ministry-store.js";
 import { TicketingError, ticketingRefusal } from "../ticketing-error.js";
-import { isPeriod } from "../time/beijing-day.js";
 
 /** The ministry's statistics service as gRPC (TicketStatisticsService), on its own store. */
 export function createMinistryServer(store: MinistryStore, log: ServiceLog, now: () => number = Date.now): grpc.Server {

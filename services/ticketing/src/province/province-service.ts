@@ -19,11 +19,10 @@ import {
   type VerifyTicketRequest,
   type VerifyTicketResponse,
 } from "@hutong/proto";
-import { addUnaryService, type CallFacts, type ServiceLog } from "@hutong/service-kit";
+import { addUnaryService, type CallFacts, isPeriod, type ServiceLog } from "@hutong/service-kit";
 import { compareStationDay } from "../reconcile/compare-station-day.js";
 import type { ProvinceStore } from "../store/port/province-store.js";
 import { TicketingError, ticketingRefusal } from "../ticketing-error.js";
-import { isPeriod } from "../time/beijing-day.js";
 import { checkBatch } from "../upload/check-batch.js";
 
 export interface ProvinceServiceOptions {

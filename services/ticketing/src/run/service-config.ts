@@ -1,16 +1,20 @@
 import { readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { Purpose, TicketEventKind } from "@hutong/proto";
+import {
+  configProblems,
+  gatewayLink,
+  listenAddress as listen,
+  outboxSettings,
+  partyId as party,
+  resolveGatewayLink,
+} from "@hutong/service-kit";
 import { z } from "zod";
 import { TicketingError } from "../ticketing-error.js";
 
 // The configuration of a reference service process (docs/tickets.md, "Running the services"),
 // validated once: every problem with its path, paths relative to the file.
 
-const party = z
-  .string()
-  .regex(/^(prov:\d{6}|mot|rail:[a-z0-9-]+|air:[a-z0-9-]+|tax:[a-z0-9-]+)(\/[a-z0-9][a-z0-9-]{0,31})?$/, "a party id");
-const listen = z.object({ host: z.string().default("127.0.0.1"), port: z.number().int().min(0).max(65535) }).strict();
 const kindName = z.enum(
   Object.keys(TicketEventKind).filter((k) => k.startsWith("TICKET_EVENT_KIND_") && !k.endsWith("UNSPECIFIED")) as [
     string,
@@ -65,18 +69,6 @@ const store = z.unknown().transform((value, ctx): z.infer<typeof sqliteStore> | 
 });
 const route = z.object({ code: z.string().min(1).max(32), customised: z.boolean().default(false) }).passthrough();
 
-/** How the service reaches its own gateway (the outbox's deliveries): its identity and trust. */
-const gatewayLink = z
-  .object({
-    address: z.string().regex(/^[^:]+:\d+$/, "host:port"),
-    party,
-    chain: z.string(),
-    key: z.string(),
-    anchors: z.array(z.string()).min(1),
-    crls: z.array(z.string()).default([]),
-  })
-  .strict();
-
 const province = z
   .object({
     service: z.literal("province"),
@@ -105,16 +97,7 @@ const province = z
     routeParty: z.string().default("prov:{province}/ticketing"),
     statistics: party.default("mot/statistics"),
     gateway: gatewayLink,
-    outbox: z
-      .object({
-        concurrency: z.number().int().min(1).max(256).default(32),
-        pollIntervalMs: z.number().int().min(10).default(200),
-        retryBaseMs: z.number().int().min(1).default(100),
-        retryCapMs: z.number().int().min(1).default(5000),
-        breakerCoolDownMs: z.number().int().min(1).default(2000),
-      })
-      .strict()
-      .default({ concurrency: 32, pollIntervalMs: 200, retryBaseMs: 100, retryCapMs: 5000, breakerCoolDownMs: 2000 }),
+    outbox: outboxSettings,
   })
   .strict();
 
@@ -131,8 +114,7 @@ export type StoreConfig = ServiceConfig["store"];
 export function parseServiceConfig(raw: unknown, baseDir: string): ServiceConfig {
   const r = serviceConfigSchema.safeParse(raw);
   if (!r.success) {
-    const problems = r.error.issues.map((i) => `  - ${i.path.join(".") || "(root)"}: ${i.message}`).join("\n");
-    throw new TicketingError("invalid-config", `the service config is invalid:\n${problems}`);
+    throw new TicketingError("invalid-config", `the service config is invalid:\n${configProblems(r.error)}`);
   }
   const c = r.data;
   const at = (p: string) => resolve(baseDir, p);
@@ -142,13 +124,7 @@ export function parseServiceConfig(raw: unknown, baseDir: string): ServiceConfig
     ...c,
     store: storeAt(c.store),
     sealKeyFile: at(c.sealKeyFile),
-    gateway: {
-      ...c.gateway,
-      chain: at(c.gateway.chain),
-      key: at(c.gateway.key),
-      anchors: c.gateway.anchors.map(at),
-      crls: c.gateway.crls.map(at),
-    },
+    gateway: resolveGatewayLink(c.gateway, baseDir),
   };
 }
 

@@ -1,9 +1,15 @@
-import { readFile } from "node:fs/promises";
 import type * as grpc from "@grpc/grpc-js";
-import { createCrlFileSource, createHutongClient, type HutongClient, loadCredentialFiles } from "@hutong/client";
-import { createOutboxDispatcher, defaultTopicPolicy, type OutboxDispatcher } from "@hutong/gateway/outbox";
+import type { OutboxDispatcher } from "@hutong/gateway/outbox";
 import { Purpose, TicketEventKind } from "@hutong/proto";
-import { listen, type ServiceLog } from "@hutong/service-kit";
+import {
+  connectGateway,
+  type GatewayConnection,
+  listen,
+  readHexKey,
+  type ServiceLog,
+  serviceDispatcher,
+  topicPolicyOf,
+} from "@hutong/service-kit";
 import { createEventRouter, defaultEventRoutes, type EventRoute } from "../emission/event-routes.js";
 import { createMinistryServer } from "../ministry/ministry-service.js";
 import { gatewayTopics } from "../province/gateway-topics.js";
@@ -47,13 +53,6 @@ function eventRoutesOf(config: ProvinceServiceConfig): readonly EventRoute[] {
   }));
 }
 
-async function readSealKey(path: string): Promise<Uint8Array> {
-  const hex = (await readFile(path, "utf8")).trim();
-  if (!/^[0-9a-f]{64}$/i.test(hex))
-    throw new TicketingError("invalid-config", `${path}: the seal key must be 64 hex digits`);
-  return Buffer.from(hex, "hex");
-}
-
 /**
  * A province e-ticket service: its store, its gRPC server, and the outbox dispatcher that delivers
  * its events through its own gateway under its own certificate. The registry goes to the ministry
@@ -67,7 +66,7 @@ export async function startProvinceService(
   const router = createEventRouter(config.province, eventRoutesOf(config), (p) =>
     config.routeParty.replace("{province}", p),
   );
-  const sealKey = await readSealKey(config.sealKeyFile);
+  const sealKey = await readHexKey(config.sealKeyFile, (m) => new TicketingError("invalid-config", m));
   const store = await openProvinceStore(config.store, {
     party: config.party,
     province: config.province,
@@ -78,42 +77,18 @@ export async function startProvinceService(
   });
   // A service that cannot start (credentials, its port) leaves nothing open behind it.
   const undo: (() => unknown)[] = [() => store.close()];
-  let started: Omit<RunningProvinceService, "close" | "store"> & {
-    readonly client: HutongClient;
-    readonly crls: { close(): void };
-  };
+  let started: Omit<RunningProvinceService, "close" | "store"> & { readonly link: GatewayConnection };
   try {
-    const creds = await loadCredentialFiles({
-      chain: config.gateway.chain,
-      key: config.gateway.key,
-      anchors: config.gateway.anchors,
-      crls: config.gateway.crls,
-    });
-    const crls = createCrlFileSource(config.gateway.crls, { initial: creds.crls, refreshMs: 60_000 });
-    undo.push(() => crls.close());
-    const client: HutongClient = createHutongClient({
-      address: config.gateway.address,
-      gatewayParty: config.gateway.party,
-      privateKey: creds.privateKey,
-      chain: creds.chain,
-      trust: creds.trust,
-      crls: crls.current,
-    });
-    undo.push(() => client.close());
-    const o = config.outbox;
-    const dispatcher = createOutboxDispatcher({
-      store: store.outbox,
-      topics: gatewayTopics(() => client, {
-        ...defaultTopicPolicy,
-        retryBaseMs: o.retryBaseMs,
-        retryCapMs: o.retryCapMs,
-        breakerCoolDownMs: o.breakerCoolDownMs,
-      }),
-      concurrency: o.concurrency,
-      pollIntervalMs: o.pollIntervalMs,
-      name: config.party,
+    const link = await connectGateway(config.gateway);
+    undo.push(() => link.close());
+    const client = link.client;
+    const dispatcher = serviceDispatcher(
+      config.party,
+      store.outbox,
+      gatewayTopics(() => client, topicPolicyOf(config.outbox)),
+      config.outbox,
       now,
-    });
+    );
     undo.push(() => dispatcher.close());
     const server = createProvinceServer({ store, log, now, enqueued: () => dispatcher.kick() });
     const address = await listen(server, config.listen.port, config.listen.host);
@@ -129,12 +104,12 @@ export async function startProvinceService(
       );
       if ((await store.enqueueRegistry(reg.key, config.statistics, reg.payload, now())) > 0) dispatcher.kick();
     }
-    started = { address, dispatcher, server, client, crls };
+    started = { address, dispatcher, server, link };
   } catch (e) {
     for (const u of undo.reverse()) await Promise.resolve(u()).catch(() => {});
     throw e;
   }
-  const { address, dispatcher, server, client, crls } = started;
+  const { address, dispatcher, server, link } = started;
   return {
     address,
     store,
@@ -143,8 +118,7 @@ export async function startProvinceService(
     async close() {
       await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
       await dispatcher.close();
-      client.close();
-      crls.close();
+      link.close();
       await store.close();
     },
   };

@@ -10,10 +10,10 @@ import {
   type TicketEvent,
   TicketMedium,
 } from "@hutong/proto";
+import { beijingDay, beijingDayStart } from "@hutong/service-kit";
 import fc from "fast-check";
 import { type LifecycleState, nextState } from "../lifecycle/next-state.js";
 import { ticketLifecycle } from "../ticket-lifecycle.js";
-import { beijingDay, beijingDayStart } from "../time/beijing-day.js";
 import { checkBatch, maxBatch } from "../upload/check-batch.js";
 import { checkEvent } from "../upload/check-event.js";
 import { simulatedProvince } from "./simulated-registry.js";

@@ -7,8 +7,7 @@ import {
   TicketEventKind,
   TicketMedium,
 } from "@hutong/proto";
-import { pick, seededRandom } from "@hutong/service-kit";
-import { beijingDayStart } from "../time/beijing-day.js";
+import { beijingDayStart, pick, seededRandom } from "@hutong/service-kit";
 import type { SimulatedProvince, SimulatedRoute } from "./simulated-registry.js";
 
 /** The share of each thing that happens to a sold ticket (the rest are checked, or no-shows). */

@@ -5,7 +5,7 @@ import {
   type TicketIndicators,
   TicketMedium,
 } from "@hutong/proto";
-import { dayInPeriod } from "../time/beijing-day.js";
+import { dayInPeriod } from "@hutong/service-kit";
 
 /** What the indicators need of one event: no person, no ticket number. */
 export interface CountedEvent {

@@ -1,11 +1,11 @@
 import type { OutboxMessageInput } from "@hutong/gateway/outbox";
 import { EventOutcome, type EventResult, Ticket, type TicketEvent, TicketEventKind } from "@hutong/proto";
+import { beijingDay } from "@hutong/service-kit";
 import { eventMessages, type SaleFacts } from "../emission/event-messages.js";
 import type { EventRouter } from "../emission/event-routes.js";
 import { type LifecycleState, nextState } from "../lifecycle/next-state.js";
 import { ticketLifecycle } from "../ticket-lifecycle.js";
 import { isTicketingError, TicketingError, ticketingStatus } from "../ticketing-error.js";
-import { beijingDay } from "../time/beijing-day.js";
 import { checkEvent, type EventScope } from "./check-event.js";
 
 // The decision of one station upload (docs/tickets.md §2), with no I/O: a store reads the facts it

@@ -1,8 +1,8 @@
 import { postgresInboxSchema, recordPostgresInbox } from "@hutong/gateway/outbox";
 import type { RouteProfile, StationDayEntry, StationProfile } from "@hutong/proto";
+import { beijingDay } from "@hutong/service-kit";
 import type pg from "pg";
 import { computeIndicators } from "../../statistics/indicators.js";
-import { beijingDay } from "../../time/beijing-day.js";
 import { checkReport } from "../port/check-input.js";
 import type { MinistryStore } from "../port/ministry-store.js";
 import type { PostgresLocation } from "../port/province-store.js";

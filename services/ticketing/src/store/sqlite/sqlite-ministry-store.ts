@@ -1,9 +1,8 @@
 import { createSqliteInbox, sqliteInboxSchema } from "@hutong/gateway/outbox";
 import type { ReportTicketStatisticsRequest, RouteProfile, StationDayEntry, StationProfile } from "@hutong/proto";
-import { openSqliteDatabase } from "@hutong/service-kit";
+import { beijingDay, openSqliteDatabase } from "@hutong/service-kit";
 import type Database from "better-sqlite3";
 import { type CountedEvent, computeIndicators } from "../../statistics/indicators.js";
-import { beijingDay } from "../../time/beijing-day.js";
 import { checkReport } from "../port/check-input.js";
 import type { MinistryStore } from "../port/ministry-store.js";
 
