@@ -212,6 +212,7 @@ export {
 } from "./hutong/v1/licence_service.js";
 export {
   Access,
+  FieldRule,
   GrantCaps,
   PersonalKind,
   PolicyRow,
@@ -378,3 +379,12 @@ export {
   lifecycleStateNames,
   lifecycles,
 } from "./lifecycles.js";
+export {
+  type FieldRuleSpec,
+  type KindDetail,
+  type KindDetails,
+  type RuleField,
+  type RuleValueKind,
+  fieldRules,
+  kindDetails,
+} from "./field-rules.js";

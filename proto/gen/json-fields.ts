@@ -218,6 +218,18 @@ export const jsonFields: ReadonlyMap<string, readonly JsonField[]> = new Map<str
     ],
   ],
   [
+    "hutong.v1.FieldRule",
+    [
+      { name: "required", jsonName: "required" },
+      { name: "pattern", jsonName: "pattern" },
+      { name: "message", jsonName: "message" },
+      { name: "max_len", jsonName: "maxLen" },
+      { name: "min", jsonName: "min" },
+      { name: "max", jsonName: "max" },
+      { name: "date", jsonName: "date" },
+    ],
+  ],
+  [
     "hutong.v1.FinishRequest",
     [
       { name: "cookie", jsonName: "cookie" },
@@ -452,6 +464,7 @@ export const jsonFields: ReadonlyMap<string, readonly JsonField[]> = new Map<str
       { name: "file", jsonName: "file", message: "hutong.v1.SealedLicenceFile" },
       { name: "reason", jsonName: "reason" },
       { name: "maintenance_request_id", jsonName: "maintenanceRequestId" },
+      { name: "recorded_at", jsonName: "recordedAt" },
     ],
   ],
   [

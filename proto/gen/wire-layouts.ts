@@ -241,6 +241,7 @@ export const wireLayouts: ReadonlyMap<string, readonly WireField[]> = new Map<st
       { name: "file", number: 8, type: "message", repeated: false, message: "hutong.v1.SealedLicenceFile" },
       { name: "reason", number: 9, type: "string", repeated: false },
       { name: "maintenance_request_id", number: 10, type: "string", repeated: false },
+      { name: "recorded_at", number: 11, type: "message", repeated: false, message: "google.protobuf.Timestamp" },
     ],
   ],
   [

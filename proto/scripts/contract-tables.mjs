@@ -1,8 +1,9 @@
 // Checks the contract's own options (proto/hutong/v1/options.proto) and derives from them the data
 // of the tables the gateway reads: personal fields, services and how they are routed, the share
-// semantics of every method, record schemas with their views, the purpose policy, and the wire
-// layout of the messages the share step reads. Every problem is reported, each naming the option,
-// before anything is written. Pure: a function of the indexed image.
+// semantics of every method, record schemas with their views, the purpose policy, the lifecycles,
+// the data rules (field-rules.mjs), and the wire layout of the messages the share step reads.
+// Every problem is reported, each naming the option, before anything is written. Pure: a function
+// of the indexed image.
 import {
   createProblems,
   fieldType,
@@ -11,6 +12,7 @@ import {
   resolvePath,
   typeNameOf,
 } from "./contract-model.mjs";
+import { checkFieldRules } from "./field-rules.mjs";
 
 const pkg = "hutong.v1";
 const opt = (name) => `[${pkg}.${name}]`;
@@ -517,7 +519,6 @@ function wireLayouts(model, shareMethods, records) {
   });
 }
 
-/** Everything the tables hold, or a ContractError listing every problem. */
 /**
  * The lifecycles ((hutong.v1.transition) on enums of event kinds): per enum, per kind, its record,
  * whether it creates it, and per state axis the values it needs and the value it leaves. Axes are
@@ -588,6 +589,7 @@ function checkLifecycles(model, problems, records) {
   return lifecycles;
 }
 
+/** Everything the tables hold, or a ContractError listing every problem. */
 export function buildContractTables(model) {
   const problems = createProblems();
   const reach = personalReach(model);
@@ -595,6 +597,7 @@ export function buildContractTables(model) {
   const { services, shareMethods } = checkServices(model, problems, records, reach);
   const policy = checkPolicy(model, problems, records, reach);
   const lifecycles = checkLifecycles(model, problems, records);
+  const fieldRules = checkFieldRules(model, problems);
   problems.throwIfAny();
   return {
     reach,
@@ -603,6 +606,7 @@ export function buildContractTables(model) {
     shareMethods,
     policy,
     lifecycles,
+    fieldRules,
     layouts: wireLayouts(model, shareMethods, records),
   };
 }

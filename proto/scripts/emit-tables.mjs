@@ -410,3 +410,131 @@ ${nameEntries.join("\n")}
 ]);
 `;
 }
+
+/** gen/field-rules.ts: the data rules by message, and the kind details by enum. */
+export function fieldRulesTs({ messages, kindDetails }) {
+  const rule = (r) => {
+    const parts = [];
+    if (r.required) parts.push("required: true");
+    if (r.pattern !== undefined) parts.push(`pattern: new RegExp(${q(`^(?:${r.pattern})$`)}, "u")`);
+    if (r.message !== undefined) parts.push(`message: ${q(r.message)}`);
+    if (r.maxLen !== undefined) parts.push(`maxLen: ${r.maxLen}`);
+    if (r.min !== undefined) parts.push(`min: ${r.min}`);
+    if (r.max !== undefined) parts.push(`max: ${r.max}`);
+    if (r.date) parts.push("date: true");
+    return `{ ${parts.join(", ")} }`;
+  };
+  const rows = messages.map((m) => {
+    const fields = m.fields.map((f) => {
+      const parts = [`field: ${q(f.field)}`, `tsName: ${q(f.tsName)}`, `number: ${f.number}`, `kind: ${q(f.kind)}`];
+      if (f.element !== undefined) parts.push(`element: ${q(f.element)}`);
+      if (f.oneof !== undefined) parts.push(`oneof: ${q(f.oneof)}`);
+      if (f.message !== undefined) parts.push(`message: ${q(f.message)}`);
+      if (f.enumName !== undefined) parts.push(`enumName: ${q(f.enumName)}`, `values: [${f.values.join(", ")}]`);
+      if (f.rule !== undefined) parts.push(`rule: ${rule(f.rule)}`);
+      return `      { ${parts.join(", ")} },`;
+    });
+    return `  [\n    ${q(m.name)},\n    [\n${fields.join("\n")}\n    ],\n  ],`;
+  });
+  const kinds = kindDetails.map((k) => {
+    const members = k.members.map((f) => `          [${q(camel(f))}, ${q(f)}],`);
+    const details = k.details.map(
+      (d) => `        [${d.number}, { kind: ${q(d.kind)}, field: ${q(d.field)}, tsName: ${q(camel(d.field))} }],`,
+    );
+    return `  [
+    ${q(k.enumName)},
+    {
+      message: ${q(k.message)},
+      kindField: { field: ${q(k.kindField)}, tsName: ${q(camel(k.kindField))} },
+      oneof: {
+        name: ${q(k.oneof)},
+        tsName: ${q(camel(k.oneof))},
+        members: new Map<string, string>([
+${members.join("\n")}
+        ]),
+      },
+      details: new Map<number, KindDetail>([
+${details.join("\n")}
+      ]),
+    },
+  ],`;
+  });
+  return `${header}// source: the (hutong.v1.rule) field option and (hutong.v1.detail) on enum values (proto/hutong/v1/options.proto)
+
+/**
+ * What a checker takes a ts-proto value for: a string; a number (a bigint for 64-bit integers); an
+ * enum's number; a message object (undefined when unset; a google.protobuf.Timestamp is a Date).
+ */
+export type RuleValueKind = "string" | "number" | "enum" | "message";
+
+/**
+ * A field's data rule as (hutong.v1.rule) declares it. A scalar's zero ("" or 0) is "not given":
+ * only \`required\` fails on it. On a repeated field \`required\` asks for one element at least and
+ * the rest judge each element.
+ */
+export interface FieldRuleSpec {
+  /** A string non-empty, a number non-zero, an enum not its zero value, a message set, a list not empty. */
+  readonly required?: true;
+  /** The declared pattern, anchored at both ends (u flag). */
+  readonly pattern?: RegExp;
+  /** The reason a person reads when a value does not match \`pattern\`. */
+  readonly message?: string;
+  /** At most this many characters (code points). */
+  readonly maxLen?: number;
+  /** Bounds, both included. */
+  readonly min?: number;
+  readonly max?: number;
+  /** A "YYYY-MM-DD" civil date that exists. */
+  readonly date?: true;
+}
+
+/** A field that carries a rule or leads to messages with rules. */
+export interface RuleField {
+  /** The proto field name: the segment of a violation's path. */
+  readonly field: string;
+  /** The property of the ts-proto object; for a member of a oneof, its \`$case\`. */
+  readonly tsName: string;
+  readonly number: number;
+  readonly kind: RuleValueKind | "repeated";
+  /** Of a repeated field: what each element is. */
+  readonly element?: RuleValueKind;
+  /** Of a member of a oneof: the oneof's ts-proto name; the value is \`obj[oneof].value\` while \`obj[oneof].$case === tsName\`. */
+  readonly oneof?: string;
+  /** Fully-qualified message type, when rules lie below the field. */
+  readonly message?: string;
+  /** Of an enum field with a rule: the enum, and the numbers it defines (any other is refused). */
+  readonly enumName?: string;
+  readonly values?: readonly number[];
+  readonly rule?: FieldRuleSpec;
+}
+
+/** By the fully-qualified name of each message with data rules, or leading to some; fields in number order. */
+export const fieldRules: ReadonlyMap<string, readonly RuleField[]> = new Map<string, readonly RuleField[]>([
+${rows.join("\n")}
+]);
+
+/** The oneof member a record of one kind carries. */
+export interface KindDetail {
+  /** The enum value's name, e.g. "LICENCE_KIND_ROAD_TRANSPORT_OPERATING_PERMIT". */
+  readonly kind: string;
+  /** The member: its proto name and its ts-proto \`$case\`. */
+  readonly field: string;
+  readonly tsName: string;
+}
+
+/** An enum of record kinds, the record message whose field it types, and the oneof its values choose in. */
+export interface KindDetails {
+  readonly message: string;
+  readonly kindField: { readonly field: string; readonly tsName: string };
+  /** \`members\`: every member's \`$case\` to its proto name. */
+  readonly oneof: { readonly name: string; readonly tsName: string; readonly members: ReadonlyMap<string, string> };
+  /** By the kind's enum number, every value but the zero one. */
+  readonly details: ReadonlyMap<number, KindDetail>;
+}
+
+/** By the fully-qualified name of the enum of kinds. */
+export const kindDetails: ReadonlyMap<string, KindDetails> = new Map<string, KindDetails>([
+${kinds.join("\n")}
+]);
+`;
+}

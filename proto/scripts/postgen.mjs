@@ -4,8 +4,9 @@
 //      google/protobuf/descriptor.ts, pulled in only by options.proto's `extend`);
 //   2. checks the contract's own options (proto/hutong/v1/options.proto) and writes the tables the
 //      gateway reads instead of naming the domain: personal-fields.ts, wire-layouts.ts,
-//      contract-services.ts, share-methods.ts, record-schemas.ts, purpose-policy.ts
-//      (contract-tables.mjs, emit-tables.mjs); a problem fails generation with a message naming the option;
+//      contract-services.ts, share-methods.ts, record-schemas.ts, purpose-policy.ts, lifecycles.ts,
+//      field-rules.ts (contract-tables.mjs, field-rules.mjs, emit-tables.mjs); a problem fails
+//      generation with a message naming the option;
 //      and json-fields.ts, the JSON field names of every message (json-fields.mjs);
 //   3. writes descriptor-set.ts, the serialized FileDescriptorProtos and symbol index that gRPC
 //      reflection serves (descriptor-set.mjs);
@@ -20,6 +21,7 @@ import { buildContractTables } from "./contract-tables.mjs";
 import { descriptorSetTs } from "./descriptor-set.mjs";
 import {
   contractServicesTs,
+  fieldRulesTs,
   header,
   lifecyclesTs,
   personalFieldsTs,
@@ -71,6 +73,15 @@ const outputs = {
     "lifecycleStateNames",
     "lifecycles",
   ],
+  "field-rules.ts": [
+    "type FieldRuleSpec",
+    "fieldRules",
+    "type KindDetail",
+    "type KindDetails",
+    "kindDetails",
+    "type RuleField",
+    "type RuleValueKind",
+  ],
 };
 
 function listTs(dir) {
@@ -118,6 +129,7 @@ write("share-methods.ts", shareMethodsTs(tables.shareMethods));
 write("record-schemas.ts", recordSchemasTs(tables.records));
 write("purpose-policy.ts", purposePolicyTs(tables.policy));
 write("lifecycles.ts", lifecyclesTs(tables.lifecycles));
+write("field-rules.ts", fieldRulesTs(tables.fieldRules));
 
 // 2b. JSON field shapes, for strict JSON reading (json-fields.mjs).
 write("json-fields.ts", jsonFieldsTs(image));

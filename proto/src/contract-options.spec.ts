@@ -25,6 +25,7 @@ interface Tables {
   readonly services: readonly Json[];
   readonly shareMethods: readonly Json[];
   readonly policy: readonly Json[];
+  readonly fieldRules: { readonly messages: readonly Json[]; readonly kindDetails: readonly Json[] };
 }
 let image: Json;
 let build: (image: Json) => Tables;
@@ -75,6 +76,13 @@ const transition = (img: Json, kind: string): Json =>
   enumValue(img, "hutong.v1.TicketEventKind", kind).options["[hutong.v1.transition]"];
 const stateChange = (img: Json, kind: string, axis: string): Json =>
   transition(img, kind).changes.find((c: Json) => c.axis === axis);
+/** Sets the (hutong.v1.rule) of a field, keeping its other options. */
+function setRule(img: Json, msg: string, name: string, rule: Json): void {
+  const f = field(img, msg, name);
+  f.options = { ...f.options, "[hutong.v1.rule]": rule };
+}
+const ruleOf = (img: Json, msg: string, name: string): Json => field(img, msg, name).options["[hutong.v1.rule]"];
+const licenceKind = (img: Json, value: string): Json => enumValue(img, "hutong.v1.LicenceKind", value);
 
 /** The problems generation reports after `change`; [] when it accepts the contract. */
 function problemsAfter(change: (img: Json) => void): string[] {
@@ -117,6 +125,33 @@ describe("contract options: what generation checks", () => {
       [
         ["hutong.v1.LicenceEventKind", "licence", 10],
         ["hutong.v1.TicketEventKind", "ticket", 8],
+      ],
+    );
+    const rules = new Map(t.fieldRules.messages.map((m: Json) => [m.name, m.fields]));
+    for (const name of ["hutong.v1.Licence", "hutong.v1.OperatingPermit", "hutong.v1.TransportCertificate"]) {
+      assert.ok(rules.has(name), name);
+    }
+    // A message with no rule of its own is walked through to the licence it holds.
+    assert.deepEqual(
+      (rules.get("hutong.v1.LicenceEvent") as Json[]).map((f) => [f.field, f.kind, f.message]),
+      [["licence", "message", "hutong.v1.Licence"]],
+    );
+    assert.deepEqual(
+      t.fieldRules.kindDetails.map((k: Json) => [
+        k.enumName,
+        k.message,
+        k.kindField,
+        k.oneof,
+        k.details.map((d: Json) => `${d.number}:${d.field}`).join(" "),
+      ]),
+      [
+        [
+          "hutong.v1.LicenceKind",
+          "hutong.v1.Licence",
+          "kind",
+          "details",
+          "1:operating_permit 2:operating_permit 3:operating_permit 4:operating_permit 5:transport_certificate 6:transport_certificate 7:practitioner_qualification",
+        ],
       ],
     );
   });
@@ -399,6 +434,156 @@ describe("contract options: what generation checks", () => {
         transition(img, "TICKET_EVENT_KIND_NO_SHOW").record = "tikcet";
       },
       /record "tikcet" is not the label of any record/,
+    ],
+    [
+      "a data-rule pattern that does not compile",
+      (img) => {
+        ruleOf(img, "hutong.v1.OperatingPermit", "holder_uscc").pattern = "[0-9A-Z{18}";
+      },
+      /hutong\.v1\.OperatingPermit\.holder_uscc \(hutong\.v1\.rule\): pattern "\[0-9A-Z\{18\}" does not compile/,
+    ],
+    [
+      "a data-rule pattern with a lookahead (not RE2)",
+      (img) => {
+        ruleOf(img, "hutong.v1.OperatingPermit", "holder_uscc").pattern = "(?=9)[0-9A-Z]{18}";
+      },
+      /holder_uscc \(hutong\.v1\.rule\): pattern .* uses a lookaround, which RE2 does not support/,
+    ],
+    [
+      "a data-rule pattern with a backreference (not RE2)",
+      (img) => {
+        ruleOf(img, "hutong.v1.TransportCertificate", "plate_no").pattern = "([A-Z])\\1[0-9]{5}";
+      },
+      /plate_no \(hutong\.v1\.rule\): pattern .* uses a backreference \(\\1\), which RE2 does not support/,
+    ],
+    [
+      "a data-rule min above its max",
+      (img) => {
+        ruleOf(img, "hutong.v1.TransportCertificate", "seats").min = 100;
+      },
+      /hutong\.v1\.TransportCertificate\.seats \(hutong\.v1\.rule\): min 100 is greater than max 99/,
+    ],
+    [
+      "a fractional bound on an integer field",
+      (img) => {
+        ruleOf(img, "hutong.v1.TransportCertificate", "seats").max = 9.5;
+      },
+      /seats \(hutong\.v1\.rule\): max 9\.5 is not an integer, as a field of type uint32 holds/,
+    ],
+    [
+      "a pattern on a number field",
+      (img) => {
+        ruleOf(img, "hutong.v1.TransportCertificate", "seats").pattern = "[0-9]+";
+      },
+      /seats \(hutong\.v1\.rule\): pattern cannot apply to a field of type uint32/,
+    ],
+    [
+      "a range on a string field",
+      (img) => {
+        ruleOf(img, "hutong.v1.Licence", "licence_no").min = 1;
+      },
+      /Licence\.licence_no \(hutong\.v1\.rule\): min cannot apply to a field of type string/,
+    ],
+    [
+      "a length on an enum field",
+      (img) => {
+        ruleOf(img, "hutong.v1.Licence", "kind").maxLen = 3;
+      },
+      /Licence\.kind \(hutong\.v1\.rule\): max_len cannot apply to a field of type enum/,
+    ],
+    [
+      "a date rule on a repeated enum",
+      (img) => {
+        ruleOf(img, "hutong.v1.PractitionerQualification", "categories").date = true;
+      },
+      /categories \(hutong\.v1\.rule\): date cannot apply to a repeated field of type enum/,
+    ],
+    [
+      "a data rule on a bytes field",
+      (img) => setRule(img, "hutong.v1.PractitionerQualification", "photo", { required: true }),
+      /PractitionerQualification\.photo \(hutong\.v1\.rule\): a rule cannot apply to a field of type bytes/,
+    ],
+    [
+      "a required member of a oneof",
+      (img) => setRule(img, "hutong.v1.Licence", "operating_permit", { required: true }),
+      /Licence\.operating_permit \(hutong\.v1\.rule\): required on a member of the oneof "details"/,
+    ],
+    [
+      "a pattern's message without a pattern",
+      (img) => {
+        ruleOf(img, "hutong.v1.Licence", "licence_no").message = "is not a licence number";
+      },
+      /licence_no \(hutong\.v1\.rule\): message is the reason for a pattern mismatch, but there is no pattern/,
+    ],
+    [
+      "a data rule that says nothing",
+      (img) => setRule(img, "hutong.v1.Licence", "issuer_code", {}),
+      /Licence\.issuer_code \(hutong\.v1\.rule\): the rule says nothing/,
+    ],
+    [
+      "a kind naming a detail that is no oneof member",
+      (img) => {
+        licenceKind(img, "LICENCE_KIND_RADIOACTIVE_OPERATING_PERMIT").options["[hutong.v1.detail]"] =
+          "radioactive_permit";
+      },
+      /hutong\.v1\.LicenceKind\.LICENCE_KIND_RADIOACTIVE_OPERATING_PERMIT \(hutong\.v1\.detail\): "radioactive_permit" is not a oneof member of any message with a hutong\.v1\.LicenceKind field/,
+    ],
+    [
+      "a kind without a detail beside kinds with one",
+      (img) => delete licenceKind(img, "LICENCE_KIND_PRACTITIONER_QUALIFICATION").options,
+      /LICENCE_KIND_PRACTITIONER_QUALIFICATION names no \(hutong\.v1\.detail\), as every kind of hutong\.v1\.LicenceKind must/,
+    ],
+    [
+      "a detail on the zero kind",
+      (img) => {
+        licenceKind(img, "LICENCE_KIND_UNSPECIFIED").options = { "[hutong.v1.detail]": "operating_permit" };
+      },
+      /hutong\.v1\.LicenceKind: its zero value names a detail/,
+    ],
+    [
+      "details that are members of oneofs of different messages",
+      (img) => {
+        // LicenceLookup has a LicenceKind field too, and licence_id is a member of its oneof "key".
+        licenceKind(img, "LICENCE_KIND_PRACTITIONER_QUALIFICATION").options["[hutong.v1.detail]"] = "licence_id";
+      },
+      /hutong\.v1\.LicenceKind \(hutong\.v1\.detail\): the members named are not in one oneof of one message/,
+    ],
+    [
+      "details that two messages could carry",
+      (img) => {
+        const file = img.file.find((f: Json) => f.name === "hutong/v1/licence.proto");
+        file.messageType.push({
+          ...structuredClone(message(img, "hutong.v1.Licence")),
+          name: "LicenceCopy",
+          options: {},
+        });
+      },
+      /hutong\.v1\.LicenceKind \(hutong\.v1\.detail\): ambiguous, the members named are in hutong\.v1\.Licence\.details and hutong\.v1\.LicenceCopy\.details/,
+    ],
+    [
+      "data rules inside the values of a map",
+      (img) => {
+        const event = message(img, "hutong.v1.LicenceEvent");
+        const entry = (value: Json): Json => ({
+          name: "ByIdEntry",
+          field: [
+            { name: "key", number: 1, label: "LABEL_OPTIONAL", type: "TYPE_STRING", jsonName: "key" },
+            { name: "value", number: 2, label: "LABEL_OPTIONAL", ...value, jsonName: "value" },
+          ],
+          options: { mapEntry: true },
+        });
+        event.nestedType = [entry({ type: "TYPE_MESSAGE", typeName: ".hutong.v1.Licence" })];
+        event.field.push({
+          name: "by_id",
+          number: 99,
+          label: "LABEL_REPEATED",
+          type: "TYPE_MESSAGE",
+          typeName: ".hutong.v1.LicenceEvent.ByIdEntry",
+          jsonName: "byId",
+          options: { "[hutong.v1.rule]": { required: true } },
+        });
+      },
+      /hutong\.v1\.LicenceEvent\.by_id \(hutong\.v1\.rule\): a rule cannot apply to a map field[\s\S]*hutong\.v1\.LicenceEvent\.by_id: the values of a map hold data rules, which are not checked inside maps/,
     ],
   ];
   for (const [name, change, expected] of cases) {

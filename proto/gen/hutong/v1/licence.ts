@@ -13,7 +13,10 @@ export const protobufPackage = "hutong.v1";
 
 export const protobufFileName = "hutong/v1/licence.proto";
 
-/** Licence type. */
+/**
+ * Licence type. Each kind names the member of Licence.details its licences carry (JT/T 1291
+ * permits, JT/T 1292 certificates, JT/T 1290 qualifications).
+ */
 export enum LicenceKind {
   LICENCE_KIND_UNSPECIFIED = 0,
   /** LICENCE_KIND_ROAD_TRANSPORT_OPERATING_PERMIT - 道路运输经营许可证 (JT/T 1291). */
@@ -293,27 +296,44 @@ export function sexToJSON(object: Sex): string {
 
 /** An electronic licence of any kind: common metadata plus the kind-specific details. */
 export interface Licence {
-  /** Electronic licence identifier (GB/T 36904). */
+  /**
+   * Electronic licence identifier (GB/T 36904). Its structure is not public here: required, and
+   * at most 64 characters (ours).
+   */
   licenceId: string;
-  /** Number printed on the licence (e.g. 冀交运管许可石字130100000001号). Opaque, ≤50. */
+  /**
+   * Number printed on the licence (e.g. 冀交运管许可石字130100000001号). Opaque, ≤50 (domain.md
+   * §2.3, ours): provinces number differently, and a practitioner's is often the resident ID number.
+   */
   licenceNo: string;
+  /** Required (ours); its (hutong.v1.detail) names the details the licence carries. */
   kind: LicenceKind;
   status: LicenceStatus;
-  /** The issuer's own status code, kept next to the superset status. */
+  /** The issuer's own status code, kept next to the superset status. ≤32 (ours). */
   rawStatusCode: string;
-  /** When the status last changed at the issuer. */
+  /**
+   * When the status last changed at the issuer. Required (ours, after domain.md §2.4: the
+   * exchange carries a status timestamp).
+   */
   statusUpdatedAt?:
     | Date
     | undefined;
-  /** Validity, "YYYY-MM-DD". */
+  /** Validity, "YYYY-MM-DD". Required (ours), a date that exists (GB/T 7408 format, published). */
   validFrom: string;
   validTo: string;
-  /** 发证日期, "YYYY-MM-DD". */
+  /** 发证日期, "YYYY-MM-DD". Required (ours), a date (GB/T 7408). */
   issueDate: string;
-  /** 发证机关 and its code. */
+  /**
+   * 发证机关 and its code. Required (ours); lengths ours: the code's format is the issuer's (an
+   * area code or the authority's credit code), so only its length is checked.
+   */
   issuerName: string;
   issuerCode: string;
-  /** For LICENCE_STATUS_REPLACED: the licence that superseded this one. */
+  /**
+   * For LICENCE_STATUS_REPLACED: the licence that superseded this one. A licence_id (≤64, ours);
+   * that it is set exactly when replaced is a rule across fields, which (hutong.v1.rule) does not
+   * express.
+   */
   replacedByLicenceId: string;
   /** The SES-sealed OFD licence file (GB/T 33190, GB/T 38540), when requested. */
   ofdFile: Buffer;
@@ -324,62 +344,86 @@ export interface Licence {
     | undefined;
 }
 
-/** 经营许可证 (JT/T 1291). */
+/** 经营许可证 (JT/T 1291). Required items are ours, from the paper permit (domain.md §2.3 [I]). */
 export interface OperatingPermit {
-  /** 业户名称 (an enterprise or an individual business). */
+  /** 业户名称 (an enterprise or an individual business). Required; ≤200 (ours). */
   holderName: string;
-  /** Unified social credit code (GB 32100). */
+  /**
+   * Unified social credit code (GB 32100): 18 characters of the code's alphabet (no I, O, S, V,
+   * Z), the pattern published; the check character is not verified. Required (ours): every
+   * enterprise and individual business has one.
+   */
   holderUscc: string;
-  /** 地址. */
+  /** 地址. ≤200 (ours). */
   address: string;
-  /** 法定代表人 / 负责人. */
+  /** 法定代表人 / 负责人. ≤50 (ours). */
   legalRepresentative: string;
-  /** 经济类型 (GB/T 12402 code). */
+  /** 经济类型 (GB/T 12402 code). ≤8 (ours): the code list is published but not checked here. */
   economicTypeCode: string;
-  /** 经营范围. */
+  /** 经营范围. Required; ≤2000 (ours). */
   businessScope: string;
 }
 
-/** 道路运输证 / 网约车运输证 (JT/T 1292). */
+/** 道路运输证 / 网约车运输证 (JT/T 1292). Required items and ranges are ours (domain.md §2.3 [I]). */
 export interface TransportCertificate {
-  /** 业户名称 and its unified social credit code. */
+  /**
+   * 业户名称 and its unified social credit code. The name is required, ≤200 (ours); the code is
+   * checked against the GB 32100 pattern (published) when given, not required: a ride-hailing
+   * car may belong to a natural person, who has none.
+   */
   ownerName: string;
   ownerUscc: string;
-  /** 车辆号牌 and 车牌颜色. */
+  /**
+   * 车辆号牌 and 车牌颜色. The plate is required and must look like a civil plate (ours, after the
+   * layout of GA 36 plates): a province's abbreviation, the issuing office's letter (no I or O),
+   * then 5 letters or digits (6 for new-energy vehicles), the last possibly 挂 (trailer) or 港/澳
+   * (cross-border); written without the separator dot or spaces. The colour is required, ≤16
+   * (ours: issuers write a name or a code).
+   */
   plateNo: string;
   plateColour: string;
-  /** 车辆类型 (GA/T 16.4 code). */
+  /** 车辆类型 (GA/T 16.4 code). ≤8 (ours): the code list is not checked here. */
   vehicleTypeCode: string;
-  /** 座位数 (passenger vehicles). */
+  /** 座位数 (passenger vehicles): 1 to 99 when given (ours). */
   seats: number;
-  /** 核定载质量 in kg (freight vehicles). */
+  /** 核定载质量 in kg (freight vehicles): at most 100 000 when given (ours, a plausibility bound). */
   loadKg: number;
-  /** Dimensions in mm. */
+  /**
+   * Dimensions in mm, when given. Plausibility bounds (ours), a little wider than any road
+   * vehicle's and narrow enough to catch metres or centimetres written as millimetres.
+   */
   lengthMm: number;
   widthMm: number;
   heightMm: number;
-  /** 经营范围. */
+  /** 经营范围. Required; ≤2000 (ours). */
   businessScope: string;
-  /** 经营许可证号 of the operator's JT/T 1291 permit. */
+  /** 经营许可证号 of the operator's JT/T 1291 permit: a permit number, ≤50 (ours, as licence_no). */
   operatingPermitNo: string;
-  /** 年审有效期至, "YYYY-MM-DD". */
+  /** 年审有效期至, "YYYY-MM-DD" (GB/T 7408), when given. */
   annualReviewUntil: string;
 }
 
-/** 从业资格证 (JT/T 1290). */
+/** 从业资格证 (JT/T 1290). Required items are ours (domain.md §2.3 [I]). */
 export interface PractitionerQualification {
+  /** Required, ≤50 (ours). */
   name: string;
   sex: Sex;
+  /** Not required: unset means the resident ID card (options.proto, SubjectFields.id_type). */
   idType: IdType;
+  /**
+   * Required, ≤32 (ours). No pattern: a resident ID is 18 characters (\d{17}[\dX], GB 11643,
+   * published) but a passport or permit number is not, and a rule cannot depend on id_type.
+   */
   idNo: string;
   /** Photo (JPEG). */
   photo: Buffer;
+  /** At least one category (ours): a qualification is for something. */
   categories: QualificationCategory[];
-  /** The issuer's raw category codes, next to the superset enum. */
+  /** The issuer's raw category codes, next to the superset enum; each ≤32 (ours). */
   rawCategoryCodes: string[];
-  /** 初次领证日期, "YYYY-MM-DD". */
+  /** 初次领证日期, "YYYY-MM-DD" (GB/T 7408), when given. */
   firstIssueDate: string;
-  /** 诚信考核 (credit assessment) result, the issuer's wording. */
+  /** 诚信考核 (credit assessment) result, the issuer's wording. ≤200 (ours). */
   creditAssessment: string;
 }
 
@@ -1326,12 +1370,8 @@ export const PractitionerQualification: MessageFns<PractitionerQualification> = 
     if (message.photo.length !== 0) {
       writer.uint32(42).bytes(message.photo);
     }
-    if (message.categories.length !== 0) {
-      writer.uint32(50).fork();
-      for (const v of message.categories) {
-        writer.int32(v);
-      }
-      writer.join();
+    for (const v of message.categories) {
+      writer.uint32(48).int32(v!);
     }
     for (const v of message.rawCategoryCodes) {
       writer.uint32(58).string(v!);

@@ -170,6 +170,11 @@ export interface LicenceEvent {
   reason: string;
   /** Set when the event applies an approved data-maintenance request (附表1). */
   maintenanceRequestId: string;
+  /**
+   * When the issuer recorded it and queued it for the library: aggregation lag runs from here to
+   * the library applying it (occurred_at may be earlier, when the 运政 system records late).
+   */
+  recordedAt?: Date | undefined;
 }
 
 function createBaseSealedLicenceFile(): SealedLicenceFile {
@@ -309,6 +314,7 @@ function createBaseLicenceEvent(): LicenceEvent {
     file: undefined,
     reason: "",
     maintenanceRequestId: "",
+    recordedAt: undefined,
   };
 }
 
@@ -346,6 +352,9 @@ export const LicenceEvent: MessageFns<LicenceEvent> = {
     }
     if (message.maintenanceRequestId !== "") {
       writer.uint32(82).string(message.maintenanceRequestId);
+    }
+    if (message.recordedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.recordedAt), writer.uint32(90).fork()).join();
     }
     return writer;
   },
@@ -443,6 +452,14 @@ export const LicenceEvent: MessageFns<LicenceEvent> = {
             message.maintenanceRequestId = reader.string();
             continue;
           }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.recordedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -487,6 +504,11 @@ export const LicenceEvent: MessageFns<LicenceEvent> = {
         : isSet(object.maintenance_request_id)
         ? globalThis.String(object.maintenance_request_id)
         : "",
+      recordedAt: isSet(object.recordedAt)
+        ? fromJsonTimestamp(object.recordedAt)
+        : isSet(object.recorded_at)
+        ? fromJsonTimestamp(object.recorded_at)
+        : undefined,
     };
   },
 
@@ -522,6 +544,9 @@ export const LicenceEvent: MessageFns<LicenceEvent> = {
     if (message.maintenanceRequestId !== "") {
       obj.maintenanceRequestId = message.maintenanceRequestId;
     }
+    if (message.recordedAt !== undefined) {
+      obj.recordedAt = message.recordedAt.toISOString();
+    }
     return obj;
   },
 
@@ -546,6 +571,7 @@ export const LicenceEvent: MessageFns<LicenceEvent> = {
       : undefined;
     message.reason = object.reason ?? "";
     message.maintenanceRequestId = object.maintenanceRequestId ?? "";
+    message.recordedAt = object.recordedAt ?? undefined;
     return message;
   },
 };

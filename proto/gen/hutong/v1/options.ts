@@ -260,6 +260,53 @@ export function accessToJSON(object: Access): string {
 }
 
 /**
+ * The data rules of one field (字段格式、值域、必填项): what a record must satisfy to count as
+ * compliant when it arrives where it is collected (the licence library's 数据合规率). A record
+ * that breaks one is still stored, with the reasons; the rules decide nothing about routing.
+ * Generated into gen/field-rules.ts. Proto3 cannot tell a zero value from an absent one, so a
+ * scalar's zero ("" or 0) is "not given": only `required` fails on it, the other rules judge the
+ * values that are given. A rule on a repeated field: `required` asks for at least one element,
+ * the others judge each element. Any rule on an enum field also refuses a number the enum does not
+ * define (an issuer's code that was never mapped). Generation refuses a rule that cannot apply to
+ * the field's type (no rule on bool, bytes or map fields), a `min` above `max`, and a pattern that
+ * does not compile.
+ */
+export interface FieldRule {
+  /**
+   * A string non-empty, a number non-zero, an enum not its zero value, a message set, a repeated
+   * field not empty. Not on a member of a oneof: which member a record carries is the record's
+   * business (see (hutong.v1.detail)), not the member's.
+   */
+  required: boolean;
+  /**
+   * String fields: a regular expression the whole value must match (it is anchored at both ends).
+   * Written in the common subset of ECMAScript (with the u flag) and RE2, so that a checker in
+   * another language reads it too: no lookaround, no backreferences.
+   */
+  pattern: string;
+  /**
+   * The reason given when a value does not match `pattern`, for the person who fixes the record
+   * ("does not match the GB 32100 unified social credit code pattern"). Only with `pattern`.
+   */
+  message: string;
+  /** String fields: at most this many characters (Unicode code points, not bytes). 0: no limit. */
+  maxLen: number;
+  /**
+   * Numeric fields: the smallest and largest value allowed, both included. `optional` because 0
+   * is a meaningful bound; on an integer field they must be integers.
+   */
+  min?: number | undefined;
+  max?:
+    | number
+    | undefined;
+  /**
+   * String fields: a civil date, "YYYY-MM-DD" (GB/T 7408's calendar date, extended format), that
+   * exists in the proleptic Gregorian calendar (no 2025-02-29).
+   */
+  date: boolean;
+}
+
+/**
  * Where the identity document of a data subject sits in a message. The subject is digested
  * (docs/grants.md §2), never logged.
  */
@@ -399,6 +446,175 @@ export interface Transition {
   creates: boolean;
   changes: StateChange[];
 }
+
+function createBaseFieldRule(): FieldRule {
+  return { required: false, pattern: "", message: "", maxLen: 0, min: undefined, max: undefined, date: false };
+}
+
+export const FieldRule: MessageFns<FieldRule> = {
+  encode(message: FieldRule, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.required !== false) {
+      writer.uint32(8).bool(message.required);
+    }
+    if (message.pattern !== "") {
+      writer.uint32(18).string(message.pattern);
+    }
+    if (message.message !== "") {
+      writer.uint32(26).string(message.message);
+    }
+    if (message.maxLen !== 0) {
+      writer.uint32(32).uint32(message.maxLen);
+    }
+    if (message.min !== undefined) {
+      writer.uint32(41).double(message.min);
+    }
+    if (message.max !== undefined) {
+      writer.uint32(49).double(message.max);
+    }
+    if (message.date !== false) {
+      writer.uint32(56).bool(message.date);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): FieldRule {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseFieldRule();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.required = reader.bool();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.pattern = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.message = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.maxLen = reader.uint32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 41) {
+              break;
+            }
+
+            message.min = reader.double();
+            continue;
+          }
+          case 6: {
+            if (tag !== 49) {
+              break;
+            }
+
+            message.max = reader.double();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.date = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): FieldRule {
+    return {
+      required: isSet(object.required) ? globalThis.Boolean(object.required) : false,
+      pattern: isSet(object.pattern) ? globalThis.String(object.pattern) : "",
+      message: isSet(object.message) ? globalThis.String(object.message) : "",
+      maxLen: isSet(object.maxLen)
+        ? globalThis.Number(object.maxLen)
+        : isSet(object.max_len)
+        ? globalThis.Number(object.max_len)
+        : 0,
+      min: isSet(object.min) ? globalThis.Number(object.min) : undefined,
+      max: isSet(object.max) ? globalThis.Number(object.max) : undefined,
+      date: isSet(object.date) ? globalThis.Boolean(object.date) : false,
+    };
+  },
+
+  toJSON(message: FieldRule): unknown {
+    const obj: any = {};
+    if (message.required !== false) {
+      obj.required = message.required;
+    }
+    if (message.pattern !== "") {
+      obj.pattern = message.pattern;
+    }
+    if (message.message !== "") {
+      obj.message = message.message;
+    }
+    if (message.maxLen !== 0) {
+      obj.maxLen = Math.round(message.maxLen);
+    }
+    if (message.min !== undefined) {
+      obj.min = floatToJson(message.min);
+    }
+    if (message.max !== undefined) {
+      obj.max = floatToJson(message.max);
+    }
+    if (message.date !== false) {
+      obj.date = message.date;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<FieldRule>): FieldRule {
+    return FieldRule.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<FieldRule>): FieldRule {
+    const message = createBaseFieldRule();
+    message.required = object.required ?? false;
+    message.pattern = object.pattern ?? "";
+    message.message = object.message ?? "";
+    message.maxLen = object.maxLen ?? 0;
+    message.min = object.min ?? undefined;
+    message.max = object.max ?? undefined;
+    message.date = object.date ?? false;
+    return message;
+  },
+};
 
 function createBaseSubjectFields(): SubjectFields {
   return { idNo: "", idType: "" };
@@ -1515,6 +1731,10 @@ export const Transition: MessageFns<Transition> = {
     return message;
   },
 };
+
+function floatToJson(value: number | null | undefined): number | string | null | undefined {
+  return typeof value === "number" && !globalThis.Number.isFinite(value) ? globalThis.String(value) : value;
+}
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | bigint | undefined;
 
