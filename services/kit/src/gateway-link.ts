@@ -1,5 +1,11 @@
 import { readFile } from "node:fs/promises";
-import { createCrlFileSource, createHutongClient, type HutongClient, loadCredentialFiles } from "@hutong/client";
+import {
+  type Credentials,
+  createCrlFileSource,
+  createHutongClient,
+  type HutongClient,
+  loadCredentialFiles,
+} from "@hutong/client";
 import {
   createOutboxDispatcher,
   defaultTopicPolicy,
@@ -13,6 +19,8 @@ import type { GatewayLink, OutboxSettings } from "./config-parts.js";
 /** A service's connection to its own gateway, under its own certificate, with CRLs kept fresh. */
 export interface GatewayConnection {
   readonly client: HutongClient;
+  /** The service's own credentials (a licence issuer seals its files with them). */
+  readonly credentials: Credentials;
   close(): void;
 }
 
@@ -34,6 +42,7 @@ export async function connectGateway(link: GatewayLink): Promise<GatewayConnecti
   });
   return {
     client,
+    credentials: creds,
     close() {
       client.close();
       crls.close();

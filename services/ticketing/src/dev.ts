@@ -1,7 +1,7 @@
 // @hutong/ticketing/dev: the e-ticket federation for development, the demo, the benchmark, the
 // scenario and the tests: its plan (parties, certificates, ports, every config) and the in-process
 // federation that runs it.
-export { devClient } from "./federation/dev-client.js";
+export { devClient } from "@hutong/service-kit/dev";
 export {
   type FederationPlan,
   freePort,

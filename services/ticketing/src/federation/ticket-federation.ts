@@ -10,7 +10,7 @@ import {
   startProvinceService,
 } from "../run/start-services.js";
 import type { SimulatedProvince } from "../station/simulated-registry.js";
-import { devClient } from "./dev-client.js";
+import { devClient } from "@hutong/service-kit/dev";
 import { type FederationPlan, planTicketFederation, type TicketFederationOptions } from "./federation-plan.js";
 
 export {

@@ -1,0 +1,2 @@
+// @hutong/service-kit/dev: what the development federations of the reference services share.
+export { devClient } from "./dev-client.js";

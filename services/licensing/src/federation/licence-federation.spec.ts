@@ -1,0 +1,289 @@
+// The licence federation end to end, in one process: two provinces' 运政 systems record a
+// workload at their licence systems through their gateways; the licence systems aggregate through
+// the hub to the ministry's library; Sichuan's system drops a range of its sequence on purpose,
+// and the library must find the gap, ask for it, and get it. Counted at the library's store.
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { parseCertificate } from "@hutong/certs";
+import { isWireError, Status } from "@hutong/client";
+import {
+  AggregateLicenceEventsRequest,
+  LicenceEvent,
+  LicenceEventKind,
+  LicenceIssuanceServiceService,
+  LicenceLibraryServiceService,
+  LicenceServiceService,
+  Purpose,
+  QueryAggregationStatusRequest,
+  QueryAggregationStatusResponse,
+  QueryLicenceRatesRequest,
+  QueryLicenceRatesResponse,
+  RecordLicenceEventsRequest,
+  RecordLicenceEventsResponse,
+  VerifyLicenceRequest,
+  VerifyLicenceResponse,
+} from "@hutong/proto";
+import { atRestSealer } from "@hutong/service-kit";
+import { licenceFileSignatureValid } from "../issuer/seal-file.js";
+import { licenceWorkload, type Workload } from "../simulator/licence-workload.js";
+import { recordWorkload } from "../simulator/yunzheng-uploader.js";
+import { type LicenceFederation, startLicenceFederation } from "./licence-federation.js";
+import { issuerParty, libraryParty, yunzhengParty } from "./licence-federation-plan.js";
+
+const provinces = ["510000", "440000"] as const;
+const context = (target: string) => ({
+  targetParty: target,
+  purpose: Purpose.PURPOSE_REGULATORY_SUPERVISION,
+  grantId: "",
+  correlationId: "spec",
+});
+
+async function until(what: string, check: () => Promise<boolean>, ms = 60_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe("licence aggregation across the federation", () => {
+  let dir: string;
+  let fed: LicenceFederation;
+  const workloads = new Map<string, Workload>();
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), "hutong-licences-"));
+    fed = await startLicenceFederation(dir, {
+      provinces,
+      dropRanges: { "510000": { from: 20, to: 29 } },
+      paperLicences: { LICENCE_KIND_ROAD_TRANSPORT_CERTIFICATE: 10 },
+      countsIntervalMs: 300,
+      gaps: { graceMs: 300, retryMs: 1000, intervalMs: 100 },
+    });
+    for (const [i, code] of provinces.entries()) {
+      const w = licenceWorkload({
+        province: code,
+        licences: 60,
+        seed: 7 + i,
+        startMs: Date.parse("2026-01-05T02:00:00Z"),
+        spanDays: 300,
+        defectRate: 0.05,
+      });
+      workloads.set(code, w);
+      const client = await fed.client(yunzhengParty(code));
+      const tally = await recordWorkload(w.events, { client: () => client, issuer: issuerParty(code), batchSize: 50 });
+      assert.equal(tally.applied, w.events.length, `${code}: every event applied at its licence system`);
+      assert.equal(tally.refused, 0);
+    }
+  });
+
+  after(async () => {
+    await fed?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const libraryDb = () => fed.library.store.db;
+
+  it("aggregates every event exactly once and in order, repairing the dropped range", async () => {
+    for (const code of provinces) {
+      const head = Number(await fed.provinces.get(code)?.issuer.store.headSeq());
+      await until(`${code} aggregated to ${head}`, async () => {
+        const [s] = await fed.library.store.status(code);
+        return Number(s?.appliedSeq ?? 0) === head;
+      });
+      const rows = libraryDb()
+        .prepare(
+          "SELECT count(*) AS n, sum(in_order) AS ordered, max(receipts) AS receipts FROM lib_event WHERE province = ?",
+        )
+        .get(code) as { n: number; ordered: number; receipts: number };
+      assert.equal(rows.n, head, `${code}: one row per event`);
+      assert.equal(rows.ordered, head, `${code}: every licence's versions in order`);
+      // Versions of a licence are each applied once.
+      const twice = libraryDb()
+        .prepare("SELECT count(*) FROM (SELECT licence_id, version FROM lib_event GROUP BY 1, 2 HAVING count(*) > 1)")
+        .pluck()
+        .get();
+      assert.equal(twice, 0);
+    }
+    const [sichuan] = await fed.library.store.status("510000");
+    assert.ok((sichuan?.gapsDetected ?? 0) >= 1, "the dropped range was detected");
+    assert.equal(sichuan?.gapsRepaired, sichuan?.gapsDetected, "and repaired");
+    assert.deepEqual(sichuan?.openGaps, []);
+    const [guangdong] = await fed.library.store.status("440000");
+    assert.equal(guangdong?.gapsDetected, guangdong?.gapsRepaired);
+  });
+
+  it("stores a noncompliant record with its reasons: exactly the planted defects", async () => {
+    for (const code of provinces) {
+      const w = workloads.get(code) as Workload;
+      const found = new Set(
+        (
+          libraryDb()
+            .prepare("SELECT idempotency_key FROM lib_event WHERE province = ? AND compliant = 0")
+            .pluck()
+            .all(code) as string[]
+        ).map(String),
+      );
+      assert.ok(w.defective.size > 0, "the workload planted defects");
+      assert.deepEqual([...found].sort(), [...w.defective].sort(), `${code}: noncompliant = planted`);
+      const reasons = libraryDb()
+        .prepare("SELECT violations FROM lib_event WHERE province = ? AND compliant = 0 LIMIT 1")
+        .pluck()
+        .get(code) as string;
+      assert.match(reasons, /is required|GB 32100|civil date|date/);
+    }
+  });
+
+  it("answers the rates through the gateways, computed from what the library holds", async () => {
+    const client = await fed.client(yunzhengParty("510000"));
+    const w = workloads.get("510000") as Workload;
+    const reply = await client.session.call(
+      LicenceLibraryServiceService.queryLicenceRates.path,
+      Buffer.from(
+        QueryLicenceRatesRequest.encode({
+          context: context(libraryParty),
+          province: "510000",
+          period: "2026",
+        }).finish(),
+      ),
+    );
+    const rates = QueryLicenceRatesResponse.decode(reply.body).rates;
+    assert.ok(rates !== undefined);
+    const inYear = w.events.filter((e) => (e.occurredAt?.getTime() ?? 0) < Date.parse("2026-12-31T16:00:00Z"));
+    const defectsInYear = inYear.filter((e) => w.defective.has(e.idempotencyKey)).length;
+    assert.equal(Number(rates.events), inYear.length);
+    assert.equal(Number(rates.compliantEvents), inYear.length - defectsInYear);
+    assert.equal(rates.complianceBp, Math.floor(((inYear.length - defectsInYear) * 10_000) / inYear.length));
+    assert.equal(Number(rates.issued), 60);
+    const activated = new Set(
+      inYear.filter((e) => e.kind === LicenceEventKind.LICENCE_EVENT_KIND_ACTIVATED).map((e) => e.licence?.licenceId),
+    ).size;
+    assert.equal(Number(rates.activated), activated);
+    await until("the counts report", async () => {
+      const again = QueryLicenceRatesResponse.decode(
+        (
+          await client.session.call(
+            LicenceLibraryServiceService.queryLicenceRates.path,
+            Buffer.from(
+              QueryLicenceRatesRequest.encode({
+                context: context(libraryParty),
+                province: "510000",
+                period: "2026",
+              }).finish(),
+            ),
+          )
+        ).body,
+      ).rates;
+      return Number(again?.reported) === 60 && again?.aggregationBp === 10_000;
+    });
+    const status = QueryAggregationStatusResponse.decode(
+      (
+        await client.session.call(
+          LicenceLibraryServiceService.queryAggregationStatus.path,
+          Buffer.from(
+            QueryAggregationStatusRequest.encode({ context: context(libraryParty), province: "510000" }).finish(),
+          ),
+        )
+      ).body,
+    );
+    assert.equal(status.provinces.length, 1);
+    assert.ok((status.provinces[0]?.lagP99Ms ?? -1) >= 0);
+  });
+
+  it("keeps the licence file sealed by the issuer, verifiable offline, and the store sealed at rest", async () => {
+    const row = libraryDb()
+      .prepare("SELECT idempotency_key, sealed FROM lib_event WHERE province = '510000' AND kind = 1 LIMIT 1")
+      .get() as { idempotency_key: string; sealed: Buffer };
+    const key = Buffer.from(readFileSync(fed.plan.libraryConfig().sealKeyFile, "utf8").trim(), "hex");
+    const event = LicenceEvent.decode(atRestSealer(key).open(row.sealed, row.idempotency_key));
+    assert.ok(event.file !== undefined);
+    assert.equal(licenceFileSignatureValid(event.file), true);
+    assert.equal(parseCertificate(event.file.signerCertificate).partyId, issuerParty("510000"));
+    const tampered = { ...event.file, content: Buffer.from(event.file.content) };
+    tampered.content[10] = (tampered.content[10] ?? 0) ^ 1;
+    assert.equal(licenceFileSignatureValid(tampered), false);
+    // No holder's name or ID number in clear in the library's file.
+    const practitioner = workloads
+      .get("510000")
+      ?.events.find((e) => e.licence?.details?.$case === "practitionerQualification")?.licence?.details;
+    assert.ok(practitioner?.$case === "practitionerQualification");
+    const file = readFileSync(fed.plan.libraryConfig().store);
+    assert.equal(file.includes(Buffer.from(practitioner.value.idNo)), false);
+    assert.equal(file.includes(Buffer.from(practitioner.value.name)), false);
+  });
+
+  it("verifies a licence of one province from another, through the hub", async () => {
+    const w = workloads.get("510000") as Workload;
+    const issued = w.events.find((e) => e.licence?.details?.$case === "transportCertificate");
+    const licence = issued?.licence;
+    assert.ok(licence !== undefined && licence.details?.$case === "transportCertificate");
+    const client = await fed.client(yunzhengParty("440000"));
+    const reply = await client.session.call(
+      LicenceServiceService.verifyLicence.path,
+      Buffer.from(
+        VerifyLicenceRequest.encode({
+          context: context(issuerParty("510000")),
+          lookup: { key: { $case: "licenceId", value: licence.licenceId }, kind: licence.kind },
+          holderIdNo: "",
+          holderName: "",
+          holderUscc: licence.details.value.ownerUscc,
+          plateNo: licence.details.value.plateNo,
+        }).finish(),
+      ),
+    );
+    const answer = VerifyLicenceResponse.decode(reply.body);
+    assert.equal(answer.holderMatches, true);
+    assert.equal(answer.kind, licence.kind);
+  });
+
+  it("refuses what a province may not do, with a clear status", async () => {
+    // Guangdong's 运政 system cannot record at Sichuan's licence system.
+    const gd = await fed.client(yunzhengParty("440000"));
+    const request = (target: string, kind: LicenceEventKind, id: string) =>
+      Buffer.from(
+        RecordLicenceEventsRequest.encode({
+          context: context(target),
+          events: [
+            {
+              idempotencyKey: `neg-${id}`,
+              kind,
+              occurredAt: new Date(),
+              licence: workloads.get("510000")?.events[0]?.licence,
+              reason: "",
+            },
+          ],
+        }).finish(),
+      );
+    await assert.rejects(
+      gd.session.call(
+        LicenceIssuanceServiceService.recordLicenceEvents.path,
+        request(issuerParty("510000"), LicenceEventKind.LICENCE_EVENT_KIND_CHANGED, "x"),
+      ),
+      (e) => isWireError(e) && e.code === Status.PERMISSION_DENIED,
+    );
+    // A second issue of an existing licence is refused, as an event's result.
+    const sc = await fed.client(yunzhengParty("510000"));
+    const answer = RecordLicenceEventsResponse.decode(
+      (
+        await sc.session.call(
+          LicenceIssuanceServiceService.recordLicenceEvents.path,
+          request(issuerParty("510000"), LicenceEventKind.LICENCE_EVENT_KIND_ISSUED, "again"),
+        )
+      ).body,
+    );
+    assert.equal(answer.results[0]?.code, "FAILED_PRECONDITION");
+    assert.match(answer.results[0]?.reason ?? "", /exists already/);
+    // The 运政 system cannot aggregate to the library itself.
+    await assert.rejects(
+      sc.session.call(
+        LicenceLibraryServiceService.aggregateLicenceEvents.path,
+        Buffer.from(AggregateLicenceEventsRequest.encode({ context: context(libraryParty), events: [] }).finish()),
+      ),
+      (e) => isWireError(e) && e.code === Status.PERMISSION_DENIED,
+    );
+  });
+});

@@ -1,0 +1,27 @@
+/** A range of a province's sequence, both ends included. */
+export interface SeqRange {
+  readonly from: bigint;
+  readonly to: bigint;
+}
+
+/**
+ * The ranges missing from a province's sequence: after `appliedSeq` (everything up to it is
+ * applied), up to `head` (the highest number received or reported), not among `present` (the
+ * numbers received beyond `appliedSeq`, in any order).
+ */
+export function missingRanges(appliedSeq: bigint, present: Iterable<bigint>, head: bigint): SeqRange[] {
+  const have = [...new Set(present)]
+    .filter((s) => s > appliedSeq && s <= head)
+    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const out: SeqRange[] = [];
+  let next = appliedSeq + 1n;
+  for (const s of have) {
+    if (s > next) out.push({ from: next, to: s - 1n });
+    next = s + 1n;
+  }
+  if (next <= head) out.push({ from: next, to: head });
+  return out;
+}
+
+/** Whether `inner` lies within `outer`. */
+export const within = (inner: SeqRange, outer: SeqRange): boolean => inner.from >= outer.from && inner.to <= outer.to;

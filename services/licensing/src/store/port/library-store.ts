@@ -1,0 +1,38 @@
+import type {
+  AggregateLicenceEventsResponse,
+  LicenceEvent,
+  LicenceRates,
+  ProvinceAggregation,
+  ReportLicenceCountsRequest,
+} from "@hutong/proto";
+import type { SeqRange } from "../../library/sequence-gaps.js";
+
+export interface LibraryStoreOptions {
+  /** SM4 key (32 bytes) for licences and events at rest. */
+  readonly sealKey: Uint8Array;
+}
+
+/** A resend the library asks a province for. */
+export interface ResendRequest extends SeqRange {
+  readonly province: string;
+}
+
+export interface GapPolicy {
+  /** A hole younger than this is events overtaking each other on the way, not yet a gap. */
+  readonly graceMs: number;
+  /** A gap still open this long after its last request is asked for again. */
+  readonly retryMs: number;
+}
+
+/** The ministry's licence library. */
+export interface LibraryStore {
+  /** Takes a province's events in one transaction: each exactly once, applied in sequence, the rest held. */
+  aggregate(province: string, events: readonly LicenceEvent[], nowMs: number): Promise<AggregateLicenceEventsResponse>;
+  /** Records a province's counts; answers its applied sequence. */
+  report(province: string, request: ReportLicenceCountsRequest, nowMs: number): Promise<bigint>;
+  /** Finds the gaps in every province's sequence and says which ranges to ask for now. */
+  scanGaps(policy: GapPolicy, nowMs: number): Promise<readonly ResendRequest[]>;
+  rates(province: string, period: string): Promise<LicenceRates>;
+  status(province: string): Promise<readonly ProvinceAggregation[]>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,322 @@
+import {
+  type AggregateLicenceEventsResponse,
+  Licence,
+  LicenceEvent,
+  LicenceEventKind,
+  type LicenceRates,
+  type ProvinceAggregation,
+  type ReportLicenceCountsRequest,
+} from "@hutong/proto";
+import { atRestSealer, openSqliteDatabase } from "@hutong/service-kit";
+import type Database from "better-sqlite3";
+import { checkAggregated, type LibraryLicence } from "../../library/check-aggregated.js";
+import { parsePeriod } from "../../library/period.js";
+import { licenceRates } from "../../library/rates.js";
+import { missingRanges, within } from "../../library/sequence-gaps.js";
+import { LicensingError } from "../../licensing-error.js";
+import type { GapPolicy, LibraryStore, LibraryStoreOptions, ResendRequest } from "../port/library-store.js";
+import { librarySchema } from "./library-schema.js";
+
+export interface SqliteLibraryStore extends LibraryStore {
+  readonly db: Database.Database;
+}
+
+interface HeldRow {
+  seq: number;
+  idempotency_key: string;
+  sealed: Buffer;
+}
+
+interface GapRow {
+  from_seq: number;
+  to_seq: number;
+  first_seen_ms: number;
+  detected_ms: number | null;
+  last_request_ms: number | null;
+}
+
+const percentile = (sorted: readonly number[], p: number): number =>
+  sorted.length === 0 ? 0 : (sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0);
+
+/** The ministry's licence library on SQLite (WAL, synchronous = FULL, one writer). */
+export function openSqliteLibraryStore(path: string, options: LibraryStoreOptions): SqliteLibraryStore {
+  const db = openSqliteDatabase(path, librarySchema);
+  const sealer = atRestSealer(options.sealKey);
+  const q = {
+    ensureProvince: db.prepare("INSERT INTO province (province) VALUES (?) ON CONFLICT DO NOTHING"),
+    province: db.prepare("SELECT applied_seq, reported_head, counts FROM province WHERE province = ?"),
+    provinces: db.prepare("SELECT province FROM province ORDER BY province").pluck(),
+    setApplied: db.prepare("UPDATE province SET applied_seq = ? WHERE province = ?"),
+    setReport: db.prepare(
+      "UPDATE province SET reported_head = max(reported_head, ?), report_ms = ?, counts = ? WHERE province = ?",
+    ),
+    byKey: db.prepare("SELECT province, seq FROM lib_event WHERE idempotency_key = ?"),
+    bySeq: db.prepare("SELECT idempotency_key FROM lib_event WHERE province = ? AND seq = ?").pluck(),
+    receipt: db.prepare("UPDATE lib_event SET receipts = receipts + 1 WHERE idempotency_key = ?"),
+    insertEvent: db.prepare(
+      `INSERT INTO lib_event (province, seq, idempotency_key, licence_id, version, kind, status, valid_to, occurred_ms, recorded_ms, received_ms, sealed)
+       VALUES (@province, @seq, @key, @licenceId, @version, @kind, @status, @validTo, @occurredMs, @recordedMs, @receivedMs, @sealed)`,
+    ),
+    next: db.prepare(
+      "SELECT seq, idempotency_key, sealed FROM lib_event WHERE province = ? AND seq = ? AND applied_ms IS NULL",
+    ),
+    markApplied: db.prepare(
+      "UPDATE lib_event SET applied_ms = ?, in_order = ?, compliant = ?, violations = ? WHERE province = ? AND seq = ?",
+    ),
+    licence: db.prepare("SELECT version, status FROM licence WHERE licence_id = ?"),
+    upsertLicence: db.prepare(
+      `INSERT INTO licence (licence_id, province, kind, version, status, valid_to, activated_ms, sealed)
+       VALUES (@id, @province, @kind, @version, @status, @validTo, @activatedMs, @sealed)
+       ON CONFLICT (licence_id) DO UPDATE SET version = excluded.version, status = excluded.status,
+         valid_to = excluded.valid_to, sealed = excluded.sealed,
+         activated_ms = coalesce(licence.activated_ms, excluded.activated_ms)`,
+    ),
+    heldSeqs: db.prepare("SELECT seq FROM lib_event WHERE province = ? AND applied_ms IS NULL").pluck(),
+    openGaps: db.prepare(
+      "SELECT from_seq, to_seq, first_seen_ms, detected_ms, last_request_ms FROM gap WHERE province = ? AND repaired_ms IS NULL",
+    ),
+    insertGap: db.prepare(
+      "INSERT INTO gap (province, from_seq, to_seq, first_seen_ms) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+    ),
+    detectGap: db.prepare("UPDATE gap SET detected_ms = ? WHERE province = ? AND from_seq = ? AND to_seq = ?"),
+    requestGap: db.prepare(
+      "UPDATE gap SET requests = requests + 1, last_request_ms = ? WHERE province = ? AND from_seq = ? AND to_seq = ?",
+    ),
+    // A detected gap is repaired once the sequence is applied past it; a hole that closed before
+    // it was ever detected was events overtaking each other, not a gap, and is forgotten.
+    repairGaps: db.prepare(
+      "UPDATE gap SET repaired_ms = ? WHERE province = ? AND repaired_ms IS NULL AND detected_ms IS NOT NULL AND to_seq <= ?",
+    ),
+    forgetGaps: db.prepare("DELETE FROM gap WHERE province = ? AND detected_ms IS NULL AND to_seq <= ?"),
+    gapCounts: db.prepare(
+      "SELECT count(detected_ms) AS detected, count(CASE WHEN detected_ms IS NOT NULL THEN repaired_ms END) AS repaired FROM gap WHERE province = ?",
+    ),
+    lags: db
+      .prepare(
+        "SELECT applied_ms - recorded_ms FROM lib_event WHERE province = ? AND applied_ms IS NOT NULL ORDER BY 1",
+      )
+      .pluck(),
+    electronicValid: db
+      .prepare(
+        `SELECT count(*) FROM lib_event e WHERE e.province = @province AND e.applied_ms IS NOT NULL AND e.occurred_ms < @end
+           AND e.status = 1 AND e.valid_to >= @lastDay
+           AND e.version = (SELECT max(x.version) FROM lib_event x
+                            WHERE x.licence_id = e.licence_id AND x.applied_ms IS NOT NULL AND x.occurred_ms < @end)`,
+      )
+      .pluck(),
+    kindCount: db
+      .prepare(
+        "SELECT count(DISTINCT licence_id) FROM lib_event WHERE province = @province AND applied_ms IS NOT NULL AND kind = @kind AND occurred_ms < @end",
+      )
+      .pluck(),
+    periodEvents: db.prepare(
+      `SELECT count(*) AS events, coalesce(sum(compliant), 0) AS compliant FROM lib_event
+       WHERE province = @province AND applied_ms IS NOT NULL AND occurred_ms >= @start AND occurred_ms < @end`,
+    ),
+    aggregated: db.prepare("SELECT count(*) FROM licence WHERE province = ?").pluck(),
+  };
+
+  function drain(province: string, nowMs: number): { applied: number; noncompliant: number } {
+    const row = q.province.get(province) as { applied_seq: number };
+    let seq = row.applied_seq;
+    let applied = 0;
+    let noncompliant = 0;
+    for (;;) {
+      const next = q.next.get(province, seq + 1) as HeldRow | undefined;
+      if (next === undefined) break;
+      const event = LicenceEvent.decode(sealer.open(next.sealed, next.idempotency_key));
+      const licence = event.licence as Licence;
+      const before = q.licence.get(licence.licenceId) as { version: number; status: number } | undefined;
+      const held: LibraryLicence | undefined =
+        before === undefined ? undefined : { version: before.version, state: { status: before.status } };
+      const check = checkAggregated(event, held);
+      const compliant = check.violations.length === 0;
+      if (!compliant) noncompliant += 1;
+      q.markApplied.run(
+        nowMs,
+        check.inOrder ? 1 : 0,
+        compliant ? 1 : 0,
+        compliant ? null : JSON.stringify(check.violations),
+        province,
+        next.seq,
+      );
+      if (before === undefined || event.licenceVersion > before.version) {
+        q.upsertLicence.run({
+          id: licence.licenceId,
+          province,
+          kind: licence.kind,
+          version: event.licenceVersion,
+          status: licence.status,
+          validTo: licence.validTo,
+          activatedMs:
+            event.kind === LicenceEventKind.LICENCE_EVENT_KIND_ACTIVATED
+              ? (event.occurredAt?.getTime() ?? nowMs)
+              : null,
+          sealed: sealer.seal(Licence.encode(licence).finish(), licence.licenceId),
+        });
+      }
+      seq = next.seq;
+      applied += 1;
+    }
+    q.setApplied.run(seq, province);
+    q.repairGaps.run(nowMs, province, seq);
+    q.forgetGaps.run(province, seq);
+    return { applied, noncompliant };
+  }
+
+  const aggregateTx = db.transaction(
+    (province: string, events: readonly LicenceEvent[], nowMs: number): AggregateLicenceEventsResponse => {
+      q.ensureProvince.run(province);
+      let duplicates = 0;
+      const received: bigint[] = [];
+      for (const e of events) {
+        if (q.byKey.get(e.idempotencyKey) !== undefined) {
+          q.receipt.run(e.idempotencyKey);
+          duplicates += 1;
+          continue;
+        }
+        const other = q.bySeq.get(province, Number(e.provinceSeq)) as string | undefined;
+        if (other !== undefined) {
+          throw new LicensingError(
+            "sequence-conflict",
+            `province ${province}'s sequence number ${e.provinceSeq} is taken by another event`,
+          );
+        }
+        const licence = e.licence as Licence;
+        q.insertEvent.run({
+          province,
+          seq: Number(e.provinceSeq),
+          key: e.idempotencyKey,
+          licenceId: licence.licenceId,
+          version: e.licenceVersion,
+          kind: e.kind,
+          status: licence.status,
+          validTo: licence.validTo,
+          occurredMs: e.occurredAt?.getTime() ?? nowMs,
+          recordedMs: e.recordedAt?.getTime() ?? e.occurredAt?.getTime() ?? nowMs,
+          receivedMs: nowMs,
+          sealed: sealer.seal(LicenceEvent.encode(e).finish(), e.idempotencyKey),
+        });
+        received.push(e.provinceSeq);
+      }
+      const { applied, noncompliant } = drain(province, nowMs);
+      const appliedSeq = BigInt((q.province.get(province) as { applied_seq: number }).applied_seq);
+      const held = received.filter((s) => s > appliedSeq).length;
+      return { applied, held, duplicates, noncompliant };
+    },
+  );
+
+  const reportTx = db.transaction((province: string, r: ReportLicenceCountsRequest, nowMs: number): bigint => {
+    q.ensureProvince.run(province);
+    const counts = r.counts.map((c) => ({
+      kind: c.kind,
+      registryValid: Number(c.registryValid),
+      electronic: Number(c.electronic),
+    }));
+    q.setReport.run(Number(r.headSeq), nowMs, JSON.stringify(counts), province);
+    return BigInt((q.province.get(province) as { applied_seq: number }).applied_seq);
+  });
+
+  const scanTx = db.transaction((policy: GapPolicy, nowMs: number): ResendRequest[] => {
+    const requests: ResendRequest[] = [];
+    for (const province of q.provinces.all() as string[]) {
+      const p = q.province.get(province) as { applied_seq: number; reported_head: number };
+      const applied = BigInt(p.applied_seq);
+      const heldSeqs = q.heldSeqs.all(province) as number[];
+      const held = heldSeqs.map(BigInt);
+      const head = BigInt(heldSeqs.reduce((a, b) => Math.max(a, b), p.reported_head));
+      const open = (q.openGaps.all(province) as GapRow[]).map((g) => ({
+        ...g,
+        from: BigInt(g.from_seq),
+        to: BigInt(g.to_seq),
+      }));
+      for (const hole of missingRanges(applied, held, head)) {
+        if (!open.some((g) => within(hole, g))) {
+          q.insertGap.run(province, Number(hole.from), Number(hole.to), nowMs);
+          open.push({
+            from_seq: Number(hole.from),
+            to_seq: Number(hole.to),
+            first_seen_ms: nowMs,
+            detected_ms: null,
+            last_request_ms: null,
+            from: hole.from,
+            to: hole.to,
+          });
+        }
+      }
+      for (const g of open) {
+        if (g.detected_ms === null && nowMs - g.first_seen_ms >= policy.graceMs) {
+          q.detectGap.run(nowMs, province, g.from_seq, g.to_seq);
+          g.detected_ms = nowMs;
+        }
+        if (g.detected_ms !== null && (g.last_request_ms === null || nowMs - g.last_request_ms >= policy.retryMs)) {
+          q.requestGap.run(nowMs, province, g.from_seq, g.to_seq);
+          requests.push({ province, from: g.from, to: g.to });
+        }
+      }
+    }
+    return requests;
+  });
+
+  return {
+    db,
+    async aggregate(province, events, nowMs) {
+      return aggregateTx.immediate(province, events, nowMs);
+    },
+    async report(province, request, nowMs) {
+      return reportTx.immediate(province, request, nowMs);
+    },
+    async scanGaps(policy, nowMs) {
+      return scanTx.immediate(policy, nowMs);
+    },
+    async rates(province, label): Promise<LicenceRates> {
+      const period = parsePeriod(label);
+      const p = q.province.get(province) as { counts: string | null } | undefined;
+      const counts = (p?.counts === null || p === undefined ? [] : JSON.parse(p.counts)) as {
+        registryValid: number;
+        electronic: number;
+      }[];
+      const at = { province, start: period.startMs, end: period.endMs, lastDay: period.lastDay };
+      const ev = q.periodEvents.get(at) as { events: number; compliant: number };
+      return licenceRates(province, label, {
+        electronicValid: q.electronicValid.get(at) as number,
+        registryValid: counts.reduce((a, c) => a + c.registryValid, 0),
+        activated: q.kindCount.get({ ...at, kind: LicenceEventKind.LICENCE_EVENT_KIND_ACTIVATED }) as number,
+        issued: q.kindCount.get({ ...at, kind: LicenceEventKind.LICENCE_EVENT_KIND_ISSUED }) as number,
+        compliantEvents: ev.compliant,
+        events: ev.events,
+        aggregated: q.aggregated.get(province) as number,
+        reported: counts.reduce((a, c) => a + c.electronic, 0),
+      });
+    },
+    async status(only): Promise<readonly ProvinceAggregation[]> {
+      const provinces = only === "" ? (q.provinces.all() as string[]) : [only];
+      return provinces.flatMap((province) => {
+        const p = q.province.get(province) as { applied_seq: number; reported_head: number } | undefined;
+        if (p === undefined) return [];
+        const gaps = q.gapCounts.get(province) as { detected: number; repaired: number };
+        const open = q.openGaps.all(province) as GapRow[];
+        const lags = q.lags.all(province) as number[];
+        return [
+          {
+            province,
+            appliedSeq: BigInt(p.applied_seq),
+            reportedHeadSeq: BigInt(p.reported_head),
+            held: (q.heldSeqs.all(province) as number[]).length,
+            gapsDetected: gaps.detected,
+            gapsRepaired: gaps.repaired,
+            openGaps: open
+              .filter((g) => g.detected_ms !== null)
+              .map((g) => ({ fromSeq: BigInt(g.from_seq), toSeq: BigInt(g.to_seq) })),
+            lagP50Ms: Math.max(0, percentile(lags, 50)),
+            lagP99Ms: Math.max(0, percentile(lags, 99)),
+            lagMaxMs: Math.max(0, lags.at(-1) ?? 0),
+          },
+        ];
+      });
+    },
+    async close() {
+      db.close();
+    },
+  };
+}
