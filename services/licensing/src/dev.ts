@@ -13,6 +13,7 @@ export {
   type LicenceProvincePlan,
   libraryParty,
   planLicenceFederation,
+  supervisionParty,
   yunzhengParty,
 } from "./federation/licence-federation-plan.js";
 export { licenceWorkload, type Workload, type WorkloadOptions } from "./simulator/licence-workload.js";

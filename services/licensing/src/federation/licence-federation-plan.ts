@@ -13,6 +13,8 @@ import type { IssuerServiceConfig, LibraryServiceConfig } from "../run/service-c
 
 export const hubParty = "mot";
 export const libraryParty = "mot/licence";
+/** The ministry's supervision system: it queries the rates and reviews maintenance requests. */
+export const supervisionParty = "mot/supervision";
 export const issuerParty = (province: string) => `prov:${province}/licence`;
 /** The province's 运政 system, which records licence events at its licence system. */
 export const yunzhengParty = (province: string) => `prov:${province}/yunzheng`;
@@ -81,6 +83,7 @@ export async function planLicenceFederation(
   const pki = await openDevPki(join(dir, "pki"), [
     { id: hubParty, role: "gateway" },
     { id: libraryParty, role: "system" },
+    { id: supervisionParty, role: "system" },
     ...codes.flatMap((c) => [
       { id: `prov:${c}`, role: "gateway" as const },
       { id: issuerParty(c), role: "system" as const },

@@ -35,7 +35,7 @@ const issuer = z
     gateway: gatewayLink,
     outbox: outboxSettings,
     /** Valid paper (or IC-card) licences in the 运政 registry with no e-licence yet, by kind: the rest of 制证率's base. */
-    paperLicences: z.record(kindName, z.number().int().min(0)).default({}),
+    paperLicences: z.partialRecord(kindName, z.number().int().min(0)).default({}),
     /** How often the province reports its counts and head to the library. */
     countsIntervalMs: z.number().int().min(100).default(10_000),
     /** Fault injection for the scenario: this range of the sequence is not sent the first time. */
