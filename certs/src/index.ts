@@ -67,4 +67,15 @@ export {
 } from "./x509/crl.js";
 export { type Csr, type CsrInput, createCsr, csrToPem, parseCsr, parseCsrPem, verifyCsrSignature } from "./x509/csr.js";
 export type { CertificateExtensions, ExtKeyUsageName, KeyUsage } from "./x509/extensions.js";
+export {
+  keyedSubjectDigest,
+  minSubjectKeyLength,
+  normalizeSubjectId,
+  subjectDigestLabel,
+  subjectDigestLength,
+  subjectUriFor,
+  subjectUriPrefix,
+  unifiedSocialCreditCodeIdType,
+  unifiedSocialCreditCodePattern,
+} from "./x509/holder-subject.js";
 export { type DistinguishedName, formatName, type NameInput } from "./x509/name.js";

@@ -89,7 +89,10 @@ function checkSubject(model, problems, root, subject, what) {
   if (typeof idNo === "string") problems.add(`${what}.id_no: ${idNo}`);
   else if (problems.check(idNo.field.type === "TYPE_STRING", `${what}.id_no: "${subject.idNo}" is not a string field`))
     out.idNo = idNo.steps;
-  if (subject.idType !== undefined && subject.idType !== "") {
+  const hasType = subject.idType !== undefined && subject.idType !== "";
+  const hasFixed = subject.fixedIdType !== undefined && subject.fixedIdType !== "";
+  problems.check(!(hasType && hasFixed), `${what}: id_type and fixed_id_type exclude each other`);
+  if (hasType) {
     const idType = resolvePath(model, root, subject.idType);
     if (typeof idType === "string") problems.add(`${what}.id_type: ${idType}`);
     else if (
@@ -100,7 +103,49 @@ function checkSubject(model, problems, root, subject, what) {
     )
       out.idType = idType.steps;
   }
+  if (hasFixed) {
+    const value = (model.enums.get(`${pkg}.IdType`)?.value ?? []).find((v) => v.name === subject.fixedIdType);
+    if (
+      problems.check(
+        value !== undefined && value.number !== 0,
+        `${what}.fixed_id_type: "${subject.fixedIdType}" is not a value of ${pkg}.IdType (other than its zero value)`,
+      )
+    )
+      out.fixedIdType = { name: value.name, number: value.number };
+  }
   return out.idNo === undefined ? undefined : out;
+}
+
+/**
+ * Whether two subject paths can never both be present: they part at two members of one oneof
+ * (the first step where they differ), so a record carries at most one of them.
+ */
+function exclusive(a, b) {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) {
+    const x = a[i];
+    const y = b[i];
+    if (x.number === y.number) continue;
+    return x.oneof?.includes(y.number) === true;
+  }
+  return false;
+}
+
+/** A record's subjects: each checked, every two of them exclusive. */
+function checkSubjects(model, problems, root, subjects, what) {
+  const out = [];
+  for (const [i, s] of (subjects ?? []).entries()) {
+    const checked = checkSubject(model, problems, root, s, `${what} subject[${i}]`);
+    if (checked !== undefined) out.push({ ...checked, path: s.idNo });
+  }
+  for (const [i, a] of out.entries()) {
+    for (const b of out.slice(i + 1)) {
+      problems.check(
+        exclusive(a.idNo, b.idNo),
+        `${what}: subjects "${a.path}" and "${b.path}" can both be present; several subjects must sit in different members of one oneof`,
+      );
+    }
+  }
+  return out.map(({ path: _, ...s }) => s);
 }
 
 function stringPath(model, problems, root, path, what) {
@@ -138,9 +183,9 @@ function checkRecords(model, problems) {
       `${what}: label "${label}" is also the label of another record`,
     );
     const id = stringPath(model, problems, messageName, decl.id, `${what} id`);
-    const subject = checkSubject(model, problems, messageName, decl.subject, `${what} subject`);
+    const subjects = checkSubjects(model, problems, messageName, decl.subject, what);
     const views = checkViews(model, problems, messageName, label, decl.views ?? [], what);
-    records.push({ kind: value, message: messageName, label, id, subject, views });
+    records.push({ kind: value, message: messageName, label, id, subjects, views });
   }
   for (const [name, m] of model.messages) {
     if (m.options?.[opt("record")] !== undefined && !named.has(name)) {

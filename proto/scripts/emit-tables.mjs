@@ -15,6 +15,7 @@ const path = (steps) => `[${steps.map(step).join(", ")}]`;
 function subject(s) {
   const parts = [`idNo: ${path(s.idNo)}`];
   if (s.idType !== undefined) parts.push(`idType: ${path(s.idType)}`);
+  if (s.fixedIdType !== undefined) parts.push(`fixedIdType: ${s.fixedIdType.number} /* ${s.fixedIdType.name} */`);
   return `{ ${parts.join(", ")} }`;
 }
 
@@ -121,10 +122,15 @@ export interface FieldStep {
 /** A path of singular fields from a message to a value, e.g. lookup (2) then licence_id (1). */
 export type FieldPath = readonly FieldStep[];
 
-/** Where a data subject's identity document sits: the ID number and, when given, its IdType. */
+/**
+ * Where a data subject's identifier sits: the ID number (or credit code) and, when given, the
+ * field of its IdType, or the IdType every value there has (fixedIdType, an IdType number).
+ * With neither, the resident ID card.
+ */
 export interface SubjectPaths {
   readonly idNo: FieldPath;
   readonly idType?: FieldPath;
+  readonly fixedIdType?: number;
 }
 
 export interface WireField extends FieldStep {
@@ -250,7 +256,7 @@ export function recordSchemasTs(records) {
       `message: ${q(r.message)}`,
       `id: ${path(r.id ?? [])}`,
     ];
-    if (r.subject !== undefined) parts.push(`subject: ${subject(r.subject)}`);
+    parts.push(`subjects: [${r.subjects.map(subject).join(", ")}]`);
     parts.push(`views: new Map<string, readonly string[]>([\n${views.join("\n")}\n      ])`);
     return `  [\n    RecordKind.${r.kind.name},\n    {\n${parts.map((p) => `      ${p},`).join("\n")}\n    },\n  ],`;
   });
@@ -267,8 +273,12 @@ export interface RecordSchema {
   readonly message: string;
   /** The canonical record id, from the record message. */
   readonly id: FieldPath;
-  /** The natural person the record is about, when there is one. */
-  readonly subject?: SubjectPaths;
+  /**
+   * Whom the record is about (a person, or an enterprise by its credit code): where each possible
+   * subject sits, at most one present in a record (generation checks they part at a oneof). Empty:
+   * the record has no subject and cannot be shared under a grant.
+   */
+  readonly subjects: readonly SubjectPaths[];
   /** Named views: field paths rooted at the label, normalized (no duplicates or covered paths, sorted). */
   readonly views: ReadonlyMap<string, readonly string[]>;
 }

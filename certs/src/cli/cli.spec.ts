@@ -9,6 +9,7 @@ import { decodeSm2PrivateKeyPem } from "../crypto/sm2-key-codec.js";
 import { openssl, tempDir } from "../testing/openssl.js";
 import { parseCertificatePem } from "../x509/certificate.js";
 import { parseCrlPem } from "../x509/crl.js";
+import { keyedSubjectDigest, subjectUriFor, unifiedSocialCreditCodeIdType } from "../x509/holder-subject.js";
 
 const entry = fileURLToPath(new URL("./bin.ts", import.meta.url));
 
@@ -19,10 +20,11 @@ interface Run {
   json: Record<string, unknown>;
 }
 
-function cli(args: string[], env: Record<string, string> = {}): Run {
+function cli(args: string[], env: Record<string, string> = {}, input?: string): Run {
   const r = spawnSync(process.execPath, ["--import", "tsx", entry, ...args], {
     encoding: "utf8",
     env: { ...process.env, ...env },
+    ...(input === undefined ? {} : { input }),
   });
   let json: Record<string, unknown> = {};
   if (args.includes("--json")) {
@@ -35,8 +37,8 @@ function cli(args: string[], env: Record<string, string> = {}): Run {
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr, json };
 }
 
-function ok(args: string[], env?: Record<string, string>): Run {
-  const r = cli(args, env);
+function ok(args: string[], env?: Record<string, string>, input?: string): Run {
+  const r = cli(args, env, input);
   assert.equal(r.status, 0, `hutong-certs ${args.join(" ")}\n${r.stderr}${r.stdout}`);
   return r;
 }
@@ -52,7 +54,18 @@ describe("hutong-certs CLI", () => {
   });
 
   it("prints help for every command", () => {
-    for (const cmd of ["init-ca", "issue-ca", "issue", "csr", "revoke", "crl", "verify", "show"]) {
+    for (const cmd of [
+      "init-ca",
+      "issue-ca",
+      "issue",
+      "issue-holder",
+      "issue-enterprise",
+      "csr",
+      "revoke",
+      "crl",
+      "verify",
+      "show",
+    ]) {
       const r = ok([cmd, "--help"]);
       assert.match(r.stdout, new RegExp(`Usage: hutong-certs ${cmd}`));
     }
@@ -231,6 +244,138 @@ describe("hutong-certs CLI", () => {
     assert.equal(ok(["--json", "show", p("crl-after.pem")]).json.type, "crl");
     const garbage = cli(["show", p("pass.txt")]);
     assert.equal(garbage.status, 2);
+  });
+
+  describe("holder certificates (docs/grants.md §2)", () => {
+    const subjectKey = Buffer.from("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f", "hex");
+    const idNo = "11010519491231002x";
+    const uscc = "91510100MA6CGUAB32";
+    const personUri = subjectUriFor(keyedSubjectDigest(subjectKey, 201, idNo));
+    const enterpriseUri = subjectUriFor(keyedSubjectDigest(subjectKey, unifiedSocialCreditCodeIdType, uscc));
+    const holderArgs = (cmd: string, out: string, ca = "holder-ca") => [
+      cmd,
+      "--ca",
+      p(ca),
+      "--subject-key",
+      p("subject-key.hex"),
+      "--out",
+      p(out),
+    ];
+    /** Every file a command wrote or touched, and what it printed, must not hold the number in clear. */
+    const assertNowhere = (secret: string, run: Run, ...files: string[]) => {
+      const needles = [secret, secret.toUpperCase()];
+      for (const text of [run.stdout, run.stderr, ...files.map((f) => readFileSync(p(f), "latin1"))]) {
+        for (const n of needles) assert.ok(!text.includes(n), `the ID number appears in ${text.slice(0, 80)}…`);
+      }
+      for (const f of files.filter((name) => name.endsWith(".pem"))) {
+        for (const block of decodePemBlocks(readFileSync(p(f), "utf8"))) {
+          for (const n of needles) assert.ok(!Buffer.from(block.der).includes(Buffer.from(n)), `${n} in ${f}`);
+        }
+      }
+    };
+
+    before(() => {
+      writeFileSync(p("subject-key.hex"), `${subjectKey.toString("hex")}\n`);
+      writeFileSync(p("id-no.txt"), `${idNo}\n`);
+      const r = ok(["--json", "init-ca", "--holder", "--dir", p("holder-ca"), "--name", "wallet holder CA"]);
+      assert.equal(r.json.kind, "holder");
+    });
+
+    it("issues a person's certificate naming the keyed digest of id type and number, and the number nowhere", () => {
+      const r = ok(["--json", ...holderArgs("issue-holder", "alice"), "--id-no-file", p("id-no.txt")]);
+      assert.equal(r.json.subjectUri, personUri);
+      assert.equal(r.json.idType, 201);
+      const [leaf] = parseCertificatePem(readFileSync(p("alice/cert.pem"), "utf8"));
+      assert.deepEqual(leaf?.extensions.subjectAltName?.uris, [personUri]);
+      assert.equal(leaf?.partyId, undefined);
+      assert.equal(leaf?.extensions.basicConstraints?.ca, false);
+      assert.ok(leaf?.extensions.keyUsage?.usages.has("digitalSignature"));
+      assert.equal(statSync(p("alice/key.pem")).mode & 0o777, 0o600);
+      // Signed by the holder root: chain.pem is the leaf alone (the anchor is not sent).
+      assert.equal(parseCertificatePem(readFileSync(p("alice/chain.pem"), "utf8")).length, 1);
+      assertNowhere(idNo, r, "alice/cert.pem", "alice/chain.pem", "holder-ca/db.json");
+      const v = ok(["verify", "--holder", "--trust", p("holder-ca/ca.pem"), p("alice/chain.pem")]);
+      assert.equal(v.stdout.trim(), personUri);
+      // As a party certificate it is refused: it names none.
+      const party = cli(["--json", "verify", "--trust", p("holder-ca/ca.pem"), p("alice/chain.pem")]);
+      assert.equal(party.json.code, "wrong-party");
+    });
+
+    it("reads the number from stdin or the environment: one person, one digest, however it is typed", () => {
+      const stdin = ok(["--json", ...holderArgs("issue-holder", "alice-stdin"), "--id-no-file", "-"], {}, ` ${idNo}\n`);
+      assert.equal(stdin.json.subjectUri, personUri);
+      const env = ok(["--json", ...holderArgs("issue-holder", "alice-env"), "--id-no-env", "HOLDER_ID_NO"], {
+        HOLDER_ID_NO: idNo.toUpperCase(),
+      });
+      assert.equal(env.json.subjectUri, personUri);
+      assertNowhere(idNo, stdin);
+      assertNowhere(idNo, env);
+      const passport = ok(
+        ["--json", ...holderArgs("issue-holder", "alice-passport"), "--id-type", "227", "--id-no-env", "HOLDER_ID_NO"],
+        { HOLDER_ID_NO: idNo },
+      );
+      assert.notEqual(passport.json.subjectUri, personUri, "another document type, another subject");
+    });
+
+    it("issues an enterprise's certificate from its credit code", () => {
+      const r = ok(["--json", ...holderArgs("issue-enterprise", "acme"), "--uscc", uscc.toLowerCase()]);
+      assert.equal(r.json.subjectUri, enterpriseUri);
+      assert.equal(r.json.idType, unifiedSocialCreditCodeIdType);
+      const [leaf] = parseCertificatePem(readFileSync(p("acme/cert.pem"), "utf8"));
+      assert.deepEqual(leaf?.extensions.subjectAltName?.uris, [enterpriseUri]);
+      assert.equal(
+        ok(["verify", "--holder", "--trust", p("holder-ca/ca.pem"), p("acme/chain.pem")]).stdout.trim(),
+        enterpriseUri,
+      );
+      const bad = cli([...holderArgs("issue-enterprise", "bad"), "--uscc", "91510100MA6CGUAB3I"]);
+      assert.equal(bad.status, 2);
+      assert.match(bad.stderr, /GB 32100/);
+    });
+
+    it("keeps holder and federation CAs apart", () => {
+      const federation = cli([...holderArgs("issue-holder", "x", "ca51"), "--id-no-file", p("id-no.txt")]);
+      assert.equal(federation.status, 2);
+      assert.match(federation.stderr, /not a holder CA/);
+      const party = cli(["issue", "--ca", p("holder-ca"), "--party", "prov:510000", "--out", p("y")]);
+      assert.equal(party.status, 2);
+      assert.match(party.stderr, /is a holder CA/);
+      // An intermediate of a holder CA is a holder CA too; its certificates chain through it.
+      ok(["issue-ca", "--ca", p("holder-ca"), "--dir", p("holder-sub"), "--name", "wallet issuing CA"]);
+      ok([...holderArgs("issue-enterprise", "acme-sub", "holder-sub"), "--uscc", uscc]);
+      assert.equal(parseCertificatePem(readFileSync(p("acme-sub/chain.pem"), "utf8")).length, 2);
+      ok(["verify", "--holder", "--trust", p("holder-ca/ca.pem"), p("acme-sub/chain.pem")]);
+    });
+
+    it("refuses a number on the command line, a missing or doubled source, and a bad number, without repeating it", () => {
+      assert.equal(cli([...holderArgs("issue-holder", "z"), "--id-no", idNo]).status, 2);
+      const none = cli(holderArgs("issue-holder", "z"));
+      assert.equal(none.status, 2);
+      assert.match(none.stderr, /exactly one of --id-no-file/);
+      const both = cli([...holderArgs("issue-holder", "z"), "--id-no-file", p("id-no.txt"), "--id-no-env", "X"]);
+      assert.equal(both.status, 2);
+      const fullWidth = "１１０１０５１９４９１２３１００２Ｘ";
+      const bad = cli([...holderArgs("issue-holder", "z"), "--id-no-env", "HOLDER_ID_NO"], { HOLDER_ID_NO: fullWidth });
+      assert.equal(bad.status, 2);
+      assert.match(bad.stderr, /printable ASCII/);
+      assertNowhere(fullWidth, bad);
+      const type = cli([...holderArgs("issue-holder", "z"), "--id-type", "32100", "--id-no-file", p("id-no.txt")]);
+      assert.equal(type.status, 2);
+      assert.match(type.stderr, /3-digit/);
+      writeFileSync(p("short-key.hex"), "00ff\n");
+      const key = cli([
+        "issue-holder",
+        "--ca",
+        p("holder-ca"),
+        "--subject-key",
+        p("short-key.hex"),
+        "--out",
+        p("z"),
+        "--id-no-file",
+        p("id-no.txt"),
+      ]);
+      assert.equal(key.status, 2);
+      assert.match(key.stderr, /64 hex digits/);
+    });
   });
 
   it("cleans up", () => dir[Symbol.dispose]());

@@ -5,6 +5,7 @@ import { registerCsr } from "./commands/csr.js";
 import { registerInitCa } from "./commands/init-ca.js";
 import { registerIssue } from "./commands/issue.js";
 import { registerIssueCa } from "./commands/issue-ca.js";
+import { registerIssueEnterprise, registerIssueHolder } from "./commands/issue-holder.js";
 import { registerRevoke } from "./commands/revoke.js";
 import { registerShow } from "./commands/show.js";
 import { registerVerify } from "./commands/verify.js";
@@ -16,7 +17,7 @@ import { CliError } from "./support/cli-error.js";
  */
 export function createProgram(): Command {
   const program = new Command("hutong-certs")
-    .description("SM2 PKI toolkit for the hutong federation: CAs, party certificates, CRLs, path validation")
+    .description("SM2 PKI toolkit for the hutong federation: CAs, party and holder certificates, CRLs, path validation")
     .option("--json", "machine-readable output")
     .showHelpAfterError()
     .exitOverride();
@@ -24,6 +25,8 @@ export function createProgram(): Command {
     registerInitCa,
     registerIssueCa,
     registerIssue,
+    registerIssueHolder,
+    registerIssueEnterprise,
     registerCsr,
     registerRevoke,
     registerCrl,

@@ -3,6 +3,7 @@ import { Command, CommanderError } from "commander";
 import { annotationCommand } from "./annotation/annotation-command.js";
 import { auditCommand } from "./audit/audit-command.js";
 import { callCommand } from "./call/call-command.js";
+import { grantCommand } from "./grant/grant-command.js";
 import { outboxCommand } from "./outbox/outbox-command.js";
 import { reportCommand } from "./report/report-command.js";
 import { startCommand } from "./start/start-command.js";
@@ -15,6 +16,7 @@ const program = new Command("hutong")
   .addCommand(callCommand())
   .addCommand(auditCommand())
   .addCommand(annotationCommand())
+  .addCommand(grantCommand())
   .addCommand(outboxCommand())
   .addCommand(reportCommand());
 

@@ -15,6 +15,16 @@ export { type GatewayOptions, type RunningGateway, startGateway } from "./gatewa
 export { mapError } from "./gateway/status-mapping.js";
 export { readSubjectKey } from "./gateway/ticket-key-files.js";
 export { GatewayError, isGatewayError } from "./gateway-error.js";
-export { isGrantsError, signGrant, signRevocation, subjectDigest } from "./grants/index.js";
+export {
+  checkGrantSignature,
+  isGrantId,
+  isGrantsError,
+  type SelfCheckedGrant,
+  signerIdentity,
+  signGrant,
+  signRevocation,
+  subjectDigest,
+  verifySignedGrant,
+} from "./grants/index.js";
 export { createLogger, type Logger } from "./observability/logger.js";
 export { type AuditEntryInput, type ExportedAuditEntry, type HutongStore, openStore } from "./store/index.js";

@@ -14,6 +14,10 @@ export function registerInitCa(program: Command): void {
     .option("--org <org>", "organization", "hutong federation")
     .option("--days <n>", "validity in days", parseDays, 3650)
     .option("--path-len <n>", "how many intermediate CA levels may follow (omit for no limit)", parseNonNegativeInt)
+    .option(
+      "--holder",
+      "a holder CA (a holder app's root, the gateway's grants.holderAnchors): it issues holder certificates of persons and enterprises only",
+    )
     .addOption(new Option("--passphrase-file <file>", "encrypt ca.key with the passphrase in this file"))
     .addOption(new Option("--passphrase-env <var>", "encrypt ca.key with the passphrase in this environment variable"))
     .action(function (this: Command) {
@@ -23,6 +27,7 @@ export function registerInitCa(program: Command): void {
         org: string;
         days: number;
         pathLen?: number;
+        holder?: boolean;
         passphraseFile?: string;
         passphraseEnv?: string;
       }>();
@@ -37,7 +42,8 @@ export function registerInitCa(program: Command): void {
         ca: o.pathLen === undefined ? {} : { pathLen: o.pathLen },
       });
       const passphrase = newKeyPassphrase(o);
-      createCaDirectory(o.dir, cert, key, [], passphrase);
+      const kind = o.holder === true ? "holder" : "federation";
+      createCaDirectory(o.dir, cert, key, [], passphrase, kind);
       emit(
         this,
         {
@@ -45,8 +51,9 @@ export function registerInitCa(program: Command): void {
           serial: cert.serialHex,
           notAfter: cert.notAfter.toISOString(),
           encrypted: passphrase !== undefined,
+          kind,
         },
-        `root CA "${o.name}" created in ${o.dir} (serial ${cert.serialHex}, valid until ${cert.notAfter.toISOString()})`,
+        `${kind === "holder" ? "holder " : ""}root CA "${o.name}" created in ${o.dir} (serial ${cert.serialHex}, valid until ${cert.notAfter.toISOString()})`,
       );
     });
 }

@@ -49,7 +49,8 @@ export function registerIssueCa(program: Command): void {
         ca: { pathLen: o.pathLen },
       });
       const passphrase = newKeyPassphrase(o);
-      createCaDirectory(o.dir, cert, key, distributableChain(parent), passphrase);
+      // A holder CA's intermediates are holder CAs too: the kind follows the anchor.
+      createCaDirectory(o.dir, cert, key, distributableChain(parent), passphrase, parent.kind);
       parent.db.issued.push({
         serialHex: cert.serialHex,
         subject: o.name,

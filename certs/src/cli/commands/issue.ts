@@ -7,7 +7,7 @@ import { parsePartyId } from "../../party/party-id.js";
 import { certificateToPem, createCertificate } from "../../x509/certificate.js";
 import { parseCsrPem, verifyCsrSignature } from "../../x509/csr.js";
 import type { ExtKeyUsageName } from "../../x509/extensions.js";
-import { distributableChain, openCaDirectory } from "../support/ca-directory.js";
+import { distributableChain, openCaDirectory, requireCaKind } from "../support/ca-directory.js";
 import { CliError } from "../support/cli-error.js";
 import { readText, writeAtomic, writeSecret } from "../support/files.js";
 import { backdated, daysFromNow, earlier, emit, parseDays } from "../support/output.js";
@@ -52,6 +52,7 @@ export function registerIssue(program: Command): void {
       }>();
       const party = parsePartyId(o.party).text;
       const ca = openCaDirectory(o.ca, caKeyPassphrase(o));
+      requireCaKind(ca, "federation");
       let publicKey: Sm2PublicKey;
       let keyPem: string | undefined;
       if (o.csr !== undefined) {

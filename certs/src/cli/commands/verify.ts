@@ -3,6 +3,7 @@ import { CertsError } from "../../error.js";
 import { validateCertificatePath } from "../../pki/validate-path.js";
 import { parseCertificatePem } from "../../x509/certificate.js";
 import { type Crl, parseCrl, parseCrlPem } from "../../x509/crl.js";
+import { subjectUriPrefix } from "../../x509/holder-subject.js";
 import { CliError } from "../support/cli-error.js";
 import { readBytes, readText } from "../support/files.js";
 import { emit } from "../support/output.js";
@@ -30,6 +31,10 @@ export function registerVerify(program: Command): void {
     .option("--require-crl", "fail unless every link has a current CRL")
     .addOption(new Option("--usage <usage>", "required extended key usage").choices(["server", "client"]))
     .option("--party <party>", "require exactly this party id")
+    .option(
+      "--holder",
+      "a holder certificate (--trust: the holder CA): it must name exactly one subject (urn:hutong:subject:) and no party; prints the subject URI",
+    )
     .option("--at <time>", "validate at this ISO 8601 time instead of now")
     .action(function (this: Command, certFile: string) {
       const o = this.opts<{
@@ -39,6 +44,7 @@ export function registerVerify(program: Command): void {
         requireCrl?: boolean;
         usage?: "server" | "client";
         party?: string;
+        holder?: boolean;
         at?: string;
       }>();
       const time = o.at === undefined ? new Date() : new Date(o.at);
@@ -56,7 +62,19 @@ export function registerVerify(program: Command): void {
           revocation: o.requireCrl ? "require" : "if-present",
           ...(o.usage ? { requiredEku: o.usage === "server" ? "serverAuth" : "clientAuth" } : {}),
           ...(o.party ? { expectedPartyId: o.party } : {}),
+          ...(o.holder ? { requirePartyId: false } : {}),
         } as const);
+        if (o.holder) {
+          const subjects = (path.leaf.extensions.subjectAltName?.uris ?? []).filter((u) =>
+            u.startsWith(subjectUriPrefix),
+          );
+          const [subjectUri] = subjects;
+          if (path.partyId !== "" || subjects.length !== 1 || subjectUri === undefined) {
+            throw new CertsError("wrong-party", "a holder certificate names exactly one subject and no party");
+          }
+          emit(this, { valid: true, subjectUri, chain: path.chain.map((c) => c.serialHex) }, subjectUri);
+          return;
+        }
         emit(this, { valid: true, partyId: path.partyId, chain: path.chain.map((c) => c.serialHex) }, path.partyId);
       } catch (e) {
         if (!(e instanceof CertsError)) throw e;

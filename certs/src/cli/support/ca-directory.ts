@@ -12,8 +12,14 @@ import { readText, writeAtomic, writeSecret } from "./files.js";
  *   ca.pem     the CA certificate
  *   ca.key     its private key (PKCS#8 PEM, mode 0600, optionally encrypted)
  *   chain.pem  the CA certificate followed by its issuers up to (excluding) the root
- *   db.json    what the CA issued and revoked, and the next CRL number
+ *   db.json    what the CA issued and revoked, the next CRL number, and its kind
+ *
+ * A CA is a federation CA (party certificates: `issue`) or a holder CA (holder certificates of
+ * persons and enterprises: `issue-holder`, `issue-enterprise`; docs/grants.md §2). The two are
+ * kept apart on purpose: holder certificates chain to the gateway's holder anchors only, party
+ * certificates to the federation's, so neither kind of CA can mint the other's certificates.
  */
+export type CaKind = "federation" | "holder";
 export interface IssuedRecord {
   readonly serialHex: string;
   readonly subject: string;
@@ -32,6 +38,8 @@ export interface CaDatabase {
   readonly issued: IssuedRecord[];
   readonly revoked: RevokedRecord[];
   crlNumber: number;
+  /** Absent in CA directories written before holder CAs existed: a federation CA. */
+  readonly kind?: CaKind;
 }
 
 export interface CaDirectory {
@@ -41,6 +49,7 @@ export interface CaDirectory {
   readonly chain: readonly Certificate[];
   readonly key: Sm2PrivateKey;
   readonly db: CaDatabase;
+  readonly kind: CaKind;
   saveDb(): void;
 }
 
@@ -63,7 +72,25 @@ export function openCaDirectory(dir: string, passphrase: string | undefined): Ca
   }
   const chain = existsSync(f.chain) ? parseCertificatePem(readText(f.chain)) : [cert];
   const db = existsSync(f.db) ? (JSON.parse(readText(f.db)) as CaDatabase) : { issued: [], revoked: [], crlNumber: 1 };
-  return { dir, cert, chain, key, db, saveDb: () => writeAtomic(f.db, `${JSON.stringify(db, null, 2)}\n`) };
+  return {
+    dir,
+    cert,
+    chain,
+    key,
+    db,
+    kind: db.kind ?? "federation",
+    saveDb: () => writeAtomic(f.db, `${JSON.stringify(db, null, 2)}\n`),
+  };
+}
+
+/** Refuses a CA of the other kind, saying how to make the right one. */
+export function requireCaKind(ca: CaDirectory, kind: CaKind): void {
+  if (ca.kind === kind) return;
+  throw new CliError(
+    kind === "holder"
+      ? `${ca.dir} is not a holder CA: holder certificates come from a CA made with \`init-ca --holder\``
+      : `${ca.dir} is a holder CA: it issues holder certificates only (issue-holder, issue-enterprise)`,
+  );
 }
 
 /** Writes a new CA directory; refuses to replace an existing CA key. */
@@ -73,13 +100,14 @@ export function createCaDirectory(
   key: Sm2PrivateKey,
   issuerChain: readonly Certificate[],
   passphrase: string | undefined,
+  kind: CaKind = "federation",
 ): void {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const f = files(dir);
   writeSecret(f.key, encodeSm2PrivateKeyPem(key, passphrase));
   writeAtomic(f.cert, certificateToPem(cert));
   writeAtomic(f.chain, [cert, ...issuerChain].map(certificateToPem).join(""));
-  const db: CaDatabase = { issued: [], revoked: [], crlNumber: 1 };
+  const db: CaDatabase = { issued: [], revoked: [], crlNumber: 1, ...(kind === "holder" ? { kind } : {}) };
   writeAtomic(f.db, `${JSON.stringify(db, null, 2)}\n`);
 }
 

@@ -4,7 +4,7 @@ import { createCertificate, generateSm2PrivateKey, sm2Sign } from "@hutong/certs
 import { GrantorKind, Purpose, type SignedGrant } from "@hutong/proto";
 import fc from "fast-check";
 import { grantIdFor } from "./grant-codec.js";
-import { signGrant, verifySignedGrant } from "./grant-signature.js";
+import { checkGrantSignature, signGrant, verifySignedGrant } from "./grant-signature.js";
 import { type GrantsErrorCode, isGrantsError } from "./grants-error.js";
 import { subjectUri } from "./subject-uri.js";
 import { authorityBody, day, holderBody, subjectA, subjectB } from "./testing-grants.js";
@@ -163,6 +163,37 @@ describe("verifySignedGrant", () => {
     assert.throws(() => verifySignedGrant(g1, options), code("grantor-not-allowed"));
     const g2 = signGrant(holderBody({ useLimit: 21 }), holderA.key, pki.chain(holderA));
     assert.throws(() => verifySignedGrant(g2, options), code("exceeds-policy"));
+  });
+});
+
+describe("checkGrantSignature (without trust anchors)", () => {
+  it("accepts a grant that holds together, whoever its anchor", () => {
+    const h = checkGrantSignature(holderGrant);
+    assert.equal(h.id, grantIdFor(holderGrant.body));
+    assert.equal(h.identity.kind, "holder");
+    assert.equal(h.chain.length, 1);
+    assert.deepEqual(checkGrantSignature(authorityGrant).identity, { kind: "party", partyId: "mot" });
+    // A chain from an unknown root still holds together: only the gateway judges trust.
+    const rogue = createTestPki(pki.now);
+    const rogueHolder = rogue.holder(subjectA);
+    assert.equal(
+      checkGrantSignature(signGrant(holderBody(), rogueHolder.key, rogue.chain(rogueHolder))).identity.kind,
+      "holder",
+    );
+  });
+
+  it("refuses a changed body or signature, another subject's certificate and the policy's refusals", () => {
+    const body = flipBit(holderGrant.body, (holderGrant.body.length - 1) * 8);
+    assert.throws(() => checkGrantSignature({ ...holderGrant, body }), code("bad-signature"));
+    assert.throws(() => checkGrantSignature({ ...holderGrant, body: body.subarray(1) }), isGrantsError);
+    const holderB = pki.holder(subjectB);
+    assert.throws(
+      () => checkGrantSignature({ ...holderGrant, signerChain: [Buffer.from(holderB.cert.der)] }),
+      code("wrong-signer"),
+    );
+    assert.throws(() => checkGrantSignature({ ...holderGrant, signerChain: [] }), code("malformed"));
+    const g = signGrant(holderBody({ useLimit: 21 }), holderA.key, pki.chain(holderA));
+    assert.throws(() => checkGrantSignature(g), code("exceeds-policy"));
   });
 });
 

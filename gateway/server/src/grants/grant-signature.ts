@@ -1,4 +1,11 @@
-import { constantTimeEqual, parseCertificate, type Sm2PrivateKey, sm2Sign, sm2Verify } from "@hutong/certs";
+import {
+  type Certificate,
+  constantTimeEqual,
+  parseCertificate,
+  type Sm2PrivateKey,
+  sm2Sign,
+  sm2Verify,
+} from "@hutong/certs";
 import { type GrantBody, GrantorKind, type SignedGrant } from "@hutong/proto";
 import { type AuthorityPolicy, defaultAuthorityPolicy, grantPolicyViolation } from "./authority-policy.js";
 import {
@@ -9,7 +16,13 @@ import {
   grantIdFor,
 } from "./grant-codec.js";
 import { GrantsError } from "./grants-error.js";
-import { type SignerTrust, type ValidatedSigner, validateSigner } from "./signer-path.js";
+import {
+  type SignerIdentity,
+  type SignerTrust,
+  signerIdentity,
+  type ValidatedSigner,
+  validateSigner,
+} from "./signer-path.js";
 
 export interface GrantVerificationOptions extends SignerTrust {
   /** Verification time: the chain must be valid and unrevoked now, not merely at issued_at. */
@@ -28,8 +41,7 @@ export interface VerifiedGrant {
   readonly signer: ValidatedSigner;
 }
 
-function checkBinding(body: DecodedGrantBody, signer: ValidatedSigner): void {
-  const who = signer.identity;
+function checkBinding(body: DecodedGrantBody, who: SignerIdentity): void {
   if (body.grantorKind === GrantorKind.GRANTOR_KIND_HOLDER) {
     if (who.kind !== "holder") throw new GrantsError("wrong-signer", "a holder grant must be signed by a holder");
     if (!constantTimeEqual(who.subjectDigest, body.subjectDigest)) {
@@ -52,22 +64,72 @@ export function verifySignedGrant(signed: SignedGrant, options: GrantVerificatio
   checkSignedGrant(signed);
   const body = decodeGrantBody(signed.body);
   const signer = validateSigner(signed.signerChain, options, options.now);
-  checkBinding(body, signer);
+  checkBinding(body, signer.identity);
+  checkSignature(signer.path.leaf, signed);
+  checkPolicy(body, options.authorityPolicy);
+  return { id: grantIdFor(signed.body), body, bodyBytes: signed.body, signed, signer };
+}
+
+function checkSignature(leaf: Certificate, signed: SignedGrant): void {
   let ok = false;
   try {
-    ok = sm2Verify(signer.path.leaf.publicKey, signed.body, signed.signature);
+    ok = sm2Verify(leaf.publicKey, signed.body, signed.signature);
   } catch (cause) {
     throw new GrantsError("bad-signature", "the grant signature is not a valid SM2 signature", { cause });
   }
   if (!ok) throw new GrantsError("bad-signature", "the grant signature does not verify");
-  const violation = grantPolicyViolation(options.authorityPolicy ?? defaultAuthorityPolicy, body);
+}
+
+function checkPolicy(body: DecodedGrantBody, policy: AuthorityPolicy = defaultAuthorityPolicy): void {
+  const violation = grantPolicyViolation(policy, body);
   if (violation === "grantor-not-allowed") {
     throw new GrantsError("grantor-not-allowed", "the purpose policy takes no such grant from this grantor");
   }
   if (violation === "exceeds-policy") {
     throw new GrantsError("exceeds-policy", "the grant exceeds the purpose's validity or use caps");
   }
-  return { id: grantIdFor(signed.body), body, bodyBytes: signed.body, signed, signer };
+}
+
+/** A grant that holds together on its own (checkGrantSignature): its signer chain is not yet trusted. */
+export interface SelfCheckedGrant {
+  readonly id: string;
+  readonly body: DecodedGrantBody;
+  /** The signer chain, leaf first, parsed. */
+  readonly chain: readonly Certificate[];
+  readonly identity: SignerIdentity;
+}
+
+/**
+ * What can be checked of a grant without trust anchors or CRLs (a grant file in a holder's or an
+ * operator's hands, before it is registered): the shape and the body's format rules (§4), the
+ * leaf's identity bound to the grantor (a holder certificate's subject equals the body's subject
+ * digest; an authority's party equals grantor_party), the SM2 signature over the exact body bytes,
+ * and the purpose policy. Everything verifySignedGrant checks except the signer chain's path to an
+ * anchor and its revocation, which only the enforcing gateway can judge. Throws a GrantsError.
+ */
+export function checkGrantSignature(
+  signed: SignedGrant,
+  options: { readonly authorityPolicy?: AuthorityPolicy } = {},
+): SelfCheckedGrant {
+  checkSignedGrant(signed);
+  const body = decodeGrantBody(signed.body);
+  const chain = signed.signerChain.map((der, i) => {
+    try {
+      return parseCertificate(der);
+    } catch (cause) {
+      throw new GrantsError("malformed", `certificate ${i} of the signer chain does not parse`, { cause });
+    }
+  });
+  const [leaf] = chain;
+  if (leaf === undefined) throw new GrantsError("malformed", "the signer chain is empty");
+  if (leaf.extensions.basicConstraints?.ca === true) {
+    throw new GrantsError("wrong-signer", "a CA certificate does not sign grants or revocations");
+  }
+  const identity = signerIdentity(leaf);
+  checkBinding(body, identity);
+  checkSignature(leaf, signed);
+  checkPolicy(body, options.authorityPolicy);
+  return { id: grantIdFor(signed.body), body, chain, identity };
 }
 
 /**

@@ -64,7 +64,9 @@ export {
   verifySignedRevocation,
 } from "./grant-revocation.js";
 export {
+  checkGrantSignature,
   type GrantVerificationOptions,
+  type SelfCheckedGrant,
   signGrant,
   type VerifiedGrant,
   verifySignedGrant,

@@ -1,11 +1,12 @@
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
 import { describe, it } from "node:test";
+import { keyedSubjectDigest, unifiedSocialCreditCodeIdType } from "@hutong/certs";
 import { IdType } from "@hutong/proto";
 import fc from "fast-check";
 import { isGrantsError } from "./grants-error.js";
 import { normalizeIdNumber, subjectDigest } from "./subject-digest.js";
-import { subjectDigestFromUri, subjectUri } from "./subject-uri.js";
+import { subjectDigestFromUri, subjectUri, subjectUriPrefix } from "./subject-uri.js";
 
 const key = Buffer.from("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f", "hex");
 const hex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
@@ -17,6 +18,28 @@ describe("subjectDigest", () => {
       hex(subjectDigest(key, IdType.ID_TYPE_RESIDENT_ID_CARD, "11010519491231002x")),
       "5bff1e6c41e5847bf8e00eeced7f11a1dc9acb810a3e942300718687d120786d",
     );
+  });
+
+  it("digests an enterprise's credit code the same way, under its own id type (vector in docs/grants.md §2)", () => {
+    // printf 'hutong/v1 subject\x00\x00\x00\x7d\x6491510100MA6CGUAB32' | openssl dgst -sm3 -mac HMAC -macopt hexkey:0001…1f
+    const uscc = IdType.ID_TYPE_UNIFIED_SOCIAL_CREDIT_CODE;
+    assert.equal(uscc, 32100);
+    const expected = "7167abf287f43acb8a08f21e8306796c7c71f6fcb7d0ae6f63ddb9b8680eaa43";
+    assert.equal(hex(subjectDigest(key, uscc, "91510100MA6CGUAB32")), expected);
+    assert.equal(hex(subjectDigest(key, uscc, " 91510100ma6cguab32 ")), expected);
+    // The same characters as a person's document number give another digest.
+    assert.notEqual(hex(subjectDigest(key, IdType.ID_TYPE_OTHER, "91510100MA6CGUAB32")), expected);
+  });
+
+  it("is the one implementation in @hutong/certs, whose enterprise id type is the contract's", () => {
+    assert.equal(unifiedSocialCreditCodeIdType, IdType.ID_TYPE_UNIFIED_SOCIAL_CREDIT_CODE);
+    for (const [type, id] of [
+      [IdType.ID_TYPE_RESIDENT_ID_CARD, "11010519491231002x"],
+      [IdType.ID_TYPE_UNIFIED_SOCIAL_CREDIT_CODE, "91510100MA6CGUAB32"],
+    ] as const) {
+      assert.deepEqual(subjectDigest(key, type, id), keyedSubjectDigest(key, type, id));
+    }
+    assert.equal(subjectUriPrefix, "urn:hutong:subject:");
   });
 
   it("is HMAC-SM3 over label, id type (uint32 BE) and the normalized number", () => {

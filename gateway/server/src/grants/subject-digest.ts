@@ -1,18 +1,20 @@
-import { hmacSm3 } from "@hutong/certs";
+import { isCertsError, keyedSubjectDigest, minSubjectKeyLength, normalizeSubjectId } from "@hutong/certs";
 import { IdType } from "@hutong/proto";
 import { GrantsError } from "./grants-error.js";
 
-/** Domain-separation label: the digest can never collide with another HMAC under the same key. */
-export const subjectDigestLabel = "hutong/v1 subject\0";
-export const subjectDigestLength = 32;
-/** A shorter federation subject key would make the digests guessable offline. */
-export const minSubjectKeyLength = 16;
-const maxIdNumberLength = 64;
+// The algorithm lives in @hutong/certs (x509/holder-subject.ts), where `hutong-certs issue-holder`
+// uses it too; this module adds the contract's id types and the grants' error type.
+export { minSubjectKeyLength, subjectDigestLabel, subjectDigestLength } from "@hutong/certs";
 
-// Exactly these are stripped, so every implementation normalizes the same way: TAB, LF, VT, FF,
-// CR, SPACE, NO-BREAK SPACE and the IDEOGRAPHIC SPACE a Chinese input method types.
-const strippedSpaces = /[\t\n\v\f\r \u00a0\u3000]/g;
-const printableAscii = /^[\x21-\x7e]+$/;
+/** The same error, as a GrantsError (the message never repeats the number). */
+function asGrantsError<T>(f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (isCertsError(e)) throw new GrantsError("invalid-argument", e.message, { cause: e });
+    throw e;
+  }
+}
 
 /**
  * The id number as it is hashed: spaces stripped, then ASCII letters upper-cased (a resident ID's
@@ -21,14 +23,7 @@ const printableAscii = /^[\x21-\x7e]+$/;
  * same person two digests. The message never repeats the number.
  */
 export function normalizeIdNumber(idNo: string): string {
-  const stripped = idNo.replace(strippedSpaces, "");
-  if (stripped.length === 0 || stripped.length > maxIdNumberLength || !printableAscii.test(stripped)) {
-    throw new GrantsError(
-      "invalid-argument",
-      `an id number must be 1-${maxIdNumberLength} printable ASCII characters once spaces are removed`,
-    );
-  }
-  return stripped.replace(/[a-z]/g, (c) => c.toUpperCase());
+  return asGrantsError(() => normalizeSubjectId(idNo));
 }
 
 function isKnownIdType(idType: number): boolean {
@@ -36,7 +31,9 @@ function isKnownIdType(idType: number): boolean {
 }
 
 /**
- * The subject digest of a person, as grants, holder certificates and audit entries name them:
+ * The subject digest of a person, or of an enterprise by its unified social credit code
+ * (IdType.ID_TYPE_UNIFIED_SOCIAL_CREDIT_CODE), as grants, holder certificates and audit entries
+ * name them:
  *   HMAC-SM3(subjectKey, "hutong/v1 subject\0" || id_type (uint32 big-endian) || normalized id number)
  * `subjectKey` is the federation subject key (every gateway holds the same one). Keyed, so a party
  * without the key cannot test a guessed id number against a digest.
@@ -46,7 +43,5 @@ export function subjectDigest(subjectKey: Uint8Array, idType: IdType, idNo: stri
     throw new GrantsError("invalid-argument", `the subject key must be at least ${minSubjectKeyLength} bytes`);
   }
   if (!isKnownIdType(idType)) throw new GrantsError("invalid-argument", `unknown id type ${idType}`);
-  const type = Buffer.alloc(4);
-  type.writeUInt32BE(idType);
-  return hmacSm3(subjectKey, Buffer.from(subjectDigestLabel, "latin1"), type, Buffer.from(normalizeIdNumber(idNo)));
+  return asGrantsError(() => keyedSubjectDigest(subjectKey, idType, idNo));
 }

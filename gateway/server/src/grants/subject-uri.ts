@@ -1,12 +1,12 @@
+import { subjectDigestLength, subjectUriPrefix } from "@hutong/certs";
 import { GrantsError } from "./grants-error.js";
-import { subjectDigestLength } from "./subject-digest.js";
 
 /**
  * How a holder certificate names its subject: a SAN URI holding the subject digest in lowercase
  * hex. The app that enrols a holder (after checking their identity document) issues it; a HOLDER
  * grant verifies only if its signer's certificate names the grant's subject this way.
  */
-export const subjectUriPrefix = "urn:hutong:subject:";
+export { subjectUriPrefix };
 
 const uriPattern = new RegExp(`^${subjectUriPrefix}([0-9a-f]{${subjectDigestLength * 2}})$`);
 

@@ -21,6 +21,7 @@ const nonEmpty = (s: string | undefined): string | null => (s === undefined || s
 function subjectAt(bytes: Uint8Array, paths: SubjectPaths, prefix: readonly FieldStep[] = []): RecordSubject | null {
   const idNo = readString(bytes, [...prefix, ...paths.idNo]);
   if (idNo === undefined || idNo === "") return null;
+  if (paths.fixedIdType !== undefined) return { idType: paths.fixedIdType as IdType, idNo };
   const idType = paths.idType === undefined ? undefined : readInt32(bytes, [...prefix, ...paths.idType]);
   // A number without a type is taken as the resident ID card's, by far the most common; a wrong
   // guess can only make the digest miss (wrong-subject), never match someone else.
@@ -28,6 +29,27 @@ function subjectAt(bytes: Uint8Array, paths: SubjectPaths, prefix: readonly Fiel
     idType: idType === undefined || idType === IdType.ID_TYPE_UNSPECIFIED ? IdType.ID_TYPE_RESIDENT_ID_CARD : idType,
     idNo,
   };
+}
+
+/**
+ * The one subject present among a record's possible subjects (a licence: the practitioner, the
+ * permit's holder or the certificate's owner). Generation makes them exclusive (they part at a
+ * oneof, and the reader honours the oneof's last case), so two present cannot come from a
+ * conforming record: the subject is then unknown rather than guessed, and a grant cannot match.
+ */
+function oneSubject(
+  bytes: Uint8Array,
+  subjects: readonly SubjectPaths[],
+  prefix: readonly FieldStep[] = [],
+): RecordSubject | null {
+  let found: RecordSubject | null = null;
+  for (const paths of subjects) {
+    const subject = subjectAt(bytes, paths, prefix);
+    if (subject === null) continue;
+    if (found !== null) return null;
+    found = subject;
+  }
+  return found;
 }
 
 const idIn = (bytes: Uint8Array, path: FieldPath | undefined): string | null =>
@@ -53,7 +75,7 @@ export function answerFacts(method: ShareMethod, request: Uint8Array, response: 
     if (at === undefined || record === undefined) return unknown;
     return {
       recordId: idIn(response, [at, ...record.id]),
-      subject: record.subject === undefined ? null : subjectAt(response, record.subject, [at]),
+      subject: oneSubject(response, record.subjects, [at]),
     };
   }
   if (method.operation === "verify") {
