@@ -71,6 +71,16 @@ export const contractServices: readonly ContractService[] = [
     ],
   },
   {
+    name: "hutong.v1.LicenceMaintenanceService",
+    file: "hutong/v1/licence_maintenance.proto",
+    routing: "share",
+    methods: [
+      { name: "FileMaintenanceRequest", path: "/hutong.v1.LicenceMaintenanceService/FileMaintenanceRequest", requestType: "hutong.v1.FileMaintenanceRequestRequest", responseType: "hutong.v1.FileMaintenanceRequestResponse", clientStreaming: false, serverStreaming: false },
+      { name: "DecideMaintenanceRequest", path: "/hutong.v1.LicenceMaintenanceService/DecideMaintenanceRequest", requestType: "hutong.v1.DecideMaintenanceRequestRequest", responseType: "hutong.v1.DecideMaintenanceRequestResponse", clientStreaming: false, serverStreaming: false },
+      { name: "QueryMaintenanceRequest", path: "/hutong.v1.LicenceMaintenanceService/QueryMaintenanceRequest", requestType: "hutong.v1.QueryMaintenanceRequestRequest", responseType: "hutong.v1.QueryMaintenanceRequestResponse", clientStreaming: false, serverStreaming: false },
+    ],
+  },
+  {
     name: "hutong.v1.TicketEventService",
     file: "hutong/v1/ticket_event_service.proto",
     routing: "share",
@@ -88,6 +98,7 @@ export const contractServices: readonly ContractService[] = [
     routing: "share",
     methods: [
       { name: "RecordLicenceEvents", path: "/hutong.v1.LicenceIssuanceService/RecordLicenceEvents", requestType: "hutong.v1.RecordLicenceEventsRequest", responseType: "hutong.v1.RecordLicenceEventsResponse", clientStreaming: false, serverStreaming: false },
+      { name: "ApplyMaintenance", path: "/hutong.v1.LicenceIssuanceService/ApplyMaintenance", requestType: "hutong.v1.ApplyMaintenanceRequest", responseType: "hutong.v1.ApplyMaintenanceResponse", clientStreaming: false, serverStreaming: false },
       { name: "ResendLicenceEvents", path: "/hutong.v1.LicenceIssuanceService/ResendLicenceEvents", requestType: "hutong.v1.ResendLicenceEventsRequest", responseType: "hutong.v1.ResendLicenceEventsResponse", clientStreaming: false, serverStreaming: false },
     ],
   },

@@ -142,6 +142,29 @@ export const jsonFields: ReadonlyMap<string, readonly JsonField[]> = new Map<str
     ],
   ],
   [
+    "hutong.v1.ApplyMaintenanceRequest",
+    [
+      { name: "context", jsonName: "context", message: "hutong.v1.RequestContext" },
+      { name: "request", jsonName: "request", message: "hutong.v1.SignedStatement" },
+      { name: "decision", jsonName: "decision", message: "hutong.v1.SignedStatement" },
+    ],
+  ],
+  [
+    "hutong.v1.ApplyMaintenanceResponse",
+    [
+      { name: "events", jsonName: "events" },
+    ],
+  ],
+  [
+    "hutong.v1.AttachmentDigest",
+    [
+      { name: "name", jsonName: "name" },
+      { name: "media_type", jsonName: "mediaType" },
+      { name: "size", jsonName: "size" },
+      { name: "sm3", jsonName: "sm3" },
+    ],
+  ],
+  [
     "hutong.v1.AuditEntry",
     [
       { name: "version", jsonName: "version" },
@@ -165,6 +188,19 @@ export const jsonFields: ReadonlyMap<string, readonly JsonField[]> = new Map<str
       { name: "fields_released", jsonName: "fieldsReleased", repeated: true },
       { name: "trace_id", jsonName: "traceId" },
       { name: "correlation_id", jsonName: "correlationId" },
+    ],
+  ],
+  [
+    "hutong.v1.DecideMaintenanceRequestRequest",
+    [
+      { name: "context", jsonName: "context", message: "hutong.v1.RequestContext" },
+      { name: "decision", jsonName: "decision", message: "hutong.v1.SignedStatement" },
+    ],
+  ],
+  [
+    "hutong.v1.DecideMaintenanceRequestResponse",
+    [
+      { name: "status", jsonName: "status", message: "hutong.v1.MaintenanceRequestStatus" },
     ],
   ],
   [
@@ -218,6 +254,14 @@ export const jsonFields: ReadonlyMap<string, readonly JsonField[]> = new Map<str
     ],
   ],
   [
+    "hutong.v1.FieldCorrection",
+    [
+      { name: "licence_id", jsonName: "licenceId" },
+      { name: "field", jsonName: "field" },
+      { name: "value", jsonName: "value" },
+    ],
+  ],
+  [
     "hutong.v1.FieldRule",
     [
       { name: "required", jsonName: "required" },
@@ -227,6 +271,19 @@ export const jsonFields: ReadonlyMap<string, readonly JsonField[]> = new Map<str
       { name: "min", jsonName: "min" },
       { name: "max", jsonName: "max" },
       { name: "date", jsonName: "date" },
+    ],
+  ],
+  [
+    "hutong.v1.FileMaintenanceRequestRequest",
+    [
+      { name: "context", jsonName: "context", message: "hutong.v1.RequestContext" },
+      { name: "request", jsonName: "request", message: "hutong.v1.SignedStatement" },
+    ],
+  ],
+  [
+    "hutong.v1.FileMaintenanceRequestResponse",
+    [
+      { name: "status", jsonName: "status", message: "hutong.v1.MaintenanceRequestStatus" },
     ],
   ],
   [
@@ -557,6 +614,51 @@ export const jsonFields: ReadonlyMap<string, readonly JsonField[]> = new Map<str
     ],
   ],
   [
+    "hutong.v1.MaintenanceDecision",
+    [
+      { name: "request_id", jsonName: "requestId" },
+      { name: "province", jsonName: "province" },
+      { name: "approved", jsonName: "approved" },
+      { name: "reason", jsonName: "reason" },
+      { name: "decided_at", jsonName: "decidedAt" },
+      { name: "request_sm3", jsonName: "requestSm3" },
+    ],
+  ],
+  [
+    "hutong.v1.MaintenanceRequest",
+    [
+      { name: "request_id", jsonName: "requestId" },
+      { name: "province", jsonName: "province" },
+      { name: "applicant_unit", jsonName: "applicantUnit" },
+      { name: "operator_id", jsonName: "operatorId" },
+      { name: "corrections", jsonName: "corrections", repeated: true, message: "hutong.v1.FieldCorrection" },
+      { name: "reason", jsonName: "reason" },
+      { name: "attachments", jsonName: "attachments", repeated: true, message: "hutong.v1.AttachmentDigest" },
+      { name: "filed_at", jsonName: "filedAt" },
+    ],
+  ],
+  [
+    "hutong.v1.MaintenanceRequestStatus",
+    [
+      { name: "request_id", jsonName: "requestId" },
+      { name: "province", jsonName: "province" },
+      { name: "state", jsonName: "state" },
+      { name: "licence_ids", jsonName: "licenceIds", repeated: true },
+      { name: "fields", jsonName: "fields", repeated: true },
+      { name: "history", jsonName: "history", repeated: true, message: "hutong.v1.MaintenanceStep" },
+      { name: "request_sm3", jsonName: "requestSm3" },
+      { name: "decision_sm3", jsonName: "decisionSm3" },
+    ],
+  ],
+  [
+    "hutong.v1.MaintenanceStep",
+    [
+      { name: "state", jsonName: "state" },
+      { name: "at", jsonName: "at" },
+      { name: "party", jsonName: "party" },
+    ],
+  ],
+  [
     "hutong.v1.OperatingPermit",
     [
       { name: "holder_name", jsonName: "holderName" },
@@ -734,6 +836,20 @@ export const jsonFields: ReadonlyMap<string, readonly JsonField[]> = new Map<str
     ],
   ],
   [
+    "hutong.v1.QueryMaintenanceRequestRequest",
+    [
+      { name: "context", jsonName: "context", message: "hutong.v1.RequestContext" },
+      { name: "province", jsonName: "province" },
+      { name: "request_id", jsonName: "requestId" },
+    ],
+  ],
+  [
+    "hutong.v1.QueryMaintenanceRequestResponse",
+    [
+      { name: "status", jsonName: "status", message: "hutong.v1.MaintenanceRequestStatus" },
+    ],
+  ],
+  [
     "hutong.v1.QueryTicketIndicatorsRequest",
     [
       { name: "context", jsonName: "context", message: "hutong.v1.RequestContext" },
@@ -823,7 +939,7 @@ export const jsonFields: ReadonlyMap<string, readonly JsonField[]> = new Map<str
     [
       { name: "label", jsonName: "label" },
       { name: "id", jsonName: "id" },
-      { name: "subject", jsonName: "subject", message: "hutong.v1.SubjectFields" },
+      { name: "subject", jsonName: "subject", repeated: true, message: "hutong.v1.SubjectFields" },
       { name: "views", jsonName: "views", repeated: true, message: "hutong.v1.RecordView" },
     ],
   ],
@@ -857,6 +973,7 @@ export const jsonFields: ReadonlyMap<string, readonly JsonField[]> = new Map<str
       { name: "occurred_at", jsonName: "occurredAt" },
       { name: "licence", jsonName: "licence", message: "hutong.v1.Licence" },
       { name: "reason", jsonName: "reason" },
+      { name: "maintenance_request_id", jsonName: "maintenanceRequestId" },
     ],
   ],
   [
@@ -1053,6 +1170,15 @@ export const jsonFields: ReadonlyMap<string, readonly JsonField[]> = new Map<str
     ],
   ],
   [
+    "hutong.v1.SignedStatement",
+    [
+      { name: "body", jsonName: "body" },
+      { name: "signature", jsonName: "signature" },
+      { name: "signer_certificate", jsonName: "signerCertificate" },
+      { name: "intermediates", jsonName: "intermediates", repeated: true },
+    ],
+  ],
+  [
     "hutong.v1.StateChange",
     [
       { name: "axis", jsonName: "axis" },
@@ -1091,6 +1217,7 @@ export const jsonFields: ReadonlyMap<string, readonly JsonField[]> = new Map<str
     [
       { name: "id_no", jsonName: "idNo" },
       { name: "id_type", jsonName: "idType" },
+      { name: "fixed_id_type", jsonName: "fixedIdType" },
     ],
   ],
   [

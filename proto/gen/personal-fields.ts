@@ -42,6 +42,12 @@ export const personalFields: ReadonlyMap<string, readonly PersonalFieldPath[]> =
     ],
   ],
   [
+    "hutong.v1.FieldCorrection",
+    [
+      { field: "value", tsName: "value", number: 3, repeated: false, kind: PersonalKind.PERSONAL_KIND_OTHER },
+    ],
+  ],
+  [
     "hutong.v1.GetLicenceResponse",
     [
       { field: "licence", tsName: "licence", number: 1, repeated: false, message: "hutong.v1.Licence" },
@@ -85,6 +91,12 @@ export const personalFields: ReadonlyMap<string, readonly PersonalFieldPath[]> =
     [
       { field: "licence", tsName: "licence", number: 7, repeated: false, message: "hutong.v1.Licence" },
       { field: "file", tsName: "file", number: 8, repeated: false, message: "hutong.v1.SealedLicenceFile" },
+    ],
+  ],
+  [
+    "hutong.v1.MaintenanceRequest",
+    [
+      { field: "corrections", tsName: "corrections", number: 5, repeated: true, message: "hutong.v1.FieldCorrection" },
     ],
   ],
   [

@@ -12,8 +12,12 @@ export interface RecordSchema {
   readonly message: string;
   /** The canonical record id, from the record message. */
   readonly id: FieldPath;
-  /** The natural person the record is about, when there is one. */
-  readonly subject?: SubjectPaths;
+  /**
+   * Whom the record is about (a person, or an enterprise by its credit code): where each possible
+   * subject sits, at most one present in a record (generation checks they part at a oneof). Empty:
+   * the record has no subject and cannot be shared under a grant.
+   */
+  readonly subjects: readonly SubjectPaths[];
   /** Named views: field paths rooted at the label, normalized (no duplicates or covered paths, sorted). */
   readonly views: ReadonlyMap<string, readonly string[]>;
 }
@@ -26,7 +30,7 @@ export const recordSchemas: ReadonlyMap<RecordKind, RecordSchema> = new Map<Reco
       label: "ticket",
       message: "hutong.v1.Ticket",
       id: [{ name: "ticket_no", number: 1, type: "string" }],
-      subject: { idNo: [{ name: "passenger", number: 4, type: "message" }, { name: "id_no", number: 3, type: "string" }], idType: [{ name: "passenger", number: 4, type: "message" }, { name: "id_type", number: 2, type: "enum" }] },
+      subjects: [{ idNo: [{ name: "passenger", number: 4, type: "message" }, { name: "id_no", number: 3, type: "string" }], idType: [{ name: "passenger", number: 4, type: "message" }, { name: "id_type", number: 2, type: "enum" }] }],
       views: new Map<string, readonly string[]>([
         [
           "whole",
@@ -158,7 +162,7 @@ export const recordSchemas: ReadonlyMap<RecordKind, RecordSchema> = new Map<Reco
       label: "licence",
       message: "hutong.v1.Licence",
       id: [{ name: "licence_id", number: 1, type: "string" }],
-      subject: { idNo: [{ name: "practitioner_qualification", number: 22, type: "message", oneof: [20, 21, 22] }, { name: "id_no", number: 4, type: "string" }], idType: [{ name: "practitioner_qualification", number: 22, type: "message", oneof: [20, 21, 22] }, { name: "id_type", number: 3, type: "enum" }] },
+      subjects: [{ idNo: [{ name: "practitioner_qualification", number: 22, type: "message", oneof: [20, 21, 22] }, { name: "id_no", number: 4, type: "string" }], idType: [{ name: "practitioner_qualification", number: 22, type: "message", oneof: [20, 21, 22] }, { name: "id_type", number: 3, type: "enum" }] }, { idNo: [{ name: "operating_permit", number: 20, type: "message", oneof: [20, 21, 22] }, { name: "holder_uscc", number: 2, type: "string" }], fixedIdType: 32100 /* ID_TYPE_UNIFIED_SOCIAL_CREDIT_CODE */ }, { idNo: [{ name: "transport_certificate", number: 21, type: "message", oneof: [20, 21, 22] }, { name: "owner_uscc", number: 2, type: "string" }], fixedIdType: 32100 /* ID_TYPE_UNIFIED_SOCIAL_CREDIT_CODE */ }],
       views: new Map<string, readonly string[]>([
         [
           "metadata",
@@ -259,6 +263,7 @@ export const recordSchemas: ReadonlyMap<RecordKind, RecordSchema> = new Map<Reco
       label: "invoice",
       message: "hutong.v1.Invoice",
       id: [{ name: "invoice_no", number: 1, type: "string" }],
+      subjects: [],
       views: new Map<string, readonly string[]>([
         [
           "whole",

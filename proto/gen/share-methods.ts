@@ -92,6 +92,36 @@ export const shareMethods: ReadonlyMap<string, ShareMethodSpec> = new Map<string
     },
   ],
   [
+    "hutong.v1.LicenceMaintenanceService/FileMaintenanceRequest",
+    {
+      method: "hutong.v1.LicenceMaintenanceService/FileMaintenanceRequest",
+      recordKind: RecordKind.RECORD_KIND_LICENCE,
+      operation: "deliver",
+      requestType: "hutong.v1.FileMaintenanceRequestRequest",
+      responseType: "hutong.v1.FileMaintenanceRequestResponse",
+    },
+  ],
+  [
+    "hutong.v1.LicenceMaintenanceService/DecideMaintenanceRequest",
+    {
+      method: "hutong.v1.LicenceMaintenanceService/DecideMaintenanceRequest",
+      recordKind: RecordKind.RECORD_KIND_LICENCE,
+      operation: "deliver",
+      requestType: "hutong.v1.DecideMaintenanceRequestRequest",
+      responseType: "hutong.v1.DecideMaintenanceRequestResponse",
+    },
+  ],
+  [
+    "hutong.v1.LicenceMaintenanceService/QueryMaintenanceRequest",
+    {
+      method: "hutong.v1.LicenceMaintenanceService/QueryMaintenanceRequest",
+      recordKind: RecordKind.RECORD_KIND_LICENCE,
+      operation: "verify",
+      requestType: "hutong.v1.QueryMaintenanceRequestRequest",
+      responseType: "hutong.v1.QueryMaintenanceRequestResponse",
+    },
+  ],
+  [
     "hutong.v1.TicketEventService/UploadTicketEvents",
     {
       method: "hutong.v1.TicketEventService/UploadTicketEvents",
@@ -150,6 +180,16 @@ export const shareMethods: ReadonlyMap<string, ShareMethodSpec> = new Map<string
       operation: "deliver",
       requestType: "hutong.v1.RecordLicenceEventsRequest",
       responseType: "hutong.v1.RecordLicenceEventsResponse",
+    },
+  ],
+  [
+    "hutong.v1.LicenceIssuanceService/ApplyMaintenance",
+    {
+      method: "hutong.v1.LicenceIssuanceService/ApplyMaintenance",
+      recordKind: RecordKind.RECORD_KIND_LICENCE,
+      operation: "deliver",
+      requestType: "hutong.v1.ApplyMaintenanceRequest",
+      responseType: "hutong.v1.ApplyMaintenanceResponse",
     },
   ],
   [
@@ -212,6 +252,8 @@ export const shareMethods: ReadonlyMap<string, ShareMethodSpec> = new Map<string
       responseType: "hutong.v1.GetLicenceResponse",
       requestRecordId: [{ name: "lookup", number: 2, type: "message" }, { name: "licence_id", number: 1, type: "string", oneof: [1, 2, 3] }],
       responseRecord: { name: "licence", number: 1, type: "message" },
+      annotateRequest: [{ name: "annotate", number: 4, type: "bool" }],
+      responseAnnotation: { name: "annotation", number: 2, type: "message" },
     },
   ],
   [

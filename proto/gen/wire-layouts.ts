@@ -35,10 +35,15 @@ export interface FieldStep {
 /** A path of singular fields from a message to a value, e.g. lookup (2) then licence_id (1). */
 export type FieldPath = readonly FieldStep[];
 
-/** Where a data subject's identity document sits: the ID number and, when given, its IdType. */
+/**
+ * Where a data subject's identifier sits: the ID number (or credit code) and, when given, the
+ * field of its IdType, or the IdType every value there has (fixedIdType, an IdType number).
+ * With neither, the resident ID card.
+ */
 export interface SubjectPaths {
   readonly idNo: FieldPath;
   readonly idType?: FieldPath;
+  readonly fixedIdType?: number;
 }
 
 export interface WireField extends FieldStep {
@@ -87,6 +92,33 @@ export const wireLayouts: ReadonlyMap<string, readonly WireField[]> = new Map<st
     ],
   ],
   [
+    "hutong.v1.ApplyMaintenanceRequest",
+    [
+      { name: "context", number: 1, type: "message", repeated: false, message: "hutong.v1.RequestContext" },
+      { name: "request", number: 2, type: "message", repeated: false, message: "hutong.v1.SignedStatement" },
+      { name: "decision", number: 3, type: "message", repeated: false, message: "hutong.v1.SignedStatement" },
+    ],
+  ],
+  [
+    "hutong.v1.ApplyMaintenanceResponse",
+    [
+      { name: "events", number: 1, type: "uint32", repeated: false },
+    ],
+  ],
+  [
+    "hutong.v1.DecideMaintenanceRequestRequest",
+    [
+      { name: "context", number: 1, type: "message", repeated: false, message: "hutong.v1.RequestContext" },
+      { name: "decision", number: 2, type: "message", repeated: false, message: "hutong.v1.SignedStatement" },
+    ],
+  ],
+  [
+    "hutong.v1.DecideMaintenanceRequestResponse",
+    [
+      { name: "status", number: 1, type: "message", repeated: false, message: "hutong.v1.MaintenanceRequestStatus" },
+    ],
+  ],
+  [
     "hutong.v1.DeliverTicketEventsRequest",
     [
       { name: "context", number: 1, type: "message", repeated: false, message: "hutong.v1.RequestContext" },
@@ -121,6 +153,19 @@ export const wireLayouts: ReadonlyMap<string, readonly WireField[]> = new Map<st
       { name: "outcome", number: 2, type: "enum", repeated: false },
       { name: "code", number: 3, type: "string", repeated: false },
       { name: "reason", number: 4, type: "string", repeated: false },
+    ],
+  ],
+  [
+    "hutong.v1.FileMaintenanceRequestRequest",
+    [
+      { name: "context", number: 1, type: "message", repeated: false, message: "hutong.v1.RequestContext" },
+      { name: "request", number: 2, type: "message", repeated: false, message: "hutong.v1.SignedStatement" },
+    ],
+  ],
+  [
+    "hutong.v1.FileMaintenanceRequestResponse",
+    [
+      { name: "status", number: 1, type: "message", repeated: false, message: "hutong.v1.MaintenanceRequestStatus" },
     ],
   ],
   [
@@ -295,6 +340,27 @@ export const wireLayouts: ReadonlyMap<string, readonly WireField[]> = new Map<st
     ],
   ],
   [
+    "hutong.v1.MaintenanceRequestStatus",
+    [
+      { name: "request_id", number: 1, type: "string", repeated: false },
+      { name: "province", number: 2, type: "string", repeated: false },
+      { name: "state", number: 3, type: "enum", repeated: false },
+      { name: "licence_ids", number: 4, type: "string", repeated: true },
+      { name: "fields", number: 5, type: "string", repeated: true },
+      { name: "history", number: 6, type: "message", repeated: true, message: "hutong.v1.MaintenanceStep" },
+      { name: "request_sm3", number: 7, type: "bytes", repeated: false },
+      { name: "decision_sm3", number: 8, type: "bytes", repeated: false },
+    ],
+  ],
+  [
+    "hutong.v1.MaintenanceStep",
+    [
+      { name: "state", number: 1, type: "enum", repeated: false },
+      { name: "at", number: 2, type: "message", repeated: false, message: "google.protobuf.Timestamp" },
+      { name: "party", number: 3, type: "string", repeated: false },
+    ],
+  ],
+  [
     "hutong.v1.OperatingPermit",
     [
       { name: "holder_name", number: 1, type: "string", repeated: false },
@@ -402,6 +468,20 @@ export const wireLayouts: ReadonlyMap<string, readonly WireField[]> = new Map<st
     ],
   ],
   [
+    "hutong.v1.QueryMaintenanceRequestRequest",
+    [
+      { name: "context", number: 1, type: "message", repeated: false, message: "hutong.v1.RequestContext" },
+      { name: "province", number: 2, type: "string", repeated: false },
+      { name: "request_id", number: 3, type: "string", repeated: false },
+    ],
+  ],
+  [
+    "hutong.v1.QueryMaintenanceRequestResponse",
+    [
+      { name: "status", number: 1, type: "message", repeated: false, message: "hutong.v1.MaintenanceRequestStatus" },
+    ],
+  ],
+  [
     "hutong.v1.QueryTicketIndicatorsRequest",
     [
       { name: "context", number: 1, type: "message", repeated: false, message: "hutong.v1.RequestContext" },
@@ -498,6 +578,7 @@ export const wireLayouts: ReadonlyMap<string, readonly WireField[]> = new Map<st
       { name: "occurred_at", number: 3, type: "message", repeated: false, message: "google.protobuf.Timestamp" },
       { name: "licence", number: 4, type: "message", repeated: false, message: "hutong.v1.Licence" },
       { name: "reason", number: 5, type: "string", repeated: false },
+      { name: "maintenance_request_id", number: 6, type: "string", repeated: false },
     ],
   ],
   [
@@ -625,6 +706,15 @@ export const wireLayouts: ReadonlyMap<string, readonly WireField[]> = new Map<st
     [
       { name: "from_seq", number: 1, type: "uint64", repeated: false },
       { name: "to_seq", number: 2, type: "uint64", repeated: false },
+    ],
+  ],
+  [
+    "hutong.v1.SignedStatement",
+    [
+      { name: "body", number: 1, type: "bytes", repeated: false },
+      { name: "signature", number: 2, type: "bytes", repeated: false },
+      { name: "signer_certificate", number: 3, type: "bytes", repeated: false },
+      { name: "intermediates", number: 4, type: "bytes", repeated: true },
     ],
   ],
   [

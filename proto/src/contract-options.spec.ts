@@ -116,7 +116,7 @@ describe("contract options: what generation checks", () => {
     const t = build(image);
     assert.equal(t.records.length, 3);
     assert.equal(t.policy.length, 9);
-    assert.equal(t.shareMethods.length, 24);
+    assert.equal(t.shareMethods.length, 28);
     const getTicket = t.shareMethods.find((m: Json) => m.method === "hutong.v1.TicketService/GetTicket");
     assert.deepEqual(getTicket.annotateRequest, [{ name: "annotate", number: 3, type: "bool" }]);
     assert.deepEqual(getTicket.responseAnnotation, { name: "annotation", number: 2, type: "message" });
@@ -353,6 +353,44 @@ describe("contract options: what generation checks", () => {
         share(img, "hutong.v1.TicketService", "VerifyTicket").claimedHolder.idType = "schedule_no";
       },
       /claimed_holder\.id_type: "schedule_no" is not a hutong\.v1\.IdType field/,
+    ],
+    [
+      "a fixed subject id type that is not an IdType value",
+      (img) => {
+        record(img, "hutong.v1.Licence").subject[1].fixedIdType = "ID_TYPE_USCC";
+      },
+      /hutong\.v1\.Licence \(hutong\.v1\.record\) subject\[1\]\.fixed_id_type: "ID_TYPE_USCC" is not a value of hutong\.v1\.IdType/,
+    ],
+    [
+      "a fixed subject id type that is IdType's zero value",
+      (img) => {
+        record(img, "hutong.v1.Licence").subject[2].fixedIdType = "ID_TYPE_UNSPECIFIED";
+      },
+      /subject\[2\]\.fixed_id_type: "ID_TYPE_UNSPECIFIED" is not a value of hutong\.v1\.IdType \(other than its zero value\)/,
+    ],
+    [
+      "a subject with both an id type field and a fixed id type",
+      (img) => {
+        record(img, "hutong.v1.Licence").subject[0].fixedIdType = "ID_TYPE_RESIDENT_ID_CARD";
+      },
+      /subject\[0\]: id_type and fixed_id_type exclude each other/,
+    ],
+    [
+      "two subjects a record can carry at once",
+      (img) => {
+        record(img, "hutong.v1.Licence").subject.push({ idNo: "licence_no" });
+      },
+      /hutong\.v1\.Licence \(hutong\.v1\.record\): subjects "practitioner_qualification\.id_no" and "licence_no" can both be present/,
+    ],
+    [
+      "two subjects in the same member of a oneof",
+      (img) => {
+        record(img, "hutong.v1.Licence").subject.push({
+          idNo: "operating_permit.holder_name",
+          fixedIdType: "ID_TYPE_UNIFIED_SOCIAL_CREDIT_CODE",
+        });
+      },
+      /subjects "operating_permit\.holder_uscc" and "operating_permit\.holder_name" can both be present/,
     ],
     [
       "a record id path through a repeated field",

@@ -43,6 +43,7 @@ import {
   LicenceIssuanceServiceService,
   LicenceKind,
   LicenceLibraryServiceService,
+  LicenceMaintenanceServiceService,
   LicenceServiceService,
   LicenceStatus,
   ListGrantsRequest,
@@ -614,6 +615,7 @@ describe("tables derived from the options", () => {
     ["hutong.v1.LicenceService", LicenceServiceService],
     ["hutong.v1.LicenceIssuanceService", LicenceIssuanceServiceService],
     ["hutong.v1.LicenceLibraryService", LicenceLibraryServiceService],
+    ["hutong.v1.LicenceMaintenanceService", LicenceMaintenanceServiceService],
     ["hutong.v1.InvoiceService", InvoiceServiceService],
     ["hutong.v1.RegistryService", RegistryServiceService],
     ["hutong.v1.GrantService", GrantServiceService],
@@ -629,6 +631,7 @@ describe("tables derived from the options", () => {
       "hutong.v1.LicenceService": "share",
       "hutong.v1.LicenceIssuanceService": "share",
       "hutong.v1.LicenceLibraryService": "share",
+      "hutong.v1.LicenceMaintenanceService": "share",
       "hutong.v1.SessionService": "local",
       "hutong.v1.TicketEventService": "share",
       "hutong.v1.TicketService": "share",
@@ -685,12 +688,23 @@ describe("tables derived from the options", () => {
     );
     const ticket = recordSchemas.get(RecordKind.RECORD_KIND_E_TICKET);
     assert.deepEqual(
-      ticket?.subject?.idNo.map((s) => s.number),
-      [4, 3],
+      ticket?.subjects.map((s) => s.idNo.map((step) => step.number)),
+      [[4, 3]],
     );
-    assert.equal(recordSchemas.get(RecordKind.RECORD_KIND_E_INVOICE)?.subject, undefined);
-    // A view that includes another holds its fields too.
+    assert.deepEqual(recordSchemas.get(RecordKind.RECORD_KIND_E_INVOICE)?.subjects, []);
+    // A licence is about its practitioner, or about the enterprise holding the permit or owning
+    // the vehicle, by its unified social credit code; the three part at the details oneof.
     const licence = recordSchemas.get(RecordKind.RECORD_KIND_LICENCE);
+    assert.deepEqual(
+      licence?.subjects.map((s) => [s.idNo.map((step) => step.name).join("."), s.idType?.at(-1)?.name, s.fixedIdType]),
+      [
+        ["practitioner_qualification.id_no", "id_type", undefined],
+        ["operating_permit.holder_uscc", undefined, IdType.ID_TYPE_UNIFIED_SOCIAL_CREDIT_CODE],
+        ["transport_certificate.owner_uscc", undefined, IdType.ID_TYPE_UNIFIED_SOCIAL_CREDIT_CODE],
+      ],
+    );
+    for (const s of licence?.subjects ?? []) assert.deepEqual(s.idNo[0]?.oneof, [20, 21, 22]);
+    // A view that includes another holds its fields too.
     for (const path of licence?.views.get("metadata") ?? []) {
       assert.ok(licence?.views.get("supervision")?.includes(path), path);
     }

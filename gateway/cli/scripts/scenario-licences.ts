@@ -3,15 +3,23 @@
 // changes licences of every kind while the province gateway, the library and a licence system are
 // SIGKILLed at random moments and started again; one province's licence system drops a range of
 // its sequence on purpose, which the library must find and have resent; then the rates, the audit
-// logs, and a search for personal data in clear. The last line is one JSON object; the exit status
+// logs, Sichuan's annual report, and a search for personal data in clear. The last line is one JSON object; the exit status
 // is non-zero when any guarantee is off (docs/licences.md).
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { merkleHasher } from "@hutong/audit";
-import type { HutongClient } from "@hutong/client";
+import { type HutongClient, loadCredentialFiles } from "@hutong/client";
 import { createAuditReader, openStore, verifyStoredLog } from "@hutong/gateway";
-import { recordWorkload } from "@hutong/licensing";
+import {
+  attachmentSm3,
+  decideMaintenanceRequest,
+  fileMaintenanceRequest,
+  queryMaintenanceRequest,
+  recordWorkload,
+} from "@hutong/licensing";
 import {
   hubParty,
   issuerParty,
@@ -21,11 +29,11 @@ import {
   supervisionParty,
   type Workload,
 } from "@hutong/licensing/dev";
-import { LicenceLibraryServiceService, Purpose } from "@hutong/proto";
+import { LicenceEventKind, LicenceLibraryServiceService, MaintenanceState, Purpose } from "@hutong/proto";
 import { devClient } from "@hutong/service-kit/dev";
 import { startPlannedLicenceProcesses } from "../src/scenario/licence-processes.js";
 import { percentile, readIssuer, readLibrary } from "../src/scenario/licence-scenario-counts.js";
-import type { ManagedProcess } from "../src/scenario/managed-process.js";
+import { hutongBin, type ManagedProcess } from "../src/scenario/managed-process.js";
 import { scanForPersonalData } from "../src/scenario/personal-data-scan.js";
 
 const arg = (name: string, fallback: number) => {
@@ -167,8 +175,60 @@ try {
     `${aggregated} of ${events} events aggregated; ${library.gapsDetected} gaps detected, ${library.gapsRepaired} repaired; ${library.noncompliant.size} noncompliant (${planted.size} planted)`,
   );
 
-  // 5. The rates, asked of the library through the hub by the ministry's supervision system.
+  // 5. A data-maintenance request (附表1): Sichuan's licence system files a correction of one
+  // permit's address, the ministry approves it, Sichuan applies it as a change event, the library
+  // aggregates it; every step signed and audited, its state queried through the gateways.
   const mot = await clientFor(supervisionParty, plan.hubPort, hubParty);
+  const sichuan = plan.provinces.get("510000");
+  if (sichuan === undefined) throw new Error("no Sichuan in the plan");
+  const signerOf = async (party: string) => {
+    const c = await loadCredentialFiles({ ...plan.pki.party(party), anchors: [plan.pki.rootCert] });
+    return { key: c.privateKey, chain: c.chain };
+  };
+  const permit = (workloads.get("510000") as Workload).events.find(
+    (e) =>
+      e.kind === LicenceEventKind.LICENCE_EVENT_KIND_ISSUED &&
+      e.licence?.details?.$case === "operatingPermit" &&
+      !planted.has(e.idempotencyKey),
+  )?.licence;
+  if (permit === undefined) throw new Error("the workload issued no operating permit");
+  const issuerClient = await clientFor(sichuan.issuer, sichuan.gatewayPort, sichuan.party);
+  const requestId = `WH-${year}-${seed}`;
+  const filed = await fileMaintenanceRequest(issuerClient, await signerOf(sichuan.issuer), {
+    requestId,
+    province: "510000",
+    applicantUnit: "四川省道路运输事务中心",
+    operatorId: "SC-0001",
+    corrections: [
+      { licenceId: permit.licenceId, field: "operating_permit.address", value: "成都市武侯区人民南路四段1号" },
+    ],
+    reason: "经营地址录入错误，依营业执照更正",
+    attachments: [
+      {
+        name: "营业执照.pdf",
+        mediaType: "application/pdf",
+        size: 4096n,
+        sm3: attachmentSm3(Buffer.from(`licence ${requestId}`)),
+      },
+    ],
+    filedAt: new Date(),
+  });
+  await decideMaintenanceRequest(mot, await signerOf(supervisionParty), filed, {
+    approved: true,
+    reason: "同意更正",
+    at: new Date(),
+  });
+  let maintenance = "filed";
+  const maintenanceDeadline = Date.now() + 60_000;
+  while (Date.now() < maintenanceDeadline) {
+    const s = await queryMaintenanceRequest(issuerClient, "510000", requestId);
+    maintenance = MaintenanceState[s.state].replace("MAINTENANCE_STATE_", "").toLowerCase();
+    if (s.state === MaintenanceState.MAINTENANCE_STATE_APPLIED) break;
+    await sleep(300);
+  }
+  say(`maintenance request ${requestId}: ${maintenance}`);
+
+  // 6. The rates, asked of the library through the hub by the ministry's supervision system.
   const sum = { ev: 0n, rv: 0n, act: 0n, iss: 0n, ce: 0n, e: 0n, agg: 0n, rep: 0n };
   for (const code of provinces) {
     const r = await mot.unary(LicenceLibraryServiceService.queryLicenceRates, {
@@ -203,7 +263,44 @@ try {
     aggregation: ratio(sum.agg, sum.rep),
   };
 
-  // 6. Every gateway's audit log, after a clean stop.
+  // 7. Sichuan's annual report (第二十三条), from the library's figures, through the hub.
+  const profile = join(dir, "mot-supervision-profile.json");
+  await writeFile(
+    profile,
+    JSON.stringify({
+      address: `127.0.0.1:${plan.hubPort}`,
+      gateway: hubParty,
+      ...plan.pki.party(supervisionParty),
+      trust: [plan.pki.rootCert],
+      crl: plan.pki.crls,
+    }),
+  );
+  const reportDir = join(dir, "report");
+  const report = spawnSync(
+    process.execPath,
+    [
+      "--conditions=hutong-source",
+      "--import",
+      "tsx",
+      hutongBin,
+      "report",
+      "annual",
+      "--province",
+      "510000",
+      "--year",
+      year,
+      "--out",
+      reportDir,
+      "--profile",
+      profile,
+    ],
+    { encoding: "utf8" },
+  );
+  const pdf = join(reportDir, `annual-510000-${year}.pdf`);
+  const reportOk = report.status === 0 && existsSync(pdf);
+  say(reportOk ? `annual report: ${pdf}` : `annual report failed (${report.status}): ${report.stderr}`);
+
+  // 8. Every gateway's audit log, after a clean stop.
   for (const c of clients) c.close();
   clients.length = 0;
   await fed.stop();
@@ -225,7 +322,7 @@ try {
     }
   }
 
-  // 7. No practitioner's or legal representative's name, nor ID number, in clear anywhere.
+  // 9. No practitioner's or legal representative's name, nor ID number, in clear anywhere.
   const personal = new Set<string>();
   for (const w of workloads.values()) {
     for (const e of w.events) {
@@ -256,6 +353,7 @@ try {
     gaps_repaired: library.gapsRepaired,
     aggregation_p99_ms: percentile(library.lagsMs, 99),
     rates,
+    maintenance_request: maintenance,
     audit_logs_verify: auditOk,
   };
   failed =
@@ -267,6 +365,8 @@ try {
     library.gapsDetected < 1 ||
     library.gapsDetected !== library.gapsRepaired ||
     !complianceMatches ||
+    maintenance !== "applied" ||
+    !reportOk ||
     !auditOk ||
     leaks.length > 0;
   console.log(JSON.stringify(result));

@@ -1,4 +1,5 @@
 import { readFile } from "node:fs/promises";
+import type { Crl } from "@hutong/certs";
 import {
   type Credentials,
   createCrlFileSource,
@@ -21,6 +22,8 @@ export interface GatewayConnection {
   readonly client: HutongClient;
   /** The service's own credentials (a licence issuer seals its files with them). */
   readonly credentials: Credentials;
+  /** The CRLs as last read (they are re-read every minute). */
+  crls(): readonly Crl[];
   close(): void;
 }
 
@@ -43,6 +46,7 @@ export async function connectGateway(link: GatewayLink): Promise<GatewayConnecti
   return {
     client,
     credentials: creds,
+    crls: () => crls.current(),
     close() {
       client.close();
       crls.close();

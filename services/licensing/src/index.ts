@@ -6,6 +6,19 @@ export { parsePeriod } from "./library/period.js";
 export { basisPoints, licenceRates } from "./library/rates.js";
 export { missingRanges } from "./library/sequence-gaps.js";
 export { isLicensingError, LicensingError, type LicensingErrorCode, licensingErrorCodes } from "./licensing-error.js";
+export { applyCorrections, correctionProblem } from "./maintenance/corrections.js";
+export {
+  attachmentSm3,
+  decideMaintenanceRequest,
+  fileMaintenanceRequest,
+  queryMaintenanceRequest,
+} from "./maintenance/maintenance-calls.js";
+export {
+  type StatementCheck,
+  type StatementSigner,
+  signStatement,
+  verifyStatement,
+} from "./maintenance/signed-statement.js";
 export { checkLicence, checkRecord, type RuleViolation } from "./rules/check-record.js";
 export {
   type IssuerServiceConfig,

@@ -15,6 +15,10 @@ export const licensingErrorCodes = [
   "wrong-province",
   /** A province sequence number already taken by another event. */
   "sequence-conflict",
+  /** A maintenance request id a province already used for another request. */
+  "request-conflict",
+  /** A signed statement (a maintenance request or decision) whose signer or signature does not hold. */
+  "bad-signature",
   /** No such licence. */
   "not-found",
   /** The service's configuration cannot work. */
@@ -40,6 +44,8 @@ export const licensingStatus: Readonly<Record<LicensingErrorCode, ServiceRefusal
   "kind-changed": "FAILED_PRECONDITION",
   "wrong-province": "PERMISSION_DENIED",
   "sequence-conflict": "ALREADY_EXISTS",
+  "request-conflict": "ALREADY_EXISTS",
+  "bad-signature": "PERMISSION_DENIED",
   "not-found": "NOT_FOUND",
   "invalid-config": "INTERNAL",
 };

@@ -17,6 +17,7 @@ interface VerifyFlags {
   anchors: string[];
   crls: string[];
   profile?: string;
+  at?: string;
 }
 
 const collect = (v: string, prev: string[]) => [...prev, v];
@@ -65,7 +66,10 @@ export function verifyAnnotationCommand(io: CommandIo): Command {
     .option("--anchors <pem>", "trust anchor certificates, PEM (repeatable)", collect, [])
     .option("--crls <crl>", "CRLs, PEM (repeatable; revocation is required for the signer's chain)", collect, [])
     .option("--profile <file>", "a client profile: its trust and crl files, unless --anchors / --crls are given")
+    .option("--at <time>", "verify as at this time (ISO 8601), not now: was the copy valid when it was used?")
     .action(async (file: string, flags: VerifyFlags) => {
+      const at = flags.at === undefined ? Date.now() : Date.parse(flags.at);
+      if (Number.isNaN(at)) throw new UsageError(`--at ${flags.at}: not an ISO 8601 time`);
       const profile = flags.profile === undefined ? undefined : await profileOf(flags.profile);
       const anchorFiles = flags.anchors.length > 0 ? flags.anchors : (profile?.trust ?? []);
       const crlFiles = flags.crls.length > 0 ? flags.crls : (profile?.crl ?? []);
@@ -93,7 +97,7 @@ export function verifyAnnotationCommand(io: CommandIo): Command {
         annotation: copy.annotation,
         trust: { trustAnchors },
         crls,
-        now: Date.now(),
+        now: at,
       });
       if (!verdict.ok) {
         out(`invalid: ${verdict.reason} (${verdict.detail})`);

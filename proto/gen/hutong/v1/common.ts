@@ -168,7 +168,9 @@ export function recordKindToJSON(object: RecordKind): string {
 
 /**
  * Identity document type. The enum numbers ARE the tax authority's 3-digit 身份证件类型代码
- * (domain.md §1.4), so `id_type` converts to the e-invoice `cxrzjlxDm` without a table.
+ * (domain.md §1.4), so `id_type` converts to the e-invoice `cxrzjlxDm` without a table; the one
+ * exception is ID_TYPE_UNIFIED_SOCIAL_CREDIT_CODE, an enterprise's identifier rather than a person's
+ * document, which only subject digests use (docs/grants.md §2).
  */
 export enum IdType {
   ID_TYPE_UNSPECIFIED = 0,
@@ -196,6 +198,14 @@ export enum IdType {
   ID_TYPE_BIRTH_CERTIFICATE = 291,
   /** ID_TYPE_OTHER - 299 其他个人证件 */
   ID_TYPE_OTHER = 299,
+  /**
+   * ID_TYPE_UNIFIED_SOCIAL_CREDIT_CODE - 统一社会信用代码 (GB 32100) of an enterprise or another organisation, e.g. an operating permit's
+   * holder: the data subject of the records about it, which it can grant access to as a person
+   * does. Not a tax authority document code and not personal data: numbered after the standard,
+   * outside the 3-digit range, so it can never collide with a code, and never converted to
+   * `cxrzjlxDm` (a person's id_type is never this value).
+   */
+  ID_TYPE_UNIFIED_SOCIAL_CREDIT_CODE = 32100,
   UNRECOGNIZED = -1,
 }
 
@@ -240,6 +250,9 @@ export function idTypeFromJSON(object: any): IdType {
     case 299:
     case "ID_TYPE_OTHER":
       return IdType.ID_TYPE_OTHER;
+    case 32100:
+    case "ID_TYPE_UNIFIED_SOCIAL_CREDIT_CODE":
+      return IdType.ID_TYPE_UNIFIED_SOCIAL_CREDIT_CODE;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -275,6 +288,8 @@ export function idTypeToJSON(object: IdType): string {
       return "ID_TYPE_BIRTH_CERTIFICATE";
     case IdType.ID_TYPE_OTHER:
       return "ID_TYPE_OTHER";
+    case IdType.ID_TYPE_UNIFIED_SOCIAL_CREDIT_CODE:
+      return "ID_TYPE_UNIFIED_SOCIAL_CREDIT_CODE";
     case IdType.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";

@@ -22,6 +22,7 @@ import { Timestamp } from "../../google/protobuf/timestamp.js";
 import { RequestContext } from "./common.js";
 import { Licence, LicenceKind, licenceKindFromJSON, licenceKindToJSON } from "./licence.js";
 import { LicenceEvent, LicenceEventKind, licenceEventKindFromJSON, licenceEventKindToJSON } from "./licence_event.js";
+import { ApplyMaintenanceRequest, ApplyMaintenanceResponse } from "./licence_maintenance.js";
 import { EventOutcome, eventOutcomeFromJSON, eventOutcomeToJSON } from "./ticket_event_service.js";
 
 export const protobufPackage = "hutong.v1";
@@ -39,6 +40,8 @@ export interface RecordedLicenceEvent {
   /** The licence as the event leaves it (all of it: the issuer seals the file from it). */
   licence?: Licence | undefined;
   reason: string;
+  /** Set by the issuer itself when the event applies an approved data-maintenance request. */
+  maintenanceRequestId: string;
 }
 
 export interface RecordLicenceEventsRequest {
@@ -197,7 +200,14 @@ export interface QueryAggregationStatusResponse {
 }
 
 function createBaseRecordedLicenceEvent(): RecordedLicenceEvent {
-  return { idempotencyKey: "", kind: 0, occurredAt: undefined, licence: undefined, reason: "" };
+  return {
+    idempotencyKey: "",
+    kind: 0,
+    occurredAt: undefined,
+    licence: undefined,
+    reason: "",
+    maintenanceRequestId: "",
+  };
 }
 
 export const RecordedLicenceEvent: MessageFns<RecordedLicenceEvent> = {
@@ -216,6 +226,9 @@ export const RecordedLicenceEvent: MessageFns<RecordedLicenceEvent> = {
     }
     if (message.reason !== "") {
       writer.uint32(42).string(message.reason);
+    }
+    if (message.maintenanceRequestId !== "") {
+      writer.uint32(50).string(message.maintenanceRequestId);
     }
     return writer;
   },
@@ -273,6 +286,14 @@ export const RecordedLicenceEvent: MessageFns<RecordedLicenceEvent> = {
             message.reason = reader.string();
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.maintenanceRequestId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -300,6 +321,11 @@ export const RecordedLicenceEvent: MessageFns<RecordedLicenceEvent> = {
         : undefined,
       licence: isSet(object.licence) ? Licence.fromJSON(object.licence) : undefined,
       reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      maintenanceRequestId: isSet(object.maintenanceRequestId)
+        ? globalThis.String(object.maintenanceRequestId)
+        : isSet(object.maintenance_request_id)
+        ? globalThis.String(object.maintenance_request_id)
+        : "",
     };
   },
 
@@ -320,6 +346,9 @@ export const RecordedLicenceEvent: MessageFns<RecordedLicenceEvent> = {
     if (message.reason !== "") {
       obj.reason = message.reason;
     }
+    if (message.maintenanceRequestId !== "") {
+      obj.maintenanceRequestId = message.maintenanceRequestId;
+    }
     return obj;
   },
 
@@ -335,6 +364,7 @@ export const RecordedLicenceEvent: MessageFns<RecordedLicenceEvent> = {
       ? Licence.fromPartial(object.licence)
       : undefined;
     message.reason = object.reason ?? "";
+    message.maintenanceRequestId = object.maintenanceRequestId ?? "";
     return message;
   },
 };
@@ -2463,6 +2493,22 @@ export const LicenceIssuanceServiceService = {
     responseDeserialize: (value: Buffer): RecordLicenceEventsResponse => RecordLicenceEventsResponse.decode(value),
   },
   /**
+   * The library sends an approved data-maintenance request (licence_maintenance.proto): the
+   * province checks both signatures and records the corrections as CHANGED events of the licences
+   * named, once per request, which are aggregated like any other.
+   */
+  applyMaintenance: {
+    path: "/hutong.v1.LicenceIssuanceService/ApplyMaintenance" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ApplyMaintenanceRequest): Buffer =>
+      Buffer.from(ApplyMaintenanceRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ApplyMaintenanceRequest => ApplyMaintenanceRequest.decode(value),
+    responseSerialize: (value: ApplyMaintenanceResponse): Buffer =>
+      Buffer.from(ApplyMaintenanceResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ApplyMaintenanceResponse => ApplyMaintenanceResponse.decode(value),
+  },
+  /**
    * The library found a gap in the province's sequence: the province sends that range again,
    * through its outbox, as it sent it the first time. No personal field in either direction.
    */
@@ -2487,6 +2533,12 @@ export interface LicenceIssuanceServiceServer extends UntypedServiceImplementati
    * recognised as a duplicate of its idempotency key, or refused with its reason.
    */
   recordLicenceEvents: handleUnaryCall<RecordLicenceEventsRequest, RecordLicenceEventsResponse>;
+  /**
+   * The library sends an approved data-maintenance request (licence_maintenance.proto): the
+   * province checks both signatures and records the corrections as CHANGED events of the licences
+   * named, once per request, which are aggregated like any other.
+   */
+  applyMaintenance: handleUnaryCall<ApplyMaintenanceRequest, ApplyMaintenanceResponse>;
   /**
    * The library found a gap in the province's sequence: the province sends that range again,
    * through its outbox, as it sent it the first time. No personal field in either direction.
@@ -2515,6 +2567,26 @@ export interface LicenceIssuanceServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: RecordLicenceEventsResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * The library sends an approved data-maintenance request (licence_maintenance.proto): the
+   * province checks both signatures and records the corrections as CHANGED events of the licences
+   * named, once per request, which are aggregated like any other.
+   */
+  applyMaintenance(
+    request: ApplyMaintenanceRequest,
+    callback: (error: ServiceError | null, response: ApplyMaintenanceResponse) => void,
+  ): ClientUnaryCall;
+  applyMaintenance(
+    request: ApplyMaintenanceRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ApplyMaintenanceResponse) => void,
+  ): ClientUnaryCall;
+  applyMaintenance(
+    request: ApplyMaintenanceRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ApplyMaintenanceResponse) => void,
   ): ClientUnaryCall;
   /**
    * The library found a gap in the province's sequence: the province sends that range again,

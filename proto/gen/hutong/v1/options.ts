@@ -307,17 +307,25 @@ export interface FieldRule {
 }
 
 /**
- * Where the identity document of a data subject sits in a message. The subject is digested
- * (docs/grants.md §2), never logged.
+ * Where the identifier of a data subject sits in a message: a natural person's identity document,
+ * or an enterprise's unified social credit code. The subject is digested over its id type and
+ * number (docs/grants.md §2), never logged.
  */
 export interface SubjectFields {
-  /** Path of the ID number, a string field. */
+  /** Path of the ID number (or credit code), a string field. */
   idNo: string;
   /**
    * Path of its hutong.v1.IdType. Empty, or unset on the wire: the resident ID card (a wrong guess
-   * can only make the subject digest miss, never match someone else).
+   * can only make the subject digest miss, never match someone else). Not with fixed_id_type.
    */
   idType: string;
+  /**
+   * The hutong.v1.IdType of every value at id_no, by value name, where the message has no id type
+   * field beside it: "ID_TYPE_UNIFIED_SOCIAL_CREDIT_CODE" for an enterprise's credit code. A name,
+   * not the enum, because this file imports nothing of the contract; generation refuses a name that
+   * is not a value of hutong.v1.IdType (nor its zero value). Not with id_type.
+   */
+  fixedIdType: string;
 }
 
 /** The share semantics of one method: `option (hutong.v1.share) = { record: "ticket" operation: ... };` */
@@ -384,10 +392,14 @@ export interface RecordDeclaration {
   /** Path of the record's canonical id, a string field (what a grant's record_ids name). */
   id: string;
   /**
-   * The natural person the record is about, when there is one. A record without a subject cannot
-   * be shared under a grant (the final check needs the subject).
+   * Whom the record is about: a natural person, or an enterprise (docs/grants.md §2). Several
+   * entries where the record's kinds are about different subjects (a licence: the practitioner,
+   * the permit's holder, the certificate's owner); generation requires every two of them to sit in
+   * different members of one oneof, so that at most one is present in any record, and the gateway
+   * takes none when it finds more than one. A record without a subject, or whose subject field is
+   * empty, cannot be shared under a grant (the final check needs the subject).
    */
-  subject?: SubjectFields | undefined;
+  subject: SubjectFields[];
   views: RecordView[];
 }
 
@@ -617,7 +629,7 @@ export const FieldRule: MessageFns<FieldRule> = {
 };
 
 function createBaseSubjectFields(): SubjectFields {
-  return { idNo: "", idType: "" };
+  return { idNo: "", idType: "", fixedIdType: "" };
 }
 
 export const SubjectFields: MessageFns<SubjectFields> = {
@@ -627,6 +639,9 @@ export const SubjectFields: MessageFns<SubjectFields> = {
     }
     if (message.idType !== "") {
       writer.uint32(18).string(message.idType);
+    }
+    if (message.fixedIdType !== "") {
+      writer.uint32(26).string(message.fixedIdType);
     }
     return writer;
   },
@@ -660,6 +675,14 @@ export const SubjectFields: MessageFns<SubjectFields> = {
             message.idType = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.fixedIdType = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -684,6 +707,11 @@ export const SubjectFields: MessageFns<SubjectFields> = {
         : isSet(object.id_type)
         ? globalThis.String(object.id_type)
         : "",
+      fixedIdType: isSet(object.fixedIdType)
+        ? globalThis.String(object.fixedIdType)
+        : isSet(object.fixed_id_type)
+        ? globalThis.String(object.fixed_id_type)
+        : "",
     };
   },
 
@@ -695,6 +723,9 @@ export const SubjectFields: MessageFns<SubjectFields> = {
     if (message.idType !== "") {
       obj.idType = message.idType;
     }
+    if (message.fixedIdType !== "") {
+      obj.fixedIdType = message.fixedIdType;
+    }
     return obj;
   },
 
@@ -705,6 +736,7 @@ export const SubjectFields: MessageFns<SubjectFields> = {
     const message = createBaseSubjectFields();
     message.idNo = object.idNo ?? "";
     message.idType = object.idType ?? "";
+    message.fixedIdType = object.fixedIdType ?? "";
     return message;
   },
 };
@@ -1043,7 +1075,7 @@ export const RecordView: MessageFns<RecordView> = {
 };
 
 function createBaseRecordDeclaration(): RecordDeclaration {
-  return { label: "", id: "", subject: undefined, views: [] };
+  return { label: "", id: "", subject: [], views: [] };
 }
 
 export const RecordDeclaration: MessageFns<RecordDeclaration> = {
@@ -1054,8 +1086,8 @@ export const RecordDeclaration: MessageFns<RecordDeclaration> = {
     if (message.id !== "") {
       writer.uint32(18).string(message.id);
     }
-    if (message.subject !== undefined) {
-      SubjectFields.encode(message.subject, writer.uint32(26).fork()).join();
+    for (const v of message.subject) {
+      SubjectFields.encode(v!, writer.uint32(26).fork()).join();
     }
     for (const v of message.views) {
       RecordView.encode(v!, writer.uint32(34).fork()).join();
@@ -1097,7 +1129,7 @@ export const RecordDeclaration: MessageFns<RecordDeclaration> = {
               break;
             }
 
-            message.subject = SubjectFields.decode(reader, reader.uint32());
+            message.subject.push(SubjectFields.decode(reader, reader.uint32()));
             continue;
           }
           case 4: {
@@ -1124,7 +1156,9 @@ export const RecordDeclaration: MessageFns<RecordDeclaration> = {
     return {
       label: isSet(object.label) ? globalThis.String(object.label) : "",
       id: isSet(object.id) ? globalThis.String(object.id) : "",
-      subject: isSet(object.subject) ? SubjectFields.fromJSON(object.subject) : undefined,
+      subject: globalThis.Array.isArray(object?.subject)
+        ? object.subject.map((e: any) => SubjectFields.fromJSON(e))
+        : [],
       views: globalThis.Array.isArray(object?.views) ? object.views.map((e: any) => RecordView.fromJSON(e)) : [],
     };
   },
@@ -1137,8 +1171,8 @@ export const RecordDeclaration: MessageFns<RecordDeclaration> = {
     if (message.id !== "") {
       obj.id = message.id;
     }
-    if (message.subject !== undefined) {
-      obj.subject = SubjectFields.toJSON(message.subject);
+    if (message.subject?.length) {
+      obj.subject = message.subject.map((e) => SubjectFields.toJSON(e));
     }
     if (message.views?.length) {
       obj.views = message.views.map((e) => RecordView.toJSON(e));
@@ -1153,9 +1187,7 @@ export const RecordDeclaration: MessageFns<RecordDeclaration> = {
     const message = createBaseRecordDeclaration();
     message.label = object.label ?? "";
     message.id = object.id ?? "";
-    message.subject = (object.subject !== undefined && object.subject !== null)
-      ? SubjectFields.fromPartial(object.subject)
-      : undefined;
+    message.subject = object.subject?.map((e) => SubjectFields.fromPartial(e)) || [];
     message.views = object.views?.map((e) => RecordView.fromPartial(e)) || [];
     return message;
   },

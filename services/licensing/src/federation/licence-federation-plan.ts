@@ -28,6 +28,8 @@ export interface LicenceFederationOptions {
   readonly paperLicences?: Readonly<Record<string, number>>;
   readonly countsIntervalMs?: number;
   readonly gaps?: { readonly graceMs: number; readonly retryMs: number; readonly intervalMs: number };
+  /** How long the gateways' annotated copies stay valid (default: the gateway's, 30 days). */
+  readonly annotationValidityDays?: number;
 }
 
 export interface LicenceProvincePlan {
@@ -67,6 +69,7 @@ const fileName = (party: string) => party.replace(/[:/]/g, "_");
 const library = "hutong.v1.LicenceLibraryService";
 const issuance = "hutong.v1.LicenceIssuanceService";
 const licenceService = "hutong.v1.LicenceService";
+const maintenance = "hutong.v1.LicenceMaintenanceService";
 
 async function sealKeyFile(dir: string, party: string): Promise<string> {
   const file = join(dir, `${fileName(party)}.seal-key`);
@@ -118,6 +121,9 @@ export async function planLicenceFederation(
     session: { ticketKeys: { current: { id: 1, secretFile: await pki.ticketKeyFile(fileName(party)) } } },
     grants: { subjectKeyFile: subjectKey, holderAnchors: [pki.holderCaCert] },
     observability: { logLevel: "warn" },
+    ...(options.annotationValidityDays === undefined
+      ? {}
+      : { annotations: { validityDays: options.annotationValidityDays } }),
   });
   const link = (system: string, gatewayParty: string, port: number) => {
     const files = pki.party(system);
@@ -156,18 +162,31 @@ export async function planLicenceFederation(
             methods: [`${library}/AggregateLicenceEvents`, `${library}/ReportLicenceCounts`],
             targets: [libraryParty],
           },
+          // Each province's licence system files data-maintenance requests and follows them.
+          {
+            callers: codes.map(issuerParty),
+            methods: [`${maintenance}/FileMaintenanceRequest`, `${maintenance}/QueryMaintenanceRequest`],
+            targets: [libraryParty],
+          },
+          // The ministry decides them; the library sends an approved one to its province.
+          { callers: ["mot/*"], methods: [`${maintenance}/*`], targets: [libraryParty] },
           // The ministry's systems: the library asks provinces to resend; rates and status queries.
           {
             callers: ["mot/*"],
-            methods: [`${issuance}/ResendLicenceEvents`, `${licenceService}/*`],
+            methods: [`${issuance}/ResendLicenceEvents`, `${issuance}/ApplyMaintenance`, `${licenceService}/*`],
             targets: ["prov:*"],
           },
           {
             callers: ["mot/*", "prov:*"],
             methods: [`${library}/QueryLicenceRates`, `${library}/QueryAggregationStatus`],
           },
-          // Verification across provinces: any province's systems may verify any province's licence.
-          { callers: ["prov:*"], methods: [`${licenceService}/VerifyLicence`], targets: ["prov:*"] },
+          // Verification across provinces: any province's systems may verify any province's licence,
+          // and fetch it (an annotated copy) as far as the purpose and a grant allow.
+          {
+            callers: ["prov:*"],
+            methods: [`${licenceService}/VerifyLicence`, `${licenceService}/GetLicence`],
+            targets: ["prov:*"],
+          },
         ],
         relays: codes.map((c) => ({ peer: `prov:${c}`, origins: [`prov:${c}`, `prov:${c}/*`] })),
       };
@@ -190,17 +209,33 @@ export async function planLicenceFederation(
             methods: [`${library}/AggregateLicenceEvents`, `${library}/ReportLicenceCounts`],
             targets: [libraryParty],
           },
-          // The library asks for a range again.
-          { callers: [libraryParty], methods: [`${issuance}/ResendLicenceEvents`], targets: [p.issuer] },
-          // Verification of this province's licences, from anywhere in the federation.
-          { callers: ["prov:*", "mot/*"], methods: [`${licenceService}/VerifyLicence`], targets: [p.issuer] },
-          // The province's own systems query the library and verify other provinces' licences.
+          // The library asks for a range again, and sends approved maintenance requests.
+          {
+            callers: [libraryParty],
+            methods: [`${issuance}/ResendLicenceEvents`, `${issuance}/ApplyMaintenance`],
+            targets: [p.issuer],
+          },
+          // The licence system files maintenance requests at the library and follows them.
+          {
+            callers: [p.issuer],
+            methods: [`${maintenance}/FileMaintenanceRequest`, `${maintenance}/QueryMaintenanceRequest`],
+            targets: [libraryParty],
+          },
+          // Verification of this province's licences from anywhere in the federation; fetches as far
+          // as the purpose and a grant allow (the share policy minimises and annotates the copy).
+          {
+            callers: ["prov:*", "mot/*"],
+            methods: [`${licenceService}/VerifyLicence`, `${licenceService}/GetLicence`],
+            targets: [p.issuer],
+          },
+          // The province's own systems query the library and verify or fetch other provinces' licences.
           {
             callers: [`${p.party}/*`],
             methods: [
               `${library}/QueryLicenceRates`,
               `${library}/QueryAggregationStatus`,
               `${licenceService}/VerifyLicence`,
+              `${licenceService}/GetLicence`,
             ],
           },
         ],
@@ -235,6 +270,7 @@ export async function planLicenceFederation(
         sealKeyFile: keys.get(libraryParty) as string,
         gateway: link(libraryParty, hubParty, hubPort),
         issuerParty: "prov:{province}/licence",
+        outbox,
         gaps: options.gaps ?? { graceMs: 3000, retryMs: 5000, intervalMs: 500 },
       };
     },

@@ -9,14 +9,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { parseCertificate } from "@hutong/certs";
-import { isWireError, Status } from "@hutong/client";
+import { isWireError, loadCredentialFiles, Status } from "@hutong/client";
 import {
   AggregateLicenceEventsRequest,
+  Licence,
   LicenceEvent,
   LicenceEventKind,
   LicenceIssuanceServiceService,
   LicenceLibraryServiceService,
   LicenceServiceService,
+  MaintenanceState,
   Purpose,
   QueryAggregationStatusRequest,
   QueryAggregationStatusResponse,
@@ -29,10 +31,16 @@ import {
 } from "@hutong/proto";
 import { atRestSealer } from "@hutong/service-kit";
 import { licenceFileSignatureValid } from "../issuer/seal-file.js";
+import {
+  decideMaintenanceRequest,
+  fileMaintenanceRequest,
+  queryMaintenanceRequest,
+} from "../maintenance/maintenance-calls.js";
+import type { StatementSigner } from "../maintenance/signed-statement.js";
 import { licenceWorkload, type Workload } from "../simulator/licence-workload.js";
 import { recordWorkload } from "../simulator/yunzheng-uploader.js";
 import { type LicenceFederation, startLicenceFederation } from "./licence-federation.js";
-import { issuerParty, libraryParty, yunzhengParty } from "./licence-federation-plan.js";
+import { issuerParty, libraryParty, supervisionParty, yunzhengParty } from "./licence-federation-plan.js";
 
 const provinces = ["510000", "440000"] as const;
 const context = (target: string) => ({
@@ -254,6 +262,7 @@ describe("licence aggregation across the federation", () => {
               occurredAt: new Date(),
               licence: workloads.get("510000")?.events[0]?.licence,
               reason: "",
+              maintenanceRequestId: "",
             },
           ],
         }).finish(),
@@ -284,6 +293,112 @@ describe("licence aggregation across the federation", () => {
         Buffer.from(AggregateLicenceEventsRequest.encode({ context: context(libraryParty), events: [] }).finish()),
       ),
       (e) => isWireError(e) && e.code === Status.PERMISSION_DENIED,
+    );
+  });
+
+  it("files, approves and applies a data-maintenance request, every step signed, audited and queryable", async () => {
+    const signer = async (party: string): Promise<StatementSigner> => {
+      const c = await loadCredentialFiles({ ...fed.plan.pki.party(party), anchors: [fed.plan.pki.rootCert] });
+      return { key: c.privateKey, chain: c.chain };
+    };
+    const permit = workloads
+      .get("510000")
+      ?.events.find(
+        (e) =>
+          e.licence?.details?.$case === "operatingPermit" && !workloads.get("510000")?.defective.has(e.idempotencyKey),
+      )?.licence;
+    assert.ok(permit !== undefined);
+    const issuer = await fed.client(issuerParty("510000"));
+    const mot = await fed.client(supervisionParty);
+    const request = {
+      requestId: "WH-2026-0001",
+      province: "510000",
+      applicantUnit: "四川省道路运输事务中心",
+      operatorId: "SC-0042",
+      corrections: [
+        { licenceId: permit.licenceId, field: "operating_permit.address", value: "成都市武侯区人民南路四段1号" },
+      ],
+      reason: "地址录入错误",
+      attachments: [{ name: "营业执照.pdf", mediaType: "application/pdf", size: 1024n, sm3: Buffer.alloc(32, 7) }],
+      filedAt: new Date(),
+    };
+    const filed = await fileMaintenanceRequest(issuer, await signer(issuerParty("510000")), request);
+    assert.equal(filed.state, MaintenanceState.MAINTENANCE_STATE_FILED);
+    assert.deepEqual(filed.fields, ["operating_permit.address"]);
+    // Filing the same signed request again is the same request; another under its id is refused.
+    await assert.rejects(
+      fileMaintenanceRequest(issuer, await signer(issuerParty("510000")), { ...request, reason: "另一理由" }),
+      (e) => isWireError(e) && e.code === Status.ALREADY_EXISTS,
+    );
+    // A request about another province's licence, or an item that does not exist, is refused.
+    const foreign = workloads.get("440000")?.events[0]?.licence?.licenceId ?? "";
+    await assert.rejects(
+      fileMaintenanceRequest(issuer, await signer(issuerParty("510000")), {
+        ...request,
+        requestId: "WH-2026-0002",
+        corrections: [{ licenceId: foreign, field: "issuer_name", value: "x" }],
+      }),
+      (e) => isWireError(e) && e.code === Status.NOT_FOUND,
+    );
+    await assert.rejects(
+      fileMaintenanceRequest(issuer, await signer(issuerParty("510000")), {
+        ...request,
+        requestId: "WH-2026-0003",
+        corrections: [{ licenceId: permit.licenceId, field: "status", value: "3" }],
+      }),
+      (e) => isWireError(e) && e.code === Status.INVALID_ARGUMENT,
+    );
+    // A decision signed by anyone but the calling ministry system is refused.
+    await assert.rejects(
+      decideMaintenanceRequest(mot, await signer(issuerParty("510000")), filed, {
+        approved: true,
+        reason: "",
+        at: new Date(),
+      }),
+      (e) => isWireError(e) && e.code === Status.PERMISSION_DENIED,
+    );
+    const approved = await decideMaintenanceRequest(mot, await signer(supervisionParty), filed, {
+      approved: true,
+      reason: "同意",
+      at: new Date(),
+    });
+    assert.equal(approved.state, MaintenanceState.MAINTENANCE_STATE_APPROVED);
+    await assert.rejects(
+      decideMaintenanceRequest(mot, await signer(supervisionParty), filed, {
+        approved: false,
+        reason: "",
+        at: new Date(),
+      }),
+      (e) => isWireError(e) && e.code === Status.FAILED_PRECONDITION,
+    );
+    await until("the request applied", async () => {
+      const s = await queryMaintenanceRequest(issuer, "510000", request.requestId);
+      return s.state === MaintenanceState.MAINTENANCE_STATE_APPLIED;
+    });
+    const done = await queryMaintenanceRequest(mot, "510000", request.requestId);
+    assert.deepEqual(
+      done.history.map((h) => [h.state, h.party]),
+      [
+        [MaintenanceState.MAINTENANCE_STATE_FILED, issuerParty("510000")],
+        [MaintenanceState.MAINTENANCE_STATE_APPROVED, supervisionParty],
+        [MaintenanceState.MAINTENANCE_STATE_APPLIED, issuerParty("510000")],
+      ],
+    );
+    // The corrected licence, at its issuer and at the library.
+    const atIssuer = await fed.provinces.get("510000")?.issuer.store.licence(permit.licenceId);
+    assert.ok(atIssuer?.details?.$case === "operatingPermit");
+    assert.equal(atIssuer.details.value.address, "成都市武侯区人民南路四段1号");
+    const key = Buffer.from(readFileSync(fed.plan.libraryConfig().sealKeyFile, "utf8").trim(), "hex");
+    const sealed = libraryDb()
+      .prepare("SELECT sealed FROM licence WHERE licence_id = ?")
+      .pluck()
+      .get(permit.licenceId) as Buffer;
+    const atLibrary = Licence.decode(atRestSealer(key).open(sealed, permit.licenceId));
+    assert.ok(atLibrary.details?.$case === "operatingPermit");
+    assert.equal(atLibrary.details.value.address, "成都市武侯区人民南路四段1号");
+    await assert.rejects(
+      queryMaintenanceRequest(mot, "510000", "WH-NONE"),
+      (e) => isWireError(e) && e.code === Status.NOT_FOUND,
     );
   });
 });

@@ -1,20 +1,30 @@
 import * as grpc from "@grpc/grpc-js";
+import { sm3 } from "@hutong/certs";
 import {
+  type ApplyMaintenanceRequest,
+  type ApplyMaintenanceResponse,
   type GetLicenceRequest,
   type GetLicenceResponse,
+  LicenceEventKind,
   LicenceIssuanceServiceService,
   type LicenceLookup,
   LicenceServiceService,
   LicenceStatus,
+  MaintenanceDecision,
+  MaintenanceRequest,
+  type RecordedLicenceEvent,
   type RecordLicenceEventsRequest,
   type RecordLicenceEventsResponse,
   type ResendLicenceEventsRequest,
   type ResendLicenceEventsResponse,
+  type SignedStatement,
   type VerifyLicenceRequest,
   type VerifyLicenceResponse,
 } from "@hutong/proto";
 import { addUnaryService, beijingDay, type ServiceLog } from "@hutong/service-kit";
 import { LicensingError, licensingRefusal } from "../licensing-error.js";
+import { applyCorrections } from "../maintenance/corrections.js";
+import type { StatementCheck } from "../maintenance/signed-statement.js";
 import type { IssuerStore } from "../store/port/issuer-store.js";
 
 export interface IssuerServerOptions {
@@ -23,6 +33,29 @@ export interface IssuerServerOptions {
   readonly now: () => number;
   /** Called after a write that queued messages (the dispatcher delivers them now, not at its next poll). */
   readonly enqueued: () => void;
+  /** This licence system's party and province. */
+  readonly party: string;
+  readonly province: string;
+  /** Checks a signed statement against the federation's trust: its signer's party, or why not. */
+  readonly verify: (statement: SignedStatement, party: (p: string) => boolean) => StatementCheck;
+}
+
+/** The statement's body, after its signer and signature were checked; refused otherwise. */
+function checked<T>(
+  statement: SignedStatement | undefined,
+  decode: (b: Uint8Array) => T,
+  verify: IssuerServerOptions["verify"],
+  signer: (party: string) => boolean,
+  what: string,
+): T {
+  if (statement === undefined) throw new LicensingError("malformed", `the ${what} is missing`);
+  const check = verify(statement, signer);
+  if (!check.ok) throw new LicensingError("bad-signature", `the ${what}: ${check.reason}`);
+  try {
+    return decode(statement.body);
+  } catch {
+    throw new LicensingError("malformed", `the ${what}'s body is not a ${what}`);
+  }
 }
 
 /** Most events one RecordLicenceEvents call takes, and the widest range one resend covers. */
@@ -49,9 +82,72 @@ export function createIssuerServer(options: IssuerServerOptions): grpc.Server {
         if (req.events.length === 0 || req.events.length > maxBatch) {
           throw new LicensingError("malformed", `a batch has 1 to ${maxBatch} events, not ${req.events.length}`);
         }
+        if (req.events.some((e) => e.maintenanceRequestId !== "")) {
+          throw new LicensingError(
+            "malformed",
+            "maintenance_request_id is set by the issuer itself, not by its 运政 system",
+          );
+        }
         const r = await store.record(req.events, now());
         if (r.enqueued > 0) options.enqueued();
         return { results: [...r.results] };
+      },
+      async applyMaintenance(req: ApplyMaintenanceRequest): Promise<ApplyMaintenanceResponse> {
+        // The request must be this system's own, the decision a ministry system's approval of
+        // exactly it: the library only carries them.
+        const request = checked(
+          req.request,
+          (b) => MaintenanceRequest.decode(b),
+          options.verify,
+          (p) => p === options.party,
+          "request",
+        );
+        const decision = checked(
+          req.decision,
+          (b) => MaintenanceDecision.decode(b),
+          options.verify,
+          (p) => p.startsWith("mot/"),
+          "decision",
+        );
+        if (request.province !== options.province || decision.province !== options.province) {
+          throw new LicensingError("wrong-province", `the request is not province ${options.province}'s`);
+        }
+        if (!decision.approved || decision.requestId !== request.requestId) {
+          throw new LicensingError(
+            "invalid-transition",
+            `request ${request.requestId} is not approved by this decision`,
+          );
+        }
+        if (!Buffer.from(sm3((req.request as SignedStatement).body)).equals(Buffer.from(decision.requestSm3))) {
+          throw new LicensingError("malformed", "the decision is about another version of the request (request_sm3)");
+        }
+        const byLicence = new Map<string, { field: string; value: string }[]>();
+        for (const c of request.corrections) byLicence.set(c.licenceId, [...(byLicence.get(c.licenceId) ?? []), c]);
+        const at = new Date(now());
+        const events: RecordedLicenceEvent[] = [];
+        for (const [licenceId, corrections] of byLicence) {
+          const licence = await store.licence(licenceId);
+          if (licence === undefined) throw new LicensingError("not-found", `no licence ${licenceId}`);
+          let corrected: typeof licence;
+          try {
+            corrected = applyCorrections(licence, corrections);
+          } catch (e) {
+            throw new LicensingError("malformed", e instanceof Error ? e.message : String(e));
+          }
+          events.push({
+            idempotencyKey: `maint-${request.requestId}-${licenceId}`,
+            kind: LicenceEventKind.LICENCE_EVENT_KIND_CHANGED,
+            occurredAt: at,
+            licence: corrected,
+            reason: `数据维护申请 ${request.requestId}`,
+            maintenanceRequestId: request.requestId,
+          });
+        }
+        const r = await store.record(events, now());
+        const refused = r.results.find((x) => x.code !== "");
+        if (refused !== undefined) throw new LicensingError("invalid-transition", refused.reason);
+        if (r.enqueued > 0) options.enqueued();
+        return { events: r.results.filter((x) => x.outcome === 1).length };
       },
       async resendLicenceEvents(req: ResendLicenceEventsRequest): Promise<ResendLicenceEventsResponse> {
         if (req.fromSeq < 1n || req.toSeq < req.fromSeq || req.toSeq - req.fromSeq >= maxResend) {

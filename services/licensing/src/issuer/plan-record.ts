@@ -156,7 +156,7 @@ export function planRecord(
       licence: left,
       file: fileUnchanged.has(e.kind) ? undefined : context.seal(left),
       reason: e.reason,
-      maintenanceRequestId: "",
+      maintenanceRequestId: e.maintenanceRequestId,
       recordedAt: new Date(nowMs),
     });
     taken.set(e.idempotencyKey, { seq: head, version });

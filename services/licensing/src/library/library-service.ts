@@ -2,22 +2,37 @@ import * as grpc from "@grpc/grpc-js";
 import {
   type AggregateLicenceEventsRequest,
   type AggregateLicenceEventsResponse,
+  type DecideMaintenanceRequestRequest,
+  type DecideMaintenanceRequestResponse,
+  type FileMaintenanceRequestRequest,
+  type FileMaintenanceRequestResponse,
   LicenceLibraryServiceService,
+  LicenceMaintenanceServiceService,
+  MaintenanceDecision,
+  MaintenanceRequest,
   type QueryAggregationStatusRequest,
   type QueryAggregationStatusResponse,
   type QueryLicenceRatesRequest,
   type QueryLicenceRatesResponse,
+  type QueryMaintenanceRequestRequest,
+  type QueryMaintenanceRequestResponse,
   type ReportLicenceCountsRequest,
   type ReportLicenceCountsResponse,
+  type SignedStatement,
 } from "@hutong/proto";
 import { addUnaryService, type CallFacts, type ServiceLog } from "@hutong/service-kit";
 import { LicensingError, licensingRefusal } from "../licensing-error.js";
+import type { StatementCheck } from "../maintenance/signed-statement.js";
 import type { LibraryStore } from "../store/port/library-store.js";
 
 export interface LibraryServerOptions {
   readonly store: LibraryStore;
   readonly log: ServiceLog;
   readonly now: () => number;
+  /** Checks a signed statement against the federation's trust: its signer's party, or why not. */
+  readonly verify: (statement: SignedStatement, party: (p: string) => boolean) => StatementCheck;
+  /** Called after a write that queued messages. */
+  readonly enqueued: () => void;
 }
 
 const provinceCode = /^\d{6}$/;
@@ -50,6 +65,39 @@ function checkEvents(province: string, req: AggregateLicenceEventsRequest): void
     if (e.licenceVersion < 1) throw new LicensingError("malformed", `events[${i}].licence_version must be 1 or more`);
     if (e.licence === undefined || e.licence.licenceId === "")
       throw new LicensingError("malformed", `events[${i}] carries no licence with a licence_id`);
+  }
+}
+
+/** The statement's body decoded, after its signature and signer were checked; refused otherwise. */
+function signedBody<T>(
+  statement: SignedStatement | undefined,
+  decode: (b: Uint8Array) => T,
+  options: LibraryServerOptions,
+  signer: (party: string) => boolean,
+  what: string,
+): { readonly body: T; readonly party: string } {
+  if (statement === undefined) throw new LicensingError("malformed", `the ${what} is missing`);
+  const check = options.verify(statement, signer);
+  if (!check.ok) throw new LicensingError("bad-signature", `the ${what}: ${check.reason}`);
+  try {
+    return { body: decode(statement.body), party: check.party };
+  } catch {
+    throw new LicensingError("malformed", `the ${what}'s body is not a ${what}`);
+  }
+}
+
+function checkRequest(r: MaintenanceRequest, province: string): void {
+  if (r.province !== province) {
+    throw new LicensingError("wrong-province", `the request is province ${r.province}'s; the caller is ${province}'s`);
+  }
+  if (!/^[A-Za-z0-9-]{1,64}$/.test(r.requestId))
+    throw new LicensingError("malformed", "request_id must be 1 to 64 letters, digits or -");
+  if (r.corrections.length === 0 || r.corrections.length > 1000) {
+    throw new LicensingError("malformed", "a request corrects 1 to 1000 items");
+  }
+  if (r.reason.trim() === "") throw new LicensingError("malformed", "a request says why (reason)");
+  for (const a of r.attachments) {
+    if (a.sm3.length !== 32) throw new LicensingError("malformed", `attachment ${a.name}: sm3 must be 32 bytes`);
   }
 }
 
@@ -91,6 +139,56 @@ export function createLibraryServer(options: LibraryServerOptions): grpc.Server 
         if (req.province !== "" && !provinceCode.test(req.province))
           throw new LicensingError("malformed", "province must be empty or a GB/T 2260 code");
         return { provinces: [...(await store.status(req.province))] };
+      },
+    },
+    options.log,
+    licensingRefusal,
+  );
+  addUnaryService(
+    server,
+    LicenceMaintenanceServiceService,
+    {
+      async fileMaintenanceRequest(
+        req: FileMaintenanceRequestRequest,
+        facts: CallFacts,
+      ): Promise<FileMaintenanceRequestResponse> {
+        const province = callerProvince(facts);
+        // Signed by the caller itself: the province's own licence system.
+        const { body, party } = signedBody(
+          req.request,
+          (b) => MaintenanceRequest.decode(b),
+          options,
+          (p) => p === facts.origin,
+          "request",
+        );
+        checkRequest(body, province);
+        return { status: await store.fileMaintenance(req.request as SignedStatement, body, party, now()) };
+      },
+      async decideMaintenanceRequest(
+        req: DecideMaintenanceRequestRequest,
+        facts: CallFacts,
+      ): Promise<DecideMaintenanceRequestResponse> {
+        if (!facts.origin.startsWith("mot/")) {
+          throw new LicensingError("wrong-province", `${facts.origin || "an unnamed caller"} is not a ministry system`);
+        }
+        const { body, party } = signedBody(
+          req.decision,
+          (b) => MaintenanceDecision.decode(b),
+          options,
+          (p) => p === facts.origin,
+          "decision",
+        );
+        const r = await store.decideMaintenance(req.decision as SignedStatement, body, party, now());
+        if (r.enqueued > 0) options.enqueued();
+        return { status: r.status };
+      },
+      async queryMaintenanceRequest(req: QueryMaintenanceRequestRequest): Promise<QueryMaintenanceRequestResponse> {
+        if (!provinceCode.test(req.province))
+          throw new LicensingError("malformed", "province must be a GB/T 2260 code");
+        const status = await store.maintenance(req.province, req.requestId);
+        if (status === undefined)
+          throw new LicensingError("not-found", `no request ${req.requestId} of ${req.province}`);
+        return { status };
       },
     },
     options.log,

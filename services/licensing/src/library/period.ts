@@ -21,5 +21,8 @@ export function parsePeriod(label: string): Period {
   const startMs = beijingDayStart(first(year, month ?? 1));
   const endMs =
     month === undefined || month === 12 ? beijingDayStart(first(year + 1, 1)) : beijingDayStart(first(year, month + 1));
+  // A year before 1000 or a period ending after 9999 has no YYYY-MM-DD bound Date.parse reads.
+  if (!Number.isFinite(startMs) || !Number.isFinite(endMs))
+    throw new LicensingError("malformed", `period ${JSON.stringify(label)} is out of range`);
   return { label, startMs, endMs, lastDay: beijingDay(endMs - 1) };
 }

@@ -23,5 +23,17 @@ export function missingRanges(appliedSeq: bigint, present: Iterable<bigint>, hea
   return out;
 }
 
-/** Whether `inner` lies within `outer`. */
-export const within = (inner: SeqRange, outer: SeqRange): boolean => inner.from >= outer.from && inner.to <= outer.to;
+/** The parts of `range` that none of `covered` covers, in order. */
+export function uncovered(range: SeqRange, covered: readonly SeqRange[]): SeqRange[] {
+  let parts: SeqRange[] = [range];
+  for (const c of covered) {
+    parts = parts.flatMap((p) => {
+      if (c.to < p.from || c.from > p.to) return [p];
+      const out: SeqRange[] = [];
+      if (c.from > p.from) out.push({ from: p.from, to: c.from - 1n });
+      if (c.to < p.to) out.push({ from: c.to + 1n, to: p.to });
+      return out;
+    });
+  }
+  return parts;
+}

@@ -56,6 +56,7 @@ const library = z
     gateway: gatewayLink,
     /** The issuing party of a province: "{province}" is its 6-digit code. */
     issuerParty: z.string().default("prov:{province}/licence"),
+    outbox: outboxSettings,
     gaps: z
       .object({
         graceMs: z.number().int().min(0).default(3000),

@@ -1,6 +1,12 @@
 import type * as grpc from "@grpc/grpc-js";
 import type { OutboxDispatcher } from "@hutong/gateway/outbox";
-import { LicenceKind, LicenceLibraryServiceService, Purpose, ReportLicenceCountsRequest } from "@hutong/proto";
+import {
+  LicenceIssuanceServiceService,
+  LicenceKind,
+  LicenceLibraryServiceService,
+  Purpose,
+  ReportLicenceCountsRequest,
+} from "@hutong/proto";
 import {
   atRestSealer,
   connectGateway,
@@ -17,8 +23,10 @@ import { createIssuerServer } from "../issuer/issuer-service.js";
 import { type GapWatch, startGapWatch } from "../library/gap-watch.js";
 import { createLibraryServer } from "../library/library-service.js";
 import { LicensingError } from "../licensing-error.js";
+import { verifyStatement } from "../maintenance/signed-statement.js";
 import { openSqliteIssuerStore, type SqliteIssuerStore } from "../store/sqlite/sqlite-issuer-store.js";
 import { openSqliteLibraryStore, type SqliteLibraryStore } from "../store/sqlite/sqlite-library-store.js";
+import { maintenanceApplyTopic } from "../store/sqlite/sqlite-maintenance.js";
 import type { IssuerServiceConfig, LibraryServiceConfig } from "./service-config.js";
 
 export interface RunningIssuer {
@@ -35,6 +43,7 @@ export interface RunningLibrary {
   readonly address: string;
   readonly store: SqliteLibraryStore;
   readonly gaps: GapWatch;
+  readonly dispatcher: OutboxDispatcher;
   readonly server: grpc.Server;
   close(): Promise<void>;
 }
@@ -99,7 +108,16 @@ export async function startIssuer(
       now,
     );
     undo.push(() => dispatcher.close());
-    const server = createIssuerServer({ store, log, now, enqueued: () => dispatcher.kick() });
+    const server = createIssuerServer({
+      store,
+      log,
+      now,
+      enqueued: () => dispatcher.kick(),
+      party: config.party,
+      province: config.province,
+      verify: (statement, party) =>
+        verifyStatement(statement, { trust: link.credentials.trust, crls: link.crls(), now: now(), party }),
+    });
     const address = await listen(server, config.listen.port, config.listen.host);
     undo.push(() => shutdown(server));
 
@@ -170,16 +188,41 @@ export async function startLibrary(
   try {
     const link = await connectGateway(config.gateway);
     undo.push(() => link.close());
-    const store = openSqliteLibraryStore(config.store, { sealKey });
+    const issuerOf = (province: string) => config.issuerParty.replace("{province}", province);
+    const store = openSqliteLibraryStore(config.store, { sealKey, issuerOf });
     undo.push(() => store.close());
-    const server = createLibraryServer({ store, log, now });
+    const sealer = atRestSealer(sealKey);
+    const dispatcher = serviceDispatcher(
+      config.party,
+      store.outbox,
+      [
+        gatewayTopic(
+          maintenanceApplyTopic,
+          LicenceIssuanceServiceService.applyMaintenance.path,
+          () => link.client,
+          topicPolicyOf(config.outbox),
+          (payload, key) => sealer.open(payload, key),
+        ),
+      ],
+      config.outbox,
+      now,
+    );
+    undo.push(() => dispatcher.close());
+    const server = createLibraryServer({
+      store,
+      log,
+      now,
+      enqueued: () => dispatcher.kick(),
+      verify: (statement, party) =>
+        verifyStatement(statement, { trust: link.credentials.trust, crls: link.crls(), now: now(), party }),
+    });
     const address = await listen(server, config.listen.port, config.listen.host);
     undo.push(() => shutdown(server));
     const gaps = startGapWatch({
       store,
       policy: { graceMs: config.gaps.graceMs, retryMs: config.gaps.retryMs },
       intervalMs: config.gaps.intervalMs,
-      issuerOf: (province) => config.issuerParty.replace("{province}", province),
+      issuerOf,
       client: () => link.client,
       log,
       now,
@@ -188,10 +231,12 @@ export async function startLibrary(
       address,
       store,
       gaps,
+      dispatcher,
       server,
       async close() {
         await gaps.close();
         await shutdown(server);
+        await dispatcher.close();
         link.close();
         await store.close();
       },

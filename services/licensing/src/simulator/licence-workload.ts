@@ -309,6 +309,7 @@ export function licenceWorkload(options: WorkloadOptions): Workload {
           occurredAt: new Date(at),
           licence: defect ? withDefect(random, { ...licence, status }) : { ...licence, status },
           reason: "",
+          maintenanceRequestId: "",
         },
       });
       at += 3_600_000 + Math.floor(random() * spanMs * 0.05);

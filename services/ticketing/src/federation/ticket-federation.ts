@@ -2,6 +2,7 @@ import type { HutongClient } from "@hutong/client";
 import { parseGatewayConfig, type RunningGateway, startGateway } from "@hutong/gateway";
 import type { DevPki } from "@hutong/gateway/dev";
 import type { ServiceLog } from "@hutong/service-kit";
+import { devClient } from "@hutong/service-kit/dev";
 import type { MinistryServiceConfig } from "../run/service-config.js";
 import {
   type RunningMinistryService,
@@ -10,7 +11,6 @@ import {
   startProvinceService,
 } from "../run/start-services.js";
 import type { SimulatedProvince } from "../station/simulated-registry.js";
-import { devClient } from "@hutong/service-kit/dev";
 import { type FederationPlan, planTicketFederation, type TicketFederationOptions } from "./federation-plan.js";
 
 export {

@@ -1,15 +1,22 @@
+import type { OutboxStore } from "@hutong/gateway/outbox";
 import type {
   AggregateLicenceEventsResponse,
   LicenceEvent,
   LicenceRates,
+  MaintenanceDecision,
+  MaintenanceRequest,
+  MaintenanceRequestStatus,
   ProvinceAggregation,
   ReportLicenceCountsRequest,
+  SignedStatement,
 } from "@hutong/proto";
 import type { SeqRange } from "../../library/sequence-gaps.js";
 
 export interface LibraryStoreOptions {
-  /** SM4 key (32 bytes) for licences and events at rest. */
+  /** SM4 key (32 bytes) for licences, events and maintenance requests at rest. */
   readonly sealKey: Uint8Array;
+  /** The licence system of a province (e.g. "prov:510000/licence"): where an approved request goes. */
+  readonly issuerOf: (province: string) => string;
 }
 
 /** A resend the library asks a province for. */
@@ -26,6 +33,23 @@ export interface GapPolicy {
 
 /** The ministry's licence library. */
 export interface LibraryStore {
+  /** Messages to the provinces (approved maintenance requests). */
+  readonly outbox: OutboxStore;
+  /** Records a filed request (its signature checked by the caller), checking what it names; idempotent per body. */
+  fileMaintenance(
+    statement: SignedStatement,
+    request: MaintenanceRequest,
+    party: string,
+    nowMs: number,
+  ): Promise<MaintenanceRequestStatus>;
+  /** Records a decision on a filed request; an approval is queued for the province with it. */
+  decideMaintenance(
+    statement: SignedStatement,
+    decision: MaintenanceDecision,
+    party: string,
+    nowMs: number,
+  ): Promise<{ readonly status: MaintenanceRequestStatus; readonly enqueued: number }>;
+  maintenance(province: string, requestId: string): Promise<MaintenanceRequestStatus | undefined>;
   /** Takes a province's events in one transaction: each exactly once, applied in sequence, the rest held. */
   aggregate(province: string, events: readonly LicenceEvent[], nowMs: number): Promise<AggregateLicenceEventsResponse>;
   /** Records a province's counts; answers its applied sequence. */

@@ -1,8 +1,13 @@
+import { sqliteOutboxSchema } from "@hutong/gateway/outbox";
+
 /**
  * The ministry licence library's tables. `lib_event` holds every event received, sealed, with its
  * facts as columns: held while `applied_ms` is NULL (beyond a gap), then applied with what the
  * check found. `licence` is each licence as the library holds it. `gap` records each hole in a
  * province's sequence: seen, detected once it outlives the grace, asked for, repaired.
+ * `maintenance` holds each data-maintenance request with its signed statements (the request
+ * sealed: its corrected values may be a holder's data); the outbox sends approved ones to their
+ * province.
  */
 export const librarySchema = `
 CREATE TABLE IF NOT EXISTS province (
@@ -29,6 +34,7 @@ CREATE TABLE IF NOT EXISTS lib_event (
   compliant       INTEGER,
   violations      TEXT,
   receipts        INTEGER NOT NULL DEFAULT 1,
+  maintenance_id  TEXT NOT NULL DEFAULT '',
   sealed          BLOB NOT NULL,
   PRIMARY KEY (province, seq)
 );
@@ -55,4 +61,18 @@ CREATE TABLE IF NOT EXISTS gap (
   repaired_ms     INTEGER,
   PRIMARY KEY (province, from_seq, to_seq)
 );
+CREATE TABLE IF NOT EXISTS maintenance (
+  province     TEXT NOT NULL,
+  request_id   TEXT NOT NULL,
+  state        INTEGER NOT NULL,
+  licence_ids  TEXT NOT NULL,
+  fields       TEXT NOT NULL,
+  history      TEXT NOT NULL,
+  request_sm3  BLOB NOT NULL,
+  decision_sm3 BLOB,
+  request      BLOB NOT NULL,
+  decision     BLOB,
+  PRIMARY KEY (province, request_id)
+);
+${sqliteOutboxSchema}
 `;

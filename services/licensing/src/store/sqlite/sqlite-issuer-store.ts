@@ -2,7 +2,7 @@ import { createSqliteOutbox, sqliteOutboxStore } from "@hutong/gateway/outbox";
 import { Licence, LicenceEvent, type LicenceKind, type RecordedLicenceEvent } from "@hutong/proto";
 import { atRestSealer, openSqliteDatabase } from "@hutong/service-kit";
 import type Database from "better-sqlite3";
-import { aggregationMessage, licenceCountsTopic } from "../../issuer/aggregation-messages.js";
+import { aggregationMessages, licenceCountsTopic, maxEventsPerMessage } from "../../issuer/aggregation-messages.js";
 import { planRecord, type RecordPlan, recordReads, type StoredLicence } from "../../issuer/plan-record.js";
 import { sealLicenceFile } from "../../issuer/seal-file.js";
 import type { HeldCount, IssuerStore, IssuerStoreOptions, RecordResult } from "../port/issuer-store.js";
@@ -94,7 +94,8 @@ export function openSqliteIssuerStore(path: string, options: IssuerStoreOptions)
       if (l.insert) q.insertLicence.run(row);
       else q.updateLicence.run(row);
     }
-    const messages = [];
+    // Consecutive runs of queued events; a dropped event splits a run.
+    const runs: LicenceEvent[][] = [[]];
     for (const e of plan.events) {
       const queue = !dropped(e.provinceSeq);
       q.insertEvent.run({
@@ -108,20 +109,27 @@ export function openSqliteIssuerStore(path: string, options: IssuerStoreOptions)
         queued: queue ? 1 : 0,
         sealed: sealer.seal(LicenceEvent.encode(e).finish(), e.idempotencyKey),
       });
-      if (queue) messages.push(aggregationMessage(e, options.library, options.purpose, sealer));
+      if (queue) runs.at(-1)?.push(e);
+      else runs.push([]);
     }
+    const messages = runs.flatMap((run) => aggregationMessages(run, options.library, options.purpose, sealer));
     return { results: plan.results, enqueued: outbox.enqueueOutbox(messages, nowMs).enqueued };
   });
 
   const resendTx = db.transaction((from: bigint, to: bigint, nowMs: number) => {
     const rows = q.range.all(Number(from), Number(to)) as { seq: number; idempotency_key: string; sealed: Buffer }[];
-    const messages = rows.map((r) => {
+    const events = rows.map((r) => {
       q.markQueued.run(r.seq);
-      const event = LicenceEvent.decode(sealer.open(r.sealed, r.idempotency_key));
-      return aggregationMessage(event, options.library, options.purpose, sealer);
+      return LicenceEvent.decode(sealer.open(r.sealed, r.idempotency_key));
     });
-    const { enqueued } = outbox.enqueueOutbox(messages, nowMs);
-    return { queued: enqueued, headSeq: BigInt(q.head.get() as number) };
+    // Counted per message: a range still pending is not queued again.
+    let queued = 0;
+    for (const [i, m] of aggregationMessages(events, options.library, options.purpose, sealer, "resend").entries()) {
+      if (outbox.enqueueOutbox([m], nowMs).enqueued > 0) {
+        queued += Math.min(maxEventsPerMessage, events.length - i * maxEventsPerMessage);
+      }
+    }
+    return { queued, headSeq: BigInt(q.head.get() as number) };
   });
 
   const countsTx = db.transaction((key: string, payload: Uint8Array, nowMs: number) => {

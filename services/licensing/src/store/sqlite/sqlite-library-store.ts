@@ -1,3 +1,4 @@
+import { createSqliteOutbox, sqliteOutboxStore } from "@hutong/gateway/outbox";
 import {
   type AggregateLicenceEventsResponse,
   Licence,
@@ -12,10 +13,12 @@ import type Database from "better-sqlite3";
 import { checkAggregated, type LibraryLicence } from "../../library/check-aggregated.js";
 import { parsePeriod } from "../../library/period.js";
 import { licenceRates } from "../../library/rates.js";
-import { missingRanges, within } from "../../library/sequence-gaps.js";
+import { missingRanges, uncovered } from "../../library/sequence-gaps.js";
 import { LicensingError } from "../../licensing-error.js";
+import { maintenanceStatus } from "../../maintenance/maintenance-status.js";
 import type { GapPolicy, LibraryStore, LibraryStoreOptions, ResendRequest } from "../port/library-store.js";
 import { librarySchema } from "./library-schema.js";
+import { sqliteMaintenance } from "./sqlite-maintenance.js";
 
 export interface SqliteLibraryStore extends LibraryStore {
   readonly db: Database.Database;
@@ -42,6 +45,8 @@ const percentile = (sorted: readonly number[], p: number): number =>
 export function openSqliteLibraryStore(path: string, options: LibraryStoreOptions): SqliteLibraryStore {
   const db = openSqliteDatabase(path, librarySchema);
   const sealer = atRestSealer(options.sealKey);
+  const outbox = createSqliteOutbox(db);
+  const maintenance = sqliteMaintenance(db, sealer, outbox);
   const q = {
     ensureProvince: db.prepare("INSERT INTO province (province) VALUES (?) ON CONFLICT DO NOTHING"),
     province: db.prepare("SELECT applied_seq, reported_head, counts FROM province WHERE province = ?"),
@@ -54,8 +59,8 @@ export function openSqliteLibraryStore(path: string, options: LibraryStoreOption
     bySeq: db.prepare("SELECT idempotency_key FROM lib_event WHERE province = ? AND seq = ?").pluck(),
     receipt: db.prepare("UPDATE lib_event SET receipts = receipts + 1 WHERE idempotency_key = ?"),
     insertEvent: db.prepare(
-      `INSERT INTO lib_event (province, seq, idempotency_key, licence_id, version, kind, status, valid_to, occurred_ms, recorded_ms, received_ms, sealed)
-       VALUES (@province, @seq, @key, @licenceId, @version, @kind, @status, @validTo, @occurredMs, @recordedMs, @receivedMs, @sealed)`,
+      `INSERT INTO lib_event (province, seq, idempotency_key, licence_id, version, kind, status, valid_to, occurred_ms, recorded_ms, received_ms, maintenance_id, sealed)
+       VALUES (@province, @seq, @key, @licenceId, @version, @kind, @status, @validTo, @occurredMs, @recordedMs, @receivedMs, @maintenanceId, @sealed)`,
     ),
     next: db.prepare(
       "SELECT seq, idempotency_key, sealed FROM lib_event WHERE province = ? AND seq = ? AND applied_ms IS NULL",
@@ -78,6 +83,7 @@ export function openSqliteLibraryStore(path: string, options: LibraryStoreOption
     insertGap: db.prepare(
       "INSERT INTO gap (province, from_seq, to_seq, first_seen_ms) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
     ),
+    extendGap: db.prepare("UPDATE gap SET to_seq = ? WHERE province = ? AND from_seq = ? AND to_seq = ?"),
     detectGap: db.prepare("UPDATE gap SET detected_ms = ? WHERE province = ? AND from_seq = ? AND to_seq = ?"),
     requestGap: db.prepare(
       "UPDATE gap SET requests = requests + 1, last_request_ms = ? WHERE province = ? AND from_seq = ? AND to_seq = ?",
@@ -155,6 +161,9 @@ export function openSqliteLibraryStore(path: string, options: LibraryStoreOption
           sealed: sealer.seal(Licence.encode(licence).finish(), licence.licenceId),
         });
       }
+      if (event.maintenanceRequestId !== "") {
+        maintenance.noteApplied(province, event.maintenanceRequestId, options.issuerOf(province), nowMs);
+      }
       seq = next.seq;
       applied += 1;
     }
@@ -195,6 +204,7 @@ export function openSqliteLibraryStore(path: string, options: LibraryStoreOption
           occurredMs: e.occurredAt?.getTime() ?? nowMs,
           recordedMs: e.recordedAt?.getTime() ?? e.occurredAt?.getTime() ?? nowMs,
           receivedMs: nowMs,
+          maintenanceId: e.maintenanceRequestId,
           sealed: sealer.seal(LicenceEvent.encode(e).finish(), e.idempotencyKey),
         });
         received.push(e.provinceSeq);
@@ -230,17 +240,27 @@ export function openSqliteLibraryStore(path: string, options: LibraryStoreOption
         from: BigInt(g.from_seq),
         to: BigInt(g.to_seq),
       }));
+      // A hole an open gap already covers is that gap; only the part no gap covers is new (a
+      // trailing hole that grows with the reported head adds its new part, not a second gap).
       for (const hole of missingRanges(applied, held, head)) {
-        if (!open.some((g) => within(hole, g))) {
-          q.insertGap.run(province, Number(hole.from), Number(hole.to), nowMs);
+        for (const part of uncovered(hole, open)) {
+          // A hole not yet called a gap that grows at its end stays one hole.
+          const before = open.find((g) => g.detected_ms === null && g.to + 1n === part.from);
+          if (before !== undefined) {
+            q.extendGap.run(Number(part.to), province, before.from_seq, before.to_seq);
+            before.to_seq = Number(part.to);
+            before.to = part.to;
+            continue;
+          }
+          q.insertGap.run(province, Number(part.from), Number(part.to), nowMs);
           open.push({
-            from_seq: Number(hole.from),
-            to_seq: Number(hole.to),
+            from_seq: Number(part.from),
+            to_seq: Number(part.to),
             first_seen_ms: nowMs,
             detected_ms: null,
             last_request_ms: null,
-            from: hole.from,
-            to: hole.to,
+            from: part.from,
+            to: part.to,
           });
         }
       }
@@ -258,8 +278,23 @@ export function openSqliteLibraryStore(path: string, options: LibraryStoreOption
     return requests;
   });
 
+  const fileTx = db.transaction(maintenance.file);
+  const decideTx = db.transaction(maintenance.decide);
+
   return {
     db,
+    outbox: sqliteOutboxStore(db),
+    async fileMaintenance(statement, request, party, nowMs) {
+      return maintenanceStatus(fileTx.immediate(statement, request, party, nowMs));
+    },
+    async decideMaintenance(statement, decision, party, nowMs) {
+      const r = decideTx.immediate(statement, decision, party, options.issuerOf(decision.province), nowMs);
+      return { status: maintenanceStatus(r.record), enqueued: r.enqueued };
+    },
+    async maintenance(province, requestId) {
+      const r = maintenance.get(province, requestId);
+      return r === undefined ? undefined : maintenanceStatus(r);
+    },
     async aggregate(province, events, nowMs) {
       return aggregateTx.immediate(province, events, nowMs);
     },
