@@ -99,6 +99,7 @@ export const contractServices: readonly ContractService[] = [
     methods: [
       { name: "RecordLicenceEvents", path: "/hutong.v1.LicenceIssuanceService/RecordLicenceEvents", requestType: "hutong.v1.RecordLicenceEventsRequest", responseType: "hutong.v1.RecordLicenceEventsResponse", clientStreaming: false, serverStreaming: false },
       { name: "ApplyMaintenance", path: "/hutong.v1.LicenceIssuanceService/ApplyMaintenance", requestType: "hutong.v1.ApplyMaintenanceRequest", responseType: "hutong.v1.ApplyMaintenanceResponse", clientStreaming: false, serverStreaming: false },
+      { name: "ListLicenceStates", path: "/hutong.v1.LicenceIssuanceService/ListLicenceStates", requestType: "hutong.v1.ListLicenceStatesRequest", responseType: "hutong.v1.ListLicenceStatesResponse", clientStreaming: false, serverStreaming: false },
       { name: "ResendLicenceEvents", path: "/hutong.v1.LicenceIssuanceService/ResendLicenceEvents", requestType: "hutong.v1.ResendLicenceEventsRequest", responseType: "hutong.v1.ResendLicenceEventsResponse", clientStreaming: false, serverStreaming: false },
     ],
   },
@@ -111,6 +112,7 @@ export const contractServices: readonly ContractService[] = [
       { name: "ReportLicenceCounts", path: "/hutong.v1.LicenceLibraryService/ReportLicenceCounts", requestType: "hutong.v1.ReportLicenceCountsRequest", responseType: "hutong.v1.ReportLicenceCountsResponse", clientStreaming: false, serverStreaming: false },
       { name: "QueryLicenceRates", path: "/hutong.v1.LicenceLibraryService/QueryLicenceRates", requestType: "hutong.v1.QueryLicenceRatesRequest", responseType: "hutong.v1.QueryLicenceRatesResponse", clientStreaming: false, serverStreaming: false },
       { name: "QueryAggregationStatus", path: "/hutong.v1.LicenceLibraryService/QueryAggregationStatus", requestType: "hutong.v1.QueryAggregationStatusRequest", responseType: "hutong.v1.QueryAggregationStatusResponse", clientStreaming: false, serverStreaming: false },
+      { name: "ListDataFindings", path: "/hutong.v1.LicenceLibraryService/ListDataFindings", requestType: "hutong.v1.ListDataFindingsRequest", responseType: "hutong.v1.ListDataFindingsResponse", clientStreaming: false, serverStreaming: false },
     ],
   },
   {

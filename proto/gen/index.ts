@@ -170,6 +170,9 @@ export {
 export {
   AggregateLicenceEventsRequest,
   AggregateLicenceEventsResponse,
+  DataCheck,
+  DataCheckRun,
+  DataFinding,
   LicenceIssuanceServiceClient,
   type LicenceIssuanceServiceServer,
   LicenceIssuanceServiceService,
@@ -178,6 +181,11 @@ export {
   type LicenceLibraryServiceServer,
   LicenceLibraryServiceService,
   LicenceRates,
+  LicenceState,
+  ListDataFindingsRequest,
+  ListDataFindingsResponse,
+  ListLicenceStatesRequest,
+  ListLicenceStatesResponse,
   ProvinceAggregation,
   QueryAggregationStatusRequest,
   QueryAggregationStatusResponse,
@@ -192,6 +200,8 @@ export {
   ResendLicenceEventsRequest,
   ResendLicenceEventsResponse,
   SequenceRange,
+  dataCheckFromJSON,
+  dataCheckToJSON,
 } from "./hutong/v1/licence_aggregation_service.js";
 export {
   LicenceEvent,

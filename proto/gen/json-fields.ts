@@ -191,6 +191,25 @@ export const jsonFields: ReadonlyMap<string, readonly JsonField[]> = new Map<str
     ],
   ],
   [
+    "hutong.v1.DataCheckRun",
+    [
+      { name: "run_id", jsonName: "runId" },
+      { name: "province", jsonName: "province" },
+      { name: "at", jsonName: "at" },
+      { name: "licences_checked", jsonName: "licencesChecked" },
+      { name: "licences_sampled", jsonName: "licencesSampled" },
+      { name: "findings_by_check", jsonName: "findingsByCheck", repeated: true },
+    ],
+  ],
+  [
+    "hutong.v1.DataFinding",
+    [
+      { name: "licence_id", jsonName: "licenceId" },
+      { name: "check", jsonName: "check" },
+      { name: "detail", jsonName: "detail" },
+    ],
+  ],
+  [
     "hutong.v1.DecideMaintenanceRequestRequest",
     [
       { name: "context", jsonName: "context", message: "hutong.v1.RequestContext" },
@@ -258,7 +277,7 @@ export const jsonFields: ReadonlyMap<string, readonly JsonField[]> = new Map<str
     [
       { name: "licence_id", jsonName: "licenceId" },
       { name: "field", jsonName: "field" },
-      { name: "value", jsonName: "value" },
+      { name: "corrected_value", jsonName: "correctedValue" },
     ],
   ],
   [
@@ -561,6 +580,31 @@ export const jsonFields: ReadonlyMap<string, readonly JsonField[]> = new Map<str
     ],
   ],
   [
+    "hutong.v1.LicenceState",
+    [
+      { name: "licence_id", jsonName: "licenceId" },
+      { name: "version", jsonName: "version" },
+      { name: "status", jsonName: "status" },
+      { name: "valid_to", jsonName: "validTo" },
+    ],
+  ],
+  [
+    "hutong.v1.ListDataFindingsRequest",
+    [
+      { name: "context", jsonName: "context", message: "hutong.v1.RequestContext" },
+      { name: "province", jsonName: "province" },
+      { name: "run_id", jsonName: "runId" },
+      { name: "limit", jsonName: "limit" },
+    ],
+  ],
+  [
+    "hutong.v1.ListDataFindingsResponse",
+    [
+      { name: "run", jsonName: "run", message: "hutong.v1.DataCheckRun" },
+      { name: "findings", jsonName: "findings", repeated: true, message: "hutong.v1.DataFinding" },
+    ],
+  ],
+  [
     "hutong.v1.ListGrantsRequest",
     [
       { name: "context", jsonName: "context", message: "hutong.v1.RequestContext" },
@@ -576,6 +620,21 @@ export const jsonFields: ReadonlyMap<string, readonly JsonField[]> = new Map<str
     [
       { name: "records", jsonName: "records", repeated: true, message: "hutong.v1.GrantRecord" },
       { name: "next_page_token", jsonName: "nextPageToken" },
+    ],
+  ],
+  [
+    "hutong.v1.ListLicenceStatesRequest",
+    [
+      { name: "context", jsonName: "context", message: "hutong.v1.RequestContext" },
+      { name: "after_licence_id", jsonName: "afterLicenceId" },
+      { name: "limit", jsonName: "limit" },
+    ],
+  ],
+  [
+    "hutong.v1.ListLicenceStatesResponse",
+    [
+      { name: "states", jsonName: "states", repeated: true, message: "hutong.v1.LicenceState" },
+      { name: "next_after", jsonName: "nextAfter" },
     ],
   ],
   [
@@ -787,6 +846,10 @@ export const jsonFields: ReadonlyMap<string, readonly JsonField[]> = new Map<str
       { name: "lag_p50_ms", jsonName: "lagP50Ms" },
       { name: "lag_p99_ms", jsonName: "lagP99Ms" },
       { name: "lag_max_ms", jsonName: "lagMaxMs" },
+      { name: "recent_lag_p99_ms", jsonName: "recentLagP99Ms" },
+      { name: "lag_window_s", jsonName: "lagWindowS" },
+      { name: "lag_alert_ms", jsonName: "lagAlertMs" },
+      { name: "lagging", jsonName: "lagging" },
     ],
   ],
   [

@@ -44,7 +44,7 @@ export const personalFields: ReadonlyMap<string, readonly PersonalFieldPath[]> =
   [
     "hutong.v1.FieldCorrection",
     [
-      { field: "value", tsName: "value", number: 3, repeated: false, kind: PersonalKind.PERSONAL_KIND_OTHER },
+      { field: "corrected_value", tsName: "correctedValue", number: 3, repeated: false, kind: PersonalKind.PERSONAL_KIND_OTHER },
     ],
   ],
   [

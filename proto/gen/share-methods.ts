@@ -193,6 +193,16 @@ export const shareMethods: ReadonlyMap<string, ShareMethodSpec> = new Map<string
     },
   ],
   [
+    "hutong.v1.LicenceIssuanceService/ListLicenceStates",
+    {
+      method: "hutong.v1.LicenceIssuanceService/ListLicenceStates",
+      recordKind: RecordKind.RECORD_KIND_LICENCE,
+      operation: "verify",
+      requestType: "hutong.v1.ListLicenceStatesRequest",
+      responseType: "hutong.v1.ListLicenceStatesResponse",
+    },
+  ],
+  [
     "hutong.v1.LicenceIssuanceService/ResendLicenceEvents",
     {
       method: "hutong.v1.LicenceIssuanceService/ResendLicenceEvents",
@@ -240,6 +250,16 @@ export const shareMethods: ReadonlyMap<string, ShareMethodSpec> = new Map<string
       operation: "verify",
       requestType: "hutong.v1.QueryAggregationStatusRequest",
       responseType: "hutong.v1.QueryAggregationStatusResponse",
+    },
+  ],
+  [
+    "hutong.v1.LicenceLibraryService/ListDataFindings",
+    {
+      method: "hutong.v1.LicenceLibraryService/ListDataFindings",
+      recordKind: RecordKind.RECORD_KIND_LICENCE,
+      operation: "verify",
+      requestType: "hutong.v1.ListDataFindingsRequest",
+      responseType: "hutong.v1.ListDataFindingsResponse",
     },
   ],
   [

@@ -106,6 +106,25 @@ export const wireLayouts: ReadonlyMap<string, readonly WireField[]> = new Map<st
     ],
   ],
   [
+    "hutong.v1.DataCheckRun",
+    [
+      { name: "run_id", number: 1, type: "string", repeated: false },
+      { name: "province", number: 2, type: "string", repeated: false },
+      { name: "at", number: 3, type: "message", repeated: false, message: "google.protobuf.Timestamp" },
+      { name: "licences_checked", number: 4, type: "uint32", repeated: false },
+      { name: "licences_sampled", number: 5, type: "uint32", repeated: false },
+      { name: "findings_by_check", number: 6, type: "uint32", repeated: true },
+    ],
+  ],
+  [
+    "hutong.v1.DataFinding",
+    [
+      { name: "licence_id", number: 1, type: "string", repeated: false },
+      { name: "check", number: 2, type: "enum", repeated: false },
+      { name: "detail", number: 3, type: "string", repeated: false },
+    ],
+  ],
+  [
     "hutong.v1.DecideMaintenanceRequestRequest",
     [
       { name: "context", number: 1, type: "message", repeated: false, message: "hutong.v1.RequestContext" },
@@ -326,6 +345,46 @@ export const wireLayouts: ReadonlyMap<string, readonly WireField[]> = new Map<st
     ],
   ],
   [
+    "hutong.v1.LicenceState",
+    [
+      { name: "licence_id", number: 1, type: "string", repeated: false },
+      { name: "version", number: 2, type: "uint32", repeated: false },
+      { name: "status", number: 3, type: "enum", repeated: false },
+      { name: "valid_to", number: 4, type: "string", repeated: false },
+    ],
+  ],
+  [
+    "hutong.v1.ListDataFindingsRequest",
+    [
+      { name: "context", number: 1, type: "message", repeated: false, message: "hutong.v1.RequestContext" },
+      { name: "province", number: 2, type: "string", repeated: false },
+      { name: "run_id", number: 3, type: "string", repeated: false },
+      { name: "limit", number: 4, type: "uint32", repeated: false },
+    ],
+  ],
+  [
+    "hutong.v1.ListDataFindingsResponse",
+    [
+      { name: "run", number: 1, type: "message", repeated: false, message: "hutong.v1.DataCheckRun" },
+      { name: "findings", number: 2, type: "message", repeated: true, message: "hutong.v1.DataFinding" },
+    ],
+  ],
+  [
+    "hutong.v1.ListLicenceStatesRequest",
+    [
+      { name: "context", number: 1, type: "message", repeated: false, message: "hutong.v1.RequestContext" },
+      { name: "after_licence_id", number: 2, type: "string", repeated: false },
+      { name: "limit", number: 3, type: "uint32", repeated: false },
+    ],
+  ],
+  [
+    "hutong.v1.ListLicenceStatesResponse",
+    [
+      { name: "states", number: 1, type: "message", repeated: true, message: "hutong.v1.LicenceState" },
+      { name: "next_after", number: 2, type: "string", repeated: false },
+    ],
+  ],
+  [
     "hutong.v1.ListStationDayRequest",
     [
       { name: "context", number: 1, type: "message", repeated: false, message: "hutong.v1.RequestContext" },
@@ -438,6 +497,10 @@ export const wireLayouts: ReadonlyMap<string, readonly WireField[]> = new Map<st
       { name: "lag_p50_ms", number: 8, type: "uint32", repeated: false },
       { name: "lag_p99_ms", number: 9, type: "uint32", repeated: false },
       { name: "lag_max_ms", number: 10, type: "uint32", repeated: false },
+      { name: "recent_lag_p99_ms", number: 11, type: "uint32", repeated: false },
+      { name: "lag_window_s", number: 12, type: "uint32", repeated: false },
+      { name: "lag_alert_ms", number: 13, type: "uint32", repeated: false },
+      { name: "lagging", number: 14, type: "bool", repeated: false },
     ],
   ],
   [

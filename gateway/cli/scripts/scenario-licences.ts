@@ -2,9 +2,10 @@
 // library, two province gateways and their licence systems); each province's 运政 system issues and
 // changes licences of every kind while the province gateway, the library and a licence system are
 // SIGKILLed at random moments and started again; one province's licence system drops a range of
-// its sequence on purpose, which the library must find and have resent; then the rates, the audit
-// logs, Sichuan's annual report, and a search for personal data in clear. The last line is one JSON object; the exit status
-// is non-zero when any guarantee is off (docs/licences.md).
+// its sequence on purpose, which the library must find and have resent; then a maintenance request
+// filed, approved and applied, the data checks finding a copy corrupted on purpose, the rates,
+// Sichuan's annual report, the audit logs, and a search for personal data in clear. The last line
+// is one JSON object; the exit status is non-zero when any guarantee is off (docs/licences.md).
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -29,8 +30,9 @@ import {
   supervisionParty,
   type Workload,
 } from "@hutong/licensing/dev";
-import { LicenceEventKind, LicenceLibraryServiceService, MaintenanceState, Purpose } from "@hutong/proto";
+import { DataCheck, LicenceEventKind, LicenceLibraryServiceService, MaintenanceState, Purpose } from "@hutong/proto";
 import { devClient } from "@hutong/service-kit/dev";
+import Database from "better-sqlite3";
 import { startPlannedLicenceProcesses } from "../src/scenario/licence-processes.js";
 import { percentile, readIssuer, readLibrary } from "../src/scenario/licence-scenario-counts.js";
 import { hutongBin, type ManagedProcess } from "../src/scenario/managed-process.js";
@@ -70,6 +72,7 @@ const { plan, fed } = await startPlannedLicenceProcesses(() =>
     paperLicences: { LICENCE_KIND_ROAD_TRANSPORT_CERTIFICATE: Math.floor(licencesPerProvince / 20) },
     countsIntervalMs: 1000,
     gaps: { graceMs: 3000, retryMs: 4000, intervalMs: 500 },
+    checks: { intervalMs: 5000, timelinessMs: 600_000 },
   }),
 );
 const clients: HutongClient[] = [];
@@ -175,10 +178,11 @@ try {
     `${aggregated} of ${events} events aggregated; ${library.gapsDetected} gaps detected, ${library.gapsRepaired} repaired; ${library.noncompliant.size} noncompliant (${planted.size} planted)`,
   );
 
+  const mot = await clientFor(supervisionParty, plan.hubPort, hubParty);
+
   // 5. A data-maintenance request (附表1): Sichuan's licence system files a correction of one
   // permit's address, the ministry approves it, Sichuan applies it as a change event, the library
   // aggregates it; every step signed and audited, its state queried through the gateways.
-  const mot = await clientFor(supervisionParty, plan.hubPort, hubParty);
   const sichuan = plan.provinces.get("510000");
   if (sichuan === undefined) throw new Error("no Sichuan in the plan");
   const signerOf = async (party: string) => {
@@ -200,7 +204,7 @@ try {
     applicantUnit: "四川省道路运输事务中心",
     operatorId: "SC-0001",
     corrections: [
-      { licenceId: permit.licenceId, field: "operating_permit.address", value: "成都市武侯区人民南路四段1号" },
+      { licenceId: permit.licenceId, field: "operating_permit.address", correctedValue: "成都市武侯区人民南路四段1号" },
     ],
     reason: "经营地址录入错误，依营业执照更正",
     attachments: [
@@ -228,7 +232,50 @@ try {
   }
   say(`maintenance request ${requestId}: ${maintenance}`);
 
-  // 6. The rates, asked of the library through the hub by the ministry's supervision system.
+  // 6. The data checks (第十一条): a copy at the library corrupted on purpose must be found untrue
+  // against its issuer at the library's next run.
+  const victim = (() => {
+    const db = new Database(libraryStore);
+    db.pragma("busy_timeout = 10000");
+    try {
+      const v = db
+        .prepare("SELECT licence_id FROM licence WHERE province = '440000' AND status = 1 ORDER BY licence_id LIMIT 1")
+        .pluck()
+        .get() as string;
+      db.prepare("UPDATE licence SET status = 3 WHERE licence_id = ?").run(v);
+      return v;
+    } finally {
+      db.close();
+    }
+  })();
+  const plantedAt = Date.now();
+  let untrueFound = false;
+  const checksDeadline = Date.now() + 60_000;
+  while (!untrueFound && Date.now() < checksDeadline) {
+    await sleep(1000);
+    const r = await mot
+      .unary(LicenceLibraryServiceService.listDataFindings, {
+        context: {
+          targetParty: libraryParty,
+          purpose: Purpose.PURPOSE_REGULATORY_SUPERVISION,
+          grantId: "",
+          correlationId: "",
+        },
+        province: "440000",
+        runId: "",
+        limit: 1000,
+      })
+      .catch(() => undefined);
+    if (r?.run?.at !== undefined && r.run.at.getTime() > plantedAt) {
+      untrueFound = r.findings.some((f) => f.check === DataCheck.DATA_CHECK_TRUTHFULNESS && f.licenceId === victim);
+      say(
+        `data checks of 440000 (run ${r.run.runId}): ${r.run.licencesChecked} licences, findings by check [truthfulness, completeness, validity, timeliness] = [${r.run.findingsByCheck.join(", ")}]; the corrupted copy ${untrueFound ? "found" : "NOT found"}`,
+      );
+      break;
+    }
+  }
+
+  // 7. The rates, asked of the library through the hub by the ministry's supervision system.
   const sum = { ev: 0n, rv: 0n, act: 0n, iss: 0n, ce: 0n, e: 0n, agg: 0n, rep: 0n };
   for (const code of provinces) {
     const r = await mot.unary(LicenceLibraryServiceService.queryLicenceRates, {
@@ -263,7 +310,7 @@ try {
     aggregation: ratio(sum.agg, sum.rep),
   };
 
-  // 7. Sichuan's annual report (第二十三条), from the library's figures, through the hub.
+  // 8. Sichuan's annual report (第二十三条), from the library's figures, through the hub.
   const profile = join(dir, "mot-supervision-profile.json");
   await writeFile(
     profile,
@@ -300,7 +347,7 @@ try {
   const reportOk = report.status === 0 && existsSync(pdf);
   say(reportOk ? `annual report: ${pdf}` : `annual report failed (${report.status}): ${report.stderr}`);
 
-  // 8. Every gateway's audit log, after a clean stop.
+  // 9. Every gateway's audit log, after a clean stop.
   for (const c of clients) c.close();
   clients.length = 0;
   await fed.stop();
@@ -322,7 +369,7 @@ try {
     }
   }
 
-  // 9. No practitioner's or legal representative's name, nor ID number, in clear anywhere.
+  // 10. No practitioner's or legal representative's name, nor ID number, in clear anywhere.
   const personal = new Set<string>();
   for (const w of workloads.values()) {
     for (const e of w.events) {
@@ -367,6 +414,7 @@ try {
     !complianceMatches ||
     maintenance !== "applied" ||
     !reportOk ||
+    !untrueFound ||
     !auditOk ||
     leaks.length > 0;
   console.log(JSON.stringify(result));

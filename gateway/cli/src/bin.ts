@@ -4,6 +4,7 @@ import { annotationCommand } from "./annotation/annotation-command.js";
 import { auditCommand } from "./audit/audit-command.js";
 import { callCommand } from "./call/call-command.js";
 import { grantCommand } from "./grant/grant-command.js";
+import { licenceCommand } from "./licence/licence-command.js";
 import { outboxCommand } from "./outbox/outbox-command.js";
 import { reportCommand } from "./report/report-command.js";
 import { startCommand } from "./start/start-command.js";
@@ -17,6 +18,7 @@ const program = new Command("hutong")
   .addCommand(auditCommand())
   .addCommand(annotationCommand())
   .addCommand(grantCommand())
+  .addCommand(licenceCommand())
   .addCommand(outboxCommand())
   .addCommand(reportCommand());
 

@@ -264,6 +264,11 @@ const aggregationSchema = z.strictObject({
   lagP50Ms: u32,
   lagP99Ms: u32,
   lagMaxMs: u32,
+  // The lag alert (files written before it existed have none: no alert).
+  recentLagP99Ms: u32.default(0),
+  lagWindowS: u32.default(0),
+  lagAlertMs: u32.default(0),
+  lagging: z.boolean().default(false),
 });
 
 const dataSchema = z
@@ -365,6 +370,10 @@ function aggregationJson(a: ProvinceAggregation) {
     lagP50Ms: a.lagP50Ms,
     lagP99Ms: a.lagP99Ms,
     lagMaxMs: a.lagMaxMs,
+    recentLagP99Ms: a.recentLagP99Ms,
+    lagWindowS: a.lagWindowS,
+    lagAlertMs: a.lagAlertMs,
+    lagging: a.lagging,
   };
 }
 

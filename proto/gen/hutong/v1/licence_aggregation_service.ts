@@ -20,7 +20,15 @@ import {
 } from "@grpc/grpc-js";
 import { Timestamp } from "../../google/protobuf/timestamp.js";
 import { RequestContext } from "./common.js";
-import { Licence, LicenceKind, licenceKindFromJSON, licenceKindToJSON } from "./licence.js";
+import {
+  Licence,
+  LicenceKind,
+  licenceKindFromJSON,
+  licenceKindToJSON,
+  LicenceStatus,
+  licenceStatusFromJSON,
+  licenceStatusToJSON,
+} from "./licence.js";
 import { LicenceEvent, LicenceEventKind, licenceEventKindFromJSON, licenceEventKindToJSON } from "./licence_event.js";
 import { ApplyMaintenanceRequest, ApplyMaintenanceResponse } from "./licence_maintenance.js";
 import { EventOutcome, eventOutcomeFromJSON, eventOutcomeToJSON } from "./ticket_event_service.js";
@@ -28,6 +36,65 @@ import { EventOutcome, eventOutcomeFromJSON, eventOutcomeToJSON } from "./ticket
 export const protobufPackage = "hutong.v1";
 
 export const protobufFileName = "hutong/v1/licence_aggregation_service.proto";
+
+/** The checks the library runs on each province's data (第十一条). */
+export enum DataCheck {
+  DATA_CHECK_UNSPECIFIED = 0,
+  /** DATA_CHECK_TRUTHFULNESS - 真实性: the library's copy against the issuing province's own answer (status, validity). */
+  DATA_CHECK_TRUTHFULNESS = 1,
+  /** DATA_CHECK_COMPLETENESS - 完整性: a required item missing from a licence as the library holds it. */
+  DATA_CHECK_COMPLETENESS = 2,
+  /**
+   * DATA_CHECK_VALIDITY - 有效性: an item that breaks its rule (format, range, date), or a licence marked valid past its
+   * validity.
+   */
+  DATA_CHECK_VALIDITY = 3,
+  /** DATA_CHECK_TIMELINESS - 及时性: events aggregated later than the threshold after the issuer recorded them. */
+  DATA_CHECK_TIMELINESS = 4,
+  UNRECOGNIZED = -1,
+}
+
+export function dataCheckFromJSON(object: any): DataCheck {
+  switch (object) {
+    case 0:
+    case "DATA_CHECK_UNSPECIFIED":
+      return DataCheck.DATA_CHECK_UNSPECIFIED;
+    case 1:
+    case "DATA_CHECK_TRUTHFULNESS":
+      return DataCheck.DATA_CHECK_TRUTHFULNESS;
+    case 2:
+    case "DATA_CHECK_COMPLETENESS":
+      return DataCheck.DATA_CHECK_COMPLETENESS;
+    case 3:
+    case "DATA_CHECK_VALIDITY":
+      return DataCheck.DATA_CHECK_VALIDITY;
+    case 4:
+    case "DATA_CHECK_TIMELINESS":
+      return DataCheck.DATA_CHECK_TIMELINESS;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return DataCheck.UNRECOGNIZED;
+  }
+}
+
+export function dataCheckToJSON(object: DataCheck): string {
+  switch (object) {
+    case DataCheck.DATA_CHECK_UNSPECIFIED:
+      return "DATA_CHECK_UNSPECIFIED";
+    case DataCheck.DATA_CHECK_TRUTHFULNESS:
+      return "DATA_CHECK_TRUTHFULNESS";
+    case DataCheck.DATA_CHECK_COMPLETENESS:
+      return "DATA_CHECK_COMPLETENESS";
+    case DataCheck.DATA_CHECK_VALIDITY:
+      return "DATA_CHECK_VALIDITY";
+    case DataCheck.DATA_CHECK_TIMELINESS:
+      return "DATA_CHECK_TIMELINESS";
+    case DataCheck.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
 
 /** An event as the 运政 system records it: the issuer numbers, versions and seals it. */
 export interface RecordedLicenceEvent {
@@ -66,6 +133,30 @@ export interface RecordedLicenceResult {
 export interface RecordLicenceEventsResponse {
   /** One per event of the request, in its order. */
   results: RecordedLicenceResult[];
+}
+
+export interface ListLicenceStatesRequest {
+  context?:
+    | RequestContext
+    | undefined;
+  /** The page after this licence id ("" for the first). */
+  afterLicenceId: string;
+  /** At most this many (default and cap 1000). */
+  limit: number;
+}
+
+export interface LicenceState {
+  licenceId: string;
+  version: number;
+  status: LicenceStatus;
+  /** "YYYY-MM-DD". */
+  validTo: string;
+}
+
+export interface ListLicenceStatesResponse {
+  states: LicenceState[];
+  /** Ask again with after_licence_id = this; empty when this was the last page. */
+  nextAfter: string;
 }
 
 export interface ResendLicenceEventsRequest {
@@ -188,6 +279,49 @@ export interface ProvinceAggregation {
   lagP50Ms: number;
   lagP99Ms: number;
   lagMaxMs: number;
+  /**
+   * The p99 lag of the events applied in the last `lag_window_s` seconds, and whether it is over
+   * the library's alert threshold (`lag_alert_ms`): aggregation is not "real time" any more.
+   */
+  recentLagP99Ms: number;
+  lagWindowS: number;
+  lagAlertMs: number;
+  lagging: boolean;
+}
+
+export interface DataFinding {
+  licenceId: string;
+  check: DataCheck;
+  /** What was found, in words (field paths and rules; never a holder's data). */
+  detail: string;
+}
+
+/** One run of the checks over one province. */
+export interface DataCheckRun {
+  runId: string;
+  province: string;
+  at?:
+    | Date
+    | undefined;
+  /** Licences looked at, by all checks but truthfulness, and asked of the issuer by it. */
+  licencesChecked: number;
+  licencesSampled: number;
+  /** Findings by check, in DataCheck order (truthfulness, completeness, validity, timeliness). */
+  findingsByCheck: number[];
+}
+
+export interface ListDataFindingsRequest {
+  context?: RequestContext | undefined;
+  province: string;
+  /** Empty: the latest run. */
+  runId: string;
+  /** At most this many findings (default and cap 1000). */
+  limit: number;
+}
+
+export interface ListDataFindingsResponse {
+  run?: DataCheckRun | undefined;
+  findings: DataFinding[];
 }
 
 export interface SequenceRange {
@@ -691,6 +825,327 @@ export const RecordLicenceEventsResponse: MessageFns<RecordLicenceEventsResponse
   fromPartial(object: DeepPartial<RecordLicenceEventsResponse>): RecordLicenceEventsResponse {
     const message = createBaseRecordLicenceEventsResponse();
     message.results = object.results?.map((e) => RecordedLicenceResult.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseListLicenceStatesRequest(): ListLicenceStatesRequest {
+  return { context: undefined, afterLicenceId: "", limit: 0 };
+}
+
+export const ListLicenceStatesRequest: MessageFns<ListLicenceStatesRequest> = {
+  encode(message: ListLicenceStatesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.context !== undefined) {
+      RequestContext.encode(message.context, writer.uint32(10).fork()).join();
+    }
+    if (message.afterLicenceId !== "") {
+      writer.uint32(18).string(message.afterLicenceId);
+    }
+    if (message.limit !== 0) {
+      writer.uint32(24).uint32(message.limit);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListLicenceStatesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListLicenceStatesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.context = RequestContext.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.afterLicenceId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.limit = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListLicenceStatesRequest {
+    return {
+      context: isSet(object.context) ? RequestContext.fromJSON(object.context) : undefined,
+      afterLicenceId: isSet(object.afterLicenceId)
+        ? globalThis.String(object.afterLicenceId)
+        : isSet(object.after_licence_id)
+        ? globalThis.String(object.after_licence_id)
+        : "",
+      limit: isSet(object.limit) ? globalThis.Number(object.limit) : 0,
+    };
+  },
+
+  toJSON(message: ListLicenceStatesRequest): unknown {
+    const obj: any = {};
+    if (message.context !== undefined) {
+      obj.context = RequestContext.toJSON(message.context);
+    }
+    if (message.afterLicenceId !== "") {
+      obj.afterLicenceId = message.afterLicenceId;
+    }
+    if (message.limit !== 0) {
+      obj.limit = Math.round(message.limit);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListLicenceStatesRequest>): ListLicenceStatesRequest {
+    return ListLicenceStatesRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListLicenceStatesRequest>): ListLicenceStatesRequest {
+    const message = createBaseListLicenceStatesRequest();
+    message.context = (object.context !== undefined && object.context !== null)
+      ? RequestContext.fromPartial(object.context)
+      : undefined;
+    message.afterLicenceId = object.afterLicenceId ?? "";
+    message.limit = object.limit ?? 0;
+    return message;
+  },
+};
+
+function createBaseLicenceState(): LicenceState {
+  return { licenceId: "", version: 0, status: 0, validTo: "" };
+}
+
+export const LicenceState: MessageFns<LicenceState> = {
+  encode(message: LicenceState, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.licenceId !== "") {
+      writer.uint32(10).string(message.licenceId);
+    }
+    if (message.version !== 0) {
+      writer.uint32(16).uint32(message.version);
+    }
+    if (message.status !== 0) {
+      writer.uint32(24).int32(message.status);
+    }
+    if (message.validTo !== "") {
+      writer.uint32(34).string(message.validTo);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LicenceState {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLicenceState();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.licenceId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.version = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.status = reader.int32() as any;
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.validTo = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): LicenceState {
+    return {
+      licenceId: isSet(object.licenceId)
+        ? globalThis.String(object.licenceId)
+        : isSet(object.licence_id)
+        ? globalThis.String(object.licence_id)
+        : "",
+      version: isSet(object.version) ? globalThis.Number(object.version) : 0,
+      status: isSet(object.status) ? licenceStatusFromJSON(object.status) : 0,
+      validTo: isSet(object.validTo)
+        ? globalThis.String(object.validTo)
+        : isSet(object.valid_to)
+        ? globalThis.String(object.valid_to)
+        : "",
+    };
+  },
+
+  toJSON(message: LicenceState): unknown {
+    const obj: any = {};
+    if (message.licenceId !== "") {
+      obj.licenceId = message.licenceId;
+    }
+    if (message.version !== 0) {
+      obj.version = Math.round(message.version);
+    }
+    if (message.status !== 0) {
+      obj.status = licenceStatusToJSON(message.status);
+    }
+    if (message.validTo !== "") {
+      obj.validTo = message.validTo;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<LicenceState>): LicenceState {
+    return LicenceState.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<LicenceState>): LicenceState {
+    const message = createBaseLicenceState();
+    message.licenceId = object.licenceId ?? "";
+    message.version = object.version ?? 0;
+    message.status = object.status ?? 0;
+    message.validTo = object.validTo ?? "";
+    return message;
+  },
+};
+
+function createBaseListLicenceStatesResponse(): ListLicenceStatesResponse {
+  return { states: [], nextAfter: "" };
+}
+
+export const ListLicenceStatesResponse: MessageFns<ListLicenceStatesResponse> = {
+  encode(message: ListLicenceStatesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.states) {
+      LicenceState.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.nextAfter !== "") {
+      writer.uint32(18).string(message.nextAfter);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListLicenceStatesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListLicenceStatesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.states.push(LicenceState.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.nextAfter = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListLicenceStatesResponse {
+    return {
+      states: globalThis.Array.isArray(object?.states) ? object.states.map((e: any) => LicenceState.fromJSON(e)) : [],
+      nextAfter: isSet(object.nextAfter)
+        ? globalThis.String(object.nextAfter)
+        : isSet(object.next_after)
+        ? globalThis.String(object.next_after)
+        : "",
+    };
+  },
+
+  toJSON(message: ListLicenceStatesResponse): unknown {
+    const obj: any = {};
+    if (message.states?.length) {
+      obj.states = message.states.map((e) => LicenceState.toJSON(e));
+    }
+    if (message.nextAfter !== "") {
+      obj.nextAfter = message.nextAfter;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListLicenceStatesResponse>): ListLicenceStatesResponse {
+    return ListLicenceStatesResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListLicenceStatesResponse>): ListLicenceStatesResponse {
+    const message = createBaseListLicenceStatesResponse();
+    message.states = object.states?.map((e) => LicenceState.fromPartial(e)) || [];
+    message.nextAfter = object.nextAfter ?? "";
     return message;
   },
 };
@@ -2056,6 +2511,10 @@ function createBaseProvinceAggregation(): ProvinceAggregation {
     lagP50Ms: 0,
     lagP99Ms: 0,
     lagMaxMs: 0,
+    recentLagP99Ms: 0,
+    lagWindowS: 0,
+    lagAlertMs: 0,
+    lagging: false,
   };
 }
 
@@ -2096,6 +2555,18 @@ export const ProvinceAggregation: MessageFns<ProvinceAggregation> = {
     }
     if (message.lagMaxMs !== 0) {
       writer.uint32(80).uint32(message.lagMaxMs);
+    }
+    if (message.recentLagP99Ms !== 0) {
+      writer.uint32(88).uint32(message.recentLagP99Ms);
+    }
+    if (message.lagWindowS !== 0) {
+      writer.uint32(96).uint32(message.lagWindowS);
+    }
+    if (message.lagAlertMs !== 0) {
+      writer.uint32(104).uint32(message.lagAlertMs);
+    }
+    if (message.lagging !== false) {
+      writer.uint32(112).bool(message.lagging);
     }
     return writer;
   },
@@ -2193,6 +2664,38 @@ export const ProvinceAggregation: MessageFns<ProvinceAggregation> = {
             message.lagMaxMs = reader.uint32();
             continue;
           }
+          case 11: {
+            if (tag !== 88) {
+              break;
+            }
+
+            message.recentLagP99Ms = reader.uint32();
+            continue;
+          }
+          case 12: {
+            if (tag !== 96) {
+              break;
+            }
+
+            message.lagWindowS = reader.uint32();
+            continue;
+          }
+          case 13: {
+            if (tag !== 104) {
+              break;
+            }
+
+            message.lagAlertMs = reader.uint32();
+            continue;
+          }
+          case 14: {
+            if (tag !== 112) {
+              break;
+            }
+
+            message.lagging = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2249,6 +2752,22 @@ export const ProvinceAggregation: MessageFns<ProvinceAggregation> = {
         : isSet(object.lag_max_ms)
         ? globalThis.Number(object.lag_max_ms)
         : 0,
+      recentLagP99Ms: isSet(object.recentLagP99Ms)
+        ? globalThis.Number(object.recentLagP99Ms)
+        : isSet(object.recent_lag_p99_ms)
+        ? globalThis.Number(object.recent_lag_p99_ms)
+        : 0,
+      lagWindowS: isSet(object.lagWindowS)
+        ? globalThis.Number(object.lagWindowS)
+        : isSet(object.lag_window_s)
+        ? globalThis.Number(object.lag_window_s)
+        : 0,
+      lagAlertMs: isSet(object.lagAlertMs)
+        ? globalThis.Number(object.lagAlertMs)
+        : isSet(object.lag_alert_ms)
+        ? globalThis.Number(object.lag_alert_ms)
+        : 0,
+      lagging: isSet(object.lagging) ? globalThis.Boolean(object.lagging) : false,
     };
   },
 
@@ -2284,6 +2803,18 @@ export const ProvinceAggregation: MessageFns<ProvinceAggregation> = {
     if (message.lagMaxMs !== 0) {
       obj.lagMaxMs = Math.round(message.lagMaxMs);
     }
+    if (message.recentLagP99Ms !== 0) {
+      obj.recentLagP99Ms = Math.round(message.recentLagP99Ms);
+    }
+    if (message.lagWindowS !== 0) {
+      obj.lagWindowS = Math.round(message.lagWindowS);
+    }
+    if (message.lagAlertMs !== 0) {
+      obj.lagAlertMs = Math.round(message.lagAlertMs);
+    }
+    if (message.lagging !== false) {
+      obj.lagging = message.lagging;
+    }
     return obj;
   },
 
@@ -2306,6 +2837,504 @@ export const ProvinceAggregation: MessageFns<ProvinceAggregation> = {
     message.lagP50Ms = object.lagP50Ms ?? 0;
     message.lagP99Ms = object.lagP99Ms ?? 0;
     message.lagMaxMs = object.lagMaxMs ?? 0;
+    message.recentLagP99Ms = object.recentLagP99Ms ?? 0;
+    message.lagWindowS = object.lagWindowS ?? 0;
+    message.lagAlertMs = object.lagAlertMs ?? 0;
+    message.lagging = object.lagging ?? false;
+    return message;
+  },
+};
+
+function createBaseDataFinding(): DataFinding {
+  return { licenceId: "", check: 0, detail: "" };
+}
+
+export const DataFinding: MessageFns<DataFinding> = {
+  encode(message: DataFinding, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.licenceId !== "") {
+      writer.uint32(10).string(message.licenceId);
+    }
+    if (message.check !== 0) {
+      writer.uint32(16).int32(message.check);
+    }
+    if (message.detail !== "") {
+      writer.uint32(26).string(message.detail);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DataFinding {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDataFinding();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.licenceId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.check = reader.int32() as any;
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.detail = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DataFinding {
+    return {
+      licenceId: isSet(object.licenceId)
+        ? globalThis.String(object.licenceId)
+        : isSet(object.licence_id)
+        ? globalThis.String(object.licence_id)
+        : "",
+      check: isSet(object.check) ? dataCheckFromJSON(object.check) : 0,
+      detail: isSet(object.detail) ? globalThis.String(object.detail) : "",
+    };
+  },
+
+  toJSON(message: DataFinding): unknown {
+    const obj: any = {};
+    if (message.licenceId !== "") {
+      obj.licenceId = message.licenceId;
+    }
+    if (message.check !== 0) {
+      obj.check = dataCheckToJSON(message.check);
+    }
+    if (message.detail !== "") {
+      obj.detail = message.detail;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<DataFinding>): DataFinding {
+    return DataFinding.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<DataFinding>): DataFinding {
+    const message = createBaseDataFinding();
+    message.licenceId = object.licenceId ?? "";
+    message.check = object.check ?? 0;
+    message.detail = object.detail ?? "";
+    return message;
+  },
+};
+
+function createBaseDataCheckRun(): DataCheckRun {
+  return { runId: "", province: "", at: undefined, licencesChecked: 0, licencesSampled: 0, findingsByCheck: [] };
+}
+
+export const DataCheckRun: MessageFns<DataCheckRun> = {
+  encode(message: DataCheckRun, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.runId !== "") {
+      writer.uint32(10).string(message.runId);
+    }
+    if (message.province !== "") {
+      writer.uint32(18).string(message.province);
+    }
+    if (message.at !== undefined) {
+      Timestamp.encode(toTimestamp(message.at), writer.uint32(26).fork()).join();
+    }
+    if (message.licencesChecked !== 0) {
+      writer.uint32(32).uint32(message.licencesChecked);
+    }
+    if (message.licencesSampled !== 0) {
+      writer.uint32(40).uint32(message.licencesSampled);
+    }
+    if (message.findingsByCheck.length !== 0) {
+      writer.uint32(50).fork();
+      for (const v of message.findingsByCheck) {
+        writer.uint32(v);
+      }
+      writer.join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DataCheckRun {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDataCheckRun();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.runId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.province = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.at = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.licencesChecked = reader.uint32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.licencesSampled = reader.uint32();
+            continue;
+          }
+          case 6: {
+            if (tag === 48) {
+              message.findingsByCheck.push(reader.uint32());
+
+              continue;
+            }
+
+            if (tag === 50) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.findingsByCheck.push(reader.uint32());
+              }
+
+              continue;
+            }
+
+            break;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DataCheckRun {
+    return {
+      runId: isSet(object.runId)
+        ? globalThis.String(object.runId)
+        : isSet(object.run_id)
+        ? globalThis.String(object.run_id)
+        : "",
+      province: isSet(object.province) ? globalThis.String(object.province) : "",
+      at: isSet(object.at) ? fromJsonTimestamp(object.at) : undefined,
+      licencesChecked: isSet(object.licencesChecked)
+        ? globalThis.Number(object.licencesChecked)
+        : isSet(object.licences_checked)
+        ? globalThis.Number(object.licences_checked)
+        : 0,
+      licencesSampled: isSet(object.licencesSampled)
+        ? globalThis.Number(object.licencesSampled)
+        : isSet(object.licences_sampled)
+        ? globalThis.Number(object.licences_sampled)
+        : 0,
+      findingsByCheck: globalThis.Array.isArray(object?.findingsByCheck)
+        ? object.findingsByCheck.map((e: any) => globalThis.Number(e))
+        : globalThis.Array.isArray(object?.findings_by_check)
+        ? object.findings_by_check.map((e: any) => globalThis.Number(e))
+        : [],
+    };
+  },
+
+  toJSON(message: DataCheckRun): unknown {
+    const obj: any = {};
+    if (message.runId !== "") {
+      obj.runId = message.runId;
+    }
+    if (message.province !== "") {
+      obj.province = message.province;
+    }
+    if (message.at !== undefined) {
+      obj.at = message.at.toISOString();
+    }
+    if (message.licencesChecked !== 0) {
+      obj.licencesChecked = Math.round(message.licencesChecked);
+    }
+    if (message.licencesSampled !== 0) {
+      obj.licencesSampled = Math.round(message.licencesSampled);
+    }
+    if (message.findingsByCheck?.length) {
+      obj.findingsByCheck = message.findingsByCheck.map((e) => Math.round(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<DataCheckRun>): DataCheckRun {
+    return DataCheckRun.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<DataCheckRun>): DataCheckRun {
+    const message = createBaseDataCheckRun();
+    message.runId = object.runId ?? "";
+    message.province = object.province ?? "";
+    message.at = object.at ?? undefined;
+    message.licencesChecked = object.licencesChecked ?? 0;
+    message.licencesSampled = object.licencesSampled ?? 0;
+    message.findingsByCheck = object.findingsByCheck?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseListDataFindingsRequest(): ListDataFindingsRequest {
+  return { context: undefined, province: "", runId: "", limit: 0 };
+}
+
+export const ListDataFindingsRequest: MessageFns<ListDataFindingsRequest> = {
+  encode(message: ListDataFindingsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.context !== undefined) {
+      RequestContext.encode(message.context, writer.uint32(10).fork()).join();
+    }
+    if (message.province !== "") {
+      writer.uint32(18).string(message.province);
+    }
+    if (message.runId !== "") {
+      writer.uint32(26).string(message.runId);
+    }
+    if (message.limit !== 0) {
+      writer.uint32(32).uint32(message.limit);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListDataFindingsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListDataFindingsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.context = RequestContext.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.province = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.runId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.limit = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListDataFindingsRequest {
+    return {
+      context: isSet(object.context) ? RequestContext.fromJSON(object.context) : undefined,
+      province: isSet(object.province) ? globalThis.String(object.province) : "",
+      runId: isSet(object.runId)
+        ? globalThis.String(object.runId)
+        : isSet(object.run_id)
+        ? globalThis.String(object.run_id)
+        : "",
+      limit: isSet(object.limit) ? globalThis.Number(object.limit) : 0,
+    };
+  },
+
+  toJSON(message: ListDataFindingsRequest): unknown {
+    const obj: any = {};
+    if (message.context !== undefined) {
+      obj.context = RequestContext.toJSON(message.context);
+    }
+    if (message.province !== "") {
+      obj.province = message.province;
+    }
+    if (message.runId !== "") {
+      obj.runId = message.runId;
+    }
+    if (message.limit !== 0) {
+      obj.limit = Math.round(message.limit);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListDataFindingsRequest>): ListDataFindingsRequest {
+    return ListDataFindingsRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListDataFindingsRequest>): ListDataFindingsRequest {
+    const message = createBaseListDataFindingsRequest();
+    message.context = (object.context !== undefined && object.context !== null)
+      ? RequestContext.fromPartial(object.context)
+      : undefined;
+    message.province = object.province ?? "";
+    message.runId = object.runId ?? "";
+    message.limit = object.limit ?? 0;
+    return message;
+  },
+};
+
+function createBaseListDataFindingsResponse(): ListDataFindingsResponse {
+  return { run: undefined, findings: [] };
+}
+
+export const ListDataFindingsResponse: MessageFns<ListDataFindingsResponse> = {
+  encode(message: ListDataFindingsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.run !== undefined) {
+      DataCheckRun.encode(message.run, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.findings) {
+      DataFinding.encode(v!, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListDataFindingsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListDataFindingsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.run = DataCheckRun.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.findings.push(DataFinding.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListDataFindingsResponse {
+    return {
+      run: isSet(object.run) ? DataCheckRun.fromJSON(object.run) : undefined,
+      findings: globalThis.Array.isArray(object?.findings)
+        ? object.findings.map((e: any) => DataFinding.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ListDataFindingsResponse): unknown {
+    const obj: any = {};
+    if (message.run !== undefined) {
+      obj.run = DataCheckRun.toJSON(message.run);
+    }
+    if (message.findings?.length) {
+      obj.findings = message.findings.map((e) => DataFinding.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListDataFindingsResponse>): ListDataFindingsResponse {
+    return ListDataFindingsResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListDataFindingsResponse>): ListDataFindingsResponse {
+    const message = createBaseListDataFindingsResponse();
+    message.run = (object.run !== undefined && object.run !== null) ? DataCheckRun.fromPartial(object.run) : undefined;
+    message.findings = object.findings?.map((e) => DataFinding.fromPartial(e)) || [];
     return message;
   },
 };
@@ -2509,6 +3538,21 @@ export const LicenceIssuanceServiceService = {
     responseDeserialize: (value: Buffer): ApplyMaintenanceResponse => ApplyMaintenanceResponse.decode(value),
   },
   /**
+   * Every licence's version, status and validity, in pages by licence id: the library's data
+   * check compares its copies with the issuer's own (真实性, 第十一条). No personal field.
+   */
+  listLicenceStates: {
+    path: "/hutong.v1.LicenceIssuanceService/ListLicenceStates" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListLicenceStatesRequest): Buffer =>
+      Buffer.from(ListLicenceStatesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListLicenceStatesRequest => ListLicenceStatesRequest.decode(value),
+    responseSerialize: (value: ListLicenceStatesResponse): Buffer =>
+      Buffer.from(ListLicenceStatesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListLicenceStatesResponse => ListLicenceStatesResponse.decode(value),
+  },
+  /**
    * The library found a gap in the province's sequence: the province sends that range again,
    * through its outbox, as it sent it the first time. No personal field in either direction.
    */
@@ -2539,6 +3583,11 @@ export interface LicenceIssuanceServiceServer extends UntypedServiceImplementati
    * named, once per request, which are aggregated like any other.
    */
   applyMaintenance: handleUnaryCall<ApplyMaintenanceRequest, ApplyMaintenanceResponse>;
+  /**
+   * Every licence's version, status and validity, in pages by licence id: the library's data
+   * check compares its copies with the issuer's own (真实性, 第十一条). No personal field.
+   */
+  listLicenceStates: handleUnaryCall<ListLicenceStatesRequest, ListLicenceStatesResponse>;
   /**
    * The library found a gap in the province's sequence: the province sends that range again,
    * through its outbox, as it sent it the first time. No personal field in either direction.
@@ -2587,6 +3636,25 @@ export interface LicenceIssuanceServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ApplyMaintenanceResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Every licence's version, status and validity, in pages by licence id: the library's data
+   * check compares its copies with the issuer's own (真实性, 第十一条). No personal field.
+   */
+  listLicenceStates(
+    request: ListLicenceStatesRequest,
+    callback: (error: ServiceError | null, response: ListLicenceStatesResponse) => void,
+  ): ClientUnaryCall;
+  listLicenceStates(
+    request: ListLicenceStatesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListLicenceStatesResponse) => void,
+  ): ClientUnaryCall;
+  listLicenceStates(
+    request: ListLicenceStatesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListLicenceStatesResponse) => void,
   ): ClientUnaryCall;
   /**
    * The library found a gap in the province's sequence: the province sends that range again,
@@ -2681,6 +3749,21 @@ export const LicenceLibraryServiceService = {
     responseDeserialize: (value: Buffer): QueryAggregationStatusResponse =>
       QueryAggregationStatusResponse.decode(value),
   },
+  /**
+   * The findings of the library's scheduled data checks (第十一条) for a province: its latest run,
+   * or a given one. No personal field: licence ids, the check, what was found.
+   */
+  listDataFindings: {
+    path: "/hutong.v1.LicenceLibraryService/ListDataFindings" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListDataFindingsRequest): Buffer =>
+      Buffer.from(ListDataFindingsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListDataFindingsRequest => ListDataFindingsRequest.decode(value),
+    responseSerialize: (value: ListDataFindingsResponse): Buffer =>
+      Buffer.from(ListDataFindingsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListDataFindingsResponse => ListDataFindingsResponse.decode(value),
+  },
 } as const;
 
 export interface LicenceLibraryServiceServer extends UntypedServiceImplementation {
@@ -2698,6 +3781,11 @@ export interface LicenceLibraryServiceServer extends UntypedServiceImplementatio
   queryLicenceRates: handleUnaryCall<QueryLicenceRatesRequest, QueryLicenceRatesResponse>;
   /** Where a province's aggregation stands: its sequence, gaps, lag. */
   queryAggregationStatus: handleUnaryCall<QueryAggregationStatusRequest, QueryAggregationStatusResponse>;
+  /**
+   * The findings of the library's scheduled data checks (第十一条) for a province: its latest run,
+   * or a given one. No personal field: licence ids, the check, what was found.
+   */
+  listDataFindings: handleUnaryCall<ListDataFindingsRequest, ListDataFindingsResponse>;
 }
 
 export interface LicenceLibraryServiceClient extends Client {
@@ -2770,6 +3858,25 @@ export interface LicenceLibraryServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: QueryAggregationStatusResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * The findings of the library's scheduled data checks (第十一条) for a province: its latest run,
+   * or a given one. No personal field: licence ids, the check, what was found.
+   */
+  listDataFindings(
+    request: ListDataFindingsRequest,
+    callback: (error: ServiceError | null, response: ListDataFindingsResponse) => void,
+  ): ClientUnaryCall;
+  listDataFindings(
+    request: ListDataFindingsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListDataFindingsResponse) => void,
+  ): ClientUnaryCall;
+  listDataFindings(
+    request: ListDataFindingsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListDataFindingsResponse) => void,
   ): ClientUnaryCall;
 }
 

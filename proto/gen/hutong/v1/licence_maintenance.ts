@@ -87,8 +87,11 @@ export function maintenanceStateToJSON(object: MaintenanceState): string {
 export interface FieldCorrection {
   licenceId: string;
   field: string;
-  /** The corrected value as text (a number in decimal). May be a holder's data. */
-  value: string;
+  /**
+   * The corrected value as text (a number in decimal). May be a holder's data. (Not "value": the
+   * logs' redactor drops personal fields by name, and "value" is every oneof wrapper's.)
+   */
+  correctedValue: string;
 }
 
 /** An attachment (supporting document), by digest: the document itself travels outside hutong. */
@@ -215,7 +218,7 @@ export interface ApplyMaintenanceResponse {
 }
 
 function createBaseFieldCorrection(): FieldCorrection {
-  return { licenceId: "", field: "", value: "" };
+  return { licenceId: "", field: "", correctedValue: "" };
 }
 
 export const FieldCorrection: MessageFns<FieldCorrection> = {
@@ -226,8 +229,8 @@ export const FieldCorrection: MessageFns<FieldCorrection> = {
     if (message.field !== "") {
       writer.uint32(18).string(message.field);
     }
-    if (message.value !== "") {
-      writer.uint32(26).string(message.value);
+    if (message.correctedValue !== "") {
+      writer.uint32(26).string(message.correctedValue);
     }
     return writer;
   },
@@ -266,7 +269,7 @@ export const FieldCorrection: MessageFns<FieldCorrection> = {
               break;
             }
 
-            message.value = reader.string();
+            message.correctedValue = reader.string();
             continue;
           }
         }
@@ -289,7 +292,11 @@ export const FieldCorrection: MessageFns<FieldCorrection> = {
         ? globalThis.String(object.licence_id)
         : "",
       field: isSet(object.field) ? globalThis.String(object.field) : "",
-      value: isSet(object.value) ? globalThis.String(object.value) : "",
+      correctedValue: isSet(object.correctedValue)
+        ? globalThis.String(object.correctedValue)
+        : isSet(object.corrected_value)
+        ? globalThis.String(object.corrected_value)
+        : "",
     };
   },
 
@@ -301,8 +308,8 @@ export const FieldCorrection: MessageFns<FieldCorrection> = {
     if (message.field !== "") {
       obj.field = message.field;
     }
-    if (message.value !== "") {
-      obj.value = message.value;
+    if (message.correctedValue !== "") {
+      obj.correctedValue = message.correctedValue;
     }
     return obj;
   },
@@ -314,7 +321,7 @@ export const FieldCorrection: MessageFns<FieldCorrection> = {
     const message = createBaseFieldCorrection();
     message.licenceId = object.licenceId ?? "";
     message.field = object.field ?? "";
-    message.value = object.value ?? "";
+    message.correctedValue = object.correctedValue ?? "";
     return message;
   },
 };

@@ -28,6 +28,9 @@ export interface LicenceFederationOptions {
   readonly paperLicences?: Readonly<Record<string, number>>;
   readonly countsIntervalMs?: number;
   readonly gaps?: { readonly graceMs: number; readonly retryMs: number; readonly intervalMs: number };
+  readonly lagAlertMs?: number;
+  /** The library's data checks: how often, and when an event is late. */
+  readonly checks?: { readonly intervalMs: number; readonly timelinessMs: number };
   /** How long the gateways' annotated copies stay valid (default: the gateway's, 30 days). */
   readonly annotationValidityDays?: number;
 }
@@ -173,12 +176,21 @@ export async function planLicenceFederation(
           // The ministry's systems: the library asks provinces to resend; rates and status queries.
           {
             callers: ["mot/*"],
-            methods: [`${issuance}/ResendLicenceEvents`, `${issuance}/ApplyMaintenance`, `${licenceService}/*`],
+            methods: [
+              `${issuance}/ResendLicenceEvents`,
+              `${issuance}/ApplyMaintenance`,
+              `${issuance}/ListLicenceStates`,
+              `${licenceService}/*`,
+            ],
             targets: ["prov:*"],
           },
           {
             callers: ["mot/*", "prov:*"],
-            methods: [`${library}/QueryLicenceRates`, `${library}/QueryAggregationStatus`],
+            methods: [
+              `${library}/QueryLicenceRates`,
+              `${library}/QueryAggregationStatus`,
+              `${library}/ListDataFindings`,
+            ],
           },
           // Verification across provinces: any province's systems may verify any province's licence,
           // and fetch it (an annotated copy) as far as the purpose and a grant allow.
@@ -212,7 +224,11 @@ export async function planLicenceFederation(
           // The library asks for a range again, and sends approved maintenance requests.
           {
             callers: [libraryParty],
-            methods: [`${issuance}/ResendLicenceEvents`, `${issuance}/ApplyMaintenance`],
+            methods: [
+              `${issuance}/ResendLicenceEvents`,
+              `${issuance}/ApplyMaintenance`,
+              `${issuance}/ListLicenceStates`,
+            ],
             targets: [p.issuer],
           },
           // The licence system files maintenance requests at the library and follows them.
@@ -234,6 +250,7 @@ export async function planLicenceFederation(
             methods: [
               `${library}/QueryLicenceRates`,
               `${library}/QueryAggregationStatus`,
+              `${library}/ListDataFindings`,
               `${licenceService}/VerifyLicence`,
               `${licenceService}/GetLicence`,
             ],
@@ -272,6 +289,8 @@ export async function planLicenceFederation(
         issuerParty: "prov:{province}/licence",
         outbox,
         gaps: options.gaps ?? { graceMs: 3000, retryMs: 5000, intervalMs: 500 },
+        lag: { windowS: 300, alertMs: options.lagAlertMs ?? 60_000 },
+        checks: options.checks ?? { intervalMs: 3_600_000, timelinessMs: 600_000 },
       };
     },
   };

@@ -12,6 +12,7 @@ import { parseCertificate } from "@hutong/certs";
 import { isWireError, loadCredentialFiles, Status } from "@hutong/client";
 import {
   AggregateLicenceEventsRequest,
+  DataCheck,
   Licence,
   LicenceEvent,
   LicenceEventKind,
@@ -316,7 +317,11 @@ describe("licence aggregation across the federation", () => {
       applicantUnit: "四川省道路运输事务中心",
       operatorId: "SC-0042",
       corrections: [
-        { licenceId: permit.licenceId, field: "operating_permit.address", value: "成都市武侯区人民南路四段1号" },
+        {
+          licenceId: permit.licenceId,
+          field: "operating_permit.address",
+          correctedValue: "成都市武侯区人民南路四段1号",
+        },
       ],
       reason: "地址录入错误",
       attachments: [{ name: "营业执照.pdf", mediaType: "application/pdf", size: 1024n, sm3: Buffer.alloc(32, 7) }],
@@ -336,7 +341,7 @@ describe("licence aggregation across the federation", () => {
       fileMaintenanceRequest(issuer, await signer(issuerParty("510000")), {
         ...request,
         requestId: "WH-2026-0002",
-        corrections: [{ licenceId: foreign, field: "issuer_name", value: "x" }],
+        corrections: [{ licenceId: foreign, field: "issuer_name", correctedValue: "x" }],
       }),
       (e) => isWireError(e) && e.code === Status.NOT_FOUND,
     );
@@ -344,7 +349,7 @@ describe("licence aggregation across the federation", () => {
       fileMaintenanceRequest(issuer, await signer(issuerParty("510000")), {
         ...request,
         requestId: "WH-2026-0003",
-        corrections: [{ licenceId: permit.licenceId, field: "status", value: "3" }],
+        corrections: [{ licenceId: permit.licenceId, field: "status", correctedValue: "3" }],
       }),
       (e) => isWireError(e) && e.code === Status.INVALID_ARGUMENT,
     );
@@ -400,5 +405,60 @@ describe("licence aggregation across the federation", () => {
       queryMaintenanceRequest(mot, "510000", "WH-NONE"),
       (e) => isWireError(e) && e.code === Status.NOT_FOUND,
     );
+  });
+
+  it("runs the data checks: a copy that differs from the issuer, the defects, listed per province", async () => {
+    const w = workloads.get("510000") as Workload;
+    // A copy at the library that says another thing than its issuer (a planted corruption).
+    const victim = libraryDb()
+      .prepare(
+        "SELECT licence_id, status FROM licence WHERE province = '510000' AND status = 1 ORDER BY licence_id LIMIT 1",
+      )
+      .get() as { licence_id: string; status: number };
+    libraryDb().prepare("UPDATE licence SET status = 3 WHERE licence_id = ?").run(victim.licence_id);
+    try {
+      const runs = await fed.library.checks.run();
+      const sichuan = runs.find((r) => r.run.province === "510000");
+      assert.ok(sichuan !== undefined);
+      const truth = sichuan.findings.filter((f) => f.check === DataCheck.DATA_CHECK_TRUTHFULNESS);
+      assert.deepEqual(
+        truth.map((f) => [f.licenceId, f.detail]),
+        [[victim.licence_id, "status LICENCE_STATUS_REVOKED at the library, LICENCE_STATUS_VALID at the issuer"]],
+      );
+      assert.equal(sichuan.run.licencesSampled, sichuan.run.licencesChecked, "every licence compared with the issuer");
+      // Completeness and validity: exactly the licences whose latest record carries a planted defect.
+      const latestKey = new Map<string, string>();
+      for (const e of w.events) if (e.licence !== undefined) latestKey.set(e.licence.licenceId, e.idempotencyKey);
+      const defectiveNow = [...latestKey].filter(([, key]) => w.defective.has(key)).map(([id]) => id);
+      const flagged = new Set(
+        sichuan.findings
+          .filter((f) => f.check === DataCheck.DATA_CHECK_COMPLETENESS || f.check === DataCheck.DATA_CHECK_VALIDITY)
+          .filter((f) => !f.detail.startsWith("marked valid"))
+          .map((f) => f.licenceId),
+      );
+      assert.deepEqual([...flagged].sort(), defectiveNow.sort());
+      // The findings through the gateways: Sichuan's own systems see them, Guangdong's do not.
+      const mine = await fed.client(issuerParty("510000"));
+      const listed = await mine.unary(LicenceLibraryServiceService.listDataFindings, {
+        context: context(libraryParty),
+        province: "510000",
+        runId: "",
+        limit: 0,
+      });
+      assert.equal(listed.run?.runId, sichuan.run.runId);
+      assert.equal(listed.findings.length, sichuan.findings.length);
+      const theirs = await fed.client(issuerParty("440000"));
+      await assert.rejects(
+        theirs.unary(LicenceLibraryServiceService.listDataFindings, {
+          context: context(libraryParty),
+          province: "510000",
+          runId: "",
+          limit: 0,
+        }),
+        (e) => isWireError(e) && e.code === Status.PERMISSION_DENIED,
+      );
+    } finally {
+      libraryDb().prepare("UPDATE licence SET status = ? WHERE licence_id = ?").run(victim.status, victim.licence_id);
+    }
   });
 });

@@ -10,6 +10,8 @@ import {
   type LicenceLookup,
   LicenceServiceService,
   LicenceStatus,
+  type ListLicenceStatesRequest,
+  type ListLicenceStatesResponse,
   MaintenanceDecision,
   MaintenanceRequest,
   type RecordedLicenceEvent,
@@ -121,7 +123,7 @@ export function createIssuerServer(options: IssuerServerOptions): grpc.Server {
         if (!Buffer.from(sm3((req.request as SignedStatement).body)).equals(Buffer.from(decision.requestSm3))) {
           throw new LicensingError("malformed", "the decision is about another version of the request (request_sm3)");
         }
-        const byLicence = new Map<string, { field: string; value: string }[]>();
+        const byLicence = new Map<string, { field: string; correctedValue: string }[]>();
         for (const c of request.corrections) byLicence.set(c.licenceId, [...(byLicence.get(c.licenceId) ?? []), c]);
         const at = new Date(now());
         const events: RecordedLicenceEvent[] = [];
@@ -148,6 +150,11 @@ export function createIssuerServer(options: IssuerServerOptions): grpc.Server {
         if (refused !== undefined) throw new LicensingError("invalid-transition", refused.reason);
         if (r.enqueued > 0) options.enqueued();
         return { events: r.results.filter((x) => x.outcome === 1).length };
+      },
+      async listLicenceStates(req: ListLicenceStatesRequest): Promise<ListLicenceStatesResponse> {
+        const limit = req.limit === 0 || req.limit > 1000 ? 1000 : req.limit;
+        const states = [...(await store.states(req.afterLicenceId, limit))];
+        return { states, nextAfter: states.length < limit ? "" : (states.at(-1)?.licenceId ?? "") };
       },
       async resendLicenceEvents(req: ResendLicenceEventsRequest): Promise<ResendLicenceEventsResponse> {
         if (req.fromSeq < 1n || req.toSeq < req.fromSeq || req.toSeq - req.fromSeq >= maxResend) {

@@ -8,6 +8,8 @@ import {
   type FileMaintenanceRequestResponse,
   LicenceLibraryServiceService,
   LicenceMaintenanceServiceService,
+  type ListDataFindingsRequest,
+  type ListDataFindingsResponse,
   MaintenanceDecision,
   MaintenanceRequest,
   type QueryAggregationStatusRequest,
@@ -134,6 +136,20 @@ export function createLibraryServer(options: LibraryServerOptions): grpc.Server 
         if (!provinceCode.test(req.province))
           throw new LicensingError("malformed", "province must be a GB/T 2260 code");
         return { rates: await store.rates(req.province, req.period) };
+      },
+      async listDataFindings(req: ListDataFindingsRequest, facts: CallFacts): Promise<ListDataFindingsResponse> {
+        if (!provinceCode.test(req.province))
+          throw new LicensingError("malformed", "province must be a GB/T 2260 code");
+        // A province sees its own findings; the ministry's systems see every province's.
+        if (!facts.origin.startsWith("mot/") && callerProvince(facts) !== req.province) {
+          throw new LicensingError("wrong-province", `${facts.origin} may see only its own province's findings`);
+        }
+        const limit = req.limit === 0 || req.limit > 1000 ? 1000 : req.limit;
+        const r = await store.dataFindings(req.province, req.runId, limit);
+        if (r === undefined) {
+          throw new LicensingError("not-found", `no data-check run ${req.runId || "yet"} for ${req.province}`);
+        }
+        return { run: r.run, findings: [...r.findings] };
       },
       async queryAggregationStatus(req: QueryAggregationStatusRequest): Promise<QueryAggregationStatusResponse> {
         if (req.province !== "" && !provinceCode.test(req.province))

@@ -23,7 +23,7 @@ export function correctionProblem(licence: Licence, field: string): string | und
 /** `licence` with `corrections` applied; throws on a field correctionProblem refuses. */
 export function applyCorrections(
   licence: Licence,
-  corrections: readonly { readonly field: string; readonly value: string }[],
+  corrections: readonly { readonly field: string; readonly correctedValue: string }[],
 ): Licence {
   const json = Licence.toJSON(licence) as Record<string, unknown>;
   for (const c of corrections) {
@@ -33,7 +33,7 @@ export function applyCorrections(
     let at = json;
     for (const p of parts.slice(0, -1)) at = at[p] as Record<string, unknown>;
     const last = parts.at(-1) as string;
-    at[last] = typeof at[last] === "number" ? Number(c.value) : c.value;
+    at[last] = typeof at[last] === "number" ? Number(c.correctedValue) : c.correctedValue;
   }
   return Licence.fromJSON(json);
 }

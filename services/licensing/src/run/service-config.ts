@@ -65,6 +65,19 @@ const library = z
       })
       .strict()
       .default({ graceMs: 3000, retryMs: 10_000, intervalMs: 1000 }),
+    /** The lag alert: the p99 lag of the last `windowS` seconds over `alertMs`. */
+    lag: z
+      .object({ windowS: z.number().int().min(1).default(300), alertMs: z.number().int().min(1).default(60_000) })
+      .strict()
+      .default({ windowS: 300, alertMs: 60_000 }),
+    /** The scheduled data checks (第十一条). */
+    checks: z
+      .object({
+        intervalMs: z.number().int().min(1000).default(3_600_000),
+        timelinessMs: z.number().int().min(1).default(600_000),
+      })
+      .strict()
+      .default({ intervalMs: 3_600_000, timelinessMs: 600_000 }),
   })
   .strict();
 

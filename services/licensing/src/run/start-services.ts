@@ -20,6 +20,7 @@ import {
 } from "@hutong/service-kit";
 import { licenceCountsTopic, licenceEventsTopic } from "../issuer/aggregation-messages.js";
 import { createIssuerServer } from "../issuer/issuer-service.js";
+import { type DataCheckJob, startDataCheckJob } from "../library/data-check-job.js";
 import { type GapWatch, startGapWatch } from "../library/gap-watch.js";
 import { createLibraryServer } from "../library/library-service.js";
 import { LicensingError } from "../licensing-error.js";
@@ -43,6 +44,7 @@ export interface RunningLibrary {
   readonly address: string;
   readonly store: SqliteLibraryStore;
   readonly gaps: GapWatch;
+  readonly checks: DataCheckJob;
   readonly dispatcher: OutboxDispatcher;
   readonly server: grpc.Server;
   close(): Promise<void>;
@@ -189,7 +191,7 @@ export async function startLibrary(
     const link = await connectGateway(config.gateway);
     undo.push(() => link.close());
     const issuerOf = (province: string) => config.issuerParty.replace("{province}", province);
-    const store = openSqliteLibraryStore(config.store, { sealKey, issuerOf });
+    const store = openSqliteLibraryStore(config.store, { sealKey, issuerOf, lag: config.lag });
     undo.push(() => store.close());
     const sealer = atRestSealer(sealKey);
     const dispatcher = serviceDispatcher(
@@ -227,13 +229,24 @@ export async function startLibrary(
       log,
       now,
     });
+    const checks = startDataCheckJob({
+      store,
+      client: () => link.client,
+      issuerOf,
+      intervalMs: config.checks.intervalMs,
+      timelinessMs: config.checks.timelinessMs,
+      log,
+      now,
+    });
     return {
       address,
       store,
       gaps,
+      checks,
       dispatcher,
       server,
       async close() {
+        await checks.close();
         await gaps.close();
         await shutdown(server);
         await dispatcher.close();

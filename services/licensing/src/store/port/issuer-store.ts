@@ -1,5 +1,12 @@
 import type { OutboxStore } from "@hutong/gateway/outbox";
-import type { Licence, LicenceKind, Purpose, RecordedLicenceEvent, RecordedLicenceResult } from "@hutong/proto";
+import type {
+  Licence,
+  LicenceKind,
+  LicenceState,
+  Purpose,
+  RecordedLicenceEvent,
+  RecordedLicenceResult,
+} from "@hutong/proto";
 import type { IssuerSeal } from "../../issuer/seal-file.js";
 
 /** What the issuer's store is opened with. */
@@ -45,6 +52,8 @@ export interface IssuerStore {
   /** Queues the province's counts for the library (one message per `key`). */
   enqueueCounts(key: string, payload: Uint8Array, nowMs: number): Promise<number>;
   licence(licenceId: string): Promise<Licence | undefined>;
+  /** Licences' versions, statuses and validity, by licence id after `after`, at most `limit`. */
+  states(after: string, limit: number): Promise<readonly LicenceState[]>;
   headSeq(): Promise<bigint>;
   held(): Promise<readonly HeldCount[]>;
   close(): Promise<void>;

@@ -1,6 +1,8 @@
 import type { OutboxStore } from "@hutong/gateway/outbox";
 import type {
   AggregateLicenceEventsResponse,
+  DataCheckRun,
+  DataFinding,
   LicenceEvent,
   LicenceRates,
   MaintenanceDecision,
@@ -17,6 +19,22 @@ export interface LibraryStoreOptions {
   readonly sealKey: Uint8Array;
   /** The licence system of a province (e.g. "prov:510000/licence"): where an approved request goes. */
   readonly issuerOf: (province: string) => string;
+  /** The lag alert: the p99 of the events applied in the last `windowS` seconds over `alertMs`. */
+  readonly lag?: { readonly windowS: number; readonly alertMs: number };
+}
+
+/** A licence as the library holds it, for the truthfulness check. */
+export interface LibraryCopy {
+  readonly licenceId: string;
+  readonly version: number;
+  readonly status: number;
+  readonly validTo: string;
+}
+
+/** One run of the data checks over one province, and what it found. */
+export interface DataCheckResult {
+  readonly run: DataCheckRun;
+  readonly findings: readonly DataFinding[];
 }
 
 /** A resend the library asks a province for. */
@@ -58,5 +76,22 @@ export interface LibraryStore {
   scanGaps(policy: GapPolicy, nowMs: number): Promise<readonly ResendRequest[]>;
   rates(province: string, period: string): Promise<LicenceRates>;
   status(province: string): Promise<readonly ProvinceAggregation[]>;
+  /** Provinces the library has heard from. */
+  provinces(): Promise<readonly string[]>;
+  /** The library's copies of a province's licences, by licence id in [from, to] (to "": no end). */
+  copies(province: string, from: string, to: string): Promise<readonly LibraryCopy[]>;
+  /**
+   * The checks the library can make alone (completeness, validity, timeliness of events applied
+   * since `sinceMs`), with `truthfulness` findings the caller made against the issuer, recorded as
+   * one run.
+   */
+  recordDataChecks(
+    province: string,
+    truthfulness: { readonly findings: readonly DataFinding[]; readonly sampled: number },
+    policy: { readonly timelinessMs: number; readonly sinceMs: number },
+    nowMs: number,
+  ): Promise<DataCheckResult>;
+  /** A run's findings: the latest run when `runId` is "". */
+  dataFindings(province: string, runId: string, limit: number): Promise<DataCheckResult | undefined>;
   close(): Promise<void>;
 }

@@ -5,6 +5,7 @@ import { sqliteOutboxSchema } from "@hutong/gateway/outbox";
  * facts as columns: held while `applied_ms` is NULL (beyond a gap), then applied with what the
  * check found. `licence` is each licence as the library holds it. `gap` records each hole in a
  * province's sequence: seen, detected once it outlives the grace, asked for, repaired.
+ * `check_run` and `finding` keep each run of the data checks (第十一条) and what it found.
  * `maintenance` holds each data-maintenance request with its signed statements (the request
  * sealed: its corrected values may be a holder's data); the outbox sends approved ones to their
  * province.
@@ -74,5 +75,21 @@ CREATE TABLE IF NOT EXISTS maintenance (
   decision     BLOB,
   PRIMARY KEY (province, request_id)
 );
+CREATE TABLE IF NOT EXISTS check_run (
+  run_id   TEXT PRIMARY KEY,
+  province TEXT NOT NULL,
+  at_ms    INTEGER NOT NULL,
+  checked  INTEGER NOT NULL,
+  sampled  INTEGER NOT NULL,
+  counts   TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS check_run_latest ON check_run (province, at_ms);
+CREATE TABLE IF NOT EXISTS finding (
+  run_id     TEXT NOT NULL,
+  licence_id TEXT NOT NULL,
+  data_check INTEGER NOT NULL,
+  detail     TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS finding_run ON finding (run_id);
 ${sqliteOutboxSchema}
 `;

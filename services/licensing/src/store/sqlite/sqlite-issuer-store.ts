@@ -56,6 +56,9 @@ export function openSqliteIssuerStore(path: string, options: IssuerStoreOptions)
     held: db.prepare(
       "SELECT kind, count(*) AS electronic, sum(CASE WHEN status = 1 THEN 1 ELSE 0 END) AS valid FROM licence GROUP BY kind ORDER BY kind",
     ),
+    states: db.prepare(
+      "SELECT licence_id, version, status, sealed FROM licence WHERE licence_id > ? ORDER BY licence_id LIMIT ?",
+    ),
     countsSent: db.prepare("INSERT INTO counts_sent (counts_key) VALUES (?) ON CONFLICT DO NOTHING"),
   };
 
@@ -163,6 +166,20 @@ export function openSqliteIssuerStore(path: string, options: IssuerStoreOptions)
     async licence(licenceId) {
       const sealed = q.sealedLicence.get(licenceId) as Buffer | undefined;
       return sealed === undefined ? undefined : Licence.decode(sealer.open(sealed, licenceId));
+    },
+    async states(after, limit) {
+      const rows = q.states.all(after, limit) as {
+        licence_id: string;
+        version: number;
+        status: number;
+        sealed: Buffer;
+      }[];
+      return rows.map((r) => ({
+        licenceId: r.licence_id,
+        version: r.version,
+        status: r.status,
+        validTo: Licence.decode(sealer.open(r.sealed, r.licence_id)).validTo,
+      }));
     },
     headSeq: async () => BigInt(q.head.get() as number),
     async held(): Promise<readonly HeldCount[]> {

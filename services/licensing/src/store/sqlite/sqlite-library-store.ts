@@ -1,6 +1,9 @@
 import { createSqliteOutbox, sqliteOutboxStore } from "@hutong/gateway/outbox";
 import {
   type AggregateLicenceEventsResponse,
+  DataCheck,
+  type DataCheckRun,
+  type DataFinding,
   Licence,
   LicenceEvent,
   LicenceEventKind,
@@ -8,21 +11,43 @@ import {
   type ProvinceAggregation,
   type ReportLicenceCountsRequest,
 } from "@hutong/proto";
-import { atRestSealer, openSqliteDatabase } from "@hutong/service-kit";
+import { atRestSealer, beijingDay, openSqliteDatabase } from "@hutong/service-kit";
 import type Database from "better-sqlite3";
 import { checkAggregated, type LibraryLicence } from "../../library/check-aggregated.js";
+import { findingsOfViolations, staleValidity } from "../../library/data-checks.js";
 import { parsePeriod } from "../../library/period.js";
 import { licenceRates } from "../../library/rates.js";
 import { missingRanges, uncovered } from "../../library/sequence-gaps.js";
 import { LicensingError } from "../../licensing-error.js";
 import { maintenanceStatus } from "../../maintenance/maintenance-status.js";
-import type { GapPolicy, LibraryStore, LibraryStoreOptions, ResendRequest } from "../port/library-store.js";
+import type {
+  DataCheckResult,
+  GapPolicy,
+  LibraryCopy,
+  LibraryStore,
+  LibraryStoreOptions,
+  ResendRequest,
+} from "../port/library-store.js";
 import { librarySchema } from "./library-schema.js";
 import { sqliteMaintenance } from "./sqlite-maintenance.js";
 
 export interface SqliteLibraryStore extends LibraryStore {
   readonly db: Database.Database;
 }
+
+interface CopyRow {
+  licence_id: string;
+  version: number;
+  status: number;
+  valid_to: string;
+}
+
+const copyOf = (r: CopyRow): LibraryCopy => ({
+  licenceId: r.licence_id,
+  version: r.version,
+  status: r.status,
+  validTo: r.valid_to,
+});
 
 interface HeldRow {
   seq: number;
@@ -120,7 +145,93 @@ export function openSqliteLibraryStore(path: string, options: LibraryStoreOption
        WHERE province = @province AND applied_ms IS NOT NULL AND occurred_ms >= @start AND occurred_ms < @end`,
     ),
     aggregated: db.prepare("SELECT count(*) FROM licence WHERE province = ?").pluck(),
+    recentLags: db
+      .prepare("SELECT applied_ms - recorded_ms FROM lib_event WHERE province = ? AND applied_ms >= ? ORDER BY 1")
+      .pluck(),
+    copies: db.prepare(
+      `SELECT licence_id, version, status, valid_to FROM licence
+       WHERE province = @province AND licence_id >= @from AND (@to = '' OR licence_id <= @to) ORDER BY licence_id`,
+    ),
+    noncompliantLatest: db.prepare(
+      `SELECT e.licence_id, e.violations FROM lib_event e JOIN licence l ON l.licence_id = e.licence_id AND l.version = e.version
+       WHERE e.province = ? AND e.compliant = 0`,
+    ),
+    late: db.prepare(
+      `SELECT licence_id, max(applied_ms - recorded_ms) AS lag FROM lib_event
+       WHERE province = ? AND applied_ms >= ? AND applied_ms - recorded_ms > ? GROUP BY licence_id ORDER BY licence_id`,
+    ),
+    licenceCount: db.prepare("SELECT count(*) FROM licence WHERE province = ?").pluck(),
+    insertRun: db.prepare(
+      "INSERT INTO check_run (run_id, province, at_ms, checked, sampled, counts) VALUES (?, ?, ?, ?, ?, ?)",
+    ),
+    insertFinding: db.prepare("INSERT INTO finding (run_id, licence_id, data_check, detail) VALUES (?, ?, ?, ?)"),
+    latestRun: db.prepare("SELECT * FROM check_run WHERE province = ? ORDER BY at_ms DESC, run_id DESC LIMIT 1"),
+    run: db.prepare("SELECT * FROM check_run WHERE province = ? AND run_id = ?"),
+    findings: db.prepare("SELECT licence_id, data_check, detail FROM finding WHERE run_id = ? ORDER BY rowid LIMIT ?"),
   };
+  const lagPolicy = options.lag ?? { windowS: 300, alertMs: 60_000 };
+
+  interface RunRow {
+    run_id: string;
+    province: string;
+    at_ms: number;
+    checked: number;
+    sampled: number;
+    counts: string;
+  }
+  const runOf = (r: RunRow): DataCheckRun => ({
+    runId: r.run_id,
+    province: r.province,
+    at: new Date(r.at_ms),
+    licencesChecked: r.checked,
+    licencesSampled: r.sampled,
+    findingsByCheck: JSON.parse(r.counts) as number[],
+  });
+
+  const checksTx = db.transaction(
+    (
+      province: string,
+      truth: { readonly findings: readonly DataFinding[]; readonly sampled: number },
+      policy: { readonly timelinessMs: number; readonly sinceMs: number },
+      nowMs: number,
+    ): DataCheckResult => {
+      const today = beijingDay(nowMs);
+      const findings: DataFinding[] = [...truth.findings];
+      for (const r of q.noncompliantLatest.all(province) as { licence_id: string; violations: string }[]) {
+        findings.push(...findingsOfViolations(r.licence_id, JSON.parse(r.violations) as string[]));
+      }
+      for (const c of q.copies.all({ province, from: "", to: "" }) as CopyRow[]) {
+        const stale = staleValidity(copyOf(c), today);
+        if (stale !== undefined) findings.push(stale);
+      }
+      for (const r of q.late.all(province, policy.sinceMs, policy.timelinessMs) as {
+        licence_id: string;
+        lag: number;
+      }[]) {
+        findings.push({
+          licenceId: r.licence_id,
+          check: DataCheck.DATA_CHECK_TIMELINESS,
+          detail: `aggregated ${Math.round(r.lag / 1000)} s after the issuer recorded it (threshold ${Math.round(policy.timelinessMs / 1000)} s)`,
+        });
+      }
+      const counts = [1, 2, 3, 4].map((c) => findings.filter((f) => f.check === c).length);
+      const runId = `${province}-${nowMs}`;
+      const checked = q.licenceCount.get(province) as number;
+      q.insertRun.run(runId, province, nowMs, checked, truth.sampled, JSON.stringify(counts));
+      for (const f of findings) q.insertFinding.run(runId, f.licenceId, f.check, f.detail);
+      return {
+        run: runOf({
+          run_id: runId,
+          province,
+          at_ms: nowMs,
+          checked,
+          sampled: truth.sampled,
+          counts: JSON.stringify(counts),
+        }),
+        findings,
+      };
+    },
+  );
 
   function drain(province: string, nowMs: number): { applied: number; noncompliant: number } {
     const row = q.province.get(province) as { applied_seq: number };
@@ -324,6 +435,23 @@ export function openSqliteLibraryStore(path: string, options: LibraryStoreOption
         reported: counts.reduce((a, c) => a + c.electronic, 0),
       });
     },
+    async provinces() {
+      return q.provinces.all() as string[];
+    },
+    async copies(province, from, to) {
+      return (q.copies.all({ province, from, to }) as CopyRow[]).map(copyOf);
+    },
+    async recordDataChecks(province, truth, policy, nowMs) {
+      return checksTx.immediate(province, truth, policy, nowMs);
+    },
+    async dataFindings(province, runId, limit) {
+      const r = (runId === "" ? q.latestRun.get(province) : q.run.get(province, runId)) as RunRow | undefined;
+      if (r === undefined) return undefined;
+      const findings = (
+        q.findings.all(r.run_id, limit) as { licence_id: string; data_check: number; detail: string }[]
+      ).map((f) => ({ licenceId: f.licence_id, check: f.data_check as DataCheck, detail: f.detail }));
+      return { run: runOf(r), findings };
+    },
     async status(only): Promise<readonly ProvinceAggregation[]> {
       const provinces = only === "" ? (q.provinces.all() as string[]) : [only];
       return provinces.flatMap((province) => {
@@ -332,6 +460,8 @@ export function openSqliteLibraryStore(path: string, options: LibraryStoreOption
         const gaps = q.gapCounts.get(province) as { detected: number; repaired: number };
         const open = q.openGaps.all(province) as GapRow[];
         const lags = q.lags.all(province) as number[];
+        const recent = q.recentLags.all(province, Date.now() - lagPolicy.windowS * 1000) as number[];
+        const recentP99 = Math.max(0, percentile(recent, 99));
         return [
           {
             province,
@@ -346,6 +476,10 @@ export function openSqliteLibraryStore(path: string, options: LibraryStoreOption
             lagP50Ms: Math.max(0, percentile(lags, 50)),
             lagP99Ms: Math.max(0, percentile(lags, 99)),
             lagMaxMs: Math.max(0, lags.at(-1) ?? 0),
+            recentLagP99Ms: recentP99,
+            lagWindowS: lagPolicy.windowS,
+            lagAlertMs: lagPolicy.alertMs,
+            lagging: recentP99 > lagPolicy.alertMs,
           },
         ];
       });
