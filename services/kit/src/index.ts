@@ -23,6 +23,7 @@ export { gatewayTopic } from "./gateway-topic.js";
 export { applyTransition, type LifecycleState, stateOf, type TransitionOutcome } from "./lifecycle.js";
 export { openSqliteDatabase } from "./open-sqlite.js";
 export { pick, seededRandom } from "./seeded-random.js";
+export { runServiceMain, type ServiceMain } from "./service-main.js";
 export {
   addUnaryService,
   type CallFacts,

@@ -5,7 +5,6 @@ export {
   startLicenceFederation,
 } from "./federation/licence-federation.js";
 export {
-  freePort,
   hubParty,
   issuerParty,
   type LicenceFederationOptions,

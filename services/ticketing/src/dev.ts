@@ -4,7 +4,6 @@
 export { devClient } from "@hutong/service-kit/dev";
 export {
   type FederationPlan,
-  freePort,
   ministryParty,
   type ProvincePlan,
   planTicketFederation,

@@ -25,38 +25,16 @@ import {
   startFederation,
 } from "@hutong/gateway/dev";
 import { Annotation, GetTicketRequest, Purpose, shareMethods, Ticket, TicketServiceService } from "@hutong/proto";
-import { CommanderError } from "commander";
 import { callCommand } from "../call/call-command.js";
 import { UsageError } from "../support/usage-error.js";
-import { type CliRun, runHutong } from "../testing.js";
+import { type CliRun, runCommandIn, runHutong } from "../testing.js";
 import { annotationCommand } from "./annotation-command.js";
 
 const day = 86_400_000;
 const ticket = sampleTickets("510000")[0];
 
-/** `hutong annotation ...` in this process, with bin.ts's exit statuses (2 for usage errors). */
-async function runIn(args: string[]): Promise<CliRun> {
-  let stdout = "";
-  let stderr = "";
-  let code = 0;
-  const command = annotationCommand({
-    stdout: { write: (t: string) => (stdout += t) },
-    stderr: { write: (t: string) => (stderr += t) },
-    exitCode: (c) => {
-      code = c;
-    },
-  });
-  try {
-    await command.parseAsync(args, { from: "user" });
-  } catch (e) {
-    if (e instanceof UsageError) {
-      stderr += `hutong: ${e.message}\n`;
-      code = 2;
-    } else if (e instanceof CommanderError) code = e.exitCode === 0 ? 0 : 2;
-    else throw e;
-  }
-  return { code, stdout, stderr };
-}
+/** `hutong …` of this group in this process, with bin.ts's exit statuses. */
+const runIn = (args: string[]): Promise<CliRun> => runCommandIn(annotationCommand, args);
 
 /** An annotated copy signed with a party's own key and chain, as an owner's gateway would. */
 async function signedCopy(

@@ -18,33 +18,11 @@ import {
   yunzhengParty,
 } from "@hutong/licensing/dev";
 import { Annotation, GetLicenceRequest, Licence, LicenceServiceService, Purpose, shareMethods } from "@hutong/proto";
-import { CommanderError } from "commander";
-import { UsageError } from "../support/usage-error.js";
-import type { CliRun } from "../testing.js";
+import { type CliRun, runCommandIn } from "../testing.js";
 import { annotationCommand } from "./annotation-command.js";
 
-async function runIn(args: string[]): Promise<CliRun> {
-  let stdout = "";
-  let stderr = "";
-  let code = 0;
-  const command = annotationCommand({
-    stdout: { write: (t: string) => (stdout += t) },
-    stderr: { write: (t: string) => (stderr += t) },
-    exitCode: (c) => {
-      code = c;
-    },
-  });
-  try {
-    await command.parseAsync(args, { from: "user" });
-  } catch (e) {
-    if (e instanceof UsageError) {
-      stderr += `hutong: ${e.message}\n`;
-      code = 2;
-    } else if (e instanceof CommanderError) code = e.exitCode === 0 ? 0 : 2;
-    else throw e;
-  }
-  return { code, stdout, stderr };
-}
+/** `hutong …` of this group in this process, with bin.ts's exit statuses. */
+const runIn = (args: string[]): Promise<CliRun> => runCommandIn(annotationCommand, args);
 
 describe("hutong annotation verify, on an annotated licence copy", () => {
   let dir: string;

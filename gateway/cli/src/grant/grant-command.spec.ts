@@ -12,9 +12,7 @@ import { subjectDigest } from "@hutong/gateway";
 import { type Federation, federationParties as p, startFederation } from "@hutong/gateway/dev";
 import { createTestPki } from "@hutong/gateway/testing";
 import { IdType } from "@hutong/proto";
-import { CommanderError } from "commander";
-import { UsageError } from "../support/usage-error.js";
-import type { CliRun } from "../testing.js";
+import { type CliRun, runCommandIn } from "../testing.js";
 import { grantCommand } from "./grant-command.js";
 import type { GrantFile } from "./grant-file.js";
 
@@ -22,29 +20,8 @@ const uscc = "91510100MA6CGUAB32";
 const idNo = "11010519491231002X";
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
 
-/** `hutong grant ...` in this process, with bin.ts's exit statuses (2 usage, 1 refused). */
-async function runIn(args: string[]): Promise<CliRun> {
-  let stdout = "";
-  let stderr = "";
-  let code = 0;
-  const command = grantCommand({
-    stdout: { write: (t: string) => (stdout += t) },
-    stderr: { write: (t: string) => (stderr += t) },
-    exitCode: (c) => {
-      code = c;
-    },
-  });
-  try {
-    await command.parseAsync(args, { from: "user" });
-  } catch (e) {
-    if (e instanceof UsageError) {
-      stderr += `hutong: ${e.message}\n`;
-      code = 2;
-    } else if (e instanceof CommanderError) code = e.exitCode === 0 ? 0 : 2;
-    else throw e;
-  }
-  return { code, stdout, stderr };
-}
+/** `hutong …` of this group in this process, with bin.ts's exit statuses. */
+const runIn = (args: string[]): Promise<CliRun> => runCommandIn(grantCommand, args);
 
 /** A signer's key and chain as PEM files. */
 async function signerFiles(

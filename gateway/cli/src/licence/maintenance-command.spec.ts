@@ -18,38 +18,15 @@ import {
   yunzhengParty,
 } from "@hutong/licensing/dev";
 import { LicenceEventKind, LicenceStatus } from "@hutong/proto";
-import { CommanderError } from "commander";
-import { UsageError } from "../support/usage-error.js";
-import type { CliRun } from "../testing.js";
+import { type CliRun, runCommandIn } from "../testing.js";
 import { licenceCommand } from "./licence-command.js";
 
 const province = "510000";
 const corrected = "成都市交通运输局（维护更正Q7X）";
 const requestId = "WH-2026-0001";
 
-/** `hutong licence ...` in this process, with bin.ts's exit statuses (2 usage, 1 refused). */
-async function runIn(args: string[]): Promise<CliRun> {
-  let stdout = "";
-  let stderr = "";
-  let code = 0;
-  const command = licenceCommand({
-    stdout: { write: (t: string) => (stdout += t) },
-    stderr: { write: (t: string) => (stderr += t) },
-    exitCode: (c) => {
-      code = c;
-    },
-  });
-  try {
-    await command.parseAsync(args, { from: "user" });
-  } catch (e) {
-    if (e instanceof UsageError) {
-      stderr += `hutong: ${e.message}\n`;
-      code = 2;
-    } else if (e instanceof CommanderError) code = e.exitCode === 0 ? 0 : 2;
-    else throw e;
-  }
-  return { code, stdout, stderr };
-}
+/** `hutong …` of this group in this process, with bin.ts's exit statuses. */
+const runIn = (args: string[]): Promise<CliRun> => runCommandIn(licenceCommand, args);
 
 async function until(what: string, check: () => Promise<boolean>, ms = 15_000): Promise<void> {
   const end = Date.now() + ms;

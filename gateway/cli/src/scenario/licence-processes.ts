@@ -1,8 +1,6 @@
-import { writeFile } from "node:fs/promises";
-import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { LicenceFederationPlan } from "@hutong/licensing/dev";
-import { hutongBin, type ManagedProcess, managed, startOnFreshPorts } from "./managed-process.js";
+import { type ManagedProcess, processLauncher, startOnFreshPorts } from "./managed-process.js";
 
 // The licence federation as separate processes (managed-process.ts): gateways are `hutong start`,
 // the licence systems and the library `hutong-licensing`.
@@ -21,15 +19,7 @@ export interface LicenceProcessFederation {
 
 /** Writes every config of `plan` next to it and starts the federation's processes. */
 export async function startLicenceProcesses(plan: LicenceFederationPlan): Promise<LicenceProcessFederation> {
-  const file = async (name: string, config: unknown) => {
-    const path = join(plan.dir, `${name}.json`);
-    await writeFile(path, JSON.stringify(config, null, 2));
-    return path;
-  };
-  const gateway = async (name: string, config: Record<string, unknown>) =>
-    managed(name, [hutongBin, "start", "--config", await file(name, config)], "stderr", /listening on /);
-  const service = async (name: string, config: unknown) =>
-    managed(name, [serviceMain, "--config", await file(name, config)], "stdout", /^listening /);
+  const { gateway, service } = processLauncher(plan.dir, serviceMain);
 
   const started: ManagedProcess[] = [];
   const keep = (p: ManagedProcess) => {

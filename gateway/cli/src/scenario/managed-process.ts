@@ -1,4 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 // A server of a federation as its own process, on the port its plan gave it, so that it can be
@@ -103,4 +105,22 @@ export async function startOnFreshPorts<P, F>(
       if (attempt >= 3 || !(e instanceof Error && /EADDRINUSE/.test(e.message))) throw e;
     }
   }
+}
+
+/**
+ * Starts a federation's processes from their configs, each written as `<dir>/<name>.json`:
+ * gateways as `hutong start`, services as `serviceMain` (a service package's entry).
+ */
+export function processLauncher(dir: string, serviceMain: string) {
+  const file = async (name: string, config: unknown) => {
+    const path = join(dir, `${name}.json`);
+    await writeFile(path, JSON.stringify(config, null, 2));
+    return path;
+  };
+  return {
+    gateway: async (name: string, config: unknown) =>
+      managed(name, [hutongBin, "start", "--config", await file(name, config)], "stderr", /listening on /),
+    service: async (name: string, config: unknown) =>
+      managed(name, [serviceMain, "--config", await file(name, config)], "stdout", /^listening /),
+  };
 }

@@ -1,8 +1,6 @@
-import { writeFile } from "node:fs/promises";
-import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { FederationPlan } from "@hutong/ticketing/dev";
-import { hutongBin, type ManagedProcess, managed, startOnFreshPorts } from "./managed-process.js";
+import { type ManagedProcess, processLauncher, startOnFreshPorts } from "./managed-process.js";
 
 export type { ManagedProcess } from "./managed-process.js";
 
@@ -23,15 +21,7 @@ export interface ProcessFederation {
 
 /** Writes every config of `plan` next to it and starts the federation's processes. */
 export async function startProcessFederation(plan: FederationPlan): Promise<ProcessFederation> {
-  const file = async (name: string, config: unknown) => {
-    const path = join(plan.dir, `${name}.json`);
-    await writeFile(path, JSON.stringify(config, null, 2));
-    return path;
-  };
-  const gateway = async (name: string, config: Record<string, unknown>) =>
-    managed(name, [hutongBin, "start", "--config", await file(name, config)], "stderr", /listening on /);
-  const service = async (name: string, config: unknown) =>
-    managed(name, [serviceMain, "--config", await file(name, config)], "stdout", /^listening /);
+  const { gateway, service } = processLauncher(plan.dir, serviceMain);
 
   const started: ManagedProcess[] = [];
   const keep = (p: ManagedProcess) => {

@@ -9,8 +9,8 @@ import {
   sampleTickets,
   startSimulatedBackend,
 } from "@hutong/gateway/dev";
+import { freePort } from "@hutong/service-kit/dev";
 import type { RunningProvinceService } from "@hutong/ticketing";
-import { freePort } from "@hutong/ticketing/dev";
 import { Command } from "commander";
 import { UsageError } from "../support/usage-error.js";
 import { startDevTicketing } from "./dev-ticketing.js";

@@ -1,9 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { type DevPki, openDevPki } from "@hutong/gateway/dev";
+import { freePort } from "@hutong/service-kit/dev";
 import type { IssuerServiceConfig, LibraryServiceConfig } from "../run/service-config.js";
 
 // The licence federation written down before anything starts: the parties, their certificates,
@@ -54,18 +54,6 @@ export interface LicenceFederationPlan {
   provinceGatewayConfig(province: string): Promise<Record<string, unknown>>;
   issuerConfig(province: string): IssuerServiceConfig;
   libraryConfig(): LibraryServiceConfig;
-}
-
-/** A port free on loopback now (bound, then released). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const a = s.address();
-      s.close(() => (typeof a === "object" && a !== null ? resolve(a.port) : reject(new Error("no port"))));
-    });
-  });
 }
 
 const fileName = (party: string) => party.replace(/[:/]/g, "_");

@@ -1,9 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { type DevPki, openDevPki } from "@hutong/gateway/dev";
+import { freePort } from "@hutong/service-kit/dev";
 import type { ProvinceServiceConfig, ServiceConfig, StoreConfig } from "../run/service-config.js";
 import { type SimulatedProvince, simulatedProvince } from "../station/simulated-registry.js";
 import { stationParty } from "../station/station-day.js";
@@ -56,18 +56,6 @@ export interface FederationPlan {
   /** Service configs with absolute paths (for parseServiceConfig, or written as a file). */
   provinceServiceConfig(province: string): ProvinceServiceConfig;
   ministryServiceConfig(): ServiceConfig;
-}
-
-/** A port free on loopback now (bound, then released). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const a = s.address();
-      s.close(() => (typeof a === "object" && a !== null ? resolve(a.port) : reject(new Error("no port"))));
-    });
-  });
 }
 
 const fileName = (party: string) => party.replace(/[:/]/g, "_");
