@@ -77,6 +77,7 @@ export const fieldRules: ReadonlyMap<string, readonly RuleField[]> = new Map<str
       { field: "issuer_name", tsName: "issuerName", number: 10, kind: "string", rule: { required: true, maxLen: 100 } },
       { field: "issuer_code", tsName: "issuerCode", number: 11, kind: "string", rule: { required: true, maxLen: 32 } },
       { field: "replaced_by_licence_id", tsName: "replacedByLicenceId", number: 12, kind: "string", rule: { maxLen: 64 } },
+      { field: "qr_payload", tsName: "qrPayload", number: 14, kind: "string", rule: { maxLen: 512 } },
       { field: "operating_permit", tsName: "operatingPermit", number: 20, kind: "message", oneof: "details", message: "hutong.v1.OperatingPermit" },
       { field: "transport_certificate", tsName: "transportCertificate", number: 21, kind: "message", oneof: "details", message: "hutong.v1.TransportCertificate" },
       { field: "practitioner_qualification", tsName: "practitionerQualification", number: 22, kind: "message", oneof: "details", message: "hutong.v1.PractitionerQualification" },

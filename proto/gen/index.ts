@@ -206,6 +206,7 @@ export {
 export {
   LicenceEvent,
   LicenceEventKind,
+  LicenceQrClaims,
   SealedLicenceFile,
   licenceEventKindFromJSON,
   licenceEventKindToJSON,

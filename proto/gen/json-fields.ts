@@ -522,6 +522,7 @@ export const jsonFields: ReadonlyMap<string, readonly JsonField[]> = new Map<str
       { name: "issuer_code", jsonName: "issuerCode" },
       { name: "replaced_by_licence_id", jsonName: "replacedByLicenceId" },
       { name: "ofd_file", jsonName: "ofdFile" },
+      { name: "qr_payload", jsonName: "qrPayload" },
       { name: "operating_permit", jsonName: "operatingPermit", message: "hutong.v1.OperatingPermit", oneof: "details" },
       { name: "transport_certificate", jsonName: "transportCertificate", message: "hutong.v1.TransportCertificate", oneof: "details" },
       { name: "practitioner_qualification", jsonName: "practitionerQualification", message: "hutong.v1.PractitionerQualification", oneof: "details" },
@@ -558,6 +559,16 @@ export const jsonFields: ReadonlyMap<string, readonly JsonField[]> = new Map<str
       { name: "licence_no", jsonName: "licenceNo", oneof: "key" },
       { name: "qr_payload", jsonName: "qrPayload", oneof: "key" },
       { name: "kind", jsonName: "kind" },
+    ],
+  ],
+  [
+    "hutong.v1.LicenceQrClaims",
+    [
+      { name: "licence_id", jsonName: "licenceId" },
+      { name: "kind", jsonName: "kind" },
+      { name: "issuer", jsonName: "issuer" },
+      { name: "valid_to", jsonName: "validTo" },
+      { name: "signed_at", jsonName: "signedAt" },
     ],
   ],
   [

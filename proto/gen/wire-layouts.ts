@@ -287,6 +287,7 @@ export const wireLayouts: ReadonlyMap<string, readonly WireField[]> = new Map<st
       { name: "issuer_code", number: 11, type: "string", repeated: false },
       { name: "replaced_by_licence_id", number: 12, type: "string", repeated: false },
       { name: "ofd_file", number: 13, type: "bytes", repeated: false },
+      { name: "qr_payload", number: 14, type: "string", repeated: false },
       { name: "operating_permit", number: 20, type: "message", repeated: false, message: "hutong.v1.OperatingPermit", oneof: [20, 21, 22] },
       { name: "transport_certificate", number: 21, type: "message", repeated: false, message: "hutong.v1.TransportCertificate", oneof: [20, 21, 22] },
       { name: "practitioner_qualification", number: 22, type: "message", repeated: false, message: "hutong.v1.PractitionerQualification", oneof: [20, 21, 22] },

@@ -1,5 +1,6 @@
 // @hutong/licensing: the e-licence reference services (docs/licences.md).
 
+export { checkLicenceQr, licenceQrPayload, type QrCheck } from "./issuer/licence-qr.js";
 export { licenceFileMediaType, licenceFileSignatureValid, sealLicenceFile } from "./issuer/seal-file.js";
 export { checkAggregated } from "./library/check-aggregated.js";
 export { parsePeriod } from "./library/period.js";

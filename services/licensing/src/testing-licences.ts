@@ -18,6 +18,7 @@ import {
   type RecordedLicenceEvent,
   Sex,
 } from "@hutong/proto";
+import { licenceQrPayload } from "./issuer/licence-qr.js";
 import { planRecord, type RecordReads } from "./issuer/plan-record.js";
 import { type IssuerSeal, sealLicenceFile } from "./issuer/seal-file.js";
 
@@ -150,7 +151,16 @@ export function issuerEvents(
   nowMs: number,
   reads: RecordReads = noReads,
 ): LicenceEvent[] {
-  const plan = planRecord({ province: testProvince, seal: (l) => sealLicenceFile(seal, l) }, recorded, reads, nowMs);
+  const plan = planRecord(
+    {
+      province: testProvince,
+      seal: (l) => sealLicenceFile(seal, l),
+      qr: (l) => licenceQrPayload(seal.key, testIssuerParty, l, new Date(nowMs)),
+    },
+    recorded,
+    reads,
+    nowMs,
+  );
   const refused = plan.results.filter((r) => r.code !== "");
   if (refused.length > 0) throw new Error(`fixture events refused: ${JSON.stringify(refused)}`);
   return [...plan.events];

@@ -337,6 +337,12 @@ export interface Licence {
   replacedByLicenceId: string;
   /** The SES-sealed OFD licence file (GB/T 33190, GB/T 38540), when requested. */
   ofdFile: Buffer;
+  /**
+   * The payload of the licence's grid-matrix code (GB/T 27766) as its issuer printed it: the
+   * licence's id, kind, issuer and validity, signed with SM2 by the issuer (docs/licences.md §7),
+   * so a scanner can check it offline and look the licence up with it.
+   */
+  qrPayload: string;
   details?:
     | { $case: "operatingPermit"; value: OperatingPermit }
     | { $case: "transportCertificate"; value: TransportCertificate }
@@ -442,6 +448,7 @@ function createBaseLicence(): Licence {
     issuerCode: "",
     replacedByLicenceId: "",
     ofdFile: Buffer.alloc(0),
+    qrPayload: "",
     details: undefined,
   };
 }
@@ -486,6 +493,9 @@ export const Licence: MessageFns<Licence> = {
     }
     if (message.ofdFile.length !== 0) {
       writer.uint32(106).bytes(message.ofdFile);
+    }
+    if (message.qrPayload !== "") {
+      writer.uint32(114).string(message.qrPayload);
     }
     switch (message.details?.$case) {
       case "operatingPermit":
@@ -618,6 +628,14 @@ export const Licence: MessageFns<Licence> = {
             message.ofdFile = Buffer.from(reader.bytes());
             continue;
           }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.qrPayload = reader.string();
+            continue;
+          }
           case 20: {
             if (tag !== 162) {
               break;
@@ -719,6 +737,11 @@ export const Licence: MessageFns<Licence> = {
         : isSet(object.ofd_file)
         ? Buffer.from(bytesFromBase64(object.ofd_file))
         : Buffer.alloc(0),
+      qrPayload: isSet(object.qrPayload)
+        ? globalThis.String(object.qrPayload)
+        : isSet(object.qr_payload)
+        ? globalThis.String(object.qr_payload)
+        : "",
       details: isSet(object.operatingPermit)
         ? { $case: "operatingPermit", value: OperatingPermit.fromJSON(object.operatingPermit) }
         : isSet(object.operating_permit)
@@ -782,6 +805,9 @@ export const Licence: MessageFns<Licence> = {
     if (message.ofdFile.length !== 0) {
       obj.ofdFile = base64FromBytes(message.ofdFile);
     }
+    if (message.qrPayload !== "") {
+      obj.qrPayload = message.qrPayload;
+    }
     if (message.details?.$case === "operatingPermit") {
       obj.operatingPermit = OperatingPermit.toJSON(message.details.value);
     } else if (message.details?.$case === "transportCertificate") {
@@ -810,6 +836,7 @@ export const Licence: MessageFns<Licence> = {
     message.issuerCode = object.issuerCode ?? "";
     message.replacedByLicenceId = object.replacedByLicenceId ?? "";
     message.ofdFile = object.ofdFile ?? Buffer.alloc(0);
+    message.qrPayload = object.qrPayload ?? "";
     switch (object.details?.$case) {
       case "operatingPermit": {
         if (object.details?.value !== undefined && object.details?.value !== null) {

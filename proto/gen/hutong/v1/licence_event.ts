@@ -7,7 +7,7 @@
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import { Timestamp } from "../../google/protobuf/timestamp.js";
-import { Licence } from "./licence.js";
+import { Licence, LicenceKind, licenceKindFromJSON, licenceKindToJSON } from "./licence.js";
 
 export const protobufPackage = "hutong.v1";
 
@@ -136,6 +136,20 @@ export interface SealedLicenceFile {
   signature: Buffer;
   /** DER X.509 certificate of the issuing authority's seal key. */
   signerCertificate: Buffer;
+}
+
+/**
+ * The claims a licence's QR payload carries (Licence.qr_payload), signed by the issuer: the payload
+ * is "HTQR1.<base64url of this message>.<base64url of the DER SM2 signature over those bytes>".
+ */
+export interface LicenceQrClaims {
+  licenceId: string;
+  kind: LicenceKind;
+  /** The issuing system's party id, e.g. "prov:510000/licence": whose certificate checks it. */
+  issuer: string;
+  /** "YYYY-MM-DD". */
+  validTo: string;
+  signedAt?: Date | undefined;
 }
 
 /** One event of one licence, as its issuing province aggregates it to the ministry. */
@@ -298,6 +312,151 @@ export const SealedLicenceFile: MessageFns<SealedLicenceFile> = {
     message.content = object.content ?? Buffer.alloc(0);
     message.signature = object.signature ?? Buffer.alloc(0);
     message.signerCertificate = object.signerCertificate ?? Buffer.alloc(0);
+    return message;
+  },
+};
+
+function createBaseLicenceQrClaims(): LicenceQrClaims {
+  return { licenceId: "", kind: 0, issuer: "", validTo: "", signedAt: undefined };
+}
+
+export const LicenceQrClaims: MessageFns<LicenceQrClaims> = {
+  encode(message: LicenceQrClaims, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.licenceId !== "") {
+      writer.uint32(10).string(message.licenceId);
+    }
+    if (message.kind !== 0) {
+      writer.uint32(16).int32(message.kind);
+    }
+    if (message.issuer !== "") {
+      writer.uint32(26).string(message.issuer);
+    }
+    if (message.validTo !== "") {
+      writer.uint32(34).string(message.validTo);
+    }
+    if (message.signedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.signedAt), writer.uint32(42).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LicenceQrClaims {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLicenceQrClaims();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.licenceId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.kind = reader.int32() as any;
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.issuer = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.validTo = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.signedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): LicenceQrClaims {
+    return {
+      licenceId: isSet(object.licenceId)
+        ? globalThis.String(object.licenceId)
+        : isSet(object.licence_id)
+        ? globalThis.String(object.licence_id)
+        : "",
+      kind: isSet(object.kind) ? licenceKindFromJSON(object.kind) : 0,
+      issuer: isSet(object.issuer) ? globalThis.String(object.issuer) : "",
+      validTo: isSet(object.validTo)
+        ? globalThis.String(object.validTo)
+        : isSet(object.valid_to)
+        ? globalThis.String(object.valid_to)
+        : "",
+      signedAt: isSet(object.signedAt)
+        ? fromJsonTimestamp(object.signedAt)
+        : isSet(object.signed_at)
+        ? fromJsonTimestamp(object.signed_at)
+        : undefined,
+    };
+  },
+
+  toJSON(message: LicenceQrClaims): unknown {
+    const obj: any = {};
+    if (message.licenceId !== "") {
+      obj.licenceId = message.licenceId;
+    }
+    if (message.kind !== 0) {
+      obj.kind = licenceKindToJSON(message.kind);
+    }
+    if (message.issuer !== "") {
+      obj.issuer = message.issuer;
+    }
+    if (message.validTo !== "") {
+      obj.validTo = message.validTo;
+    }
+    if (message.signedAt !== undefined) {
+      obj.signedAt = message.signedAt.toISOString();
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<LicenceQrClaims>): LicenceQrClaims {
+    return LicenceQrClaims.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<LicenceQrClaims>): LicenceQrClaims {
+    const message = createBaseLicenceQrClaims();
+    message.licenceId = object.licenceId ?? "";
+    message.kind = object.kind ?? 0;
+    message.issuer = object.issuer ?? "";
+    message.validTo = object.validTo ?? "";
+    message.signedAt = object.signedAt ?? undefined;
     return message;
   },
 };

@@ -247,6 +247,30 @@ describe("licence aggregation across the federation", () => {
     const answer = VerifyLicenceResponse.decode(reply.body);
     assert.equal(answer.holderMatches, true);
     assert.equal(answer.kind, licence.kind);
+    // By the QR payload scanned from it, as an inspector would: the issuer checks its own signature.
+    const held = await fed.provinces.get("510000")?.issuer.store.licence(licence.licenceId);
+    assert.ok(held !== undefined && held.qrPayload.startsWith("HTQR1."));
+    const byQr = await client.unary(LicenceServiceService.verifyLicence, {
+      context: context(issuerParty("510000")),
+      lookup: { key: { $case: "qrPayload", value: held.qrPayload }, kind: 0 },
+      holderIdNo: "",
+      holderName: "",
+      holderUscc: licence.details.value.ownerUscc,
+      plateNo: "",
+    });
+    assert.deepEqual([byQr.holderMatches, byQr.kind], [true, licence.kind]);
+    const forged = `${held.qrPayload.slice(0, -4)}AAAA`;
+    await assert.rejects(
+      client.unary(LicenceServiceService.verifyLicence, {
+        context: context(issuerParty("510000")),
+        lookup: { key: { $case: "qrPayload", value: forged }, kind: 0 },
+        holderIdNo: "",
+        holderName: "",
+        holderUscc: "",
+        plateNo: "",
+      }),
+      (e) => isWireError(e) && e.code === Status.INVALID_ARGUMENT,
+    );
   });
 
   it("refuses what a province may not do, with a clear status", async () => {

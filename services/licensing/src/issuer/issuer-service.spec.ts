@@ -41,6 +41,7 @@ import {
   testSeal,
 } from "../testing.js";
 import { createIssuerServer } from "./issuer-service.js";
+import { licenceQrPayload } from "./licence-qr.js";
 
 const yunzheng = "prov:510000/yunzheng";
 const context = {
@@ -113,15 +114,18 @@ const verify = async (lookup: LicenceLookup, holder: Partial<VerifyLicenceReques
     ),
   );
 
+const seal = testSeal();
+
 before(async () => {
   const d = await testDir();
   cleanup = d.cleanup;
   store = openSqliteIssuerStore(join(d.dir, "issuer.sqlite"), {
     province: testProvince,
+    party: "prov:510000/licence",
     library: "mot/licence",
     purpose: Purpose.PURPOSE_REGULATORY_SUPERVISION,
     sealKey: randomBytes(32),
-    seal: testSeal(),
+    seal,
   });
   server = createIssuerServer({
     store,
@@ -132,6 +136,7 @@ before(async () => {
     },
     party: testIssuerParty,
     province: testProvince,
+    qrKey: seal.key.publicKey,
     verify: () => ({ ok: false, reason: "no statements in this spec" }),
   });
   client = new grpc.Client(await listen(server), grpc.credentials.createInsecure());
@@ -235,11 +240,10 @@ describe("the issuer service: licences", () => {
     await assert.rejects(get(byId("L404")), (e) => isStatus(e, grpc.status.NOT_FOUND, /^not-found: no licence L404$/));
   });
 
-  it("looks licences up by licence_id only: a licence_no, a QR payload or nothing is INVALID_ARGUMENT", async () => {
-    const said = /^malformed: the reference issuer looks licences up by licence_id only$/;
+  it("looks licences up by licence_id or QR payload: a licence_no or nothing is INVALID_ARGUMENT", async () => {
+    const said = /^malformed: the reference issuer looks licences up by licence_id or qr_payload$/;
     const lookups: LicenceLookup[] = [
       { key: { $case: "licenceNo", value: certificate.licenceNo }, kind: K.LICENCE_KIND_ROAD_TRANSPORT_CERTIFICATE },
-      { key: { $case: "qrPayload", value: "hutong:licence:C1" }, kind: K.LICENCE_KIND_UNSPECIFIED },
       { key: undefined, kind: K.LICENCE_KIND_UNSPECIFIED },
       byId(""),
     ];
@@ -249,6 +253,31 @@ describe("the issuer service: licences", () => {
     }
     await assert.rejects(verify(byId("P404"), { holderIdNo: testHolder.idNo }), (e) =>
       isStatus(e, grpc.status.NOT_FOUND, /^not-found: no licence P404$/),
+    );
+  });
+
+  it("finds a licence by the QR payload it signed, and refuses one changed or signed by another", async () => {
+    const held = await store.licence("P1");
+    assert.ok(held !== undefined && held.qrPayload.startsWith("HTQR1."));
+    const byQr = (payload: string): LicenceLookup => ({ key: { $case: "qrPayload", value: payload }, kind: 0 });
+    assert.equal((await verify(byQr(held.qrPayload), { holderIdNo: testHolder.idNo })).holderMatches, true);
+    assert.equal((await get(byQr(held.qrPayload))).licence?.licenceId, "P1");
+    const [head, claims, signature] = held.qrPayload.split(".") as [string, string, string];
+    const changed = Buffer.from(claims, "base64url");
+    changed.writeUInt8(changed.readUInt8(3) ^ 0x01, 3);
+    for (const forged of [
+      `${head}.${changed.toString("base64url")}.${signature}`,
+      licenceQrPayload(testSeal().key, testIssuerParty, held, new Date()),
+      "hutong:licence:P1",
+    ]) {
+      await assert.rejects(verify(byQr(forged)), (e) =>
+        isStatus(e, grpc.status.INVALID_ARGUMENT, /^malformed: the QR payload: /),
+      );
+    }
+    // Signed with this issuer's key but naming another issuer: not this issuer's licence.
+    const elsewhere = licenceQrPayload(seal.key, "prov:440000/licence", held, new Date());
+    await assert.rejects(verify(byQr(elsewhere)), (e) =>
+      isStatus(e, grpc.status.NOT_FOUND, /is prov:440000\/licence's/),
     );
   });
 

@@ -1,5 +1,5 @@
 import * as grpc from "@grpc/grpc-js";
-import { sm3 } from "@hutong/certs";
+import { type Sm2PublicKey, sm3 } from "@hutong/certs";
 import {
   type ApplyMaintenanceRequest,
   type ApplyMaintenanceResponse,
@@ -28,6 +28,7 @@ import { LicensingError, licensingRefusal } from "../licensing-error.js";
 import { applyCorrections } from "../maintenance/corrections.js";
 import type { StatementCheck } from "../maintenance/signed-statement.js";
 import type { IssuerStore } from "../store/port/issuer-store.js";
+import { checkLicenceQr } from "./licence-qr.js";
 
 export interface IssuerServerOptions {
   readonly store: IssuerStore;
@@ -40,6 +41,8 @@ export interface IssuerServerOptions {
   readonly province: string;
   /** Checks a signed statement against the federation's trust: its signer's party, or why not. */
   readonly verify: (statement: SignedStatement, party: (p: string) => boolean) => StatementCheck;
+  /** The issuer's own public key: the QR payloads it signed check with it. */
+  readonly qrKey: Sm2PublicKey;
 }
 
 /** The statement's body, after its signer and signature were checked; refused otherwise. */
@@ -64,9 +67,26 @@ function checked<T>(
 export const maxBatch = 1000;
 export const maxResend = 10_000n;
 
-function licenceIdOf(lookup: LicenceLookup | undefined): string {
-  if (lookup?.key?.$case === "licenceId" && lookup.key.value !== "") return lookup.key.value;
-  throw new LicensingError("malformed", "the reference issuer looks licences up by licence_id only");
+/**
+ * The licence a lookup names: by its id, or by the QR payload scanned from it, which must be one
+ * this issuer signed (checked with its own key; a payload changed or signed by anyone else is
+ * refused).
+ */
+function licenceIdOf(
+  lookup: LicenceLookup | undefined,
+  qr: { readonly party: string; readonly key: Sm2PublicKey },
+): string {
+  const key = lookup?.key;
+  if (key?.$case === "licenceId" && key.value !== "") return key.value;
+  if (key?.$case === "qrPayload" && key.value !== "") {
+    const check = checkLicenceQr(key.value, qr.key);
+    if (!check.ok) throw new LicensingError("malformed", `the QR payload: ${check.reason}`);
+    if (check.claims.issuer !== qr.party) {
+      throw new LicensingError("not-found", `the QR payload is ${check.claims.issuer}'s, not this issuer's`);
+    }
+    return check.claims.licenceId;
+  }
+  throw new LicensingError("malformed", "the reference issuer looks licences up by licence_id or qr_payload");
 }
 
 /**
@@ -75,6 +95,7 @@ function licenceIdOf(lookup: LicenceLookup | undefined): string {
  */
 export function createIssuerServer(options: IssuerServerOptions): grpc.Server {
   const { store, now } = options;
+  const qr = { party: options.party, key: options.qrKey };
   const server = new grpc.Server();
   addUnaryService(
     server,
@@ -176,13 +197,13 @@ export function createIssuerServer(options: IssuerServerOptions): grpc.Server {
     LicenceServiceService,
     {
       async getLicence(req: GetLicenceRequest): Promise<GetLicenceResponse> {
-        const id = licenceIdOf(req.lookup);
+        const id = licenceIdOf(req.lookup, qr);
         const licence = await store.licence(id);
         if (licence === undefined) throw new LicensingError("not-found", `no licence ${id}`);
         return { licence, annotation: undefined };
       },
       async verifyLicence(req: VerifyLicenceRequest): Promise<VerifyLicenceResponse> {
-        const id = licenceIdOf(req.lookup);
+        const id = licenceIdOf(req.lookup, qr);
         const l = await store.licence(id);
         if (l === undefined) throw new LicensingError("not-found", `no licence ${id}`);
         const today = beijingDay(now());

@@ -16,12 +16,17 @@ import {
 } from "@hutong/proto";
 import fc from "fast-check";
 import { recordedEvent as ev, noReads, testLicence, testOccurredAt, testProvince, testSeal } from "../testing.js";
+import { checkLicenceQr, licenceQrPayload } from "./licence-qr.js";
 import { planRecord, type RecordContext, type RecordPlan, type RecordReads, recordReads } from "./plan-record.js";
 import { licenceFileMediaType, licenceFileSignatureValid, sealLicenceFile } from "./seal-file.js";
 
 const seal = testSeal();
-const context: RecordContext = { province: testProvince, seal: (l) => sealLicenceFile(seal, l) };
 const now = Date.parse("2026-03-02T03:00:00Z");
+const context: RecordContext = {
+  province: testProvince,
+  seal: (l) => sealLicenceFile(seal, l),
+  qr: (l) => licenceQrPayload(seal.key, "prov:510000/licence", l, new Date(now)),
+};
 const at = (minutes: number) => new Date(testOccurredAt.getTime() + minutes * 60_000);
 const reads = (over: Partial<RecordReads> = {}): RecordReads => ({ ...noReads, ...over });
 const plan = (events: readonly RecordedLicenceEvent[], r: RecordReads = noReads): RecordPlan =>
@@ -89,13 +94,21 @@ describe("planRecord", () => {
     assert.deepEqual(e.licence?.statusUpdatedAt, testOccurredAt);
     assert.equal(e.licence?.ofdFile.length, 0);
     assert.deepEqual(
-      { ...e.licence, status: 0, statusUpdatedAt: undefined, ofdFile: undefined },
+      { ...e.licence, status: 0, statusUpdatedAt: undefined, ofdFile: undefined, qrPayload: "" },
       {
         ...given,
         status: 0,
         statusUpdatedAt: undefined,
         ofdFile: undefined,
+        qrPayload: "",
       },
+    );
+    // The issuer's QR payload: its claims, signed with its key.
+    const qr = checkLicenceQr(e.licence?.qrPayload ?? "", seal.key.publicKey);
+    assert.ok(qr.ok);
+    assert.deepEqual(
+      [qr.claims.licenceId, qr.claims.issuer, qr.claims.validTo],
+      [given.licenceId, "prov:510000/licence", given.validTo],
     );
 
     const file = e.file as SealedLicenceFile;
@@ -372,7 +385,7 @@ const fakeFile: SealedLicenceFile = {
   signature: Buffer.alloc(0),
   signerCertificate: Buffer.alloc(0),
 };
-const fastContext: RecordContext = { province: testProvince, seal: () => fakeFile };
+const fastContext: RecordContext = { province: testProvince, seal: () => fakeFile, qr: () => "qr" };
 
 const licenceIds = ["L0", "L1", "L2"] as const;
 const batchArb = fc.record({

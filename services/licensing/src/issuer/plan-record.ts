@@ -39,6 +39,8 @@ export interface RecordContext {
   readonly province: string;
   /** The sealed file of a licence as it stands (the issuing authority's signature). */
   readonly seal: (licence: Licence) => SealedLicenceFile;
+  /** The licence's signed QR payload as it stands (its id, kind and validity). */
+  readonly qr: (licence: Licence) => string;
 }
 
 /** A licence after the batch: what the store writes to its row. */
@@ -145,7 +147,9 @@ export function planRecord(
     const status = (outcome.state as { status: number }).status;
     const statusChanged = held?.state.status !== status;
     const statusUpdatedAt = statusChanged ? e.occurredAt : (held?.statusUpdatedAt ?? e.occurredAt);
-    const left: Licence = { ...licence, status, statusUpdatedAt, ofdFile: Buffer.alloc(0) };
+    const stated: Licence = { ...licence, status, statusUpdatedAt, ofdFile: Buffer.alloc(0) };
+    // The issuer signs the QR payload; whatever the 运政 system sent in its place is replaced.
+    const left: Licence = { ...stated, qrPayload: context.qr(stated) };
     applied.push({
       idempotencyKey: e.idempotencyKey,
       province: context.province,

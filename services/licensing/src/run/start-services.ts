@@ -79,6 +79,7 @@ export async function startIssuer(
     const drop = config.faults?.dropRange;
     const store = openSqliteIssuerStore(config.store, {
       province: config.province,
+      party: config.party,
       library: config.library,
       purpose: Purpose.PURPOSE_REGULATORY_SUPERVISION,
       sealKey,
@@ -119,6 +120,7 @@ export async function startIssuer(
       province: config.province,
       verify: (statement, party) =>
         verifyStatement(statement, { trust: link.credentials.trust, crls: link.crls(), now: now(), party }),
+      qrKey: link.credentials.privateKey.publicKey,
     });
     const address = await listen(server, config.listen.port, config.listen.host);
     undo.push(() => shutdown(server));

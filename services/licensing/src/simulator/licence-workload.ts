@@ -111,6 +111,7 @@ function newLicence(
     issuerCode: c.city,
     replacedByLicenceId: "",
     ofdFile: Buffer.alloc(0),
+    qrPayload: "",
     details: undefined,
   };
   const company = `${c.short}${personName(random)}运输有限公司`;

@@ -30,6 +30,7 @@ const sealer = atRestSealer(sealKey);
 const library = "mot/licence";
 const options: IssuerStoreOptions = {
   province: testProvince,
+  party: "prov:510000/licence",
   library,
   purpose: Purpose.PURPOSE_REGULATORY_SUPERVISION,
   sealKey,

@@ -11,8 +11,9 @@ import type { IssuerSeal } from "../../issuer/seal-file.js";
 
 /** What the issuer's store is opened with. */
 export interface IssuerStoreOptions {
-  /** GB/T 2260 code of the province. */
+  /** GB/T 2260 code of the province, and the licence system's party (the QR payloads' issuer). */
   readonly province: string;
+  readonly party: string;
   /** The ministry's licence library, where every event goes (e.g. "mot/licence"). */
   readonly library: string;
   readonly purpose: Purpose;

@@ -3,6 +3,7 @@ import { Licence, LicenceEvent, type LicenceKind, type RecordedLicenceEvent } fr
 import { atRestSealer, openSqliteDatabase } from "@hutong/service-kit";
 import type Database from "better-sqlite3";
 import { aggregationMessages, licenceCountsTopic, maxEventsPerMessage } from "../../issuer/aggregation-messages.js";
+import { licenceQrPayload } from "../../issuer/licence-qr.js";
 import { planRecord, type RecordPlan, recordReads, type StoredLicence } from "../../issuer/plan-record.js";
 import { sealLicenceFile } from "../../issuer/seal-file.js";
 import type { HeldCount, IssuerStore, IssuerStoreOptions, RecordResult } from "../port/issuer-store.js";
@@ -29,7 +30,11 @@ export function openSqliteIssuerStore(path: string, options: IssuerStoreOptions)
   const db = openSqliteDatabase(path, issuerSchema);
   const outbox = createSqliteOutbox(db);
   const sealer = atRestSealer(options.sealKey);
-  const context = { province: options.province, seal: (l: Licence) => sealLicenceFile(options.seal, l) };
+  const context = {
+    province: options.province,
+    seal: (l: Licence) => sealLicenceFile(options.seal, l),
+    qr: (l: Licence) => licenceQrPayload(options.seal.key, options.party, l, new Date()),
+  };
   const dropped = (seq: bigint): boolean =>
     options.dropRange !== undefined && seq >= options.dropRange.from && seq <= options.dropRange.to;
 
