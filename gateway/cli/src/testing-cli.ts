@@ -58,3 +58,13 @@ export async function runCommandIn(make: (io: CommandIo) => Command, args: reado
   }
   return { code, stdout, stderr };
 }
+
+/**
+ * This process's environment without NODE_V8_COVERAGE: for the specs that start whole federations
+ * as processes, whose V8 coverage is gigabytes for c8 to merge (the gate is on the cores the unit
+ * specs exercise).
+ */
+export function envWithoutCoverage(): NodeJS.ProcessEnv {
+  const { NODE_V8_COVERAGE: _, ...env } = process.env;
+  return env;
+}

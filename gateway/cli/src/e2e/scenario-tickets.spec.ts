@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { describe, it } from "node:test";
+import { envWithoutCoverage } from "../testing.js";
 
 // The scenario at a small scale, so that it cannot rot between its full runs (npm run
 // scenario:tickets, ≥ 20,000 events): every process, the SIGKILLs, the reconciliation, the
@@ -22,7 +23,7 @@ describe("npm run scenario:tickets, a small day", () => {
         "--seed",
         "7",
       ],
-      { encoding: "utf8", timeout: 240_000 },
+      { encoding: "utf8", timeout: 240_000, env: envWithoutCoverage() },
     );
     assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
     const last = r.stdout.trim().split("\n").at(-1) ?? "";

@@ -263,6 +263,7 @@ export async function planLicenceFederation(
         outbox,
         paperLicences: { ...(options.paperLicences ?? {}) },
         countsIntervalMs: options.countsIntervalMs ?? 2000,
+        maintenanceDeciders: [supervisionParty],
         ...(drop === undefined ? {} : { faults: { dropRange: { from: drop.from, to: drop.to } } }),
       };
     },
@@ -275,6 +276,7 @@ export async function planLicenceFederation(
         sealKeyFile: keys.get(libraryParty) as string,
         gateway: link(libraryParty, hubParty, hubPort),
         issuerParty: "prov:{province}/licence",
+        maintenanceDeciders: [supervisionParty],
         outbox,
         gaps: options.gaps ?? { graceMs: 3000, retryMs: 5000, intervalMs: 500 },
         lag: { windowS: 300, alertMs: options.lagAlertMs ?? 60_000 },

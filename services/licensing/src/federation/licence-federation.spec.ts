@@ -377,6 +377,21 @@ describe("licence aggregation across the federation", () => {
       }),
       (e) => isWireError(e) && e.code === Status.INVALID_ARGUMENT,
     );
+    // A licence a CHANGED event cannot apply to (revoked, cancelled) cannot be corrected.
+    const ended = libraryDb()
+      .prepare("SELECT licence_id FROM licence WHERE province = '510000' AND status IN (3, 4) LIMIT 1")
+      .pluck()
+      .get() as string | undefined;
+    if (ended !== undefined) {
+      await assert.rejects(
+        fileMaintenanceRequest(issuer, await signer(issuerParty("510000")), {
+          ...request,
+          requestId: "WH-2026-0004",
+          corrections: [{ licenceId: ended, field: "issuer_name", correctedValue: "x" }],
+        }),
+        (e) => isWireError(e) && e.code === Status.FAILED_PRECONDITION,
+      );
+    }
     // A decision signed by anyone but the calling ministry system is refused.
     await assert.rejects(
       decideMaintenanceRequest(mot, await signer(issuerParty("510000")), filed, {

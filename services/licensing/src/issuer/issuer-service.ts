@@ -3,9 +3,9 @@ import { type Sm2PublicKey, sm3 } from "@hutong/certs";
 import {
   type ApplyMaintenanceRequest,
   type ApplyMaintenanceResponse,
+  EventOutcome,
   type GetLicenceRequest,
   type GetLicenceResponse,
-  LicenceEventKind,
   LicenceIssuanceServiceService,
   type LicenceLookup,
   LicenceServiceService,
@@ -14,7 +14,6 @@ import {
   type ListLicenceStatesResponse,
   MaintenanceDecision,
   MaintenanceRequest,
-  type RecordedLicenceEvent,
   type RecordLicenceEventsRequest,
   type RecordLicenceEventsResponse,
   type ResendLicenceEventsRequest,
@@ -25,10 +24,10 @@ import {
 } from "@hutong/proto";
 import { addUnaryService, beijingDay, type ServiceLog } from "@hutong/service-kit";
 import { LicensingError, licensingRefusal } from "../licensing-error.js";
-import { applyCorrections } from "../maintenance/corrections.js";
 import type { StatementCheck } from "../maintenance/signed-statement.js";
 import type { IssuerStore } from "../store/port/issuer-store.js";
 import { checkLicenceQr } from "./licence-qr.js";
+import { maxResend } from "./resend-limit.js";
 
 export interface IssuerServerOptions {
   readonly store: IssuerStore;
@@ -43,6 +42,8 @@ export interface IssuerServerOptions {
   readonly verify: (statement: SignedStatement, party: (p: string) => boolean) => StatementCheck;
   /** The issuer's own public key: the QR payloads it signed check with it. */
   readonly qrKey: Sm2PublicKey;
+  /** The ministry systems whose signed decision approves a maintenance request (not the library, which carries it). */
+  readonly deciders: readonly string[];
 }
 
 /** The statement's body, after its signer and signature were checked; refused otherwise. */
@@ -65,7 +66,7 @@ function checked<T>(
 
 /** Most events one RecordLicenceEvents call takes, and the widest range one resend covers. */
 export const maxBatch = 1000;
-export const maxResend = 10_000n;
+export { maxResend } from "./resend-limit.js";
 
 /**
  * The licence a lookup names: by its id, or by the QR payload scanned from it, which must be one
@@ -117,7 +118,7 @@ export function createIssuerServer(options: IssuerServerOptions): grpc.Server {
       },
       async applyMaintenance(req: ApplyMaintenanceRequest): Promise<ApplyMaintenanceResponse> {
         // The request must be this system's own, the decision a ministry system's approval of
-        // exactly it: the library only carries them.
+        // exactly it by one of the configured deciders: the library only carries them.
         const request = checked(
           req.request,
           (b) => MaintenanceRequest.decode(b),
@@ -129,7 +130,7 @@ export function createIssuerServer(options: IssuerServerOptions): grpc.Server {
           req.decision,
           (b) => MaintenanceDecision.decode(b),
           options.verify,
-          (p) => p.startsWith("mot/"),
+          (p) => options.deciders.includes(p),
           "decision",
         );
         if (request.province !== options.province || decision.province !== options.province) {
@@ -146,31 +147,9 @@ export function createIssuerServer(options: IssuerServerOptions): grpc.Server {
         }
         const byLicence = new Map<string, { field: string; correctedValue: string }[]>();
         for (const c of request.corrections) byLicence.set(c.licenceId, [...(byLicence.get(c.licenceId) ?? []), c]);
-        const at = new Date(now());
-        const events: RecordedLicenceEvent[] = [];
-        for (const [licenceId, corrections] of byLicence) {
-          const licence = await store.licence(licenceId);
-          if (licence === undefined) throw new LicensingError("not-found", `no licence ${licenceId}`);
-          let corrected: typeof licence;
-          try {
-            corrected = applyCorrections(licence, corrections);
-          } catch (e) {
-            throw new LicensingError("malformed", e instanceof Error ? e.message : String(e));
-          }
-          events.push({
-            idempotencyKey: `maint-${request.requestId}-${licenceId}`,
-            kind: LicenceEventKind.LICENCE_EVENT_KIND_CHANGED,
-            occurredAt: at,
-            licence: corrected,
-            reason: `数据维护申请 ${request.requestId}`,
-            maintenanceRequestId: request.requestId,
-          });
-        }
-        const r = await store.record(events, now());
-        const refused = r.results.find((x) => x.code !== "");
-        if (refused !== undefined) throw new LicensingError("invalid-transition", refused.reason);
+        const r = await store.applyMaintenance(request.requestId, byLicence, now());
         if (r.enqueued > 0) options.enqueued();
-        return { events: r.results.filter((x) => x.outcome === 1).length };
+        return { events: r.results.filter((x) => x.outcome === EventOutcome.EVENT_OUTCOME_APPLIED).length };
       },
       async listLicenceStates(req: ListLicenceStatesRequest): Promise<ListLicenceStatesResponse> {
         const limit = req.limit === 0 || req.limit > 1000 ? 1000 : req.limit;

@@ -34,6 +34,11 @@ export function checkLicenceQr(payload: string, signer: Sm2PublicKey | Uint8Arra
   if (parts.length !== 3 || parts[0] !== prefix) return { ok: false, reason: `not an ${prefix} payload` };
   const claimsBytes = Buffer.from(parts[1] as string, "base64url");
   const signature = Buffer.from(parts[2] as string, "base64url");
+  // Node's decoder skips characters outside the alphabet and spare bits: only the exact encoding
+  // of the decoded bytes is the payload the issuer signed.
+  if (b64url(claimsBytes) !== parts[1] || b64url(signature) !== parts[2]) {
+    return { ok: false, reason: "not in canonical base64url" };
+  }
   let key: Sm2PublicKey;
   try {
     key = signer instanceof Uint8Array ? parseCertificate(signer).publicKey : signer;

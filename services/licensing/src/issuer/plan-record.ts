@@ -90,6 +90,7 @@ function malformation(e: RecordedLicenceEvent): string | undefined {
   if (e.licence.licenceId === "" || e.licence.licenceId.length > 64)
     return "licence.licence_id must be 1 to 64 characters";
   if (e.occurredAt === undefined) return "occurred_at is missing";
+  if (!Number.isFinite(e.occurredAt.getTime())) return "occurred_at is out of range";
   if (e.reason.length > 500) return "reason is longer than 500 characters";
   return undefined;
 }

@@ -31,7 +31,6 @@ export interface DataCheckJob {
  */
 export function startDataCheckJob(options: DataCheckJobOptions): DataCheckJob {
   const { store } = options;
-  const lastRunMs = new Map<string, number>();
 
   async function issuerStates(province: string, after: string): Promise<{ states: LicenceState[]; next: string }> {
     const r = await options.client().unary(LicenceIssuanceServiceService.listLicenceStates, {
@@ -48,23 +47,24 @@ export function startDataCheckJob(options: DataCheckJobOptions): DataCheckJob {
   }
 
   async function truthfulness(province: string): Promise<{ findings: DataFinding[]; sampled: number }> {
+    // A copy the library changed after this instant may be newer than the issuer's page that
+    // answered before it: compared next run, not called untrue now.
+    const startedMs = options.now();
     const findings: DataFinding[] = [];
     let sampled = 0;
     let after = "";
     for (;;) {
       const page = await issuerStates(province, after);
-      const last = page.states.at(-1)?.licenceId;
-      // The library's copies in the same stretch of licence ids: (after, last], or all the rest.
-      const copies = (await store.copies(province, after, page.next === "" ? "" : (last ?? ""))).filter(
-        (c) => c.licenceId > after,
-      );
+      // The library's copies in the same stretch of ids as the page: (after, next], or all the rest.
+      const copies = await store.copies(province, after, page.next);
       const theirs = new Map(page.states.map((s) => [s.licenceId, s]));
       for (const copy of copies) {
+        if (copy.updatedMs >= startedMs) continue;
+        sampled += 1;
         const f = truthFinding(copy, theirs.get(copy.licenceId));
         if (f !== undefined) findings.push(f);
       }
-      sampled += copies.length;
-      if (page.next === "") break;
+      if (page.next === "" || page.next <= after) break;
       after = page.next;
     }
     return { findings, sampled };
@@ -82,9 +82,7 @@ export function startDataCheckJob(options: DataCheckJobOptions): DataCheckJob {
         options.log.error(`data checks of ${province}: its licence system did not answer; checked again later`, e);
         continue;
       }
-      const sinceMs = lastRunMs.get(province) ?? 0;
-      results.push(await store.recordDataChecks(province, truth, { timelinessMs: options.timelinessMs, sinceMs }, at));
-      lastRunMs.set(province, at);
+      results.push(await store.recordDataChecks(province, truth, { timelinessMs: options.timelinessMs }, at));
     }
     return results;
   };

@@ -7,7 +7,13 @@ import { describe, it } from "node:test";
 import { DataCheck, LicenceStatus } from "@hutong/proto";
 import { findingsOfViolations, staleValidity, truthFinding } from "./data-checks.js";
 
-const copy = { licenceId: "L1", version: 3, status: LicenceStatus.LICENCE_STATUS_VALID, validTo: "2027-05-01" };
+const copy = {
+  licenceId: "L1",
+  version: 3,
+  status: LicenceStatus.LICENCE_STATUS_VALID,
+  validTo: "2027-05-01",
+  updatedMs: 0,
+};
 
 describe("data checks", () => {
   it("sorts stored violations into completeness and validity", () => {

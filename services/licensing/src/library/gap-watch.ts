@@ -1,7 +1,9 @@
 import type { HutongClient } from "@hutong/client";
 import { LicenceIssuanceServiceService, Purpose, ResendLicenceEventsRequest } from "@hutong/proto";
 import type { ServiceLog } from "@hutong/service-kit";
+import { maxResend } from "../issuer/resend-limit.js";
 import type { GapPolicy, LibraryStore } from "../store/port/library-store.js";
+import { rangeParts } from "./sequence-gaps.js";
 
 export interface GapWatchOptions {
   readonly store: LibraryStore;
@@ -30,7 +32,10 @@ export interface GapWatch {
 export function startGapWatch(options: GapWatchOptions): GapWatch {
   let running: Promise<number> | undefined;
   const scan = async (): Promise<number> => {
-    const requests = await options.store.scanGaps(options.policy, options.now());
+    // A province resends at most maxResend numbers per call: a wider gap is asked for in parts.
+    const requests = (await options.store.scanGaps(options.policy, options.now())).flatMap((r) =>
+      rangeParts(r, maxResend).map((part) => ({ ...r, ...part })),
+    );
     for (const r of requests) {
       const request = ResendLicenceEventsRequest.encode({
         context: {

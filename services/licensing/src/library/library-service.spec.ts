@@ -101,6 +101,7 @@ before(async () => {
     now: () => T,
     verify: () => ({ ok: false, reason: "no statements in this spec" }),
     enqueued: () => {},
+    deciders: ["mot/supervision"],
   });
   client = new grpc.Client(await listen(server), grpc.credentials.createInsecure());
 });
@@ -194,7 +195,7 @@ describe("the library service", () => {
       [Array.from({ length: 1001 }, () => ev(4)), /^malformed: a batch has 1 to 1000 events, not 1001$/],
       [
         [ev(4), { ...ev(4), idempotencyKey: "z", provinceSeq: 0n }],
-        /^malformed: events\[1\]\.province_seq must be 1 or more$/,
+        /^malformed: events\[1\]\.province_seq must be 1 to 9007199254740991$/,
       ],
       [[{ ...ev(4), licenceVersion: 0 }], /^malformed: events\[0\]\.licence_version must be 1 or more$/],
       [[{ ...ev(4), idempotencyKey: "" }], /^malformed: events\[0\]\.idempotency_key must be 1 to 128 characters$/],

@@ -35,9 +35,13 @@ export interface LibraryServerOptions {
   readonly verify: (statement: SignedStatement, party: (p: string) => boolean) => StatementCheck;
   /** Called after a write that queued messages. */
   readonly enqueued: () => void;
+  /** The ministry systems that decide maintenance requests. */
+  readonly deciders: readonly string[];
 }
 
 const provinceCode = /^\d{6}$/;
+/** Sequence numbers the store keeps exactly (SQLite integers read back as JavaScript numbers). */
+const maxSeq = BigInt(Number.MAX_SAFE_INTEGER);
 
 /**
  * The province a caller speaks for, from the party its gateway vouches for (`hutong-origin`):
@@ -63,7 +67,17 @@ function checkEvents(province: string, req: AggregateLicenceEventsRequest): void
     }
     if (e.idempotencyKey === "" || e.idempotencyKey.length > 128)
       throw new LicensingError("malformed", `events[${i}].idempotency_key must be 1 to 128 characters`);
-    if (e.provinceSeq < 1n) throw new LicensingError("malformed", `events[${i}].province_seq must be 1 or more`);
+    if (e.provinceSeq < 1n || e.provinceSeq > maxSeq) {
+      throw new LicensingError("malformed", `events[${i}].province_seq must be 1 to ${maxSeq}`);
+    }
+    for (const [name, at] of [
+      ["occurred_at", e.occurredAt],
+      ["recorded_at", e.recordedAt],
+    ] as const) {
+      if (at === undefined || !Number.isFinite(at.getTime())) {
+        throw new LicensingError("malformed", `events[${i}].${name} is missing or out of range`);
+      }
+    }
     if (e.licenceVersion < 1) throw new LicensingError("malformed", `events[${i}].licence_version must be 1 or more`);
     if (e.licence === undefined || e.licence.licenceId === "")
       throw new LicensingError("malformed", `events[${i}] carries no licence with a licence_id`);
@@ -98,8 +112,15 @@ function checkRequest(r: MaintenanceRequest, province: string): void {
     throw new LicensingError("malformed", "a request corrects 1 to 1000 items");
   }
   if (r.reason.trim() === "") throw new LicensingError("malformed", "a request says why (reason)");
-  for (const a of r.attachments) {
-    if (a.sm3.length !== 32) throw new LicensingError("malformed", `attachment ${a.name}: sm3 must be 32 bytes`);
+  const items = new Set<string>();
+  for (const [i, c] of r.corrections.entries()) {
+    const item = `${c.licenceId} ${c.field}`;
+    if (items.has(item)) throw new LicensingError("malformed", `corrections[${i}] corrects an item corrected before`);
+    items.add(item);
+  }
+  // By index: an attachment's name may name a person.
+  for (const [i, a] of r.attachments.entries()) {
+    if (a.sm3.length !== 32) throw new LicensingError("malformed", `attachments[${i}]: sm3 must be 32 bytes`);
   }
 }
 
@@ -130,6 +151,7 @@ export function createLibraryServer(options: LibraryServerOptions): grpc.Server 
             `the report is province ${req.province}'s; the caller is ${province}'s`,
           );
         }
+        if (req.headSeq > maxSeq) throw new LicensingError("malformed", `head_seq must be at most ${maxSeq}`);
         return { appliedSeq: await store.report(province, req, now()) };
       },
       async queryLicenceRates(req: QueryLicenceRatesRequest): Promise<QueryLicenceRatesResponse> {
@@ -184,8 +206,11 @@ export function createLibraryServer(options: LibraryServerOptions): grpc.Server 
         req: DecideMaintenanceRequestRequest,
         facts: CallFacts,
       ): Promise<DecideMaintenanceRequestResponse> {
-        if (!facts.origin.startsWith("mot/")) {
-          throw new LicensingError("wrong-province", `${facts.origin || "an unnamed caller"} is not a ministry system`);
+        if (!options.deciders.includes(facts.origin)) {
+          throw new LicensingError(
+            "wrong-province",
+            `${facts.origin || "an unnamed caller"} does not decide maintenance requests`,
+          );
         }
         const { body, party } = signedBody(
           req.decision,

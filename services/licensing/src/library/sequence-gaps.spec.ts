@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { missingRanges, type SeqRange, uncovered } from "./sequence-gaps.js";
+import { missingRanges, rangeParts, type SeqRange, uncovered } from "./sequence-gaps.js";
 
 const r = (from: number, to: number): SeqRange => ({ from: BigInt(from), to: BigInt(to) });
 const missing = (applied: number, present: readonly number[], head: number) =>
@@ -88,5 +88,14 @@ describe("missingRanges over random sequences", () => {
       ),
       { numRuns: 300 },
     );
+  });
+});
+
+describe("rangeParts", () => {
+  it("cuts a range into consecutive parts of at most max numbers", () => {
+    assert.deepEqual(rangeParts(r(1, 5), 10n), [r(1, 5)]);
+    assert.deepEqual(rangeParts(r(1, 10), 10n), [r(1, 10)]);
+    assert.deepEqual(rangeParts(r(1, 25), 10n), [r(1, 10), r(11, 20), r(21, 25)]);
+    assert.deepEqual(rangeParts(r(7, 7), 10_000n), [r(7, 7)]);
   });
 });

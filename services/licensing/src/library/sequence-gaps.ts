@@ -37,3 +37,12 @@ export function uncovered(range: SeqRange, covered: readonly SeqRange[]): SeqRan
   }
   return parts;
 }
+
+/** `range` in consecutive parts of at most `max` numbers (a resend asks for at most that many). */
+export function rangeParts(range: SeqRange, max: bigint): SeqRange[] {
+  const parts: SeqRange[] = [];
+  for (let from = range.from; from <= range.to; from += max) {
+    parts.push({ from, to: from + max - 1n < range.to ? from + max - 1n : range.to });
+  }
+  return parts;
+}

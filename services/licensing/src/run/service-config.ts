@@ -36,6 +36,8 @@ const issuer = z
     outbox: outboxSettings,
     /** Valid paper (or IC-card) licences in the 运政 registry with no e-licence yet, by kind: the rest of 制证率's base. */
     paperLicences: z.partialRecord(kindName, z.number().int().min(0)).default({}),
+    /** The ministry systems whose signed decision approves a maintenance request. */
+    maintenanceDeciders: z.array(partyId).min(1).default(["mot/supervision"]),
     /** How often the province reports its counts and head to the library. */
     countsIntervalMs: z.number().int().min(100).default(10_000),
     /** Fault injection for the scenario: this range of the sequence is not sent the first time. */
@@ -56,6 +58,8 @@ const library = z
     gateway: gatewayLink,
     /** The issuing party of a province: "{province}" is its 6-digit code. */
     issuerParty: z.string().default("prov:{province}/licence"),
+    /** The ministry systems that decide maintenance requests. */
+    maintenanceDeciders: z.array(partyId).min(1).default(["mot/supervision"]),
     outbox: outboxSettings,
     gaps: z
       .object({

@@ -9,6 +9,7 @@ import {
 } from "@hutong/proto";
 import {
   atRestSealer,
+  beijingDay,
   connectGateway,
   type GatewayConnection,
   gatewayTopic,
@@ -121,13 +122,14 @@ export async function startIssuer(
       verify: (statement, party) =>
         verifyStatement(statement, { trust: link.credentials.trust, crls: link.crls(), now: now(), party }),
       qrKey: link.credentials.privateKey.publicKey,
+      deciders: config.maintenanceDeciders,
     });
     const address = await listen(server, config.listen.port, config.listen.host);
     undo.push(() => shutdown(server));
 
     const paper = new Map(Object.entries(config.paperLicences).map(([k, n]) => [enumValue(k), n]));
     const reportCounts = async (): Promise<void> => {
-      const held = await store.held();
+      const held = await store.held(beijingDay(now()));
       const head = await store.headSeq();
       const kinds = new Set<LicenceKind>([...held.map((h) => h.kind), ...paper.keys()]);
       const counts = [...kinds]
@@ -216,6 +218,7 @@ export async function startLibrary(
       store,
       log,
       now,
+      deciders: config.maintenanceDeciders,
       enqueued: () => dispatcher.kick(),
       verify: (statement, party) =>
         verifyStatement(statement, { trust: link.credentials.trust, crls: link.crls(), now: now(), party }),

@@ -220,7 +220,7 @@ describe("the issuer store", () => {
 
   it("counts the e-licences it holds by kind, and the valid ones", async () => {
     const s = open();
-    assert.deepEqual(await s.held(), []);
+    assert.deepEqual(await s.held("2026-03-02"), []);
     await s.record(
       [
         issue(1),
@@ -233,7 +233,7 @@ describe("the issuer store", () => {
       ],
       T,
     );
-    assert.deepEqual(await s.held(), [
+    assert.deepEqual(await s.held("2026-03-02"), [
       { kind: K.LICENCE_KIND_ROAD_TRANSPORT_OPERATING_PERMIT, electronic: 1, valid: 0 },
       { kind: K.LICENCE_KIND_ROAD_TRANSPORT_CERTIFICATE, electronic: 2, valid: 1 },
       { kind: K.LICENCE_KIND_PRACTITIONER_QUALIFICATION, electronic: 1, valid: 1 },

@@ -9,6 +9,7 @@ import { after, before, describe, it } from "node:test";
 import {
   LicenceEventKind as E,
   LicenceKind as K,
+  type Licence,
   type LicenceEvent,
   type LicenceKindCount,
   type ProvinceAggregation,
@@ -238,7 +239,13 @@ describe("the library store: gaps", () => {
     const s = open();
     await s.aggregate(P, [ev(1), ev(3)], T);
     const other = ev(1);
-    await s.aggregate("440000", [{ ...other, idempotencyKey: "gd-1", province: "440000" }], T);
+    // A licence id is one licence nationwide: Guangdong cannot write Sichuan's L1, nothing of it is kept.
+    await assert.rejects(
+      s.aggregate("440000", [{ ...other, idempotencyKey: "gd-0", province: "440000" }], T),
+      (x) => isLicensingError(x, "wrong-province") && /licence L1 is province 510000's/.test(x.message),
+    );
+    const own = { ...other, licence: { ...(other.licence as Licence), licenceId: "GD1" } };
+    await s.aggregate("440000", [{ ...own, idempotencyKey: "gd-1", province: "440000" }], T);
     await s.scanGaps(policy, T);
     assert.deepEqual(await s.scanGaps(policy, T + 1000), ranges([2, 2]));
     const all = await s.status("");

@@ -39,7 +39,7 @@ export interface RecordResult {
 export interface HeldCount {
   readonly kind: LicenceKind;
   readonly electronic: number;
-  /** Of which valid. */
+  /** Of which valid: status valid and within their validity. */
   readonly valid: number;
 }
 
@@ -48,6 +48,15 @@ export interface IssuerStore {
   readonly outbox: OutboxStore;
   /** Decides and writes a batch from the 运政 system in one transaction; answers after the commit. */
   record(events: readonly RecordedLicenceEvent[], nowMs: number): Promise<RecordResult>;
+  /**
+   * Applies an approved maintenance request: each licence's corrections as one CHANGED event (key
+   * `maint-<request>-<licence>`, so applying it again is a duplicate), all or nothing.
+   */
+  applyMaintenance(
+    requestId: string,
+    corrections: ReadonlyMap<string, readonly { readonly field: string; readonly correctedValue: string }[]>,
+    nowMs: number,
+  ): Promise<RecordResult>;
   /** Queues the events of [from, to] for the library again; `queued` counts those queued now. */
   resend(from: bigint, to: bigint, nowMs: number): Promise<{ readonly queued: number; readonly headSeq: bigint }>;
   /** Queues the province's counts for the library (one message per `key`). */
@@ -56,6 +65,7 @@ export interface IssuerStore {
   /** Licences' versions, statuses and validity, by licence id after `after`, at most `limit`. */
   states(after: string, limit: number): Promise<readonly LicenceState[]>;
   headSeq(): Promise<bigint>;
-  held(): Promise<readonly HeldCount[]>;
+  /** E-licences by kind, and of those the ones valid on `today` ("YYYY-MM-DD", Beijing time). */
+  held(today: string): Promise<readonly HeldCount[]>;
   close(): Promise<void>;
 }

@@ -29,6 +29,8 @@ export interface LibraryCopy {
   readonly version: number;
   readonly status: number;
   readonly validTo: string;
+  /** When the library last applied an event of it. */
+  readonly updatedMs: number;
 }
 
 /** One run of the data checks over one province, and what it found. */
@@ -78,17 +80,17 @@ export interface LibraryStore {
   status(province: string): Promise<readonly ProvinceAggregation[]>;
   /** Provinces the library has heard from. */
   provinces(): Promise<readonly string[]>;
-  /** The library's copies of a province's licences, by licence id in [from, to] (to "": no end). */
+  /** The library's copies of a province's licences, by licence id in (from, to] (to "": no end). */
   copies(province: string, from: string, to: string): Promise<readonly LibraryCopy[]>;
   /**
-   * The checks the library can make alone (completeness, validity, timeliness of events applied
-   * since `sinceMs`), with `truthfulness` findings the caller made against the issuer, recorded as
-   * one run.
+   * The checks the library can make alone (completeness, validity, timeliness of the events
+   * applied since the province's previous run), with `truthfulness` findings the caller made
+   * against the issuer, recorded as one run.
    */
   recordDataChecks(
     province: string,
     truthfulness: { readonly findings: readonly DataFinding[]; readonly sampled: number },
-    policy: { readonly timelinessMs: number; readonly sinceMs: number },
+    policy: { readonly timelinessMs: number },
     nowMs: number,
   ): Promise<DataCheckResult>;
   /** A run's findings: the latest run when `runId` is "". */

@@ -12,6 +12,7 @@ CREATE TABLE IF NOT EXISTS licence (
   version           INTEGER NOT NULL,
   status            INTEGER NOT NULL,
   status_updated_ms INTEGER,
+  valid_to          TEXT NOT NULL,
   sealed            BLOB NOT NULL
 );
 CREATE TABLE IF NOT EXISTS licence_event (

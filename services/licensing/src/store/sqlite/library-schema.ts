@@ -48,7 +48,7 @@ CREATE TABLE IF NOT EXISTS licence (
   version      INTEGER NOT NULL,
   status       INTEGER NOT NULL,
   valid_to     TEXT NOT NULL,
-  activated_ms INTEGER,
+  updated_ms   INTEGER NOT NULL,
   sealed       BLOB NOT NULL
 );
 CREATE TABLE IF NOT EXISTS gap (

@@ -1,11 +1,13 @@
 import { createSqliteOutbox, sqliteOutboxStore } from "@hutong/gateway/outbox";
-import { Licence, LicenceEvent, type LicenceKind, type RecordedLicenceEvent } from "@hutong/proto";
+import { Licence, LicenceEvent, LicenceEventKind, type LicenceKind, type RecordedLicenceEvent } from "@hutong/proto";
 import { atRestSealer, openSqliteDatabase } from "@hutong/service-kit";
 import type Database from "better-sqlite3";
 import { aggregationMessages, licenceCountsTopic, maxEventsPerMessage } from "../../issuer/aggregation-messages.js";
 import { licenceQrPayload } from "../../issuer/licence-qr.js";
 import { planRecord, type RecordPlan, recordReads, type StoredLicence } from "../../issuer/plan-record.js";
 import { sealLicenceFile } from "../../issuer/seal-file.js";
+import { LicensingError } from "../../licensing-error.js";
+import { applyCorrections } from "../../maintenance/corrections.js";
 import type { HeldCount, IssuerStore, IssuerStoreOptions, RecordResult } from "../port/issuer-store.js";
 import { issuerSchema } from "./issuer-schema.js";
 
@@ -46,11 +48,11 @@ export function openSqliteIssuerStore(path: string, options: IssuerStoreOptions)
     sealedLicence: db.prepare("SELECT sealed FROM licence WHERE licence_id = ?").pluck(),
     head: db.prepare("SELECT coalesce(max(seq), 0) FROM licence_event").pluck(),
     insertLicence: db.prepare(
-      `INSERT INTO licence (licence_id, kind, version, status, status_updated_ms, sealed)
-       VALUES (@id, @kind, @version, @status, @statusMs, @sealed)`,
+      `INSERT INTO licence (licence_id, kind, version, status, status_updated_ms, valid_to, sealed)
+       VALUES (@id, @kind, @version, @status, @statusMs, @validTo, @sealed)`,
     ),
     updateLicence: db.prepare(
-      "UPDATE licence SET version = @version, status = @status, status_updated_ms = @statusMs, sealed = @sealed WHERE licence_id = @id",
+      "UPDATE licence SET version = @version, status = @status, status_updated_ms = @statusMs, valid_to = @validTo, sealed = @sealed WHERE licence_id = @id",
     ),
     insertEvent: db.prepare(
       `INSERT INTO licence_event (seq, idempotency_key, licence_id, version, kind, occurred_ms, recorded_ms, queued, sealed)
@@ -59,10 +61,11 @@ export function openSqliteIssuerStore(path: string, options: IssuerStoreOptions)
     range: db.prepare("SELECT seq, idempotency_key, sealed FROM licence_event WHERE seq BETWEEN ? AND ? ORDER BY seq"),
     markQueued: db.prepare("UPDATE licence_event SET queued = 1 WHERE seq = ?"),
     held: db.prepare(
-      "SELECT kind, count(*) AS electronic, sum(CASE WHEN status = 1 THEN 1 ELSE 0 END) AS valid FROM licence GROUP BY kind ORDER BY kind",
+      `SELECT kind, count(*) AS electronic, sum(CASE WHEN status = 1 AND valid_to >= ? THEN 1 ELSE 0 END) AS valid
+       FROM licence GROUP BY kind ORDER BY kind`,
     ),
     states: db.prepare(
-      "SELECT licence_id, version, status, sealed FROM licence WHERE licence_id > ? ORDER BY licence_id LIMIT ?",
+      "SELECT licence_id, version, status, valid_to FROM licence WHERE licence_id > ? ORDER BY licence_id LIMIT ?",
     ),
     countsSent: db.prepare("INSERT INTO counts_sent (counts_key) VALUES (?) ON CONFLICT DO NOTHING"),
   };
@@ -88,8 +91,13 @@ export function openSqliteIssuerStore(path: string, options: IssuerStoreOptions)
     return planRecord(context, events, { headSeq: BigInt(q.head.get() as number), takenKeys, licences }, nowMs);
   }
 
-  const recordTx = db.transaction((events: readonly RecordedLicenceEvent[], nowMs: number): RecordResult => {
+  /** Decides and writes `events`; with `allOrNothing`, a single refusal throws and the transaction writes nothing. */
+  function recordIn(events: readonly RecordedLicenceEvent[], nowMs: number, allOrNothing: boolean): RecordResult {
     const plan = decide(events, nowMs);
+    const refused = plan.results.find((r) => r.code !== "");
+    if (allOrNothing && refused !== undefined) {
+      throw new LicensingError("invalid-transition", `${refused.idempotencyKey}: ${refused.reason}`);
+    }
     for (const l of plan.licences) {
       const row = {
         id: l.licenceId,
@@ -97,6 +105,7 @@ export function openSqliteIssuerStore(path: string, options: IssuerStoreOptions)
         version: l.version,
         status: l.status,
         statusMs: l.licence.statusUpdatedAt?.getTime() ?? null,
+        validTo: l.licence.validTo,
         sealed: sealer.seal(Licence.encode(l.licence).finish(), l.licenceId),
       };
       if (l.insert) q.insertLicence.run(row);
@@ -122,7 +131,42 @@ export function openSqliteIssuerStore(path: string, options: IssuerStoreOptions)
     }
     const messages = runs.flatMap((run) => aggregationMessages(run, options.library, options.purpose, sealer));
     return { results: plan.results, enqueued: outbox.enqueueOutbox(messages, nowMs).enqueued };
-  });
+  }
+
+  const recordTx = db.transaction((events: readonly RecordedLicenceEvent[], nowMs: number) =>
+    recordIn(events, nowMs, false),
+  );
+
+  // An approved maintenance request: each licence read, corrected and recorded as a CHANGED event
+  // in one transaction, all or nothing (a refusal leaves every licence as it was).
+  const maintenanceTx = db.transaction(
+    (
+      requestId: string,
+      corrections: ReadonlyMap<string, readonly { field: string; correctedValue: string }[]>,
+      nowMs: number,
+    ): RecordResult => {
+      const events: RecordedLicenceEvent[] = [];
+      for (const [licenceId, items] of corrections) {
+        const sealed = q.sealedLicence.get(licenceId) as Buffer | undefined;
+        if (sealed === undefined) throw new LicensingError("not-found", `no licence ${licenceId}`);
+        let corrected: Licence;
+        try {
+          corrected = applyCorrections(Licence.decode(sealer.open(sealed, licenceId)), items);
+        } catch (e) {
+          throw new LicensingError("malformed", `licence ${licenceId}: ${e instanceof Error ? e.message : String(e)}`);
+        }
+        events.push({
+          idempotencyKey: `maint-${requestId}-${licenceId}`,
+          kind: LicenceEventKind.LICENCE_EVENT_KIND_CHANGED,
+          occurredAt: new Date(nowMs),
+          licence: corrected,
+          reason: `数据维护申请 ${requestId}`,
+          maintenanceRequestId: requestId,
+        });
+      }
+      return recordIn(events, nowMs, true);
+    },
+  );
 
   const resendTx = db.transaction((from: bigint, to: bigint, nowMs: number) => {
     const rows = q.range.all(Number(from), Number(to)) as { seq: number; idempotency_key: string; sealed: Buffer }[];
@@ -162,6 +206,9 @@ export function openSqliteIssuerStore(path: string, options: IssuerStoreOptions)
     async record(events, nowMs) {
       return recordTx.immediate(events, nowMs);
     },
+    async applyMaintenance(requestId, corrections, nowMs) {
+      return maintenanceTx.immediate(requestId, corrections, nowMs);
+    },
     async resend(from, to, nowMs) {
       return resendTx.immediate(from, to, nowMs);
     },
@@ -177,18 +224,13 @@ export function openSqliteIssuerStore(path: string, options: IssuerStoreOptions)
         licence_id: string;
         version: number;
         status: number;
-        sealed: Buffer;
+        valid_to: string;
       }[];
-      return rows.map((r) => ({
-        licenceId: r.licence_id,
-        version: r.version,
-        status: r.status,
-        validTo: Licence.decode(sealer.open(r.sealed, r.licence_id)).validTo,
-      }));
+      return rows.map((r) => ({ licenceId: r.licence_id, version: r.version, status: r.status, validTo: r.valid_to }));
     },
     headSeq: async () => BigInt(q.head.get() as number),
-    async held(): Promise<readonly HeldCount[]> {
-      return (q.held.all() as { kind: number; electronic: number; valid: number }[]).map((r) => ({
+    async held(today): Promise<readonly HeldCount[]> {
+      return (q.held.all(today) as { kind: number; electronic: number; valid: number }[]).map((r) => ({
         kind: r.kind as LicenceKind,
         electronic: r.electronic,
         valid: r.valid,

@@ -40,6 +40,7 @@ interface CopyRow {
   version: number;
   status: number;
   valid_to: string;
+  updated_ms: number;
 }
 
 const copyOf = (r: CopyRow): LibraryCopy => ({
@@ -47,6 +48,7 @@ const copyOf = (r: CopyRow): LibraryCopy => ({
   version: r.version,
   status: r.status,
   validTo: r.valid_to,
+  updatedMs: r.updated_ms,
 });
 
 interface HeldRow {
@@ -62,6 +64,14 @@ interface GapRow {
   detected_ms: number | null;
   last_request_ms: number | null;
 }
+
+/** The checks in DataCheck order, as a run counts its findings. */
+const dataChecks = [
+  DataCheck.DATA_CHECK_TRUTHFULNESS,
+  DataCheck.DATA_CHECK_COMPLETENESS,
+  DataCheck.DATA_CHECK_VALIDITY,
+  DataCheck.DATA_CHECK_TIMELINESS,
+];
 
 const percentile = (sorted: readonly number[], p: number): number =>
   sorted.length === 0 ? 0 : (sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0);
@@ -95,12 +105,12 @@ export function openSqliteLibraryStore(path: string, options: LibraryStoreOption
     ),
     licence: db.prepare("SELECT version, status FROM licence WHERE licence_id = ?"),
     upsertLicence: db.prepare(
-      `INSERT INTO licence (licence_id, province, kind, version, status, valid_to, activated_ms, sealed)
-       VALUES (@id, @province, @kind, @version, @status, @validTo, @activatedMs, @sealed)
+      `INSERT INTO licence (licence_id, province, kind, version, status, valid_to, updated_ms, sealed)
+       VALUES (@id, @province, @kind, @version, @status, @validTo, @updatedMs, @sealed)
        ON CONFLICT (licence_id) DO UPDATE SET version = excluded.version, status = excluded.status,
-         valid_to = excluded.valid_to, sealed = excluded.sealed,
-         activated_ms = coalesce(licence.activated_ms, excluded.activated_ms)`,
+         valid_to = excluded.valid_to, updated_ms = excluded.updated_ms, sealed = excluded.sealed`,
     ),
+    licenceProvince: db.prepare("SELECT province FROM licence WHERE licence_id = ?").pluck(),
     heldSeqs: db.prepare("SELECT seq FROM lib_event WHERE province = ? AND applied_ms IS NULL").pluck(),
     openGaps: db.prepare(
       "SELECT from_seq, to_seq, first_seen_ms, detected_ms, last_request_ms FROM gap WHERE province = ? AND repaired_ms IS NULL",
@@ -149,8 +159,8 @@ export function openSqliteLibraryStore(path: string, options: LibraryStoreOption
       .prepare("SELECT applied_ms - recorded_ms FROM lib_event WHERE province = ? AND applied_ms >= ? ORDER BY 1")
       .pluck(),
     copies: db.prepare(
-      `SELECT licence_id, version, status, valid_to FROM licence
-       WHERE province = @province AND licence_id >= @from AND (@to = '' OR licence_id <= @to) ORDER BY licence_id`,
+      `SELECT licence_id, version, status, valid_to, updated_ms FROM licence
+       WHERE province = @province AND licence_id > @from AND (@to = '' OR licence_id <= @to) ORDER BY licence_id`,
     ),
     noncompliantLatest: db.prepare(
       `SELECT e.licence_id, e.violations FROM lib_event e JOIN licence l ON l.licence_id = e.licence_id AND l.version = e.version
@@ -158,7 +168,8 @@ export function openSqliteLibraryStore(path: string, options: LibraryStoreOption
     ),
     late: db.prepare(
       `SELECT licence_id, max(applied_ms - recorded_ms) AS lag FROM lib_event
-       WHERE province = ? AND applied_ms >= ? AND applied_ms - recorded_ms > ? GROUP BY licence_id ORDER BY licence_id`,
+       WHERE province = ? AND applied_ms >= ? AND applied_ms < ? AND applied_ms - recorded_ms > ?
+       GROUP BY licence_id ORDER BY licence_id`,
     ),
     licenceCount: db.prepare("SELECT count(*) FROM licence WHERE province = ?").pluck(),
     insertRun: db.prepare(
@@ -192,7 +203,7 @@ export function openSqliteLibraryStore(path: string, options: LibraryStoreOption
     (
       province: string,
       truth: { readonly findings: readonly DataFinding[]; readonly sampled: number },
-      policy: { readonly timelinessMs: number; readonly sinceMs: number },
+      policy: { readonly timelinessMs: number },
       nowMs: number,
     ): DataCheckResult => {
       const today = beijingDay(nowMs);
@@ -204,7 +215,9 @@ export function openSqliteLibraryStore(path: string, options: LibraryStoreOption
         const stale = staleValidity(copyOf(c), today);
         if (stale !== undefined) findings.push(stale);
       }
-      for (const r of q.late.all(province, policy.sinceMs, policy.timelinessMs) as {
+      // Since the previous run (recorded in the store, so a restart does not report again), up to now.
+      const previous = q.latestRun.get(province) as RunRow | undefined;
+      for (const r of q.late.all(province, previous?.at_ms ?? 0, nowMs, policy.timelinessMs) as {
         licence_id: string;
         lag: number;
       }[]) {
@@ -214,7 +227,7 @@ export function openSqliteLibraryStore(path: string, options: LibraryStoreOption
           detail: `aggregated ${Math.round(r.lag / 1000)} s after the issuer recorded it (threshold ${Math.round(policy.timelinessMs / 1000)} s)`,
         });
       }
-      const counts = [1, 2, 3, 4].map((c) => findings.filter((f) => f.check === c).length);
+      const counts = dataChecks.map((c) => findings.filter((f) => f.check === c).length);
       const runId = `${province}-${nowMs}`;
       const checked = q.licenceCount.get(province) as number;
       q.insertRun.run(runId, province, nowMs, checked, truth.sampled, JSON.stringify(counts));
@@ -265,10 +278,7 @@ export function openSqliteLibraryStore(path: string, options: LibraryStoreOption
           version: event.licenceVersion,
           status: licence.status,
           validTo: licence.validTo,
-          activatedMs:
-            event.kind === LicenceEventKind.LICENCE_EVENT_KIND_ACTIVATED
-              ? (event.occurredAt?.getTime() ?? nowMs)
-              : null,
+          updatedMs: nowMs,
           sealed: sealer.seal(Licence.encode(licence).finish(), licence.licenceId),
         });
       }
@@ -303,6 +313,14 @@ export function openSqliteLibraryStore(path: string, options: LibraryStoreOption
           );
         }
         const licence = e.licence as Licence;
+        // A licence id is one licence nationwide: a province cannot write another's.
+        const holder = q.licenceProvince.get(licence.licenceId) as string | undefined;
+        if (holder !== undefined && holder !== province) {
+          throw new LicensingError(
+            "wrong-province",
+            `licence ${licence.licenceId} is province ${holder}'s at the library, not ${province}'s`,
+          );
+        }
         q.insertEvent.run({
           province,
           seq: Number(e.provinceSeq),

@@ -3,14 +3,16 @@ import type { SqliteOutbox } from "@hutong/gateway/outbox";
 import {
   ApplyMaintenanceRequest,
   Licence,
+  LicenceEventKind,
   type MaintenanceDecision,
   type MaintenanceRequest,
   MaintenanceState,
   Purpose,
   SignedStatement,
 } from "@hutong/proto";
-import type { AtRestSealer } from "@hutong/service-kit";
+import { type AtRestSealer, applyTransition } from "@hutong/service-kit";
 import type Database from "better-sqlite3";
+import { licenceLifecycle } from "../../licence-lifecycle.js";
 import { LicensingError } from "../../licensing-error.js";
 import { correctionProblem } from "../../maintenance/corrections.js";
 import { type MaintenanceRecord, requestScope } from "../../maintenance/maintenance-status.js";
@@ -60,7 +62,7 @@ export function sqliteMaintenance(db: Database.Database, sealer: AtRestSealer, o
       "UPDATE maintenance SET state = @state, history = @history, decision_sm3 = @decisionSm3, decision = @decision WHERE province = @province AND request_id = @requestId",
     ),
     applied: db.prepare("UPDATE maintenance SET state = ?, history = ? WHERE province = ? AND request_id = ?"),
-    licence: db.prepare("SELECT province, sealed FROM licence WHERE licence_id = ?"),
+    licence: db.prepare("SELECT province, status, sealed FROM licence WHERE licence_id = ?"),
     appliedFor: db
       .prepare(
         "SELECT count(DISTINCT licence_id) FROM lib_event WHERE province = ? AND maintenance_id = ? AND applied_ms IS NOT NULL",
@@ -87,13 +89,18 @@ export function sqliteMaintenance(db: Database.Database, sealer: AtRestSealer, o
         );
       }
       for (const c of request.corrections) {
-        const held = q.licence.get(c.licenceId) as { province: string; sealed: Buffer } | undefined;
+        const held = q.licence.get(c.licenceId) as { province: string; status: number; sealed: Buffer } | undefined;
         if (held === undefined || held.province !== request.province) {
           throw new LicensingError(
             "not-found",
             `licence ${c.licenceId} is not province ${request.province}'s at the library`,
           );
         }
+        // The correction is applied as a CHANGED event: a licence that event cannot apply to is refused now.
+        const change = applyTransition(licenceLifecycle, LicenceEventKind.LICENCE_EVENT_KIND_CHANGED, {
+          status: held.status,
+        });
+        if (!change.ok) throw new LicensingError("invalid-transition", `licence ${c.licenceId}: ${change.reason}`);
         const problem = correctionProblem(Licence.decode(sealer.open(held.sealed, c.licenceId)), c.field);
         if (problem !== undefined) throw new LicensingError("malformed", problem);
       }
