@@ -37,25 +37,15 @@ import { startPlannedLicenceProcesses } from "../src/scenario/licence-processes.
 import { percentile, readIssuer, readLibrary } from "../src/scenario/licence-scenario-counts.js";
 import { hutongBin, type ManagedProcess } from "../src/scenario/managed-process.js";
 import { scanForPersonalData } from "../src/scenario/personal-data-scan.js";
+import { chaosRandom, numberArg, say, sleep } from "../src/scenario/scenario-run.js";
 
-const arg = (name: string, fallback: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
-};
-const licencesPerProvince = arg("licences", 2600);
+const licencesPerProvince = numberArg("licences", 2600);
 // The issue's floor of licences; the CI spec runs a small workload with a lower one.
-const minLicences = arg("min-licences", 5000);
-const seed = arg("seed", Date.now() % 1_000_000);
+const minLicences = numberArg("min-licences", 5000);
+const seed = numberArg("seed", Date.now() % 1_000_000);
 const keep = process.argv.includes("--keep");
 const year = "2026";
-const say = (s: string) => process.stderr.write(`${s}\n`);
-
-let state = seed >>> 0;
-const random = () => {
-  state = (Math.imul(state ^ (state >>> 15), 2246822507) + 0x9e3779b9) >>> 0;
-  return state / 4_294_967_296;
-};
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const random = chaosRandom(seed);
 
 const provinces = ["510000", "440000"];
 // A range of Sichuan's sequence its licence system does not send the first time: in the first

@@ -23,28 +23,18 @@ import {
 } from "@hutong/ticketing/dev";
 import Database from "better-sqlite3";
 import { scanForPersonalData } from "../src/scenario/personal-data-scan.js";
+import { chaosRandom, numberArg, say, sleep } from "../src/scenario/scenario-run.js";
 import { type ManagedProcess, startPlannedProcesses } from "../src/scenario/ticket-processes.js";
 import { readMinistry, readProvince } from "../src/scenario/ticket-scenario-counts.js";
 
-const arg = (name: string, fallback: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
-};
-const salesPerProvince = arg("sales", 3600);
+const salesPerProvince = numberArg("sales", 3600);
 // The issue's floor; the CI spec runs a small day with a lower one.
-const minEvents = arg("min-events", 20_000);
-const seed = arg("seed", Date.now() % 1_000_000);
+const minEvents = numberArg("min-events", 20_000);
+const seed = numberArg("seed", Date.now() % 1_000_000);
 const keep = process.argv.includes("--keep");
 const day = "2026-12-04";
 const period = "2026-12";
-const say = (s: string) => process.stderr.write(`${s}\n`);
-
-let state = seed >>> 0;
-const random = () => {
-  state = (Math.imul(state ^ (state >>> 15), 2246822507) + 0x9e3779b9) >>> 0;
-  return state / 4_294_967_296;
-};
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const random = chaosRandom(seed);
 
 const dir = await mkdtemp(join(tmpdir(), "hutong-scenario-tickets-"));
 say(`scenario:tickets — seed ${seed}, ${salesPerProvince} sales per province, in ${dir}`);

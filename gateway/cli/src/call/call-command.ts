@@ -1,10 +1,9 @@
 import { readFile, writeFile } from "node:fs/promises";
-import type { ClientProfile } from "@hutong/client";
 import { annotatedCopyFileOf, createHutongClient } from "@hutong/client";
 import { type ShareMethodSpec, shareMethods } from "@hutong/proto";
 import { isWireError, statusName } from "@hutong/wire";
 import { Command } from "commander";
-import { clientOptions, profileOf } from "../support/client-options.js";
+import { clientOptions, connectionSettings } from "../support/client-options.js";
 import { UsageError } from "../support/usage-error.js";
 import { contractMethods, findContractMethod } from "./contract-methods.js";
 import { requestJsonProblems } from "./request-json.js";
@@ -110,24 +109,10 @@ export function callCommand(): Command {
       }
       const request = target.request.fromJSON(json);
       const annotated = flags.annotatedCopy === undefined ? undefined : annotatedMethod(target.path, request);
-      const profile: Partial<ClientProfile> = flags.profile === undefined ? {} : await profileOf(flags.profile);
-      const address = flags.address ?? profile.address;
-      const gateway = flags.gateway ?? profile.gateway;
-      const chain = flags.chain ?? profile.chain;
-      const key = flags.key ?? profile.key;
-      const trust = flags.trust.length > 0 ? flags.trust : (profile.trust ?? []);
-      const crl = flags.crl.length > 0 ? flags.crl : (profile.crl ?? []);
-      if (address === undefined || gateway === undefined || chain === undefined || key === undefined) {
-        throw new UsageError("need --address, --gateway, --chain and --key (or --profile)");
-      }
-      if (trust.length === 0) throw new UsageError("need at least one --trust anchor");
-      if (crl.length === 0)
-        throw new UsageError("need at least one --crl: revocation is required for the gateway's chain");
+      const settings = await connectionSettings(flags);
       const timeoutMs = Number(flags.timeout);
       if (!Number.isSafeInteger(timeoutMs) || timeoutMs <= 0) throw new UsageError("--timeout must be positive ms");
-      const client = createHutongClient(
-        await clientOptions({ address, gateway, chain, key, trust, crl, passphraseEnv: flags.passphraseEnv }),
-      );
+      const client = createHutongClient(await clientOptions(settings));
       try {
         const reply = await client.session.call(target.path, Buffer.from(target.request.encode(request).finish()), {
           deadline: Date.now() + timeoutMs,

@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
-import { type ClientProfile, createHutongClient, type HutongClient, type UnaryMethod } from "@hutong/client";
+import { createHutongClient, type HutongClient, type UnaryMethod } from "@hutong/client";
 import type { Purpose } from "@hutong/proto";
 import { isWireError, statusName } from "@hutong/wire";
 import type { Command } from "commander";
-import { clientOptions, profileOf } from "../support/client-options.js";
+import { clientOptions, connectionSettings } from "../support/client-options.js";
 import type { CommandIo } from "../support/command-io.js";
 import { UsageError } from "../support/usage-error.js";
 
@@ -41,23 +41,10 @@ export function withSessionFlags(cmd: Command): Command {
 
 /** A client of the caller's gateway, from the flags or the profile, checked before any byte is sent. */
 export async function openSession(flags: SessionFlags): Promise<{ client: HutongClient; timeoutMs: number }> {
-  const profile: Partial<ClientProfile> = flags.profile === undefined ? {} : await profileOf(flags.profile);
-  const address = flags.address ?? profile.address;
-  const gateway = flags.gateway ?? profile.gateway;
-  const chain = flags.chain ?? profile.chain;
-  const key = flags.key ?? profile.key;
-  const trust = flags.trust.length > 0 ? flags.trust : (profile.trust ?? []);
-  const crl = flags.crl.length > 0 ? flags.crl : (profile.crl ?? []);
-  if (address === undefined || gateway === undefined || chain === undefined || key === undefined) {
-    throw new UsageError("need --address, --gateway, --chain and --key (or --profile) to reach your gateway");
-  }
-  if (trust.length === 0) throw new UsageError("need at least one --trust anchor");
-  if (crl.length === 0) throw new UsageError("need at least one --crl: revocation is required for the gateway's chain");
+  const settings = await connectionSettings(flags);
   const timeoutMs = Number(flags.timeout);
   if (!Number.isSafeInteger(timeoutMs) || timeoutMs <= 0) throw new UsageError("--timeout must be positive ms");
-  const client = createHutongClient(
-    await clientOptions({ address, gateway, chain, key, trust, crl, passphraseEnv: flags.passphraseEnv }),
-  );
+  const client = createHutongClient(await clientOptions(settings));
   return { client, timeoutMs };
 }
 

@@ -1,11 +1,11 @@
 import { isValidPartyId } from "@hutong/certs";
-import { type ClientProfile, createHutongClient, type HutongClient } from "@hutong/client";
+import { createHutongClient, type HutongClient } from "@hutong/client";
 import type { StatementSigner } from "@hutong/licensing";
 import { isWireError, statusName } from "@hutong/wire";
 import type { Command } from "commander";
 import { readSigner } from "../grant/grant-flags.js";
 import { type SessionFlags, withSessionFlags } from "../grant/grant-session.js";
-import { clientOptions, profileOf } from "../support/client-options.js";
+import { clientOptions, connectionSettings } from "../support/client-options.js";
 import type { CommandIo } from "../support/command-io.js";
 import { UsageError } from "../support/usage-error.js";
 
@@ -80,20 +80,9 @@ export function checkedFlags(flags: MaintenanceFlags & SignerFlags): { library: 
 export async function openMaintenanceSession(
   flags: MaintenanceFlags,
 ): Promise<{ client: HutongClient; caller: StatementSigner }> {
-  const profile: Partial<ClientProfile> = flags.profile === undefined ? {} : await profileOf(flags.profile);
-  const address = flags.address ?? profile.address;
-  const gateway = flags.gateway ?? profile.gateway;
-  const chain = flags.chain ?? profile.chain;
-  const key = flags.key ?? profile.key;
-  const trust = flags.trust.length > 0 ? flags.trust : (profile.trust ?? []);
-  const crl = flags.crl.length > 0 ? flags.crl : (profile.crl ?? []);
-  if (address === undefined || gateway === undefined || chain === undefined || key === undefined) {
-    throw new UsageError("need --address, --gateway, --chain and --key (or --profile) to reach your gateway");
-  }
-  if (trust.length === 0) throw new UsageError("need at least one --trust anchor");
-  if (crl.length === 0) throw new UsageError("need at least one --crl: revocation is required for the gateway's chain");
+  const settings = await connectionSettings(flags);
   const timeoutMs = Number(flags.timeout);
-  const options = await clientOptions({ address, gateway, chain, key, trust, crl, passphraseEnv: flags.passphraseEnv });
+  const options = await clientOptions(settings);
   const client = createHutongClient(options);
   const bounded: HutongClient = {
     unary: (method, request, o) => client.unary(method, request, { deadline: Date.now() + timeoutMs, ...o }),

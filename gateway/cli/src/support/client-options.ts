@@ -58,3 +58,35 @@ export async function clientOptions(s: ClientSettings): Promise<HutongClientOpti
     crls: crls.current,
   };
 }
+
+/** The connection flags every command that calls a gateway takes (`hutong call`'s). */
+export interface ConnectionFlags {
+  readonly profile?: string | undefined;
+  readonly address?: string | undefined;
+  readonly gateway?: string | undefined;
+  readonly chain?: string | undefined;
+  readonly key?: string | undefined;
+  readonly passphraseEnv?: string | undefined;
+  readonly trust: readonly string[];
+  readonly crl: readonly string[];
+}
+
+/**
+ * The settings the flags give, each flag over the profile's value; a missing one is a usage error
+ * (exit 2) before any file is read or byte sent.
+ */
+export async function connectionSettings(flags: ConnectionFlags): Promise<ClientSettings> {
+  const profile: Partial<ClientProfile> = flags.profile === undefined ? {} : await profileOf(flags.profile);
+  const address = flags.address ?? profile.address;
+  const gateway = flags.gateway ?? profile.gateway;
+  const chain = flags.chain ?? profile.chain;
+  const key = flags.key ?? profile.key;
+  const trust = flags.trust.length > 0 ? flags.trust : (profile.trust ?? []);
+  const crl = flags.crl.length > 0 ? flags.crl : (profile.crl ?? []);
+  if (address === undefined || gateway === undefined || chain === undefined || key === undefined) {
+    throw new UsageError("need --address, --gateway, --chain and --key (or --profile) to reach your gateway");
+  }
+  if (trust.length === 0) throw new UsageError("need at least one --trust anchor");
+  if (crl.length === 0) throw new UsageError("need at least one --crl: revocation is required for the gateway's chain");
+  return { address, gateway, chain, key, trust, crl, passphraseEnv: flags.passphraseEnv };
+}
