@@ -2,6 +2,7 @@ import {
   EventOutcome,
   type Licence,
   type LicenceEvent,
+  LicenceEventKind,
   type LicenceKind,
   type RecordedLicenceEvent,
   type RecordedLicenceResult,
@@ -73,7 +74,7 @@ export function recordReads(events: readonly RecordedLicenceEvent[]): {
 }
 
 /** Kinds whose event leaves the licence file unchanged: no new seal. */
-const fileUnchanged = new Set<number>([10 /* LICENCE_EVENT_KIND_ACTIVATED */]);
+const fileUnchanged = new Set<number>([LicenceEventKind.LICENCE_EVENT_KIND_ACTIVATED]);
 
 const refused = (key: string, code: keyof typeof licensingStatus, reason: string): RecordedLicenceResult => ({
   idempotencyKey: key,
@@ -145,7 +146,8 @@ export function planRecord(
     }
     head += 1n;
     const version = (held?.version ?? 0) + 1;
-    const status = (outcome.state as { status: number }).status;
+    // The lifecycle's one axis is the licence's status, and every kind leaves it set.
+    const status = outcome.state.status ?? 0;
     const statusChanged = held?.state.status !== status;
     const statusUpdatedAt = statusChanged ? e.occurredAt : (held?.statusUpdatedAt ?? e.occurredAt);
     const stated: Licence = { ...licence, status, statusUpdatedAt, ofdFile: Buffer.alloc(0) };
@@ -190,7 +192,7 @@ export function planRecord(
       licenceId: id,
       version: l.version,
       kind: l.kind,
-      status: (l.state as { status: number }).status,
+      status: l.state.status ?? 0,
       insert: l.insert,
       licence: l.licence,
     };

@@ -1,4 +1,4 @@
-import type { LicenceEvent } from "@hutong/proto";
+import { type LicenceEvent, LicenceEventKind } from "@hutong/proto";
 import { applyTransition, type LifecycleState } from "@hutong/service-kit";
 import { licenceFileSignatureValid } from "../issuer/seal-file.js";
 import { licenceLifecycle } from "../licence-lifecycle.js";
@@ -18,7 +18,11 @@ export interface AggregatedCheck {
 }
 
 /** Kinds that must carry the sealed file (they create or change what the licence says). */
-const needsFile = new Set<number>([1, 2, 3]);
+const needsFile = new Set<number>([
+  LicenceEventKind.LICENCE_EVENT_KIND_ISSUED,
+  LicenceEventKind.LICENCE_EVENT_KIND_CHANGED,
+  LicenceEventKind.LICENCE_EVENT_KIND_RENEWED,
+]);
 
 /**
  * What the library finds in an aggregated event, pure: whether it comes in order, and every
