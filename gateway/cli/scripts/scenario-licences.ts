@@ -11,9 +11,7 @@ import { existsSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { merkleHasher } from "@hutong/audit";
 import { type HutongClient, loadCredentialFiles } from "@hutong/client";
-import { createAuditReader, openStore, verifyStoredLog } from "@hutong/gateway";
 import {
   attachmentSm3,
   decideMaintenanceRequest,
@@ -38,6 +36,7 @@ import { percentile, readIssuer, readLibrary } from "../src/scenario/licence-sce
 import { hutongBin, type ManagedProcess } from "../src/scenario/managed-process.js";
 import { scanForPersonalData } from "../src/scenario/personal-data-scan.js";
 import { chaosRandom, numberArg, say, sleep } from "../src/scenario/scenario-run.js";
+import { verifyAuditLogs } from "../src/scenario/verify-audit-logs.js";
 
 const licencesPerProvince = numberArg("licences", 2600);
 // The issue's floor of licences; the CI spec runs a small workload with a lower one.
@@ -341,23 +340,7 @@ try {
   for (const c of clients) c.close();
   clients.length = 0;
   await fed.stop();
-  let auditOk = true;
-  for (const party of [hubParty, ...[...plan.provinces.values()].map((p) => p.party)]) {
-    const store = await openStore(
-      { kind: "sqlite", path: join(dir, party.replace(/[:/]/g, "_"), "hutong.db") },
-      { hash: "sm3" },
-    );
-    try {
-      const head = await createAuditReader(store, merkleHasher("sm3")).head();
-      const v = await verifyStoredLog(store, head);
-      if (!v.ok || head.size === 0) {
-        auditOk = false;
-        say(`audit log of ${party} does not verify (${head.size} entries): ${JSON.stringify(v)}`);
-      } else say(`audit log of ${party}: ${head.size} entries, verified`);
-    } finally {
-      await store.close();
-    }
-  }
+  const auditOk = await verifyAuditLogs(dir, [hubParty, ...[...plan.provinces.values()].map((p) => p.party)]);
 
   // 10. No practitioner's or legal representative's name, nor ID number, in clear anywhere.
   const personal = new Set<string>();

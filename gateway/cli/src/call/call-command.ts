@@ -3,20 +3,12 @@ import { annotatedCopyFileOf, createHutongClient } from "@hutong/client";
 import { type ShareMethodSpec, shareMethods } from "@hutong/proto";
 import { isWireError, statusName } from "@hutong/wire";
 import { Command } from "commander";
-import { clientOptions, connectionSettings } from "../support/client-options.js";
+import { type ConnectionFlags, clientOptions, connectionSettings } from "../support/client-options.js";
 import { UsageError } from "../support/usage-error.js";
 import { contractMethods, findContractMethod } from "./contract-methods.js";
 import { requestJsonProblems } from "./request-json.js";
 
-interface CallFlags {
-  profile?: string;
-  address?: string;
-  gateway?: string;
-  chain?: string;
-  key?: string;
-  passphraseEnv?: string;
-  trust: string[];
-  crl: string[];
+interface CallFlags extends ConnectionFlags {
   timeout: string;
   list?: boolean;
   annotatedCopy?: string;

@@ -3,20 +3,12 @@ import { createHutongClient, type HutongClient, type UnaryMethod } from "@hutong
 import type { Purpose } from "@hutong/proto";
 import { isWireError, statusName } from "@hutong/wire";
 import type { Command } from "commander";
-import { clientOptions, connectionSettings } from "../support/client-options.js";
+import { type ConnectionFlags, clientOptions, connectionSettings } from "../support/client-options.js";
 import type { CommandIo } from "../support/command-io.js";
 import { UsageError } from "../support/usage-error.js";
 
 /** The flags of a call through the caller's gateway, as `hutong call` takes them. */
-export interface SessionFlags {
-  profile?: string;
-  address?: string;
-  gateway?: string;
-  chain?: string;
-  key?: string;
-  passphraseEnv?: string;
-  trust: string[];
-  crl: string[];
+export interface SessionFlags extends ConnectionFlags {
   timeout: string;
 }
 
