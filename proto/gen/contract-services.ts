@@ -68,6 +68,7 @@ export const contractServices: readonly ContractService[] = [
     methods: [
       { name: "IssueInvoice", path: "/hutong.v1.InvoiceService/IssueInvoice", requestType: "hutong.v1.IssueInvoiceRequest", responseType: "hutong.v1.IssueInvoiceResponse", clientStreaming: false, serverStreaming: false },
       { name: "ReverseInvoice", path: "/hutong.v1.InvoiceService/ReverseInvoice", requestType: "hutong.v1.ReverseInvoiceRequest", responseType: "hutong.v1.ReverseInvoiceResponse", clientStreaming: false, serverStreaming: false },
+      { name: "QueryInvoices", path: "/hutong.v1.InvoiceService/QueryInvoices", requestType: "hutong.v1.QueryInvoicesRequest", responseType: "hutong.v1.QueryInvoicesResponse", clientStreaming: false, serverStreaming: false },
     ],
   },
   {

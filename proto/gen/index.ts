@@ -138,12 +138,15 @@ export {
   vehicleTypeToJSON,
 } from "./hutong/v1/invoice.js";
 export {
+  InvoiceOutcome,
   InvoiceRequestState,
   InvoiceServiceClient,
   type InvoiceServiceServer,
   InvoiceServiceService,
   IssueInvoiceRequest,
   IssueInvoiceResponse,
+  QueryInvoicesRequest,
+  QueryInvoicesResponse,
   ReverseInvoiceRequest,
   ReverseInvoiceResponse,
   invoiceRequestStateFromJSON,

@@ -490,6 +490,21 @@ export const jsonFields: ReadonlyMap<string, readonly JsonField[]> = new Map<str
     ],
   ],
   [
+    "hutong.v1.InvoiceOutcome",
+    [
+      { name: "idempotency_key", jsonName: "idempotencyKey" },
+      { name: "state", jsonName: "state" },
+      { name: "invoice_no", jsonName: "invoiceNo" },
+      { name: "issued_at", jsonName: "issuedAt" },
+      { name: "blue", jsonName: "blue" },
+      { name: "reversed_invoice_no", jsonName: "reversedInvoiceNo" },
+      { name: "total_with_tax", jsonName: "totalWithTax" },
+      { name: "confirmation_id", jsonName: "confirmationId" },
+      { name: "request_serial", jsonName: "requestSerial" },
+      { name: "failure_reason", jsonName: "failureReason" },
+    ],
+  ],
+  [
     "hutong.v1.IssueInvoiceRequest",
     [
       { name: "context", jsonName: "context", message: "hutong.v1.RequestContext" },
@@ -896,6 +911,19 @@ export const jsonFields: ReadonlyMap<string, readonly JsonField[]> = new Map<str
     ],
   ],
   [
+    "hutong.v1.QueryInvoicesRequest",
+    [
+      { name: "context", jsonName: "context", message: "hutong.v1.RequestContext" },
+      { name: "idempotency_keys", jsonName: "idempotencyKeys", repeated: true },
+    ],
+  ],
+  [
+    "hutong.v1.QueryInvoicesResponse",
+    [
+      { name: "outcomes", jsonName: "outcomes", repeated: true, message: "hutong.v1.InvoiceOutcome" },
+    ],
+  ],
+  [
     "hutong.v1.QueryLicenceRatesRequest",
     [
       { name: "context", jsonName: "context", message: "hutong.v1.RequestContext" },
@@ -1156,6 +1184,7 @@ export const jsonFields: ReadonlyMap<string, readonly JsonField[]> = new Map<str
       { name: "reason", jsonName: "reason" },
       { name: "lines", jsonName: "lines", repeated: true, message: "hutong.v1.ReversalLine" },
       { name: "ticket_no", jsonName: "ticketNo" },
+      { name: "blue_idempotency_key", jsonName: "blueIdempotencyKey" },
     ],
   ],
   [

@@ -92,6 +92,16 @@ export const shareMethods: ReadonlyMap<string, ShareMethodSpec> = new Map<string
     },
   ],
   [
+    "hutong.v1.InvoiceService/QueryInvoices",
+    {
+      method: "hutong.v1.InvoiceService/QueryInvoices",
+      recordKind: RecordKind.RECORD_KIND_E_INVOICE,
+      operation: "verify",
+      requestType: "hutong.v1.QueryInvoicesRequest",
+      responseType: "hutong.v1.QueryInvoicesResponse",
+    },
+  ],
+  [
     "hutong.v1.LicenceMaintenanceService/FileMaintenanceRequest",
     {
       method: "hutong.v1.LicenceMaintenanceService/FileMaintenanceRequest",

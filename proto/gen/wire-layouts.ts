@@ -255,6 +255,21 @@ export const wireLayouts: ReadonlyMap<string, readonly WireField[]> = new Map<st
     ],
   ],
   [
+    "hutong.v1.InvoiceOutcome",
+    [
+      { name: "idempotency_key", number: 1, type: "string", repeated: false },
+      { name: "state", number: 2, type: "enum", repeated: false },
+      { name: "invoice_no", number: 3, type: "string", repeated: false },
+      { name: "issued_at", number: 4, type: "message", repeated: false, message: "google.protobuf.Timestamp" },
+      { name: "blue", number: 5, type: "bool", repeated: false },
+      { name: "reversed_invoice_no", number: 6, type: "string", repeated: false },
+      { name: "total_with_tax", number: 7, type: "string", repeated: false },
+      { name: "confirmation_id", number: 8, type: "string", repeated: false },
+      { name: "request_serial", number: 9, type: "string", repeated: false },
+      { name: "failure_reason", number: 10, type: "string", repeated: false },
+    ],
+  ],
+  [
     "hutong.v1.IssueInvoiceRequest",
     [
       { name: "context", number: 1, type: "message", repeated: false, message: "hutong.v1.RequestContext" },
@@ -518,6 +533,19 @@ export const wireLayouts: ReadonlyMap<string, readonly WireField[]> = new Map<st
     ],
   ],
   [
+    "hutong.v1.QueryInvoicesRequest",
+    [
+      { name: "context", number: 1, type: "message", repeated: false, message: "hutong.v1.RequestContext" },
+      { name: "idempotency_keys", number: 2, type: "string", repeated: true },
+    ],
+  ],
+  [
+    "hutong.v1.QueryInvoicesResponse",
+    [
+      { name: "outcomes", number: 1, type: "message", repeated: true, message: "hutong.v1.InvoiceOutcome" },
+    ],
+  ],
+  [
     "hutong.v1.QueryLicenceRatesRequest",
     [
       { name: "context", number: 1, type: "message", repeated: false, message: "hutong.v1.RequestContext" },
@@ -738,6 +766,7 @@ export const wireLayouts: ReadonlyMap<string, readonly WireField[]> = new Map<st
       { name: "reason", number: 11, type: "enum", repeated: false },
       { name: "lines", number: 12, type: "message", repeated: true, message: "hutong.v1.ReversalLine" },
       { name: "ticket_no", number: 13, type: "string", repeated: false },
+      { name: "blue_idempotency_key", number: 14, type: "string", repeated: false },
     ],
   ],
   [

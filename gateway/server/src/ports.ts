@@ -3,6 +3,14 @@
 
 // Connectors: an adapter to a partner's own protocol, delivered through the outbox (exactly once).
 export { type Connector, connectorTopic, type PartnerLookup } from "./outbox/connector.js";
+export {
+  type ConnectorCall,
+  type ConnectorHost,
+  type ConnectorKind,
+  connectorKind,
+  type RunningConnector,
+  type SettingsCheck,
+} from "./outbox/connector-kind.js";
 // The outbox: topics a service or connector registers, and what its deliverer answers.
 export {
   type Deliverer,

@@ -5,11 +5,14 @@ export { devClient } from "@hutong/service-kit/dev";
 export {
   type FederationPlan,
   ministryParty,
+  type PlannedInvoicing,
   type ProvincePlan,
   planTicketFederation,
   reconciliationParty,
+  sellerTaxId,
   statisticsParty,
   type TicketFederationOptions,
+  taxParty,
   ticketingParty,
 } from "./federation/federation-plan.js";
 export { type ProvinceNode, startTicketFederation, type TicketFederation } from "./federation/ticket-federation.js";

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
+import type { RouteTarget } from "../routing/route-table.js";
 import { isConfigError } from "./config-error.js";
 import { type ConfigWatcher, watchGatewayConfig } from "./config-watcher.js";
 import type { GatewayConfig } from "./gateway-config.js";
@@ -41,8 +42,10 @@ function recorder(path: string) {
 }
 
 const withRoute = (address: string) => fullConfigYaml.replace("local: 127.0.0.1:9001", `local: ${address}`);
+const addressOfTarget = (t: RouteTarget | undefined) =>
+  t === undefined || t.kind === "connector" ? undefined : t.address;
 const addressOf = (event: Event) =>
-  event.kind === "reload" ? event.config.routeTable.resolve("prov:440000")?.target.address : undefined;
+  event.kind === "reload" ? addressOfTarget(event.config.routeTable.resolve("prov:440000")?.target) : undefined;
 
 describe("config watcher", () => {
   const dir = mkdtempSync(join(tmpdir(), "hutong-watch-"));

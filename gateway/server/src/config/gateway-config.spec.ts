@@ -120,7 +120,7 @@ describe("gateway config", () => {
       maxInFlight: 256,
       maxQueued: 1024,
     });
-    assert.equal(c.routeTable.resolve("prov:510000/licence")?.target.address, "[::1]:9002");
+    assert.deepEqual(c.routeTable.resolve("prov:510000/licence")?.target, { kind: "local", address: "[::1]:9002" });
   });
 
   it("refuses plaintext entries that are neither loopback nor a party pattern, and empty rate limits", () => {

@@ -87,18 +87,26 @@ const peerLinkFields = {
 /** A token bucket of the handshake admission; null turns that limit off. */
 const rateLimitSchema = z.strictObject({ perSecond: z.number().positive().max(1_000_000), burst: positiveInt });
 
+/** A connector's name in `connectors:` (also the prefix of its outbox topics). */
+const connectorName = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]{0,31}$/, "lowercase letters, digits and '-', ≤ 32, from a letter");
+
 const routeSchema = z
   .strictObject({
     match: partyPattern,
     local: hostPort.optional(),
     peer: z.strictObject({ address: hostPort, party: partyId, ...peerLinkFields }).optional(),
+    /** A connector this gateway hosts (`connectors.<name>`), docs/connectors.md. */
+    connector: connectorName.optional(),
     timeoutMs: positiveInt.max(3_600_000).default(10_000),
     maxInFlight: positiveInt.default(256),
     maxQueued: z.int().min(0).default(1024),
   })
   .superRefine((route, ctx) => {
-    if ((route.local === undefined) === (route.peer === undefined)) {
-      ctx.addIssue({ code: "custom", message: "give exactly one of local or peer", input: route });
+    const targets = [route.local, route.peer, route.connector].filter((t) => t !== undefined).length;
+    if (targets !== 1) {
+      ctx.addIssue({ code: "custom", message: "give exactly one of local, peer or connector", input: route });
     }
   });
 
@@ -282,6 +290,21 @@ export const gatewayConfigSchema = z
       })
       .prefault({}),
     routes: z.array(routeSchema).default([]),
+    /**
+     * Connectors this gateway hosts, by name: which kind (a package the gateway was started with
+     * provides it), that kind's own settings (checked by the kind at start), and the numbers of
+     * its outbox topics over `outbox.defaults` (docs/connectors.md).
+     */
+    connectors: z
+      .record(
+        connectorName,
+        z.strictObject({
+          kind: z.string().regex(/^[a-z][a-z0-9-]{0,63}$/, "a connector kind such as tax-einvoice"),
+          settings: z.record(z.string(), z.unknown()).default({}),
+          outbox: outboxTopicOverride.optional(),
+        }),
+      )
+      .default({}),
     acl: z.array(aclRuleSchema).default([]),
     /** Peer gateways trusted to relay calls on behalf of these origin parties (hutong-origin metadata). */
     relays: z.array(z.strictObject({ peer: partyId, origins: z.array(partyPattern).min(1) })).default([]),
@@ -358,6 +381,13 @@ export const gatewayConfigSchema = z
       } else {
         firstByMatch.set(route.match, i);
       }
+      if (route.connector !== undefined && config.connectors[route.connector] === undefined) {
+        ctx.addIssue({
+          code: "custom",
+          message: `no connector ${JSON.stringify(route.connector)} under connectors:`,
+          path: ["routes", i, "connector"],
+        });
+      }
       if (route.peer?.party === config.party) {
         ctx.addIssue({
           code: "custom",
@@ -386,6 +416,8 @@ export type GatewayConfig = DeepReadonly<Omit<GatewayConfigFile, "acl">> & {
   readonly acl: Acl;
   /** The ACL rules as written (for logs and diffs); `acl` is their compiled form. */
   readonly aclRules: DeepReadonly<GatewayConfigFile["acl"]>;
+  /** The config file's directory: where relative paths in connectors' own settings resolve. */
+  readonly baseDir: string;
 };
 
 function deepFreeze<T>(value: T): T {
@@ -458,6 +490,14 @@ function routeEntries(file: GatewayConfigFile): RouteEntry[] {
         ...limits,
       };
     }
+    if (route.connector !== undefined) {
+      return {
+        match: route.match,
+        target: { kind: "connector", connector: route.connector },
+        name: `${route.match} via connector ${route.connector}`,
+        ...limits,
+      };
+    }
     return {
       match: route.match,
       target: { kind: "local", address: route.local ?? "" },
@@ -499,5 +539,5 @@ export function parseGatewayConfig(value: unknown, baseDir: string): GatewayConf
     throw error;
   }
   const { acl: aclRules, ...rest } = deepFreeze(file);
-  return Object.freeze({ ...rest, aclRules, routeTable, acl });
+  return Object.freeze({ ...rest, aclRules, routeTable, acl, baseDir: resolve(baseDir) });
 }

@@ -13,7 +13,7 @@ import {
 } from "@hutong/proto";
 import { decodeMessage, encodeMessage } from "@hutong/session";
 import { GatewayError } from "../gateway-error.js";
-import type { RouteTable } from "../routing/route-table.js";
+import type { RouteTable, RouteTarget } from "../routing/route-table.js";
 
 export interface RegistryFacts {
   readonly party: string;
@@ -50,11 +50,7 @@ export function createRegistryEndpoint(facts: RegistryFacts): ReadonlyMap<string
       (body) => {
         decodeMessage(ListRoutesRequest, body, "ListRoutesRequest");
         return encodeMessage(ListRoutesResponse, {
-          routes: facts.routes().entries.map((e) => ({
-            partyPattern: e.match,
-            kind: e.target.kind === "local" ? RouteKind.ROUTE_KIND_LOCAL_BACKEND : RouteKind.ROUTE_KIND_PEER_GATEWAY,
-            target: e.target.kind === "local" ? "local backend" : e.target.peerParty,
-          })),
+          routes: facts.routes().entries.map((e) => ({ partyPattern: e.match, ...routeKindOf(e.target) })),
         });
       },
     ],
@@ -91,4 +87,11 @@ function partyKind(party: string): PartyKind {
   if (party.startsWith("prov:")) return PartyKind.PARTY_KIND_PROVINCE;
   if (party === "mot" || party.startsWith("mot/")) return PartyKind.PARTY_KIND_MINISTRY;
   return PartyKind.PARTY_KIND_PARTNER;
+}
+
+/** How ListRoutes shows a target: a backend's address stays inside the member; a connector by its name. */
+function routeKindOf(target: RouteTarget): { kind: RouteKind; target: string } {
+  if (target.kind === "local") return { kind: RouteKind.ROUTE_KIND_LOCAL_BACKEND, target: "local backend" };
+  if (target.kind === "connector") return { kind: RouteKind.ROUTE_KIND_CONNECTOR, target: target.connector };
+  return { kind: RouteKind.ROUTE_KIND_PEER_GATEWAY, target: target.peerParty };
 }

@@ -6,6 +6,7 @@ import type { Logger } from "../observability/logger.js";
 import { createOutboxMetrics } from "../observability/outbox-metrics.js";
 import { configuredDispatcher, configuredTopicPolicy } from "../outbox/configured-policy.js";
 import { createOutboxDispatcher, type OutboxDispatcher } from "../outbox/outbox-dispatcher.js";
+import type { OutboxTopic } from "../outbox/outbox-topic.js";
 import type { OutboxStore } from "../store/port/outbox-store.js";
 
 export interface GatewayOutboxOptions {
@@ -18,10 +19,12 @@ export interface GatewayOutboxOptions {
   /** Where the outbox metrics go (the gateway's telemetry meter). */
   readonly meter?: Meter;
   readonly now: () => number;
+  /** Topics of the connectors this gateway hosts. */
+  readonly topics?: readonly OutboxTopic[];
 }
 
 /**
- * The gateway's outbox dispatcher with its topics (today: grant-revocation) and metrics. It
+ * The gateway's outbox dispatcher with its topics (grant-revocation, and its connectors') and metrics. It
  * starts at once, so messages left by a previous run go out; kick() it after a transaction that
  * wrote messages, close() it before the store.
  */
@@ -46,6 +49,7 @@ export function startGatewayOutbox(options: GatewayOutboxOptions): OutboxDispatc
         policy: configuredTopicPolicy(config, "grant-revocation"),
         logger: options.logger.child({ component: "revocations" }),
       }),
+      ...(options.topics ?? []),
     ],
     ...configuredDispatcher(config),
     now,

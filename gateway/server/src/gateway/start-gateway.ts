@@ -24,6 +24,7 @@ import { errorKind } from "../observability/error-kind.js";
 import { createLogger, type Logger } from "../observability/logger.js";
 import { createTelemetry, type Telemetry } from "../observability/telemetry.js";
 import { extractTraceContext, injectTraceContext } from "../observability/trace-context.js";
+import type { ConnectorKind } from "../outbox/connector-kind.js";
 import { createCallAuthorizer } from "../pipeline/call-authorizer.js";
 import { createExchangeHandler } from "../pipeline/exchange-handler.js";
 import { createForwarder } from "../pipeline/forwarder.js";
@@ -36,6 +37,7 @@ import { createShareStep } from "../share/share-step.js";
 import type { HutongStore, StoredCheckpoint } from "../store/index.js";
 import { createCallObserver } from "./call-observer.js";
 import { startGatewayOutbox } from "./gateway-outbox.js";
+import { startHostedConnectors } from "./hosted-connectors.js";
 import { openGatewayStore } from "./open-gateway-store.js";
 import type { PeerLink } from "./peer-link.js";
 import { createResourceStack } from "./resource-stack.js";
@@ -58,6 +60,8 @@ export interface GatewayOptions {
   readonly telemetry?: Telemetry;
   readonly now?: () => number;
   readonly env?: NodeJS.ProcessEnv;
+  /** The connector kinds `connectors:` may name (docs/connectors.md); the gateway itself knows none. */
+  readonly connectorKinds?: readonly ConnectorKind[];
 }
 
 export interface RunningGateway {
@@ -219,7 +223,19 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     // Revocations go to every peer gateway this one routes to (as of the last reload), through the
     // outbox, so they survive a restart.
     let revocationPeers = peersOf(config);
+    let kickOutbox = () => {};
+    const connectors = await startHostedConnectors({
+      config,
+      kinds: options.connectorKinds ?? [],
+      store,
+      kick: () => kickOutbox(),
+      env,
+      logger,
+      now,
+    });
+    resources.defer(() => connectors.close());
     const outbox = startGatewayOutbox({
+      topics: connectors.topics,
       store,
       config: config.outbox,
       revocationPeers: () => revocationPeers,
@@ -229,6 +245,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       now,
     });
     resources.defer(() => outbox.close());
+    kickOutbox = () => outbox.kick();
     const grants = createGrantRegistry({
       store,
       crls,
@@ -239,7 +256,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
 
     const annotator = annotatorOf(config, credentials);
     let routing = routingStateOf(config);
-    const forwarder = createForwarder(peerLink);
+    const forwarder = createForwarder({ ...peerLink, connectors: connectors.call });
     resources.defer(() => forwarder.close());
     const authorizer = createCallAuthorizer({
       self: config.party,

@@ -6,16 +6,23 @@ export type OutboxConfig = GatewayConfig["outbox"];
 
 /** A topic's policy from the config: its overrides over the defaults. */
 export function configuredTopicPolicy(config: OutboxConfig, topic: keyof OutboxConfig["topics"]): TopicPolicy {
+  return policyWithOverride(config, config.topics[topic]);
+}
+
+/** Overrides (a topic's, or a connector's `connectors.<name>.outbox`) over the outbox defaults. */
+export function policyWithOverride(
+  config: OutboxConfig,
+  override: { readonly [K in keyof OutboxConfig["defaults"]]?: number | undefined } = {},
+): TopicPolicy {
   const d = config.defaults;
-  const t = config.topics[topic] ?? {};
   return {
-    retryBaseMs: t.retryBaseMs ?? d.retryBaseMs,
-    retryCapMs: t.retryCapMs ?? d.retryCapMs,
-    maxAttempts: t.maxAttempts ?? d.maxAttempts,
-    maxAgeMs: (t.maxAgeSeconds ?? d.maxAgeSeconds) * 1000,
-    breakerThreshold: t.breakerThreshold ?? d.breakerThreshold,
-    breakerCoolDownMs: t.breakerCoolDownMs ?? d.breakerCoolDownMs,
-    timeoutMs: t.timeoutMs ?? d.timeoutMs,
+    retryBaseMs: override.retryBaseMs ?? d.retryBaseMs,
+    retryCapMs: override.retryCapMs ?? d.retryCapMs,
+    maxAttempts: override.maxAttempts ?? d.maxAttempts,
+    maxAgeMs: (override.maxAgeSeconds ?? d.maxAgeSeconds) * 1000,
+    breakerThreshold: override.breakerThreshold ?? d.breakerThreshold,
+    breakerCoolDownMs: override.breakerCoolDownMs ?? d.breakerCoolDownMs,
+    timeoutMs: override.timeoutMs ?? d.timeoutMs,
   };
 }
 

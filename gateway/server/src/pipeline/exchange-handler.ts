@@ -103,7 +103,8 @@ export function createExchangeHandler(options: ExchangeHandlerOptions): Exchange
 
         const routing = options.routing();
         const route = routing.routes.resolve(ctx.targetParty);
-        const role = route?.target.kind === "local" ? "owner" : "relay";
+        // A connector is the last hop before its partner, as a backend is before its system.
+        const role = route === undefined || route.target.kind === "peer" ? "relay" : "owner";
         const share = options.share;
         const shareCall: ShareCall | undefined =
           share?.isShare(origin, ctx.targetParty) === true
@@ -134,7 +135,7 @@ export function createExchangeHandler(options: ExchangeHandlerOptions): Exchange
         const active = trace.setSpan(parent, span);
         const metadata: Record<string, string> = {};
         options.injectTrace(active, metadata);
-        if (route.target.kind === "local") {
+        if (route.target.kind !== "peer") {
           metadata[backendMetadataKeys.origin] = origin;
           metadata[backendMetadataKeys.purpose] = ctx.purpose;
           metadata[backendMetadataKeys.hops] = [...hops, options.self].join(",");
@@ -157,7 +158,7 @@ export function createExchangeHandler(options: ExchangeHandlerOptions): Exchange
         } catch (e) {
           // A status from behind this gateway crosses only in its closed form (forwarded-status.ts).
           const failure = isWireError(e)
-            ? forwardedStatus(e, route.target.kind === "local" ? "backend" : "peer", {
+            ? forwardedStatus(e, route.target.kind === "peer" ? "peer" : "backend", {
                 self: options.self,
                 origin,
                 method,

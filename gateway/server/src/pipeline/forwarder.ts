@@ -6,7 +6,7 @@ import type { CancelSignal, Metadata } from "@hutong/wire";
 import { createWireChannel, isWireError, Status, type WireChannel } from "@hutong/wire";
 import { GatewayError } from "../gateway-error.js";
 import { peerChannelTls } from "../peer-tls.js";
-import type { RouteEntry } from "../routing/route-table.js";
+import type { RouteEntry, RouteTarget } from "../routing/route-table.js";
 
 export interface ForwardRequest {
   readonly path: string;
@@ -37,8 +37,21 @@ export interface Forwarder {
   close(): void;
 }
 
+/**
+ * Calls a connector this gateway hosts, by its config name (gateway/start-gateway.ts binds it):
+ * the response message, or a WireError with the connector's status.
+ */
+export type ConnectorCaller = (
+  connector: string,
+  path: string,
+  body: Buffer,
+  call: { readonly origin: string; readonly deadline: number },
+) => Promise<Uint8Array>;
+
 export interface ForwarderOptions {
   readonly self: Credentials;
+  /** The connectors this gateway hosts; a route to one that is not running is unavailable. */
+  readonly connectors?: ConnectorCaller;
   readonly crls: () => readonly Crl[];
   readonly maxMessageBytes: number;
   readonly now?: () => number;
@@ -54,6 +67,7 @@ interface Link {
 
 function linkKey(route: RouteEntry): string {
   const t = route.target;
+  if (t.kind === "connector") return `connector ${t.connector}`;
   if (t.kind === "local") return `local ${t.address} ${route.maxInFlight}/${route.maxQueued}`;
   const tls = t.tls === undefined ? "h2c" : `tls ${t.tls.caFile ?? "-"} ${t.tls.serverName ?? "-"}`;
   const protection = t.plaintext === true ? "plaintext" : "sm4";
@@ -61,7 +75,7 @@ function linkKey(route: RouteEntry): string {
 }
 
 /**
- * Sends a routed call to its next hop: a local backend (plain gRPC, the
+ * Sends a routed call to its next hop: a connector this gateway hosts, a local backend (plain gRPC, the
  * province's own network) or a peer gateway (a session of this gateway's own,
  * SM4-encrypted unless the route says plaintext, with the relay route MAC, over
  * h2c or TLS 1.3 as the route says). One channel per route target, each with
@@ -73,13 +87,12 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
   // Route entries live until the next reload: remembering each one's link spares a key string per call.
   const byRoute = new WeakMap<RouteEntry, Link>();
 
-  function linkFor(route: RouteEntry): Link {
+  function linkFor(route: RouteEntry, target: Exclude<RouteTarget, { kind: "connector" }>): Link {
     const known = byRoute.get(route);
     if (known !== undefined && !known.retired) return known;
     const key = linkKey(route);
     let link = links.get(key);
     if (link === undefined) {
-      const target = route.target;
       const channel = createWireChannel(target.address, {
         maxMessageBytes: options.maxMessageBytes,
         maxInFlight: route.maxInFlight,
@@ -110,7 +123,15 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
     async forward(route, req) {
       const routeDeadline = now() + route.timeoutMs;
       const deadline = req.deadline === undefined ? routeDeadline : Math.min(req.deadline, routeDeadline);
-      const link = linkFor(route);
+      const target = route.target;
+      if (target.kind === "connector") {
+        if (options.connectors === undefined) {
+          throw new GatewayError("target-unavailable", `route "${route.name}": no connector is running here`);
+        }
+        const body = await options.connectors(target.connector, req.path, req.body, { origin: req.origin, deadline });
+        return { body: Buffer.from(body.buffer, body.byteOffset, body.byteLength) };
+      }
+      const link = linkFor(route, target);
       try {
         if (link.session === undefined) {
           const r = await link.channel.unary(req.path, req.body, req.metadata, { deadline, signal: req.signal });

@@ -12,6 +12,11 @@ export type RouteTarget =
   /** A gRPC backend of this gateway's own party. */
   | { readonly kind: "local"; readonly address: string }
   /**
+   * A connector hosted by this gateway (docs/connectors.md): an adapter to a partner's own API
+   * (the tax e-invoice channel, a rail or air partner) that answers the partner's contract services.
+   */
+  | { readonly kind: "connector"; readonly connector: string }
+  /**
    * Another hutong gateway; its certificate must carry peerParty. Its session is SM4-encrypted
    * unless `plaintext` (which the peer must allow); the link is h2c unless `tls`.
    */
@@ -56,7 +61,9 @@ function checkEntry(entry: RouteEntry, index: number): PartyPattern {
   if (entry.target.kind === "peer" && !isValidPartyId(entry.target.peerParty)) {
     bad(`peer party ${JSON.stringify(entry.target.peerParty)} is not a valid party id`);
   }
-  if (entry.target.address === "") bad("empty target address");
+  if (entry.target.kind === "connector" ? entry.target.connector === "" : entry.target.address === "") {
+    bad("empty target address");
+  }
   if (!Number.isSafeInteger(entry.timeoutMs) || entry.timeoutMs < 1) bad("timeoutMs must be a positive integer");
   if (!Number.isSafeInteger(entry.maxInFlight) || entry.maxInFlight < 1) bad("maxInFlight must be a positive integer");
   if (!Number.isSafeInteger(entry.maxQueued) || entry.maxQueued < 0) bad("maxQueued must be a non-negative integer");

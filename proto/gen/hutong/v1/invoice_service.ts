@@ -18,6 +18,7 @@ import {
   type ServiceError,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
+import { Timestamp } from "../../google/protobuf/timestamp.js";
 import { RequestContext } from "./common.js";
 import {
   Invoice,
@@ -133,6 +134,13 @@ export interface ReverseInvoiceRequest {
   lines: ReversalLine[];
   /** The refunded ticket (not a tax-platform field). */
   ticketNo: string;
+  /**
+   * Instead of fields 3 to 8: the idempotency key the blue invoice was requested with through the
+   * same connector. The connector then asks the platform for the blue invoice (申请红字前查蓝票信息)
+   * and takes its number, date, totals and kinds from there, so a ticketing system can ask for the
+   * reversal of a refund before it has heard the blue invoice's number.
+   */
+  blueIdempotencyKey: string;
 }
 
 export interface ReverseInvoiceResponse {
@@ -142,6 +150,38 @@ export interface ReverseInvoiceResponse {
   /** The red invoice, set when state is ISSUED. */
   redInvoice?: Invoice | undefined;
   failureReason: string;
+}
+
+export interface QueryInvoicesRequest {
+  context?:
+    | RequestContext
+    | undefined;
+  /** 1..100 keys, each as given to IssueInvoice or ReverseInvoice by the same caller. */
+  idempotencyKeys: string[];
+}
+
+/** One request's standing: numbers, dates and amounts only (no traveller, buyer or clerk). */
+export interface InvoiceOutcome {
+  idempotencyKey: string;
+  /** UNSPECIFIED: no request with this key from this caller is known. */
+  state: InvoiceRequestState;
+  /** The invoice issued (blue, or red for a reversal), when ISSUED. */
+  invoiceNo: string;
+  issuedAt?: Date | undefined;
+  blue: boolean;
+  /** A red invoice's blue invoice. */
+  reversedInvoiceNo: string;
+  totalWithTax: string;
+  /** 红字信息确认单 id, for a reversal. */
+  confirmationId: string;
+  /** The tax-platform request serial (fpqqlsh). */
+  requestSerial: string;
+  failureReason: string;
+}
+
+export interface QueryInvoicesResponse {
+  /** In the order of the request's keys. */
+  outcomes: InvoiceOutcome[];
 }
 
 function createBaseIssueInvoiceRequest(): IssueInvoiceRequest {
@@ -395,6 +435,7 @@ function createBaseReverseInvoiceRequest(): ReverseInvoiceRequest {
     reason: 0,
     lines: [],
     ticketNo: "",
+    blueIdempotencyKey: "",
   };
 }
 
@@ -438,6 +479,9 @@ export const ReverseInvoiceRequest: MessageFns<ReverseInvoiceRequest> = {
     }
     if (message.ticketNo !== "") {
       writer.uint32(106).string(message.ticketNo);
+    }
+    if (message.blueIdempotencyKey !== "") {
+      writer.uint32(114).string(message.blueIdempotencyKey);
     }
     return writer;
   },
@@ -559,6 +603,14 @@ export const ReverseInvoiceRequest: MessageFns<ReverseInvoiceRequest> = {
             message.ticketNo = reader.string();
             continue;
           }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.blueIdempotencyKey = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -628,6 +680,11 @@ export const ReverseInvoiceRequest: MessageFns<ReverseInvoiceRequest> = {
         : isSet(object.ticket_no)
         ? globalThis.String(object.ticket_no)
         : "",
+      blueIdempotencyKey: isSet(object.blueIdempotencyKey)
+        ? globalThis.String(object.blueIdempotencyKey)
+        : isSet(object.blue_idempotency_key)
+        ? globalThis.String(object.blue_idempotency_key)
+        : "",
     };
   },
 
@@ -672,6 +729,9 @@ export const ReverseInvoiceRequest: MessageFns<ReverseInvoiceRequest> = {
     if (message.ticketNo !== "") {
       obj.ticketNo = message.ticketNo;
     }
+    if (message.blueIdempotencyKey !== "") {
+      obj.blueIdempotencyKey = message.blueIdempotencyKey;
+    }
     return obj;
   },
 
@@ -695,6 +755,7 @@ export const ReverseInvoiceRequest: MessageFns<ReverseInvoiceRequest> = {
     message.reason = object.reason ?? 0;
     message.lines = object.lines?.map((e) => ReversalLine.fromPartial(e)) || [];
     message.ticketNo = object.ticketNo ?? "";
+    message.blueIdempotencyKey = object.blueIdempotencyKey ?? "";
     return message;
   },
 };
@@ -830,6 +891,424 @@ export const ReverseInvoiceResponse: MessageFns<ReverseInvoiceResponse> = {
   },
 };
 
+function createBaseQueryInvoicesRequest(): QueryInvoicesRequest {
+  return { context: undefined, idempotencyKeys: [] };
+}
+
+export const QueryInvoicesRequest: MessageFns<QueryInvoicesRequest> = {
+  encode(message: QueryInvoicesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.context !== undefined) {
+      RequestContext.encode(message.context, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.idempotencyKeys) {
+      writer.uint32(18).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): QueryInvoicesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseQueryInvoicesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.context = RequestContext.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.idempotencyKeys.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): QueryInvoicesRequest {
+    return {
+      context: isSet(object.context) ? RequestContext.fromJSON(object.context) : undefined,
+      idempotencyKeys: globalThis.Array.isArray(object?.idempotencyKeys)
+        ? object.idempotencyKeys.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.idempotency_keys)
+        ? object.idempotency_keys.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: QueryInvoicesRequest): unknown {
+    const obj: any = {};
+    if (message.context !== undefined) {
+      obj.context = RequestContext.toJSON(message.context);
+    }
+    if (message.idempotencyKeys?.length) {
+      obj.idempotencyKeys = message.idempotencyKeys;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<QueryInvoicesRequest>): QueryInvoicesRequest {
+    return QueryInvoicesRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<QueryInvoicesRequest>): QueryInvoicesRequest {
+    const message = createBaseQueryInvoicesRequest();
+    message.context = (object.context !== undefined && object.context !== null)
+      ? RequestContext.fromPartial(object.context)
+      : undefined;
+    message.idempotencyKeys = object.idempotencyKeys?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseInvoiceOutcome(): InvoiceOutcome {
+  return {
+    idempotencyKey: "",
+    state: 0,
+    invoiceNo: "",
+    issuedAt: undefined,
+    blue: false,
+    reversedInvoiceNo: "",
+    totalWithTax: "",
+    confirmationId: "",
+    requestSerial: "",
+    failureReason: "",
+  };
+}
+
+export const InvoiceOutcome: MessageFns<InvoiceOutcome> = {
+  encode(message: InvoiceOutcome, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.idempotencyKey !== "") {
+      writer.uint32(10).string(message.idempotencyKey);
+    }
+    if (message.state !== 0) {
+      writer.uint32(16).int32(message.state);
+    }
+    if (message.invoiceNo !== "") {
+      writer.uint32(26).string(message.invoiceNo);
+    }
+    if (message.issuedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.issuedAt), writer.uint32(34).fork()).join();
+    }
+    if (message.blue !== false) {
+      writer.uint32(40).bool(message.blue);
+    }
+    if (message.reversedInvoiceNo !== "") {
+      writer.uint32(50).string(message.reversedInvoiceNo);
+    }
+    if (message.totalWithTax !== "") {
+      writer.uint32(58).string(message.totalWithTax);
+    }
+    if (message.confirmationId !== "") {
+      writer.uint32(66).string(message.confirmationId);
+    }
+    if (message.requestSerial !== "") {
+      writer.uint32(74).string(message.requestSerial);
+    }
+    if (message.failureReason !== "") {
+      writer.uint32(82).string(message.failureReason);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): InvoiceOutcome {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseInvoiceOutcome();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.idempotencyKey = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.state = reader.int32() as any;
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.invoiceNo = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.issuedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.blue = reader.bool();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.reversedInvoiceNo = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.totalWithTax = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.confirmationId = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.requestSerial = reader.string();
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.failureReason = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): InvoiceOutcome {
+    return {
+      idempotencyKey: isSet(object.idempotencyKey)
+        ? globalThis.String(object.idempotencyKey)
+        : isSet(object.idempotency_key)
+        ? globalThis.String(object.idempotency_key)
+        : "",
+      state: isSet(object.state) ? invoiceRequestStateFromJSON(object.state) : 0,
+      invoiceNo: isSet(object.invoiceNo)
+        ? globalThis.String(object.invoiceNo)
+        : isSet(object.invoice_no)
+        ? globalThis.String(object.invoice_no)
+        : "",
+      issuedAt: isSet(object.issuedAt)
+        ? fromJsonTimestamp(object.issuedAt)
+        : isSet(object.issued_at)
+        ? fromJsonTimestamp(object.issued_at)
+        : undefined,
+      blue: isSet(object.blue) ? globalThis.Boolean(object.blue) : false,
+      reversedInvoiceNo: isSet(object.reversedInvoiceNo)
+        ? globalThis.String(object.reversedInvoiceNo)
+        : isSet(object.reversed_invoice_no)
+        ? globalThis.String(object.reversed_invoice_no)
+        : "",
+      totalWithTax: isSet(object.totalWithTax)
+        ? globalThis.String(object.totalWithTax)
+        : isSet(object.total_with_tax)
+        ? globalThis.String(object.total_with_tax)
+        : "",
+      confirmationId: isSet(object.confirmationId)
+        ? globalThis.String(object.confirmationId)
+        : isSet(object.confirmation_id)
+        ? globalThis.String(object.confirmation_id)
+        : "",
+      requestSerial: isSet(object.requestSerial)
+        ? globalThis.String(object.requestSerial)
+        : isSet(object.request_serial)
+        ? globalThis.String(object.request_serial)
+        : "",
+      failureReason: isSet(object.failureReason)
+        ? globalThis.String(object.failureReason)
+        : isSet(object.failure_reason)
+        ? globalThis.String(object.failure_reason)
+        : "",
+    };
+  },
+
+  toJSON(message: InvoiceOutcome): unknown {
+    const obj: any = {};
+    if (message.idempotencyKey !== "") {
+      obj.idempotencyKey = message.idempotencyKey;
+    }
+    if (message.state !== 0) {
+      obj.state = invoiceRequestStateToJSON(message.state);
+    }
+    if (message.invoiceNo !== "") {
+      obj.invoiceNo = message.invoiceNo;
+    }
+    if (message.issuedAt !== undefined) {
+      obj.issuedAt = message.issuedAt.toISOString();
+    }
+    if (message.blue !== false) {
+      obj.blue = message.blue;
+    }
+    if (message.reversedInvoiceNo !== "") {
+      obj.reversedInvoiceNo = message.reversedInvoiceNo;
+    }
+    if (message.totalWithTax !== "") {
+      obj.totalWithTax = message.totalWithTax;
+    }
+    if (message.confirmationId !== "") {
+      obj.confirmationId = message.confirmationId;
+    }
+    if (message.requestSerial !== "") {
+      obj.requestSerial = message.requestSerial;
+    }
+    if (message.failureReason !== "") {
+      obj.failureReason = message.failureReason;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<InvoiceOutcome>): InvoiceOutcome {
+    return InvoiceOutcome.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<InvoiceOutcome>): InvoiceOutcome {
+    const message = createBaseInvoiceOutcome();
+    message.idempotencyKey = object.idempotencyKey ?? "";
+    message.state = object.state ?? 0;
+    message.invoiceNo = object.invoiceNo ?? "";
+    message.issuedAt = object.issuedAt ?? undefined;
+    message.blue = object.blue ?? false;
+    message.reversedInvoiceNo = object.reversedInvoiceNo ?? "";
+    message.totalWithTax = object.totalWithTax ?? "";
+    message.confirmationId = object.confirmationId ?? "";
+    message.requestSerial = object.requestSerial ?? "";
+    message.failureReason = object.failureReason ?? "";
+    return message;
+  },
+};
+
+function createBaseQueryInvoicesResponse(): QueryInvoicesResponse {
+  return { outcomes: [] };
+}
+
+export const QueryInvoicesResponse: MessageFns<QueryInvoicesResponse> = {
+  encode(message: QueryInvoicesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.outcomes) {
+      InvoiceOutcome.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): QueryInvoicesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseQueryInvoicesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.outcomes.push(InvoiceOutcome.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): QueryInvoicesResponse {
+    return {
+      outcomes: globalThis.Array.isArray(object?.outcomes)
+        ? object.outcomes.map((e: any) => InvoiceOutcome.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: QueryInvoicesResponse): unknown {
+    const obj: any = {};
+    if (message.outcomes?.length) {
+      obj.outcomes = message.outcomes.map((e) => InvoiceOutcome.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<QueryInvoicesResponse>): QueryInvoicesResponse {
+    return QueryInvoicesResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<QueryInvoicesResponse>): QueryInvoicesResponse {
+    const message = createBaseQueryInvoicesResponse();
+    message.outcomes = object.outcomes?.map((e) => InvoiceOutcome.fromPartial(e)) || [];
+    return message;
+  },
+};
+
 /**
  * InvoiceService is served by the tax e-invoice connector (party "tax:chinatax"). Both RPCs are
  * idempotent by `idempotency_key` and go through the gateway's outbox: a call may return
@@ -860,6 +1339,20 @@ export const InvoiceServiceService = {
       Buffer.from(ReverseInvoiceResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ReverseInvoiceResponse => ReverseInvoiceResponse.decode(value),
   },
+  /**
+   * Where the caller's own requests stand, by the idempotency keys it sent them with: what a
+   * ticketing system needs to put the invoice number back onto the ticket. No personal field.
+   */
+  queryInvoices: {
+    path: "/hutong.v1.InvoiceService/QueryInvoices" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: QueryInvoicesRequest): Buffer => Buffer.from(QueryInvoicesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): QueryInvoicesRequest => QueryInvoicesRequest.decode(value),
+    responseSerialize: (value: QueryInvoicesResponse): Buffer =>
+      Buffer.from(QueryInvoicesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): QueryInvoicesResponse => QueryInvoicesResponse.decode(value),
+  },
 } as const;
 
 export interface InvoiceServiceServer extends UntypedServiceImplementation {
@@ -867,6 +1360,11 @@ export interface InvoiceServiceServer extends UntypedServiceImplementation {
   issueInvoice: handleUnaryCall<IssueInvoiceRequest, IssueInvoiceResponse>;
   /** Red-letter reversal (冲红) of a blue invoice, full or partial, e.g. on a refund. */
   reverseInvoice: handleUnaryCall<ReverseInvoiceRequest, ReverseInvoiceResponse>;
+  /**
+   * Where the caller's own requests stand, by the idempotency keys it sent them with: what a
+   * ticketing system needs to put the invoice number back onto the ticket. No personal field.
+   */
+  queryInvoices: handleUnaryCall<QueryInvoicesRequest, QueryInvoicesResponse>;
 }
 
 export interface InvoiceServiceClient extends Client {
@@ -902,6 +1400,25 @@ export interface InvoiceServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ReverseInvoiceResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * Where the caller's own requests stand, by the idempotency keys it sent them with: what a
+   * ticketing system needs to put the invoice number back onto the ticket. No personal field.
+   */
+  queryInvoices(
+    request: QueryInvoicesRequest,
+    callback: (error: ServiceError | null, response: QueryInvoicesResponse) => void,
+  ): ClientUnaryCall;
+  queryInvoices(
+    request: QueryInvoicesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: QueryInvoicesResponse) => void,
+  ): ClientUnaryCall;
+  queryInvoices(
+    request: QueryInvoicesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: QueryInvoicesResponse) => void,
+  ): ClientUnaryCall;
 }
 
 export const InvoiceServiceClient = makeGenericClientConstructor(
@@ -921,6 +1438,28 @@ export type DeepPartial<T> = T extends bigint ? string | number | bigint
   : T extends { $case: string; value: unknown } ? { $case: T["$case"]; value?: DeepPartial<T["value"]> }
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
+
+function toTimestamp(date: Date): Timestamp {
+  const seconds = BigInt(Math.trunc(date.getTime() / 1_000));
+  const nanos = (date.getTime() % 1_000) * 1_000_000;
+  return { seconds, nanos };
+}
+
+function fromTimestamp(t: Timestamp): Date {
+  let millis = (globalThis.Number(t.seconds.toString()) || 0) * 1_000;
+  millis += (t.nanos || 0) / 1_000_000;
+  return new globalThis.Date(millis);
+}
+
+function fromJsonTimestamp(o: any): Date {
+  if (o instanceof globalThis.Date) {
+    return o;
+  } else if (typeof o === "string") {
+    return new globalThis.Date(o);
+  } else {
+    return fromTimestamp(Timestamp.fromJSON(o));
+  }
+}
 
 function isSet(value: any): boolean {
   return value !== null && value !== undefined;

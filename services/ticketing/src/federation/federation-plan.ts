@@ -31,7 +31,28 @@ export interface TicketFederationOptions {
    * for Sichuan's, `${schemaPrefix}_mot` for the ministry's (the gateways keep theirs in SQLite).
    */
   readonly store?: "sqlite" | { readonly postgres: { readonly url: string; readonly schemaPrefix: string } };
+  /**
+   * Invoices for the tickets (docs/connectors.md): the hub hosts a tax-einvoice connector to the
+   * channel at `baseUrl` (a simulator), and every province's e-ticket service invoices through it
+   * as its own seller (`sellerTaxId`).
+   */
+  readonly invoicing?: PlannedInvoicing;
 }
+
+export interface PlannedInvoicing {
+  readonly baseUrl: string;
+  readonly appKey: string;
+  readonly appSecretHex: string;
+  readonly refundWithFee?: "partial" | "red-and-blue";
+  /** Outbox numbers of the hub's connector topic (defaults: quick retries for tests). */
+  readonly outbox?: Record<string, number>;
+  /** How often each province asks for its invoice numbers. */
+  readonly followUpMs?: number;
+}
+
+/** The seller each simulated province invoices as (a made-up 统一社会信用代码 shape). */
+export const sellerTaxId = (province: string) => `91${province}MA0000000${province.slice(0, 1)}`;
+export const taxParty = "tax:chinatax";
 
 export interface ProvincePlan {
   readonly province: string;
@@ -138,6 +159,27 @@ export async function planTicketFederation(
     observability: { logLevel: "warn" },
   });
   const tweak = (party: string, raw: Record<string, unknown>) => options.tweak?.(party, raw) ?? raw;
+  const invoicing = options.invoicing;
+  const connectors: Record<string, unknown> = {};
+  if (invoicing !== undefined) {
+    const secretFile = join(dir, "tax-app-secret.hex");
+    const sealFile = join(dir, "tax-connector-seal.hex");
+    await writeFile(secretFile, invoicing.appSecretHex, { mode: 0o600 });
+    if (!existsSync(sealFile)) await writeFile(sealFile, randomBytes(32).toString("hex"), { mode: 0o600 });
+    connectors.tax = {
+      kind: "tax-einvoice",
+      settings: {
+        party: taxParty,
+        baseUrl: invoicing.baseUrl,
+        appKey: invoicing.appKey,
+        appSecretFile: secretFile,
+        sealKeyFile: sealFile,
+        requestTimeoutMs: 3000,
+        sellers: Object.fromEntries(codes.map((c) => [ticketingParty(c), [sellerTaxId(c)]])),
+      },
+      outbox: invoicing.outbox ?? { retryBaseMs: 50, retryCapMs: 1000, breakerCoolDownMs: 500, timeoutMs: 10_000 },
+    };
+  }
 
   return {
     dir,
@@ -149,8 +191,10 @@ export async function planTicketFederation(
     async hubConfig() {
       return tweak(ministryParty, {
         ...(await gatewayBase(ministryParty, hubPort)),
+        ...(invoicing === undefined ? {} : { connectors }),
         routes: [
           { match: statisticsParty, local: loop(ministryPort), timeoutMs: 5000 },
+          ...(invoicing === undefined ? [] : [{ match: "tax:*", connector: "tax", timeoutMs: 8000 }]),
           ...[...provinces.values()].map((p) => ({
             match: p.party,
             peer: { address: loop(p.gatewayPort), party: p.party },
@@ -168,6 +212,10 @@ export async function planTicketFederation(
           },
           // The ministry's own systems: reconciliation, statistics and status queries.
           { callers: ["mot/*"], methods: eventMethods },
+          // Every province's e-ticket service has its tickets invoiced through the tax connector.
+          ...(invoicing === undefined
+            ? []
+            : [{ callers: codes.map(ticketingParty), methods: ["hutong.v1.InvoiceService/*"], targets: ["tax:*"] }]),
         ],
         relays: codes.map((c) => ({ peer: `prov:${c}`, origins: [`prov:${c}`, `prov:${c}/*`] })),
       });
@@ -197,6 +245,10 @@ export async function planTicketFederation(
               "hutong.v1.TicketStatisticsService/ReportTicketStatistics",
             ],
           },
+          // ... and has its tickets invoiced through the tax channel.
+          ...(invoicing === undefined
+            ? []
+            : [{ callers: [p.service], methods: ["hutong.v1.InvoiceService/*"], targets: ["tax:*"] }]),
           // Other provinces' e-ticket services deliver events of tickets whose route touches this one.
           { callers: ["prov:*"], methods: ["hutong.v1.TicketEventService/DeliverTicketEvents"], targets: [p.service] },
           // The ministry reconciles, queries status and pings.
@@ -237,6 +289,24 @@ export async function planTicketFederation(
           crls: [...pki.crls],
         },
         outbox: { concurrency: 32, pollIntervalMs: 200, retryBaseMs: 50, retryCapMs: 2000, breakerCoolDownMs: 1000 },
+        ...(invoicing === undefined
+          ? {}
+          : {
+              invoicing: {
+                party: taxParty,
+                seller: {
+                  taxId: sellerTaxId(code),
+                  name: `${code} 道路客运有限公司`,
+                  taxpayerType: "general" as const,
+                },
+                taxRate: "0.09",
+                taxClassificationCode: "3010101020101000000",
+                itemName: "*运输服务*长途汽车旅客运输服务",
+                clerk: "售票系统",
+                refundWithFee: invoicing.refundWithFee ?? "partial",
+                followUpMs: invoicing.followUpMs ?? 300,
+              },
+            }),
       };
     },
     ministryServiceConfig() {

@@ -1,6 +1,7 @@
 import type { HutongClient } from "@hutong/client";
 import { parseGatewayConfig, type RunningGateway, startGateway } from "@hutong/gateway";
 import type { DevPki } from "@hutong/gateway/dev";
+import type { ConnectorKind } from "@hutong/gateway/ports";
 import type { ServiceLog } from "@hutong/service-kit";
 import { devClient } from "@hutong/service-kit/dev";
 import type { MinistryServiceConfig } from "../run/service-config.js";
@@ -57,7 +58,11 @@ const quiet: ServiceLog = { error: () => {} };
 
 export async function startTicketFederation(
   dir: string,
-  options: TicketFederationOptions & { readonly log?: ServiceLog } = {},
+  options: TicketFederationOptions & {
+    readonly log?: ServiceLog;
+    /** The connector kinds the hub may host (the tax connector, when `invoicing` is set). */
+    readonly connectorKinds?: readonly ConnectorKind[];
+  } = {},
 ): Promise<TicketFederation> {
   const log = options.log ?? quiet;
   // A port the plan found free can be taken before its server binds it (other tests, other
@@ -65,7 +70,7 @@ export async function startTicketFederation(
   let started: Awaited<ReturnType<typeof startPlanned>> | undefined;
   for (let attempt = 1; started === undefined; attempt++) {
     try {
-      started = await startPlanned(await planTicketFederation(dir, options), dir, log);
+      started = await startPlanned(await planTicketFederation(dir, options), dir, log, options.connectorKinds ?? []);
     } catch (e) {
       if (attempt >= 3 || !isAddressInUse(e)) throw e;
     }
@@ -106,12 +111,17 @@ export async function startTicketFederation(
 const isAddressInUse = (e: unknown): boolean => e instanceof Error && /EADDRINUSE/.test(e.message);
 
 /** Starts what `plan` describes; on a failure, closes what had started and rethrows. */
-async function startPlanned(plan: FederationPlan, dir: string, log: ServiceLog) {
+async function startPlanned(
+  plan: FederationPlan,
+  dir: string,
+  log: ServiceLog,
+  connectorKinds: readonly ConnectorKind[],
+) {
   const opened: { close(): Promise<void> }[] = [];
   try {
     const ministry = await startMinistryService(plan.ministryServiceConfig() as MinistryServiceConfig, log);
     opened.push(ministry);
-    const hub = await startGateway({ config: parseGatewayConfig(await plan.hubConfig(), dir) });
+    const hub = await startGateway({ config: parseGatewayConfig(await plan.hubConfig(), dir), connectorKinds });
     opened.push(hub);
     const provinces = new Map<string, ProvinceNode>();
     for (const p of plan.provinces.values()) {

@@ -96,6 +96,31 @@ const province = z
     /** The party that receives each province's events on its route: "{province}" is the 6-digit code. */
     routeParty: z.string().default("prov:{province}/ticketing"),
     statistics: party.default("mot/statistics"),
+    /** Invoices for the tickets sold (docs/connectors.md §3); none when absent. */
+    invoicing: z
+      .object({
+        party: party.default("tax:chinatax"),
+        seller: z
+          .object({
+            taxId: z.string().regex(/^[0-9A-Z]{15,20}$/, "a taxpayer id: 15-20 digits or capitals"),
+            name: z.string().min(1).max(150),
+            taxpayerType: z.enum(["general", "small-scale"]).default("general"),
+          })
+          .strict(),
+        /** The seller's rate, e.g. "0.09"; never assumed. */
+        taxRate: z.string().regex(/^0\.[0-9]{1,6}$/, 'a decimal rate such as "0.09"'),
+        taxClassificationCode: z
+          .string()
+          .regex(/^[0-9]{19}$/)
+          .default("3010101020101000000"),
+        itemName: z.string().min(1).max(600).default("*运输服务*长途汽车旅客运输服务"),
+        clerk: z.string().min(1).max(300).default("售票系统"),
+        refundWithFee: z.enum(["partial", "red-and-blue"]).default("partial"),
+        /** How often invoice numbers are asked for, for requests still without one. */
+        followUpMs: z.number().int().min(20).default(2000),
+      })
+      .strict()
+      .optional(),
     gateway: gatewayLink,
     outbox: outboxSettings,
   })

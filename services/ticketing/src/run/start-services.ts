@@ -1,9 +1,19 @@
 import type * as grpc from "@grpc/grpc-js";
-import type { OutboxDispatcher } from "@hutong/gateway/outbox";
-import { Purpose, TicketEventKind } from "@hutong/proto";
+import type { HutongClient } from "@hutong/client";
+import type { OutboxDispatcher, TopicPolicy } from "@hutong/gateway/outbox";
 import {
+  InvoiceServiceService,
+  Purpose,
+  TaxpayerType,
+  type Ticket,
+  type TicketEvent,
+  TicketEventKind,
+} from "@hutong/proto";
+import {
+  atRestSealer,
   connectGateway,
   type GatewayConnection,
+  gatewayTopic,
   listen,
   readHexKey,
   type ServiceLog,
@@ -11,6 +21,9 @@ import {
   topicPolicyOf,
 } from "@hutong/service-kit";
 import { createEventRouter, defaultEventRoutes, type EventRoute } from "../emission/event-routes.js";
+import { startInvoiceFollowUp } from "../invoicing/invoice-follow-up.js";
+import { checkInvoiceSettings, invoiceMessages, ticketInvoicesTopic } from "../invoicing/invoice-messages.js";
+import type { InvoiceSettings } from "../invoicing/invoice-settings.js";
 import { createMinistryServer } from "../ministry/ministry-service.js";
 import { gatewayTopics } from "../province/gateway-topics.js";
 import { createProvinceServer } from "../province/province-service.js";
@@ -67,7 +80,9 @@ export async function startProvinceService(
     config.routeParty.replace("{province}", p),
   );
   const sealKey = await readHexKey(config.sealKeyFile, (m) => new TicketingError("invalid-config", m));
+  const invoicing = invoicingOf(config, sealKey);
   const store = await openProvinceStore(config.store, {
+    invoices: invoicing?.planner,
     party: config.party,
     province: config.province,
     sealKey,
@@ -82,14 +97,29 @@ export async function startProvinceService(
     const link = await connectGateway(config.gateway);
     undo.push(() => link.close());
     const client = link.client;
+    const policy = topicPolicyOf(config.outbox);
     const dispatcher = serviceDispatcher(
       config.party,
       store.outbox,
-      gatewayTopics(() => client, topicPolicyOf(config.outbox)),
+      [
+        ...gatewayTopics(() => client, policy),
+        ...(invoicing === undefined ? [] : [invoicing.topic(() => client, policy)]),
+      ],
       config.outbox,
       now,
     );
     undo.push(() => dispatcher.close());
+    if (invoicing !== undefined) {
+      const followUp = startInvoiceFollowUp({
+        store,
+        client: () => client,
+        party: invoicing.settings.party,
+        intervalMs: invoicing.followUpMs,
+        now,
+        onError: (e) => log.error("asking for invoice numbers failed; asking again later", e),
+      });
+      undo.push(() => followUp.close());
+    }
     const server = createProvinceServer({ store, log, now, enqueued: () => dispatcher.kick() });
     const address = await listen(server, config.listen.port, config.listen.host);
     // The registry goes to the ministry when the events do (a service that reports no statistics,
@@ -117,10 +147,53 @@ export async function startProvinceService(
     server,
     async close() {
       await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
-      await dispatcher.close();
+      for (const u of undo.slice(2).reverse()) await Promise.resolve(u());
       link.close();
       await store.close();
     },
+  };
+}
+
+/** The invoicing of a province that has `invoicing:` configured: its planner, topic and settings. */
+function invoicingOf(config: ProvinceServiceConfig, sealKey: Uint8Array) {
+  const c = config.invoicing;
+  if (c === undefined) return undefined;
+  const settings: InvoiceSettings = {
+    party: c.party,
+    seller: {
+      taxId: c.seller.taxId,
+      name: c.seller.name,
+      taxpayerType:
+        c.seller.taxpayerType === "general"
+          ? TaxpayerType.TAXPAYER_TYPE_GENERAL
+          : TaxpayerType.TAXPAYER_TYPE_SMALL_SCALE,
+    },
+    taxRate: c.taxRate,
+    taxClassificationCode: c.taxClassificationCode,
+    itemName: c.itemName,
+    clerk: c.clerk,
+    refundWithFee: c.refundWithFee,
+  };
+  const problem = checkInvoiceSettings(settings);
+  if (problem !== undefined) throw new TicketingError("invalid-config", problem);
+  // The requests name the traveller: sealed in the outbox, opened only to be sent.
+  const sealer = atRestSealer(sealKey);
+  return {
+    settings,
+    followUpMs: c.followUpMs,
+    planner: (event: TicketEvent, ticket: Ticket) =>
+      invoiceMessages(settings, event, ticket, (payload, key) => sealer.seal(payload, key)),
+    topic: (client: () => HutongClient, policy: TopicPolicy) =>
+      gatewayTopic(
+        ticketInvoicesTopic,
+        (m) =>
+          m.idempotencyKey.endsWith(":red")
+            ? InvoiceServiceService.reverseInvoice.path
+            : InvoiceServiceService.issueInvoice.path,
+        client,
+        policy,
+        (payload, key) => sealer.open(payload, key),
+      ),
   };
 }
 

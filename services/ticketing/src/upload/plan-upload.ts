@@ -51,7 +51,12 @@ export interface UploadContext {
   readonly party: string;
   readonly scope: EventScope;
   readonly router: EventRouter;
+  /** The invoice requests an applied event calls for, when the province invoices (invoicing/). */
+  readonly invoices?: InvoicePlanner | undefined;
 }
+
+/** The invoice requests of an applied event, as outbox messages (invoicing/invoice-messages.ts). */
+export type InvoicePlanner = (event: TicketEvent, ticket: Ticket) => OutboxMessageInput[];
 
 /** The context of a province's uploads, from what its store is opened with. */
 export function uploadContext(options: {
@@ -59,12 +64,14 @@ export function uploadContext(options: {
   readonly province: string;
   readonly stations: readonly { readonly code: string }[];
   readonly router: EventRouter;
+  readonly invoices?: InvoicePlanner | undefined;
 }): UploadContext {
   const stationCodes = new Set(options.stations.map((s) => s.code));
   return {
     party: options.party,
     scope: { province: options.province, isStation: (code) => stationCodes.has(code) },
     router: options.router,
+    invoices: options.invoices,
   };
 }
 
@@ -111,7 +118,8 @@ export interface SourceEventRow {
 export interface EmissionRow {
   readonly seq: bigint;
   readonly destination: string;
-  readonly form: "event" | "statistics";
+  /** "invoice-blue", "invoice-red", "invoice-fee": a request to the tax channel (the key's role). */
+  readonly form: "event" | "statistics" | `invoice-${string}`;
 }
 
 /** The decided batch: the answer, and every write that makes it true. */
@@ -328,10 +336,20 @@ function applyEvent(
     { owner: context.party, seq, version: ticket.version, event, record: ticket.record, sale: ticket.sale },
     routed,
   );
+  const invoices = context.invoices?.(event, ticket.record) ?? [];
   return {
     ticket,
     log,
-    emissions: routed.map((e) => ({ seq, destination: e.destination, form: e.form })),
-    messages,
+    emissions: [
+      ...routed.map((e): EmissionRow => ({ seq, destination: e.destination, form: e.form })),
+      ...invoices.map(
+        (m): EmissionRow => ({
+          seq,
+          destination: m.destination,
+          form: `invoice-${m.idempotencyKey.slice(m.idempotencyKey.lastIndexOf(":") + 1)}`,
+        }),
+      ),
+    ],
+    messages: [...messages, ...invoices],
   };
 }

@@ -132,6 +132,13 @@ export interface OutboxStore {
   ): Promise<{ readonly settled: number }>;
   listOutbox(filter: OutboxFilter, nowMs: number): Promise<OutboxPage>;
   getOutboxMessage(id: number, nowMs: number): Promise<OutboxMessage | undefined>;
+  /** The message with this identity while it is still in the outbox (a connector asks before it writes one). */
+  findOutboxMessage(
+    topic: string,
+    destination: string,
+    idempotencyKey: string,
+    nowMs: number,
+  ): Promise<OutboxMessage | undefined>;
   /**
    * A dead letter back to pending, due now, attempts reset to 0. `audit` (the gateway's store
    * only: an outbox without an audit log refuses it, invalid-argument) is appended to the audit

@@ -260,6 +260,15 @@ export function createPostgresOutbox(table: string): PostgresOutbox {
           return read(pool, id, nowMs);
         },
 
+        async findOutboxMessage(topic, destination, idempotencyKey, nowMs) {
+          const { rows } = await pool.query(
+            `${selectListed} WHERE m.topic = $2 AND m.destination = $3 AND m.idempotency_key = $4`,
+            [nowMs, topic, destination, idempotencyKey],
+          );
+          const row = rows[0] as Row | undefined;
+          return row === undefined ? undefined : outboxMessageFromRow(row);
+        },
+
         async replayOutboxMessage(id, nowMs, audit) {
           checkOutboxId(id);
           refuseAudit(audit);

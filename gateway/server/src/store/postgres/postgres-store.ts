@@ -495,6 +495,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     settleOutbox: op("settleOutbox", outboxStore.settleOutbox),
     listOutbox: op("listOutbox", outboxStore.listOutbox),
     getOutboxMessage: op("getOutboxMessage", outboxStore.getOutboxMessage),
+    findOutboxMessage: op("findOutboxMessage", outboxStore.findOutboxMessage),
     replayOutboxMessage: op("replayOutboxMessage", (id: number, nowMs: number, audit?: AuditEntryInput) =>
       operatorAction(outbox.replay, id, nowMs, audit),
     ),

@@ -414,6 +414,7 @@ export function openSqliteCore(
     settleOutbox: guard("settleOutbox", outbox.settleOutbox),
     listOutbox: guard("listOutbox", outbox.listOutbox),
     getOutboxMessage: guard("getOutboxMessage", outbox.getOutboxMessage),
+    findOutboxMessage: guard("findOutboxMessage", outbox.findOutboxMessage),
     replayOutboxMessage: guard("replayOutboxMessage", (id: number, nowMs: number, audit?: AuditEntryInput) =>
       operatorAction(outbox.replayOutboxMessage, id, nowMs, audit),
     ),

@@ -225,6 +225,12 @@ export function createSqliteOutbox(db: Database.Database): SqliteOutbox {
       checkOutboxId(id);
       return read(id, nowMs);
     },
+    findOutboxMessage(topic, destination, idempotencyKey, nowMs) {
+      const row = stmt(
+        `${selectListed} WHERE m.topic = @topic AND m.destination = @destination AND m.idempotency_key = @key`,
+      ).get({ topic, destination, key: idempotencyKey, now: nowMs }) as Row | undefined;
+      return row === undefined ? undefined : outboxMessageFromRow(row);
+    },
     replayOutboxMessage(id, nowMs, audit) {
       checkOutboxId(id);
       refuseAudit(audit);
@@ -257,6 +263,7 @@ export function sqliteOutboxStore(db: Database.Database): OutboxStore {
     settleOutbox: later(o.settleOutbox),
     listOutbox: later(o.listOutbox),
     getOutboxMessage: later(o.getOutboxMessage),
+    findOutboxMessage: later(o.findOutboxMessage),
     replayOutboxMessage: later(o.replayOutboxMessage),
     dropOutboxMessage: later(o.dropOutboxMessage),
     outboxStats: later(o.outboxStats),

@@ -39,6 +39,7 @@ export const storeOperationNames = [
   "settleOutbox",
   "listOutbox",
   "getOutboxMessage",
+  "findOutboxMessage",
   "replayOutboxMessage",
   "dropOutboxMessage",
   "outboxStats",
@@ -70,6 +71,8 @@ export const readOperationNames: ReadonlySet<StoreOperationName> = new Set<Store
   "revocationsFor",
   "listOutbox",
   "getOutboxMessage",
+  "findOutboxMessage",
+  "findOutboxMessage",
   "outboxStats",
   "witnessState",
 ]);

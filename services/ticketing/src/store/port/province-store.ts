@@ -11,6 +11,7 @@ import type {
 } from "@hutong/proto";
 import type { EventRouter } from "../../emission/event-routes.js";
 import type { CountedEvent } from "../../statistics/indicators.js";
+import type { InvoicePlanner } from "../../upload/plan-upload.js";
 
 // The province e-ticket service's store, whatever keeps it: SQLite (one file, one writer) by
 // default, PostgreSQL by config. Both decide an upload with planUpload (upload/plan-upload.ts) in
@@ -37,6 +38,8 @@ export interface ProvinceStoreOptions {
   readonly stations: readonly StationProfile[];
   readonly routes: readonly RouteProfile[];
   readonly router: EventRouter;
+  /** The invoice requests an applied event calls for; none when the province does not invoice. */
+  readonly invoices?: InvoicePlanner | undefined;
 }
 
 export interface UploadResult {
@@ -49,6 +52,15 @@ export interface UploadResult {
 export interface ReceiveResult {
   readonly applied: number;
   readonly duplicates: number;
+}
+
+/** An invoice request's standing as the tax connector last told it (invoicing/invoice-follow-up.ts). */
+export interface InvoiceStanding {
+  readonly key: string;
+  readonly ticketNo: string;
+  /** "requested": sent, no invoice known yet; "failed": the channel refused it (it may be replayed). */
+  readonly state: "requested" | "issued" | "failed";
+  readonly invoiceNo: string;
 }
 
 /** The province service's store (openProvinceStore). Every method answers after its commit. */
@@ -75,5 +87,12 @@ export interface ProvinceStore {
   stationDay(stationCode: string, day: string): Promise<ReconcileEntry[]>;
   /** Every applied event as the indicators count it (the province's side of stats_match). */
   countedEvents(): Promise<CountedEvent[]>;
+  /** Invoice requests with no invoice yet, the longest unasked first. */
+  invoicesAwaiting(limit: number): Promise<{ readonly key: string; readonly ticketNo: string }[]>;
+  /**
+   * What the connector said of each request; a blue invoice's number goes onto its ticket (the
+   * ticket's version does not change: its lifecycle did not). An unchanged "requested" is asked again later.
+   */
+  recordInvoiceStandings(standings: readonly InvoiceStanding[], nowMs: number): Promise<void>;
   close(): Promise<void>;
 }

@@ -18,6 +18,7 @@ export function provinceTables(schema: string) {
     receivedTicket: q("received_ticket"),
     receivedEvent: q("received_event"),
     registrySent: q("registry_sent"),
+    invoiceRequest: q("invoice_request"),
     outbox: q("outbox_message"),
     inbox: q("inbox_message"),
   };
@@ -81,6 +82,15 @@ CREATE TABLE IF NOT EXISTS ${t.sourceCursor} (
   source    text PRIMARY KEY,
   acked_seq bigint NOT NULL
 );
+
+CREATE TABLE IF NOT EXISTS ${t.invoiceRequest} (
+  idempotency_key text PRIMARY KEY,
+  ticket_no       text NOT NULL,
+  state           text NOT NULL,
+  invoice_no      text NOT NULL,
+  updated_ms      bigint NOT NULL
+);
+CREATE INDEX IF NOT EXISTS invoice_request_awaiting ON ${t.invoiceRequest} (state, updated_ms);
 
 CREATE TABLE IF NOT EXISTS ${t.emission} (
   seq         bigint NOT NULL,

@@ -2,6 +2,7 @@ import { createPostgresOutbox, type Queryable, recordPostgresInbox } from "@huto
 import type { ReconcileEntry, TicketEvent, TicketStatusChange } from "@hutong/proto";
 import type pg from "pg";
 import { ticketStatisticsTopic } from "../../emission/event-messages.js";
+import { ticketInvoicesTopic } from "../../invoicing/invoice-messages.js";
 import type { CountedEvent } from "../../statistics/indicators.js";
 import {
   planUpload,
@@ -235,6 +236,14 @@ export async function openPostgresProvinceStore(
     if (events.length > 0) {
       await c.query(`UPDATE ${t.head} SET last_seq = $1 WHERE id = 1`, [String(plan.lastSeq)]);
     }
+    const invoices = plan.messages.filter((m) => m.topic === ticketInvoicesTopic);
+    if (invoices.length > 0) {
+      await c.query(
+        `INSERT INTO ${t.invoiceRequest} (idempotency_key, ticket_no, state, invoice_no, updated_ms)
+         SELECT k, n, 'requested', '', $3 FROM unnest($1::text[], $2::text[]) AS u (k, n) ON CONFLICT DO NOTHING`,
+        [col(invoices, (m) => m.idempotencyKey), col(invoices, (m) => m.orderingKey ?? ""), nowMs],
+      );
+    }
     return (await outbox.enqueue(c, plan.messages, nowMs)).enqueued;
   }
 
@@ -247,6 +256,40 @@ export async function openPostgresProvinceStore(
     stations: options.stations,
     routes: options.routes,
     outbox: outbox.store(pool),
+
+    async invoicesAwaiting(limit) {
+      const { rows } = await pool.query(
+        `SELECT idempotency_key AS key, ticket_no AS "ticketNo" FROM ${t.invoiceRequest}
+         WHERE state != 'issued' ORDER BY updated_ms LIMIT $1`,
+        [limit],
+      );
+      return rows as { key: string; ticketNo: string }[];
+    },
+
+    async recordInvoiceStandings(standings, nowMs) {
+      await inTransaction(pool, async (c) => {
+        // Uploads rewrite sealed tickets under the head row's lock: take it, so neither loses the other's write.
+        await c.query(`SELECT 1 FROM ${t.head} WHERE id = 1 FOR UPDATE`);
+        for (const s of standings) {
+          const { rowCount } = await c.query(
+            `UPDATE ${t.invoiceRequest} SET state = $1, invoice_no = $2, updated_ms = $3
+             WHERE idempotency_key = $4 AND state != 'issued'`,
+            [s.state, s.invoiceNo, nowMs, s.key],
+          );
+          if (rowCount === 0 || s.state !== "issued" || !s.key.endsWith(":blue")) continue;
+          const { rows } = await c.query(`SELECT sealed FROM ${t.ticket} WHERE ticket_no = $1 FOR UPDATE`, [
+            s.ticketNo,
+          ]);
+          const row = rows[0] as { sealed: Buffer } | undefined;
+          if (row === undefined) continue;
+          const ticket = sealer.open(s.ticketNo, row.sealed);
+          await c.query(`UPDATE ${t.ticket} SET sealed = $1 WHERE ticket_no = $2`, [
+            sealer.seal({ ...ticket, invoiceNo: s.invoiceNo }),
+            s.ticketNo,
+          ]);
+        }
+      });
+    },
 
     async upload(source, events, nowMs) {
       return inTransaction(pool, async (c) => {

@@ -87,6 +87,17 @@ CREATE TABLE IF NOT EXISTS received_event (
   received_ms     INTEGER NOT NULL
 ) WITHOUT ROWID;
 
+-- Each invoice request sent to the tax channel (invoicing/), and what became of it: a blue
+-- invoice's number also goes onto its ticket.
+CREATE TABLE IF NOT EXISTS invoice_request (
+  idempotency_key TEXT PRIMARY KEY,
+  ticket_no       TEXT NOT NULL,
+  state           TEXT NOT NULL,
+  invoice_no      TEXT NOT NULL,
+  updated_ms      INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS invoice_request_awaiting ON invoice_request (state, updated_ms);
+
 CREATE TABLE IF NOT EXISTS registry_sent (
   registry_key TEXT PRIMARY KEY
 ) WITHOUT ROWID;

@@ -3,6 +3,7 @@ import type { DeliveredTicketEvent, ReconcileEntry, TicketEvent, TicketStatusCha
 import { openSqliteDatabase } from "@hutong/service-kit";
 import type Database from "better-sqlite3";
 import { ticketStatisticsTopic } from "../../emission/event-messages.js";
+import { ticketInvoicesTopic } from "../../invoicing/invoice-messages.js";
 import type { CountedEvent } from "../../statistics/indicators.js";
 import {
   planUpload,
@@ -12,7 +13,7 @@ import {
   uploadReads,
 } from "../../upload/plan-upload.js";
 import { checkDelivered } from "../port/check-input.js";
-import type { ProvinceStore, ProvinceStoreOptions, UploadResult } from "../port/province-store.js";
+import type { InvoiceStanding, ProvinceStore, ProvinceStoreOptions, UploadResult } from "../port/province-store.js";
 import { ticketSealer } from "../port/ticket-seal.js";
 import { provinceSchema } from "./province-schema.js";
 
@@ -121,6 +122,16 @@ export function openSqliteProvinceStore(path: string, options: ProvinceStoreOpti
        ON CONFLICT (idempotency_key) DO UPDATE SET applications = applications + 1`,
     ),
     registrySent: db.prepare("INSERT INTO registry_sent (registry_key) VALUES (?) ON CONFLICT DO NOTHING"),
+    invoiceRequested: db.prepare(
+      "INSERT INTO invoice_request (idempotency_key, ticket_no, state, invoice_no, updated_ms) VALUES (?, ?, 'requested', '', ?) ON CONFLICT DO NOTHING",
+    ),
+    invoicesAwaiting: db.prepare(
+      "SELECT idempotency_key AS key, ticket_no AS ticketNo FROM invoice_request WHERE state != 'issued' ORDER BY updated_ms LIMIT ?",
+    ),
+    invoiceStanding: db.prepare(
+      "UPDATE invoice_request SET state = ?, invoice_no = ?, updated_ms = ? WHERE idempotency_key = ? AND state != 'issued'",
+    ),
+    setTicketSealed: db.prepare("UPDATE ticket SET sealed = ? WHERE ticket_no = ?"),
   };
 
   const change = (r: Record<string, unknown>): TicketStatusChange => ({
@@ -205,6 +216,9 @@ export function openSqliteProvinceStore(path: string, options: ProvinceStoreOpti
       q.recordSource.run(plan.source, Number(s.sourceSeq), s.idempotencyKey, s.outcome, s.code, s.reason, s.atMs);
     }
     q.setCursor.run(plan.source, Number(plan.ackedSeq));
+    for (const m of plan.messages) {
+      if (m.topic === ticketInvoicesTopic) q.invoiceRequested.run(m.idempotencyKey, m.orderingKey, nowMs);
+    }
     return outbox.enqueueOutbox(plan.messages, nowMs).enqueued;
   }
 
@@ -255,6 +269,17 @@ export function openSqliteProvinceStore(path: string, options: ProvinceStoreOpti
     ).enqueued;
   });
 
+  const standingsTx = db.transaction((standings: readonly InvoiceStanding[], nowMs: number) => {
+    for (const s of standings) {
+      const changed = q.invoiceStanding.run(s.state, s.invoiceNo, nowMs, s.key).changes;
+      if (changed === 0 || s.state !== "issued" || !s.key.endsWith(":blue")) continue;
+      const sealed = q.sealed.get(s.ticketNo) as Buffer | undefined;
+      if (sealed === undefined) continue;
+      const ticket = sealer.open(s.ticketNo, sealed);
+      q.setTicketSealed.run(sealer.seal({ ...ticket, invoiceNo: s.invoiceNo }), s.ticketNo);
+    }
+  });
+
   return {
     kind: "sqlite",
     db,
@@ -293,6 +318,12 @@ export function openSqliteProvinceStore(path: string, options: ProvinceStoreOpti
       );
     },
     countedEvents: async () => countedEventsIn(db),
+    async invoicesAwaiting(limit) {
+      return q.invoicesAwaiting.all(limit) as { key: string; ticketNo: string }[];
+    },
+    async recordInvoiceStandings(standings, nowMs) {
+      standingsTx.immediate(standings, nowMs);
+    },
     async close() {
       db.close();
     },

@@ -1,0 +1,47 @@
+import { type ConnectorKind, connectorKind, connectorTopic } from "@hutong/gateway/ports";
+import { invoiceService } from "./invoice-service.js";
+import { createTaxChannelConnector } from "./tax-channel-connector.js";
+import { instructionSealer } from "./tax-instruction.js";
+import { checkTaxSettings, readHexFile, type TaxSettings } from "./tax-settings.js";
+
+/** The kind name `connectors.<name>.kind` uses. */
+export const taxConnectorKindName = "tax-einvoice";
+
+/**
+ * The tax e-invoice connector: InvoiceService at the gateway for the channel's party, delivering
+ * through the gateway's outbox topic `<name>-invoices`, ordered per calling party and ticket (a
+ * ticket's reversal never overtakes its blue invoice).
+ */
+export const taxConnectorKind: ConnectorKind = connectorKind<TaxSettings>({
+  kind: taxConnectorKindName,
+  checkSettings: checkTaxSettings,
+  async start(settings, host) {
+    const sealer = instructionSealer(await readHexFile(settings.sealKeyFile, "sealKeyFile", 32));
+    const channel = createTaxChannelConnector({
+      party: settings.party,
+      channel: {
+        baseUrl: settings.baseUrl,
+        appKey: settings.appKey,
+        appSecret: await readHexFile(settings.appSecretFile, "appSecretFile"),
+      },
+      sealer,
+      requestTimeoutMs: settings.requestTimeoutMs,
+    });
+    const topic = `${host.name}-invoices`;
+    const call = invoiceService({
+      party: settings.party,
+      topic,
+      channel,
+      sealer,
+      outbox: host.outbox,
+      kick: host.kick,
+      sellers: new Map(Object.entries(settings.sellers)),
+    });
+    return {
+      party: settings.party,
+      topics: [connectorTopic({ name: topic, connector: channel, ordering: "per-key", policy: host.policy })],
+      call,
+      async close() {},
+    };
+  },
+});
