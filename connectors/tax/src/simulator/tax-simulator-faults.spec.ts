@@ -39,8 +39,10 @@ describe("fault injection", () => {
   it("down: the connection is dropped, nothing is issued", async () => {
     sim.setFaults({ down: true });
     const request = blueRequest();
+    const received = sim.stats().requests[taxPaths.issueBlue] ?? 0;
     await assert.rejects(postSigned(channel, taxPaths.issueBlue, request), TypeError);
     assert.equal(sim.stats().faults.down, 1);
+    assert.equal(sim.stats().requests[taxPaths.issueBlue], received + 1);
     // Admin is never faulty.
     const stats = await fetch(`${sim.url}/admin/stats`);
     assert.equal(stats.status, 200);

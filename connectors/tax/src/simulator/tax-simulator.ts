@@ -213,12 +213,12 @@ export async function startTaxSimulator(options: TaxSimulatorOptions): Promise<R
   };
 
   const serveApi = async (req: IncomingMessage, res: ServerResponse, path: string) => {
+    requests[path] = (requests[path] ?? 0) + 1;
     if (faults.down) {
       faultCounts.down += 1;
       req.socket.destroy();
       return;
     }
-    requests[path] = (requests[path] ?? 0) + 1;
     if (req.method !== "POST") {
       req.resume();
       return finish(res, envelope(405, taxCodes.malformed, "only POST"));

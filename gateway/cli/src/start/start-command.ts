@@ -13,6 +13,7 @@ import { freePort } from "@hutong/service-kit/dev";
 import type { RunningProvinceService } from "@hutong/ticketing";
 import { Command } from "commander";
 import { UsageError } from "../support/usage-error.js";
+import { connectorKinds } from "./connector-kinds.js";
 import { startDevTicketing } from "./dev-ticketing.js";
 
 interface StartFlags {
@@ -87,7 +88,7 @@ export function startCommand(): Command {
       if (configPath === undefined) throw new UsageError("no config");
       const config = await loadGatewayConfig(configPath);
       const logger = createLogger({ level: config.observability.logLevel, party: config.party });
-      const gateway = await startGateway({ config, logger });
+      const gateway = await startGateway({ config, logger, connectorKinds });
       const watcher = watchGatewayConfig(configPath, {
         onReload: (next) => {
           gateway.reload(next).catch((err: unknown) => logger.error({ err }, "reload failed"));
