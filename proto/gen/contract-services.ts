@@ -135,6 +135,24 @@ export const contractServices: readonly ContractService[] = [
     ],
   },
   {
+    name: "hutong.v1.ThroughTicketService",
+    file: "hutong/v1/through_ticket_service.proto",
+    routing: "share",
+    methods: [
+      { name: "ApplyLegNotice", path: "/hutong.v1.ThroughTicketService/ApplyLegNotice", requestType: "hutong.v1.ApplyLegNoticeRequest", responseType: "hutong.v1.ApplyLegNoticeResponse", clientStreaming: false, serverStreaming: false },
+      { name: "QueryRoadLeg", path: "/hutong.v1.ThroughTicketService/QueryRoadLeg", requestType: "hutong.v1.QueryRoadLegRequest", responseType: "hutong.v1.QueryRoadLegResponse", clientStreaming: false, serverStreaming: false },
+      { name: "ListLegMismatches", path: "/hutong.v1.ThroughTicketService/ListLegMismatches", requestType: "hutong.v1.ListLegMismatchesRequest", responseType: "hutong.v1.ListLegMismatchesResponse", clientStreaming: false, serverStreaming: false },
+    ],
+  },
+  {
+    name: "hutong.v1.PartnerLegService",
+    file: "hutong/v1/through_ticket_service.proto",
+    routing: "share",
+    methods: [
+      { name: "QueryPartnerLeg", path: "/hutong.v1.PartnerLegService/QueryPartnerLeg", requestType: "hutong.v1.QueryPartnerLegRequest", responseType: "hutong.v1.QueryPartnerLegResponse", clientStreaming: false, serverStreaming: false },
+    ],
+  },
+  {
     name: "hutong.v1.TicketService",
     file: "hutong/v1/ticket_service.proto",
     routing: "share",

@@ -142,6 +142,21 @@ export const jsonFields: ReadonlyMap<string, readonly JsonField[]> = new Map<str
     ],
   ],
   [
+    "hutong.v1.ApplyLegNoticeRequest",
+    [
+      { name: "context", jsonName: "context", message: "hutong.v1.RequestContext" },
+      { name: "notice", jsonName: "notice", message: "hutong.v1.LegNotice" },
+    ],
+  ],
+  [
+    "hutong.v1.ApplyLegNoticeResponse",
+    [
+      { name: "road_ticket_no", jsonName: "roadTicketNo" },
+      { name: "applied", jsonName: "applied" },
+      { name: "refused", jsonName: "refused" },
+    ],
+  ],
+  [
     "hutong.v1.ApplyMaintenanceRequest",
     [
       { name: "context", jsonName: "context", message: "hutong.v1.RequestContext" },
@@ -522,6 +537,27 @@ export const jsonFields: ReadonlyMap<string, readonly JsonField[]> = new Map<str
     ],
   ],
   [
+    "hutong.v1.LegMismatch",
+    [
+      { name: "journey_id", jsonName: "journeyId" },
+      { name: "partner", jsonName: "partner" },
+      { name: "road_ticket_no", jsonName: "roadTicketNo" },
+      { name: "kind", jsonName: "kind" },
+      { name: "found_at", jsonName: "foundAt" },
+    ],
+  ],
+  [
+    "hutong.v1.LegNotice",
+    [
+      { name: "notice_id", jsonName: "noticeId" },
+      { name: "seq", jsonName: "seq" },
+      { name: "kind", jsonName: "kind" },
+      { name: "partner_leg", jsonName: "partnerLeg", message: "hutong.v1.PartnerLeg" },
+      { name: "road_leg", jsonName: "roadLeg", message: "hutong.v1.Ticket" },
+      { name: "noticed_at", jsonName: "noticedAt" },
+    ],
+  ],
+  [
     "hutong.v1.Licence",
     [
       { name: "licence_id", jsonName: "licenceId" },
@@ -649,6 +685,18 @@ export const jsonFields: ReadonlyMap<string, readonly JsonField[]> = new Map<str
     ],
   ],
   [
+    "hutong.v1.ListLegMismatchesRequest",
+    [
+      { name: "context", jsonName: "context", message: "hutong.v1.RequestContext" },
+    ],
+  ],
+  [
+    "hutong.v1.ListLegMismatchesResponse",
+    [
+      { name: "mismatches", jsonName: "mismatches", repeated: true, message: "hutong.v1.LegMismatch" },
+    ],
+  ],
+  [
     "hutong.v1.ListLicenceStatesRequest",
     [
       { name: "context", jsonName: "context", message: "hutong.v1.RequestContext" },
@@ -752,6 +800,20 @@ export const jsonFields: ReadonlyMap<string, readonly JsonField[]> = new Map<str
       { name: "legal_representative", jsonName: "legalRepresentative" },
       { name: "economic_type_code", jsonName: "economicTypeCode" },
       { name: "business_scope", jsonName: "businessScope" },
+    ],
+  ],
+  [
+    "hutong.v1.PartnerLeg",
+    [
+      { name: "partner", jsonName: "partner" },
+      { name: "journey_id", jsonName: "journeyId" },
+      { name: "service_no", jsonName: "serviceNo" },
+      { name: "from_station", jsonName: "fromStation" },
+      { name: "to_station", jsonName: "toStation" },
+      { name: "depart_time", jsonName: "departTime" },
+      { name: "arrive_time", jsonName: "arriveTime" },
+      { name: "status", jsonName: "status" },
+      { name: "road_leg_after", jsonName: "roadLegAfter" },
     ],
   ],
   [
@@ -949,6 +1011,37 @@ export const jsonFields: ReadonlyMap<string, readonly JsonField[]> = new Map<str
     "hutong.v1.QueryMaintenanceRequestResponse",
     [
       { name: "status", jsonName: "status", message: "hutong.v1.MaintenanceRequestStatus" },
+    ],
+  ],
+  [
+    "hutong.v1.QueryPartnerLegRequest",
+    [
+      { name: "context", jsonName: "context", message: "hutong.v1.RequestContext" },
+      { name: "journey_id", jsonName: "journeyId" },
+    ],
+  ],
+  [
+    "hutong.v1.QueryPartnerLegResponse",
+    [
+      { name: "found", jsonName: "found" },
+      { name: "leg", jsonName: "leg", message: "hutong.v1.PartnerLeg" },
+    ],
+  ],
+  [
+    "hutong.v1.QueryRoadLegRequest",
+    [
+      { name: "context", jsonName: "context", message: "hutong.v1.RequestContext" },
+      { name: "journey_id", jsonName: "journeyId" },
+    ],
+  ],
+  [
+    "hutong.v1.QueryRoadLegResponse",
+    [
+      { name: "found", jsonName: "found" },
+      { name: "ticket_no", jsonName: "ticketNo" },
+      { name: "sale_status", jsonName: "saleStatus" },
+      { name: "check_status", jsonName: "checkStatus" },
+      { name: "depart_time", jsonName: "departTime" },
     ],
   ],
   [

@@ -30,6 +30,12 @@ export const personalFields: ReadonlyMap<string, readonly PersonalFieldPath[]> =
     ],
   ],
   [
+    "hutong.v1.ApplyLegNoticeRequest",
+    [
+      { field: "notice", tsName: "notice", number: 2, repeated: false, message: "hutong.v1.LegNotice" },
+    ],
+  ],
+  [
     "hutong.v1.DeliverTicketEventsRequest",
     [
       { field: "events", tsName: "events", number: 2, repeated: true, message: "hutong.v1.DeliveredTicketEvent" },
@@ -77,6 +83,12 @@ export const personalFields: ReadonlyMap<string, readonly PersonalFieldPath[]> =
     "hutong.v1.IssueInvoiceResponse",
     [
       { field: "invoice", tsName: "invoice", number: 2, repeated: false, message: "hutong.v1.Invoice" },
+    ],
+  ],
+  [
+    "hutong.v1.LegNotice",
+    [
+      { field: "road_leg", tsName: "roadLeg", number: 5, repeated: false, message: "hutong.v1.Ticket" },
     ],
   ],
   [

@@ -300,6 +300,46 @@ export const shareMethods: ReadonlyMap<string, ShareMethodSpec> = new Map<string
     },
   ],
   [
+    "hutong.v1.ThroughTicketService/ApplyLegNotice",
+    {
+      method: "hutong.v1.ThroughTicketService/ApplyLegNotice",
+      recordKind: RecordKind.RECORD_KIND_E_TICKET,
+      operation: "deliver",
+      requestType: "hutong.v1.ApplyLegNoticeRequest",
+      responseType: "hutong.v1.ApplyLegNoticeResponse",
+    },
+  ],
+  [
+    "hutong.v1.ThroughTicketService/QueryRoadLeg",
+    {
+      method: "hutong.v1.ThroughTicketService/QueryRoadLeg",
+      recordKind: RecordKind.RECORD_KIND_E_TICKET,
+      operation: "verify",
+      requestType: "hutong.v1.QueryRoadLegRequest",
+      responseType: "hutong.v1.QueryRoadLegResponse",
+    },
+  ],
+  [
+    "hutong.v1.ThroughTicketService/ListLegMismatches",
+    {
+      method: "hutong.v1.ThroughTicketService/ListLegMismatches",
+      recordKind: RecordKind.RECORD_KIND_E_TICKET,
+      operation: "verify",
+      requestType: "hutong.v1.ListLegMismatchesRequest",
+      responseType: "hutong.v1.ListLegMismatchesResponse",
+    },
+  ],
+  [
+    "hutong.v1.PartnerLegService/QueryPartnerLeg",
+    {
+      method: "hutong.v1.PartnerLegService/QueryPartnerLeg",
+      recordKind: RecordKind.RECORD_KIND_E_TICKET,
+      operation: "verify",
+      requestType: "hutong.v1.QueryPartnerLegRequest",
+      responseType: "hutong.v1.QueryPartnerLegResponse",
+    },
+  ],
+  [
     "hutong.v1.TicketService/GetTicket",
     {
       method: "hutong.v1.TicketService/GetTicket",

@@ -92,6 +92,21 @@ export const wireLayouts: ReadonlyMap<string, readonly WireField[]> = new Map<st
     ],
   ],
   [
+    "hutong.v1.ApplyLegNoticeRequest",
+    [
+      { name: "context", number: 1, type: "message", repeated: false, message: "hutong.v1.RequestContext" },
+      { name: "notice", number: 2, type: "message", repeated: false, message: "hutong.v1.LegNotice" },
+    ],
+  ],
+  [
+    "hutong.v1.ApplyLegNoticeResponse",
+    [
+      { name: "road_ticket_no", number: 1, type: "string", repeated: false },
+      { name: "applied", number: 2, type: "bool", repeated: false },
+      { name: "refused", number: 3, type: "string", repeated: false },
+    ],
+  ],
+  [
     "hutong.v1.ApplyMaintenanceRequest",
     [
       { name: "context", number: 1, type: "message", repeated: false, message: "hutong.v1.RequestContext" },
@@ -287,6 +302,27 @@ export const wireLayouts: ReadonlyMap<string, readonly WireField[]> = new Map<st
     ],
   ],
   [
+    "hutong.v1.LegMismatch",
+    [
+      { name: "journey_id", number: 1, type: "string", repeated: false },
+      { name: "partner", number: 2, type: "string", repeated: false },
+      { name: "road_ticket_no", number: 3, type: "string", repeated: false },
+      { name: "kind", number: 4, type: "enum", repeated: false },
+      { name: "found_at", number: 5, type: "message", repeated: false, message: "google.protobuf.Timestamp" },
+    ],
+  ],
+  [
+    "hutong.v1.LegNotice",
+    [
+      { name: "notice_id", number: 1, type: "string", repeated: false },
+      { name: "seq", number: 2, type: "uint32", repeated: false },
+      { name: "kind", number: 3, type: "enum", repeated: false },
+      { name: "partner_leg", number: 4, type: "message", repeated: false, message: "hutong.v1.PartnerLeg" },
+      { name: "road_leg", number: 5, type: "message", repeated: false, message: "hutong.v1.Ticket" },
+      { name: "noticed_at", number: 6, type: "message", repeated: false, message: "google.protobuf.Timestamp" },
+    ],
+  ],
+  [
     "hutong.v1.Licence",
     [
       { name: "licence_id", number: 1, type: "string", repeated: false },
@@ -386,6 +422,18 @@ export const wireLayouts: ReadonlyMap<string, readonly WireField[]> = new Map<st
     ],
   ],
   [
+    "hutong.v1.ListLegMismatchesRequest",
+    [
+      { name: "context", number: 1, type: "message", repeated: false, message: "hutong.v1.RequestContext" },
+    ],
+  ],
+  [
+    "hutong.v1.ListLegMismatchesResponse",
+    [
+      { name: "mismatches", number: 1, type: "message", repeated: true, message: "hutong.v1.LegMismatch" },
+    ],
+  ],
+  [
     "hutong.v1.ListLicenceStatesRequest",
     [
       { name: "context", number: 1, type: "message", repeated: false, message: "hutong.v1.RequestContext" },
@@ -444,6 +492,20 @@ export const wireLayouts: ReadonlyMap<string, readonly WireField[]> = new Map<st
       { name: "legal_representative", number: 4, type: "string", repeated: false },
       { name: "economic_type_code", number: 5, type: "string", repeated: false },
       { name: "business_scope", number: 6, type: "string", repeated: false },
+    ],
+  ],
+  [
+    "hutong.v1.PartnerLeg",
+    [
+      { name: "partner", number: 1, type: "string", repeated: false },
+      { name: "journey_id", number: 2, type: "string", repeated: false },
+      { name: "service_no", number: 3, type: "string", repeated: false },
+      { name: "from_station", number: 4, type: "string", repeated: false },
+      { name: "to_station", number: 5, type: "string", repeated: false },
+      { name: "depart_time", number: 6, type: "message", repeated: false, message: "google.protobuf.Timestamp" },
+      { name: "arrive_time", number: 7, type: "message", repeated: false, message: "google.protobuf.Timestamp" },
+      { name: "status", number: 8, type: "enum", repeated: false },
+      { name: "road_leg_after", number: 9, type: "bool", repeated: false },
     ],
   ],
   [
@@ -571,6 +633,37 @@ export const wireLayouts: ReadonlyMap<string, readonly WireField[]> = new Map<st
     "hutong.v1.QueryMaintenanceRequestResponse",
     [
       { name: "status", number: 1, type: "message", repeated: false, message: "hutong.v1.MaintenanceRequestStatus" },
+    ],
+  ],
+  [
+    "hutong.v1.QueryPartnerLegRequest",
+    [
+      { name: "context", number: 1, type: "message", repeated: false, message: "hutong.v1.RequestContext" },
+      { name: "journey_id", number: 2, type: "string", repeated: false },
+    ],
+  ],
+  [
+    "hutong.v1.QueryPartnerLegResponse",
+    [
+      { name: "found", number: 1, type: "bool", repeated: false },
+      { name: "leg", number: 2, type: "message", repeated: false, message: "hutong.v1.PartnerLeg" },
+    ],
+  ],
+  [
+    "hutong.v1.QueryRoadLegRequest",
+    [
+      { name: "context", number: 1, type: "message", repeated: false, message: "hutong.v1.RequestContext" },
+      { name: "journey_id", number: 2, type: "string", repeated: false },
+    ],
+  ],
+  [
+    "hutong.v1.QueryRoadLegResponse",
+    [
+      { name: "found", number: 1, type: "bool", repeated: false },
+      { name: "ticket_no", number: 2, type: "string", repeated: false },
+      { name: "sale_status", number: 3, type: "enum", repeated: false },
+      { name: "check_status", number: 4, type: "enum", repeated: false },
+      { name: "depart_time", number: 5, type: "message", repeated: false, message: "google.protobuf.Timestamp" },
     ],
   ],
   [

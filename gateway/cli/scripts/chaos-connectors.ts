@@ -15,24 +15,42 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import type { HutongClient } from "@hutong/client";
-import { type TicketEvent, TicketEventKind } from "@hutong/proto";
+import { createSqliteOutbox } from "@hutong/gateway/outbox";
+import {
+  LegMismatchKind,
+  Purpose,
+  SaleStatus,
+  ThroughTicketServiceService,
+  type TicketEvent,
+  TicketEventKind,
+} from "@hutong/proto";
 import { freePort } from "@hutong/service-kit/dev";
-import { simulateStationDay, sqliteStorePath } from "@hutong/ticketing";
-import { devClient, ministryParty, planTicketFederation, uploadStationEvents } from "@hutong/ticketing/dev";
+import { roadLegTicketNo, simulateStationDay, sqliteStorePath } from "@hutong/ticketing";
+import {
+  devClient,
+  ministryParty,
+  partnerConnector,
+  planTicketFederation,
+  reconciliationParty,
+  uploadStationEvents,
+} from "@hutong/ticketing/dev";
 import Database from "better-sqlite3";
 import { hutongBin, managed } from "../src/scenario/managed-process.js";
 import { scanForPersonalData } from "../src/scenario/personal-data-scan.js";
 import { chaosRandom, numberArg, say, sleep } from "../src/scenario/scenario-run.js";
+import { planThroughJourneys } from "../src/scenario/through-journey-workload.js";
 import { type ManagedProcess, startPlannedProcesses } from "../src/scenario/ticket-processes.js";
 import { verifyAuditLogs } from "../src/scenario/verify-audit-logs.js";
 
 const salesPerProvince = numberArg("sales", 1700);
 const minSales = numberArg("min-sales", 5000);
 const outageSeconds = numberArg("outage-s", 45);
+const journeyCount = numberArg("journeys", 300);
 const seed = numberArg("seed", Date.now() % 1_000_000);
 const keep = process.argv.includes("--keep");
 const random = chaosRandom(seed);
-const run = promisify(execFile);
+const run = (file: string, args: readonly string[]) =>
+  promisify(execFile)(file, args, { maxBuffer: 256 * 1024 * 1024 });
 
 const dir = await mkdtemp(join(tmpdir(), "hutong-chaos-connectors-"));
 say(`chaos:connectors — seed ${seed}, ${salesPerProvince} sales per province, in ${dir}`);
@@ -50,6 +68,45 @@ await writeFile(
 );
 const taxMain = fileURLToPath(import.meta.resolve("@hutong/connector-tax/simulator-main"));
 const tax = await managed("tax-simulator", [taxMain, "--config", taxConfig], "stdout", /^listening /);
+
+// The rail and air partners: processes of their own too, each with its own store; each asks the
+// road legs through its connector's port at the hub.
+const partnerMain = fileURLToPath(import.meta.resolve("@hutong/connector-through/simulator-main"));
+const partners = await Promise.all(
+  (
+    [
+      ["rail:cr", "rail"],
+      ["air:ca", "air"],
+    ] as const
+  ).map(async ([party, protocol]) => {
+    const port = await freePort();
+    const inboundPort = await freePort();
+    const config = join(dir, "partners", `${protocol}-simulator.json`);
+    await writeFile(
+      config,
+      JSON.stringify({
+        protocol,
+        party,
+        dbPath: `${protocol}.sqlite`,
+        port,
+        appKeys: { [appKey]: appSecretHex },
+        seed,
+        connector: { baseUrl: `http://127.0.0.1:${inboundPort}`, appKey, appSecretHex },
+      }),
+    );
+    const process = await managed(`${protocol}-simulator`, [partnerMain, "--config", config], "stdout", /^listening /);
+    return { party, protocol, url: `http://127.0.0.1:${port}`, inboundPort, process };
+  }),
+);
+const partnerOf = (party: string) => partners.find((p) => p.party === party) ?? (partners[0] as (typeof partners)[0]);
+
+async function partnerAdmin(party: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }> {
+  const r = await fetch(`${partnerOf(party).url}${path}`, {
+    method: body === undefined ? "GET" : "POST",
+    ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { "content-type": "application/json" } }),
+  });
+  return { status: r.status, body: await r.json().catch(() => undefined) };
+}
 
 async function admin(path: string, body?: unknown): Promise<unknown> {
   const r = await fetch(`${taxUrl}${path}`, {
@@ -77,8 +134,29 @@ const { plan, fed } = await startPlannedProcesses(() =>
       appKey,
       appSecretHex,
       followUpMs: 500,
-      // Few tries, quickly: a long outage leaves dead letters for the operator to replay.
-      outbox: { retryBaseMs: 100, retryCapMs: 2000, maxAttempts: 8, breakerCoolDownMs: 1000, timeoutMs: 12_000 },
+      // A request older than a minute or tried 8 times is given up: the long outage leaves dead
+      // letters (and the tickets' later requests blocked behind them) for the operator to replay.
+      outbox: {
+        retryBaseMs: 100,
+        retryCapMs: 2000,
+        maxAttempts: 8,
+        maxAgeSeconds: 60,
+        breakerCoolDownMs: 1000,
+        timeoutMs: 12_000,
+      },
+    },
+    through: {
+      partners: partners.map((p) => ({
+        party: p.party,
+        protocol: p.protocol,
+        baseUrl: p.url,
+        appKey,
+        appSecretHex,
+        inboundPort: p.inboundPort,
+      })),
+      checkIntervalMs: 2000,
+      minTransferMinutes: 30,
+      pollIntervalMs: 300,
     },
   }),
 );
@@ -99,11 +177,27 @@ try {
   );
   say(`${sales} sales in ${days.reduce((n, d) => n + d.day.events.length, 0)} station events`);
 
-  // Chaos: the channel's faults change every few seconds, with one long outage; the hub (the
-  // connector's host) and Sichuan's gateway are SIGKILLed and restarted, the channel once too.
+  const journeys = planThroughJourneys(
+    journeyCount,
+    [...plan.provinces.values()].map((p) => ({ code: p.province, registry: p.registry })),
+    random,
+    Date.parse("2026-12-20T00:00:00+08:00"),
+  );
+
+  // Chaos: the channel's and the partners' faults change every few seconds, with one long outage
+  // of the channel; the hub (every connector's host), Sichuan's gateway, the channel and both
+  // partners are SIGKILLed and restarted.
   let uploading = true;
   const chaos = (async () => {
-    const victims: ManagedProcess[] = [fed.hub, fed.gateways.get("510000") as ManagedProcess, fed.hub, tax, fed.hub];
+    const victims: ManagedProcess[] = [
+      fed.hub,
+      fed.gateways.get("510000") as ManagedProcess,
+      partners[0]?.process as ManagedProcess,
+      fed.hub,
+      tax,
+      partners[1]?.process as ManagedProcess,
+      fed.hub,
+    ];
     let round = 0;
     while (uploading || round < victims.length) {
       round += 1;
@@ -122,6 +216,7 @@ try {
       };
       faultLog.push(JSON.stringify(profile));
       await admin("/admin/faults", profile).catch(() => {});
+      for (const partner of partners) await partnerAdmin(partner.party, "/admin/faults", profile).catch(() => {});
       await sleep(1500 + random() * 2500);
       const victim = victims[(round - 1) % victims.length] as ManagedProcess;
       if (round <= victims.length) {
@@ -130,9 +225,39 @@ try {
         await sleep(300 + random() * 1500);
         await victim.restart();
         if (victim === tax) await admin("/admin/faults", profile).catch(() => {});
+        const partner = partners.find((p) => p.process === victim);
+        if (partner !== undefined) await partnerAdmin(partner.party, "/admin/faults", profile).catch(() => {});
       }
     }
     await admin("/admin/faults", healthy);
+    for (const partner of partners) await partnerAdmin(partner.party, "/admin/faults", healthy);
+  })();
+
+  // The partners sell their journeys while the stations upload; a few seconds later some are
+  // changed or refunded (with their notices); the quiet changes come once everything has drained.
+  const selling = (async () => {
+    for (const j of journeys) {
+      for (;;) {
+        const r = await partnerAdmin(j.partner, "/admin/journeys", j.create).catch(() => ({ status: 0 }));
+        if (r.status === 201 || r.status === 409) break;
+        await sleep(200);
+      }
+    }
+    await sleep(5000);
+    for (const j of journeys) {
+      const action =
+        j.then.kind === "change"
+          ? (["/admin/journeys/change", j.then.body] as const)
+          : j.then.kind === "refund"
+            ? (["/admin/journeys/refund", { journeyId: j.journeyId }] as const)
+            : undefined;
+      if (action === undefined) continue;
+      for (;;) {
+        const r = await partnerAdmin(j.partner, action[0], action[1]).catch(() => ({ status: 0 }));
+        if (r.status === 200 || r.status === 409) break;
+        await sleep(200);
+      }
+    }
   })();
 
   const uploads = days.flatMap(({ plan: p, day: d }) => {
@@ -150,6 +275,7 @@ try {
     });
   });
   const complete = await Promise.all(uploads);
+  await selling;
   uploading = false;
   await chaos;
   say(`uploaded; killed ${kills.join(", ")}; channel faults: ${faultLog.length} profiles`);
@@ -158,14 +284,19 @@ try {
   // Drain: the provinces' invoice topics, then the hub's connector topic down to its dead letters.
   const storeOf = (code: string) => sqliteStorePath(plan.provinceServiceConfig(code).store);
   const hubStore = join(plan.dir, "mot", "hutong.db");
+  // Work left in an outbox: depth is what is not delivered and not dead; blocked messages wait
+  // behind a dead letter of their ticket and move only once it is replayed.
   const outboxLeft = (path: string, topic: string) => {
     const db = new Database(path, { readonly: true });
     try {
-      return db
-        .prepare(
-          "SELECT count(*) AS n, coalesce(sum(dead_ms IS NOT NULL), 0) AS dead FROM outbox_message WHERE topic = ?",
-        )
-        .get(topic) as { n: number; dead: number };
+      const stats = createSqliteOutbox(db)
+        .outboxStats(Date.now())
+        .filter((s) => s.topic === topic);
+      return {
+        moving: stats.reduce((n, s) => n + s.depth - s.blocked, 0),
+        blocked: stats.reduce((n, s) => n + s.blocked, 0),
+        dead: stats.reduce((n, s) => n + s.dead, 0),
+      };
     } finally {
       db.close();
     }
@@ -175,14 +306,28 @@ try {
     for (;;) {
       const provinces = [...plan.provinces.keys()].map((c) => outboxLeft(storeOf(c), "ticket-invoices"));
       const hub = outboxLeft(hubStore, "tax-invoices");
-      const pending = provinces.reduce((n, l) => n + l.n - l.dead, 0) + hub.n - hub.dead;
-      if (pending === 0) return { hubDead: hub.dead, provinceDead: provinces.reduce((n, l) => n + l.dead, 0) };
-      if (Date.now() > deadline) throw new Error(`${what}: ${pending} deliveries still pending after 5 minutes`);
+      const notices = partners.map((p) => outboxLeft(hubStore, `${partnerConnector(p.party)}-notices`));
+      const feeds = await Promise.all(
+        partners.map(async (p) => {
+          const r = await partnerAdmin(p.party, "/admin/journeys").catch(() => ({ body: undefined }));
+          const list = (r.body as { journeys?: { noticesPending: number }[] } | undefined)?.journeys;
+          return list === undefined ? 1 : list.reduce((n, j) => n + j.noticesPending, 0);
+        }),
+      );
+      const moving =
+        provinces.reduce((n, l) => n + l.moving, 0) +
+        hub.moving +
+        notices.reduce((n, l) => n + l.moving + l.dead, 0) +
+        feeds.reduce((n, f) => n + f, 0);
+      if (moving === 0) return { hub, provinceDead: provinces.reduce((n, l) => n + l.dead, 0) };
+      if (Date.now() > deadline) throw new Error(`${what}: ${moving} deliveries still moving after 5 minutes`);
       await sleep(500);
     }
   };
   const drained = await drain("drain");
-  say(`drained: ${drained.hubDead} dead letters at the hub, ${drained.provinceDead} at the provinces`);
+  say(
+    `drained: ${drained.hub.dead} dead letters at the hub (${drained.hub.blocked} messages behind them), ${drained.provinceDead} at the provinces`,
+  );
 
   // Dead letters replayed once, by an operator, with the real command (each replay audited).
   const listed = JSON.parse(
@@ -240,6 +385,82 @@ try {
   const until = Date.now() + 120_000;
   while (awaiting() > 0 && Date.now() < until) await sleep(500);
 
+  // Through journeys. First the quiet changes at the partners (no notice): what the leg checks must find.
+  const planted = new Map<string, LegMismatchKind>();
+  for (const j of journeys) {
+    if (j.then.kind === "silent-refund") {
+      await partnerAdmin(j.partner, "/admin/journeys/silent", { journeyId: j.journeyId, status: "REFUNDED" });
+      planted.set(j.journeyId, LegMismatchKind.LEG_MISMATCH_KIND_PARTNER_REFUNDED);
+    } else if (j.then.kind === "silent-delay") {
+      await partnerAdmin(j.partner, "/admin/journeys/silent", {
+        journeyId: j.journeyId,
+        arriveTime: j.then.arriveTime,
+      });
+      planted.set(j.journeyId, LegMismatchKind.LEG_MISMATCH_KIND_CONNECTION_BROKEN);
+    }
+  }
+  // Every journey's road leg as its partner's own store says it should be, read at the province.
+  const atPartners = new Map<string, { status: string; seq: number }>();
+  for (const partner of partners) {
+    const r = await partnerAdmin(partner.party, "/admin/journeys");
+    for (const j of (r.body as { journeys: { journeyId: string; status: string; seq: number }[] }).journeys) {
+      atPartners.set(`${partner.party} ${j.journeyId}`, j);
+    }
+  }
+  let legsWrong = 0;
+  for (const j of journeys) {
+    const at = atPartners.get(`${j.partner} ${j.journeyId}`);
+    const refunded = j.then.kind === "refund";
+    const seq = at === undefined ? 0 : refunded ? at.seq - 1 : at.seq;
+    const db = new Database(storeOf(j.province), { readonly: true });
+    const status = db
+      .prepare("SELECT sale_status FROM ticket WHERE ticket_no = ?")
+      .pluck()
+      .get(roadLegTicketNo(j.province, j.partner, j.journeyId, seq)) as number | undefined;
+    db.close();
+    const expected = refunded
+      ? [SaleStatus.SALE_STATUS_REFUNDED]
+      : j.then.kind === "change"
+        ? [SaleStatus.SALE_STATUS_CHANGED_IN]
+        : [SaleStatus.SALE_STATUS_SOLD];
+    if (at === undefined || status === undefined || !expected.includes(status)) legsWrong += 1;
+  }
+  // Status the other way: each partner asks a few road legs through its connector.
+  let asksWrong = 0;
+  for (const j of journeys.slice(0, 20)) {
+    const r = await partnerAdmin(j.partner, "/admin/journeys/ask-road", {
+      journeyId: j.journeyId,
+      province: j.province,
+    });
+    const found = (r.body as { answer?: { data?: { found?: boolean } } } | undefined)?.answer?.data?.found;
+    if (r.status !== 200 || found !== true) asksWrong += 1;
+  }
+  // The leg checks, as the ministry sees them, once they have had time to confirm.
+  const mot = await devClient(plan.pki, reconciliationParty, plan.hubPort, ministryParty);
+  clients.push(mot);
+  const findings = async () => {
+    const all = new Map<string, LegMismatchKind>();
+    for (const p of plan.provinces.values()) {
+      const r = await mot.unary(ThroughTicketServiceService.listLegMismatches, {
+        context: { targetParty: p.service, purpose: Purpose.PURPOSE_RECONCILIATION, grantId: "", correlationId: "" },
+      });
+      for (const m of r.mismatches) all.set(m.journeyId, m.kind);
+    }
+    return all;
+  };
+  let found = new Map<string, LegMismatchKind>();
+  const checksUntil = Date.now() + 60_000;
+  while (Date.now() < checksUntil) {
+    found = await findings();
+    if ([...planted].every(([id, kind]) => found.get(id) === kind)) break;
+    await sleep(1000);
+  }
+  const undetected = [...planted].filter(([id, kind]) => found.get(id) !== kind).length;
+  const spurious = [...found.keys()].filter((id) => !planted.has(id)).length;
+  say(
+    `${journeys.length} through journeys: ${legsWrong} road legs not as their partner says, ${asksWrong} road-leg queries unanswered; ${planted.size} mismatches planted, ${undetected} undetected, ${spurious} reported that were not planted`,
+  );
+
   // Counted at the channel's own store, against what the applied events call for.
   const fees = new Map<string, number>();
   for (const { day: d } of days) for (const e of d.events) fees.set(e.idempotencyKey, Number(e.refundFeeFen));
@@ -291,6 +512,7 @@ try {
   clients.length = 0;
   await fed.stop();
   await tax.kill("SIGTERM");
+  for (const partner of partners) await partner.process.kill("SIGTERM");
   const auditOk = await verifyAuditLogs(plan.dir, [ministryParty, ...[...plan.provinces.values()].map((p) => p.party)]);
 
   // No traveller in clear anywhere hutong wrote (the channel's own store, the partner's, is not ours).
@@ -301,6 +523,8 @@ try {
       if (p !== undefined) for (const v of [p.idNo, p.phone, p.name]) personal.add(v);
     }
   }
+  for (const j of journeys)
+    for (const v of [j.create.road.passenger.idNo, j.create.road.passenger.name]) personal.add(v);
   for (const p of fed.all) await writeFile(join(plan.dir, `${p.name}.log`), p.output());
   const leaks = await scanForPersonalData(plan.dir, personal);
   if (leaks.length > 0)
@@ -324,12 +548,17 @@ try {
     duplicated,
     dead_lettered: deadIds.length,
     replayed,
-    through_journeys: 0,
-    leg_mismatches_undetected: 0,
+    through_journeys: atPartners.size,
+    leg_mismatches_undetected: undetected,
     audit_logs_verify: auditOk,
   };
   failed =
     sales < minSales ||
+    atPartners.size !== journeys.length ||
+    legsWrong !== 0 ||
+    asksWrong !== 0 ||
+    undetected !== 0 ||
+    spurious !== 0 ||
     lost !== 0 ||
     duplicated !== 0 ||
     unexpected !== 0 ||
@@ -342,11 +571,13 @@ try {
 } catch (e) {
   failed = true;
   say(`chaos failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
-  for (const p of [...fed.all, tax]) say(`--- ${p.name} (${p.starts} starts)\n${p.output().slice(-2000)}`);
+  for (const p of [...fed.all, tax, ...partners.map((x) => x.process)])
+    say(`--- ${p.name} (${p.starts} starts)\n${p.output().slice(-2000)}`);
 } finally {
   for (const c of clients) c.close();
   await fed.stop().catch(() => {});
   await tax.kill("SIGTERM").catch(() => {});
+  for (const partner of partners) await partner.process.kill("SIGTERM").catch(() => {});
   if (!keep) await rm(dir, { recursive: true, force: true });
 }
 process.exit(failed ? 1 : 0);

@@ -1,5 +1,7 @@
 // @hutong/gateway/testing: test helpers shared across the server's folders and with the other
 // workspaces' tests (source only, not built). A spec reaches another folder's helpers only here.
+
+export { fullConfigYaml, minimalConfig } from "./config/testing-config.js";
 export {
   type AuditGateway,
   type AuditGatewayOptions,

@@ -19,6 +19,8 @@ export {
   routeProvinces,
 } from "./emission/event-routes.js";
 export { deliveryFields, projectTicket } from "./emission/ticket-view.js";
+export { invoiceKey, invoiceMessages, splitTax, ticketInvoicesTopic } from "./invoicing/invoice-messages.js";
+export type { InvoiceSettings } from "./invoicing/invoice-settings.js";
 export { type LifecycleState, nextState, stateOf } from "./lifecycle/next-state.js";
 export { createMinistryServer } from "./ministry/ministry-service.js";
 export { gatewayTopics } from "./province/gateway-topics.js";
@@ -78,6 +80,8 @@ export {
   openSqliteProvinceStore,
   type SqliteProvinceStore,
 } from "./store/sqlite/sqlite-province-store.js";
+export { compareLegs } from "./through/leg-comparison.js";
+export { isPartnerParty, journeySource, legNoticeEvents, roadLegTicketNo } from "./through/leg-notice-events.js";
 export { ticketLifecycle } from "./ticket-lifecycle.js";
 export {
   isTicketingError,

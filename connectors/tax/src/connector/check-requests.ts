@@ -13,6 +13,22 @@ import { formatYuan, parseYuan } from "./money.js";
 // Messages name fields, never values (a value may be a person's name or ID number).
 
 const key = /^[\x21-\x7e]{1,128}$/;
+/** A total in yuan to the fen (the channel's DECIMAL(18,2)). */
+const fen = /^-?[0-9]+(\.[0-9]{1,2})?$/;
+const elementTypes = new Set<number>([
+  // None: an invoice without special elements.
+  SpecialElementType.SPECIAL_ELEMENT_TYPE_UNSPECIFIED,
+  SpecialElementType.SPECIAL_ELEMENT_TYPE_PASSENGER_TRANSPORT,
+  SpecialElementType.SPECIAL_ELEMENT_TYPE_RAIL_TICKET,
+  SpecialElementType.SPECIAL_ELEMENT_TYPE_AIR_ITINERARY,
+  SpecialElementType.SPECIAL_ELEMENT_TYPE_PASSENGER_TERMINAL,
+]);
+const reasons = new Set<number>([
+  ReversalReason.REVERSAL_REASON_ISSUE_ERROR,
+  ReversalReason.REVERSAL_REASON_GOODS_RETURNED,
+  ReversalReason.REVERSAL_REASON_SERVICE_TERMINATED,
+  ReversalReason.REVERSAL_REASON_SALES_ALLOWANCE,
+]);
 
 function totals(draft: Invoice): string | undefined {
   if (draft.lines.length === 0) return "draft.lines: at least one line";
@@ -22,14 +38,22 @@ function totals(draft: Invoice): string | undefined {
     if (l.lineNo !== i + 1) return `draft.lines[${i}].line_no: lines are numbered from 1 in order`;
     const a = parseYuan(l.amount);
     const t = parseYuan(l.taxAmount);
-    if (a === undefined || t === undefined || parseYuan(l.taxRate) === undefined) {
-      return `draft.lines[${i}]: amount, tax_rate and tax_amount are decimal strings`;
+    if (a === undefined || t === undefined || parseYuan(l.taxRate) === undefined || a < 0n || t < 0n) {
+      return `draft.lines[${i}]: amount, tax_rate and tax_amount are decimal strings, not negative`;
     }
     amount += a;
     tax += t;
   }
   const [ta, tt, tw] = [draft.totalAmount, draft.totalTax, draft.totalWithTax].map(parseYuan);
-  if (ta === undefined || tt === undefined || tw === undefined) return "draft totals: decimal strings in yuan";
+  if (
+    ta === undefined ||
+    tt === undefined ||
+    tw === undefined ||
+    ![draft.totalAmount, draft.totalTax, draft.totalWithTax].every((x) => fen.test(x))
+  ) {
+    return "draft totals: decimal strings in yuan, to the fen";
+  }
+  if (tw <= 0n) return "draft.total_with_tax: more than zero";
   if (ta !== amount) return "draft.total_amount: not the sum of the lines' amounts";
   if (formatYuan(tt) !== formatYuan(tax)) return "draft.total_tax: not the sum of the lines' tax, to the fen";
   if (tw !== ta + tt) return "draft.total_with_tax: not total_amount + total_tax";
@@ -48,11 +72,24 @@ export function checkIssue(req: IssueInvoiceRequest): string | undefined {
   }
   if (!/^[0-9A-Z]{15,20}$/.test(d.sellerTaxId)) return "draft.seller_tax_id: 15-20 digits or capitals";
   if (d.ticketNo === "") return "draft.ticket_no: required";
-  if (
-    d.specialElementType === SpecialElementType.SPECIAL_ELEMENT_TYPE_PASSENGER_TRANSPORT &&
-    d.passengerElements.length === 0
-  ) {
+  if (!elementTypes.has(d.specialElementType)) return "draft.special_element_type: a 特定要素类型 the channel knows";
+  const passengerTransport = d.specialElementType === SpecialElementType.SPECIAL_ELEMENT_TYPE_PASSENGER_TRANSPORT;
+  if (passengerTransport && d.passengerElements.length === 0) {
     return "draft.passenger_elements: a passenger-transport invoice names its travellers";
+  }
+  if (!passengerTransport && d.passengerElements.length > 0) {
+    return "draft.passenger_elements: only on a passenger-transport invoice (09)";
+  }
+  for (const [i, p] of d.passengerElements.entries()) {
+    if (
+      p.travellerName === "" ||
+      p.travellerIdNo === "" ||
+      p.travelTime === undefined ||
+      p.origin === "" ||
+      p.destination === ""
+    ) {
+      return `draft.passenger_elements[${i}]: traveller, ID number, travel time, origin and destination are required`;
+    }
   }
   return totals(d);
 }
@@ -65,27 +102,32 @@ export function checkReverse(req: ReverseInvoiceRequest): string | undefined {
   if (req.blueIdempotencyKey !== "" && !key.test(req.blueIdempotencyKey))
     return "blue_idempotency_key: 1..128 printable ASCII";
   if (req.blueInvoiceNo !== "" && !/^[0-9]{20}$/.test(req.blueInvoiceNo)) return "blue_invoice_no: 20 digits";
-  if (req.reason === ReversalReason.REVERSAL_REASON_UNSPECIFIED || ReversalReason[req.reason] === undefined) {
-    return "reason: a 冲红原因";
-  }
+  if (!reasons.has(req.reason)) return "reason: a 冲红原因 (1 to 4)";
   if (req.ticketNo === "") return "ticket_no: required";
   const full = req.reversalAmount === "" && req.reversalTax === "";
   if (full) return req.lines.length === 0 ? undefined : "lines: only with reversal_amount (a partial reversal)";
-  const amount = parseYuan(req.reversalAmount);
-  const tax = parseYuan(req.reversalTax);
+  const amount = fen.test(req.reversalAmount) ? parseYuan(req.reversalAmount) : undefined;
+  const tax = fen.test(req.reversalTax) ? parseYuan(req.reversalTax) : undefined;
   if (amount === undefined || tax === undefined || amount >= 0n || tax > 0n) {
     return "reversal_amount, reversal_tax: negative decimal strings in yuan (or both empty: all that is left)";
   }
   if (req.lines.length === 0) return undefined;
   let a = 0n;
   let t = 0n;
+  const seen = new Set<number>();
   for (const [i, l] of req.lines.entries()) {
     const la = parseYuan(l.amount);
     const lt = parseYuan(l.taxAmount);
-    if (la === undefined || lt === undefined || l.blueLineNo < 1)
+    if (la === undefined || lt === undefined || l.blueLineNo < 1 || la >= 0n || lt > 0n) {
       return `lines[${i}]: a blue line number and negative amounts`;
+    }
+    if (seen.has(l.blueLineNo)) return `lines[${i}]: blue line ${l.blueLineNo} reversed twice in one request`;
+    seen.add(l.blueLineNo);
     a += la;
     t += lt;
   }
-  return a === amount && t === tax ? undefined : "lines: their amounts must add up to reversal_amount and reversal_tax";
+  // Line tax may have 6 places; the totals have 2: compared to the fen, as the channel does.
+  return a === amount && formatYuan(t) === formatYuan(tax)
+    ? undefined
+    : "lines: their amounts must add up to reversal_amount and reversal_tax";
 }

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
+import { partnerFaultsSchema } from "@hutong/partner-http";
 import { z } from "zod";
-import { taxFaultsSchema } from "./simulator-faults.js";
 import type { TaxSimulatorOptions } from "./tax-simulator.js";
 
 // The simulator process's configuration file (simulator-main.ts), validated once: every problem
@@ -19,7 +19,7 @@ export const simulatorConfigSchema = z.strictObject({
     .string()
     .regex(/^\d{2}$/, "2 digits")
     .optional(),
-  faults: taxFaultsSchema.optional(),
+  faults: partnerFaultsSchema.optional(),
   seed: z.number().int().optional(),
 });
 

@@ -92,9 +92,5 @@ export const redRequestSchema = z.strictObject({
   hzqrduuid: z.string().regex(/^[0-9a-f]{32}$/, "32 lowercase hex digits"),
 });
 
-/** A failed parse as one line: each problem's field path and rule, at most five. */
-export function schemaProblems(error: z.ZodError): string {
-  const problems = error.issues.slice(0, 5).map((i) => `${i.path.join(".") || "(body)"}: ${i.message}`);
-  const more = error.issues.length > 5 ? `; and ${error.issues.length - 5} more` : "";
-  return `${problems.join("; ")}${more}`;
-}
+/** A failed parse as one line: the partner kit's, as every simulated channel words it. */
+export { schemaProblems } from "@hutong/partner-http";

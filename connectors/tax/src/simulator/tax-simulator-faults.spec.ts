@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { after, before, beforeEach, describe, it } from "node:test";
 import { type TaxInvoice, taxCodes, taxPaths } from "../protocol/tax-api.js";
 import { postSigned, type TaxChannel } from "../protocol/tax-client.js";
-import { defaultTaxFaults } from "./simulator-faults.js";
+import { defaultTaxFaults } from "./tax-faults.js";
 import { type RunningTaxSimulator, startTaxSimulator } from "./tax-simulator.js";
 import { appKeys, blueRequest, tempDir, testChannel } from "./testing-requests.js";
 

@@ -145,7 +145,7 @@ describe("tickets invoiced through the hub's tax connector, exactly once", () =>
     const client = await fed.client(ticketingParty("440000"));
     const context = { targetParty: "tax:chinatax", purpose: Purpose.PURPOSE_INVOICING, grantId: "", correlationId: "" };
     // Guangdong asks for Sichuan's keys: the serial is derived from the caller, so it learns nothing.
-    const sichuanKeys = (sim.invoices()[0]?.dzkph ?? "none") + ":blue";
+    const sichuanKeys = `${sim.invoices()[0]?.dzkph ?? "none"}:blue`;
     const reply = await client.session.call(
       InvoiceServiceService.queryInvoices.path,
       Buffer.from(QueryInvoicesRequest.encode({ context, idempotencyKeys: [sichuanKeys] }).finish()),

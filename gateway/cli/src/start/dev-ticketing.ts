@@ -34,6 +34,7 @@ export async function startDevTicketing(
       eventRoutes: [],
       routeParty: "prov:{province}/ticketing",
       statistics: "mot/statistics",
+      through: { checkIntervalMs: 10_000, minTransferMinutes: 30 },
       gateway: {
         address: gatewayAddress,
         party: devDefaults.party,

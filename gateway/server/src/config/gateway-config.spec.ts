@@ -273,12 +273,14 @@ describe("gateway config", () => {
     );
   });
 
-  it("requires exactly one of local and peer", () => {
+  it("requires exactly one of local, peer and connector", () => {
     const both = { match: "*", local: "127.0.0.1:9001", peer: { address: "127.0.0.1:7444", party: "mot" } };
     assert.deepEqual(problems(withRoutes({ match: "mot", local: "127.0.0.1:9001" }, both)), [
-      "routes[1]: give exactly one of local or peer",
+      "routes[1]: give exactly one of local, peer or connector",
     ]);
-    assert.deepEqual(problems(withRoutes({ match: "mot" })), ["routes[0]: give exactly one of local or peer"]);
+    assert.deepEqual(problems(withRoutes({ match: "mot" })), [
+      "routes[0]: give exactly one of local, peer or connector",
+    ]);
   });
 
   it("names a bad address with what was written", () => {

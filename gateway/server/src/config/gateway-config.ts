@@ -368,6 +368,20 @@ export const gatewayConfigSchema = z
       .prefault({}),
   })
   .superRefine((config, ctx) => {
+    // A connector's topic numbers over the defaults, checked as a topic's are.
+    for (const [name, c] of Object.entries(config.connectors)) {
+      const o = c.outbox;
+      if (o === undefined || (o.retryBaseMs === undefined && o.retryCapMs === undefined)) continue;
+      const base = o.retryBaseMs ?? config.outbox.defaults.retryBaseMs;
+      const cap = o.retryCapMs ?? config.outbox.defaults.retryCapMs;
+      if (cap < base) {
+        ctx.addIssue({
+          code: "custom",
+          message: `retryCapMs (${cap}) must be ≥ retryBaseMs (${base})`,
+          path: ["connectors", name, "outbox", o.retryCapMs === undefined ? "retryBaseMs" : "retryCapMs"],
+        });
+      }
+    }
     // Checks across entries: each entry alone is fine, together they are not.
     const firstByMatch = new Map<string, number>();
     config.routes.forEach((route, i) => {
@@ -381,7 +395,7 @@ export const gatewayConfigSchema = z
       } else {
         firstByMatch.set(route.match, i);
       }
-      if (route.connector !== undefined && config.connectors[route.connector] === undefined) {
+      if (route.connector !== undefined && !Object.hasOwn(config.connectors, route.connector)) {
         ctx.addIssue({
           code: "custom",
           message: `no connector ${JSON.stringify(route.connector)} under connectors:`,

@@ -31,8 +31,8 @@ export interface HostedConnectorOptions {
 
 /**
  * Checks every `connectors.<name>` entry against its kind (all problems in one ConfigError, as the
- * config's own are) and starts each. A connector's topics must start with its name, so two
- * connectors never share a topic and `hutong outbox list --topic` shows whose a message is.
+ * config's own are) and starts each. A connector's topics must start with its name (so
+ * `hutong outbox list --topic` shows whose a message is) and be no one else's.
  */
 export async function startHostedConnectors(options: HostedConnectorOptions): Promise<HostedConnectors> {
   const { config, store, now } = options;
@@ -61,6 +61,9 @@ export async function startHostedConnectors(options: HostedConnectorOptions): Pr
   if (problems.length > 0) throw new ConfigError("invalid", "invalid gateway config", problems);
 
   const running = new Map<string, RunningConnector>();
+  // Names can prefix each other ("tax", "tax-a"; "grant" and the gateway's grant-revocation): the
+  // prefix rule says whose a topic is, this map that no two own one.
+  const topicOwners = new Map<string, string>([["grant-revocation", "the gateway"]]);
   const closeAll = async () => {
     for (const c of [...running.values()].reverse()) await c.close().catch(() => {});
     running.clear();
@@ -82,11 +85,15 @@ export async function startHostedConnectors(options: HostedConnectorOptions): Pr
       });
       running.set(p.name, connector);
       for (const t of connector.topics) {
-        if (!t.name.startsWith(`${p.name}-`)) {
+        const clash = topicOwners.get(t.name);
+        if (!t.name.startsWith(`${p.name}-`) || clash !== undefined) {
           throw new ConfigError("invalid", "invalid gateway config", [
-            `connectors.${p.name}: its topic ${JSON.stringify(t.name)} must start with "${p.name}-"`,
+            t.name.startsWith(`${p.name}-`)
+              ? `connectors.${p.name}: its topic ${JSON.stringify(t.name)} is ${clash}'s already`
+              : `connectors.${p.name}: its topic ${JSON.stringify(t.name)} must start with "${p.name}-"`,
           ]);
         }
+        topicOwners.set(t.name, `connector ${p.name}`);
       }
     }
   } catch (e) {

@@ -88,6 +88,13 @@ for (const adapter of adaptersUnderTest) {
       );
       assert.deepEqual((await t.store.getOutboxMessage(ids[1] ?? 0, t0))?.idempotencyKey, "b");
       assert.equal(await t.store.getOutboxMessage(999_999, t0), undefined);
+      // Found by its identity (topic, destination, key) while it is in the outbox; nothing else matches.
+      const found = await t.store.findOutboxMessage("tickets", "prov:440000", "b", t0);
+      assert.equal(found?.id, ids[1]);
+      assert.equal(found?.state, "pending");
+      assert.equal(await t.store.findOutboxMessage("tickets", "mot", "b", t0), undefined, "another destination");
+      assert.equal(await t.store.findOutboxMessage("licences", "prov:440000", "b", t0), undefined, "another topic");
+      assert.equal(await t.store.findOutboxMessage("tickets", "prov:440000", "B", t0), undefined, "keys are exact");
 
       await rejectsWith(t.store.enqueueOutbox([msg("x", { topic: "Tickets" })], t0), "invalid-argument");
       await rejectsWith(t.store.enqueueOutbox([msg("x", { destination: "" })], t0), "invalid-argument");

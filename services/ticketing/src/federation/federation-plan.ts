@@ -37,7 +37,34 @@ export interface TicketFederationOptions {
    * as its own seller (`sellerTaxId`).
    */
   readonly invoicing?: PlannedInvoicing;
+  /**
+   * Through journeys (docs/connectors.md §4): the hub hosts a through-ticket connector per partner
+   * (to its simulator at `baseUrl`), holding the partner's certificate; the provinces check the
+   * legs every `checkIntervalMs`.
+   */
+  readonly through?: PlannedThrough;
 }
+
+export interface PlannedPartner {
+  /** "rail:cr", "air:ca". */
+  readonly party: string;
+  readonly protocol: "rail" | "air";
+  readonly baseUrl: string;
+  readonly appKey: string;
+  readonly appSecretHex: string;
+  /** Where the connector listens for the partner's own calls (its road-leg queries). */
+  readonly inboundPort: number;
+}
+
+export interface PlannedThrough {
+  readonly partners: readonly PlannedPartner[];
+  readonly checkIntervalMs?: number;
+  readonly minTransferMinutes?: number;
+  readonly pollIntervalMs?: number;
+}
+
+/** A partner's connector name at the hub ("rail-cr"). */
+export const partnerConnector = (party: string) => party.replace(":", "-");
 
 export interface PlannedInvoicing {
   readonly baseUrl: string;
@@ -111,6 +138,7 @@ export async function planTicketFederation(
     { id: ministryParty, role: "gateway" },
     { id: statisticsParty, role: "system" },
     { id: reconciliationParty, role: "system" },
+    ...(options.through?.partners ?? []).map((p) => ({ id: p.party, role: "system" as const })),
     ...codes.flatMap((c) => [
       { id: `prov:${c}`, role: "gateway" as const },
       { id: ticketingParty(c), role: "system" as const },
@@ -161,6 +189,35 @@ export async function planTicketFederation(
   const tweak = (party: string, raw: Record<string, unknown>) => options.tweak?.(party, raw) ?? raw;
   const invoicing = options.invoicing;
   const connectors: Record<string, unknown> = {};
+  const partners = options.through?.partners ?? [];
+  const partnerParties = partners.map((p) => p.party);
+  for (const partner of partners) {
+    const name = partnerConnector(partner.party);
+    const secretFile = join(dir, `${name}-app-secret.hex`);
+    const sealFile = join(dir, `${name}-seal.hex`);
+    await writeFile(secretFile, partner.appSecretHex, { mode: 0o600 });
+    if (!existsSync(sealFile)) await writeFile(sealFile, randomBytes(32).toString("hex"), { mode: 0o600 });
+    const identity = pki.party(partner.party);
+    connectors[name] = {
+      kind: "through-ticket",
+      settings: {
+        party: partner.party,
+        protocol: partner.protocol,
+        baseUrl: partner.baseUrl,
+        appKey: partner.appKey,
+        appSecretFile: secretFile,
+        sealKeyFile: sealFile,
+        identity: { chain: identity.chain, key: identity.key },
+        anchors: [pki.rootCert],
+        crls: [...pki.crls],
+        gateway: { address: loop(hubPort), party: ministryParty },
+        ticketing: "prov:{province}/ticketing",
+        pollIntervalMs: options.through?.pollIntervalMs ?? 300,
+        listen: { host: "127.0.0.1", port: partner.inboundPort },
+      },
+      outbox: { retryBaseMs: 50, retryCapMs: 2000, breakerCoolDownMs: 500, timeoutMs: 10_000 },
+    };
+  }
   if (invoicing !== undefined) {
     const secretFile = join(dir, "tax-app-secret.hex");
     const sealFile = join(dir, "tax-connector-seal.hex");
@@ -191,8 +248,9 @@ export async function planTicketFederation(
     async hubConfig() {
       return tweak(ministryParty, {
         ...(await gatewayBase(ministryParty, hubPort)),
-        ...(invoicing === undefined ? {} : { connectors }),
+        ...(Object.keys(connectors).length === 0 ? {} : { connectors }),
         routes: [
+          ...partnerParties.map((party) => ({ match: party, connector: partnerConnector(party), timeoutMs: 8000 })),
           { match: statisticsParty, local: loop(ministryPort), timeoutMs: 5000 },
           ...(invoicing === undefined ? [] : [{ match: "tax:*", connector: "tax", timeoutMs: 8000 }]),
           ...[...provinces.values()].map((p) => ({
@@ -212,6 +270,33 @@ export async function planTicketFederation(
           },
           // The ministry's own systems: reconciliation, statistics and status queries.
           { callers: ["mot/*"], methods: eventMethods },
+          // Partners' connectors bring their leg notices and ask where road legs stand (and, under
+          // the passenger's grant, fetch the road leg); the provinces ask the partners' legs.
+          ...(partners.length === 0
+            ? []
+            : [
+                {
+                  callers: partnerParties,
+                  methods: [
+                    "hutong.v1.ThroughTicketService/ApplyLegNotice",
+                    "hutong.v1.ThroughTicketService/QueryRoadLeg",
+                    "hutong.v1.TicketService/GetTicket",
+                    "hutong.v1.GrantService/*",
+                  ],
+                  targets: ["prov:*"],
+                },
+                {
+                  callers: codes.map(ticketingParty),
+                  methods: ["hutong.v1.PartnerLegService/QueryPartnerLeg"],
+                  targets: partnerParties,
+                },
+                // The ministry sees what the provinces' leg checks found.
+                {
+                  callers: ["mot/*"],
+                  methods: ["hutong.v1.ThroughTicketService/ListLegMismatches"],
+                  targets: ["prov:*"],
+                },
+              ]),
           // Every province's e-ticket service has its tickets invoiced through the tax connector.
           ...(invoicing === undefined
             ? []
@@ -245,6 +330,27 @@ export async function planTicketFederation(
               "hutong.v1.TicketStatisticsService/ReportTicketStatistics",
             ],
           },
+          // ... asks the partners where their legs of its through journeys stand ...
+          ...(partners.length === 0
+            ? []
+            : [
+                { callers: [p.service], methods: ["hutong.v1.PartnerLegService/QueryPartnerLeg"] },
+                {
+                  callers: partnerParties,
+                  methods: [
+                    "hutong.v1.ThroughTicketService/ApplyLegNotice",
+                    "hutong.v1.ThroughTicketService/QueryRoadLeg",
+                    "hutong.v1.TicketService/GetTicket",
+                  ],
+                  targets: [p.service],
+                },
+                { callers: partnerParties, methods: ["hutong.v1.GrantService/*"] },
+                {
+                  callers: ["mot/*"],
+                  methods: ["hutong.v1.ThroughTicketService/ListLegMismatches"],
+                  targets: [p.service],
+                },
+              ]),
           // ... and has its tickets invoiced through the tax channel.
           ...(invoicing === undefined
             ? []
@@ -262,7 +368,7 @@ export async function planTicketFederation(
             targets: [p.service],
           },
         ],
-        relays: [{ peer: ministryParty, origins: ["prov:*", "mot/*"] }],
+        relays: [{ peer: ministryParty, origins: ["prov:*", "mot/*", ...partnerParties] }],
       });
     },
     provinceServiceConfig(code) {
@@ -289,6 +395,10 @@ export async function planTicketFederation(
           crls: [...pki.crls],
         },
         outbox: { concurrency: 32, pollIntervalMs: 200, retryBaseMs: 50, retryCapMs: 2000, breakerCoolDownMs: 1000 },
+        through: {
+          checkIntervalMs: options.through?.checkIntervalMs ?? 10_000,
+          minTransferMinutes: options.through?.minTransferMinutes ?? 30,
+        },
         ...(invoicing === undefined
           ? {}
           : {

@@ -5,6 +5,7 @@ import {
   type DeliverTicketEventsResponse,
   type GetTicketRequest,
   type GetTicketResponse,
+  type LegMismatch,
   type PingRequest,
   type PingResponse,
   type QueryTicketStatusRequest,
@@ -22,6 +23,7 @@ import {
 import { addUnaryService, type CallFacts, isPeriod, type ServiceLog } from "@hutong/service-kit";
 import { compareStationDay } from "../reconcile/compare-station-day.js";
 import type { ProvinceStore } from "../store/port/province-store.js";
+import { addThroughTicketService } from "../through/through-service.js";
 import { TicketingError, ticketingRefusal } from "../ticketing-error.js";
 import { checkBatch } from "../upload/check-batch.js";
 
@@ -31,6 +33,8 @@ export interface ProvinceServiceOptions {
   readonly enqueued?: () => void;
   readonly now?: () => number;
   readonly log: ServiceLog;
+  /** The leg check's confirmed findings (ThroughTicketService); none when it does not run. */
+  readonly legMismatches?: () => LegMismatch[];
 }
 
 const usable = new Set<number>([SaleStatus.SALE_STATUS_SOLD, SaleStatus.SALE_STATUS_CHANGED_IN]);
@@ -38,8 +42,8 @@ const boardable = new Set<number>([CheckStatus.CHECK_STATUS_UNCHECKED, CheckStat
 
 /**
  * The province e-ticket service as gRPC: TicketEventService (uploads from station systems,
- * deliveries from other provinces, status, reconciliation, ping) and TicketService (get and verify
- * from its own store). It trusts `hutong-origin`: it listens where only its gateway reaches it.
+ * deliveries from other provinces, status, reconciliation, ping), TicketService (get and verify
+ * from its own store) and ThroughTicketService (partners' leg notices, road leg status). It trusts `hutong-origin`: it listens where only its gateway reaches it.
  */
 export function createProvinceServer(options: ProvinceServiceOptions): grpc.Server {
   const { store } = options;
@@ -133,5 +137,12 @@ export function createProvinceServer(options: ProvinceServiceOptions): grpc.Serv
     options.log,
     ticketingRefusal,
   );
+  addThroughTicketService(server, {
+    store,
+    log: options.log,
+    now,
+    ...(options.enqueued === undefined ? {} : { enqueued: options.enqueued }),
+    mismatches: options.legMismatches ?? (() => []),
+  });
   return server;
 }

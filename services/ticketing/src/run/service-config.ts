@@ -96,6 +96,20 @@ const province = z
     /** The party that receives each province's events on its route: "{province}" is the 6-digit code. */
     routeParty: z.string().default("prov:{province}/ticketing"),
     statistics: party.default("mot/statistics"),
+    /** Through journeys (docs/connectors.md §4): how often their legs are checked against the partners'. */
+    through: z
+      .object({
+        checkIntervalMs: z.number().int().min(100).default(10_000),
+        /** The least time between one leg's arrival and the next one's departure. */
+        minTransferMinutes: z
+          .number()
+          .int()
+          .min(0)
+          .max(24 * 60)
+          .default(30),
+      })
+      .strict()
+      .default({ checkIntervalMs: 10_000, minTransferMinutes: 30 }),
     /** Invoices for the tickets sold (docs/connectors.md §3); none when absent. */
     invoicing: z
       .object({

@@ -34,6 +34,7 @@ import {
   openMinistryStore,
   openProvinceStore,
 } from "../store/open-stores.js";
+import { startLegCheck } from "../through/leg-check.js";
 import { TicketingError } from "../ticketing-error.js";
 import type { MinistryServiceConfig, ProvinceServiceConfig } from "./service-config.js";
 
@@ -120,7 +121,23 @@ export async function startProvinceService(
       });
       undo.push(() => followUp.close());
     }
-    const server = createProvinceServer({ store, log, now, enqueued: () => dispatcher.kick() });
+    // Through journeys' legs checked against their partners' (a journey's first notice starts it).
+    const legCheck = startLegCheck({
+      store,
+      client: () => client,
+      intervalMs: config.through.checkIntervalMs,
+      minTransferMs: config.through.minTransferMinutes * 60_000,
+      now,
+      onError: (e) => log.error("checking a through journey's legs failed; checking again later", e),
+    });
+    undo.push(() => legCheck.close());
+    const server = createProvinceServer({
+      store,
+      log,
+      now,
+      enqueued: () => dispatcher.kick(),
+      legMismatches: () => legCheck.mismatches(),
+    });
     const address = await listen(server, config.listen.port, config.listen.host);
     // The registry goes to the ministry when the events do (a service that reports no statistics,
     // as `hutong start --dev`'s, sends nothing).

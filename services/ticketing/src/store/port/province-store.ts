@@ -87,6 +87,8 @@ export interface ProvinceStore {
   stationDay(stationCode: string, day: string): Promise<ReconcileEntry[]>;
   /** Every applied event as the indicators count it (the province's side of stats_match). */
   countedEvents(): Promise<CountedEvent[]>;
+  /** The upload sources of through journeys (`rail:cr/journey/<id>`), one per journey: what the leg check walks. */
+  journeySources(): Promise<string[]>;
   /** Invoice requests with no invoice yet, the longest unasked first. */
   invoicesAwaiting(limit: number): Promise<{ readonly key: string; readonly ticketNo: string }[]>;
   /**

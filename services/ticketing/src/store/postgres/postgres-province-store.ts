@@ -257,6 +257,14 @@ export async function openPostgresProvinceStore(
     routes: options.routes,
     outbox: outbox.store(pool),
 
+    async journeySources() {
+      const { rows } = await pool.query(
+        `SELECT source FROM ${t.sourceCursor}
+         WHERE (source LIKE 'rail:%' OR source LIKE 'air:%') AND source LIKE '%/journey/%' ORDER BY source`,
+      );
+      return rows.map((r) => r.source as string);
+    },
+
     async invoicesAwaiting(limit) {
       const { rows } = await pool.query(
         `SELECT idempotency_key AS key, ticket_no AS "ticketNo" FROM ${t.invoiceRequest}

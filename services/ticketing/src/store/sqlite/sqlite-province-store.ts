@@ -132,6 +132,11 @@ export function openSqliteProvinceStore(path: string, options: ProvinceStoreOpti
       "UPDATE invoice_request SET state = ?, invoice_no = ?, updated_ms = ? WHERE idempotency_key = ? AND state != 'issued'",
     ),
     setTicketSealed: db.prepare("UPDATE ticket SET sealed = ? WHERE ticket_no = ?"),
+    journeySources: db
+      .prepare(
+        "SELECT source FROM source_cursor WHERE (source LIKE 'rail:%' OR source LIKE 'air:%') AND source LIKE '%/journey/%' ORDER BY source",
+      )
+      .pluck(),
   };
 
   const change = (r: Record<string, unknown>): TicketStatusChange => ({
@@ -318,6 +323,9 @@ export function openSqliteProvinceStore(path: string, options: ProvinceStoreOpti
       );
     },
     countedEvents: async () => countedEventsIn(db),
+    async journeySources() {
+      return q.journeySources.all() as string[];
+    },
     async invoicesAwaiting(limit) {
       return q.invoicesAwaiting.all(limit) as { key: string; ticketNo: string }[];
     },

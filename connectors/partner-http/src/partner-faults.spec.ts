@@ -1,15 +1,16 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { decideFault, defaultTaxFaults, mergeFaults, seededRandom } from "./simulator-faults.js";
+import { decideFault, defaultPartnerFaults, mergeFaults } from "./partner-faults.js";
+import { seededRandom } from "./seeded-random.js";
 
 describe("fault settings", () => {
   it("are all off by default", () => {
     const random = seededRandom(7);
-    for (let i = 0; i < 200; i++) assert.deepEqual(decideFault(defaultTaxFaults, random), { kind: "none" });
+    for (let i = 0; i < 200; i++) assert.deepEqual(decideFault(defaultPartnerFaults, random), { kind: "none" });
   });
 
   it("merge a valid change and refuse a bad one", () => {
-    const merged = mergeFaults(defaultTaxFaults, { error5xxRate: 0.5, slowMs: 10 });
+    const merged = mergeFaults(defaultPartnerFaults, { error5xxRate: 0.5, slowMs: 10 });
     assert.equal(merged.error5xxRate, 0.5);
     assert.equal(merged.slowMs, 10);
     assert.equal(merged.down, false);
@@ -23,7 +24,7 @@ describe("fault settings", () => {
 
 describe("fault decisions", () => {
   it("are the same for the same seed and differ for another", () => {
-    const faults = mergeFaults(defaultTaxFaults, { error5xxRate: 0.3, duplicateAnswerRate: 0.3, reorderRate: 0.3 });
+    const faults = mergeFaults(defaultPartnerFaults, { error5xxRate: 0.3, duplicateAnswerRate: 0.3, reorderRate: 0.3 });
     const run = (seed: number) => {
       const random = seededRandom(seed);
       return Array.from({ length: 100 }, () => decideFault(faults, random).kind).join(",");
@@ -34,7 +35,7 @@ describe("fault decisions", () => {
 
   it("hit about their rate, at most one per request, down first", () => {
     const random = seededRandom(3);
-    const faults = mergeFaults(defaultTaxFaults, { error5xxRate: 0.2, timeoutAfterEffectRate: 0.25 });
+    const faults = mergeFaults(defaultPartnerFaults, { error5xxRate: 0.2, timeoutAfterEffectRate: 0.25 });
     const kinds = new Map<string, number>();
     const statuses = new Set<number>();
     for (let i = 0; i < 4000; i++) {
@@ -53,7 +54,7 @@ describe("fault decisions", () => {
 
   it("with rate 1 always hit", () => {
     const random = seededRandom(5);
-    const faults = mergeFaults(defaultTaxFaults, { reorderRate: 1 });
+    const faults = mergeFaults(defaultPartnerFaults, { reorderRate: 1 });
     for (let i = 0; i < 100; i++) assert.equal(decideFault(faults, random).kind, "reorder");
   });
 });

@@ -1,25 +1,25 @@
 import { z } from "zod";
 
-// The ways the simulated channel misbehaves, as a real partner (or the proxies before it) does, so
-// the connector's retries, de-duplication and reconciliation can be tried against them. Which fault
-// hits a request is drawn from a seeded PRNG: the same seed replays the same run.
+// The ways a simulated channel misbehaves, as a real partner (or the proxies before it) does, so a
+// connector's retries, de-duplication and reconciliation can be tried against them. Which fault
+// hits a request is drawn from a seeded PRNG (seeded-random.ts): the same seed replays the same run.
 
-export interface TaxFaults {
-  /** The channel is down: every /api/ connection is destroyed at once, with no answer and no effect. */
+export interface PartnerFaults {
+  /** The channel is down: every API connection is destroyed at once, with no answer and no effect. */
   readonly down: boolean;
-  /** Every /api/ answer is delayed this long, after the request took effect. */
+  /** Every API answer is delayed this long, after the request took effect. */
   readonly slowMs: number;
   /** The share of requests answered HTTP 500/502/503 with a non-envelope body, and no effect. */
   readonly error5xxRate: number;
   /** The share of requests applied and then never answered (the socket is held, then closed). */
   readonly timeoutAfterEffectRate: number;
-  /** The share of requests applied and then answered with the previous /api/ answer sent (a stale duplicate). */
+  /** The share of requests applied and then answered with the previous API answer sent (a stale duplicate). */
   readonly duplicateAnswerRate: number;
   /** The share of requests applied whose answer is held and crossed with the next answer ready. */
   readonly reorderRate: number;
 }
 
-export const defaultTaxFaults: TaxFaults = {
+export const defaultPartnerFaults: PartnerFaults = {
   down: false,
   slowMs: 0,
   error5xxRate: 0,
@@ -30,8 +30,8 @@ export const defaultTaxFaults: TaxFaults = {
 
 const rate = z.number().min(0).max(1);
 
-/** Some fault settings, as given to the simulator or POSTed to /admin/faults; unknown keys are refused. */
-export const taxFaultsSchema = z
+/** Some fault settings, as given to a simulator or POSTed to /admin/faults; unknown keys are refused. */
+export const partnerFaultsSchema = z
   .strictObject({
     down: z.boolean(),
     slowMs: z.number().int().min(0).max(600_000),
@@ -43,14 +43,14 @@ export const taxFaultsSchema = z
   .partial();
 
 /** `current` with `change` applied; throws a ZodError when `change` is not valid. */
-export function mergeFaults(current: TaxFaults, change: unknown): TaxFaults {
-  const parsed = taxFaultsSchema.parse(change);
+export function mergeFaults(current: PartnerFaults, change: unknown): PartnerFaults {
+  const parsed = partnerFaultsSchema.parse(change);
   const merged: Record<string, unknown> = { ...current };
   for (const [key, value] of Object.entries(parsed)) if (value !== undefined) merged[key] = value;
-  return merged as unknown as TaxFaults;
+  return merged as unknown as PartnerFaults;
 }
 
-/** What happens to one /api/ request, besides `slowMs`. */
+/** What happens to one API request, besides `slowMs`. */
 export type FaultDecision =
   | { readonly kind: "none" }
   | { readonly kind: "down" }
@@ -66,7 +66,7 @@ const statuses = [500, 502, 503] as const;
  * one rate mid-run does not shift the draws of the others. At most one fault per request, the
  * most disruptive first.
  */
-export function decideFault(faults: TaxFaults, random: () => number): FaultDecision {
+export function decideFault(faults: PartnerFaults, random: () => number): FaultDecision {
   const [r5xx, rStatus, rTimeout, rDuplicate, rReorder] = [random(), random(), random(), random(), random()];
   if (faults.down) return { kind: "down" };
   if (r5xx < faults.error5xxRate) {
@@ -76,21 +76,6 @@ export function decideFault(faults: TaxFaults, random: () => number): FaultDecis
   if (rDuplicate < faults.duplicateAnswerRate) return { kind: "duplicateAnswer" };
   if (rReorder < faults.reorderRate) return { kind: "reorder" };
   return { kind: "none" };
-}
-
-/**
- * A seeded PRNG (mulberry32, as services/kit seeded-random.ts, not imported: the service kit is not
- * this package's dependency): uniform in [0, 1).
- */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }
 
 /** How many times each fault was injected (a fault that changed nothing, as a duplicate with no previous answer, is not counted). */

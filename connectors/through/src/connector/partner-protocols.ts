@@ -1,0 +1,226 @@
+import { type PartnerChannel, postSigned } from "@hutong/partner-http";
+import {
+  type LegNotice,
+  LegNoticeKind,
+  type PartnerLeg,
+  PartnerLegStatus,
+  Ticket,
+  type TicketEvent,
+} from "@hutong/proto";
+import {
+  type AirFetchAnswer,
+  type AirNotice,
+  type AirSegment,
+  type AirStatusAnswer,
+  airPaths,
+  partnerCodes,
+  type RailLeg,
+  type RailNotice,
+  type RailPullAnswer,
+  type RailQueryAnswer,
+  type RoadLegBooking,
+  railPaths,
+} from "../protocol/partner-api.js";
+
+// The rail and air partners' assumed shapes (partner-api.ts) in the contract's terms: a notice
+// becomes a LegNotice (its road leg a Ticket), a leg a PartnerLeg. One interface, two adapters.
+
+/** A call's outcome: the answer, the partner saying "not found", or no usable answer. */
+export type Asked<T> =
+  | { readonly kind: "ok"; readonly value: T }
+  | { readonly kind: "not-found" }
+  | { readonly kind: "no-answer"; readonly reason: string };
+
+export interface PartnerProtocol {
+  /** Up to `limit` notices not yet acknowledged. */
+  pull(limit: number, signal: AbortSignal): Promise<Asked<LegNotice[]>>;
+  ack(noticeIds: readonly string[], signal: AbortSignal): Promise<Asked<number>>;
+  /** One journey's leg, as the partner says now. */
+  queryLeg(journeyId: string, signal: AbortSignal): Promise<Asked<PartnerLeg>>;
+}
+
+const beijing = 8 * 3_600_000;
+/** "YYYY-MM-DD HH:mm:ss" Beijing time → Date; undefined when malformed. */
+function fromBeijing(text: string): Date | undefined {
+  if (!/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/.test(text)) return undefined;
+  const ms = Date.parse(`${text.replace(" ", "T")}Z`);
+  return Number.isNaN(ms) ? undefined : new Date(ms - beijing);
+}
+function fromIso(text: string): Date | undefined {
+  const ms = Date.parse(text);
+  return Number.isNaN(ms) ? undefined : new Date(ms);
+}
+
+/** The road leg the partner booked, as the ticket the province will number. */
+export function roadLegOf(b: RoadLegBooking): Ticket {
+  return Ticket.fromPartial({
+    issuerProvince: b.province,
+    routeCode: b.routeCode,
+    scheduleNo: b.scheduleNo,
+    departTime: fromIso(b.departTime),
+    boardStation: b.boardStation,
+    alightStation: b.alightStation,
+    seatType: b.seatType,
+    fareType: 1,
+    fareFen: BigInt(b.fareFen),
+    carrierUscc: b.carrier.uscc,
+    carrierName: b.carrier.name,
+    passenger: { name: b.passenger.name, idType: b.passenger.idType, idNo: b.passenger.idNo, phone: "" },
+  });
+}
+
+async function ask<T>(channel: PartnerChannel, path: string, body: unknown, signal: AbortSignal): Promise<Asked<T>> {
+  try {
+    const r = await postSigned<T>(channel, path, body, { signal });
+    if (r.answer === undefined) return { kind: "no-answer", reason: `HTTP ${r.status}` };
+    if (r.answer.code === partnerCodes.ok && r.answer.data !== undefined) return { kind: "ok", value: r.answer.data };
+    if (r.answer.code === partnerCodes.notFound) return { kind: "not-found" };
+    return { kind: "no-answer", reason: `${r.answer.code} ${String(r.answer.msg).slice(0, 80)}` };
+  } catch (e) {
+    return { kind: "no-answer", reason: (e as Error).name === "TimeoutError" ? "timeout" : "unreachable" };
+  }
+}
+
+const railKinds: Record<string, LegNoticeKind> = {
+  CP: LegNoticeKind.LEG_NOTICE_KIND_DELIVERED,
+  GQ: LegNoticeKind.LEG_NOTICE_KIND_CHANGED,
+  TP: LegNoticeKind.LEG_NOTICE_KIND_REFUNDED,
+};
+const airKinds: Record<string, LegNoticeKind> = {
+  TICKETED: LegNoticeKind.LEG_NOTICE_KIND_DELIVERED,
+  REISSUED: LegNoticeKind.LEG_NOTICE_KIND_CHANGED,
+  REFUNDED: LegNoticeKind.LEG_NOTICE_KIND_REFUNDED,
+};
+
+function railLeg(party: string, journeyId: string, l: RailLeg): PartnerLeg {
+  return {
+    partner: party,
+    journeyId,
+    serviceNo: l.cc,
+    fromStation: l.fz,
+    toStation: l.dz,
+    departTime: fromBeijing(l.fcsj),
+    arriveTime: fromBeijing(l.ddsj),
+    status:
+      l.zt === "TP" ? PartnerLegStatus.PARTNER_LEG_STATUS_REFUNDED : PartnerLegStatus.PARTNER_LEG_STATUS_DELIVERED,
+    roadLegAfter: l.dlzh,
+  };
+}
+
+function airLeg(party: string, journeyId: string, s: AirSegment): PartnerLeg {
+  return {
+    partner: party,
+    journeyId,
+    serviceNo: s.flightNo,
+    fromStation: s.depAirport,
+    toStation: s.arrAirport,
+    departTime: fromIso(s.depTime),
+    arriveTime: fromIso(s.arrTime),
+    status:
+      s.status === "REFUNDED"
+        ? PartnerLegStatus.PARTNER_LEG_STATUS_REFUNDED
+        : PartnerLegStatus.PARTNER_LEG_STATUS_DELIVERED,
+    roadLegAfter: s.roadAfterFlight,
+  };
+}
+
+/** A notice the connector can hand on: its kind is known and it names the selling province. */
+export interface TakenNotice {
+  readonly notice: LegNotice;
+  /** The selling province (6 digits), from the road leg booking. */
+  readonly province: string;
+}
+
+/** The rail partner (JT/T 1310-style, assumed). */
+export function railProtocol(
+  party: string,
+  channel: PartnerChannel,
+): PartnerProtocol & { lastProvinces: Map<string, string> } {
+  const lastProvinces = new Map<string, string>();
+  return {
+    lastProvinces,
+    async pull(limit, signal) {
+      const r = await ask<RailPullAnswer>(channel, railPaths.pullNotices, { limit }, signal);
+      if (r.kind !== "ok") return r;
+      if (!Array.isArray(r.value.notices)) return { kind: "no-answer", reason: "an answer for another request" };
+      return {
+        kind: "ok",
+        value: r.value.notices.flatMap((n: RailNotice) => {
+          const kind = railKinds[n.tzlx];
+          if (kind === undefined) return [];
+          if (n.dlcc !== undefined) lastProvinces.set(n.ddh, n.dlcc.province);
+          return [
+            {
+              noticeId: n.tzbh,
+              seq: n.xh,
+              kind,
+              partnerLeg: railLeg(party, n.ddh, n.leg),
+              roadLeg: n.dlcc === undefined ? undefined : roadLegOf(n.dlcc),
+              noticedAt: fromBeijing(n.tzsj),
+            },
+          ];
+        }),
+      };
+    },
+    async ack(ids, signal) {
+      const r = await ask<{ acked: number }>(channel, railPaths.ackNotices, { tzbh: ids }, signal);
+      return r.kind === "ok" ? { kind: "ok", value: r.value.acked } : r;
+    },
+    async queryLeg(journeyId, signal) {
+      const r = await ask<RailQueryAnswer>(channel, railPaths.queryOrder, { ddh: journeyId }, signal);
+      if (r.kind !== "ok") return r;
+      if (r.value.ddh !== journeyId || r.value.leg === undefined) {
+        return { kind: "no-answer", reason: "an answer for another request" };
+      }
+      return { kind: "ok", value: railLeg(party, journeyId, r.value.leg) };
+    },
+  };
+}
+
+/** The air partner (T/CCTAS 171-style, assumed). */
+export function airProtocol(
+  party: string,
+  channel: PartnerChannel,
+): PartnerProtocol & { lastProvinces: Map<string, string> } {
+  const lastProvinces = new Map<string, string>();
+  return {
+    lastProvinces,
+    async pull(limit, signal) {
+      const r = await ask<AirFetchAnswer>(channel, airPaths.fetchNotices, { max: limit }, signal);
+      if (r.kind !== "ok") return r;
+      if (!Array.isArray(r.value.items)) return { kind: "no-answer", reason: "an answer for another request" };
+      return {
+        kind: "ok",
+        value: r.value.items.flatMap((n: AirNotice) => {
+          const kind = airKinds[n.type];
+          if (kind === undefined) return [];
+          if (n.roadSegment !== undefined) lastProvinces.set(n.orderNo, n.roadSegment.province);
+          return [
+            {
+              noticeId: n.noticeId,
+              seq: n.sequence,
+              kind,
+              partnerLeg: airLeg(party, n.orderNo, n.segment),
+              roadLeg: n.roadSegment === undefined ? undefined : roadLegOf(n.roadSegment),
+              noticedAt: fromIso(n.issuedAt),
+            },
+          ];
+        }),
+      };
+    },
+    async ack(ids, signal) {
+      const r = await ask<{ acked: number }>(channel, airPaths.confirmNotices, { noticeIds: ids }, signal);
+      return r.kind === "ok" ? { kind: "ok", value: r.value.acked } : r;
+    },
+    async queryLeg(journeyId, signal) {
+      const r = await ask<AirStatusAnswer>(channel, airPaths.orderStatus, { orderNo: journeyId }, signal);
+      if (r.kind !== "ok") return r;
+      if (r.value.orderNo !== journeyId || r.value.segment === undefined) {
+        return { kind: "no-answer", reason: "an answer for another request" };
+      }
+      return { kind: "ok", value: airLeg(party, journeyId, r.value.segment) };
+    },
+  };
+}
+
+export type { TicketEvent };
