@@ -49,6 +49,8 @@ const journeyCount = numberArg("journeys", 300);
 const seed = numberArg("seed", Date.now() % 1_000_000);
 const keep = process.argv.includes("--keep");
 const random = chaosRandom(seed);
+// A dozen processes, each with its exit hook on this one.
+process.setMaxListeners(64);
 const run = (file: string, args: readonly string[]) =>
   promisify(execFile)(file, args, { maxBuffer: 256 * 1024 * 1024 });
 
@@ -164,6 +166,19 @@ const hubConfig = join(plan.dir, "mot.json");
 const clients: HutongClient[] = [];
 const kills: string[] = [];
 const faultLog: string[] = [];
+/** Faults each simulator injected, summed over its processes (its counts start again at a restart). */
+const injected = new Map<string, Record<string, number>>();
+async function countFaults(name: string, statsUrl: string) {
+  const r = await fetch(statsUrl).catch(() => undefined);
+  const faults = ((await r?.json().catch(() => undefined)) as { faults?: Record<string, number> } | undefined)?.faults;
+  const sum = injected.get(name) ?? {};
+  for (const [k, v] of Object.entries(faults ?? {})) sum[k] = (sum[k] ?? 0) + v;
+  injected.set(name, sum);
+}
+const statsUrlOf = (victim: ManagedProcess): string | undefined =>
+  victim.name === "tax-simulator"
+    ? `${taxUrl}/admin/stats`
+    : partners.find((p) => p.process === victim)?.url.concat("/admin/stats");
 
 let failed = false;
 try {
@@ -220,6 +235,8 @@ try {
       await sleep(1500 + random() * 2500);
       const victim = victims[(round - 1) % victims.length] as ManagedProcess;
       if (round <= victims.length) {
+        const statsUrl = statsUrlOf(victim);
+        if (statsUrl !== undefined) await countFaults(victim.name, statsUrl);
         await victim.kill("SIGKILL");
         kills.push(victim.name);
         await sleep(300 + random() * 1500);
@@ -306,6 +323,7 @@ try {
     for (;;) {
       const provinces = [...plan.provinces.keys()].map((c) => outboxLeft(storeOf(c), "ticket-invoices"));
       const hub = outboxLeft(hubStore, "tax-invoices");
+      // The partners' notices: moving ones count; a dead one waits for the replay with the rest.
       const notices = partners.map((p) => outboxLeft(hubStore, `${partnerConnector(p.party)}-notices`));
       const feeds = await Promise.all(
         partners.map(async (p) => {
@@ -317,7 +335,7 @@ try {
       const moving =
         provinces.reduce((n, l) => n + l.moving, 0) +
         hub.moving +
-        notices.reduce((n, l) => n + l.moving + l.dead, 0) +
+        notices.reduce((n, l) => n + l.moving, 0) +
         feeds.reduce((n, f) => n + f, 0);
       if (moving === 0) return { hub, provinceDead: provinces.reduce((n, l) => n + l.dead, 0) };
       if (Date.now() > deadline) throw new Error(`${what}: ${moving} deliveries still moving after 5 minutes`);
@@ -505,8 +523,11 @@ try {
     [...blues.keys()].filter((t) => !expectedBlue.has(t)).length +
     [...reds.keys()].filter((t) => !expectedRed.has(t)).length;
   const stillAwaiting = awaiting();
-  const stats = (await admin("/admin/stats")) as { faults: Record<string, number> };
-  say(`channel faults injected: ${JSON.stringify(stats.faults)}; ${stillAwaiting} invoice numbers not back on tickets`);
+  await countFaults("tax-simulator", `${taxUrl}/admin/stats`);
+  for (const p of partners) await countFaults(p.process.name, `${p.url}/admin/stats`);
+  say(
+    `faults injected: ${JSON.stringify(Object.fromEntries(injected))}; ${stillAwaiting} invoice numbers not back on tickets`,
+  );
 
   for (const c of clients) c.close();
   clients.length = 0;

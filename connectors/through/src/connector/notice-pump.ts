@@ -9,7 +9,7 @@ import type { PartnerProtocol } from "./partner-protocols.js";
 
 export interface NoticePumpOptions {
   readonly party: string;
-  readonly protocol: PartnerProtocol & { readonly lastProvinces: ReadonlyMap<string, string> };
+  readonly protocol: PartnerProtocol;
   readonly topic: string;
   readonly outbox: ConnectorHost["outbox"];
   readonly kick: () => void;
@@ -44,7 +44,7 @@ export function startNoticePump(options: NoticePumpOptions): NoticePump {
     const taken: string[] = [];
     for (const notice of pulled.value) {
       const journeyId = notice.partnerLeg?.journeyId ?? "";
-      const province = notice.roadLeg?.issuerProvince || protocol.lastProvinces.get(journeyId);
+      const province = notice.roadLeg?.issuerProvince;
       if (province === undefined || !/^\d{6}$/.test(province)) {
         // A notice that names no selling province cannot be handed on; it stays unacknowledged
         // (and is pulled again) until an operator sees it.

@@ -1,12 +1,5 @@
 import { type PartnerChannel, postSigned } from "@hutong/partner-http";
-import {
-  type LegNotice,
-  LegNoticeKind,
-  type PartnerLeg,
-  PartnerLegStatus,
-  Ticket,
-  type TicketEvent,
-} from "@hutong/proto";
+import { type LegNotice, LegNoticeKind, type PartnerLeg, PartnerLegStatus, Ticket } from "@hutong/proto";
 import {
   type AirFetchAnswer,
   type AirNotice,
@@ -124,21 +117,9 @@ function airLeg(party: string, journeyId: string, s: AirSegment): PartnerLeg {
   };
 }
 
-/** A notice the connector can hand on: its kind is known and it names the selling province. */
-export interface TakenNotice {
-  readonly notice: LegNotice;
-  /** The selling province (6 digits), from the road leg booking. */
-  readonly province: string;
-}
-
 /** The rail partner (JT/T 1310-style, assumed). */
-export function railProtocol(
-  party: string,
-  channel: PartnerChannel,
-): PartnerProtocol & { lastProvinces: Map<string, string> } {
-  const lastProvinces = new Map<string, string>();
+export function railProtocol(party: string, channel: PartnerChannel): PartnerProtocol {
   return {
-    lastProvinces,
     async pull(limit, signal) {
       const r = await ask<RailPullAnswer>(channel, railPaths.pullNotices, { limit }, signal);
       if (r.kind !== "ok") return r;
@@ -148,7 +129,6 @@ export function railProtocol(
         value: r.value.notices.flatMap((n: RailNotice) => {
           const kind = railKinds[n.tzlx];
           if (kind === undefined) return [];
-          if (n.dlcc !== undefined) lastProvinces.set(n.ddh, n.dlcc.province);
           return [
             {
               noticeId: n.tzbh,
@@ -178,13 +158,8 @@ export function railProtocol(
 }
 
 /** The air partner (T/CCTAS 171-style, assumed). */
-export function airProtocol(
-  party: string,
-  channel: PartnerChannel,
-): PartnerProtocol & { lastProvinces: Map<string, string> } {
-  const lastProvinces = new Map<string, string>();
+export function airProtocol(party: string, channel: PartnerChannel): PartnerProtocol {
   return {
-    lastProvinces,
     async pull(limit, signal) {
       const r = await ask<AirFetchAnswer>(channel, airPaths.fetchNotices, { max: limit }, signal);
       if (r.kind !== "ok") return r;
@@ -194,7 +169,6 @@ export function airProtocol(
         value: r.value.items.flatMap((n: AirNotice) => {
           const kind = airKinds[n.type];
           if (kind === undefined) return [];
-          if (n.roadSegment !== undefined) lastProvinces.set(n.orderNo, n.roadSegment.province);
           return [
             {
               noticeId: n.noticeId,
@@ -222,5 +196,3 @@ export function airProtocol(
     },
   };
 }
-
-export type { TicketEvent };

@@ -70,7 +70,10 @@ export interface RailNotice {
   readonly xh: number;
   readonly tzlx: RailNoticeType;
   readonly leg: RailLeg;
-  /** 道路段: the road leg (CP and GQ). */
+  /**
+   * 道路段: the road leg the notice concerns: as booked now (CP, GQ), as last booked (TP). Every
+   * notice carries it, so the connector knows the selling province without keeping any state.
+   */
   readonly dlcc?: RoadLegBooking;
   /** 通知时间, "YYYY-MM-DD HH:mm:ss" Beijing time. */
   readonly tzsj: string;
@@ -137,7 +140,7 @@ export interface AirNotice {
   readonly sequence: number;
   readonly type: AirNoticeType;
   readonly segment: AirSegment;
-  /** TICKETED and REISSUED. */
+  /** The road leg the notice concerns (as for rail: every notice carries it). */
   readonly roadSegment?: RoadLegBooking;
   /** ISO 8601 with offset. */
   readonly issuedAt: string;

@@ -111,7 +111,7 @@ export function journeyAdmin(options: JourneyAdminOptions) {
     return onSold(p.data.journeyId, (journey) => {
       const leg: JourneyLeg = { ...journey.leg, status: "REFUNDED" };
       store.updateJourney(journey.journeyId, leg, journey.road);
-      return { status: 200, body: issue(journey, "REFUNDED", leg, undefined) };
+      return { status: 200, body: issue(journey, "REFUNDED", leg, journey.road) };
     });
   };
 

@@ -16,7 +16,7 @@ export interface ActionFlags extends CommonFlags {
 }
 
 export const actionWords = {
-  replay: { past: "replayed", after: "pending again, due now, attempts reset to 0" },
+  replay: { past: "replayed", after: "pending again, due now, attempts reset to 0, its age counted from now" },
   drop: { past: "dropped", after: "removed: it will never be delivered" },
 } as const;
 

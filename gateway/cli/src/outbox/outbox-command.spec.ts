@@ -207,7 +207,7 @@ describe("hutong outbox on a SQLite store", () => {
     assert.match(
       r.stdout,
       new RegExp(
-        `^replayed message ${ids.dead} \\(grant-revocation → mot, was dead\\): pending again, due now, attempts reset to 0; recorded in the audit log as entry 0 by prov:510000/ops-3$`,
+        `^replayed message ${ids.dead} \\(grant-revocation → mot, was dead\\): pending again, due now, attempts reset to 0, its age counted from now; recorded in the audit log as entry 0 by prov:510000/ops-3$`,
         "m",
       ),
     );

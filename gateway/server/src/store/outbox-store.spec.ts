@@ -282,6 +282,8 @@ for (const adapter of adaptersUnderTest) {
         [["k1-1", 0]],
         "replayed: due now, attempts reset",
       );
+      // Its age counts from the replay: one that died of age is not dead again at its next claim.
+      assert.equal(k1[0]?.createdMs, t0 + 3000, "age counted from the replay");
       await t.store.settleOutbox("L5", [{ id: k1[0]?.id ?? 0, outcome: "delivered" }], t0 + 3001);
       assert.deepEqual(
         (await t.store.claimOutbox(lease("L6", t0 + 3002))).map((m) => m.idempotencyKey),

@@ -59,6 +59,7 @@ export function startLegCheck(options: LegCheckOptions): LegCheck {
     const sources = await store.journeySources();
     const found = new Map<string, { kind: LegMismatchKind; since: number; confirmed: LegMismatch | undefined }>();
     let next = 0;
+    let failure: unknown;
     const worker = async () => {
       for (let i = next++; i < sources.length; i = next++) {
         const source = sources[i] as string;
@@ -70,8 +71,8 @@ export function startLegCheck(options: LegCheckOptions): LegCheck {
         try {
           kind = compareLegs(await partnerLeg(journey.partner, journey.journeyId), road, options.minTransferMs);
         } catch (e) {
-          // The partner cannot be asked now: keep what was known.
-          options.onError?.(e);
+          // The partner cannot be asked now: keep what was known (and say so once per check).
+          failure ??= e;
           const before = last.get(source);
           if (before !== undefined) found.set(source, before);
           continue;
@@ -94,6 +95,7 @@ export function startLegCheck(options: LegCheckOptions): LegCheck {
     };
     await Promise.all(Array.from({ length: Math.min(4, sources.length) }, worker));
     last = found;
+    if (failure !== undefined) options.onError?.(failure);
   }
 
   const tick = () => {

@@ -140,7 +140,8 @@ export interface OutboxStore {
     nowMs: number,
   ): Promise<OutboxMessage | undefined>;
   /**
-   * A dead letter back to pending, due now, attempts reset to 0. `audit` (the gateway's store
+   * A dead letter back to pending, due now, attempts reset to 0, its age counted from now (a
+   * message that died of age would otherwise die again at its next claim). `audit` (the gateway's store
    * only: an outbox without an audit log refuses it, invalid-argument) is appended to the audit
    * log in the same transaction when the replay is done: the action and its record commit together.
    */

@@ -132,7 +132,8 @@ export function createPostgresOutbox(table: string): PostgresOutbox {
     if (message.state === "in-flight") return { outcome: "in-flight", message };
     if (message.state !== "dead") return { outcome: "not-dead", message };
     await client.query(
-      `UPDATE ${table} SET state = 'pending', attempts = 0, next_attempt_ms = $1, dead_ms = NULL, last_error = NULL
+      `UPDATE ${table} SET state = 'pending', attempts = 0, next_attempt_ms = $1, created_ms = $1, dead_ms = NULL,
+         last_error = NULL
        WHERE id = $2`,
       [nowMs, id],
     );

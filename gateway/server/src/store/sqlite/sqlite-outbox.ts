@@ -185,9 +185,9 @@ export function createSqliteOutbox(db: Database.Database): SqliteOutbox {
     if (message.state === "in-flight") return { outcome: "in-flight", message };
     if (message.state !== "dead") return { outcome: "not-dead", message };
     stmt(
-      `UPDATE ${table} SET state = 'pending', attempts = 0, next_attempt_ms = ?, dead_ms = NULL, last_error = NULL
+      `UPDATE ${table} SET state = 'pending', attempts = 0, next_attempt_ms = ?, created_ms = ?, dead_ms = NULL, last_error = NULL
        WHERE id = ?`,
-    ).run(nowMs, id);
+    ).run(nowMs, nowMs, id);
     return { outcome: "done", message };
   });
 
