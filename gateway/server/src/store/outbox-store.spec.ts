@@ -282,8 +282,14 @@ for (const adapter of adaptersUnderTest) {
         [["k1-1", 0]],
         "replayed: due now, attempts reset",
       );
-      // Its age counts from the replay: one that died of age is not dead again at its next claim.
+      // Its age counts from the replay: one that died of age is not dead again at its next claim;
+      // so does the age of those that waited behind it, which never had a try.
       assert.equal(k1[0]?.createdMs, t0 + 3000, "age counted from the replay");
+      const behind = (await t.store.listOutbox({ pageSize: 50 }, t0 + 3001)).messages.filter(
+        (m) => m.orderingKey === "k1" && m.destination === "prov:440000" && m.id !== k1[0]?.id,
+      );
+      assert.ok(behind.length > 0);
+      for (const m of behind) assert.equal(m.createdMs, t0 + 3000, `${m.idempotencyKey}: its wait restarts too`);
       await t.store.settleOutbox("L5", [{ id: k1[0]?.id ?? 0, outcome: "delivered" }], t0 + 3001);
       assert.deepEqual(
         (await t.store.claimOutbox(lease("L6", t0 + 3002))).map((m) => m.idempotencyKey),

@@ -123,6 +123,17 @@ export function createPostgresOutbox(table: string): PostgresOutbox {
     return row === undefined ? undefined : outboxMessageFromRow(row);
   }
 
+  // The messages that waited (blocked) behind a dead letter of their key count their age from when
+  // the operator freed the line: they never had a try, and would otherwise die of age at once.
+  async function restartLine(client: Queryable, head: OutboxMessage, nowMs: number): Promise<void> {
+    if (head.orderingKey === null) return;
+    await client.query(
+      `UPDATE ${table} SET created_ms = $1 WHERE topic = $2 AND destination = $3 AND ordering_key = $4 AND id > $5
+         AND dead_ms IS NULL AND created_ms < $1`,
+      [nowMs, head.topic, head.destination, head.orderingKey, head.id],
+    );
+  }
+
   // Replay and drop lock the row first: a claim skips it meanwhile, so what they decide on is
   // what they change.
   async function replay(client: Queryable, id: number, nowMs: number): Promise<OutboxAction> {
@@ -137,6 +148,7 @@ export function createPostgresOutbox(table: string): PostgresOutbox {
        WHERE id = $2`,
       [nowMs, id],
     );
+    await restartLine(client, message, nowMs);
     return { outcome: "done", message };
   }
 
@@ -146,6 +158,7 @@ export function createPostgresOutbox(table: string): PostgresOutbox {
     if (message === undefined) return { outcome: "not-found" };
     if (message.state === "in-flight") return { outcome: "in-flight", message };
     await client.query(`DELETE FROM ${table} WHERE id = $1`, [id]);
+    if (message.state === "dead") await restartLine(client, message, nowMs);
     return { outcome: "done", message };
   }
 

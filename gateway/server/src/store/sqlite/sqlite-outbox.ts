@@ -177,6 +177,16 @@ export function createSqliteOutbox(db: Database.Database): SqliteOutbox {
     return outboxPage(stmt(sql).all(params) as Row[], filter.pageSize);
   };
 
+  // The messages that waited (blocked) behind a dead letter of their key count their age from when
+  // the operator freed the line: they never had a try, and would otherwise die of age at once.
+  const restartLine = (head: OutboxMessage, nowMs: number) => {
+    if (head.orderingKey === null) return;
+    stmt(
+      `UPDATE ${table} SET created_ms = ? WHERE topic = ? AND destination = ? AND ordering_key = ? AND id > ?
+         AND dead_ms IS NULL AND created_ms < ?`,
+    ).run(nowMs, head.topic, head.destination, head.orderingKey, head.id, nowMs);
+  };
+
   // Replay and drop read and change the row in one write transaction: SQLite has one writer, so
   // no dispatcher can lease it in between.
   const replay = db.transaction((id: number, nowMs: number): OutboxAction => {
@@ -188,6 +198,7 @@ export function createSqliteOutbox(db: Database.Database): SqliteOutbox {
       `UPDATE ${table} SET state = 'pending', attempts = 0, next_attempt_ms = ?, created_ms = ?, dead_ms = NULL, last_error = NULL
        WHERE id = ?`,
     ).run(nowMs, nowMs, id);
+    restartLine(message, nowMs);
     return { outcome: "done", message };
   });
 
@@ -196,6 +207,7 @@ export function createSqliteOutbox(db: Database.Database): SqliteOutbox {
     if (message === undefined) return { outcome: "not-found" };
     if (message.state === "in-flight") return { outcome: "in-flight", message };
     stmt(`DELETE FROM ${table} WHERE id = ?`).run(id);
+    if (message.state === "dead") restartLine(message, nowMs);
     return { outcome: "done", message };
   });
 
