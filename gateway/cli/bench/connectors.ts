@@ -12,6 +12,7 @@ import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { type BlueRequest, postSigned, requestSerial, taxPaths } from "@hutong/connector-tax";
 import { type Invoice, InvoiceServiceService, IssueInvoiceRequest, Purpose } from "@hutong/proto";
+import { forEachLimited } from "@hutong/service-kit";
 import { freePort } from "@hutong/service-kit/dev";
 import { devClient, planTicketFederation, sellerTaxId, ticketingParty } from "@hutong/ticketing/dev";
 import { managed, processLauncher } from "../src/scenario/managed-process.js";
@@ -99,14 +100,12 @@ function draft(ticketNo: string): Invoice {
   };
 }
 
-async function pool(n: number, work: (i: number) => Promise<void>) {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      for (let i = next++; i < n; i = next++) await work(i);
-    }),
+const pool = (n: number, work: (i: number) => Promise<void>) =>
+  forEachLimited(
+    Array.from({ length: n }, (_, i) => i),
+    concurrency,
+    (i) => work(i),
   );
-}
 
 /** The same blue request, straight to the channel. */
 async function direct(tag: string): Promise<number> {
@@ -174,11 +173,15 @@ async function throughOutbox(tag: string): Promise<number> {
       idempotencyKey: `${ticketNo}:blue`,
       draft: draft(ticketNo),
     }).finish();
-    await client.session.call(InvoiceServiceService.issueInvoice.path, Buffer.from(body));
+    await client.session.call(InvoiceServiceService.issueInvoice.path, Buffer.from(body), {
+      deadline: Date.now() + 30_000,
+    });
   });
   const accepted = (performance.now() - t0) / 1000;
+  const giveUp = Date.now() + 300_000;
   for (;;) {
     if ((await blueCount()) - before >= perRound) break;
+    if (Date.now() > giveUp) throw new Error("hutong: not every invoice reached the channel in 5 minutes");
     await sleep(20);
   }
   const elapsed = (performance.now() - t0) / 1000;

@@ -22,6 +22,7 @@ export {
 export { gatewayTopic } from "./gateway-topic.js";
 export { applyTransition, type LifecycleState, stateOf, type TransitionOutcome } from "./lifecycle.js";
 export { openSqliteDatabase } from "./open-sqlite.js";
+export { forEachLimited, type RepeatingTask, startRepeatingTask } from "./repeating-task.js";
 export { pick, seededRandom } from "./seeded-random.js";
 export { runServiceMain, type ServiceMain } from "./service-main.js";
 export {

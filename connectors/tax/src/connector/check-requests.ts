@@ -13,6 +13,8 @@ import { formatYuan, parseYuan } from "./money.js";
 // Messages name fields, never values (a value may be a person's name or ID number).
 
 const key = /^[\x21-\x7e]{1,128}$/;
+/** An e-ticket number, as the e-ticket services number them. */
+const ticketNo = /^[0-9A-Z]{1,32}$/;
 /** A total in yuan to the fen (the channel's DECIMAL(18,2)). */
 const fen = /^-?[0-9]+(\.[0-9]{1,2})?$/;
 const elementTypes = new Set<number>([
@@ -71,7 +73,7 @@ export function checkIssue(req: IssueInvoiceRequest): string | undefined {
     return "draft.kind: ordinary or special";
   }
   if (!/^[0-9A-Z]{15,20}$/.test(d.sellerTaxId)) return "draft.seller_tax_id: 15-20 digits or capitals";
-  if (d.ticketNo === "") return "draft.ticket_no: required";
+  if (!ticketNo.test(d.ticketNo)) return "draft.ticket_no: 1 to 32 of [0-9A-Z]";
   if (!elementTypes.has(d.specialElementType)) return "draft.special_element_type: a 特定要素类型 the channel knows";
   const passengerTransport = d.specialElementType === SpecialElementType.SPECIAL_ELEMENT_TYPE_PASSENGER_TRANSPORT;
   if (passengerTransport && d.passengerElements.length === 0) {
@@ -103,7 +105,7 @@ export function checkReverse(req: ReverseInvoiceRequest): string | undefined {
     return "blue_idempotency_key: 1..128 printable ASCII";
   if (req.blueInvoiceNo !== "" && !/^[0-9]{20}$/.test(req.blueInvoiceNo)) return "blue_invoice_no: 20 digits";
   if (!reasons.has(req.reason)) return "reason: a 冲红原因 (1 to 4)";
-  if (req.ticketNo === "") return "ticket_no: required";
+  if (!ticketNo.test(req.ticketNo)) return "ticket_no: 1 to 32 of [0-9A-Z]";
   const full = req.reversalAmount === "" && req.reversalTax === "";
   if (full) return req.lines.length === 0 ? undefined : "lines: only with reversal_amount (a partial reversal)";
   const amount = fen.test(req.reversalAmount) ? parseYuan(req.reversalAmount) : undefined;

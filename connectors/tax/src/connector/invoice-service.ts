@@ -10,6 +10,7 @@ import {
   ReverseInvoiceRequest,
   ReverseInvoiceResponse,
 } from "@hutong/proto";
+import { forEachLimited } from "@hutong/service-kit";
 import { Status, type StatusCode, WireError } from "@hutong/wire";
 import type { TaxInvoice } from "../protocol/tax-api.js";
 import { checkIssue, checkReverse } from "./check-requests.js";
@@ -64,12 +65,15 @@ export function invoiceService(options: InvoiceServiceOptions) {
 
   async function standing(serial: string): Promise<Standing> {
     const queued = await outbox.find(topic, party, serial);
-    if (queued !== undefined) {
-      return queued.state === "dead"
-        ? { state: "failed", reason: queued.lastError ?? "dead letter" }
-        : { state: "pending" };
-    }
+    if (queued !== undefined && queued.state !== "dead") return { state: "pending" };
+    // A dead letter may have taken effect all the same (its answer lost, then refused on a resend):
+    // the channel says.
     const found = await channel.invoiceBySerial(serial, AbortSignal.timeout(5000));
+    if (queued !== undefined) {
+      return found.said === "applied" && found.invoice !== undefined
+        ? { state: "issued", invoice: found.invoice }
+        : { state: "failed", reason: queued.lastError ?? "dead letter" };
+    }
     if (found.said === "applied" && found.invoice !== undefined) return { state: "issued", invoice: found.invoice };
     return { state: found.said === "absent" ? "absent" : "unknown" };
   }
@@ -101,6 +105,8 @@ export function invoiceService(options: InvoiceServiceOptions) {
       t: "blue",
       request: blueRequestOf(draft, serial),
     });
+    // One key space for both methods: a key already used for a reversal is not a blue invoice's.
+    if (s.state === "issued" && s.invoice.sflzfp !== "Y") refuse(Status.ALREADY_EXISTS, "this key names a reversal");
     return bytes(
       IssueInvoiceResponse.encode({
         state: stateOf(s),
@@ -132,6 +138,8 @@ export function invoiceService(options: InvoiceServiceOptions) {
       ...(full ? {} : { amount: { hzcxje: req.reversalAmount, hzcxse: req.reversalTax } }),
       lines: req.lines.map((l) => ({ lzmxxh: l.blueLineNo, je: l.amount, se: l.taxAmount })),
     });
+    if (s.state === "issued" && s.invoice.sflzfp === "Y")
+      refuse(Status.ALREADY_EXISTS, "this key names a blue invoice");
     return bytes(
       ReverseInvoiceResponse.encode({
         state: stateOf(s),
@@ -148,32 +156,27 @@ export function invoiceService(options: InvoiceServiceOptions) {
       refuse(Status.INVALID_ARGUMENT, "idempotency_keys: 1..100 keys");
     }
     const outcomes: InvoiceOutcome[] = new Array(req.idempotencyKeys.length);
-    let next = 0;
     // A few at a time: each may be a call to the channel.
-    const worker = async () => {
-      for (let i = next++; i < req.idempotencyKeys.length; i = next++) {
-        const key = req.idempotencyKeys[i] as string;
-        const serial = requestSerial("invoice", call.origin, key);
-        const s = await standing(serial);
-        outcomes[i] =
-          s.state === "issued"
-            ? issuedOutcome(key, s.invoice)
-            : {
-                idempotencyKey: key,
-                state: stateOf(s),
-                invoiceNo: "",
-                issuedAt: undefined,
-                blue: false,
-                reversedInvoiceNo: "",
-                totalWithTax: "",
-                confirmationId: "",
-                requestSerial: serial,
-                failureReason:
-                  s.state === "failed" ? s.reason : s.state === "unknown" ? "the channel did not answer" : "",
-              };
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(8, req.idempotencyKeys.length) }, worker));
+    await forEachLimited(req.idempotencyKeys, 8, async (key, i) => {
+      const serial = requestSerial("invoice", call.origin, key);
+      const s = await standing(serial);
+      outcomes[i] =
+        s.state === "issued"
+          ? issuedOutcome(key, s.invoice)
+          : {
+              idempotencyKey: key,
+              state: stateOf(s),
+              invoiceNo: "",
+              issuedAt: undefined,
+              blue: false,
+              reversedInvoiceNo: "",
+              totalWithTax: "",
+              confirmationId: "",
+              requestSerial: serial,
+              failureReason:
+                s.state === "failed" ? s.reason : s.state === "unknown" ? "the channel did not answer" : "",
+            };
+    });
     return bytes(QueryInvoicesResponse.encode({ outcomes }));
   }
 

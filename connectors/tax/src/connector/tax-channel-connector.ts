@@ -73,7 +73,8 @@ export function createTaxChannelConnector(options: TaxChannelConnectorOptions): 
 
   const failed = (s: Exclude<Step<unknown>, { kind: "ok" }>, what: string): DeliveryResult => {
     if (s.kind === "no-answer") return { kind: "retry", reason: `${what}: ${s.reason}` };
-    const reason = `${what}: ${s.code} ${s.msg}`;
+    // The channel's own words may repeat a field's value (a name, an ID number): its code only.
+    const reason = `${what}: code ${s.code}`;
     return finalCodes.has(s.code) ? { kind: "reject", reason } : { kind: "retry", reason };
   };
   /** An answer that is not about the request sent: not believed. */
@@ -95,6 +96,11 @@ export function createTaxChannelConnector(options: TaxChannelConnectorOptions): 
   }
 
   async function deliverRed(i: Extract<TaxInstruction, { t: "red" }>, signal: AbortSignal): Promise<DeliveryResult> {
+    // First whether this very reversal exists already: a request queued again, replayed, or sent
+    // again after a lease ran out must not find "nothing left" and die while its red invoice is issued.
+    const done = await invoiceBySerial(i.fpqqlsh, signal);
+    if (done.said === "applied") return { kind: "delivered" };
+    if (done.said === "unknown") return { kind: "retry", reason: "red: the channel cannot say whether it is issued" };
     let fphm: string;
     if ("serial" in i.blue) {
       const found = await invoiceBySerial(i.blue.serial, signal);

@@ -16,6 +16,13 @@ export const taxConnectorKind: ConnectorKind = connectorKind<TaxSettings>({
   kind: taxConnectorKindName,
   checkSettings: checkTaxSettings,
   async start(settings, host) {
+    // A reversal's later try makes up to five calls in a row (whether it is done, the blue invoice
+    // twice, the slip, the red invoice): the topic's deadline must hold them.
+    if (host.policy.timeoutMs < 5 * settings.requestTimeoutMs) {
+      throw new Error(
+        `connectors.${host.name}: outbox.timeoutMs (${host.policy.timeoutMs}) must be at least 5 × settings.requestTimeoutMs (${settings.requestTimeoutMs})`,
+      );
+    }
     const sealer = instructionSealer(await readHexFile(settings.sealKeyFile, "sealKeyFile", 32));
     const channel = createTaxChannelConnector({
       party: settings.party,

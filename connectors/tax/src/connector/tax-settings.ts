@@ -18,8 +18,8 @@ const schema = z.strictObject({
   appSecretFile: z.string().min(1),
   /** File holding 32 bytes in hex: the key instructions are sealed with in the gateway's outbox. */
   sealKeyFile: z.string().min(1),
-  /** One HTTP call's limit (a delivery may make three). */
-  requestTimeoutMs: z.int().min(100).max(120_000).default(8000),
+  /** One HTTP call's limit (a reversal's delivery may make five: the topic's timeoutMs must hold them). */
+  requestTimeoutMs: z.int().min(100).max(120_000).default(2000),
   /** Which seller tax ids (纳税人识别号) each calling party may invoice as. */
   sellers: z.record(
     z.string().regex(/^[a-z]+:[^\s]+$/, "a party id"),

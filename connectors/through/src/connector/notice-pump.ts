@@ -1,5 +1,6 @@
 import type { ConnectorHost } from "@hutong/gateway/ports";
 import { ApplyLegNoticeRequest, Purpose } from "@hutong/proto";
+import { startRepeatingTask } from "@hutong/service-kit";
 import type { PartnerProtocol } from "./partner-protocols.js";
 
 // The partner's notice feed into the hosting gateway's outbox (docs/connectors.md §4): a page is
@@ -30,9 +31,6 @@ export interface NoticePump {
 
 export function startNoticePump(options: NoticePumpOptions): NoticePump {
   const { protocol } = options;
-  let closed = false;
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<unknown> = Promise.resolve();
 
   async function runOnce(): Promise<number> {
     const pulled = await protocol.pull(options.pageSize, AbortSignal.timeout(options.requestTimeoutMs));
@@ -42,13 +40,27 @@ export function startNoticePump(options: NoticePumpOptions): NoticePump {
     }
     const messages = [];
     const taken: string[] = [];
-    for (const notice of pulled.value) {
+    // A journey's notices go in order: once one of them cannot be handed on, the rest of that
+    // journey in this page wait too (unacknowledged, pulled again), and the operator is told.
+    const held = new Set<string>();
+    for (const u of pulled.value.unreadable) {
+      held.add(u.journeyId);
+      options.onProblem(`notice ${u.noticeId} of journey ${u.journeyId} cannot be read: ${u.why}`);
+    }
+    for (const notice of pulled.value.notices) {
       const journeyId = notice.partnerLeg?.journeyId ?? "";
-      const province = notice.roadLeg?.issuerProvince;
-      if (province === undefined || !/^\d{6}$/.test(province)) {
-        // A notice that names no selling province cannot be handed on; it stays unacknowledged
-        // (and is pulled again) until an operator sees it.
-        options.onProblem(`notice ${notice.noticeId.slice(0, 64)} names no selling province`);
+      if (held.has(journeyId)) continue;
+      const province = notice.roadLeg?.issuerProvince ?? "";
+      const problem = !/^[\x21-\x7e]{1,64}$/.test(notice.noticeId)
+        ? "a notice id of 1 to 64 printable characters"
+        : !/^[0-9A-Za-z_-]{1,64}$/.test(journeyId)
+          ? "a journey id of 1 to 64 of [0-9A-Za-z_-]"
+          : !/^\d{2}0000$/.test(province)
+            ? "the road leg's selling province"
+            : undefined;
+      if (problem !== undefined) {
+        held.add(journeyId);
+        options.onProblem(`notice ${notice.noticeId.slice(0, 64)} lacks ${problem}`);
         continue;
       }
       const destination = options.ticketing.replace("{province}", province);
@@ -77,24 +89,13 @@ export function startNoticePump(options: NoticePumpOptions): NoticePump {
     return taken.length;
   }
 
-  const tick = () => {
-    if (closed) return;
-    running = runOnce()
-      .catch((e: unknown) => {
-        options.onProblem(`pump: ${(e as Error).message}`);
-        return 0;
-      })
-      .then((n) => {
-        if (!closed) timer = setTimeout(tick, n >= options.pageSize ? 0 : options.pollIntervalMs);
-      });
-  };
-  timer = setTimeout(tick, options.pollIntervalMs);
+  const task = startRepeatingTask(
+    async () => (await runOnce()) >= options.pageSize,
+    options.pollIntervalMs,
+    (e) => options.onProblem(`pump: ${(e as Error).message}`),
+  );
   return {
     runOnce,
-    async close() {
-      closed = true;
-      if (timer !== undefined) clearTimeout(timer);
-      await running;
-    },
+    close: () => task.close(),
   };
 }

@@ -5,6 +5,7 @@ import { isWireError, Status } from "@hutong/client";
 import { RequestAuthenticator } from "@hutong/partner-http";
 import {
   CheckStatus,
+  GrantBody,
   GrantServiceService,
   Purpose,
   SaleStatus,
@@ -50,6 +51,7 @@ interface Reply {
   readonly data?: unknown;
 }
 
+const callTimeoutMs = 10_000;
 const ok = (data: unknown): Reply => ({ status: 200, code: partnerCodes.ok, msg: "ok", data });
 const bad = (msg: string): Reply => ({ status: 400, code: partnerCodes.malformed, msg });
 
@@ -60,6 +62,10 @@ function refusal(e: unknown): Reply {
     return { status: 403, code: "2003", msg: "refused: no valid grant or not allowed" };
   }
   if (e.code === Status.NOT_FOUND) return { status: 200, code: partnerCodes.notFound, msg: "not found" };
+  // A grant the owner's gateway cannot take (malformed, expired, used up) is the partner's to fix.
+  if (e.code === Status.INVALID_ARGUMENT || e.code === Status.FAILED_PRECONDITION) {
+    return { status: 400, code: partnerCodes.malformed, msg: "refused: the request or its grant is not acceptable" };
+  }
   return { status: 502, code: "5002", msg: "the federation did not answer" };
 }
 
@@ -76,14 +82,22 @@ export async function startPartnerInbound(options: PartnerInboundOptions): Promi
     correlationId: "",
   });
 
+  // Every call into the federation has a deadline: a partner's request never hangs on a hop.
+  const within = () => ({ deadline: options.now() + callTimeoutMs });
+
   async function roadLeg(req: RoadLegStatusRequest) {
-    return options.client().unary(ThroughTicketServiceService.queryRoadLeg, {
-      context: context(options.ticketing.replace("{province}", req.province), Purpose.PURPOSE_RECONCILIATION),
-      journeyId: req.journeyId,
-    });
+    return options.client().unary(
+      ThroughTicketServiceService.queryRoadLeg,
+      {
+        context: context(options.ticketing.replace("{province}", req.province), Purpose.PURPOSE_RECONCILIATION),
+        journeyId: req.journeyId,
+      },
+      within(),
+    );
   }
 
   async function answer(path: string, body: unknown): Promise<Reply> {
+    if (typeof body !== "object" || body === null || Array.isArray(body)) return bad("a JSON object");
     const req = body as Partial<RoadLegTicketRequest>;
     if (typeof req.journeyId !== "string" || !/^[0-9A-Za-z_-]{1,64}$/.test(req.journeyId)) return bad("journeyId");
     if (typeof req.province !== "string" || !/^\d{2}0000$/.test(req.province)) return bad("province: 6 digits");
@@ -106,19 +120,35 @@ export async function startPartnerInbound(options: PartnerInboundOptions): Promi
       } catch {
         return bad("grant: not a signed grant");
       }
-      const registered = await options.client().unary(GrantServiceService.registerGrant, {
-        context: context(`prov:${req.province}`, Purpose.PURPOSE_THROUGH_TICKET),
-        grant,
-      });
-      const got = await options.client().unary(TicketServiceService.getTicket, {
-        context: context(
-          options.ticketing.replace("{province}", req.province),
-          Purpose.PURPOSE_THROUGH_TICKET,
-          registered.record?.grantId ?? "",
-        ),
-        ticketNo: r.ticketNo,
-        annotate: false,
-      });
+      // The passenger's consent is for this road leg (minimum necessary): a grant that does not
+      // name it is not used here, whatever else it covers.
+      let named: boolean;
+      try {
+        named = GrantBody.decode(grant.body).recordIds.includes(r.ticketNo);
+      } catch {
+        named = false;
+      }
+      if (!named) return { status: 403, code: "2003", msg: "refused: the grant does not name this road leg" };
+      const registered = await options
+        .client()
+        .unary(
+          GrantServiceService.registerGrant,
+          { context: context(`prov:${req.province}`, Purpose.PURPOSE_THROUGH_TICKET), grant },
+          within(),
+        );
+      const got = await options.client().unary(
+        TicketServiceService.getTicket,
+        {
+          context: context(
+            options.ticketing.replace("{province}", req.province),
+            Purpose.PURPOSE_THROUGH_TICKET,
+            registered.record?.grantId ?? "",
+          ),
+          ticketNo: r.ticketNo,
+          annotate: false,
+        },
+        within(),
+      );
       return ok({ ticket: got.ticket === undefined ? null : Ticket.toJSON(got.ticket) });
     } catch (e) {
       return refusal(e);

@@ -24,9 +24,15 @@ export type Asked<T> =
   | { readonly kind: "not-found" }
   | { readonly kind: "no-answer"; readonly reason: string };
 
+/** A page of the feed: the notices read, and those that could not be (id, journey, why). */
+export interface PulledPage {
+  readonly notices: readonly LegNotice[];
+  readonly unreadable: readonly { readonly noticeId: string; readonly journeyId: string; readonly why: string }[];
+}
+
 export interface PartnerProtocol {
-  /** Up to `limit` notices not yet acknowledged. */
-  pull(limit: number, signal: AbortSignal): Promise<Asked<LegNotice[]>>;
+  /** Up to `limit` notices not yet acknowledged, in the feed's order. */
+  pull(limit: number, signal: AbortSignal): Promise<Asked<PulledPage>>;
   ack(noticeIds: readonly string[], signal: AbortSignal): Promise<Asked<number>>;
   /** One journey's leg, as the partner says now. */
   queryLeg(journeyId: string, signal: AbortSignal): Promise<Asked<PartnerLeg>>;
@@ -68,10 +74,34 @@ async function ask<T>(channel: PartnerChannel, path: string, body: unknown, sign
     if (r.answer === undefined) return { kind: "no-answer", reason: `HTTP ${r.status}` };
     if (r.answer.code === partnerCodes.ok && r.answer.data !== undefined) return { kind: "ok", value: r.answer.data };
     if (r.answer.code === partnerCodes.notFound) return { kind: "not-found" };
-    return { kind: "no-answer", reason: `${r.answer.code} ${String(r.answer.msg).slice(0, 80)}` };
+    // The partner's own words may repeat a value (a passenger's name): its code only.
+    return { kind: "no-answer", reason: `code ${r.answer.code}` };
   } catch (e) {
     return { kind: "no-answer", reason: (e as Error).name === "TimeoutError" ? "timeout" : "unreachable" };
   }
+}
+
+/** Each notice read on its own: one the connector cannot read does not hide the others. */
+function readPage<N>(
+  items: readonly N[],
+  ids: (n: N) => readonly [unknown, unknown],
+  read: (n: N) => LegNotice,
+): PulledPage {
+  const notices: LegNotice[] = [];
+  const unreadable: { noticeId: string; journeyId: string; why: string }[] = [];
+  for (const n of items) {
+    const [noticeId, journeyId] = ids(n);
+    try {
+      notices.push(read(n));
+    } catch (e) {
+      unreadable.push({
+        noticeId: String(noticeId).slice(0, 64),
+        journeyId: String(journeyId).slice(0, 64),
+        why: (e as Error).message,
+      });
+    }
+  }
+  return { notices, unreadable };
 }
 
 const railKinds: Record<string, LegNoticeKind> = {
@@ -126,20 +156,22 @@ export function railProtocol(party: string, channel: PartnerChannel): PartnerPro
       if (!Array.isArray(r.value.notices)) return { kind: "no-answer", reason: "an answer for another request" };
       return {
         kind: "ok",
-        value: r.value.notices.flatMap((n: RailNotice) => {
-          const kind = railKinds[n.tzlx];
-          if (kind === undefined) return [];
-          return [
-            {
+        value: readPage(
+          r.value.notices,
+          (n: RailNotice) => [n.tzbh, n.ddh],
+          (n) => {
+            const kind = railKinds[n.tzlx];
+            if (kind === undefined) throw new Error(`unknown notice type ${String(n.tzlx).slice(0, 8)}`);
+            return {
               noticeId: n.tzbh,
               seq: n.xh,
               kind,
               partnerLeg: railLeg(party, n.ddh, n.leg),
               roadLeg: n.dlcc === undefined ? undefined : roadLegOf(n.dlcc),
               noticedAt: fromBeijing(n.tzsj),
-            },
-          ];
-        }),
+            };
+          },
+        ),
       };
     },
     async ack(ids, signal) {
@@ -166,20 +198,22 @@ export function airProtocol(party: string, channel: PartnerChannel): PartnerProt
       if (!Array.isArray(r.value.items)) return { kind: "no-answer", reason: "an answer for another request" };
       return {
         kind: "ok",
-        value: r.value.items.flatMap((n: AirNotice) => {
-          const kind = airKinds[n.type];
-          if (kind === undefined) return [];
-          return [
-            {
+        value: readPage(
+          r.value.items,
+          (n: AirNotice) => [n.noticeId, n.orderNo],
+          (n) => {
+            const kind = airKinds[n.type];
+            if (kind === undefined) throw new Error(`unknown notice type ${String(n.type).slice(0, 12)}`);
+            return {
               noticeId: n.noticeId,
               seq: n.sequence,
               kind,
               partnerLeg: airLeg(party, n.orderNo, n.segment),
               roadLeg: n.roadSegment === undefined ? undefined : roadLegOf(n.roadSegment),
               noticedAt: fromIso(n.issuedAt),
-            },
-          ];
-        }),
+            };
+          },
+        ),
       };
     },
     async ack(ids, signal) {

@@ -371,6 +371,10 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       auditLog,
       publishCheckpoint: () => publisher.publishNow(),
       async reload(next) {
+        // Connectors are started once: a change to `connectors:` takes a restart (docs/connectors.md).
+        if (JSON.stringify(next.connectors) !== JSON.stringify(config.connectors)) {
+          logger.warn("connectors: changed in the config; the running connectors keep their settings until a restart");
+        }
         routing = routingStateOf(next);
         revocationPeers = peersOf(next);
         forwarder.retain(next.routeTable.entries);

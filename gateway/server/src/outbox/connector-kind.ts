@@ -55,7 +55,7 @@ export type SettingsCheck<S> =
 
 /** A kind of connector (one partner protocol), as its package exports it. */
 export interface ConnectorKind<S = unknown> {
-  /** "tax-einvoice", "rail-through-ticket", ...: what `connectors.<name>.kind` says. */
+  /** "tax-einvoice", "through-ticket", ...: what `connectors.<name>.kind` says. */
   readonly kind: string;
   /** Checks `connectors.<name>.settings` once, at start; relative paths resolve against baseDir. */
   checkSettings(value: unknown, baseDir: string): SettingsCheck<S>;

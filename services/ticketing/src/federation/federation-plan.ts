@@ -231,7 +231,7 @@ export async function planTicketFederation(
         appKey: invoicing.appKey,
         appSecretFile: secretFile,
         sealKeyFile: sealFile,
-        requestTimeoutMs: 3000,
+        requestTimeoutMs: 2000,
         sellers: Object.fromEntries(codes.map((c) => [ticketingParty(c), [sellerTaxId(c)]])),
       },
       outbox: invoicing.outbox ?? { retryBaseMs: 50, retryCapMs: 1000, breakerCoolDownMs: 500, timeoutMs: 10_000 },

@@ -6,6 +6,7 @@ import {
   QueryInvoicesRequest,
   QueryInvoicesResponse,
 } from "@hutong/proto";
+import { startRepeatingTask } from "@hutong/service-kit";
 import type { InvoiceStanding, ProvinceStore } from "../store/port/province-store.js";
 
 // Putting invoice numbers onto tickets (domain.md §3.5: "store fphm on the ticket"): a request
@@ -32,9 +33,6 @@ export interface InvoiceFollowUp {
 
 export function startInvoiceFollowUp(options: InvoiceFollowUpOptions): InvoiceFollowUp {
   const { store, now } = options;
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<unknown> = Promise.resolve();
-  let closed = false;
 
   async function runOnce(): Promise<number> {
     const awaiting = await store.invoicesAwaiting(page);
@@ -64,25 +62,14 @@ export function startInvoiceFollowUp(options: InvoiceFollowUpOptions): InvoiceFo
     return standings.filter((s) => s.state === "issued").length;
   }
 
-  const tick = () => {
-    if (closed) return;
-    running = runOnce()
-      .catch((e: unknown) => {
-        options.onError?.(e);
-        return 0;
-      })
-      .then((issued) => {
-        if (!closed) timer = setTimeout(tick, issued === page ? 0 : options.intervalMs);
-      });
-  };
-  timer = setTimeout(tick, options.intervalMs);
+  const task = startRepeatingTask(
+    async () => (await runOnce()) === page,
+    options.intervalMs,
+    (e) => options.onError?.(e),
+  );
 
   return {
     runOnce,
-    async close() {
-      closed = true;
-      if (timer !== undefined) clearTimeout(timer);
-      await running;
-    },
+    close: () => task.close(),
   };
 }

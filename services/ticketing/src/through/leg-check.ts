@@ -3,10 +3,13 @@ import {
   type LegMismatch,
   type LegMismatchKind,
   PartnerLegServiceService,
+  PartnerLegStatus,
   Purpose,
   QueryPartnerLegRequest,
   QueryPartnerLegResponse,
+  SaleStatus,
 } from "@hutong/proto";
+import { forEachLimited, startRepeatingTask } from "@hutong/service-kit";
 import type { ProvinceStore } from "../store/port/province-store.js";
 import { compareLegs } from "./leg-comparison.js";
 import { journeyOfSource } from "./leg-notice-events.js";
@@ -16,6 +19,8 @@ import { currentRoadLeg } from "./road-leg-lookup.js";
 // journey's partner leg is asked of the partner (through the gateways, its connector answering)
 // and held against the road leg. A mismatch is reported once two checks in a row find it, so a
 // notice still on its way (the partner refunded; the refund not yet applied here) is not one.
+
+const live = new Set<number>([SaleStatus.SALE_STATUS_SOLD, SaleStatus.SALE_STATUS_CHANGED_IN]);
 
 export interface LegCheckOptions {
   readonly store: Pick<ProvinceStore, "journeySources" | "ticket" | "province">;
@@ -37,8 +42,8 @@ export function startLegCheck(options: LegCheckOptions): LegCheck {
   const { store, now } = options;
   /** Journey source → what the last check found, and since when. */
   let last = new Map<string, { kind: LegMismatchKind; since: number; confirmed: LegMismatch | undefined }>();
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<unknown> = Promise.resolve();
+  /** Journeys ended on both sides: nothing more can change, so they are not asked again. */
+  const finished = new Set<string>();
   let closed = false;
 
   async function partnerLeg(partner: string, journeyId: string) {
@@ -58,63 +63,62 @@ export function startLegCheck(options: LegCheckOptions): LegCheck {
   async function runOnce() {
     const sources = await store.journeySources();
     const found = new Map<string, { kind: LegMismatchKind; since: number; confirmed: LegMismatch | undefined }>();
-    let next = 0;
     let failure: unknown;
-    const worker = async () => {
-      for (let i = next++; i < sources.length; i = next++) {
-        const source = sources[i] as string;
-        const journey = journeyOfSource(source);
-        if (journey === undefined) continue;
-        const road = await currentRoadLeg(store, journey.partner, journey.journeyId, store.province);
-        if (road === undefined) continue;
-        let kind: LegMismatchKind | undefined;
-        try {
-          kind = compareLegs(await partnerLeg(journey.partner, journey.journeyId), road, options.minTransferMs);
-        } catch (e) {
-          // The partner cannot be asked now: keep what was known (and say so once per check).
-          failure ??= e;
-          const before = last.get(source);
-          if (before !== undefined) found.set(source, before);
-          continue;
+    await forEachLimited(sources, 4, async (source) => {
+      if (closed) return;
+      const journey = journeyOfSource(source);
+      if (journey === undefined || finished.has(source)) return;
+      const road = await currentRoadLeg(store, journey.partner, journey.journeyId, store.province);
+      if (road === undefined) return;
+      let kind: LegMismatchKind | undefined;
+      try {
+        const partner = await partnerLeg(journey.partner, journey.journeyId);
+        if (partner?.status === PartnerLegStatus.PARTNER_LEG_STATUS_REFUNDED && !live.has(road.saleStatus)) {
+          finished.add(source);
+          return;
         }
-        if (kind === undefined) continue;
+        kind = compareLegs(partner, road, options.minTransferMs);
+      } catch (e) {
+        // The partner cannot be asked now: keep what was known (and say so once per check).
+        failure ??= e;
         const before = last.get(source);
-        const since = before?.kind === kind ? before.since : now();
-        const confirmed =
-          before?.kind === kind
-            ? (before.confirmed ?? {
-                journeyId: journey.journeyId,
-                partner: journey.partner,
-                roadTicketNo: road.ticketNo,
-                kind,
-                foundAt: new Date(since),
-              })
-            : undefined;
-        found.set(source, { kind, since, confirmed });
+        if (before !== undefined) found.set(source, before);
+        return;
       }
-    };
-    await Promise.all(Array.from({ length: Math.min(4, sources.length) }, worker));
+      if (kind === undefined) return;
+      const before = last.get(source);
+      const since = before?.kind === kind ? before.since : now();
+      const confirmed =
+        before?.kind === kind
+          ? (before.confirmed ?? {
+              journeyId: journey.journeyId,
+              partner: journey.partner,
+              roadTicketNo: road.ticketNo,
+              kind,
+              foundAt: new Date(since),
+            })
+          : undefined;
+      found.set(source, { kind, since, confirmed });
+    });
     last = found;
     if (failure !== undefined) options.onError?.(failure);
   }
 
-  const tick = () => {
-    if (closed) return;
-    running = runOnce()
-      .catch((e: unknown) => options.onError?.(e))
-      .then(() => {
-        if (!closed) timer = setTimeout(tick, options.intervalMs);
-      });
-  };
-  timer = setTimeout(tick, options.intervalMs);
+  const task = startRepeatingTask(
+    async () => {
+      await runOnce();
+      return false;
+    },
+    options.intervalMs,
+    (e) => options.onError?.(e),
+  );
 
   return {
     mismatches: () => [...last.values()].flatMap((f) => (f.confirmed === undefined ? [] : [f.confirmed])),
     runOnce,
     async close() {
       closed = true;
-      if (timer !== undefined) clearTimeout(timer);
-      await running;
+      await task.close();
     },
   };
 }

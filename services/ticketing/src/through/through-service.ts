@@ -2,18 +2,27 @@ import type * as grpc from "@grpc/grpc-js";
 import {
   type ApplyLegNoticeRequest,
   type ApplyLegNoticeResponse,
+  CheckStatus,
   EventOutcome,
   type LegMismatch,
+  LegNoticeKind,
   type ListLegMismatchesResponse,
   type QueryRoadLegRequest,
   type QueryRoadLegResponse,
+  SaleStatus,
   ThroughTicketServiceService,
+  type Ticket,
 } from "@hutong/proto";
 import { addUnaryService, type CallFacts, type ServiceLog } from "@hutong/service-kit";
 import type { ProvinceStore } from "../store/port/province-store.js";
 import { TicketingError, ticketingRefusal } from "../ticketing-error.js";
 import { isPartnerParty, journeySource, legNoticeEvents, roadLegTicketNo } from "./leg-notice-events.js";
 import { currentRoadLeg } from "./road-leg-lookup.js";
+
+const live = new Set<number>([SaleStatus.SALE_STATUS_SOLD, SaleStatus.SALE_STATUS_CHANGED_IN]);
+const unboarded = new Set<number>([CheckStatus.CHECK_STATUS_UNCHECKED, CheckStatus.CHECK_STATUS_REVOKED]);
+/** Whether a road leg may still be changed out (the lifecycle's own rule for CHANGE_OUT). */
+const movable = (t: Ticket) => live.has(t.saleStatus) && unboarded.has(t.checkStatus);
 
 export interface ThroughServiceOptions {
   readonly store: ProvinceStore;
@@ -52,6 +61,20 @@ export function addThroughTicketService(server: grpc.Server, options: ThroughSer
           notice.seq > 1
             ? await store.ticket(roadLegTicketNo(store.province, partner, journeyId, notice.seq - 1))
             : undefined;
+        // A change is a change-out and a change-in: both or neither. Refused before anything is
+        // written when the road leg can no longer move (boarded, ended); a change applied before
+        // (its new leg exists) is a redelivery.
+        if (notice.kind === LegNoticeKind.LEG_NOTICE_KIND_CHANGED && current !== undefined) {
+          const moved = roadLegTicketNo(store.province, partner, journeyId, notice.seq);
+          if ((await store.ticket(moved)) !== undefined) return { roadTicketNo: moved, applied: false, refused: "" };
+          if (!movable(current)) {
+            return {
+              roadTicketNo: current.ticketNo,
+              applied: false,
+              refused: "FAILED_PRECONDITION: the road leg is boarded or ended and cannot be changed",
+            };
+          }
+        }
         const planned = legNoticeEvents(store.province, partner, notice, (await store.ackedSeq(source)) + 1n, current);
         const r = await store.upload(source, planned.events, now());
         if (r.enqueued > 0) options.enqueued?.();
@@ -77,8 +100,10 @@ export function addThroughTicketService(server: grpc.Server, options: ThroughSer
               departTime: road.departTime,
             };
       },
-      async listLegMismatches(): Promise<ListLegMismatchesResponse> {
-        return { mismatches: options.mismatches() };
+      async listLegMismatches(_req: unknown, facts: CallFacts): Promise<ListLegMismatchesResponse> {
+        // A partner sees its own journeys' findings; the ministry (or the province) all of them.
+        const all = options.mismatches();
+        return { mismatches: isPartnerParty(facts.origin) ? all.filter((m) => m.partner === facts.origin) : all };
       },
     },
     options.log,

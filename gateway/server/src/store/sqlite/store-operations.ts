@@ -72,7 +72,6 @@ export const readOperationNames: ReadonlySet<StoreOperationName> = new Set<Store
   "listOutbox",
   "getOutboxMessage",
   "findOutboxMessage",
-  "findOutboxMessage",
   "outboxStats",
   "witnessState",
 ]);
