@@ -112,7 +112,7 @@ async function direct(tag: string): Promise<number> {
   const before = await blueCount();
   const t0 = performance.now();
   await pool(perRound, async (i) => {
-    const ticketNo = `D${tag}${i}`;
+    const ticketNo = `D${tag.toUpperCase()}${i}`;
     const serial = requestSerial("invoice", caller, `${ticketNo}:blue`);
     const d = draft(ticketNo);
     const request: BlueRequest = {
@@ -167,7 +167,7 @@ async function throughOutbox(tag: string): Promise<number> {
   const t0 = performance.now();
   const context = { targetParty: "tax:chinatax", purpose: Purpose.PURPOSE_INVOICING, grantId: "", correlationId: "" };
   await pool(perRound, async (i) => {
-    const ticketNo = `H${tag}${i}`;
+    const ticketNo = `H${tag.toUpperCase()}${i}`;
     const body = IssueInvoiceRequest.encode({
       context,
       idempotencyKey: `${ticketNo}:blue`,
