@@ -53,6 +53,7 @@ import {
   ListRoutesRequest,
   ListRoutesResponse,
   type MessageFns,
+  PartnerLegServiceService,
   PartyKind,
   PersonalKind,
   Protection,
@@ -81,6 +82,7 @@ import {
   type SignedGrant,
   SpecialElementType,
   shareMethods,
+  ThroughTicketServiceService,
   TicketEventServiceService,
   TicketServiceService,
   TicketStatisticsServiceService,
@@ -495,7 +497,9 @@ describe("hutong.v1 services", () => {
     ["SessionService", SessionServiceService, ["Hello", "Finish"]],
     ["TicketService", TicketServiceService, ["GetTicket", "VerifyTicket"]],
     ["LicenceService", LicenceServiceService, ["GetLicence", "VerifyLicence"]],
-    ["InvoiceService", InvoiceServiceService, ["IssueInvoice", "ReverseInvoice"]],
+    ["InvoiceService", InvoiceServiceService, ["IssueInvoice", "ReverseInvoice", "QueryInvoices"]],
+    ["ThroughTicketService", ThroughTicketServiceService, ["ApplyLegNotice", "QueryRoadLeg", "ListLegMismatches"]],
+    ["PartnerLegService", PartnerLegServiceService, ["QueryPartnerLeg"]],
     ["RegistryService", RegistryServiceService, ["ListParties", "ListRoutes", "GetGatewayInfo"]],
     ["GrantService", GrantServiceService, ["RegisterGrant", "RevokeGrant", "GetGrant", "ListGrants"]],
     [
@@ -603,6 +607,11 @@ describe("personal fields", () => {
     // "Verify, don't fetch" answers carry no personal data.
     assert.equal(personalFields.has("hutong.v1.VerifyTicketResponse"), false);
     assert.equal(personalFields.has("hutong.v1.VerifyLicenceResponse"), false);
+    assert.equal(personalFields.has("hutong.v1.QueryInvoicesResponse"), false);
+    assert.equal(personalFields.has("hutong.v1.QueryRoadLegResponse"), false);
+    assert.equal(personalFields.has("hutong.v1.QueryPartnerLegResponse"), false);
+    // A partner's notice carries the road leg's passenger: a personal field, sealed at rest.
+    assert.ok(personalFields.has("hutong.v1.LegNotice"));
   });
 });
 
@@ -617,6 +626,8 @@ describe("tables derived from the options", () => {
     ["hutong.v1.LicenceLibraryService", LicenceLibraryServiceService],
     ["hutong.v1.LicenceMaintenanceService", LicenceMaintenanceServiceService],
     ["hutong.v1.InvoiceService", InvoiceServiceService],
+    ["hutong.v1.ThroughTicketService", ThroughTicketServiceService],
+    ["hutong.v1.PartnerLegService", PartnerLegServiceService],
     ["hutong.v1.RegistryService", RegistryServiceService],
     ["hutong.v1.GrantService", GrantServiceService],
     ["hutong.v1.AuditService", AuditServiceService],
@@ -632,7 +643,9 @@ describe("tables derived from the options", () => {
       "hutong.v1.LicenceIssuanceService": "share",
       "hutong.v1.LicenceLibraryService": "share",
       "hutong.v1.LicenceMaintenanceService": "share",
+      "hutong.v1.PartnerLegService": "share",
       "hutong.v1.SessionService": "local",
+      "hutong.v1.ThroughTicketService": "share",
       "hutong.v1.TicketEventService": "share",
       "hutong.v1.TicketService": "share",
       "hutong.v1.TicketStatisticsService": "share",

@@ -532,6 +532,6 @@ describe("federation: a revocation reaches the other province through the hub, w
 
 /** The file-shaped part of a parsed config, to build a variant from. */
 function rawOf(c: Federation["configs"]["hub"]): Record<string, unknown> {
-  const { routeTable: _r, acl: _a, aclRules, ...rest } = c;
+  const { routeTable: _r, acl: _a, aclRules, baseDir: _b, ...rest } = c;
   return { ...rest, acl: aclRules };
 }
