@@ -55,7 +55,11 @@ async function until(what: string, done: () => Promise<boolean> | boolean, ms = 
 
 // Once with the e-ticket services' stores on SQLite, once on PostgreSQL when HUTONG_TEST_POSTGRES_URL is set.
 const variants = [
-  { name: "SQLite", skip: false as string | false, store: (): NonNullable<TicketFederationOptions["store"]> => "sqlite" },
+  {
+    name: "SQLite",
+    skip: false as string | false,
+    store: (): NonNullable<TicketFederationOptions["store"]> => "sqlite",
+  },
   {
     name: "PostgreSQL",
     skip: postgresSkip,
