@@ -38,3 +38,4 @@ export {
   postSigned,
   type SignedPostOptions,
 } from "./signed-client.js";
+export { runSimulatorProcess, type SimulatorProcess } from "./simulator-process.js";
