@@ -3,6 +3,7 @@
 // (request-signature.ts) sent by postSigned and checked by RequestAuthenticator, and a faulty
 // partner server (startPartnerServer) to simulate a channel with.
 
+export { fromBeijingText, toBeijingText } from "./beijing-time.js";
 export { type EnvelopeCodes, isEnvelope, type PartnerEnvelope } from "./partner-envelope.js";
 export {
   decideFault,

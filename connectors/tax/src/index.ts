@@ -1,7 +1,6 @@
 // @hutong/connector-tax: the tax e-invoice connector (docs/connectors.md). The gateway is started
 // with `taxConnectorKind`; the channel's simulator is `@hutong/connector-tax/simulator`.
 
-export { toBeijingText } from "./connector/beijing-time.js";
 export { fenToMicro, formatYuan, parseYuan } from "./connector/money.js";
 export { requestSerial } from "./connector/request-serial.js";
 export { taxConnectorKind, taxConnectorKindName } from "./connector/tax-connector-kind.js";

@@ -1,6 +1,6 @@
+import { fromBeijingText, toBeijingText } from "@hutong/partner-http";
 import { type Invoice, type InvoiceOutcome, InvoiceRequestState } from "@hutong/proto";
 import type { BlueRequest, TaxInvoice } from "../protocol/tax-api.js";
-import { fromBeijingText, toBeijingText } from "./beijing-time.js";
 
 // Between the contract's Invoice (field ids in invoice.proto's comments) and the channel's JSON.
 // The enum numbers of InvoiceKind, SpecialElementType, VehicleType, TaxpayerType and IdType are

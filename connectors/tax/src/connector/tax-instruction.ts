@@ -1,4 +1,4 @@
-import { createSm4AeadKey, type Sm4AeadKey, sm4Open, sm4Seal } from "@hutong/certs";
+import { atRestSealer } from "@hutong/service-kit";
 import type { BlueRequest, RedConfirmationRequest } from "../protocol/tax-api.js";
 
 // What one outbox message asks of the channel. It holds the traveller's name and ID number (the
@@ -29,11 +29,11 @@ export interface InstructionSealer {
 }
 
 export function instructionSealer(key: Uint8Array): InstructionSealer {
-  const k: Sm4AeadKey = createSm4AeadKey(key);
-  const label = (serial: string) => Buffer.from(`tax-instruction ${serial}`, "utf8");
+  const sealer = atRestSealer(key);
+  const label = (serial: string) => `tax-instruction ${serial}`;
   return {
-    seal: (instruction, serial) => sm4Seal(k, Buffer.from(JSON.stringify(instruction), "utf8"), label(serial)),
+    seal: (instruction, serial) => sealer.seal(Buffer.from(JSON.stringify(instruction), "utf8"), label(serial)),
     open: (payload, serial) =>
-      JSON.parse(Buffer.from(sm4Open(k, payload, label(serial))).toString("utf8")) as TaxInstruction,
+      JSON.parse(Buffer.from(sealer.open(payload, label(serial))).toString("utf8")) as TaxInstruction,
   };
 }

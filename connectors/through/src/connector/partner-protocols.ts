@@ -1,4 +1,4 @@
-import { type PartnerChannel, postSigned } from "@hutong/partner-http";
+import { fromBeijingText, type PartnerChannel, postSigned } from "@hutong/partner-http";
 import { type LegNotice, LegNoticeKind, type PartnerLeg, PartnerLegStatus, Ticket } from "@hutong/proto";
 import {
   type AirFetchAnswer,
@@ -38,13 +38,6 @@ export interface PartnerProtocol {
   queryLeg(journeyId: string, signal: AbortSignal): Promise<Asked<PartnerLeg>>;
 }
 
-const beijing = 8 * 3_600_000;
-/** "YYYY-MM-DD HH:mm:ss" Beijing time → Date; undefined when malformed. */
-function fromBeijing(text: string): Date | undefined {
-  if (!/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/.test(text)) return undefined;
-  const ms = Date.parse(`${text.replace(" ", "T")}Z`);
-  return Number.isNaN(ms) ? undefined : new Date(ms - beijing);
-}
 function fromIso(text: string): Date | undefined {
   const ms = Date.parse(text);
   return Number.isNaN(ms) ? undefined : new Date(ms);
@@ -122,8 +115,8 @@ function railLeg(party: string, journeyId: string, l: RailLeg): PartnerLeg {
     serviceNo: l.cc,
     fromStation: l.fz,
     toStation: l.dz,
-    departTime: fromBeijing(l.fcsj),
-    arriveTime: fromBeijing(l.ddsj),
+    departTime: fromBeijingText(l.fcsj),
+    arriveTime: fromBeijingText(l.ddsj),
     status:
       l.zt === "TP" ? PartnerLegStatus.PARTNER_LEG_STATUS_REFUNDED : PartnerLegStatus.PARTNER_LEG_STATUS_DELIVERED,
     roadLegAfter: l.dlzh,
@@ -168,7 +161,7 @@ export function railProtocol(party: string, channel: PartnerChannel): PartnerPro
               kind,
               partnerLeg: railLeg(party, n.ddh, n.leg),
               roadLeg: n.dlcc === undefined ? undefined : roadLegOf(n.dlcc),
-              noticedAt: fromBeijing(n.tzsj),
+              noticedAt: fromBeijingText(n.tzsj),
             };
           },
         ),

@@ -1,7 +1,6 @@
-import { createSm4AeadKey, sm4Open, sm4Seal } from "@hutong/certs";
 import { type ConnectorKind, connectorKind } from "@hutong/gateway/ports";
 import { ThroughTicketServiceService } from "@hutong/proto";
-import { connectGateway, gatewayTopic, readHexKey } from "@hutong/service-kit";
+import { atRestSealer, connectGateway, gatewayTopic, readHexKey } from "@hutong/service-kit";
 import { partnerHeaders } from "../protocol/partner-headers.js";
 import { startNoticePump } from "./notice-pump.js";
 import { startPartnerInbound } from "./partner-inbound.js";
@@ -24,8 +23,9 @@ export const throughConnectorKind: ConnectorKind = connectorKind<ThroughSettings
   checkSettings: checkThroughSettings,
   async start(settings, host) {
     const secret = await readHexKey(settings.appSecretFile, (m) => new Error(m));
-    const sealKey = createSm4AeadKey(await readHexKey(settings.sealKeyFile, (m) => new Error(m)));
-    const label = (key: string) => Buffer.from(`leg-notice ${key}`, "utf8");
+    // Notices name the passenger: sealed in the outbox, bound to their key.
+    const sealer = atRestSealer(await readHexKey(settings.sealKeyFile, (m) => new Error(m)));
+    const label = (key: string) => `leg-notice ${key}`;
     const channel = { baseUrl: settings.baseUrl, appKey: settings.appKey, appSecret: secret, headers: partnerHeaders };
     const protocol =
       settings.protocol === "rail" ? railProtocol(settings.party, channel) : airProtocol(settings.party, channel);
@@ -47,7 +47,7 @@ export const throughConnectorKind: ConnectorKind = connectorKind<ThroughSettings
       outbox: host.outbox,
       kick: host.kick,
       ticketing: settings.ticketing,
-      seal: (payload, key) => sm4Seal(sealKey, payload, label(key)),
+      seal: (payload, key) => sealer.seal(payload, label(key)),
       pageSize: settings.pageSize,
       pollIntervalMs: settings.pollIntervalMs,
       requestTimeoutMs: settings.requestTimeoutMs,
@@ -81,7 +81,7 @@ export const throughConnectorKind: ConnectorKind = connectorKind<ThroughSettings
           ThroughTicketServiceService.applyLegNotice.path,
           () => link.client,
           host.policy,
-          (payload, key) => sm4Open(sealKey, payload, label(key)),
+          (payload, key) => sealer.open(payload, label(key)),
         ),
       ],
       call: partnerLegService(protocol, settings.requestTimeoutMs),

@@ -9,6 +9,7 @@ import { type RunningPartnerSimulator, startPartnerSimulator } from "@hutong/con
 import { signGrant, subjectDigest } from "@hutong/gateway";
 import { postSigned } from "@hutong/partner-http";
 import {
+  CheckStatus,
   GrantorKind,
   LegMismatchKind,
   Purpose,
@@ -16,9 +17,11 @@ import {
   SaleStatus,
   SignedGrant,
   ThroughTicketServiceService,
+  Ticket,
+  TicketEventKind,
 } from "@hutong/proto";
 import { freePort } from "@hutong/service-kit/dev";
-import { roadLegTicketNo } from "@hutong/ticketing";
+import { roadLegTicketNo, stationParty } from "@hutong/ticketing";
 import {
   dropSchemas,
   postgresSkip,
@@ -27,6 +30,8 @@ import {
   startTicketFederation,
   type TicketFederation,
   type TicketFederationOptions,
+  ticketingParty,
+  uploadStationEvents,
 } from "@hutong/ticketing/testing";
 
 // Through journeys (联程) end to end (docs/connectors.md §4): a rail and an air partner (their
@@ -220,6 +225,51 @@ for (const variant of variants)
       );
     });
 
+    it("refuses a change of a road leg already boarded, whole: no new leg, the old one as it was", async () => {
+      assert.equal(
+        (await admin(rail, "/admin/journeys", journey("J3", t0 + 8 * hour, t0 + 9 * hour, "510104199001010055")))
+          .status,
+        201,
+      );
+      await until("J3's road leg", async () => (await roadLeg("rail:cr", "J3", 1)) !== undefined);
+      // The passenger boards the coach at the station: its check gate uploads the check.
+      const sichuan = fed.provinces.get("510000");
+      const station = sichuan?.registry.stations[0];
+      assert.ok(sichuan && station);
+      const source = stationParty(sichuan.party, station.code);
+      const checked = await uploadStationEvents(await fed.client(source), ticketingParty("510000"), source, [
+        {
+          idempotencyKey: `${source}#check-J3`,
+          source,
+          sourceSeq: 1n,
+          kind: TicketEventKind.TICKET_EVENT_KIND_CHECK,
+          occurredAt: new Date(t0 + 9 * hour),
+          ticket: Ticket.fromPartial({
+            ticketNo: roadLegTicketNo("510000", "rail:cr", "J3", 1),
+            issuerProvince: "510000",
+          }),
+          refundFeeFen: 0n,
+          station: { code: station.code, name: station.name },
+        },
+      ]);
+      assert.equal(checked.ackedSeq, 1n);
+      const moved = {
+        journeyId: "J3",
+        departTime: new Date(t0 + 4 * hour).toISOString(),
+        arriveTime: new Date(t0 + 10 * hour).toISOString(),
+        road: booking(t0 + 11 * hour, "510104199001010055"),
+      };
+      assert.equal((await admin(rail, "/admin/journeys/change", moved)).status, 200);
+      // The notice is taken (acknowledged, delivered) and refused at the province before anything is written.
+      await until("the change notice delivered", () => rail.journeys().every((j) => j.noticesPending === 0));
+      await fed.flush();
+      await new Promise((r) => setTimeout(r, 500));
+      assert.equal(await roadLeg("rail:cr", "J3", 2), undefined, "no second road leg");
+      const held = await roadLeg("rail:cr", "J3", 1);
+      assert.equal(held?.saleStatus, SaleStatus.SALE_STATUS_SOLD, "the boarded leg is not changed out");
+      assert.equal(held?.checkStatus, CheckStatus.CHECK_STATUS_CHECKED);
+    });
+
     it("answers status both ways: the partner asks the road leg, the province the partner's", async () => {
       const asked = await admin(rail, "/admin/journeys/ask-road", { journeyId: "J1", province: "510000" });
       assert.equal(asked.status, 200);
@@ -272,11 +322,13 @@ for (const variant of variants)
             },
           })
         ).mismatches;
-      await until("both mismatches confirmed", async () => (await list()).length >= 2);
+      await until("the mismatches confirmed", async () => (await list()).length >= 3);
       const found = new Map((await list()).map((m) => [m.journeyId, m.kind]));
       assert.equal(found.get("J2"), LegMismatchKind.LEG_MISMATCH_KIND_PARTNER_REFUNDED);
       assert.equal(found.get("A2"), LegMismatchKind.LEG_MISMATCH_KIND_CONNECTION_BROKEN);
-      assert.equal(found.size, 2, "the consistent journeys (J1 changed, A1 refunded on both sides) are not mismatches");
+      // J3's change was refused (its road leg boarded): the partner's leg moved, the coach did not.
+      assert.equal(found.get("J3"), LegMismatchKind.LEG_MISMATCH_KIND_CONNECTION_BROKEN);
+      assert.equal(found.size, 3, "the consistent journeys (J1 changed, A1 refunded on both sides) are not mismatches");
     });
 
     it("gives the partner the road leg's ticket only under the passenger's grant, audited either way", async () => {

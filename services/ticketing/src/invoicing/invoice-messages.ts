@@ -24,6 +24,8 @@ export const ticketInvoicesTopic = "ticket-invoices";
 
 export type InvoiceRole = "blue" | "red" | "fee";
 export const invoiceKey = (ticketNo: string, role: InvoiceRole) => `${ticketNo}:${role}`;
+/** The role a request's key names (what invoiceKey wrote). */
+export const invoiceRoleOf = (key: string): InvoiceRole => key.slice(key.lastIndexOf(":") + 1) as InvoiceRole;
 
 /** The micro-yuan of a rate such as "0.09" (≤ 6 places), or undefined. */
 function rateMicro(rate: string): bigint | undefined {

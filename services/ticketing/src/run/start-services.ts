@@ -22,7 +22,12 @@ import {
 } from "@hutong/service-kit";
 import { createEventRouter, defaultEventRoutes, type EventRoute } from "../emission/event-routes.js";
 import { startInvoiceFollowUp } from "../invoicing/invoice-follow-up.js";
-import { checkInvoiceSettings, invoiceMessages, ticketInvoicesTopic } from "../invoicing/invoice-messages.js";
+import {
+  checkInvoiceSettings,
+  invoiceMessages,
+  invoiceRoleOf,
+  ticketInvoicesTopic,
+} from "../invoicing/invoice-messages.js";
 import type { InvoiceSettings } from "../invoicing/invoice-settings.js";
 import { createMinistryServer } from "../ministry/ministry-service.js";
 import { gatewayTopics } from "../province/gateway-topics.js";
@@ -204,7 +209,7 @@ function invoicingOf(config: ProvinceServiceConfig, sealKey: Uint8Array) {
       gatewayTopic(
         ticketInvoicesTopic,
         (m) =>
-          m.idempotencyKey.endsWith(":red")
+          invoiceRoleOf(m.idempotencyKey) === "red"
             ? InvoiceServiceService.reverseInvoice.path
             : InvoiceServiceService.issueInvoice.path,
         client,

@@ -3,6 +3,7 @@ import { EventOutcome, type EventResult, Ticket, type TicketEvent, TicketEventKi
 import { beijingDay } from "@hutong/service-kit";
 import { eventMessages, type SaleFacts } from "../emission/event-messages.js";
 import type { EventRouter } from "../emission/event-routes.js";
+import { invoiceRoleOf } from "../invoicing/invoice-messages.js";
 import { type LifecycleState, nextState } from "../lifecycle/next-state.js";
 import { ticketLifecycle } from "../ticket-lifecycle.js";
 import { isTicketingError, TicketingError, ticketingStatus } from "../ticketing-error.js";
@@ -346,7 +347,7 @@ function applyEvent(
         (m): EmissionRow => ({
           seq,
           destination: m.destination,
-          form: `invoice-${m.idempotencyKey.slice(m.idempotencyKey.lastIndexOf(":") + 1)}`,
+          form: `invoice-${invoiceRoleOf(m.idempotencyKey)}`,
         }),
       ),
     ],

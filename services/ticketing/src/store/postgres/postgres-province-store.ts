@@ -2,7 +2,7 @@ import { createPostgresOutbox, type Queryable, recordPostgresInbox } from "@huto
 import type { ReconcileEntry, TicketEvent, TicketStatusChange } from "@hutong/proto";
 import type pg from "pg";
 import { ticketStatisticsTopic } from "../../emission/event-messages.js";
-import { ticketInvoicesTopic } from "../../invoicing/invoice-messages.js";
+import { invoiceRoleOf, ticketInvoicesTopic } from "../../invoicing/invoice-messages.js";
 import type { CountedEvent } from "../../statistics/indicators.js";
 import {
   planUpload,
@@ -284,7 +284,7 @@ export async function openPostgresProvinceStore(
              WHERE idempotency_key = $4 AND state != 'issued'`,
             [s.state, s.invoiceNo, nowMs, s.key],
           );
-          if (rowCount === 0 || s.state !== "issued" || !s.key.endsWith(":blue")) continue;
+          if (rowCount === 0 || s.state !== "issued" || invoiceRoleOf(s.key) !== "blue") continue;
           const { rows } = await c.query(`SELECT sealed FROM ${t.ticket} WHERE ticket_no = $1 FOR UPDATE`, [
             s.ticketNo,
           ]);

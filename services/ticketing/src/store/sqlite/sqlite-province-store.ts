@@ -3,7 +3,7 @@ import type { DeliveredTicketEvent, ReconcileEntry, TicketEvent, TicketStatusCha
 import { openSqliteDatabase } from "@hutong/service-kit";
 import type Database from "better-sqlite3";
 import { ticketStatisticsTopic } from "../../emission/event-messages.js";
-import { ticketInvoicesTopic } from "../../invoicing/invoice-messages.js";
+import { invoiceRoleOf, ticketInvoicesTopic } from "../../invoicing/invoice-messages.js";
 import type { CountedEvent } from "../../statistics/indicators.js";
 import {
   planUpload,
@@ -277,7 +277,7 @@ export function openSqliteProvinceStore(path: string, options: ProvinceStoreOpti
   const standingsTx = db.transaction((standings: readonly InvoiceStanding[], nowMs: number) => {
     for (const s of standings) {
       const changed = q.invoiceStanding.run(s.state, s.invoiceNo, nowMs, s.key).changes;
-      if (changed === 0 || s.state !== "issued" || !s.key.endsWith(":blue")) continue;
+      if (changed === 0 || s.state !== "issued" || invoiceRoleOf(s.key) !== "blue") continue;
       const sealed = q.sealed.get(s.ticketNo) as Buffer | undefined;
       if (sealed === undefined) continue;
       const ticket = sealer.open(s.ticketNo, sealed);
