@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { Status, WireError } from "@hutong/wire";
 import { isConfigError } from "../config/config-error.js";
 import { type GatewayConfig, parseGatewayConfig } from "../config/gateway-config.js";
+import { GatewayError } from "../gateway-error.js";
 import { createLogger } from "../observability/logger.js";
 import type { ConnectorHost, ConnectorKind, RunningConnector } from "../outbox/connector-kind.js";
 import type { OutboxMessage, OutboxMessageInput } from "../store/port/outbox-store.js";
@@ -134,7 +134,7 @@ describe("startHostedConnectors", () => {
     assert.deepEqual(hosted.topics, []);
     await assert.rejects(
       hosted.call("tax", "/p", Buffer.from(""), { origin: "prov:440000", deadline: 0 }),
-      (e) => e instanceof WireError && e.code === Status.UNAVAILABLE,
+      (e) => e instanceof GatewayError && e.code === "target-unavailable",
     );
     await hosted.close();
   });
@@ -199,7 +199,7 @@ describe("startHostedConnectors", () => {
     assert.equal(await answer("rail"), "rail /hutong.v1.InvoiceService/IssueInvoice prov:440000 body");
     await assert.rejects(
       hosted.call("bus", "/p", Buffer.from(""), call),
-      (e) => e instanceof WireError && e.code === Status.UNAVAILABLE && e.message.includes("bus"),
+      (e) => e instanceof GatewayError && e.code === "target-unavailable" && e.message.includes("bus"),
     );
     await hosted.close();
   });
@@ -288,7 +288,7 @@ describe("startHostedConnectors", () => {
     // Closed connectors answer no more calls.
     await assert.rejects(
       hosted.call("a", "/p", Buffer.from(""), { origin: "prov:440000", deadline: 0 }),
-      (e) => e instanceof WireError && e.code === Status.UNAVAILABLE,
+      (e) => e instanceof GatewayError && e.code === "target-unavailable",
     );
   });
 

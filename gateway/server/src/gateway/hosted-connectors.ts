@@ -1,6 +1,6 @@
-import { Status, WireError } from "@hutong/wire";
 import { ConfigError } from "../config/config-error.js";
 import type { GatewayConfig } from "../config/gateway-config.js";
+import { GatewayError } from "../gateway-error.js";
 import type { Logger } from "../observability/logger.js";
 import { policyWithOverride } from "../outbox/configured-policy.js";
 import type { ConnectorKind, RunningConnector } from "../outbox/connector-kind.js";
@@ -104,7 +104,8 @@ export async function startHostedConnectors(options: HostedConnectorOptions): Pr
     topics: [...running.values()].flatMap((c) => c.topics),
     async call(name, path, body, call) {
       const connector = running.get(name);
-      if (connector === undefined) throw new WireError(Status.UNAVAILABLE, `connector ${name} is not running`);
+      // This gateway's own failure, as a route to a backend that is not there: the one status mapping says how.
+      if (connector === undefined) throw new GatewayError("target-unavailable", `connector ${name} is not running`);
       return connector.call(path, body, call);
     },
     close: closeAll,
