@@ -117,6 +117,29 @@ const aclRuleSchema = z.strictObject({
   targets: z.array(partyPattern).min(1).optional(),
 });
 
+/**
+ * Overrides (a topic's, a connector's, or the defaults themselves) must not cap retries below their
+ * base, counting the defaults for what they leave out; reported at the field the override set. One
+ * that sets neither is the defaults' case, reported there.
+ */
+function checkRetryCap(
+  ctx: z.RefinementCtx,
+  at: (string | number)[],
+  override: { readonly retryBaseMs?: number | undefined; readonly retryCapMs?: number | undefined },
+  defaults: { readonly retryBaseMs: number; readonly retryCapMs: number },
+): void {
+  if (override.retryBaseMs === undefined && override.retryCapMs === undefined) return;
+  const base = override.retryBaseMs ?? defaults.retryBaseMs;
+  const cap = override.retryCapMs ?? defaults.retryCapMs;
+  if (cap < base) {
+    ctx.addIssue({
+      code: "custom",
+      message: `retryCapMs (${cap}) must be ≥ retryBaseMs (${base})`,
+      path: [...at, override.retryCapMs === undefined ? "retryBaseMs" : "retryCapMs"],
+    });
+  }
+}
+
 /** One outbox topic's numbers (docs/outbox.md); every field optional where it overrides the defaults. */
 const outboxPolicyFields = {
   retryBaseMs: positiveInt.max(3_600_000),
@@ -173,21 +196,8 @@ const outboxSchema = z
       .prefault({}),
   })
   .superRefine((outbox, ctx) => {
-    const check = (path: (string | number)[], base: number, cap: number) => {
-      if (cap < base) {
-        ctx.addIssue({ code: "custom", message: `retryCapMs (${cap}) must be ≥ retryBaseMs (${base})`, path });
-      }
-    };
-    check(["defaults", "retryCapMs"], outbox.defaults.retryBaseMs, outbox.defaults.retryCapMs);
-    for (const [name, t] of Object.entries(outbox.topics)) {
-      // A topic that sets neither is the defaults' case, reported there.
-      if (t.retryBaseMs === undefined && t.retryCapMs === undefined) continue;
-      check(
-        ["topics", name, t.retryCapMs === undefined ? "retryBaseMs" : "retryCapMs"],
-        t.retryBaseMs ?? outbox.defaults.retryBaseMs,
-        t.retryCapMs ?? outbox.defaults.retryCapMs,
-      );
-    }
+    checkRetryCap(ctx, ["defaults"], outbox.defaults, outbox.defaults);
+    for (const [name, t] of Object.entries(outbox.topics)) checkRetryCap(ctx, ["topics", name], t, outbox.defaults);
   });
 
 /** The config file as written (paths not yet resolved); parseGatewayConfig is the way to use it. */
@@ -370,17 +380,7 @@ export const gatewayConfigSchema = z
   .superRefine((config, ctx) => {
     // A connector's topic numbers over the defaults, checked as a topic's are.
     for (const [name, c] of Object.entries(config.connectors)) {
-      const o = c.outbox;
-      if (o === undefined || (o.retryBaseMs === undefined && o.retryCapMs === undefined)) continue;
-      const base = o.retryBaseMs ?? config.outbox.defaults.retryBaseMs;
-      const cap = o.retryCapMs ?? config.outbox.defaults.retryCapMs;
-      if (cap < base) {
-        ctx.addIssue({
-          code: "custom",
-          message: `retryCapMs (${cap}) must be ≥ retryBaseMs (${base})`,
-          path: ["connectors", name, "outbox", o.retryCapMs === undefined ? "retryBaseMs" : "retryCapMs"],
-        });
-      }
+      if (c.outbox !== undefined) checkRetryCap(ctx, ["connectors", name, "outbox"], c.outbox, config.outbox.defaults);
     }
     // Checks across entries: each entry alone is fine, together they are not.
     const firstByMatch = new Map<string, number>();
