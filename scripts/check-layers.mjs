@@ -41,7 +41,7 @@ const serverLayers = {
   audit: ["store/port"],
   grants: [".", "routing", "store/port", "outbox"],
   share: [".", "routing", "grants", "store/port"],
-  pipeline: [".", "routing", "grants", "share", "observability"],
+  pipeline: [".", "routing", "grants", "share", "observability", "store/port"],
   endpoints: [".", "routing", "grants", "share", "audit", "store/port", "pipeline"],
   gateway: ["*"],
   "gateway/routes": [".", "routing", "endpoints", "pipeline", "observability", "gateway"],

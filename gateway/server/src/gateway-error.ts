@@ -28,6 +28,8 @@ export const gatewayErrorCodes = [
   "share-denied",
   /** The audit log could not record the decision durably, so nothing was released. */
   "audit-unavailable",
+  /** The replay window the replicas share (PostgreSQL) could not be asked, so the call was not run. */
+  "replay-check-unavailable",
   /** An annotated copy was asked for and the owner's gateway signs none (docs/annotated-copies.md). */
   "annotation-unavailable",
 ] as const;

@@ -159,6 +159,24 @@ describe("per-call authentication and protection", () => {
     );
   });
 
+  it("closes a ticket already opened and cached once its key is dropped from the keyring", () => {
+    const keyring = testKeyring();
+    const v = createCallVerifier({ keyring, replayWindow: createReplayWindow() });
+    const first = session.signRequest(method, request, now);
+    v.verify({ method, metadata: first.metadata, requestBytes: first.body, now, crls });
+    // Rotated (the session's key kept as previous): the cached ticket still verifies.
+    keyring.update({
+      current: { id: 2, secret: new Uint8Array(32).fill(8) },
+      previous: { id: 1, secret: new Uint8Array(32).fill(7) },
+    });
+    const second = session.signRequest(method, request, now);
+    v.verify({ method, metadata: second.metadata, requestBytes: second.body, now, crls });
+    // Previous dropped: the same ticket text, cached, is refused as if opened afresh.
+    keyring.update({ current: { id: 2, secret: new Uint8Array(32).fill(8) } });
+    const third = session.signRequest(method, request, now);
+    rejects("bad-ticket", () => v.verify({ method, metadata: third.metadata, requestBytes: third.body, now, crls }));
+  });
+
   it("refuses a tampered MAC, method or body", () => {
     const v = verifier();
     const signed = session.signRequest(method, request, now);

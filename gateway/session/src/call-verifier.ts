@@ -181,14 +181,21 @@ export function createCallVerifier(options: CallVerifierOptions): CallVerifier {
   interface Opened {
     readonly state: SessionTicketState;
     readonly sessionHex: string;
+    readonly keyId: number;
   }
   const opened = new Map<string, Opened>();
   const openedMax = options.openedTicketCacheSize ?? 10_000;
   function openedTicket(text: string, now: number): Opened {
     let t = opened.get(text);
+    // A key dropped from the keyring on a reload closes its tickets at once, cached or not.
+    if (t !== undefined && !options.keyring.accepts(t.keyId)) {
+      opened.delete(text);
+      t = undefined;
+    }
     if (t === undefined) {
-      const state = openTicket(options.keyring, parseTicket(text), now);
-      t = { state, sessionHex: Buffer.from(state.sessionId).toString("hex") };
+      const sealed = parseTicket(text);
+      const state = openTicket(options.keyring, sealed, now);
+      t = { state, sessionHex: Buffer.from(state.sessionId).toString("hex"), keyId: sealed[0] ?? -1 };
       if (opened.size >= openedMax) {
         const oldest = opened.keys().next().value;
         if (oldest !== undefined) opened.delete(oldest);

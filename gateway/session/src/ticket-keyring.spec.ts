@@ -34,7 +34,16 @@ describe("ticket keyring", () => {
     }
     assert.throws(
       () => createTicketKeyring({ current: { id: 3, secret: secret(1) }, previous: { id: 3, secret: secret(2) } }),
-      invalidConfig(/different ids/),
+      invalidConfig(/previous ticket key needs an id of its own/),
+    );
+    assert.throws(
+      () =>
+        createTicketKeyring({
+          current: { id: 3, secret: secret(1) },
+          previous: { id: 4, secret: secret(2) },
+          next: { id: 4, secret: secret(3) },
+        }),
+      invalidConfig(/next ticket key needs an id of its own/),
     );
     assert.equal(createTicketKeyring({ current: { id: 0, secret: secret(1) } }).currentId, 0);
     assert.equal(createTicketKeyring({ current: { id: 255, secret: secret(1) } }).currentId, 255);
@@ -79,5 +88,39 @@ describe("ticket keyring", () => {
     assert.throws(() => keyring.open(labels.ticketAad, sealed.subarray(0, 40), "bad-ticket"), refused);
     // A keyring with the same id but another secret: a foreign gateway's ticket.
     assert.throws(() => testKeyring(1, 99).open(labels.ticketAad, sealed, "bad-ticket"), refused);
+  });
+
+  it("opens under a next key without sealing under it, so a rotation's first step breaks nothing", () => {
+    const before = testKeyring(1, 7);
+    const staged = createTicketKeyring({ current: { id: 1, secret: secret(7) }, next: { id: 2, secret: secret(8) } });
+    const rotated = testKeyring(2, 8, { id: 1, fill: 7 });
+    // A replica still on the first step seals under 1; one already rotated seals under 2: both open everywhere staged.
+    assert.equal(staged.seal(labels.ticketAad, plaintext)[0], 1, "next is never sealed under");
+    assert.deepEqual(staged.open(labels.ticketAad, rotated.seal(labels.ticketAad, plaintext), "bad-ticket"), plaintext);
+    assert.deepEqual(rotated.open(labels.ticketAad, staged.seal(labels.ticketAad, plaintext), "bad-ticket"), plaintext);
+    // Without the staging step, a replica not yet rotated refuses the rotated one's tickets.
+    assert.throws(
+      () => before.open(labels.ticketAad, rotated.seal(labels.ticketAad, plaintext), "bad-ticket"),
+      refused,
+    );
+  });
+
+  it("update swaps the keys in place, and a bad set leaves the old ones working", () => {
+    const keyring = createTicketKeyring({ current: { id: 1, secret: secret(7) } });
+    const under1 = keyring.seal(labels.ticketAad, plaintext);
+    assert.equal(keyring.accepts(1), true);
+    assert.equal(keyring.accepts(2), false);
+    assert.throws(
+      () => keyring.update({ current: { id: 2, secret: new Uint8Array(5) } }),
+      invalidConfig(/current ticket key must be 32 bytes/),
+    );
+    assert.equal(keyring.currentId, 1, "a refused update changes nothing");
+    keyring.update({ current: { id: 2, secret: secret(8) }, previous: { id: 1, secret: secret(7) } });
+    assert.equal(keyring.currentId, 2);
+    assert.equal(keyring.seal(labels.ticketAad, plaintext)[0], 2);
+    assert.deepEqual(keyring.open(labels.ticketAad, under1, "bad-ticket"), plaintext);
+    keyring.update({ current: { id: 2, secret: secret(8) } });
+    assert.equal(keyring.accepts(1), false);
+    assert.throws(() => keyring.open(labels.ticketAad, under1, "bad-ticket"), refused);
   });
 });

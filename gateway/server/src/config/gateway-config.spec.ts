@@ -76,6 +76,7 @@ describe("gateway config", () => {
       },
       ticketLifetimeSeconds: 3600,
       clockSkewSeconds: 30,
+      replayWindow: "local",
       acceptPlaintext: ["loopback", "prov:510000/*"],
       handshake: { maxConcurrent: 32, perAddress: null, perParty: { perSecond: 5, burst: 20 } },
     });
@@ -476,6 +477,35 @@ describe("gateway config", () => {
     assert.deepEqual(problems(keys({ current: { id: 3, secretEnv: "A" }, previous: { id: 3, secretEnv: "B" } })), [
       "session.ticketKeys.previous.id: must differ from ticketKeys.current.id",
     ]);
+    assert.deepEqual(
+      problems(
+        keys({
+          current: { id: 3, secretEnv: "A" },
+          previous: { id: 4, secretEnv: "B" },
+          next: { id: 4, secretEnv: "C" },
+        }),
+      ),
+      ["session.ticketKeys.next.id: must differ from the ids of ticketKeys.current and ticketKeys.previous"],
+    );
+    assert.deepEqual(problems(keys({ current: { id: 3, secretEnv: "A" }, next: { id: 3, secretEnv: "C" } })), [
+      "session.ticketKeys.next.id: must differ from the ids of ticketKeys.current and ticketKeys.previous",
+    ]);
+    assert.deepEqual(
+      problems({
+        ...minimalConfig(),
+        session: { ticketKeys: { current: { id: 1, secretEnv: "A" } }, replayWindow: "shared" },
+      }),
+      ["session.replayWindow: a shared replay window lives in the store the replicas share: needs store.kind postgres"],
+    );
+    const shared = parseGatewayConfig(
+      {
+        ...minimalConfig(),
+        session: { ticketKeys: { current: { id: 1, secretEnv: "A" } }, replayWindow: "shared" },
+        store: { kind: "postgres", urlEnv: "PG_URL" },
+      },
+      "/etc/hutong",
+    );
+    assert.equal(shared.session.replayWindow, "shared");
   });
 
   it("lists every problem at once", () => {

@@ -234,7 +234,22 @@ export const gatewayConfigSchema = z
     }),
     session: z
       .strictObject({
-        ticketKeys: z.strictObject({ current: ticketKeySchema, previous: ticketKeySchema.optional() }),
+        /**
+         * Shared by all replicas: sealed under current, opened under current, previous or next.
+         * Reloaded with the file (docs/operations/ticket-key-rotation.md: add next everywhere,
+         * then next → current and current → previous, then drop previous).
+         */
+        ticketKeys: z.strictObject({
+          current: ticketKeySchema,
+          previous: ticketKeySchema.optional(),
+          next: ticketKeySchema.optional(),
+        }),
+        /**
+         * Where used nonces are remembered: "local" in each process (a replay sent to another
+         * replica within the clock skew is not caught), or "shared" in the PostgreSQL store the
+         * replicas share, as well (docs/gateway.md, "Replicas").
+         */
+        replayWindow: z.enum(["local", "shared"]).default("local"),
         ticketLifetimeSeconds: positiveInt.max(86_400).default(3600),
         clockSkewSeconds: positiveInt.max(600).default(30),
         /**
@@ -256,11 +271,19 @@ export const gatewayConfigSchema = z
           .prefault({}),
       })
       .superRefine((session, ctx) => {
-        if (session.ticketKeys.previous?.id === session.ticketKeys.current.id) {
+        const { current, previous, next } = session.ticketKeys;
+        if (previous?.id === current.id) {
           ctx.addIssue({
             code: "custom",
             message: "must differ from ticketKeys.current.id",
             path: ["ticketKeys", "previous", "id"],
+          });
+        }
+        if (next !== undefined && (next.id === current.id || next.id === previous?.id)) {
+          ctx.addIssue({
+            code: "custom",
+            message: "must differ from the ids of ticketKeys.current and ticketKeys.previous",
+            path: ["ticketKeys", "next", "id"],
           });
         }
       }),
@@ -378,6 +401,13 @@ export const gatewayConfigSchema = z
       .prefault({}),
   })
   .superRefine((config, ctx) => {
+    if (config.session.replayWindow === "shared" && config.store.kind !== "postgres") {
+      ctx.addIssue({
+        code: "custom",
+        message: "a shared replay window lives in the store the replicas share: needs store.kind postgres",
+        path: ["session", "replayWindow"],
+      });
+    }
     // A connector's topic numbers over the defaults, checked as a topic's are.
     for (const [name, c] of Object.entries(config.connectors)) {
       if (c.outbox !== undefined) checkRetryCap(ctx, ["connectors", name, "outbox"], c.outbox, config.outbox.defaults);
@@ -446,7 +476,7 @@ function resolvePaths(file: GatewayConfigFile, baseDir: string): GatewayConfigFi
   const abs = (p: string) => resolve(baseDir, p);
   const key = <K extends { secretFile?: string | undefined }>(k: K): K =>
     k.secretFile === undefined ? k : { ...k, secretFile: abs(k.secretFile) };
-  const { current, previous } = file.session.ticketKeys;
+  const { current, previous, next } = file.session.ticketKeys;
   const peerTls = (p: { tls?: { caFile?: string | undefined; serverName?: string | undefined } | undefined }) =>
     p.tls?.caFile === undefined ? {} : { tls: { ...p.tls, caFile: abs(p.tls.caFile) } };
   return {
@@ -466,8 +496,11 @@ function resolvePaths(file: GatewayConfigFile, baseDir: string): GatewayConfigFi
     },
     session: {
       ...file.session,
-      ticketKeys:
-        previous === undefined ? { current: key(current) } : { current: key(current), previous: key(previous) },
+      ticketKeys: {
+        current: key(current),
+        ...(previous === undefined ? {} : { previous: key(previous) }),
+        ...(next === undefined ? {} : { next: key(next) }),
+      },
     },
     store:
       file.store.kind === "sqlite"

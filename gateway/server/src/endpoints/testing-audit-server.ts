@@ -186,7 +186,7 @@ export async function startAuditGateway(options: AuditGatewayOptions): Promise<A
         kind: "unary",
         handler: async (call) => {
           try {
-            const verified = verify(call.path, call.metadata, call.body);
+            const verified = await verify(call.path, call.metadata, call.body);
             const body = await method.answer(Buffer.from(verified.request), { party: verified.clientParty });
             return session.reply(verified, body);
           } catch (e) {

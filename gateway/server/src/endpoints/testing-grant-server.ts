@@ -99,7 +99,7 @@ export async function startGrantGateway(options: GrantGatewayOptions): Promise<G
       kind: "unary",
       handler: async (call) => {
         try {
-          const verified = session.verify(call.path, call.metadata, call.body);
+          const verified = await session.verify(call.path, call.metadata, call.body);
           if (options.acl !== undefined && !options.acl(verified.clientParty, path)) {
             throw new GatewayError("acl-denied", `${verified.clientParty} may not call ${path.slice(1)}`);
           }

@@ -48,8 +48,9 @@ import { registryRoutes } from "./routes/registry-routes.js";
 import type { RouteList } from "./routes/route-list.js";
 import { withSessionAdmission } from "./routes/session-admission.js";
 import { sessionRoutes } from "./routes/session-routes.js";
+import { startSharedReplayWindow } from "./shared-replay.js";
 import { startAuditLog } from "./start-audit-log.js";
-import { readSubjectKey, readTicketKey } from "./ticket-key-files.js";
+import { readSubjectKey, readTicketKeys } from "./ticket-key-files.js";
 
 export const gatewayVersion = "0.1.0";
 
@@ -146,11 +147,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const now = options.now ?? Date.now;
   const logger = options.logger ?? createLogger({ level: config.observability.logLevel, party: config.party });
   const credentials = await loadCredentials(config, env);
-  const { ticketKeys } = config.session;
-  const keyring = createTicketKeyring({
-    current: await readTicketKey(ticketKeys.current, env),
-    ...(ticketKeys.previous === undefined ? {} : { previous: await readTicketKey(ticketKeys.previous, env) }),
-  });
+  const keyring = createTicketKeyring(await readTicketKeys(config.session.ticketKeys, env));
   const resources = createResourceStack();
   try {
     // Closed last: the counts of everything that happened until then are written on shutdown.
@@ -165,11 +162,6 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     const crls = crlSource.current;
     const clockSkewMs = config.session.clockSkewSeconds * 1000;
     const replayWindow = createReplayWindow({ clockSkewMs });
-    const session = createSessionMethods({
-      verifier: createCallVerifier({ keyring, replayWindow, clockSkewMs }),
-      crls,
-      now,
-    });
     const { handshake } = config.session;
     const handshakeServer = createHandshakeServer({
       partyId: config.party,
@@ -201,6 +193,14 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
 
     const store = await openGatewayStore(config, env);
     resources.defer(() => store.close());
+    const sharedReplay = startSharedReplayWindow(config, store, { ttlMs: 2 * clockSkewMs, now, logger });
+    if (sharedReplay !== undefined) resources.defer(() => sharedReplay.close());
+    const session = createSessionMethods({
+      verifier: createCallVerifier({ keyring, replayWindow, clockSkewMs }),
+      crls,
+      now,
+      ...(sharedReplay === undefined ? {} : { sharedReplay }),
+    });
     const peerLink: PeerLink = { self: credentials, crls, maxMessageBytes: config.limits.maxMessageBytes, now };
     const { auditLog, publisher, witness } = startAuditLog({
       config,
@@ -371,15 +371,22 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       auditLog,
       publishCheckpoint: () => publisher.publishNow(),
       async reload(next) {
+        // Keys first: a key file that cannot be read refuses the whole reload, before anything changed.
+        keyring.update(await readTicketKeys(next.session.ticketKeys, env));
         // Connectors are started once: a change to `connectors:` takes a restart (docs/connectors.md).
         if (JSON.stringify(next.connectors) !== JSON.stringify(config.connectors)) {
           logger.warn("connectors: changed in the config; the running connectors keep their settings until a restart");
+        }
+        const { ticketKeys: _, ...sessionRest } = next.session;
+        const { ticketKeys: __, ...sessionWas } = config.session;
+        if (JSON.stringify(sessionRest) !== JSON.stringify(sessionWas)) {
+          logger.warn("session: changed beyond ticketKeys; the rest of the section applies after a restart");
         }
         routing = routingStateOf(next);
         revocationPeers = peersOf(next);
         forwarder.retain(next.routeTable.entries);
         await crlSource.refresh().catch((err: unknown) => logger.warn({ err }, "CRL re-read failed on reload"));
-        logger.info({ routes: next.routeTable.entries.length }, "configuration reloaded");
+        logger.info({ routes: next.routeTable.entries.length, ticketKey: keyring.currentId }, "configuration reloaded");
       },
       close: () => resources.close(),
     };

@@ -26,6 +26,7 @@ const gatewayAnswers: Record<GatewayErrorCode, Answer> = {
   "invalid-credentials": "internal",
   "share-denied": Status.PERMISSION_DENIED,
   "audit-unavailable": Status.UNAVAILABLE,
+  "replay-check-unavailable": Status.UNAVAILABLE,
   "annotation-unavailable": Status.UNIMPLEMENTED,
 };
 

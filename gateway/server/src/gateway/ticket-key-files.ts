@@ -1,5 +1,5 @@
 import { readFile } from "node:fs/promises";
-import type { TicketKeySpec } from "@hutong/session";
+import type { TicketKeyringOptions, TicketKeySpec } from "@hutong/session";
 import { GatewayError } from "../gateway-error.js";
 
 export interface TicketKeySource {
@@ -26,6 +26,22 @@ export async function readTicketKey(source: TicketKeySource, env = process.env):
     throw new GatewayError("invalid-credentials", `ticket key ${source.id} (${where}) must be 64 hex digits`);
   }
   return { id: source.id, secret: new Uint8Array(Buffer.from(hex, "hex")) };
+}
+
+/** Reads every ticket key the config names (current, and previous and next when set). */
+export async function readTicketKeys(
+  keys: {
+    readonly current: TicketKeySource;
+    readonly previous?: TicketKeySource | undefined;
+    readonly next?: TicketKeySource | undefined;
+  },
+  env = process.env,
+): Promise<TicketKeyringOptions> {
+  return {
+    current: await readTicketKey(keys.current, env),
+    ...(keys.previous === undefined ? {} : { previous: await readTicketKey(keys.previous, env) }),
+    ...(keys.next === undefined ? {} : { next: await readTicketKey(keys.next, env) }),
+  };
 }
 
 /** Reads the federation subject key (64 hex digits) that keys subject and record digests. */

@@ -36,11 +36,11 @@ export interface CallAuthorizer {
    * `context` for a method whose request carries none (the gateway's own services). Fills
    * `outcome` as it goes. Throws session, routing and gateway errors.
    */
-  authenticate(call: IncomingRequest, outcome: CallOutcome, context?: ExchangeContext): AuthenticatedCall;
+  authenticate(call: IncomingRequest, outcome: CallOutcome, context?: ExchangeContext): Promise<AuthenticatedCall>;
   /** The service ACL's decision (deny by default) on the call's origin, method, purpose and target. */
   allows(call: AuthenticatedCall): boolean;
   /** authenticate, then the ACL: throws acl-denied when no rule allows the call. */
-  authorize(call: IncomingRequest, outcome: CallOutcome, context?: ExchangeContext): AuthenticatedCall;
+  authorize(call: IncomingRequest, outcome: CallOutcome, context?: ExchangeContext): Promise<AuthenticatedCall>;
 }
 
 export function aclDenied(call: AuthenticatedCall): GatewayError {
@@ -53,8 +53,12 @@ export function aclDenied(call: AuthenticatedCall): GatewayError {
  * itself (grants, registry, audit), or a stream.
  */
 export function createCallAuthorizer(options: CallAuthorizerOptions): CallAuthorizer {
-  function authenticate(call: IncomingRequest, outcome: CallOutcome, fixed?: ExchangeContext): AuthenticatedCall {
-    const verified = options.session.verify(call.path, call.metadata, call.body);
+  async function authenticate(
+    call: IncomingRequest,
+    outcome: CallOutcome,
+    fixed?: ExchangeContext,
+  ): Promise<AuthenticatedCall> {
+    const verified = await options.session.verify(call.path, call.metadata, call.body);
     outcome.caller = verified.clientParty;
     const { origin, hops } = relayFacts(call.metadata, verified, options.routing().relays);
     outcome.origin = origin;
@@ -75,8 +79,8 @@ export function createCallAuthorizer(options: CallAuthorizerOptions): CallAuthor
   return {
     authenticate,
     allows,
-    authorize(call, outcome, context) {
-      const authenticated = authenticate(call, outcome, context);
+    async authorize(call, outcome, context) {
+      const authenticated = await authenticate(call, outcome, context);
       if (!allows(authenticated)) throw aclDenied(authenticated);
       return authenticated;
     },

@@ -96,7 +96,7 @@ export function createExchangeHandler(options: ExchangeHandlerOptions): Exchange
         parent,
       );
       try {
-        const authenticated = preAuthenticated ?? options.authorizer.authenticate(call, outcome);
+        const authenticated = preAuthenticated ?? (await options.authorizer.authenticate(call, outcome));
         const { verified, origin, hops, context: ctx, request } = authenticated;
         span.setAttribute("hutong.target_party", ctx.targetParty);
         span.setAttribute("hutong.purpose", ctx.purpose);

@@ -2,6 +2,7 @@ import type { Crl } from "@hutong/certs";
 import { type CallVerifier, metadataKeys, type VerifiedCall } from "@hutong/session";
 import type { Metadata, StreamCall, UnaryReply } from "@hutong/wire";
 import { Status, WireError } from "@hutong/wire";
+import type { SharedReplayWindow } from "./shared-replay-window.js";
 
 /** One request as the session layer sees it: the method path, metadata and the exact message bytes. */
 export interface IncomingRequest {
@@ -19,7 +20,11 @@ export interface IncomingRequest {
 export interface SessionMethods {
   /** The session checks a call's headers allow, before its body is read (CallVerifier.precheck). */
   precheck(metadata: Metadata): void;
-  verify(path: string, metadata: Metadata, body: Uint8Array): VerifiedCall;
+  /**
+   * The call's session checks; with a shared replay window, also the nonce across replicas (so it
+   * resolves only after the store has answered).
+   */
+  verify(path: string, metadata: Metadata, body: Uint8Array): Promise<VerifiedCall>;
   /** The reply carrying this response message, protected for the caller, with its `hutong-mac` trailer. */
   reply(verified: VerifiedCall, message: Uint8Array): UnaryReply;
   /**
@@ -31,7 +36,7 @@ export interface SessionMethods {
    */
   serveStream(
     call: StreamCall,
-    authenticate: (request: IncomingRequest) => VerifiedCall,
+    authenticate: (request: IncomingRequest) => Promise<VerifiedCall>,
     answer: (
       request: Buffer,
       verified: VerifiedCall,
@@ -48,9 +53,24 @@ export function createSessionMethods(options: {
   readonly verifier: CallVerifier;
   readonly crls: () => readonly Crl[];
   readonly now: () => number;
+  /** The replay window the replicas share, asked after the per-process one (session.replayWindow: shared). */
+  readonly sharedReplay?: SharedReplayWindow;
 }): SessionMethods {
-  const verify = (path: string, metadata: Metadata, body: Uint8Array) =>
-    options.verifier.verify({ method: path, metadata, requestBytes: body, now: options.now(), crls: options.crls() });
+  const { sharedReplay } = options;
+  const verify = async (path: string, metadata: Metadata, body: Uint8Array) => {
+    const verified = options.verifier.verify({
+      method: path,
+      metadata,
+      requestBytes: body,
+      now: options.now(),
+      crls: options.crls(),
+    });
+    // The nonce parsed already inside verify(); only a call that verified reaches the store.
+    if (sharedReplay !== undefined) {
+      await sharedReplay.admit(verified.sessionId, Buffer.from(String(metadata[metadataKeys.nonce]), "hex"));
+    }
+    return verified;
+  };
   return {
     precheck: (metadata) => options.verifier.precheck({ metadata, now: options.now() }),
     verify,
@@ -65,7 +85,7 @@ export function createSessionMethods(options: {
         body = message;
       }
       if (body === undefined) throw new WireError(Status.UNIMPLEMENTED, "no request message");
-      const verified = authenticate({ path: call.path, metadata: call.metadata, body });
+      const verified = await authenticate({ path: call.path, metadata: call.metadata, body });
       const responses = verified.responseStream();
       await answer(asBuffer(verified.request), verified, {
         signal: call.signal,

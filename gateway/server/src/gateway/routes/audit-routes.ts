@@ -41,7 +41,7 @@ export function* auditRoutes(options: {
         {
           kind: "unary",
           handler: options.observer.unary(name, async (call, outcome) => {
-            const { verified, origin, request } = admit(path, call, outcome);
+            const { verified, origin, request } = await admit(path, call, outcome);
             const body = await method.answer(Buffer.from(request), { party: origin });
             return options.session.reply(verified, body);
           }),
@@ -59,8 +59,8 @@ export function* auditRoutes(options: {
           try {
             return await options.session.serveStream(
               call,
-              (request) => {
-                const admitted = admit(path, request, outcome);
+              async (request) => {
+                const admitted = await admit(path, request, outcome);
                 origin = admitted.origin;
                 return admitted.verified;
               },

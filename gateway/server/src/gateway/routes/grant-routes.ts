@@ -28,7 +28,7 @@ export function* grantRoutes(options: {
         kind: "unary",
         handler: options.observer.unary(path.slice(1), async (call, outcome) => {
           // Authenticated once, here: where the call goes is in its request, which is encrypted.
-          const authenticated = options.authorizer.authenticate(call, outcome);
+          const authenticated = await options.authorizer.authenticate(call, outcome);
           if (authenticated.context.targetParty !== options.self) {
             return options.exchange.handle(call, outcome, authenticated);
           }

@@ -37,7 +37,7 @@ export function* registryRoutes(options: {
       {
         kind: "unary",
         handler: options.observer.unary(path.slice(1), async (call, outcome) => {
-          const { verified, request } = options.authorizer.authenticate(call, outcome, context);
+          const { verified, request } = await options.authorizer.authenticate(call, outcome, context);
           return options.session.reply(verified, answer(Buffer.from(request)));
         }),
       },

@@ -36,6 +36,7 @@ export {
   type OutboxStore,
   outboxMessageStates,
 } from "./outbox-store.js";
+export type { ReplayEntry, ReplayStore } from "./replay-store.js";
 export type { HutongStore, StoreLocation, StoreOptions } from "./store.js";
 export { isStoreError, StoreError, type StoreErrorCode, storeErrorCodes } from "./store-error.js";
 export { maxEntriesPerRead, maxPageSize } from "./validate-input.js";

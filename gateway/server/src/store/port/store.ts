@@ -2,6 +2,7 @@ import type { MerkleHashName } from "@hutong/audit";
 import type { AuditStore } from "./audit-store.js";
 import type { GrantStore } from "./grant-store.js";
 import type { OutboxStore } from "./outbox-store.js";
+import type { ReplayStore } from "./replay-store.js";
 import type { WitnessStore } from "./witness-store.js";
 
 /** The gateway's durable state behind one port: the audit log, grants, witness state and the outbox. */
@@ -11,6 +12,8 @@ export type HutongStore = AuditStore &
   OutboxStore & {
     /** Which adapter this is, for logs and metrics. */
     readonly kind: StoreLocation["kind"];
+    /** The replay window replicas share; only where several processes share the store (PostgreSQL). */
+    readonly replay?: ReplayStore;
     /** Waits for operations in flight, then releases the database. Idempotent. */
     close(): Promise<void>;
   };

@@ -28,6 +28,7 @@ export function postgresTables(schema: string) {
     /** Schema 1's revocation notices, moved into `outbox` when such a database is opened. */
     revocationOutbox: q("revocation_outbox"),
     witness: q("witness_state"),
+    replay: q("replay_nonce"),
   };
 }
 
@@ -111,6 +112,15 @@ CREATE TABLE IF NOT EXISTS ${t.revocation} (
   PRIMARY KEY (grant_id, digest)
 );
 ${postgresOutboxSchema(t.outbox)}
+-- The replay window the replicas share (session.replayWindow: shared): rows live 2 × clock skew.
+CREATE TABLE IF NOT EXISTS ${t.replay} (
+  session    bytea NOT NULL,
+  nonce      bytea NOT NULL,
+  expires_ms bigint NOT NULL,
+  PRIMARY KEY (session, nonce)
+);
+CREATE INDEX IF NOT EXISTS replay_nonce_expiry ON ${t.replay} (expires_ms);
+
 CREATE TABLE IF NOT EXISTS ${t.witness} (
   origin     text PRIMARY KEY,
   size       bigint NOT NULL,

@@ -45,6 +45,7 @@ import {
   witnessFromRow,
 } from "../sql/row-mapping.js";
 import { createPostgresOutbox } from "./postgres-outbox.js";
+import { createPostgresReplayStore } from "./postgres-replay.js";
 import {
   isValidSchemaName,
   postgresMigrationFrom1,
@@ -153,6 +154,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   const query = (text: string, values?: unknown[]) => pool.query(text, values);
   const outbox = createPostgresOutbox(t.outbox);
   const outboxStore = outbox.store(pool);
+  const replay = createPostgresReplayStore(t.replay, pool);
 
   async function grantPage(column: string, key: unknown, page: GrantPageRequest) {
     checkGrantPage(page);
@@ -489,6 +491,11 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       );
       return (rows as Row[]).map((r) => toBytes(r.revocation_bytes as Uint8Array));
     }),
+
+    replay: {
+      admitNonces: op("admitNonces", replay.admitNonces),
+      purgeNonces: op("purgeNonces", replay.purgeNonces),
+    },
 
     enqueueOutbox: op("enqueueOutbox", outboxStore.enqueueOutbox),
     claimOutbox: op("claimOutbox", outboxStore.claimOutbox),

@@ -1,7 +1,7 @@
 import type { HutongStore } from "../port/store.js";
 
-/** The store's operations (everything but identity and close), by name. */
-export type StoreOperations = Omit<HutongStore, "kind" | "hash" | "close">;
+/** The store's operations (everything but identity, close and the replay window only PostgreSQL offers), by name. */
+export type StoreOperations = Omit<HutongStore, "kind" | "hash" | "close" | "replay">;
 export type StoreOperationName = keyof StoreOperations;
 
 /** The same operations as synchronous calls: what the SQLite core offers its thread. */
