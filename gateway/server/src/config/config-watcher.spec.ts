@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
@@ -85,6 +85,27 @@ describe("config watcher", () => {
       writeFileSync(temp, withRoute("127.0.0.1:9201"));
       renameSync(temp, path);
       assert.equal(addressOf(await r.next()), "127.0.0.1:9201");
+    } finally {
+      r.watcher.close();
+    }
+  });
+
+  it("picks up a Kubernetes ConfigMap update: a new ..<time> directory and the ..data link swapped onto it", async () => {
+    // The kubelet's atomic writer: gateway.yaml -> ..data/gateway.yaml, ..data -> ..<time>/. An
+    // update writes ..<new time>/, points ..data_tmp at it and renames ..data_tmp onto ..data;
+    // nothing happens under the name gateway.yaml itself.
+    const mount = join(dir, "configmap");
+    mkdirSync(join(mount, "..2026_12_06_01"), { recursive: true });
+    writeFileSync(join(mount, "..2026_12_06_01", "gateway.yaml"), withRoute("127.0.0.1:9001"));
+    symlinkSync("..2026_12_06_01", join(mount, "..data"));
+    symlinkSync(join("..data", "gateway.yaml"), join(mount, "gateway.yaml"));
+    const r = recorder(join(mount, "gateway.yaml"));
+    try {
+      mkdirSync(join(mount, "..2026_12_06_02"));
+      writeFileSync(join(mount, "..2026_12_06_02", "gateway.yaml"), withRoute("127.0.0.1:9301"));
+      symlinkSync("..2026_12_06_02", join(mount, "..data_tmp"));
+      renameSync(join(mount, "..data_tmp"), join(mount, "..data"));
+      assert.equal(addressOf(await r.next()), "127.0.0.1:9301");
     } finally {
       r.watcher.close();
     }

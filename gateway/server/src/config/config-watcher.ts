@@ -22,8 +22,9 @@ export interface ConfigWatcher {
 
 /**
  * Reloads the config file on SIGHUP and when it changes. The directory is
- * watched, not the file, because editors and Kubernetes config maps replace
- * files by rename, which a watch on the old inode would miss. File events are
+ * watched, not the file, because editors replace files by rename, which a
+ * watch on the old inode would miss, and a Kubernetes ConfigMap swaps a
+ * `..data` link in the directory instead of writing the file. File events are
  * debounced, and a change that leaves the text as it was last read is
  * ignored; SIGHUP always reloads (the operator asked). Reloads never overlap.
  * The SIGHUP listener also stops the signal's default action (exit) while the
@@ -91,8 +92,11 @@ export function watchGatewayConfig(
   };
 
   const onFileEvent = (_event: string, changed: string | Buffer | null) => {
-    // Some platforms do not report the name; then any event in the directory counts.
-    if (changed !== null && changed.toString() !== fileName) return;
+    // Some platforms do not report the name; then any event in the directory counts. A mounted
+    // Kubernetes ConfigMap never touches the file's own name: the kubelet writes a new `..<time>`
+    // directory and renames a `..data` link onto it, so those names count too.
+    const name = changed?.toString();
+    if (name !== undefined && name !== fileName && !name.startsWith("..")) return;
     if (timer !== undefined) clearTimeout(timer);
     timer = setTimeout(() => {
       timer = undefined;

@@ -386,7 +386,19 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         revocationPeers = peersOf(next);
         forwarder.retain(next.routeTable.entries);
         await crlSource.refresh().catch((err: unknown) => logger.warn({ err }, "CRL re-read failed on reload"));
-        logger.info({ routes: next.routeTable.entries.length, ticketKey: keyring.currentId }, "configuration reloaded");
+        const { ticketKeys } = next.session;
+        logger.info(
+          {
+            routes: next.routeTable.entries.length,
+            // The ticket key ids this replica now seals under and opens: what a rotation step waits for.
+            ticketKeys: {
+              current: ticketKeys.current.id,
+              previous: ticketKeys.previous?.id,
+              next: ticketKeys.next?.id,
+            },
+          },
+          "configuration reloaded",
+        );
       },
       close: () => resources.close(),
     };
