@@ -1,3 +1,4 @@
+import cluster from "node:cluster";
 import { existsSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { createLogger, loadGatewayConfig, startGateway, watchGatewayConfig } from "@hutong/gateway";
@@ -15,6 +16,7 @@ import { Command } from "commander";
 import { UsageError } from "../support/usage-error.js";
 import { connectorKinds } from "./connector-kinds.js";
 import { startDevTicketing } from "./dev-ticketing.js";
+import { checkWorkers, runWorkers, workerConfig, workerIndex } from "./gateway-workers.js";
 
 interface StartFlags {
   config?: string;
@@ -23,6 +25,7 @@ interface StartFlags {
   port: string;
   backendPort: string;
   ticketingPort: string;
+  workers: string;
 }
 
 export function startCommand(): Command {
@@ -45,9 +48,17 @@ export function startCommand(): Command {
       "port of the province e-ticket service for --dev on first run",
       String(devDefaults.ticketingPort),
     )
+    .option(
+      "--workers <n>",
+      "processes sharing the listening port, one per core; more than one needs session.replayWindow: shared",
+      "1",
+    )
     .action(async (flags: StartFlags) => {
       if ((flags.config === undefined) === (flags.dev !== true))
         throw new UsageError("give exactly one of --config FILE or --dev");
+      const workers = Number(flags.workers);
+      if (workers !== 1 && flags.dev === true)
+        throw new UsageError("--workers is for --config; --dev runs one process");
       let configPath = flags.config === undefined ? undefined : resolve(flags.config);
       let backend: SimulatedBackend | undefined;
       let ticketing: RunningProvinceService | undefined;
@@ -86,8 +97,19 @@ export function startCommand(): Command {
         console.error(`hutong: ${devDefaults.ticketing} e-ticket service (@hutong/ticketing) on ${ticketing.address}`);
       }
       if (configPath === undefined) throw new UsageError("no config");
-      const config = await loadGatewayConfig(configPath);
-      const logger = createLogger({ level: config.observability.logLevel, party: config.party });
+      const loaded = await loadGatewayConfig(configPath);
+      checkWorkers(workers, loaded);
+      if (workers > 1 && cluster.isPrimary) {
+        console.error(
+          `hutong: ${loaded.party}: ${workers} workers sharing ${loaded.listen.host}:${loaded.listen.port}`,
+        );
+        await runWorkers(workers, (line) => console.error(line));
+        process.exit(0);
+      }
+      const worker = workerIndex();
+      const config = worker === undefined ? loaded : workerConfig(loaded, worker);
+      const root = createLogger({ level: config.observability.logLevel, party: config.party });
+      const logger = worker === undefined ? root : root.child({ worker });
       const gateway = await startGateway({ config, logger, connectorKinds });
       const watcher = watchGatewayConfig(configPath, {
         onReload: (next) => {
@@ -97,7 +119,8 @@ export function startCommand(): Command {
       });
       const where = `${gateway.address.host}:${gateway.address.port}`;
       console.error(
-        `hutong: gateway ${config.party} listening on ${where} (h2c; SM2 sessions at the application layer)`,
+        `hutong: gateway ${config.party} listening on ${where} (h2c; SM2 sessions at the application layer)` +
+          (worker === undefined ? "" : ` worker ${worker} pid ${process.pid}`),
       );
       if (dev !== undefined) {
         await dev.writeProfile(where);
