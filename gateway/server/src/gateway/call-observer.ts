@@ -95,7 +95,13 @@ export function createCallObserver(options: {
         } catch (e) {
           const mapped = mapError(e);
           const status = statusName(mapped.wire.code);
-          metrics.recordCall({ method, route: outcome.route, status, durationMs: performance.now() - start });
+          metrics.recordCall({
+            method,
+            route: outcome.route,
+            status,
+            durationMs: performance.now() - start,
+            reason: mapped.reason,
+          });
           if (mapped.reason === "gateway/acl-denied") metrics.recordAclDecision({ decision: "deny", method });
           report(method, mapped, e, outcome, call.peer);
           throw mapped.wire;
@@ -108,7 +114,13 @@ export function createCallObserver(options: {
           check(call.metadata);
         } catch (e) {
           const mapped = mapError(e);
-          metrics.recordCall({ method, route: "-", status: statusName(mapped.wire.code), durationMs: 0 });
+          metrics.recordCall({
+            method,
+            route: "-",
+            status: statusName(mapped.wire.code),
+            durationMs: 0,
+            reason: mapped.reason,
+          });
           report(method, mapped, e, undefined, call.peer);
           throw mapped.wire;
         }

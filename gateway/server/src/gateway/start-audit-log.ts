@@ -12,6 +12,7 @@ import { type CheckpointPublisher, startCheckpointPublisher } from "../audit/che
 import { createWitnessClient } from "../audit/witness-client.js";
 import type { GatewayConfig } from "../config/gateway-config.js";
 import type { Logger } from "../observability/logger.js";
+import { type DisagreementKind, observeWitness } from "../observability/operational-metrics.js";
 import { peerChannelTls } from "../peer-tls.js";
 import type { HutongStore } from "../store/index.js";
 import type { PeerLink } from "./peer-link.js";
@@ -37,6 +38,8 @@ export function startAuditLog(options: {
   readonly logger: Logger;
   readonly resources: ResourceStack;
   readonly now: () => number;
+  /** A witness refused a checkpoint of this log as inconsistent (a fork, a bad proof, or it is ahead). */
+  readonly onWitnessDisagreement?: (d: { readonly witness: string; readonly kind: DisagreementKind }) => void;
 }): RunningAuditLog {
   const { config, credentials, store, logger, resources, now } = options;
   const auditLog = createAuditLog({
@@ -56,15 +59,17 @@ export function startAuditLog(options: {
           signer: createCosignatureSigner(`hutong/${config.party}/witness`, credentials.privateKey),
           logs: config.audit.witnessing.map((w) => ({ origin: w.origin, verifiers: [createNoteVerifier(w.key)] })),
         });
-  const witnessClients = config.audit.witnesses.map((w) =>
-    createWitnessClient({
+  const record = options.onWitnessDisagreement;
+  const witnessClients = config.audit.witnesses.map((w) => {
+    const client = createWitnessClient({
       party: w.party,
       address: w.address,
       ...options.peerLink,
       ...peerChannelTls(w.tls),
       plaintext: w.plaintext,
-    }),
-  );
+    });
+    return record === undefined ? client : observeWitness(client, { recordWitnessDisagreement: record });
+  });
   resources.defer(() => {
     for (const w of witnessClients) w.close();
   });

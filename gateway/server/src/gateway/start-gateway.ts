@@ -22,6 +22,14 @@ import { createHealthService } from "../health/health-service.js";
 import { createConditionLog } from "../observability/condition-log.js";
 import { errorKind } from "../observability/error-kind.js";
 import { createLogger, type Logger } from "../observability/logger.js";
+import {
+  countForkAlarms,
+  createOperationalMetrics,
+  credentialAuthorities,
+  credentialCertificates,
+  crlFreshness,
+  tlsCertificates,
+} from "../observability/operational-metrics.js";
 import { createTelemetry, type Telemetry } from "../observability/telemetry.js";
 import { extractTraceContext, injectTraceContext } from "../observability/trace-context.js";
 import type { ConnectorKind } from "../outbox/connector-kind.js";
@@ -202,6 +210,13 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       ...(sharedReplay === undefined ? {} : { sharedReplay }),
     });
     const peerLink: PeerLink = { self: credentials, crls, maxMessageBytes: config.limits.maxMessageBytes, now };
+    // What the alert rules read (deploy/prometheus/rules/hutong-alerts.yml). Read before the audit
+    // log starts, so nothing awaits between startAuditLog and createOperationalMetrics below.
+    const ownCertificates = [
+      ...credentialCertificates(credentials),
+      ...(config.listen.tls === undefined ? [] : tlsCertificates(await readFile(config.listen.tls.certFile))),
+    ];
+    const authorities = credentialAuthorities(credentials);
     const { auditLog, publisher, witness } = startAuditLog({
       config,
       credentials,
@@ -209,6 +224,18 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       peerLink,
       logger,
       resources,
+      now,
+      // `operational` is created on the next statement, before the publisher's first tick.
+      onWitnessDisagreement: (d) => operational.recordWitnessDisagreement(d),
+    });
+    const operational = createOperationalMetrics(telemetry.meter, {
+      certificates: () => ownCertificates,
+      crls: () => crlFreshness(crlSource.current(), authorities),
+      audit: {
+        log: auditLog,
+        witnesses: config.audit.witnesses.map((w) => w.party),
+        witnessing: config.audit.witnessing.map((w) => w.origin),
+      },
       now,
     });
 
@@ -315,7 +342,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
             reader: auditLog,
             witness: witness === undefined ? undefined : { config: witness, store },
             now,
-            logger: logger.child({ component: "witness" }),
+            logger: countForkAlarms(logger.child({ component: "witness" }), operational),
           }),
         }),
       ),

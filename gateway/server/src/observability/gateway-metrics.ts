@@ -7,7 +7,14 @@ import type { Attributes, Counter, Histogram, Meter, ObservableResult } from "@o
  */
 export interface GatewayMetrics {
   /** One finished call: counter hutong.gateway.requests and histogram hutong.gateway.request.duration. */
-  recordCall(a: { method: string; route: string; status: string; durationMs: number }): void;
+  /** `reason`: the refusal's closed code (e.g. session/bad-mac), on the counter only. */
+  recordCall(a: {
+    method: string;
+    route: string;
+    status: string;
+    durationMs: number;
+    reason?: string | undefined;
+  }): void;
   /** One finished handshake; `reason` is the session error code when it failed. */
   recordHandshake(a: { outcome: "ok" | "failed"; reason?: string | undefined; durationMs: number }): void;
   /** The callback the gauge hutong.gateway.sessions.active reads at each collection; the last one set wins. */
@@ -87,9 +94,10 @@ export function createGatewayMetrics(meter: Meter): GatewayMetrics {
     });
 
   return {
-    recordCall({ method, route, status, durationMs }) {
+    recordCall({ method, route, status, durationMs, reason }) {
       const attributes: Attributes = { method, route, status };
-      requests.add(1, attributes);
+      // Which refusal (bad-mac, replay, ...) is what the alerts tell apart; the histogram needs none.
+      requests.add(1, reason === undefined ? attributes : { ...attributes, reason });
       requestDuration.record(durationMs, attributes);
     },
     recordHandshake({ outcome, reason, durationMs }) {

@@ -9,6 +9,7 @@ import {
   signCheckpoint,
 } from "@hutong/audit";
 import { generateSm2PrivateKey } from "@hutong/certs";
+import { errorCodeTrailer } from "@hutong/session";
 import { Status, WireError } from "@hutong/wire";
 import { selfSignedCert } from "@hutong/wire/testing";
 import { PrometheusExporter, PrometheusSerializer } from "@opentelemetry/exporter-prometheus";
@@ -25,6 +26,7 @@ import {
   type CrlFreshness,
   countForkAlarms,
   createOperationalMetrics,
+  credentialAuthorities,
   credentialCertificates,
   crlFreshness,
   operationalMetricNames as names,
@@ -144,7 +146,15 @@ describe("operational metrics", () => {
     const [rootCrl, caCrl, holderCrl] = pki.crls;
     assert.ok(rootCrl && caCrl && holderCrl);
     const older = { ...rootCrl, nextUpdate: new Date(t0 - 3_600_000) };
-    const freshness = crlFreshness([older, rootCrl, caCrl, holderCrl], [pki.root.cert, pki.ca.cert]);
+    // The CA is known from the identity chain only, the root as a trust anchor; the holder-app CA not at all.
+    const gw = pki.party("prov:510000");
+    const authorities = credentialAuthorities({
+      leaf: gw.cert,
+      chain: pki.chain(gw),
+      trust: { trustAnchors: [pki.root.cert] },
+    });
+    const { authorityKeyId: _, ...anonymous } = holderCrl;
+    const freshness = crlFreshness([older, rootCrl, caCrl, holderCrl, anonymous], authorities);
     let extra: CrlFreshness[] = [{ issuerSerial: "legacy", nextUpdate: undefined }];
     const t = setUp({ crls: () => [...freshness, ...extra], now: () => t0 + 3600_000 });
     try {
@@ -154,12 +164,16 @@ describe("operational metrics", () => {
           { attributes: { issuer_serial: pki.ca.cert.serialHex }, value: 7 * day - 3600 },
           { attributes: { issuer_serial: pki.root.cert.serialHex }, value: 7 * day - 3600 },
           { attributes: { issuer_serial: "legacy" }, value: 0 },
-          { attributes: { issuer_serial: "unmatched-3" }, value: 7 * day - 3600 },
+          {
+            attributes: { issuer_serial: `aki-${Buffer.from(holderCrl.authorityKeyId ?? []).toString("hex")}` },
+            value: 7 * day - 3600,
+          },
+          { attributes: { issuer_serial: "unmatched-4" }, value: 7 * day - 3600 },
         ]),
       );
       extra = [];
       const again = points((await t.collect()).get(names.crlNextUpdateIn));
-      assert.equal(again.length, 4);
+      assert.equal(again.length, 5);
       assert.ok(
         again.every((p) => (p.attributes.issuer_serial === "legacy") === Number.isNaN(p.value)),
         "a CRL no longer loaded reads NaN, never its old value",
@@ -327,6 +341,11 @@ describe("operational metrics", () => {
       next = () => Promise.reject(error);
       await assert.rejects(witness.submit(body), (e) => e === error);
     }
+    const sessionFailure = new WireError(Status.INVALID_ARGUMENT, "session: malformed", {
+      trailers: { [errorCodeTrailer]: "malformed" },
+    });
+    next = () => Promise.reject(sessionFailure);
+    await assert.rejects(witness.submit(body), (e) => e === sessionFailure);
     next = () => Promise.reject(new Error("socket hang up"));
     await assert.rejects(witness.submit(body), /socket hang up/);
     assert.deepEqual(recorded, ["mot ahead", "mot fork", "mot bad-proof"]);

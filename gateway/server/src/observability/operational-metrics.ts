@@ -1,6 +1,7 @@
 import { X509Certificate } from "node:crypto";
 import { parseAddCheckpointRequest, parseCheckpoint, parseNote } from "@hutong/audit";
 import { type Certificate, type Crl, parseCertificate } from "@hutong/certs";
+import { errorCodeTrailer } from "@hutong/session";
 import { isWireError, Status } from "@hutong/wire";
 import type { Attributes, Counter, Meter, ObservableResult } from "@opentelemetry/api";
 
@@ -57,7 +58,7 @@ export interface CertificateExpiry {
 }
 
 export interface CrlFreshness {
-  /** The serial of the CA that issued the CRL (`crlFreshness` finds it), or `unmatched-<n>`. */
+  /** The serial of the CA that issued the CRL (`crlFreshness` finds it), else `aki-<its key id>`, else `unmatched-<n>`. */
   readonly issuerSerial: string;
   /** Absent: a CRL path validation never accepts as current (validate-path.ts), reported as due now. */
   readonly nextUpdate: Date | undefined;
@@ -292,9 +293,9 @@ export interface SubmittingWitness {
 /**
  * A witness whose answers are also counted as disagreements, for checkpoint-publisher.ts to use
  * unchanged: ABORTED is the witness's `fork` (another root at a size it cosigned), INVALID_ARGUMENT
- * its `bad-proof` (our publisher never sends a malformed body, so the proof from the root it holds
- * failed), and a size conflict above the checkpoint sent means it cosigned a checkpoint of this log
- * that this gateway never signed. Answers and errors pass through as they came. `witness` must be a
+ * without a session error code its `bad-proof` (our publisher never sends a malformed body, so the
+ * proof from the root it holds failed), and a size conflict above the checkpoint sent means it
+ * cosigned a checkpoint of this log that this gateway never signed. Answers and errors pass through as they came. `witness` must be a
  * plain object (witness-client.ts's is): its own properties are copied.
  */
 export function observeWitness<W extends SubmittingWitness>(
@@ -312,9 +313,11 @@ export function observeWitness<W extends SubmittingWitness>(
         }
         return answer;
       } catch (e) {
-        if (isWireError(e) && e.code === Status.ABORTED)
+        if (isWireError(e) && e.code === Status.ABORTED) {
           metrics.recordWitnessDisagreement({ witness: party, kind: "fork" });
-        if (isWireError(e) && e.code === Status.INVALID_ARGUMENT) {
+        }
+        // A session failure (`malformed` is INVALID_ARGUMENT too) names its code in a trailer: no verdict on the log.
+        if (isWireError(e) && e.code === Status.INVALID_ARGUMENT && e.trailers[errorCodeTrailer] === undefined) {
           metrics.recordWitnessDisagreement({ witness: party, kind: "bad-proof" });
         }
         throw e;
@@ -356,12 +359,16 @@ export function countForkAlarms(
   };
 }
 
-/** The certificates a gateway's credentials hold (@hutong/client's Credentials fits). */
-export function credentialCertificates(credentials: {
+/** What a gateway's credentials hold (@hutong/client's Credentials fits). */
+export interface CredentialCertificates {
   readonly leaf: Certificate;
+  /** DER, leaf first. */
   readonly chain: readonly Uint8Array[];
   readonly trust: { readonly trustAnchors: readonly Certificate[]; readonly intermediates?: readonly Certificate[] };
-}): CertificateExpiry[] {
+}
+
+/** The certificates of the gateway's credentials, by role. */
+export function credentialCertificates(credentials: CredentialCertificates): CertificateExpiry[] {
   const seen = new Set<string>();
   const out: CertificateExpiry[] = [];
   const add = (role: CertificateRole, cert: Certificate) => {
@@ -386,6 +393,15 @@ export function tlsCertificates(pem: string | Buffer): CertificateExpiry[] {
   });
 }
 
+/** Every CA certificate the credentials know (anchors, intermediates, the chain's CAs): what CRLs are matched to. */
+export function credentialAuthorities(credentials: CredentialCertificates): Certificate[] {
+  return [
+    ...credentials.trust.trustAnchors,
+    ...(credentials.trust.intermediates ?? []),
+    ...credentials.chain.slice(1).map((der) => parseCertificate(der)),
+  ];
+}
+
 /**
  * One entry per issuing CA, labelled by that CA's serial among `authorities`; when a CA has several
  * CRLs loaded, the one that stays current longest (the one path validation can use).
@@ -394,7 +410,9 @@ export function crlFreshness(crls: readonly Crl[], authorities: readonly Certifi
   const byIssuer = new Map<string, Date | undefined>();
   crls.forEach((crl, i) => {
     const ca = authorities.find((a) => Buffer.from(a.subjectDer).equals(Buffer.from(crl.issuerDer)));
-    const issuerSerial = ca?.serialHex ?? `unmatched-${i}`;
+    // A CA the credentials do not hold (the holder app's, say) is named by its key id, which stays put.
+    const aki = crl.authorityKeyId === undefined ? undefined : `aki-${Buffer.from(crl.authorityKeyId).toString("hex")}`;
+    const issuerSerial = ca?.serialHex ?? aki ?? `unmatched-${i}`;
     const kept = byIssuer.get(issuerSerial);
     if (kept === undefined || (crl.nextUpdate !== undefined && crl.nextUpdate > kept)) {
       byIssuer.set(issuerSerial, crl.nextUpdate);

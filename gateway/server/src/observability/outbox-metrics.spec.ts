@@ -102,4 +102,60 @@ describe("outbox metrics", () => {
       await t.cleanup();
     }
   });
+
+  it("report a pair whose messages are all gone as empty, not at its last backlog", async () => {
+    const t = await sqliteMainAdapter.open();
+    const exporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
+    const reader = new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 3_600_000 });
+    const provider = new MeterProvider({ readers: [reader] });
+    try {
+      const msg = (key: string) => ({
+        topic: "grant-revocation",
+        destination: "prov:440000",
+        idempotencyKey: key,
+        orderingKey: null,
+        payload: new Uint8Array([1]),
+      });
+      await t.store.enqueueOutbox([msg("a"), msg("b")], t0);
+      let breakers: { topic: string; destination: string; state: "open" | "half-open" }[] = [
+        { topic: "grant-revocation", destination: "prov:440000", state: "open" },
+      ];
+      createOutboxMetrics(provider.getMeter("test"), {
+        stats: () => t.store.outboxStats(t0 + 60_000),
+        breakers: () => breakers,
+        now: () => t0 + 60_000,
+      });
+      const latest = async (name: string) => {
+        await reader.forceFlush();
+        const all = exporter.getMetrics();
+        const last = all.at(-1);
+        for (const sm of last?.scopeMetrics ?? [])
+          for (const m of sm.metrics) if (m.descriptor.name === name) return points(m);
+        return undefined;
+      };
+      const gd = { topic: "grant-revocation", destination: "prov:440000" };
+      assert.deepEqual(await latest(outboxMetricNames.depth), [{ attributes: gd, value: 2 }]);
+      // Delivered, and the breaker closed again: the pair leaves the store's figures.
+      const claimed = await t.store.claimOutbox({
+        leaseToken: "L",
+        nowMs: t0,
+        leaseUntilMs: t0 + 1000,
+        limit: 10,
+        topics: ["grant-revocation"],
+        skip: [],
+      });
+      await t.store.settleOutbox(
+        "L",
+        claimed.map((m) => ({ id: m.id, outcome: "delivered" as const, attempted: true })),
+        t0,
+      );
+      breakers = [];
+      for (const name of [outboxMetricNames.depth, outboxMetricNames.oldestAge, outboxMetricNames.breakerState]) {
+        assert.deepEqual(await latest(name), [{ attributes: gd, value: 0 }], name);
+      }
+    } finally {
+      await provider.shutdown();
+      await t.cleanup();
+    }
+  });
 });

@@ -65,6 +65,10 @@ export function createOutboxMetrics(meter: Meter, source: OutboxMetricsSource): 
     description: "Messages that became dead letters",
   });
 
+  // The SDK keeps exporting a series at its last value once a callback stops observing it, so a
+  // (topic, destination) whose messages are all gone would show its last backlog for ever (and
+  // keep an alert firing): pairs seen before and absent now are observed as empty.
+  const seen = new Map<string, Attributes>();
   meter.addBatchObservableCallback(
     async (result) => {
       let stats: readonly OutboxStats[];
@@ -75,8 +79,12 @@ export function createOutboxMetrics(meter: Meter, source: OutboxMetricsSource): 
       }
       const nowMs = source.now();
       const breakers = new Map(source.breakers().map((b) => [`${b.topic} ${b.destination}`, b]));
+      const gone = new Map(seen);
       for (const s of stats) {
+        const key = `${s.topic} ${s.destination}`;
         const attributes: Attributes = { topic: s.topic, destination: s.destination };
+        seen.set(key, attributes);
+        gone.delete(key);
         result.observe(depth, s.depth, attributes);
         result.observe(
           oldestAge,
@@ -90,9 +98,15 @@ export function createOutboxMetrics(meter: Meter, source: OutboxMetricsSource): 
         breakers.delete(`${s.topic} ${s.destination}`);
         result.observe(breakerState, breakerStateValues[b?.state ?? "closed"], attributes);
       }
+      for (const [key, attributes] of gone) {
+        for (const gauge of [depth, oldestAge, inFlight, blocked, deadLetters]) result.observe(gauge, 0, attributes);
+        if (!breakers.has(key)) result.observe(breakerState, breakerStateValues.closed, attributes);
+      }
       // A breaker open for a destination whose messages are all gone still shows.
-      for (const b of breakers.values()) {
-        result.observe(breakerState, breakerStateValues[b.state], { topic: b.topic, destination: b.destination });
+      for (const [key, b] of breakers) {
+        const attributes: Attributes = { topic: b.topic, destination: b.destination };
+        seen.set(key, attributes);
+        result.observe(breakerState, breakerStateValues[b.state], attributes);
       }
     },
     [depth, oldestAge, inFlight, blocked, deadLetters, breakerState],
