@@ -4,7 +4,8 @@
 // with the right id, and OpenSSL signs or verifies that digest directly
 // (EVP_PKEY_sign on an SM2 key signs the tbs bytes as e). Keys are imported
 // once into an EVP_PKEY, with a sign/verify context cached on the handle, so
-// the hot path does no parsing and no context set-up.
+// the hot path does no parsing and no context set-up; jobs on the thread pool take contexts from
+// a small per-key pool. Ephemeral keys and ECDH can run on the thread pool too.
 #include <node_api.h>
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
@@ -15,13 +16,20 @@
 #include <openssl/param_build.h>
 #include <stdlib.h>
 #include <string.h>
+#include <uv.h>
 
 #define MAX_SIG 80
+// Contexts kept per key for the thread pool: a fresh EVP_PKEY_CTX and sign/verify init per job
+// cost about a third of the signature itself (OpenSSL 3's provider fetch and context set-up).
+#define POOLED_CTX 8
 
 typedef struct {
   EVP_PKEY *pkey;
   EVP_PKEY_CTX *ctx; // initialised for sign (private) or verify (public); main thread only
   int is_private;
+  uv_mutex_t lock; // guards idle[] and n_idle: jobs on the thread pool take and return contexts
+  EVP_PKEY_CTX *idle[POOLED_CTX];
+  int n_idle;
 } key_handle;
 
 #define CHECK(call)                                                    \
@@ -43,6 +51,9 @@ static void key_finalize(napi_env env, void *data, void *hint) {
   (void)hint;
   key_handle *k = data;
   if (k == NULL) return;
+  // Every job holds a reference to its key's handle, so none is running when this is called.
+  for (int i = 0; i < k->n_idle; i++) EVP_PKEY_CTX_free(k->idle[i]);
+  uv_mutex_destroy(&k->lock);
   EVP_PKEY_CTX_free(k->ctx);
   EVP_PKEY_free(k->pkey);
   free(k);
@@ -97,8 +108,9 @@ static napi_value wrap_key(napi_env env, EVP_PKEY *pkey, int is_private) {
     EVP_PKEY_free(pkey);
     return throw_err(env, "cannot initialise SM2 context");
   }
-  key_handle *k = malloc(sizeof(key_handle));
-  if (k == NULL) {
+  key_handle *k = calloc(1, sizeof(key_handle));
+  if (k == NULL || uv_mutex_init(&k->lock) != 0) {
+    free(k);
     EVP_PKEY_CTX_free(ctx);
     EVP_PKEY_free(pkey);
     return throw_err(env, "out of memory");
@@ -320,7 +332,7 @@ typedef struct {
   napi_async_work work;
   napi_deferred deferred;
   napi_ref key_ref; // keeps the key handle alive while the job runs
-  EVP_PKEY *pkey;
+  key_handle *key;
   int is_sign;
   uint8_t e[32];
   uint8_t sig[MAX_SIG];
@@ -328,20 +340,46 @@ typedef struct {
   int rc;
 } job;
 
+// A context initialised for the key's operation: an idle one if there is one, else a new one.
+static EVP_PKEY_CTX *take_ctx(key_handle *k, int is_sign) {
+  EVP_PKEY_CTX *ctx = NULL;
+  uv_mutex_lock(&k->lock);
+  if (k->n_idle > 0) ctx = k->idle[--k->n_idle];
+  uv_mutex_unlock(&k->lock);
+  if (ctx != NULL) return ctx;
+  ctx = EVP_PKEY_CTX_new(k->pkey, NULL);
+  if (ctx != NULL && (is_sign ? EVP_PKEY_sign_init(ctx) : EVP_PKEY_verify_init(ctx)) <= 0) {
+    EVP_PKEY_CTX_free(ctx);
+    ctx = NULL;
+  }
+  return ctx;
+}
+
+// Keeps a context for the next job (the operation leaves it initialised), up to POOLED_CTX.
+static void give_ctx(key_handle *k, EVP_PKEY_CTX *ctx) {
+  uv_mutex_lock(&k->lock);
+  if (k->n_idle < POOLED_CTX) {
+    k->idle[k->n_idle++] = ctx;
+    ctx = NULL;
+  }
+  uv_mutex_unlock(&k->lock);
+  EVP_PKEY_CTX_free(ctx);
+}
+
 static void job_execute(napi_env env, void *data) {
   (void)env;
   job *j = data;
-  EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new(j->pkey, NULL);
+  EVP_PKEY_CTX *ctx = take_ctx(j->key, j->is_sign);
   j->rc = 0;
   if (ctx != NULL) {
     if (j->is_sign) {
       j->siglen = sizeof j->sig;
-      j->rc = EVP_PKEY_sign_init(ctx) > 0 && EVP_PKEY_sign(ctx, j->sig, &j->siglen, j->e, 32) > 0;
+      j->rc = EVP_PKEY_sign(ctx, j->sig, &j->siglen, j->e, 32) > 0;
     } else {
-      j->rc = EVP_PKEY_verify_init(ctx) > 0 && EVP_PKEY_verify(ctx, j->sig, j->siglen, j->e, 32) == 1;
+      j->rc = EVP_PKEY_verify(ctx, j->sig, j->siglen, j->e, 32) == 1;
     }
+    give_ctx(j->key, ctx);
   }
-  EVP_PKEY_CTX_free(ctx);
   if (!j->rc) ERR_clear_error();
 }
 
@@ -386,7 +424,7 @@ static napi_value start_job(napi_env env, napi_callback_info info, int is_sign) 
   }
   job *j = calloc(1, sizeof(job));
   if (j == NULL) return throw_err(env, "out of memory");
-  j->pkey = k->pkey;
+  j->key = k;
   j->is_sign = is_sign;
   memcpy(j->e, e, 32);
   if (!is_sign) {
@@ -406,6 +444,155 @@ static napi_value start_job(napi_env env, napi_callback_info info, int is_sign) 
 static napi_value sign_digest_async(napi_env env, napi_callback_info info) { return start_job(env, info, 1); }
 static napi_value verify_digest_async(napi_env env, napi_callback_info info) { return start_job(env, info, 0); }
 
+// --- ephemeral keys and ECDH on the thread pool ---
+// A handshake generates one ephemeral key and does one ECDH per side: each a scalar
+// multiplication, about as costly as a signature. On the thread pool the key can be made before
+// the hello arrives (a small pool refilled in the background, certs/src/crypto/sm2-ecdh.ts) and
+// the ECDH runs beside the signature instead of on the event loop. Each pool thread builds its
+// own group once (a group is not shared between threads).
+
+static EC_GROUP *thread_group(void) {
+  static _Thread_local EC_GROUP *group = NULL; // one per pool thread, kept for the thread's life
+  if (group == NULL) group = EC_GROUP_new_by_curve_name(NID_sm2);
+  return group;
+}
+
+// x-coordinate of d·peer on `g`; 0 on any failure (a point off the curve, d = 0).
+static int ecdh_x(EC_GROUP *g, const uint8_t d[32], const uint8_t peer[65], uint8_t out[32]) {
+  BN_CTX *ctx = BN_CTX_new();
+  BIGNUM *k = BN_secure_new();
+  BIGNUM *x = BN_new();
+  EC_POINT *p = g == NULL ? NULL : EC_POINT_new(g);
+  EC_POINT *r = g == NULL ? NULL : EC_POINT_new(g);
+  int ok = ctx != NULL && k != NULL && x != NULL && p != NULL && r != NULL;
+  if (ok) {
+    BN_set_flags(k, BN_FLG_CONSTTIME);
+    // oct2point refuses points off the curve; the cofactor is 1, so there is no small subgroup.
+    ok = BN_bin2bn(d, 32, k) != NULL && !BN_is_zero(k) && EC_POINT_oct2point(g, p, peer, 65, ctx) == 1 &&
+         EC_POINT_mul(g, r, NULL, p, k, ctx) == 1 && !EC_POINT_is_at_infinity(g, r) &&
+         EC_POINT_get_affine_coordinates(g, r, x, NULL, ctx) == 1 && BN_bn2binpad(x, out, 32) == 32;
+  }
+  EC_POINT_free(r);
+  EC_POINT_free(p);
+  BN_free(x);
+  BN_clear_free(k);
+  BN_CTX_free(ctx);
+  if (!ok) ERR_clear_error();
+  return ok;
+}
+
+// A fresh key pair: d uniform in [1, n-1] from OpenSSL's private DRBG, Q = d·G by the
+// constant-time ladder (EC_POINT_mul with a scalar and no points).
+static int keygen(EC_GROUP *g, uint8_t d[32], uint8_t point[65]) {
+  BN_CTX *ctx = BN_CTX_new();
+  BIGNUM *k = BN_secure_new();
+  EC_POINT *q = g == NULL ? NULL : EC_POINT_new(g);
+  const BIGNUM *order = g == NULL ? NULL : EC_GROUP_get0_order(g);
+  int ok = ctx != NULL && k != NULL && q != NULL && order != NULL;
+  if (ok) {
+    do {
+      ok = BN_priv_rand_range(k, order) == 1;
+    } while (ok && BN_is_zero(k));
+    BN_set_flags(k, BN_FLG_CONSTTIME);
+    ok = ok && EC_POINT_mul(g, q, k, NULL, NULL, ctx) == 1 && BN_bn2binpad(k, d, 32) == 32 &&
+         EC_POINT_point2oct(g, q, POINT_CONVERSION_UNCOMPRESSED, point, 65, ctx) == 65;
+  }
+  EC_POINT_free(q);
+  BN_clear_free(k);
+  BN_CTX_free(ctx);
+  if (!ok) {
+    OPENSSL_cleanse(d, 32);
+    ERR_clear_error();
+  }
+  return ok;
+}
+
+typedef struct {
+  napi_async_work work;
+  napi_deferred deferred;
+  int is_keygen;
+  uint8_t d[32];
+  uint8_t point[65];
+  uint8_t x[32];
+  int ok;
+} ec_job;
+
+static void ec_job_execute(napi_env env, void *data) {
+  (void)env;
+  ec_job *j = data;
+  EC_GROUP *g = thread_group();
+  j->ok = j->is_keygen ? keygen(g, j->d, j->point) : ecdh_x(g, j->d, j->point, j->x);
+}
+
+static void ec_job_complete(napi_env env, napi_status status, void *data) {
+  ec_job *j = data;
+  napi_value value = NULL;
+  int failed = status != napi_ok || !j->ok;
+  if (!failed && j->is_keygen) {
+    napi_value d, point;
+    void *out;
+    failed = napi_create_array_with_length(env, 2, &value) != napi_ok ||
+             napi_create_buffer_copy(env, 32, j->d, &out, &d) != napi_ok ||
+             napi_create_buffer_copy(env, 65, j->point, &out, &point) != napi_ok ||
+             napi_set_element(env, value, 0, d) != napi_ok || napi_set_element(env, value, 1, point) != napi_ok;
+  } else if (!failed) {
+    void *out;
+    failed = napi_create_buffer_copy(env, 32, j->x, &out, &value) != napi_ok;
+  }
+  if (failed) {
+    napi_value msg, code;
+    napi_create_string_utf8(env, j->is_keygen ? "SM2 key generation failed" : "ECDH failed: peer point rejected",
+                            NAPI_AUTO_LENGTH, &msg);
+    napi_create_string_utf8(env, "ERR_HUTONG_NATIVE", NAPI_AUTO_LENGTH, &code);
+    napi_create_error(env, code, msg, &value);
+    napi_reject_deferred(env, j->deferred, value);
+  } else {
+    napi_resolve_deferred(env, j->deferred, value);
+  }
+  napi_delete_async_work(env, j->work);
+  OPENSSL_cleanse(j, sizeof *j);
+  free(j);
+}
+
+static napi_value queue_ec_job(napi_env env, ec_job *j, const char *what) {
+  napi_value promise, name;
+  if (napi_create_promise(env, &j->deferred, &promise) != napi_ok ||
+      napi_create_string_utf8(env, what, NAPI_AUTO_LENGTH, &name) != napi_ok ||
+      napi_create_async_work(env, NULL, name, ec_job_execute, ec_job_complete, j, &j->work) != napi_ok ||
+      napi_queue_async_work(env, j->work) != napi_ok) {
+    free(j);
+    return throw_err(env, "cannot queue an SM2 job");
+  }
+  return promise;
+}
+
+// generateEphemeralAsync() -> Promise<[d: Buffer(32), point: Buffer(65)]>
+static napi_value generate_ephemeral_async(napi_env env, napi_callback_info info) {
+  (void)info;
+  ec_job *j = calloc(1, sizeof(ec_job));
+  if (j == NULL) return throw_err(env, "out of memory");
+  j->is_keygen = 1;
+  return queue_ec_job(env, j, "hutong:sm2keygen");
+}
+
+// ecdhAsync(d: Uint8Array(32), peer: Uint8Array(65)) -> Promise<Buffer(32)>
+static napi_value ecdh_async(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  uint8_t *d, *peer;
+  size_t dlen, peerlen;
+  if (argc < 2 || !get_bytes(env, argv[0], &d, &dlen) || !get_bytes(env, argv[1], &peer, &peerlen) || dlen != 32 ||
+      peerlen != 65) {
+    return throw_err(env, "ecdhAsync expects a 32-byte scalar and a 65-byte point");
+  }
+  ec_job *j = calloc(1, sizeof(ec_job));
+  if (j == NULL) return throw_err(env, "out of memory");
+  memcpy(j->d, d, 32);
+  memcpy(j->point, peer, 65);
+  return queue_ec_job(env, j, "hutong:sm2ecdh");
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   digest_state *st = calloc(1, sizeof *st);
   if (st == NULL) return throw_err(env, "out of memory");
@@ -423,6 +610,8 @@ static napi_value init(napi_env env, napi_value exports) {
       {"signDigestAsync", NULL, sign_digest_async, NULL, NULL, NULL, napi_enumerable, NULL},
       {"verifyDigestAsync", NULL, verify_digest_async, NULL, NULL, NULL, napi_enumerable, NULL},
       {"ecdh", NULL, ecdh, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"ecdhAsync", NULL, ecdh_async, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"generateEphemeralAsync", NULL, generate_ephemeral_async, NULL, NULL, NULL, napi_enumerable, NULL},
       {"hmacSm3OverDigest", NULL, hmac_sm3_over_digest, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   CHECK(napi_define_properties(env, exports, sizeof props / sizeof props[0], props));

@@ -7,7 +7,14 @@ export { isNativeBackendAvailable } from "./crypto/native-backend.js";
 export { pooledRandomBytes, pooledRandomHex } from "./crypto/random-pool.js";
 export type { Sm2Backend, Sm2BackendName } from "./crypto/sm2-backend.js";
 export { defaultSm2Backend, getSm2Backend } from "./crypto/sm2-backend-registry.js";
-export { generateSm2EphemeralKey, type Sm2EphemeralKey, sm2Ecdh, sm2EphemeralKeyFrom } from "./crypto/sm2-ecdh.js";
+export {
+  createSm2EphemeralKeyPool,
+  generateSm2EphemeralKey,
+  type Sm2EphemeralKey,
+  type Sm2EphemeralKeyPool,
+  sm2Ecdh,
+  sm2EphemeralKeyFrom,
+} from "./crypto/sm2-ecdh.js";
 export {
   createSm2PrivateKey,
   createSm2PublicKey,
@@ -43,6 +50,7 @@ export { hkdfSm3, hmacSm3, hmacSm3OverDigest, sm3 } from "./crypto/sm3.js";
 export { createSm4AeadKey, type Sm4AeadKey, sm4AeadOverhead, sm4Open, sm4Seal } from "./crypto/sm4-aead.js";
 export { CertsError, type CertsErrorCode, certsErrorCodes, isCertsError } from "./error.js";
 export { isValidPartyId, type PartyId, parsePartyId, partyIdFromUri, partyIdToUri } from "./party/party-id.js";
+export { createPathValidationCache, type PathValidationCache } from "./pki/path-cache.js";
 export { type PathValidationOptions, type ValidatedPath, validateCertificatePath } from "./pki/validate-path.js";
 export {
   type Certificate,

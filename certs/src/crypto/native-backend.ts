@@ -10,6 +10,8 @@ interface NativeAddon {
   signDigestAsync(key: Sm2BackendKey, e: Uint8Array): Promise<Uint8Array>;
   verifyDigestAsync(key: Sm2BackendKey, e: Uint8Array, sig: Uint8Array): Promise<boolean>;
   ecdh(d: Uint8Array, point: Uint8Array): Uint8Array;
+  ecdhAsync?(d: Uint8Array, point: Uint8Array): Promise<Uint8Array>;
+  generateEphemeralAsync?(): Promise<[Uint8Array, Uint8Array]>;
   hmacSm3OverDigest(key: Uint8Array, ...partsThenMessage: Uint8Array[]): Uint8Array;
 }
 
@@ -54,6 +56,9 @@ export function nativeHmacSm3OverDigest(): NativeAddon["hmacSm3OverDigest"] | un
 /** SM2 over the OpenSSL linked into Node, through the hutong_sm2 N-API addon. */
 export function createNativeBackend(): Sm2Backend {
   const addon = load();
+  // An addon built from an older source lacks these: the callers then fall back to ecdh and
+  // node:crypto's generator, as with the js backend. (N-API functions ignore `this`.)
+  const { ecdhAsync, generateEphemeralAsync } = addon;
   return {
     name: "native",
     importPrivateKey: (d, point) => addon.privateKey(d, point),
@@ -63,5 +68,16 @@ export function createNativeBackend(): Sm2Backend {
     signDigestAsync: async (key, e) => new Uint8Array(await addon.signDigestAsync(key, e)),
     verifyDigestAsync: (key, e, sig) => addon.verifyDigestAsync(key, e, sig),
     ecdh: (d, point) => new Uint8Array(addon.ecdh(d, point)),
+    ...(typeof ecdhAsync === "function"
+      ? { ecdhAsync: async (d: Uint8Array, point: Uint8Array) => new Uint8Array(await ecdhAsync(d, point)) }
+      : {}),
+    ...(typeof generateEphemeralAsync === "function"
+      ? {
+          generateEphemeralAsync: async () => {
+            const [d, point] = await generateEphemeralAsync();
+            return { d: new Uint8Array(d), point: new Uint8Array(point) };
+          },
+        }
+      : {}),
   };
 }

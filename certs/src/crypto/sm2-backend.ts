@@ -21,4 +21,8 @@ export interface Sm2Backend {
   verifyDigestAsync(key: Sm2BackendKey, e: Uint8Array, signature: Uint8Array): Promise<boolean>;
   /** Plain ECDH: the x-coordinate of d·point (32 bytes); throws on a point off the curve. */
   ecdh(d: Uint8Array, point: Uint8Array): Uint8Array;
+  /** Same as ecdh, on the thread pool; absent where the backend has none. */
+  ecdhAsync?(d: Uint8Array, point: Uint8Array): Promise<Uint8Array>;
+  /** A fresh key pair (d in [1, n-1], uncompressed point), on the thread pool; absent where the backend has none. */
+  generateEphemeralAsync?(): Promise<{ readonly d: Uint8Array; readonly point: Uint8Array }>;
 }

@@ -5,40 +5,155 @@ import { createSm2PublicKey, exportSm2PrivateScalar, type Sm2PrivateKey, type Sm
 
 /**
  * A key for one ECDH on the SM2 curve. Generation is node:crypto's (one
- * fixed-base multiplication); agreement is the SM2 backend's: the native addon
- * multiplies with OpenSSL's EC_POINT_mul, 2.5x faster than node:crypto's
- * computeSecret on this curve. Together with not re-importing the scalar this
- * took ECDH from about 40% of a handshake's CPU to under 15%.
+ * fixed-base multiplication) or, from a pool, the native addon's on the thread
+ * pool; agreement is the SM2 backend's: the native addon multiplies with
+ * OpenSSL's EC_POINT_mul, 2.5x faster than node:crypto's computeSecret on this
+ * curve. Together with not re-importing the scalar this took ECDH from about
+ * 40% of a handshake's CPU to under 15%.
  */
 export interface Sm2EphemeralKey {
   readonly publicKey: Sm2PublicKey;
   /** The x-coordinate of d·peer (32 bytes). */
   agree(peer: Sm2PublicKey): Uint8Array;
+  /** Same as agree, on the thread pool where the backend can (keeps the event loop free). */
+  agreeAsync(peer: Sm2PublicKey): Promise<Uint8Array>;
+}
+
+function agreeFailed(cause: unknown): CertsError {
+  return new CertsError("invalid-key", "ECDH failed: peer point rejected", { cause });
 }
 
 function agree(d: Uint8Array, peer: Sm2PublicKey): Uint8Array {
   try {
     return defaultSm2Backend().ecdh(d, peer.point);
   } catch (cause) {
-    throw new CertsError("invalid-key", "ECDH failed: peer point rejected", { cause });
+    throw agreeFailed(cause);
   }
 }
 
-/** A fresh ephemeral key from OpenSSL's generator. */
-export function generateSm2EphemeralKey(): Sm2EphemeralKey {
+async function agreeAsync(d: Uint8Array, peer: Sm2PublicKey): Promise<Uint8Array> {
+  const backend = defaultSm2Backend();
+  if (backend.ecdhAsync === undefined) return agree(d, peer);
+  try {
+    return await backend.ecdhAsync(d, peer.point);
+  } catch (cause) {
+    throw agreeFailed(cause);
+  }
+}
+
+function keyOf(d: Uint8Array, publicKey: Sm2PublicKey): Sm2EphemeralKey {
+  return Object.freeze({
+    publicKey,
+    agree: (peer: Sm2PublicKey) => agree(d, peer),
+    agreeAsync: (peer: Sm2PublicKey) => agreeAsync(d, peer),
+  });
+}
+
+/** A fresh key pair as raw bytes from OpenSSL's generator, on the calling thread. */
+function generateRaw(): { d: Uint8Array; point: Uint8Array } {
   const ecdh = createECDH("SM2");
-  const publicKey = createSm2PublicKey(new Uint8Array(ecdh.generateKeys()));
+  const point = new Uint8Array(ecdh.generateKeys());
   // getPrivateKey drops leading zero bytes (1 key in 256 is shorter): the backends take 32.
   const raw = ecdh.getPrivateKey();
   const d = new Uint8Array(32);
   d.set(raw, 32 - raw.length);
-  return Object.freeze({ publicKey, agree: (peer: Sm2PublicKey) => agree(d, peer) });
+  return { d, point };
+}
+
+/** A fresh ephemeral key from OpenSSL's generator. */
+export function generateSm2EphemeralKey(): Sm2EphemeralKey {
+  const { d, point } = generateRaw();
+  return keyOf(d, createSm2PublicKey(point));
 }
 
 /** An existing private key used as an ephemeral one (deterministic tests, the worked example). */
 export function sm2EphemeralKeyFrom(privateKey: Sm2PrivateKey): Sm2EphemeralKey {
-  const d = exportSm2PrivateScalar(privateKey);
-  return Object.freeze({ publicKey: privateKey.publicKey, agree: (peer: Sm2PublicKey) => agree(d, peer) });
+  return keyOf(exportSm2PrivateScalar(privateKey), privateKey.publicKey);
+}
+
+/**
+ * Ephemeral keys made ahead of need: a handshake takes one ready key instead of spending a scalar
+ * multiplication on its critical path, and the pool refills itself on the thread pool (the native
+ * backend; elsewhere on the event loop, after the handshake's own turn). Every key is handed out
+ * once: it leaves the pool when taken, and agrees once (its scalar is wiped then; a second
+ * agreement throws). The pool keeps at most `size` keys; when it is empty a key is made on the spot.
+ */
+export interface Sm2EphemeralKeyPool {
+  take(): Sm2EphemeralKey;
+  /** Keys ready now. */
+  readonly ready: number;
+}
+
+/** A key whose scalar serves one agreement, then is wiped. */
+function singleUse(d: Uint8Array, publicKey: Sm2PublicKey): Sm2EphemeralKey {
+  let used = false;
+  const claim = () => {
+    if (used) throw new CertsError("invalid-argument", "this ephemeral key has already been used");
+    used = true;
+  };
+  return Object.freeze({
+    publicKey,
+    agree(peer: Sm2PublicKey) {
+      claim();
+      try {
+        return agree(d, peer);
+      } finally {
+        d.fill(0);
+      }
+    },
+    async agreeAsync(peer: Sm2PublicKey) {
+      claim();
+      try {
+        return await agreeAsync(d, peer);
+      } finally {
+        d.fill(0);
+      }
+    },
+  });
+}
+
+export function createSm2EphemeralKeyPool(options: { readonly size?: number } = {}): Sm2EphemeralKeyPool {
+  const size = options.size ?? 16;
+  const ready: Sm2EphemeralKey[] = [];
+  let pending = 0;
+
+  const add = (raw: { d: Uint8Array; point: Uint8Array }) => {
+    ready.push(singleUse(raw.d, createSm2PublicKey(raw.point)));
+  };
+  const refill = () => {
+    const backend = defaultSm2Backend();
+    while (ready.length + pending < size) {
+      pending++;
+      const made =
+        backend.generateEphemeralAsync === undefined
+          ? new Promise<{ d: Uint8Array; point: Uint8Array }>((resolve) => setImmediate(() => resolve(generateRaw())))
+          : backend.generateEphemeralAsync();
+      made.then(
+        (raw) => {
+          pending--;
+          if (ready.length < size) add(raw);
+          else raw.d.fill(0);
+        },
+        () => {
+          // A failed generation leaves the slot empty; take() makes a key on the spot if it must.
+          pending--;
+        },
+      );
+    }
+  };
+
+  return {
+    take() {
+      const key = ready.pop();
+      refill();
+      if (key !== undefined) return key;
+      const raw = generateRaw();
+      return singleUse(raw.d, createSm2PublicKey(raw.point));
+    },
+    get ready() {
+      return ready.length;
+    },
+  };
 }
 
 /**

@@ -187,6 +187,33 @@ describe(`SM2 signatures (default backend: ${defaultSm2Backend().name})`, () => 
     assert.equal(await sm2VerifyAsync(key.publicKey, msg, hex("00")), false);
   });
 
+  it("keeps every answer right with many jobs on one key at once (the addon's per-key context pool)", async () => {
+    const key = generateSm2PrivateKey();
+    const msgs = Array.from({ length: 12 }, () => randomBytes(48));
+    // More jobs than the pool keeps and than the thread pool has threads, good and bad interleaved,
+    // so contexts are taken, made, given back and dropped while others run.
+    for (let round = 0; round < 3; round++) {
+      const sigs = await Promise.all(msgs.map((m) => sm2SignAsync(key, m)));
+      const checks = await Promise.all(
+        msgs.flatMap((m, i) => {
+          const sig = sigs[i] ?? new Uint8Array();
+          const bad = Uint8Array.from(sig);
+          bad[8] = (bad[8] ?? 0) ^ 1;
+          return [
+            sm2VerifyAsync(key.publicKey, m, sig),
+            sm2VerifyAsync(key.publicKey, m, bad),
+            sm2VerifyAsync(key.publicKey, m, hex("00")),
+          ];
+        }),
+      );
+      assert.deepEqual(
+        checks,
+        msgs.flatMap(() => [true, false, false]),
+      );
+      for (const [i, m] of msgs.entries()) assert.equal(sm2Verify(key.publicKey, m, sigs[i] ?? new Uint8Array()), true);
+    }
+  });
+
   it("refuses public keys off the curve", () => {
     const bad = Uint8Array.from(vectorKey.publicKey.point);
     bad[64] = (bad[64] ?? 0) ^ 1;

@@ -129,7 +129,30 @@ function verificationKey(key: Sm2PublicKey, tbs: Uint8Array, signature: Uint8Arr
   return createHash("sm3").update(key.point).update(tbs).update(signature).digest("base64");
 }
 
+// In front of it, the parsed objects (a CRL, a certificate) already seen to verify under a key
+// object: a CRL set is parsed once and checked on every validation that misses the path cache, so
+// even the SM3 of its bytes is spared. A parsed object's bytes are fixed at parsing; another
+// object with the same bytes goes through the SM3 key above.
+const verifiedObjects = new WeakMap<object, WeakSet<Sm2PublicKey>>();
+
 export function verifySignedBytes(
+  signed: { readonly tbsDer: Uint8Array; readonly signature: Uint8Array },
+  key: Sm2PublicKey,
+): boolean {
+  let keys = verifiedObjects.get(signed);
+  if (keys?.has(key)) return true;
+  const ok = verifySignedBytesByHash(signed, key);
+  if (ok) {
+    if (keys === undefined) {
+      keys = new WeakSet();
+      verifiedObjects.set(signed, keys);
+    }
+    keys.add(key);
+  }
+  return ok;
+}
+
+function verifySignedBytesByHash(
   signed: { readonly tbsDer: Uint8Array; readonly signature: Uint8Array },
   key: Sm2PublicKey,
 ): boolean {

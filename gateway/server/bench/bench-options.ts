@@ -14,6 +14,8 @@ export interface BenchOptions {
   readonly handshakeLoops: number;
   /** Client processes the handshake loops are spread over. */
   readonly handshakeClients: number;
+  /** The session's protection on hutong: SM4 (the default), or plaintext (MACs only) to see what SM4 costs. */
+  readonly protection: "sm4" | "plaintext";
 }
 
 export const benchUsage = `usage: npm run bench:gateway -- [options]
@@ -25,7 +27,14 @@ export const benchUsage = `usage: npm run bench:gateway -- [options]
   --handshake-seconds N  measured seconds of the handshake phase (default: --seconds)
   --handshake-loops N  concurrent client loops doing handshakes (default 8)
   --handshake-clients N  client processes the loops are spread over (default 4)
+  --protection P       hutong's sessions: sm4 (default) or plaintext (the gateway allows it for the
+                       generator; MACs only), to measure what encryption costs in the same setup
   --quick              smoke test: 1 round of 1 s runs, 0.5 s warm-ups`;
+
+function protectionFlag(value: string | undefined): "sm4" | "plaintext" {
+  if (value === undefined || value === "sm4" || value === "plaintext") return value ?? "sm4";
+  throw new Error(`--protection wants sm4 or plaintext, got ${JSON.stringify(value)}`);
+}
 
 /** Parses the script's flags; throws Error with a message for the user on anything it does not know. */
 export function parseBenchOptions(argv: readonly string[]): BenchOptions {
@@ -42,6 +51,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
       "handshake-seconds": { type: "string" },
       "handshake-loops": { type: "string" },
       "handshake-clients": { type: "string" },
+      protection: { type: "string" },
       quick: { type: "boolean", default: false },
     },
   });
@@ -56,6 +66,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     handshakeSeconds: positiveFlag("handshake-seconds", values["handshake-seconds"], seconds, false),
     handshakeLoops: positiveFlag("handshake-loops", values["handshake-loops"], 8, true),
     handshakeClients: positiveFlag("handshake-clients", values["handshake-clients"], 4, true),
+    protection: protectionFlag(values.protection),
   };
   if (options.handshakeClients > options.handshakeLoops) {
     throw new Error(

@@ -24,6 +24,8 @@ export interface LoadGeneratorArgs {
   /** Streams in flight at once, spread over `connections` HTTP/2 connections. */
   readonly concurrency: number;
   readonly connections: number;
+  /** The session's protection (the gateway allows plaintext for the generator when asked). */
+  readonly protection: "sm4" | "plaintext";
 }
 
 export interface LoadResult {

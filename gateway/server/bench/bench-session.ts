@@ -30,12 +30,16 @@ export async function establishSession(
   address: string,
   serverParty: string,
   creds: Credentials,
+  protection: "sm4" | "plaintext" = "sm4",
 ): Promise<ClientSession> {
   const channel = createWireChannel(address);
   try {
-    const hs = createHandshakeClient({ privateKey: creds.privateKey, chain: creds.chain, trust: creds.trust }).start(
-      serverParty,
-    );
+    const hs = createHandshakeClient({
+      privateKey: creds.privateKey,
+      chain: creds.chain,
+      trust: creds.trust,
+      protection,
+    }).start(serverParty);
     const deadline = Date.now() + 10_000;
     const hello = await channel.unary(sessionPaths.hello, helloRequest.encode(hs.clientHello), {}, { deadline });
     const awaiting = await hs.receive(helloResponse.decode(hello.body), { now: Date.now(), crls: creds.crls });

@@ -114,7 +114,7 @@ async function main(): Promise<void> {
     `a warm-up round, then ${o.rounds} round(s) of baseline then hutong, ` +
       `each run ${o.warmupSeconds} s warm-up + ${o.seconds} s measured, ` +
       `${o.concurrency} calls in flight over ${o.connections} HTTP/2 connection(s); ` +
-      `request ${benchPath} of ${benchRequestBytes} bytes\n`,
+      `request ${benchPath} of ${benchRequestBytes} bytes; hutong sessions ${o.protection === "sm4" ? "SM4-encrypted" : "plaintext (MACs only)"}\n`,
   );
 
   const pki = await openDevPki(join(dir, "pki"), [
@@ -143,6 +143,7 @@ async function main(): Promise<void> {
           ticketKeys: { current: { id: 1, secretFile: await pki.ticketKeyFile("gateway") } },
           // The handshake benchmark is one party handshaking back to back: measured, not rate-limited.
           handshake: { perAddress: null, perParty: null },
+          ...(o.protection === "plaintext" ? { acceptPlaintext: [benchParties.client] } : {}),
         },
         routes: [{ match: benchParties.gateway, local: backend.address }],
         acl: [
@@ -177,6 +178,7 @@ async function main(): Promise<void> {
         warmupSeconds: o.warmupSeconds,
         concurrency: o.concurrency,
         connections: o.connections,
+        protection: o.protection,
       };
       const {
         reports: [report],

@@ -83,7 +83,7 @@ runChild(async () => {
   const args = childArgs<LoadGeneratorArgs>();
   exitWithParent();
   const creds = await loadClientCredentials(args.identity);
-  const session = await establishSession(args.gateway, args.gatewayParty, creds);
+  const session = await establishSession(args.gateway, args.gatewayParty, creds, args.protection);
   const body = benchRequestBody();
   const framedPlain = frameMessage(body);
   const checkMac = args.mode === "hutong";

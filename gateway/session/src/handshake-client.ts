@@ -1,13 +1,12 @@
 import { randomBytes } from "node:crypto";
 import {
   constantTimeEqual,
-  generateSm2EphemeralKey,
   type Sm2EphemeralKey,
   type Sm2PrivateKey,
   sm2SignAsync,
   sm2VerifyAsync,
 } from "@hutong/certs";
-import { importEphemeralPoint, serverFinishedMac } from "./handshake-primitives.js";
+import { importEphemeralPoint, serverFinishedMac, takeEphemeralKey } from "./handshake-primitives.js";
 import type { HandshakeContext } from "./handshake-server.js";
 import { deriveMasterSecret, deriveSessionKeys, type SessionKeys } from "./key-schedule.js";
 import { parsePeerChain, type TrustStore, validatePeerChain } from "./peer-certificate.js";
@@ -73,7 +72,7 @@ export interface HandshakeClient {
 
 export function createHandshakeClient(options: HandshakeClientOptions): HandshakeClient {
   const random = options.randomBytes ?? ((n: number) => new Uint8Array(randomBytes(n)));
-  const ephemeral = options.generateEphemeral ?? generateSm2EphemeralKey;
+  const ephemeral = options.generateEphemeral ?? takeEphemeralKey;
   const protection = options.protection ?? "sm4";
   return {
     start(targetParty) {
@@ -113,9 +112,13 @@ export function createHandshakeClient(options: HandshakeClientOptions): Handshak
           if (!(await sm2VerifyAsync(path.leaf.publicKey, signed, sh.serverSignature))) {
             throw new SessionError("bad-signature", "server signature does not verify");
           }
-          const master = deriveMasterSecret(eph.agree(serverEphemeral), clientHello.clientRandom, sh.serverRandom, h1);
           const h2 = transcriptH2(h1, sh.serverSignature);
-          const clientSignature = await sm2SignAsync(options.privateKey, signedString(labels.clientSignature, h2));
+          // The ECDH and the client's signature are independent: both on the thread pool at once.
+          const [ecdhX, clientSignature] = await Promise.all([
+            eph.agreeAsync(serverEphemeral),
+            sm2SignAsync(options.privateKey, signedString(labels.clientSignature, h2)),
+          ]);
+          const master = deriveMasterSecret(ecdhX, clientHello.clientRandom, sh.serverRandom, h1);
           const keys = deriveSessionKeys(master);
           const h3 = transcriptH3(h2, clientSignature);
           return {

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { generateSm2PrivateKey } from "@hutong/certs";
+import { generateSm2PrivateKey, isCertsError } from "@hutong/certs";
 import { encodeFields, u64be, utf8 } from "./canonical-encoding.js";
-import { type CookieState, openCookie, sealCookie } from "./handshake-cookie.js";
+import { type CookieState, clientPublicKey, openCookie, sealCookie } from "./handshake-cookie.js";
 import { labels } from "./protocol-constants.js";
 import { isSessionError, type SessionErrorCode } from "./session-error.js";
 import { fixedNow, testKeyring } from "./testing-fixtures.js";
@@ -87,5 +87,28 @@ describe("handshake cookies", () => {
   it("a ticket sealed by the same keyring is not a cookie", () => {
     const ticketLike = keyring.seal(labels.ticketAad, encodeFields(fields()));
     assert.throws(() => openCookie(keyring, ticketLike, fixedNow), fails("bad-cookie"));
+  });
+});
+
+describe("clientPublicKey (the cookie's key cache)", () => {
+  it("gives one key object per point, a different one for another point, and refuses what is not a point", () => {
+    const a = generateSm2PrivateKey().publicKey;
+    const b = generateSm2PrivateKey().publicKey;
+    const first = clientPublicKey(new Uint8Array(a.point));
+    assert.equal(clientPublicKey(new Uint8Array(a.point)), first);
+    assert.deepEqual(first.point, a.point);
+    const other = clientPublicKey(b.point);
+    assert.notEqual(other, first);
+    assert.deepEqual(other.point, b.point);
+    const offCurve = new Uint8Array(a.point);
+    offCurve[64] = (offCurve[64] ?? 0) ^ 1;
+    assert.throws(
+      () => clientPublicKey(offCurve),
+      (e: unknown) => isCertsError(e, "invalid-key"),
+    );
+    assert.throws(
+      () => clientPublicKey(offCurve),
+      (e: unknown) => isCertsError(e, "invalid-key"),
+    );
   });
 });

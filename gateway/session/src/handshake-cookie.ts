@@ -29,6 +29,27 @@ export interface CookieState {
 // Format 2 (revision 3) added the protection; a format-1 cookie is refused (bad-cookie).
 const cookieFormat = 2;
 
+// Client keys by their point: a system's key comes back in every cookie, and a key object
+// carries what was derived from it once (the SM2 addon's imported key, the Z_A for the
+// signature check). Imported, hence checked on the curve, before it is kept. Bounded; least
+// recently used first out.
+const clientKeys = new Map<string, Sm2PublicKey>();
+const clientKeysMax = 4096;
+
+/** The public key of this exact point, imported once (createSm2PublicKey's checks on the first). */
+export function clientPublicKey(point: Uint8Array): Sm2PublicKey {
+  const id = Buffer.from(point.buffer, point.byteOffset, point.byteLength).toString("latin1");
+  let key = clientKeys.get(id);
+  if (key === undefined) key = createSm2PublicKey(point);
+  else clientKeys.delete(id);
+  clientKeys.set(id, key);
+  if (clientKeys.size > clientKeysMax) {
+    const oldest = clientKeys.keys().next().value;
+    if (oldest !== undefined) clientKeys.delete(oldest);
+  }
+  return key;
+}
+
 export function sealCookie(keyring: TicketKeyring, state: CookieState): Uint8Array {
   const plaintext = encodeFields([
     Uint8Array.of(cookieFormat),
@@ -66,7 +87,7 @@ export function openCookie(keyring: TicketKeyring, cookie: Uint8Array, now: numb
   const state: CookieState = {
     h2,
     master,
-    clientPublicKey: createSm2PublicKey(point),
+    clientPublicKey: clientPublicKey(point),
     clientParty: fromUtf8(party, "bad-cookie"),
     certSerial: serial,
     issuerNameHash: issuerHash,

@@ -1,7 +1,24 @@
-import { createSm2PublicKey, hmacSm3, isCertsError, type Sm2PublicKey } from "@hutong/certs";
+import {
+  createSm2EphemeralKeyPool,
+  createSm2PublicKey,
+  hmacSm3,
+  isCertsError,
+  type Sm2EphemeralKey,
+  type Sm2PublicKey,
+} from "@hutong/certs";
 import { concatBytes, utf8 } from "./canonical-encoding.js";
 import { labels, sizes } from "./protocol-constants.js";
 import { SessionError } from "./session-error.js";
+
+// Ephemeral keys made ahead of the handshakes that take them (on the thread pool with the native
+// backend), one pool per process for both sides: a key's scalar multiplication is off the
+// handshake's critical path. Each key is handed out once and agrees once (the pool enforces it).
+const ephemeralKeys = createSm2EphemeralKeyPool({ size: 32 });
+
+/** A fresh, never used ephemeral key for one handshake. */
+export function takeEphemeralKey(): Sm2EphemeralKey {
+  return ephemeralKeys.take();
+}
 
 /** Imports a peer's ephemeral point: exactly 65 bytes and on the curve, else malformed. */
 export function importEphemeralPoint(point: Uint8Array, what: string): Sm2PublicKey {

@@ -1,16 +1,9 @@
 import { randomBytes } from "node:crypto";
-import {
-  type Crl,
-  generateSm2EphemeralKey,
-  type Sm2EphemeralKey,
-  type Sm2PrivateKey,
-  sm2SignAsync,
-  sm2VerifyAsync,
-} from "@hutong/certs";
+import { type Crl, type Sm2EphemeralKey, type Sm2PrivateKey, sm2SignAsync, sm2VerifyAsync } from "@hutong/certs";
 import { utf8 } from "./canonical-encoding.js";
 import type { AdmissionSlot, HandshakeAdmission } from "./handshake-admission.js";
 import { openCookie, sealCookie } from "./handshake-cookie.js";
-import { importEphemeralPoint, serverFinishedMac } from "./handshake-primitives.js";
+import { importEphemeralPoint, serverFinishedMac, takeEphemeralKey } from "./handshake-primitives.js";
 import { deriveMasterSecret, deriveSessionKeys } from "./key-schedule.js";
 import {
   checkChainShape,
@@ -124,7 +117,7 @@ function checkClientHello(m: ClientHello): ProtectionMode | undefined {
 
 export function createHandshakeServer(options: HandshakeServerOptions): HandshakeServer {
   const random = options.randomBytes ?? ((n: number) => new Uint8Array(randomBytes(n)));
-  const ephemeral = options.generateEphemeral ?? generateSm2EphemeralKey;
+  const ephemeral = options.generateEphemeral ?? takeEphemeralKey;
   const cookieLifetimeMs = options.cookieLifetimeMs ?? defaultLimits.cookieLifetimeMs;
   const ticketLifetimeMs = options.ticketLifetimeMs ?? defaultLimits.ticketLifetimeMs;
   const acceptPlaintext = options.acceptPlaintext ?? (() => false);
@@ -168,8 +161,12 @@ export function createHandshakeServer(options: HandshakeServerOptions): Handshak
           protection: protectionModes[mode],
         };
         const h1 = transcriptH1(ch, unsigned);
-        const serverSignature = await sm2SignAsync(options.privateKey, signedString(labels.serverSignature, h1));
-        const master = deriveMasterSecret(eph.agree(clientEphemeral), ch.clientRandom, unsigned.serverRandom, h1);
+        // The signature and the ECDH are independent: both on the thread pool at once.
+        const [serverSignature, ecdhX] = await Promise.all([
+          sm2SignAsync(options.privateKey, signedString(labels.serverSignature, h1)),
+          eph.agreeAsync(clientEphemeral),
+        ]);
+        const master = deriveMasterSecret(ecdhX, ch.clientRandom, unsigned.serverRandom, h1);
         const cookie = sealCookie(options.keyring, {
           h2: transcriptH2(h1, serverSignature),
           master,

@@ -1,12 +1,12 @@
 import {
   type Certificate,
   type Crl,
+  createPathValidationCache,
   type ExtKeyUsageName,
   isCertsError,
   parseCertificate,
   sm3,
   type ValidatedPath,
-  validateCertificatePath,
 } from "@hutong/certs";
 import { defaultLimits } from "./protocol-constants.js";
 import { SessionError } from "./session-error.js";
@@ -43,6 +43,13 @@ function parseCached(der: Uint8Array): Certificate {
   return cert;
 }
 
+// Validated peer chains: every handshake of a system sends the same chain, and its validation
+// (path building, the signature look-ups, CRL selection) was a tenth of a handshake. A hit means
+// exactly what a fresh validation would answer at this handshake's time (keyed by the chain's DER,
+// the trust set, the CRL set and the options; validity and revocation re-checked on every hit;
+// only successes kept): see @hutong/certs createPathValidationCache.
+const validatedPaths = createPathValidationCache({ maxEntries: 4096 });
+
 /** A hello's chain within the size limits (1–8 certificates, each 1 byte to 16 KiB), else malformed. */
 export function checkChainShape(chain: readonly Uint8Array[]): void {
   if (chain.length === 0 || chain.length > defaultLimits.maxChainLength) {
@@ -75,12 +82,12 @@ export function parsePeerChain(chain: readonly Uint8Array[]): Certificate[] {
  * session codes because callers and tests act on them specifically.
  */
 export function validatePeerChain(chain: readonly Certificate[], v: PeerValidation): ValidatedPath {
-  const [leaf, ...rest] = chain;
+  const [leaf] = chain;
   if (leaf === undefined) throw new SessionError("malformed", "empty certificate chain");
   try {
-    return validateCertificatePath(leaf, {
+    return validatedPaths.validate(chain, {
       trustAnchors: v.trust.trustAnchors,
-      intermediates: [...rest, ...(v.trust.intermediates ?? [])],
+      ...(v.trust.intermediates === undefined ? {} : { intermediates: v.trust.intermediates }),
       crls: v.crls,
       time: new Date(v.now),
       revocation: "require",
@@ -101,7 +108,15 @@ export function validatePeerChain(chain: readonly Certificate[], v: PeerValidati
   }
 }
 
+const issuerHashes = new WeakMap<Certificate, Uint8Array>();
+
 /** SM3 of the issuer name DER: with the serial, what identifies a certificate on its issuer's CRL. */
 export function issuerNameHash(cert: Certificate): Uint8Array {
-  return sm3(cert.issuerDer);
+  // Parsed certificates are shared (above), so the hash of a system's issuer is computed once.
+  let hash = issuerHashes.get(cert);
+  if (hash === undefined) {
+    hash = sm3(cert.issuerDer);
+    issuerHashes.set(cert, hash);
+  }
+  return hash;
 }
