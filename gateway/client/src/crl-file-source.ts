@@ -4,8 +4,11 @@ import { readCrlFiles } from "./credential-files.js";
 export interface CrlSource {
   /** The CRLs as last read successfully. Path validation checks their signatures and freshness. */
   current(): readonly Crl[];
-  /** Re-reads the files now; on failure keeps the previous set and rethrows. */
-  refresh(): Promise<void>;
+  /**
+   * Re-reads the files now; on failure keeps the previous set and rethrows. Given `paths`, reads
+   * those instead from now on (a reloaded configuration's list), but only once they have all read.
+   */
+  refresh(paths?: readonly string[]): Promise<void>;
   close(): void;
 }
 
@@ -16,23 +19,34 @@ export interface CrlSource {
  * fails closed in path validation (revocation is required), never open.
  */
 export function createCrlFileSource(
-  paths: readonly string[],
+  initialPaths: readonly string[],
   options: { readonly initial: readonly Crl[]; readonly refreshMs: number; readonly onError?: (e: unknown) => void },
 ): CrlSource {
+  let paths = initialPaths;
   let crls = options.initial;
-  const refresh = async () => {
-    crls = await readCrlFiles(paths);
+  let closed = false;
+  let timer: NodeJS.Timeout | undefined;
+  const refresh = async (next?: readonly string[]) => {
+    const read = await readCrlFiles(next ?? paths);
+    if (next !== undefined) paths = next;
+    crls = read;
+    schedule();
   };
-  const timer =
-    paths.length === 0
-      ? undefined
-      : setInterval(() => {
-          refresh().catch((e: unknown) => options.onError?.(e));
-        }, options.refreshMs);
-  timer?.unref();
+  // No timer while there is nothing to read.
+  function schedule(): void {
+    if (closed || timer !== undefined || paths.length === 0) return;
+    timer = setInterval(() => {
+      refresh().catch((e: unknown) => options.onError?.(e));
+    }, options.refreshMs);
+    timer.unref();
+  }
+  schedule();
   return {
     current: () => crls,
     refresh,
-    close: () => clearInterval(timer),
+    close: () => {
+      closed = true;
+      clearInterval(timer);
+    },
   };
 }

@@ -412,7 +412,10 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         routing = routingStateOf(next);
         revocationPeers = peersOf(next);
         forwarder.retain(next.routeTable.entries);
-        await crlSource.refresh().catch((err: unknown) => logger.warn({ err }, "CRL re-read failed on reload"));
+        // The reloaded list of CRL files, once every one of them reads; else the old list stays.
+        await crlSource
+          .refresh(next.trust.crls)
+          .catch((err: unknown) => logger.warn({ err }, "CRL re-read failed on reload"));
         const { ticketKeys } = next.session;
         logger.info(
           {
