@@ -142,10 +142,11 @@ static int fast_enabled(void) {
   return z256_enabled;
 }
 
-// One BN_CTX per thread (main thread and each pool thread), kept for the thread's life.
+// One BN_CTX per thread (main thread and each pool thread), kept for the thread's life. Secure:
+// its temporaries hold values derived from nonces and private keys between calls.
 static BN_CTX *thread_bn_ctx(void) {
   static _Thread_local BN_CTX *ctx = NULL;
-  if (ctx == NULL) ctx = BN_CTX_new();
+  if (ctx == NULL) ctx = BN_CTX_secure_new();
   return ctx;
 }
 
@@ -222,6 +223,7 @@ static int z256_sign(const key_handle *key, const uint8_t e[32], uint8_t sig[MAX
   BN_free(s);
   BN_clear_free(k);
   BN_clear(tmp);
+  BN_clear(rk); // r + k: with r public, it is the nonce
   BN_CTX_end(ctx);
   OPENSSL_cleanse(kb, sizeof kb);
   if (!ok) ERR_clear_error();

@@ -24,6 +24,7 @@
 #pragma GCC optimize("no-tree-vectorize")
 #endif
 
+#include <openssl/crypto.h>
 #include <stdlib.h>
 #include <string.h>
 #include <uv.h>
@@ -49,7 +50,15 @@ static sm2z_affine G_TABLE[64][15];
 // --- constant-time helpers ---
 
 // All ones when x == 0, else 0.
-static inline uint64_t zero_mask64(uint64_t x) { return (((x | (0 - x)) >> 63) & 1) - 1; }
+// The empty asm is a value barrier: the compiler cannot see through it, so it cannot turn the mask
+// back into a branch on x (as BoringSSL's value_barrier_w does).
+static inline uint64_t zero_mask64(uint64_t x) {
+  uint64_t m = (((x | (0 - x)) >> 63) & 1) - 1;
+#if defined(__GNUC__)
+  __asm__("" : "+r"(m));
+#endif
+  return m;
+}
 static inline uint64_t eq_mask64(uint64_t a, uint64_t b) { return zero_mask64(a ^ b); }
 
 static inline void fe_copy(fe r, const fe a) { memcpy(r, a, sizeof(fe)); }
@@ -175,7 +184,8 @@ static inline void mont_reduce(fe r, uint64_t z[8]) {
     c2 = 0;             \
   } while (0)
 
-#if defined(__x86_64__) && defined(__GNUC__)
+// Only in optimised builds: at -O0 GCC cannot find registers for the asm's operands.
+#if defined(__x86_64__) && defined(__GNUC__) && defined(__OPTIMIZE__)
 // The 512-bit product with MULX and the two independent carry chains of ADCX (CF) and ADOX (OF),
 // row by row (the technique of Intel's "New Instructions Supporting Large Integer Arithmetic",
 // Gopal et al., 2012). About a quarter faster than the compiler's code for the Comba loop below
@@ -294,7 +304,7 @@ static inline void sqr512_adx(uint64_t z[8], const uint64_t *a) {
 // the multiplication-free reduction. Inputs < p; output reduced.
 static void fe_mul(fe r, const fe a, const fe b) {
   uint64_t z[8], c0 = 0, c1 = 0, c2 = 0;
-#if defined(__x86_64__) && defined(__GNUC__)
+#if defined(__x86_64__) && defined(__GNUC__) && defined(__OPTIMIZE__)
   if (have_adx) {
     mul512_adx(z, a, b);
     mont_reduce(r, z);
@@ -331,7 +341,7 @@ static void fe_mul(fe r, const fe a, const fe b) {
 // Squaring: the six cross products once, doubled, plus the four squares.
 static void fe_sqr(fe r, const fe a) {
   uint64_t x[8], z[8], c0 = 0, c1 = 0, c2 = 0;
-#if defined(__x86_64__) && defined(__GNUC__)
+#if defined(__x86_64__) && defined(__GNUC__) && defined(__OPTIMIZE__)
   if (have_adx) {
     sqr512_adx(z, a);
     mont_reduce(r, z);
@@ -609,7 +619,7 @@ static void hex32(fe r, const char *hex) {
 }
 
 static void init_once(void) {
-#if defined(__x86_64__) && defined(__GNUC__)
+#if defined(__x86_64__) && defined(__GNUC__) && defined(__OPTIMIZE__)
   __builtin_cpu_init();
   have_adx = __builtin_cpu_supports("bmi2") && __builtin_cpu_supports("adx");
   // Lets the tests exercise the portable C path on a machine that has ADX.
@@ -658,6 +668,8 @@ static void scalar_from_bytes(fe r, const uint8_t in[32]) {
   fe t;
   fe_from_bytes(t, in);
   reduce_once(r, t, 0, N);
+  // OPENSSL_cleanse, not memset: a memset of a dead buffer is removed by the optimiser.
+  OPENSSL_cleanse(t, sizeof t);
 }
 
 static inline unsigned nibble(const fe k, int i) { return (unsigned)(k[i >> 4] >> (4 * (i & 15))) & 15; }
@@ -713,10 +725,10 @@ int sm2z_mul_base(const uint8_t kb[32], uint8_t x[32], uint8_t y[32]) {
   fe k;
   scalar_from_bytes(k, kb);
   jac acc, sum;
+  sm2z_affine sel;
   pt_set_inf(&acc);
   for (int i = 0; i < 64; i++) {
     unsigned d = nibble(k, i);
-    sm2z_affine sel;
     memset(&sel, 0, sizeof sel);
     for (unsigned j = 0; j < 15; j++) {
       uint64_t m = eq_mask64(d, j + 1);
@@ -734,7 +746,10 @@ int sm2z_mul_base(const uint8_t kb[32], uint8_t x[32], uint8_t y[32]) {
     fe_cmov(acc.Z, ONE, take);
   }
   int ok = output(&acc, x, y);
-  memset(k, 0, sizeof k);
+  OPENSSL_cleanse(k, sizeof k);
+  OPENSSL_cleanse(&acc, sizeof acc);
+  OPENSSL_cleanse(&sum, sizeof sum);
+  OPENSSL_cleanse(&sel, sizeof sel);
   return ok;
 }
 
@@ -770,8 +785,11 @@ int sm2z_mul_point(const uint8_t kb[32], const sm2z_affine *p, uint8_t x[32], ui
     pt_cmov(&acc, &sel, acc_inf & d_nz);
   }
   int ok = output(&acc, x, y);
-  memset(k, 0, sizeof k);
-  memset(table, 0, sizeof table);
+  OPENSSL_cleanse(k, sizeof k);
+  OPENSSL_cleanse(table, sizeof table);
+  OPENSSL_cleanse(&acc, sizeof acc);
+  OPENSSL_cleanse(&sum, sizeof sum);
+  OPENSSL_cleanse(&sel, sizeof sel);
   return ok;
 }
 
