@@ -1,5 +1,5 @@
+import { ConfigError } from "../config/config-error.js";
 import type { GatewayConfig } from "../config/gateway-config.js";
-import { GatewayError } from "../gateway-error.js";
 import type { Logger } from "../observability/logger.js";
 import { createSharedReplayWindow, type SharedReplayWindow } from "../pipeline/shared-replay-window.js";
 import type { HutongStore } from "../store/index.js";
@@ -11,9 +11,11 @@ export function startSharedReplayWindow(
   options: { readonly ttlMs: number; readonly now: () => number; readonly logger: Logger },
 ): SharedReplayWindow | undefined {
   if (config.session.replayWindow !== "shared") return undefined;
-  // The config schema already insists on PostgreSQL; a store without the window is a wiring bug.
+  // The config schema already insists on PostgreSQL; this holds for a config built another way.
   if (store.replay === undefined) {
-    throw new GatewayError("invalid-credentials", `session.replayWindow: shared, but the ${store.kind} store has none`);
+    throw new ConfigError("invalid", "invalid gateway config", [
+      `session.replayWindow: shared needs a store the replicas share; the ${store.kind} store has none`,
+    ]);
   }
   return createSharedReplayWindow({
     store: store.replay,
