@@ -122,8 +122,11 @@ export function createSessionClient(options: SessionClientOptions): SessionClien
   let pending: Promise<ClientSession> | undefined;
 
   /**
-   * One handshake message, sent again after a short random pause (full jitter, doubling) while the
-   * server says `busy` and the deadline allows: UNAVAILABLE invites a retry, and a busy refusal
+   * One handshake message, sent again after a short random pause (equal jitter, doubling) while the
+   * server says `busy` and the deadline allows. Equal, not full, jitter: full jitter's pauses can all
+   * be near zero, so five tries could land within one refill of the server's admission bucket and
+   * the client give up a moment before it would have been admitted; half of each pause is fixed,
+   * so the tries cover at least 1.55 s. UNAVAILABLE invites a retry, and a busy refusal
    * comes before the server did any work. A refused Finish is retried with the same cookie (it
    * stays valid 30 s), so a handshake never starts over for it.
    */
@@ -132,7 +135,7 @@ export function createSessionClient(options: SessionClientOptions): SessionClien
       try {
         return await options.transport.unary(path, body, {}, { deadline });
       } catch (e) {
-        const delay = Math.random() * busyBackoffMs * 2 ** attempt;
+        const delay = (0.5 + 0.5 * Math.random()) * busyBackoffMs * 2 ** attempt;
         if (!refusedWith(e, "busy") || attempt >= busyRetries || Date.now() + delay >= deadline) throw e;
         await new Promise((resolve) => setTimeout(resolve, delay));
       }
