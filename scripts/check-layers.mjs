@@ -42,7 +42,7 @@ const serverLayers = {
   grants: [".", "routing", "store/port", "outbox"],
   share: [".", "routing", "grants", "store/port"],
   pipeline: [".", "routing", "grants", "share", "observability", "store/port"],
-  endpoints: [".", "routing", "grants", "share", "audit", "store/port", "pipeline"],
+  endpoints: [".", "routing", "grants", "share", "audit", "outbox", "store/port", "pipeline"],
   gateway: ["*"],
   "gateway/routes": [".", "routing", "endpoints", "pipeline", "observability", "gateway"],
   dev: ["*"],

@@ -38,6 +38,16 @@ export const contractServices: readonly ContractService[] = [
     ],
   },
   {
+    name: "hutong.v1.OutboxAdminService",
+    file: "hutong/v1/admin.proto",
+    routing: "local",
+    methods: [
+      { name: "ListOutboxQueues", path: "/hutong.v1.OutboxAdminService/ListOutboxQueues", requestType: "hutong.v1.ListOutboxQueuesRequest", responseType: "hutong.v1.ListOutboxQueuesResponse", clientStreaming: false, serverStreaming: false },
+      { name: "ListDeadLetters", path: "/hutong.v1.OutboxAdminService/ListDeadLetters", requestType: "hutong.v1.ListDeadLettersRequest", responseType: "hutong.v1.ListDeadLettersResponse", clientStreaming: false, serverStreaming: false },
+      { name: "ReplayDeadLetter", path: "/hutong.v1.OutboxAdminService/ReplayDeadLetter", requestType: "hutong.v1.ReplayDeadLetterRequest", responseType: "hutong.v1.ReplayDeadLetterResponse", clientStreaming: false, serverStreaming: false },
+    ],
+  },
+  {
     name: "hutong.v1.AuditService",
     file: "hutong/v1/audit.proto",
     routing: "local",
@@ -79,6 +89,7 @@ export const contractServices: readonly ContractService[] = [
       { name: "FileMaintenanceRequest", path: "/hutong.v1.LicenceMaintenanceService/FileMaintenanceRequest", requestType: "hutong.v1.FileMaintenanceRequestRequest", responseType: "hutong.v1.FileMaintenanceRequestResponse", clientStreaming: false, serverStreaming: false },
       { name: "DecideMaintenanceRequest", path: "/hutong.v1.LicenceMaintenanceService/DecideMaintenanceRequest", requestType: "hutong.v1.DecideMaintenanceRequestRequest", responseType: "hutong.v1.DecideMaintenanceRequestResponse", clientStreaming: false, serverStreaming: false },
       { name: "QueryMaintenanceRequest", path: "/hutong.v1.LicenceMaintenanceService/QueryMaintenanceRequest", requestType: "hutong.v1.QueryMaintenanceRequestRequest", responseType: "hutong.v1.QueryMaintenanceRequestResponse", clientStreaming: false, serverStreaming: false },
+      { name: "CountMaintenanceRequests", path: "/hutong.v1.LicenceMaintenanceService/CountMaintenanceRequests", requestType: "hutong.v1.CountMaintenanceRequestsRequest", responseType: "hutong.v1.CountMaintenanceRequestsResponse", clientStreaming: false, serverStreaming: false },
     ],
   },
   {

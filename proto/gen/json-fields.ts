@@ -206,6 +206,49 @@ export const jsonFields: ReadonlyMap<string, readonly JsonField[]> = new Map<str
     ],
   ],
   [
+    "hutong.v1.AuditLogInfo",
+    [
+      { name: "origin", jsonName: "origin" },
+      { name: "verifier_key", jsonName: "verifierKey" },
+      { name: "size", jsonName: "size" },
+      { name: "latest_checkpoint_size", jsonName: "latestCheckpointSize" },
+      { name: "latest_checkpoint_time", jsonName: "latestCheckpointTime" },
+    ],
+  ],
+  [
+    "hutong.v1.CertificateInfo",
+    [
+      { name: "subject_party", jsonName: "subjectParty" },
+      { name: "subject_name", jsonName: "subjectName" },
+      { name: "serial", jsonName: "serial" },
+      { name: "not_before", jsonName: "notBefore" },
+      { name: "not_after", jsonName: "notAfter" },
+    ],
+  ],
+  [
+    "hutong.v1.CountMaintenanceRequestsRequest",
+    [
+      { name: "context", jsonName: "context", message: "hutong.v1.RequestContext" },
+      { name: "province", jsonName: "province" },
+    ],
+  ],
+  [
+    "hutong.v1.CountMaintenanceRequestsResponse",
+    [
+      { name: "counts", jsonName: "counts", repeated: true, message: "hutong.v1.MaintenanceStateCount" },
+    ],
+  ],
+  [
+    "hutong.v1.CrlInfo",
+    [
+      { name: "issuer_name", jsonName: "issuerName" },
+      { name: "issuer_party", jsonName: "issuerParty" },
+      { name: "this_update", jsonName: "thisUpdate" },
+      { name: "next_update", jsonName: "nextUpdate" },
+      { name: "revoked_count", jsonName: "revokedCount" },
+    ],
+  ],
+  [
     "hutong.v1.DataCheckRun",
     [
       { name: "run_id", jsonName: "runId" },
@@ -222,6 +265,18 @@ export const jsonFields: ReadonlyMap<string, readonly JsonField[]> = new Map<str
       { name: "licence_id", jsonName: "licenceId" },
       { name: "check", jsonName: "check" },
       { name: "detail", jsonName: "detail" },
+    ],
+  ],
+  [
+    "hutong.v1.DeadLetter",
+    [
+      { name: "id", jsonName: "id" },
+      { name: "topic", jsonName: "topic" },
+      { name: "destination", jsonName: "destination" },
+      { name: "attempts", jsonName: "attempts" },
+      { name: "last_error", jsonName: "lastError" },
+      { name: "created_at", jsonName: "createdAt" },
+      { name: "dead_at", jsonName: "deadAt" },
     ],
   ],
   [
@@ -352,6 +407,10 @@ export const jsonFields: ReadonlyMap<string, readonly JsonField[]> = new Map<str
       { name: "api_package", jsonName: "apiPackage" },
       { name: "services", jsonName: "services", repeated: true },
       { name: "started_at", jsonName: "startedAt" },
+      { name: "certificates", jsonName: "certificates", repeated: true, message: "hutong.v1.CertificateInfo" },
+      { name: "crls", jsonName: "crls", repeated: true, message: "hutong.v1.CrlInfo" },
+      { name: "audit_log", jsonName: "auditLog", message: "hutong.v1.AuditLogInfo" },
+      { name: "witnesses", jsonName: "witnesses", repeated: true, message: "hutong.v1.WitnessInfo" },
     ],
   ],
   [
@@ -667,6 +726,22 @@ export const jsonFields: ReadonlyMap<string, readonly JsonField[]> = new Map<str
     ],
   ],
   [
+    "hutong.v1.ListDeadLettersRequest",
+    [
+      { name: "topic", jsonName: "topic" },
+      { name: "destination", jsonName: "destination" },
+      { name: "page_size", jsonName: "pageSize" },
+      { name: "page_token", jsonName: "pageToken" },
+    ],
+  ],
+  [
+    "hutong.v1.ListDeadLettersResponse",
+    [
+      { name: "dead_letters", jsonName: "deadLetters", repeated: true, message: "hutong.v1.DeadLetter" },
+      { name: "next_page_token", jsonName: "nextPageToken" },
+    ],
+  ],
+  [
     "hutong.v1.ListGrantsRequest",
     [
       { name: "context", jsonName: "context", message: "hutong.v1.RequestContext" },
@@ -709,6 +784,13 @@ export const jsonFields: ReadonlyMap<string, readonly JsonField[]> = new Map<str
     [
       { name: "states", jsonName: "states", repeated: true, message: "hutong.v1.LicenceState" },
       { name: "next_after", jsonName: "nextAfter" },
+    ],
+  ],
+  ["hutong.v1.ListOutboxQueuesRequest", []],
+  [
+    "hutong.v1.ListOutboxQueuesResponse",
+    [
+      { name: "queues", jsonName: "queues", repeated: true, message: "hutong.v1.OutboxQueue" },
     ],
   ],
   [
@@ -784,6 +866,14 @@ export const jsonFields: ReadonlyMap<string, readonly JsonField[]> = new Map<str
     ],
   ],
   [
+    "hutong.v1.MaintenanceStateCount",
+    [
+      { name: "province", jsonName: "province" },
+      { name: "state", jsonName: "state" },
+      { name: "count", jsonName: "count" },
+    ],
+  ],
+  [
     "hutong.v1.MaintenanceStep",
     [
       { name: "state", jsonName: "state" },
@@ -800,6 +890,19 @@ export const jsonFields: ReadonlyMap<string, readonly JsonField[]> = new Map<str
       { name: "legal_representative", jsonName: "legalRepresentative" },
       { name: "economic_type_code", jsonName: "economicTypeCode" },
       { name: "business_scope", jsonName: "businessScope" },
+    ],
+  ],
+  [
+    "hutong.v1.OutboxQueue",
+    [
+      { name: "topic", jsonName: "topic" },
+      { name: "destination", jsonName: "destination" },
+      { name: "pending", jsonName: "pending" },
+      { name: "in_flight", jsonName: "inFlight" },
+      { name: "blocked", jsonName: "blocked" },
+      { name: "dead", jsonName: "dead" },
+      { name: "oldest_pending_age_seconds", jsonName: "oldestPendingAgeSeconds" },
+      { name: "breaker", jsonName: "breaker" },
     ],
   ],
   [
@@ -963,6 +1066,7 @@ export const jsonFields: ReadonlyMap<string, readonly JsonField[]> = new Map<str
       { name: "to_time", jsonName: "toTime" },
       { name: "page_size", jsonName: "pageSize" },
       { name: "page_token", jsonName: "pageToken" },
+      { name: "correlation_id", jsonName: "correlationId" },
     ],
   ],
   [
@@ -1193,6 +1297,19 @@ export const jsonFields: ReadonlyMap<string, readonly JsonField[]> = new Map<str
     "hutong.v1.RegisterGrantResponse",
     [
       { name: "record", jsonName: "record", message: "hutong.v1.GrantRecord" },
+    ],
+  ],
+  [
+    "hutong.v1.ReplayDeadLetterRequest",
+    [
+      { name: "id", jsonName: "id" },
+    ],
+  ],
+  [
+    "hutong.v1.ReplayDeadLetterResponse",
+    [
+      { name: "replayed", jsonName: "replayed", message: "hutong.v1.DeadLetter" },
+      { name: "audit_index", jsonName: "auditIndex" },
     ],
   ],
   [
@@ -1592,6 +1709,16 @@ export const jsonFields: ReadonlyMap<string, readonly JsonField[]> = new Map<str
       { name: "sale_status", jsonName: "saleStatus" },
       { name: "check_status", jsonName: "checkStatus" },
       { name: "depart_time", jsonName: "departTime" },
+    ],
+  ],
+  [
+    "hutong.v1.WitnessInfo",
+    [
+      { name: "party", jsonName: "party" },
+      { name: "key_name", jsonName: "keyName" },
+      { name: "state", jsonName: "state" },
+      { name: "last_cosigned_size", jsonName: "lastCosignedSize" },
+      { name: "detail", jsonName: "detail" },
     ],
   ],
 ]);

@@ -132,6 +132,16 @@ export const shareMethods: ReadonlyMap<string, ShareMethodSpec> = new Map<string
     },
   ],
   [
+    "hutong.v1.LicenceMaintenanceService/CountMaintenanceRequests",
+    {
+      method: "hutong.v1.LicenceMaintenanceService/CountMaintenanceRequests",
+      recordKind: RecordKind.RECORD_KIND_LICENCE,
+      operation: "verify",
+      requestType: "hutong.v1.CountMaintenanceRequestsRequest",
+      responseType: "hutong.v1.CountMaintenanceRequestsResponse",
+    },
+  ],
+  [
     "hutong.v1.TicketEventService/UploadTicketEvents",
     {
       method: "hutong.v1.TicketEventService/UploadTicketEvents",

@@ -121,6 +121,19 @@ export const wireLayouts: ReadonlyMap<string, readonly WireField[]> = new Map<st
     ],
   ],
   [
+    "hutong.v1.CountMaintenanceRequestsRequest",
+    [
+      { name: "context", number: 1, type: "message", repeated: false, message: "hutong.v1.RequestContext" },
+      { name: "province", number: 2, type: "string", repeated: false },
+    ],
+  ],
+  [
+    "hutong.v1.CountMaintenanceRequestsResponse",
+    [
+      { name: "counts", number: 1, type: "message", repeated: true, message: "hutong.v1.MaintenanceStateCount" },
+    ],
+  ],
+  [
     "hutong.v1.DataCheckRun",
     [
       { name: "run_id", number: 1, type: "string", repeated: false },
@@ -473,6 +486,14 @@ export const wireLayouts: ReadonlyMap<string, readonly WireField[]> = new Map<st
       { name: "history", number: 6, type: "message", repeated: true, message: "hutong.v1.MaintenanceStep" },
       { name: "request_sm3", number: 7, type: "bytes", repeated: false },
       { name: "decision_sm3", number: 8, type: "bytes", repeated: false },
+    ],
+  ],
+  [
+    "hutong.v1.MaintenanceStateCount",
+    [
+      { name: "province", number: 1, type: "string", repeated: false },
+      { name: "state", number: 2, type: "enum", repeated: false },
+      { name: "count", number: 3, type: "uint32", repeated: false },
     ],
   ],
   [

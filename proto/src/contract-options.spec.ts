@@ -116,7 +116,7 @@ describe("contract options: what generation checks", () => {
     const t = build(image);
     assert.equal(t.records.length, 3);
     assert.equal(t.policy.length, 9);
-    assert.equal(t.shareMethods.length, 35);
+    assert.equal(t.shareMethods.length, 36);
     const getTicket = t.shareMethods.find((m: Json) => m.method === "hutong.v1.TicketService/GetTicket");
     assert.deepEqual(getTicket.annotateRequest, [{ name: "annotate", number: 3, type: "bool" }]);
     assert.deepEqual(getTicket.responseAnnotation, { name: "annotation", number: 2, type: "message" });

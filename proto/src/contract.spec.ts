@@ -10,6 +10,7 @@ import { credentials, Server, ServerCredentials } from "@grpc/grpc-js";
 import {
   type Annotation,
   AuditServiceService,
+  AuditWitnessState,
   CheckStatus,
   contractFiles,
   contractServices,
@@ -46,13 +47,19 @@ import {
   LicenceMaintenanceServiceService,
   LicenceServiceService,
   LicenceStatus,
+  ListDeadLettersRequest,
+  ListDeadLettersResponse,
   ListGrantsRequest,
   ListGrantsResponse,
+  ListOutboxQueuesRequest,
+  ListOutboxQueuesResponse,
   ListPartiesRequest,
   ListPartiesResponse,
   ListRoutesRequest,
   ListRoutesResponse,
   type MessageFns,
+  OutboxAdminServiceService,
+  OutboxBreakerState,
   PartnerLegServiceService,
   PartyKind,
   PersonalKind,
@@ -60,10 +67,13 @@ import {
   Purpose,
   personalFields,
   QualificationCategory,
+  QueryEntriesRequest,
   RecordKind,
   RegisterGrantRequest,
   RegisterGrantResponse,
   RegistryServiceService,
+  ReplayDeadLetterRequest,
+  ReplayDeadLetterResponse,
   RequestContext,
   ReversalReason,
   ReverseInvoiceRequest,
@@ -456,6 +466,102 @@ const samples: Array<[string, MessageFns<any>, unknown]> = [
       apiPackage: "hutong.v1",
       services: ["hutong.v1.TicketService"],
       startedAt: at("2025-03-01T00:00:00.000Z"),
+      certificates: [
+        {
+          subjectParty: "mot",
+          subjectName: "CN=mot, O=hutong",
+          serial: "0a1b",
+          notBefore: at("2025-01-01T00:00:00.000Z"),
+          notAfter: at("2027-01-01T00:00:00.000Z"),
+        },
+      ],
+      crls: [
+        {
+          issuerName: "CN=hutong CA",
+          issuerParty: "",
+          thisUpdate: at("2025-03-01T00:00:00.000Z"),
+          nextUpdate: at("2025-03-08T00:00:00.000Z"),
+          revokedCount: 2,
+        },
+      ],
+      auditLog: {
+        origin: "hutong/mot/audit/sm3",
+        verifierKey: "hutong/mot/audit/sm3+01020304+/wE=",
+        size: 42n,
+        latestCheckpointSize: 0n,
+        latestCheckpointTime: at("2025-03-01T00:00:01.000Z"),
+      },
+      witnesses: [
+        {
+          party: "prov:510000",
+          keyName: "hutong/prov:510000/witness",
+          state: AuditWitnessState.AUDIT_WITNESS_STATE_DISAGREES,
+          lastCosignedSize: 40n,
+          detail: "holds a larger checkpoint of this log than this gateway signed",
+        },
+      ],
+    },
+  ],
+  [
+    "QueryEntriesRequest",
+    QueryEntriesRequest,
+    {
+      subjectDigest: bytes(32, 0xa1),
+      fromTime: at("2025-03-01T00:00:00.000Z"),
+      pageSize: 20,
+      pageToken: "p2",
+      correlationId: "console/4f1c",
+    },
+  ],
+  ["ListOutboxQueuesRequest", ListOutboxQueuesRequest, {}],
+  [
+    "ListOutboxQueuesResponse",
+    ListOutboxQueuesResponse,
+    {
+      queues: [
+        {
+          topic: "grant-revocation",
+          destination: "prov:440000",
+          pending: 3,
+          inFlight: 1,
+          blocked: 0,
+          dead: 2,
+          oldestPendingAgeSeconds: 90,
+          breaker: OutboxBreakerState.OUTBOX_BREAKER_STATE_HALF_OPEN,
+        },
+      ],
+    },
+  ],
+  [
+    "ListDeadLettersRequest",
+    ListDeadLettersRequest,
+    { topic: "grant-revocation", destination: "mot", pageSize: 10, pageToken: "p2" },
+  ],
+  [
+    "ListDeadLettersResponse",
+    ListDeadLettersResponse,
+    {
+      deadLetters: [
+        {
+          id: 9007199254740993n,
+          topic: "grant-revocation",
+          destination: "mot",
+          attempts: 50,
+          lastError: "PERMISSION_DENIED",
+          createdAt: at("2025-03-01T00:00:00.000Z"),
+          deadAt: at("2025-03-02T00:00:00.000Z"),
+        },
+      ],
+      nextPageToken: "p3",
+    },
+  ],
+  ["ReplayDeadLetterRequest", ReplayDeadLetterRequest, { id: 17n }],
+  [
+    "ReplayDeadLetterResponse",
+    ReplayDeadLetterResponse,
+    {
+      replayed: { id: 17n, topic: "grant-revocation", destination: "mot", attempts: 3, lastError: "x" },
+      auditIndex: 0n,
     },
   ],
 ];
@@ -501,6 +607,7 @@ describe("hutong.v1 services", () => {
     ["ThroughTicketService", ThroughTicketServiceService, ["ApplyLegNotice", "QueryRoadLeg", "ListLegMismatches"]],
     ["PartnerLegService", PartnerLegServiceService, ["QueryPartnerLeg"]],
     ["RegistryService", RegistryServiceService, ["ListParties", "ListRoutes", "GetGatewayInfo"]],
+    ["OutboxAdminService", OutboxAdminServiceService, ["ListOutboxQueues", "ListDeadLetters", "ReplayDeadLetter"]],
     ["GrantService", GrantServiceService, ["RegisterGrant", "RevokeGrant", "GetGrant", "ListGrants"]],
     [
       "AuditService",
@@ -629,6 +736,7 @@ describe("tables derived from the options", () => {
     ["hutong.v1.ThroughTicketService", ThroughTicketServiceService],
     ["hutong.v1.PartnerLegService", PartnerLegServiceService],
     ["hutong.v1.RegistryService", RegistryServiceService],
+    ["hutong.v1.OutboxAdminService", OutboxAdminServiceService],
     ["hutong.v1.GrantService", GrantServiceService],
     ["hutong.v1.AuditService", AuditServiceService],
   ];
@@ -636,6 +744,7 @@ describe("tables derived from the options", () => {
   it("say how a gateway treats every hutong.v1 service, with the grpc-js method paths", () => {
     assert.deepEqual(Object.fromEntries(contractServices.map((s) => [s.name, s.routing])), {
       "hutong.v1.RegistryService": "local",
+      "hutong.v1.OutboxAdminService": "local",
       "hutong.v1.AuditService": "local",
       "hutong.v1.GrantService": "target-gateway",
       "hutong.v1.InvoiceService": "share",

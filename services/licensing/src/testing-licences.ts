@@ -142,20 +142,22 @@ export function recordedEvent(
 export const noReads: RecordReads = { headSeq: 0n, takenKeys: new Map(), licences: new Map() };
 
 /**
- * The events an issuer of `testProvince` aggregates for `recorded`, numbered from `reads.headSeq`
- * + 1 and sealed with `seal`; throws if any of them is not applied (a fixture mistake).
+ * The events an issuer of `province` (`testProvince` unless said) aggregates for `recorded`,
+ * numbered from `reads.headSeq` + 1 and sealed with `seal`; throws if any of them is not applied
+ * (a fixture mistake).
  */
 export function issuerEvents(
   seal: IssuerSeal,
   recorded: readonly RecordedLicenceEvent[],
   nowMs: number,
   reads: RecordReads = noReads,
+  province = testProvince,
 ): LicenceEvent[] {
   const plan = planRecord(
     {
-      province: testProvince,
+      province,
       seal: (l) => sealLicenceFile(seal, l),
-      qr: (l) => licenceQrPayload(seal.key, testIssuerParty, l, new Date(nowMs)),
+      qr: (l) => licenceQrPayload(seal.key, `prov:${province}/licence`, l, new Date(nowMs)),
     },
     recorded,
     reads,

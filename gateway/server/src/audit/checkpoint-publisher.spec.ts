@@ -124,6 +124,36 @@ describe("checkpoint publisher", () => {
     assert.equal(b.state?.size, 9);
   });
 
+  it("tells what it knows of each witness: the size it cosigned, when, and the failures since", async () => {
+    const b = memoryWitness("mot");
+    const inner = memoryWitness("prov:440000");
+    let down = true;
+    const c = {
+      party: "prov:440000",
+      submit: (body: string) => (down ? Promise.reject(new Error("connection refused")) : inner.submit(body)),
+    };
+    const publisher = start({ witnesses: [b, c] });
+    assert.deepEqual(publisher.witnesses(), [
+      { party: "mot", cosignedSize: undefined, cosignedAtMs: undefined, failures: 0, retryAtMs: undefined },
+      { party: "prov:440000", cosignedSize: undefined, cosignedAtMs: undefined, failures: 0, retryAtMs: undefined },
+    ]);
+    const before = Date.now();
+    await append(0, 3);
+    await publisher.publishNow();
+    const [mot, failing] = publisher.witnesses();
+    assert.equal(mot?.cosignedSize, 3);
+    assert.ok((mot?.cosignedAtMs ?? 0) >= before);
+    assert.equal(mot?.failures, 0);
+    assert.equal(failing?.cosignedSize, undefined, "what it never cosigned for this publisher stays unknown");
+    assert.equal(failing?.failures, 1);
+    assert.ok((failing?.retryAtMs ?? 0) > before);
+    down = false;
+    await append(3, 5);
+    await publisher.publishNow();
+    const [, back] = publisher.witnesses();
+    assert.deepEqual([back?.cosignedSize, back?.failures, back?.retryAtMs], [5, 0, undefined]);
+  });
+
   it("signs an empty log at size 0 when there is no checkpoint yet, and nothing new while the head stands", async () => {
     const publisher = start({});
     const first = await publisher.publishNow();

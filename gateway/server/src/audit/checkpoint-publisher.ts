@@ -45,6 +45,19 @@ export interface CheckpointPublisherOptions {
   readonly maxBackoffMs?: number;
 }
 
+/** What this publisher knows of one witness (GetGatewayInfo's witness states read it). */
+export interface WitnessProgress {
+  readonly party: string;
+  /** The size it last cosigned or said it had cosigned (a size conflict); undefined until it answers. */
+  readonly cosignedSize: number | undefined;
+  /** When (ms, this process's clock) it last cosigned for this publisher. */
+  readonly cosignedAtMs: number | undefined;
+  /** Requests in a row that did not bring its cosignature (down, refused, inconsistent); 0 after one did. */
+  readonly failures: number;
+  /** When the timer asks it again, while failures > 0. */
+  readonly retryAtMs: number | undefined;
+}
+
 export interface CheckpointPublisher {
   /**
    * Signs the head now if it grew since the latest checkpoint (or there is none), else
@@ -52,6 +65,8 @@ export interface CheckpointPublisher {
    * checkpoint with the cosignatures collected. Asks every witness, even one in back-off.
    */
   publishNow(): Promise<StoredCheckpoint>;
+  /** Each witness, in the order given, as this process has seen it answer. */
+  witnesses(): readonly WitnessProgress[];
   /** Stops the timer and waits for a publication in flight. */
   close(): Promise<void>;
 }
@@ -80,6 +95,7 @@ export function startCheckpointPublisher(options: CheckpointPublisherOptions): C
   // The size each witness last cosigned, as far as this process knows (absent: assume 0; the
   // witness corrects us with a size conflict).
   const cosigned = new Map<string, number>();
+  const cosignedAt = new Map<string, number>();
   const failing = new Map<string, { readonly failures: number; readonly retryAt: number }>();
   let running: Promise<unknown> = Promise.resolve();
   let busy = false;
@@ -171,6 +187,7 @@ export function startCheckpointPublisher(options: CheckpointPublisherOptions): C
       const line = checkCosignatureLine(answer.cosignature, signedNote);
       if (witness.verifier !== undefined) verifyCosignature(`${signedNote}${line}`, witness.verifier);
       cosigned.set(witness.party, checkpoint.size);
+      cosignedAt.set(witness.party, now());
       failing.delete(witness.party);
       return line;
     } catch (err) {
@@ -216,6 +233,15 @@ export function startCheckpointPublisher(options: CheckpointPublisherOptions): C
     publishNow() {
       if (closed) return Promise.reject(new Error("the checkpoint publisher is closed"));
       return run(true);
+    },
+    witnesses() {
+      return witnesses.map((w) => ({
+        party: w.party,
+        cosignedSize: cosigned.get(w.party),
+        cosignedAtMs: cosignedAt.get(w.party),
+        failures: failing.get(w.party)?.failures ?? 0,
+        retryAtMs: failing.get(w.party)?.retryAt,
+      }));
     },
     async close() {
       closed = true;

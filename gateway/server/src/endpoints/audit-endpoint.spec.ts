@@ -4,15 +4,20 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { openCheckpoint, signCheckpoint, sm3Hasher, verifyConsistency, verifyInclusion } from "@hutong/audit";
+import { sm3 } from "@hutong/certs";
 import type { StreamingHutongClient, UnaryMethod } from "@hutong/client";
 import {
   AddCheckpointRequest,
+  AuditDecision,
   AuditEntry,
+  AuditRole,
   AuditServiceService,
   ExportEntriesRequest,
   ExportEntriesResponse,
   GetCheckpointRequest,
+  Purpose,
   QueryEntriesRequest,
+  QueryEntriesResponse,
 } from "@hutong/proto";
 import { isWireError, Status } from "@hutong/wire";
 import { eventually } from "@hutong/wire/testing";
@@ -20,12 +25,14 @@ import { createAuditLog, createAuditReader } from "../audit/index.js";
 import type { DevPki } from "../dev/dev-pki.js";
 import { openStore } from "../store/index.js";
 import type { AuditStore } from "../store/port/audit-store.js";
+import { StoreError } from "../store/port/store-error.js";
 import { type AuditMethod, createAuditEndpoint } from "./audit-endpoint.js";
 import {
   type AuditGateway,
   auditClient,
   auditEntry,
   auditor,
+  credentialsOf,
   gatewayA,
   openAuditPki,
   startAuditGateway,
@@ -520,5 +527,147 @@ describe("AuditService endpoint, called directly", () => {
       () => createAuditEndpoint({ reader, witness: undefined, now: Date.now, exportChunk: { maxBytes: 0.5 } }),
       RangeError,
     );
+  });
+});
+
+describe("AuditService.QueryEntries by subject is itself audited", () => {
+  let dir: string;
+  let pki: DevPki;
+  let a: AuditGateway;
+  let client: StreamingHutongClient;
+  /** auditEntry(i) gives subject i % 3 + 1: this is entries 0, 3, 6, 9. */
+  const subject = Buffer.alloc(32, 1);
+  const query = (r: QueryEntriesRequest) => client.unary(AuditServiceService.queryEntries, r);
+
+  before(async () => {
+    dir = await tempDir();
+    pki = await openAuditPki(dir);
+    a = await startAuditGateway({ dir, pki, party: gatewayA, recordSearches: true });
+    client = await auditClient(pki, auditor, a);
+    for (let i = 0; i < 10; i++) await a.log.append(auditEntry(i));
+  });
+  after(async () => {
+    client.close();
+    await a.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("appends who searched whose trail before answering, and the next search shows it", async () => {
+    const first = await query(
+      QueryEntriesRequest.fromPartial({ subjectDigest: subject, correlationId: "console/q-1", pageSize: 10 }),
+    );
+    assert.deepEqual(
+      first.entries.map((e) => Number(e.index)),
+      [9, 6, 3, 0],
+      "the answer is the search's, without its own entry",
+    );
+    assert.equal((await a.log.head()).size, 11);
+    const stored = await a.log.entry(10);
+    assert.ok(stored);
+    const entry = AuditEntry.decode(stored.bytes);
+    const auditorSerial = (await credentialsOf(pki, auditor)).leaf.serialHex;
+    assert.deepEqual(
+      [
+        entry.method,
+        entry.requesterParty,
+        entry.peerParty,
+        entry.peerCertSerial,
+        entry.ownerParty,
+        entry.gatewayParty,
+        entry.role,
+        entry.purpose,
+        entry.decision,
+        entry.reason,
+        entry.correlationId,
+      ],
+      [
+        "hutong.v1.AuditService/QueryEntries",
+        auditor,
+        auditor,
+        auditorSerial,
+        gatewayA,
+        gatewayA,
+        AuditRole.AUDIT_ROLE_OWNER,
+        Purpose.PURPOSE_REGULATORY_SUPERVISION,
+        AuditDecision.AUDIT_DECISION_ALLOW,
+        "audit-query",
+        "console/q-1",
+      ],
+    );
+    assert.deepEqual(Buffer.from(entry.subjectDigest), subject);
+    assert.deepEqual(
+      Buffer.from(entry.releasedSm3),
+      Buffer.from(sm3(QueryEntriesResponse.encode(first).finish())),
+      "the SM3 of the exact answer released",
+    );
+    assert.equal(stored.reason, "audit-query");
+
+    const second = await query(QueryEntriesRequest.fromPartial({ subjectDigest: subject, pageSize: 2 }));
+    assert.deepEqual(
+      second.entries.map((e) => Number(e.index)),
+      [10, 9],
+      "the first search is on the subject's trail",
+    );
+    assert.equal(AuditEntry.decode(await lastEntryBytes()).correlationId, "", "no correlation id given, none recorded");
+  });
+
+  async function lastEntryBytes(): Promise<Uint8Array> {
+    const head = await a.log.head();
+    const e = await a.log.entry(head.size - 1);
+    assert.ok(e);
+    return e.bytes;
+  }
+
+  it("records nothing for searches by party or grant only", async () => {
+    const before = (await a.log.head()).size;
+    await query(QueryEntriesRequest.fromPartial({ party: "rail:cr", correlationId: "console/q-2" }));
+    await query(QueryEntriesRequest.fromPartial({ grantId: "g1-grant-a" }));
+    assert.equal((await a.log.head()).size, before);
+  });
+
+  it("refuses a correlation id that is too long or not printable ASCII, with nothing recorded", async () => {
+    const before = (await a.log.head()).size;
+    for (const correlationId of ["x".repeat(129), "has space", "查询-1", "tab\there"]) {
+      await assert.rejects(
+        query(QueryEntriesRequest.fromPartial({ subjectDigest: subject, correlationId })),
+        rejectsWith(Status.INVALID_ARGUMENT, /^correlation_id must be at most 128 printable ASCII$/),
+      );
+    }
+    // Checked on every query, with or without a subject.
+    await assert.rejects(
+      query(QueryEntriesRequest.fromPartial({ party: "rail:cr", correlationId: "two words" })),
+      rejectsWith(Status.INVALID_ARGUMENT),
+    );
+    await query(QueryEntriesRequest.fromPartial({ subjectDigest: subject, correlationId: "x".repeat(128) }));
+    assert.equal((await a.log.head()).size, before + 1, "128 characters are accepted");
+  });
+
+  it("fails the search closed when its entry cannot be appended: UNAVAILABLE and no entries", async () => {
+    const failing = await startAuditGateway({
+      dir,
+      pki,
+      party: gatewayA,
+      recordSearches: { append: () => Promise.reject(new StoreError("unavailable", "database is locked")) },
+    });
+    const c = await auditClient(pki, auditor, failing);
+    try {
+      for (let i = 0; i < 4; i++) await failing.log.append(auditEntry(i));
+      await assert.rejects(
+        c.unary(AuditServiceService.queryEntries, QueryEntriesRequest.fromPartial({ subjectDigest: subject })),
+        rejectsWith(Status.UNAVAILABLE, /^the audit log cannot record this search; nothing was released$/),
+      );
+      // A search that needs no entry still works.
+      const byParty = await c.unary(
+        AuditServiceService.queryEntries,
+        QueryEntriesRequest.fromPartial({ party: "rail:cr" }),
+      );
+      assert.deepEqual(
+        byParty.entries.map((e) => Number(e.index)),
+        [3, 1],
+      );
+    } finally {
+      c.close();
+      await failing.close();
+    }
   });
 });

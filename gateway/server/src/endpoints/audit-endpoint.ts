@@ -7,6 +7,7 @@ import {
   type WitnessConfig,
   type WitnessState,
 } from "@hutong/audit";
+import { sm3 } from "@hutong/certs";
 import {
   AddCheckpointRequest,
   AddCheckpointResponse,
@@ -26,11 +27,19 @@ import {
 } from "@hutong/proto";
 import { AuditError } from "../audit/audit-error.js";
 import type { AuditReader } from "../audit/index.js";
+import { contextIdRule, isContextId } from "../routing/request-context.js";
+import { auditQueryEntry } from "../share/audit-query-entry.js";
+import type { AuditSink } from "../share/share-step.js";
 import { type AuditQuery, isStoreError, StoreError, type WitnessStore } from "../store/port/index.js";
 
-/** Who called, as the session verified it (for the witness's alarm log). */
+/** Who called, as the session and the relay facts show it (the witness's alarm log, an audited search). */
 export interface AuditCaller {
+  /** The calling system's party (the origin of a relayed call): what the ACL decided on. */
   readonly party: string;
+  /** The immediate peer and its session's certificate serial; default `party`, no serial. */
+  readonly peer?: { readonly party: string; readonly certSerial: string };
+  readonly hops?: readonly string[];
+  readonly traceId?: string;
 }
 
 /** A unary method: the exact request bytes (already authenticated) in, the response bytes out. */
@@ -68,6 +77,12 @@ export interface AuditEndpointOptions {
   /** Milliseconds since the epoch (cosignature timestamps, witness state). */
   readonly now: () => number;
   readonly logger?: AuditAlarmLogger;
+  /**
+   * Where a search by subject (QueryEntries with a subject_digest) is recorded before it is
+   * answered, and this gateway's party, its owner (docs/audit-log.md). The gateway always sets it;
+   * absent (a tool or test serving a log it does not own), such searches are not recorded.
+   */
+  readonly queryAudit?: { readonly self: string; readonly sink: AuditSink };
   /** Limits of one ExportEntriesResponse: at most 1000 entries (default) and about 1 MiB (default). */
   readonly exportChunk?: { readonly maxEntries?: number; readonly maxBytes?: number };
 }
@@ -206,8 +221,9 @@ export function createAuditEndpoint(options: AuditEndpointOptions): ReadonlyMap<
     });
   };
 
-  const queryEntries: AuditUnaryAnswer = async (body) => {
+  const queryEntries: AuditUnaryAnswer = async (body, caller) => {
     const req = decode(QueryEntriesRequest, body, "QueryEntriesRequest");
+    if (!isContextId(req.correlationId)) throw new AuditError("invalid-argument", contextIdRule("correlation_id"));
     if (req.subjectDigest.length === 0 && req.party === "" && req.grantId === "") {
       throw new AuditError("invalid-argument", "QueryEntries needs at least one of subject_digest, party and grant_id");
     }
@@ -229,11 +245,46 @@ export function createAuditEndpoint(options: AuditEndpointOptions): ReadonlyMap<
       ...(req.pageToken === "" ? {} : { pageToken: req.pageToken }),
     };
     const page = await reader.query(query);
-    return encode(QueryEntriesResponse, {
+    const answer = encode(QueryEntriesResponse, {
       entries: page.entries.map((e) => ({ index: BigInt(e.index), entry: asBuffer(e.bytes) })),
       nextPageToken: page.nextPageToken ?? "",
     });
+    if (query.subjectDigest !== undefined) await recordSearch(query.subjectDigest, answer, caller, req.correlationId);
+    return answer;
   };
+
+  /**
+   * A search by subject is recorded before its answer leaves, and fails closed: no entry, no
+   * answer. Recorded after the read, so the entry can hold the SM3 of what is released, as a
+   * share's does; a search that the store refuses (a bad page token) released nothing.
+   */
+  async function recordSearch(
+    subjectDigest: Uint8Array,
+    answer: Buffer,
+    caller: AuditCaller,
+    correlationId: string,
+  ): Promise<void> {
+    const audit = options.queryAudit;
+    if (audit === undefined) return;
+    const entry = auditQueryEntry(
+      audit.self,
+      {
+        requester: caller.party,
+        peerParty: caller.peer?.party ?? caller.party,
+        peerCertSerial: caller.peer?.certSerial ?? "",
+        hops: caller.hops ?? [],
+        traceId: caller.traceId ?? "",
+        correlationId,
+      },
+      { subjectDigest, releasedSm3: sm3(answer) },
+      now(),
+    );
+    try {
+      await audit.sink.append(entry);
+    } catch (cause) {
+      throw new AuditError("unavailable", "the audit log cannot record this search; nothing was released", { cause });
+    }
+  }
 
   const exportEntries: AuditStreamAnswer = async (body, _caller, out) => {
     const req = decode(ExportEntriesRequest, body, "ExportEntriesRequest");

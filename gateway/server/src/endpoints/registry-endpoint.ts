@@ -14,6 +14,7 @@ import {
 import { decodeMessage, encodeMessage } from "@hutong/session";
 import { GatewayError } from "../gateway-error.js";
 import type { RouteTable, RouteTarget } from "../routing/route-table.js";
+import { type OperationalFacts, operationalFields } from "./operational-facts.js";
 
 export interface RegistryFacts {
   readonly party: string;
@@ -22,19 +23,28 @@ export interface RegistryFacts {
   readonly services: readonly string[];
   readonly startedAt: Date;
   readonly routes: () => RouteTable;
+  /**
+   * Read at each GetGatewayInfo, so a reload (new CRLs) or a new checkpoint shows in the next
+   * answer; absent, the operational fields stay empty.
+   */
+  readonly operations?: () => Promise<OperationalFacts>;
 }
+
+/** One RegistryService method: the request bytes (already authenticated) in, the response bytes out. */
+export type RegistryHandler = (body: Buffer) => Buffer | Promise<Buffer>;
 
 /**
  * RegistryService, answered by the gateway itself. Callers must hold a
  * session (the server wraps these with the call verifier); the answers name
- * parties and route kinds, never backend addresses.
+ * parties, route kinds and public operational facts, never backend addresses.
  */
-export function createRegistryEndpoint(facts: RegistryFacts): ReadonlyMap<string, (body: Buffer) => Buffer> {
-  return new Map<string, (body: Buffer) => Buffer>([
+export function createRegistryEndpoint(facts: RegistryFacts): ReadonlyMap<string, RegistryHandler> {
+  return new Map<string, RegistryHandler>([
     [
       RegistryServiceService.getGatewayInfo.path,
-      (body) => {
+      async (body) => {
         decodeMessage(GetGatewayInfoRequest, body, "GetGatewayInfoRequest");
+        const operations = facts.operations === undefined ? undefined : await facts.operations();
         return encodeMessage(GetGatewayInfoResponse, {
           partyId: facts.party,
           role: facts.role,
@@ -42,6 +52,9 @@ export function createRegistryEndpoint(facts: RegistryFacts): ReadonlyMap<string
           apiPackage: "hutong.v1",
           services: [...facts.services],
           startedAt: facts.startedAt,
+          ...(operations === undefined
+            ? { certificates: [], crls: [], auditLog: undefined, witnesses: [] }
+            : operationalFields(operations)),
         });
       },
     ],

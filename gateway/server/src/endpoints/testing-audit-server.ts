@@ -28,6 +28,7 @@ import { type AuditLog, type AuditReader, createAuditLog, createAuditReader } fr
 import { type DevPki, openDevPki } from "../dev/dev-pki.js";
 import { mapError } from "../gateway/status-mapping.js";
 import { createSessionMethods } from "../pipeline/session-methods.js";
+import type { AuditSink } from "../share/share-step.js";
 import { type HutongStore, openStore } from "../store/index.js";
 import type { AuditEntryInput, AuditStore } from "../store/port/audit-store.js";
 import { type AuditEndpointOptions, createAuditEndpoint } from "./audit-endpoint.js";
@@ -113,6 +114,8 @@ export interface AuditGatewayOptions {
   readonly wrapStore?: (store: AuditStore) => AuditStore;
   readonly exportChunk?: AuditEndpointOptions["exportChunk"];
   readonly now?: () => number;
+  /** Records searches by subject, as a gateway does: in its own log (true) or in this sink. */
+  readonly recordSearches?: true | AuditSink;
 }
 
 export interface AuditGateway {
@@ -173,6 +176,9 @@ export async function startAuditGateway(options: AuditGatewayOptions): Promise<A
           },
     now,
     logger: { error: (facts) => alarms.push(facts) },
+    ...(options.recordSearches === undefined
+      ? {}
+      : { queryAudit: { self: options.party, sink: options.recordSearches === true ? log : options.recordSearches } }),
     ...(options.exportChunk === undefined ? {} : { exportChunk: options.exportChunk }),
   });
   const session = createSessionMethods({ verifier, crls, now });
@@ -187,7 +193,10 @@ export async function startAuditGateway(options: AuditGatewayOptions): Promise<A
         handler: async (call) => {
           try {
             const verified = await verify(call.path, call.metadata, call.body);
-            const body = await method.answer(Buffer.from(verified.request), { party: verified.clientParty });
+            const body = await method.answer(Buffer.from(verified.request), {
+              party: verified.clientParty,
+              peer: { party: verified.clientParty, certSerial: verified.certSerialHex },
+            });
             return session.reply(verified, body);
           } catch (e) {
             throw mapError(e).wire;

@@ -3,6 +3,7 @@ import {
   createNoteSigner,
   createNoteVerifier,
   createWitnessConfig,
+  formatVerifierKey,
   merkleHasher,
   type WitnessConfig,
 } from "@hutong/audit";
@@ -21,6 +22,9 @@ import type { ResourceStack } from "./resource-stack.js";
 export interface RunningAuditLog {
   readonly auditLog: AuditLog;
   readonly publisher: CheckpointPublisher;
+  /** The log's origin and its verifier key (signed-note text form), what auditors verify it with. */
+  readonly origin: string;
+  readonly verifierKey: string;
   /** Set when this gateway witnesses other logs (config audit.witnessing). */
   readonly witness: WitnessConfig | undefined;
 }
@@ -85,5 +89,6 @@ export function startAuditLog(options: {
     now,
   });
   resources.defer(() => publisher.close());
-  return { auditLog, publisher, witness };
+  const verifierKey = formatVerifierKey(origin, credentials.privateKey.publicKey);
+  return { auditLog, publisher, origin, verifierKey, witness };
 }

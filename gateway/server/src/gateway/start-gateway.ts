@@ -14,6 +14,7 @@ import type { AuditLog } from "../audit/audit-log.js";
 import type { GatewayConfig } from "../config/gateway-config.js";
 import { createAuditEndpoint } from "../endpoints/audit-endpoint.js";
 import { createGrantEndpoint } from "../endpoints/grant-endpoint.js";
+import { createOutboxAdminEndpoint } from "../endpoints/outbox-admin-endpoint.js";
 import { createPlaintextPolicy } from "../endpoints/plaintext-policy.js";
 import { GatewayError } from "../gateway-error.js";
 import { createGrantRegistry } from "../grants/grant-registry.js";
@@ -32,6 +33,7 @@ import {
 } from "../observability/operational-metrics.js";
 import { createTelemetry, type Telemetry } from "../observability/telemetry.js";
 import { extractTraceContext, injectTraceContext } from "../observability/trace-context.js";
+import { createWitnessDisagreements } from "../observability/witness-states.js";
 import type { ConnectorKind } from "../outbox/connector-kind.js";
 import { createCallAuthorizer } from "../pipeline/call-authorizer.js";
 import { createExchangeHandler } from "../pipeline/exchange-handler.js";
@@ -47,11 +49,13 @@ import { createCallObserver } from "./call-observer.js";
 import { startGatewayOutbox } from "./gateway-outbox.js";
 import { startHostedConnectors } from "./hosted-connectors.js";
 import { openGatewayStore } from "./open-gateway-store.js";
+import { createOperationalFactsSource } from "./operational-facts-source.js";
 import type { PeerLink } from "./peer-link.js";
 import { createResourceStack } from "./resource-stack.js";
 import { auditRoutes } from "./routes/audit-routes.js";
 import { exchangeRoutes } from "./routes/exchange-routes.js";
 import { grantRoutes } from "./routes/grant-routes.js";
+import { outboxAdminRoutes } from "./routes/outbox-admin-routes.js";
 import { registryRoutes } from "./routes/registry-routes.js";
 import type { RouteList } from "./routes/route-list.js";
 import { withSessionAdmission } from "./routes/session-admission.js";
@@ -217,7 +221,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       ...(config.listen.tls === undefined ? [] : tlsCertificates(await readFile(config.listen.tls.certFile))),
     ];
     const authorities = credentialAuthorities(credentials);
-    const { auditLog, publisher, witness } = startAuditLog({
+    // Each witness's last disagreement, for GetGatewayInfo; the metrics count them.
+    const disagreements = createWitnessDisagreements(now);
+    const { auditLog, publisher, origin, verifierKey, witness } = startAuditLog({
       config,
       credentials,
       store,
@@ -226,7 +232,10 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       resources,
       now,
       // `operational` is created on the next statement, before the publisher's first tick.
-      onWitnessDisagreement: (d) => operational.recordWitnessDisagreement(d),
+      onWitnessDisagreement: (d) => {
+        disagreements.record(d);
+        operational.recordWitnessDisagreement(d);
+      },
     });
     const operational = createOperationalMetrics(telemetry.meter, {
       certificates: () => ownCertificates,
@@ -237,6 +246,17 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         witnessing: config.audit.witnessing.map((w) => w.origin),
       },
       now,
+    });
+    const operationalFacts = createOperationalFactsSource({
+      chain: credentials.chain,
+      crls: () => crlSource.current(),
+      authorities,
+      audit: { log: auditLog, origin, verifierKey },
+      witnesses: {
+        parties: config.audit.witnesses.map((w) => w.party),
+        requests: () => publisher.witnesses(),
+        disagreements,
+      },
     });
 
     const subjectKey =
@@ -326,6 +346,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
           services: [...contractServices.map((s) => s.name), "grpc.health.v1.Health"],
           startedAt: new Date(now()),
           routes: () => routing.routes,
+          operations: operationalFacts,
         }),
       ),
       ...sessionChecked(
@@ -341,8 +362,21 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
           endpoint: createAuditEndpoint({
             reader: auditLog,
             witness: witness === undefined ? undefined : { config: witness, store },
+            queryAudit: { self: config.party, sink: auditLog },
             now,
             logger: countForkAlarms(logger.child({ component: "witness" }), operational),
+          }),
+        }),
+      ),
+      ...sessionChecked(
+        outboxAdminRoutes({
+          ...local,
+          endpoint: createOutboxAdminEndpoint({
+            store,
+            self: config.party,
+            breakers: () => outbox.breakers(),
+            kick: () => outbox.kick(),
+            now,
           }),
         }),
       ),

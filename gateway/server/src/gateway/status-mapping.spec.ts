@@ -11,6 +11,7 @@ import { ConfigError, configErrorCodes } from "../config/config-error.js";
 import { GatewayError, gatewayErrorCodes } from "../gateway-error.js";
 import { GrantServiceError, grantServiceErrorCodes } from "../grants/grant-service-error.js";
 import { GrantsError, grantsErrorCodes } from "../grants/grants-error.js";
+import { OutboxError, outboxErrorCodes } from "../outbox/outbox-error.js";
 import { RoutingError, routingErrorCodes } from "../routing/routing-error.js";
 import { StoreError, storeErrorCodes } from "../store/port/store-error.js";
 import { mapError } from "./status-mapping.js";
@@ -24,6 +25,7 @@ const domains: readonly [string, readonly string[], (code: string) => CodedError
   ["audit", auditErrorCodes, (c) => new AuditError(c as never, "m")],
   ["grants", grantsErrorCodes, (c) => new GrantsError(c as never, "m")],
   ["grant-service", grantServiceErrorCodes, (c) => new GrantServiceError(c as never, "m")],
+  ["outbox", outboxErrorCodes, (c) => new OutboxError(c as never, "m")],
   ["store", storeErrorCodes, (c) => new StoreError(c as never, "m")],
   ["config", configErrorCodes, (c) => new ConfigError(c as never, "m")],
 ];

@@ -5,6 +5,7 @@ import { type AuditErrorCode, witnessSizeTrailer } from "../audit/audit-error.js
 import type { GatewayErrorCode } from "../gateway-error.js";
 import type { GrantServiceErrorCode } from "../grants/grant-service-error.js";
 import type { GrantsErrorCode } from "../grants/grants-error.js";
+import type { OutboxErrorCode } from "../outbox/outbox-error.js";
 import type { RoutingErrorCode } from "../routing/routing-error.js";
 import { shareDenialTrailer } from "../share/share-denial-trailer.js";
 
@@ -75,6 +76,19 @@ const grantServiceAnswers: Record<GrantServiceErrorCode, Answer> = {
   unavailable: Status.UNAVAILABLE,
 };
 
+// OutboxAdminService (endpoints/outbox-admin-endpoint.ts): a replay of a message that is not a dead
+// letter (still pending, or held by a dispatcher now) is refused as the state of the system
+// requires, not retried as it is; the engine's configuration codes never reach a call.
+const outboxAnswers: Record<OutboxErrorCode, Answer> = {
+  "invalid-policy": "internal",
+  "duplicate-topic": "internal",
+  "not-found": Status.NOT_FOUND,
+  "in-flight": Status.FAILED_PRECONDITION,
+  "not-dead": Status.FAILED_PRECONDITION,
+  "invalid-argument": Status.INVALID_ARGUMENT,
+  unavailable: Status.UNAVAILABLE,
+};
+
 /**
  * Every domain whose errors a caller may be told about, and how each code is answered. Any other
  * domain (store, config, certs, ...) fails on our side of the line: INTERNAL, logged, no detail.
@@ -85,6 +99,7 @@ const answersByDomain: Readonly<Record<string, Readonly<Partial<Record<string, A
   audit: auditAnswers,
   grants: grantsAnswers,
   "grant-service": grantServiceAnswers,
+  outbox: outboxAnswers,
 };
 
 /** A mapped error: what the caller is told, and the closed code the logs and metrics use. */

@@ -103,7 +103,8 @@ export interface OperationalMetrics {
   recordWitnessedInconsistency(a: { readonly origin: string; readonly kind: Exclude<DisagreementKind, "ahead"> }): void;
 }
 
-const defaultWitnessKeyName = (party: string): string => `hutong/${party}/witness`;
+/** A witness party's cosignature key name, as start-audit-log.ts names every gateway's. */
+export const defaultWitnessKeyName = (party: string): string => `hutong/${party}/witness`;
 const seconds = (ms: number): number => ms / 1000;
 
 export function createOperationalMetrics(meter: Meter, sources: OperationalMetricsSources): OperationalMetrics {
@@ -217,7 +218,7 @@ function observeAudit(meter: Meter, audit: NonNullable<OperationalMetricsSources
   let last: AuditSnapshot | undefined;
   meter.addBatchObservableCallback(
     async (result) => {
-      last = (await readAudit(log, partyByKeyName).catch(() => undefined)) ?? last;
+      last = (await readAuditSnapshot(log, partyByKeyName).catch(() => undefined)) ?? last;
       if (last === undefined) return;
       const t = now();
       const s = last;
@@ -233,8 +234,12 @@ function observeAudit(meter: Meter, audit: NonNullable<OperationalMetricsSources
   );
 }
 
-interface AuditSnapshot {
+/** One reading of the audit log, for these gauges and for GetGatewayInfo. */
+export interface AuditSnapshot {
   readonly entries: number;
+  /** Whether any checkpoint was signed yet. */
+  readonly checkpointed: boolean;
+  /** The latest checkpoint's size, 0 before the first. */
   readonly signedSize: number;
   /** When the oldest entry not in a checkpoint was appended; null when none waits. */
   readonly waitingSinceMs: number | null;
@@ -244,8 +249,14 @@ interface AuditSnapshot {
   readonly cosignedBy: ReadonlyMap<string, number>;
 }
 
-/** One reading of the log: at most four store queries. Rejects when any of them fails. */
-async function readAudit(log: AuditMetricsSource, partyByKeyName: ReadonlyMap<string, string>): Promise<AuditSnapshot> {
+/**
+ * One reading of the log: at most four store queries. Rejects when any of them fails.
+ * `partyByKeyName`: configured witnesses by their cosignature key name.
+ */
+export async function readAuditSnapshot(
+  log: AuditMetricsSource,
+  partyByKeyName: ReadonlyMap<string, string>,
+): Promise<AuditSnapshot> {
   const [head, latest] = await Promise.all([log.head(), log.latestCheckpoint()]);
   const signedSize = latest?.size ?? 0;
   // The first entry past the checkpoint is the one that has waited longest.
@@ -259,7 +270,14 @@ async function readAudit(log: AuditMetricsSource, partyByKeyName: ReadonlyMap<st
     const attested = Math.max(newestCovered ?? -Infinity, ...[...cosignedBy.values()].map((at) => at * 1000));
     if (Number.isFinite(attested)) attestedAtMs = attested;
   }
-  return { entries: head.size, signedSize, waitingSinceMs, attestedAtMs, cosignedBy };
+  return {
+    entries: head.size,
+    checkpointed: latest !== undefined,
+    signedSize,
+    waitingSinceMs,
+    attestedAtMs,
+    cosignedBy,
+  };
 }
 
 /**

@@ -173,7 +173,7 @@ describe("reflection service", () => {
     }
     s.end();
     const registry = createFileRegistry(create(FileDescriptorSetSchema, { file: topological(byName) }));
-    assert.equal(names.length, 16, names.join(", "));
+    assert.equal(names.length, 17, names.join(", "));
     for (const name of names) {
       const service = registry.getService(name);
       assert.ok(service !== undefined && service.methods.length > 0, name);

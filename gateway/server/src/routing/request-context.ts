@@ -16,6 +16,19 @@ export interface ExchangeContext {
 const maxIdLength = 128;
 const printableAscii = /^[\x21-\x7e]*$/;
 
+/**
+ * A grant or correlation id as the gateway records and logs it: at most 128 printable ASCII
+ * characters, so a caller's id cannot smuggle controls or unbounded text into logs and entries.
+ */
+export function isContextId(value: string): boolean {
+  return value.length <= maxIdLength && printableAscii.test(value);
+}
+
+/** What a refusal of such an id says, naming the field. */
+export function contextIdRule(field: string): string {
+  return `${field} must be at most ${maxIdLength} printable ASCII`;
+}
+
 /** Purpose enum value -> the ACL's name for it ("BOARDING_CHECK"); unspecified and unknown values are absent. */
 const purposeNames: ReadonlyMap<number, string> = new Map(
   Object.values(Purpose)
@@ -25,9 +38,7 @@ const purposeNames: ReadonlyMap<number, string> = new Map(
 );
 
 function checkId(name: string, value: string): void {
-  if (value.length > maxIdLength || !printableAscii.test(value)) {
-    throw new GatewayError("bad-request-context", `context.${name} must be at most ${maxIdLength} printable ASCII`);
-  }
+  if (!isContextId(value)) throw new GatewayError("bad-request-context", contextIdRule(`context.${name}`));
 }
 
 /**

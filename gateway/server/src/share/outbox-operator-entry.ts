@@ -13,9 +13,9 @@ const methods: Record<OutboxOperatorAction, string> = {
 
 /**
  * The audit entry of an operator's replay or drop: either changes what this gateway will deliver,
- * so the log keeps it like a share. Requester: the operator's id (a party id under this gateway's
- * member, never a person's name); peer: the message's destination; correlation id
- * "outbox/<topic>/<id>". Nothing of the payload.
+ * so the log keeps it like a share. Requester: the operator's id, a party id, never a person's name
+ * (`hutong outbox --operator`, or the calling system's verified party through OutboxAdminService);
+ * peer: the message's destination; correlation id "outbox/<topic>/<id>". Nothing of the payload.
  */
 export function outboxOperatorEntry(
   action: OutboxOperatorAction,

@@ -168,6 +168,114 @@ export function routeKindToJSON(object: RouteKind): string {
   }
 }
 
+/** What a witness of this log did last, as this gateway process saw it. */
+export enum AuditWitnessState {
+  AUDIT_WITNESS_STATE_UNSPECIFIED = 0,
+  /** AUDIT_WITNESS_STATE_COSIGNED - Its cosignature is on the latest checkpoint. */
+  AUDIT_WITNESS_STATE_COSIGNED = 1,
+  /** AUDIT_WITNESS_STATE_UNREACHABLE - The last requests to it failed (down, no session, refused): the latest checkpoint lacks its cosignature. */
+  AUDIT_WITNESS_STATE_UNREACHABLE = 2,
+  /**
+   * AUDIT_WITNESS_STATE_DISAGREES - It refused a checkpoint as inconsistent with what it cosigned (a fork, a bad proof), or holds a
+   * larger checkpoint of this log than this gateway signed: evidence to investigate. Until it cosigns again.
+   */
+  AUDIT_WITNESS_STATE_DISAGREES = 3,
+  /** AUDIT_WITNESS_STATE_UNKNOWN - Not asked yet by this process, or asked without an answer that says more. */
+  AUDIT_WITNESS_STATE_UNKNOWN = 4,
+  UNRECOGNIZED = -1,
+}
+
+export function auditWitnessStateFromJSON(object: any): AuditWitnessState {
+  switch (object) {
+    case 0:
+    case "AUDIT_WITNESS_STATE_UNSPECIFIED":
+      return AuditWitnessState.AUDIT_WITNESS_STATE_UNSPECIFIED;
+    case 1:
+    case "AUDIT_WITNESS_STATE_COSIGNED":
+      return AuditWitnessState.AUDIT_WITNESS_STATE_COSIGNED;
+    case 2:
+    case "AUDIT_WITNESS_STATE_UNREACHABLE":
+      return AuditWitnessState.AUDIT_WITNESS_STATE_UNREACHABLE;
+    case 3:
+    case "AUDIT_WITNESS_STATE_DISAGREES":
+      return AuditWitnessState.AUDIT_WITNESS_STATE_DISAGREES;
+    case 4:
+    case "AUDIT_WITNESS_STATE_UNKNOWN":
+      return AuditWitnessState.AUDIT_WITNESS_STATE_UNKNOWN;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return AuditWitnessState.UNRECOGNIZED;
+  }
+}
+
+export function auditWitnessStateToJSON(object: AuditWitnessState): string {
+  switch (object) {
+    case AuditWitnessState.AUDIT_WITNESS_STATE_UNSPECIFIED:
+      return "AUDIT_WITNESS_STATE_UNSPECIFIED";
+    case AuditWitnessState.AUDIT_WITNESS_STATE_COSIGNED:
+      return "AUDIT_WITNESS_STATE_COSIGNED";
+    case AuditWitnessState.AUDIT_WITNESS_STATE_UNREACHABLE:
+      return "AUDIT_WITNESS_STATE_UNREACHABLE";
+    case AuditWitnessState.AUDIT_WITNESS_STATE_DISAGREES:
+      return "AUDIT_WITNESS_STATE_DISAGREES";
+    case AuditWitnessState.AUDIT_WITNESS_STATE_UNKNOWN:
+      return "AUDIT_WITNESS_STATE_UNKNOWN";
+    case AuditWitnessState.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+/** A destination's circuit breaker, in the dispatcher of the gateway process that answered. */
+export enum OutboxBreakerState {
+  OUTBOX_BREAKER_STATE_UNSPECIFIED = 0,
+  /** OUTBOX_BREAKER_STATE_CLOSED - Tries go ahead. */
+  OUTBOX_BREAKER_STATE_CLOSED = 1,
+  /** OUTBOX_BREAKER_STATE_HALF_OPEN - One probe is admitted after the cool-down. */
+  OUTBOX_BREAKER_STATE_HALF_OPEN = 2,
+  /** OUTBOX_BREAKER_STATE_OPEN - No tries until the cool-down has passed. */
+  OUTBOX_BREAKER_STATE_OPEN = 3,
+  UNRECOGNIZED = -1,
+}
+
+export function outboxBreakerStateFromJSON(object: any): OutboxBreakerState {
+  switch (object) {
+    case 0:
+    case "OUTBOX_BREAKER_STATE_UNSPECIFIED":
+      return OutboxBreakerState.OUTBOX_BREAKER_STATE_UNSPECIFIED;
+    case 1:
+    case "OUTBOX_BREAKER_STATE_CLOSED":
+      return OutboxBreakerState.OUTBOX_BREAKER_STATE_CLOSED;
+    case 2:
+    case "OUTBOX_BREAKER_STATE_HALF_OPEN":
+      return OutboxBreakerState.OUTBOX_BREAKER_STATE_HALF_OPEN;
+    case 3:
+    case "OUTBOX_BREAKER_STATE_OPEN":
+      return OutboxBreakerState.OUTBOX_BREAKER_STATE_OPEN;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return OutboxBreakerState.UNRECOGNIZED;
+  }
+}
+
+export function outboxBreakerStateToJSON(object: OutboxBreakerState): string {
+  switch (object) {
+    case OutboxBreakerState.OUTBOX_BREAKER_STATE_UNSPECIFIED:
+      return "OUTBOX_BREAKER_STATE_UNSPECIFIED";
+    case OutboxBreakerState.OUTBOX_BREAKER_STATE_CLOSED:
+      return "OUTBOX_BREAKER_STATE_CLOSED";
+    case OutboxBreakerState.OUTBOX_BREAKER_STATE_HALF_OPEN:
+      return "OUTBOX_BREAKER_STATE_HALF_OPEN";
+    case OutboxBreakerState.OUTBOX_BREAKER_STATE_OPEN:
+      return "OUTBOX_BREAKER_STATE_OPEN";
+    case OutboxBreakerState.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
 export interface Party {
   /** E.g. "prov:510000", "mot", "rail:cr", "tax:chinatax". */
   partyId: string;
@@ -216,7 +324,150 @@ export interface GetGatewayInfoResponse {
   apiPackage: string;
   /** Fully-qualified gRPC services served, e.g. "hutong.v1.TicketService". */
   services: string[];
-  startedAt?: Date | undefined;
+  startedAt?:
+    | Date
+    | undefined;
+  /** This gateway's own certificate chain (identity.chain), leaf first. */
+  certificates: CertificateInfo[];
+  /** The CRLs it checks certificates against now, as last (re)loaded. */
+  crls: CrlInfo[];
+  /** Its audit log; unset only from a server that keeps none. */
+  auditLog?:
+    | AuditLogInfo
+    | undefined;
+  /** The witnesses that cosign its log's checkpoints (audit.witnesses), in config order. */
+  witnesses: WitnessInfo[];
+}
+
+/** A certificate of the gateway's chain. Public facts: the handshake sends the same chain. */
+export interface CertificateInfo {
+  /** The party id the certificate names (its urn:hutong:party: URI); empty for a CA certificate. */
+  subjectParty: string;
+  /** The subject's distinguished name in the certificate's order, e.g. "O=hutong development, CN=prov:510000". */
+  subjectName: string;
+  /** Serial number, lowercase hex, whole bytes, no leading zero bytes. */
+  serial: string;
+  notBefore?: Date | undefined;
+  notAfter?: Date | undefined;
+}
+
+/** A certificate revocation list in use. Public facts: CRLs are published. */
+export interface CrlInfo {
+  /** The issuer's distinguished name in the CRL's order, e.g. "O=hutong development, CN=hutong development CA". */
+  issuerName: string;
+  /** The issuing CA's party id when the gateway holds that CA's certificate and it names one; else empty. */
+  issuerParty: string;
+  thisUpdate?:
+    | Date
+    | undefined;
+  /** Unset when the CRL has none (path validation never accepts such a CRL as current). */
+  nextUpdate?:
+    | Date
+    | undefined;
+  /** Certificates the CRL revokes. */
+  revokedCount: number;
+}
+
+/** The gateway's audit log (docs/audit-log.md, docs/audit-checkpoints.md). */
+export interface AuditLogInfo {
+  /** The log's origin: the first line of its checkpoints. */
+  origin: string;
+  /** The log's verifier key in signed-note text form (name+keyid+base64), as `hutong audit verify --log-key` takes it. */
+  verifierKey: string;
+  /** Entries in the log now (its tree size). */
+  size: bigint;
+  /** Tree size of the latest signed checkpoint; unset before the first. */
+  latestCheckpointSize?:
+    | bigint
+    | undefined;
+  /**
+   * When the latest checkpoint was last attested: its newest cosignature's time, else the append
+   * time of the newest entry it covers (a checkpoint carries no time of its own). Unset without one.
+   */
+  latestCheckpointTime?: Date | undefined;
+}
+
+export interface WitnessInfo {
+  /** The witness gateway's party id. */
+  party: string;
+  /** The name of its cosignature key, "hutong/<party>/witness". */
+  keyName: string;
+  state: AuditWitnessState;
+  /** The largest tree size it is known to have cosigned; unset when not known. */
+  lastCosignedSize?:
+    | bigint
+    | undefined;
+  /** One line for operators, from a closed set of texts with sizes and times only (never a peer's message). */
+  detail: string;
+}
+
+export interface ListOutboxQueuesRequest {
+}
+
+/** One (topic, destination)'s backlog. */
+export interface OutboxQueue {
+  /** E.g. "grant-revocation". */
+  topic: string;
+  /** A party id for the gateway's own topics, the partner's for a connector's. */
+  destination: string;
+  /** Messages not yet delivered and not dead, in flight and blocked ones included. */
+  pending: number;
+  /** Of those, leased by a dispatcher now. */
+  inFlight: number;
+  /** Of those, waiting behind a dead letter of their ordering key. */
+  blocked: number;
+  /** Dead letters waiting for an operator. */
+  dead: number;
+  /** Whole seconds since the oldest pending message was enqueued; 0 when none is pending. */
+  oldestPendingAgeSeconds: number;
+  breaker: OutboxBreakerState;
+}
+
+export interface ListOutboxQueuesResponse {
+  /** By topic, then destination. */
+  queues: OutboxQueue[];
+}
+
+export interface ListDeadLettersRequest {
+  /** Filters; empty matches any. */
+  topic: string;
+  destination: string;
+  /** 0 means the server's default (100); at most 1000. */
+  pageSize: number;
+  pageToken: string;
+}
+
+/** A dead letter, without its payload (a topic's payload may carry personal data). */
+export interface DeadLetter {
+  /** The outbox message id: enqueue order, never reused. */
+  id: bigint;
+  topic: string;
+  destination: string;
+  /** Tries made. */
+  attempts: number;
+  /** Why it died, as the store keeps it: status names and reasons, never the payload. */
+  lastError: string;
+  createdAt?: Date | undefined;
+  deadAt?: Date | undefined;
+}
+
+export interface ListDeadLettersResponse {
+  /** In id (enqueue) order. */
+  deadLetters: DeadLetter[];
+  nextPageToken: string;
+}
+
+export interface ReplayDeadLetterRequest {
+  id: bigint;
+}
+
+export interface ReplayDeadLetterResponse {
+  /** The message as it was before the replay (a dead letter). */
+  replayed?:
+    | DeadLetter
+    | undefined;
+  /** Index of the audit entry that records the replay, written in the same transaction. */
+  auditIndex?: bigint | undefined;
 }
 
 function createBaseParty(): Party {
@@ -807,7 +1058,18 @@ export const GetGatewayInfoRequest: MessageFns<GetGatewayInfoRequest> = {
 };
 
 function createBaseGetGatewayInfoResponse(): GetGatewayInfoResponse {
-  return { partyId: "", role: 0, version: "", apiPackage: "", services: [], startedAt: undefined };
+  return {
+    partyId: "",
+    role: 0,
+    version: "",
+    apiPackage: "",
+    services: [],
+    startedAt: undefined,
+    certificates: [],
+    crls: [],
+    auditLog: undefined,
+    witnesses: [],
+  };
 }
 
 export const GetGatewayInfoResponse: MessageFns<GetGatewayInfoResponse> = {
@@ -829,6 +1091,18 @@ export const GetGatewayInfoResponse: MessageFns<GetGatewayInfoResponse> = {
     }
     if (message.startedAt !== undefined) {
       Timestamp.encode(toTimestamp(message.startedAt), writer.uint32(50).fork()).join();
+    }
+    for (const v of message.certificates) {
+      CertificateInfo.encode(v!, writer.uint32(58).fork()).join();
+    }
+    for (const v of message.crls) {
+      CrlInfo.encode(v!, writer.uint32(66).fork()).join();
+    }
+    if (message.auditLog !== undefined) {
+      AuditLogInfo.encode(message.auditLog, writer.uint32(74).fork()).join();
+    }
+    for (const v of message.witnesses) {
+      WitnessInfo.encode(v!, writer.uint32(82).fork()).join();
     }
     return writer;
   },
@@ -894,6 +1168,38 @@ export const GetGatewayInfoResponse: MessageFns<GetGatewayInfoResponse> = {
             message.startedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.certificates.push(CertificateInfo.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.crls.push(CrlInfo.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.auditLog = AuditLogInfo.decode(reader, reader.uint32());
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.witnesses.push(WitnessInfo.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -926,6 +1232,20 @@ export const GetGatewayInfoResponse: MessageFns<GetGatewayInfoResponse> = {
         : isSet(object.started_at)
         ? fromJsonTimestamp(object.started_at)
         : undefined,
+      certificates: globalThis.Array.isArray(object?.certificates)
+        ? object.certificates.map((e: any) => CertificateInfo.fromJSON(e))
+        : [],
+      crls: globalThis.Array.isArray(object?.crls)
+        ? object.crls.map((e: any) => CrlInfo.fromJSON(e))
+        : [],
+      auditLog: isSet(object.auditLog)
+        ? AuditLogInfo.fromJSON(object.auditLog)
+        : isSet(object.audit_log)
+        ? AuditLogInfo.fromJSON(object.audit_log)
+        : undefined,
+      witnesses: globalThis.Array.isArray(object?.witnesses)
+        ? object.witnesses.map((e: any) => WitnessInfo.fromJSON(e))
+        : [],
     };
   },
 
@@ -949,6 +1269,18 @@ export const GetGatewayInfoResponse: MessageFns<GetGatewayInfoResponse> = {
     if (message.startedAt !== undefined) {
       obj.startedAt = message.startedAt.toISOString();
     }
+    if (message.certificates?.length) {
+      obj.certificates = message.certificates.map((e) => CertificateInfo.toJSON(e));
+    }
+    if (message.crls?.length) {
+      obj.crls = message.crls.map((e) => CrlInfo.toJSON(e));
+    }
+    if (message.auditLog !== undefined) {
+      obj.auditLog = AuditLogInfo.toJSON(message.auditLog);
+    }
+    if (message.witnesses?.length) {
+      obj.witnesses = message.witnesses.map((e) => WitnessInfo.toJSON(e));
+    }
     return obj;
   },
 
@@ -963,14 +1295,1506 @@ export const GetGatewayInfoResponse: MessageFns<GetGatewayInfoResponse> = {
     message.apiPackage = object.apiPackage ?? "";
     message.services = object.services?.map((e) => e) || [];
     message.startedAt = object.startedAt ?? undefined;
+    message.certificates = object.certificates?.map((e) => CertificateInfo.fromPartial(e)) || [];
+    message.crls = object.crls?.map((e) => CrlInfo.fromPartial(e)) || [];
+    message.auditLog = (object.auditLog !== undefined && object.auditLog !== null)
+      ? AuditLogInfo.fromPartial(object.auditLog)
+      : undefined;
+    message.witnesses = object.witnesses?.map((e) => WitnessInfo.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseCertificateInfo(): CertificateInfo {
+  return { subjectParty: "", subjectName: "", serial: "", notBefore: undefined, notAfter: undefined };
+}
+
+export const CertificateInfo: MessageFns<CertificateInfo> = {
+  encode(message: CertificateInfo, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.subjectParty !== "") {
+      writer.uint32(10).string(message.subjectParty);
+    }
+    if (message.subjectName !== "") {
+      writer.uint32(18).string(message.subjectName);
+    }
+    if (message.serial !== "") {
+      writer.uint32(26).string(message.serial);
+    }
+    if (message.notBefore !== undefined) {
+      Timestamp.encode(toTimestamp(message.notBefore), writer.uint32(34).fork()).join();
+    }
+    if (message.notAfter !== undefined) {
+      Timestamp.encode(toTimestamp(message.notAfter), writer.uint32(42).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CertificateInfo {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCertificateInfo();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.subjectParty = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.subjectName = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.serial = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.notBefore = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.notAfter = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CertificateInfo {
+    return {
+      subjectParty: isSet(object.subjectParty)
+        ? globalThis.String(object.subjectParty)
+        : isSet(object.subject_party)
+        ? globalThis.String(object.subject_party)
+        : "",
+      subjectName: isSet(object.subjectName)
+        ? globalThis.String(object.subjectName)
+        : isSet(object.subject_name)
+        ? globalThis.String(object.subject_name)
+        : "",
+      serial: isSet(object.serial) ? globalThis.String(object.serial) : "",
+      notBefore: isSet(object.notBefore)
+        ? fromJsonTimestamp(object.notBefore)
+        : isSet(object.not_before)
+        ? fromJsonTimestamp(object.not_before)
+        : undefined,
+      notAfter: isSet(object.notAfter)
+        ? fromJsonTimestamp(object.notAfter)
+        : isSet(object.not_after)
+        ? fromJsonTimestamp(object.not_after)
+        : undefined,
+    };
+  },
+
+  toJSON(message: CertificateInfo): unknown {
+    const obj: any = {};
+    if (message.subjectParty !== "") {
+      obj.subjectParty = message.subjectParty;
+    }
+    if (message.subjectName !== "") {
+      obj.subjectName = message.subjectName;
+    }
+    if (message.serial !== "") {
+      obj.serial = message.serial;
+    }
+    if (message.notBefore !== undefined) {
+      obj.notBefore = message.notBefore.toISOString();
+    }
+    if (message.notAfter !== undefined) {
+      obj.notAfter = message.notAfter.toISOString();
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CertificateInfo>): CertificateInfo {
+    return CertificateInfo.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CertificateInfo>): CertificateInfo {
+    const message = createBaseCertificateInfo();
+    message.subjectParty = object.subjectParty ?? "";
+    message.subjectName = object.subjectName ?? "";
+    message.serial = object.serial ?? "";
+    message.notBefore = object.notBefore ?? undefined;
+    message.notAfter = object.notAfter ?? undefined;
+    return message;
+  },
+};
+
+function createBaseCrlInfo(): CrlInfo {
+  return { issuerName: "", issuerParty: "", thisUpdate: undefined, nextUpdate: undefined, revokedCount: 0 };
+}
+
+export const CrlInfo: MessageFns<CrlInfo> = {
+  encode(message: CrlInfo, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.issuerName !== "") {
+      writer.uint32(10).string(message.issuerName);
+    }
+    if (message.issuerParty !== "") {
+      writer.uint32(18).string(message.issuerParty);
+    }
+    if (message.thisUpdate !== undefined) {
+      Timestamp.encode(toTimestamp(message.thisUpdate), writer.uint32(26).fork()).join();
+    }
+    if (message.nextUpdate !== undefined) {
+      Timestamp.encode(toTimestamp(message.nextUpdate), writer.uint32(34).fork()).join();
+    }
+    if (message.revokedCount !== 0) {
+      writer.uint32(40).uint32(message.revokedCount);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CrlInfo {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCrlInfo();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.issuerName = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.issuerParty = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.thisUpdate = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.nextUpdate = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.revokedCount = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CrlInfo {
+    return {
+      issuerName: isSet(object.issuerName)
+        ? globalThis.String(object.issuerName)
+        : isSet(object.issuer_name)
+        ? globalThis.String(object.issuer_name)
+        : "",
+      issuerParty: isSet(object.issuerParty)
+        ? globalThis.String(object.issuerParty)
+        : isSet(object.issuer_party)
+        ? globalThis.String(object.issuer_party)
+        : "",
+      thisUpdate: isSet(object.thisUpdate)
+        ? fromJsonTimestamp(object.thisUpdate)
+        : isSet(object.this_update)
+        ? fromJsonTimestamp(object.this_update)
+        : undefined,
+      nextUpdate: isSet(object.nextUpdate)
+        ? fromJsonTimestamp(object.nextUpdate)
+        : isSet(object.next_update)
+        ? fromJsonTimestamp(object.next_update)
+        : undefined,
+      revokedCount: isSet(object.revokedCount)
+        ? globalThis.Number(object.revokedCount)
+        : isSet(object.revoked_count)
+        ? globalThis.Number(object.revoked_count)
+        : 0,
+    };
+  },
+
+  toJSON(message: CrlInfo): unknown {
+    const obj: any = {};
+    if (message.issuerName !== "") {
+      obj.issuerName = message.issuerName;
+    }
+    if (message.issuerParty !== "") {
+      obj.issuerParty = message.issuerParty;
+    }
+    if (message.thisUpdate !== undefined) {
+      obj.thisUpdate = message.thisUpdate.toISOString();
+    }
+    if (message.nextUpdate !== undefined) {
+      obj.nextUpdate = message.nextUpdate.toISOString();
+    }
+    if (message.revokedCount !== 0) {
+      obj.revokedCount = Math.round(message.revokedCount);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CrlInfo>): CrlInfo {
+    return CrlInfo.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CrlInfo>): CrlInfo {
+    const message = createBaseCrlInfo();
+    message.issuerName = object.issuerName ?? "";
+    message.issuerParty = object.issuerParty ?? "";
+    message.thisUpdate = object.thisUpdate ?? undefined;
+    message.nextUpdate = object.nextUpdate ?? undefined;
+    message.revokedCount = object.revokedCount ?? 0;
+    return message;
+  },
+};
+
+function createBaseAuditLogInfo(): AuditLogInfo {
+  return { origin: "", verifierKey: "", size: 0n, latestCheckpointSize: undefined, latestCheckpointTime: undefined };
+}
+
+export const AuditLogInfo: MessageFns<AuditLogInfo> = {
+  encode(message: AuditLogInfo, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.origin !== "") {
+      writer.uint32(10).string(message.origin);
+    }
+    if (message.verifierKey !== "") {
+      writer.uint32(18).string(message.verifierKey);
+    }
+    if (message.size !== 0n) {
+      if (BigInt.asUintN(64, message.size) !== message.size) {
+        throw new globalThis.Error("value provided for field message.size of type uint64 too large");
+      }
+      writer.uint32(24).uint64(message.size);
+    }
+    if (message.latestCheckpointSize !== undefined) {
+      if (BigInt.asUintN(64, message.latestCheckpointSize) !== message.latestCheckpointSize) {
+        throw new globalThis.Error("value provided for field message.latestCheckpointSize of type uint64 too large");
+      }
+      writer.uint32(32).uint64(message.latestCheckpointSize);
+    }
+    if (message.latestCheckpointTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.latestCheckpointTime), writer.uint32(42).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AuditLogInfo {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAuditLogInfo();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.origin = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.verifierKey = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.size = reader.uint64() as bigint;
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.latestCheckpointSize = reader.uint64() as bigint;
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.latestCheckpointTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AuditLogInfo {
+    return {
+      origin: isSet(object.origin) ? globalThis.String(object.origin) : "",
+      verifierKey: isSet(object.verifierKey)
+        ? globalThis.String(object.verifierKey)
+        : isSet(object.verifier_key)
+        ? globalThis.String(object.verifier_key)
+        : "",
+      size: isSet(object.size) ? BigInt(object.size) : 0n,
+      latestCheckpointSize: isSet(object.latestCheckpointSize)
+        ? BigInt(object.latestCheckpointSize)
+        : isSet(object.latest_checkpoint_size)
+        ? BigInt(object.latest_checkpoint_size)
+        : undefined,
+      latestCheckpointTime: isSet(object.latestCheckpointTime)
+        ? fromJsonTimestamp(object.latestCheckpointTime)
+        : isSet(object.latest_checkpoint_time)
+        ? fromJsonTimestamp(object.latest_checkpoint_time)
+        : undefined,
+    };
+  },
+
+  toJSON(message: AuditLogInfo): unknown {
+    const obj: any = {};
+    if (message.origin !== "") {
+      obj.origin = message.origin;
+    }
+    if (message.verifierKey !== "") {
+      obj.verifierKey = message.verifierKey;
+    }
+    if (message.size !== 0n) {
+      obj.size = message.size.toString();
+    }
+    if (message.latestCheckpointSize !== undefined) {
+      obj.latestCheckpointSize = message.latestCheckpointSize.toString();
+    }
+    if (message.latestCheckpointTime !== undefined) {
+      obj.latestCheckpointTime = message.latestCheckpointTime.toISOString();
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<AuditLogInfo>): AuditLogInfo {
+    return AuditLogInfo.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<AuditLogInfo>): AuditLogInfo {
+    const message = createBaseAuditLogInfo();
+    message.origin = object.origin ?? "";
+    message.verifierKey = object.verifierKey ?? "";
+    message.size = (object.size !== undefined && object.size !== null) ? BigInt(object.size) : 0n;
+    message.latestCheckpointSize = (object.latestCheckpointSize !== undefined && object.latestCheckpointSize !== null)
+      ? BigInt(object.latestCheckpointSize)
+      : undefined;
+    message.latestCheckpointTime = object.latestCheckpointTime ?? undefined;
+    return message;
+  },
+};
+
+function createBaseWitnessInfo(): WitnessInfo {
+  return { party: "", keyName: "", state: 0, lastCosignedSize: undefined, detail: "" };
+}
+
+export const WitnessInfo: MessageFns<WitnessInfo> = {
+  encode(message: WitnessInfo, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.party !== "") {
+      writer.uint32(10).string(message.party);
+    }
+    if (message.keyName !== "") {
+      writer.uint32(18).string(message.keyName);
+    }
+    if (message.state !== 0) {
+      writer.uint32(24).int32(message.state);
+    }
+    if (message.lastCosignedSize !== undefined) {
+      if (BigInt.asUintN(64, message.lastCosignedSize) !== message.lastCosignedSize) {
+        throw new globalThis.Error("value provided for field message.lastCosignedSize of type uint64 too large");
+      }
+      writer.uint32(32).uint64(message.lastCosignedSize);
+    }
+    if (message.detail !== "") {
+      writer.uint32(42).string(message.detail);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WitnessInfo {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWitnessInfo();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.party = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.keyName = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.state = reader.int32() as any;
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.lastCosignedSize = reader.uint64() as bigint;
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.detail = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WitnessInfo {
+    return {
+      party: isSet(object.party) ? globalThis.String(object.party) : "",
+      keyName: isSet(object.keyName)
+        ? globalThis.String(object.keyName)
+        : isSet(object.key_name)
+        ? globalThis.String(object.key_name)
+        : "",
+      state: isSet(object.state) ? auditWitnessStateFromJSON(object.state) : 0,
+      lastCosignedSize: isSet(object.lastCosignedSize)
+        ? BigInt(object.lastCosignedSize)
+        : isSet(object.last_cosigned_size)
+        ? BigInt(object.last_cosigned_size)
+        : undefined,
+      detail: isSet(object.detail) ? globalThis.String(object.detail) : "",
+    };
+  },
+
+  toJSON(message: WitnessInfo): unknown {
+    const obj: any = {};
+    if (message.party !== "") {
+      obj.party = message.party;
+    }
+    if (message.keyName !== "") {
+      obj.keyName = message.keyName;
+    }
+    if (message.state !== 0) {
+      obj.state = auditWitnessStateToJSON(message.state);
+    }
+    if (message.lastCosignedSize !== undefined) {
+      obj.lastCosignedSize = message.lastCosignedSize.toString();
+    }
+    if (message.detail !== "") {
+      obj.detail = message.detail;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<WitnessInfo>): WitnessInfo {
+    return WitnessInfo.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<WitnessInfo>): WitnessInfo {
+    const message = createBaseWitnessInfo();
+    message.party = object.party ?? "";
+    message.keyName = object.keyName ?? "";
+    message.state = object.state ?? 0;
+    message.lastCosignedSize = (object.lastCosignedSize !== undefined && object.lastCosignedSize !== null)
+      ? BigInt(object.lastCosignedSize)
+      : undefined;
+    message.detail = object.detail ?? "";
+    return message;
+  },
+};
+
+function createBaseListOutboxQueuesRequest(): ListOutboxQueuesRequest {
+  return {};
+}
+
+export const ListOutboxQueuesRequest: MessageFns<ListOutboxQueuesRequest> = {
+  encode(_: ListOutboxQueuesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListOutboxQueuesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListOutboxQueuesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): ListOutboxQueuesRequest {
+    return {};
+  },
+
+  toJSON(_: ListOutboxQueuesRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListOutboxQueuesRequest>): ListOutboxQueuesRequest {
+    return ListOutboxQueuesRequest.fromPartial(base ?? {});
+  },
+  fromPartial(_: DeepPartial<ListOutboxQueuesRequest>): ListOutboxQueuesRequest {
+    const message = createBaseListOutboxQueuesRequest();
+    return message;
+  },
+};
+
+function createBaseOutboxQueue(): OutboxQueue {
+  return {
+    topic: "",
+    destination: "",
+    pending: 0,
+    inFlight: 0,
+    blocked: 0,
+    dead: 0,
+    oldestPendingAgeSeconds: 0,
+    breaker: 0,
+  };
+}
+
+export const OutboxQueue: MessageFns<OutboxQueue> = {
+  encode(message: OutboxQueue, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.topic !== "") {
+      writer.uint32(10).string(message.topic);
+    }
+    if (message.destination !== "") {
+      writer.uint32(18).string(message.destination);
+    }
+    if (message.pending !== 0) {
+      writer.uint32(24).uint32(message.pending);
+    }
+    if (message.inFlight !== 0) {
+      writer.uint32(32).uint32(message.inFlight);
+    }
+    if (message.blocked !== 0) {
+      writer.uint32(40).uint32(message.blocked);
+    }
+    if (message.dead !== 0) {
+      writer.uint32(48).uint32(message.dead);
+    }
+    if (message.oldestPendingAgeSeconds !== 0) {
+      writer.uint32(56).uint32(message.oldestPendingAgeSeconds);
+    }
+    if (message.breaker !== 0) {
+      writer.uint32(64).int32(message.breaker);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): OutboxQueue {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseOutboxQueue();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.topic = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.destination = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.pending = reader.uint32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.inFlight = reader.uint32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.blocked = reader.uint32();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.dead = reader.uint32();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.oldestPendingAgeSeconds = reader.uint32();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.breaker = reader.int32() as any;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): OutboxQueue {
+    return {
+      topic: isSet(object.topic) ? globalThis.String(object.topic) : "",
+      destination: isSet(object.destination) ? globalThis.String(object.destination) : "",
+      pending: isSet(object.pending) ? globalThis.Number(object.pending) : 0,
+      inFlight: isSet(object.inFlight)
+        ? globalThis.Number(object.inFlight)
+        : isSet(object.in_flight)
+        ? globalThis.Number(object.in_flight)
+        : 0,
+      blocked: isSet(object.blocked) ? globalThis.Number(object.blocked) : 0,
+      dead: isSet(object.dead) ? globalThis.Number(object.dead) : 0,
+      oldestPendingAgeSeconds: isSet(object.oldestPendingAgeSeconds)
+        ? globalThis.Number(object.oldestPendingAgeSeconds)
+        : isSet(object.oldest_pending_age_seconds)
+        ? globalThis.Number(object.oldest_pending_age_seconds)
+        : 0,
+      breaker: isSet(object.breaker) ? outboxBreakerStateFromJSON(object.breaker) : 0,
+    };
+  },
+
+  toJSON(message: OutboxQueue): unknown {
+    const obj: any = {};
+    if (message.topic !== "") {
+      obj.topic = message.topic;
+    }
+    if (message.destination !== "") {
+      obj.destination = message.destination;
+    }
+    if (message.pending !== 0) {
+      obj.pending = Math.round(message.pending);
+    }
+    if (message.inFlight !== 0) {
+      obj.inFlight = Math.round(message.inFlight);
+    }
+    if (message.blocked !== 0) {
+      obj.blocked = Math.round(message.blocked);
+    }
+    if (message.dead !== 0) {
+      obj.dead = Math.round(message.dead);
+    }
+    if (message.oldestPendingAgeSeconds !== 0) {
+      obj.oldestPendingAgeSeconds = Math.round(message.oldestPendingAgeSeconds);
+    }
+    if (message.breaker !== 0) {
+      obj.breaker = outboxBreakerStateToJSON(message.breaker);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<OutboxQueue>): OutboxQueue {
+    return OutboxQueue.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<OutboxQueue>): OutboxQueue {
+    const message = createBaseOutboxQueue();
+    message.topic = object.topic ?? "";
+    message.destination = object.destination ?? "";
+    message.pending = object.pending ?? 0;
+    message.inFlight = object.inFlight ?? 0;
+    message.blocked = object.blocked ?? 0;
+    message.dead = object.dead ?? 0;
+    message.oldestPendingAgeSeconds = object.oldestPendingAgeSeconds ?? 0;
+    message.breaker = object.breaker ?? 0;
+    return message;
+  },
+};
+
+function createBaseListOutboxQueuesResponse(): ListOutboxQueuesResponse {
+  return { queues: [] };
+}
+
+export const ListOutboxQueuesResponse: MessageFns<ListOutboxQueuesResponse> = {
+  encode(message: ListOutboxQueuesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.queues) {
+      OutboxQueue.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListOutboxQueuesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListOutboxQueuesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.queues.push(OutboxQueue.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListOutboxQueuesResponse {
+    return {
+      queues: globalThis.Array.isArray(object?.queues) ? object.queues.map((e: any) => OutboxQueue.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: ListOutboxQueuesResponse): unknown {
+    const obj: any = {};
+    if (message.queues?.length) {
+      obj.queues = message.queues.map((e) => OutboxQueue.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListOutboxQueuesResponse>): ListOutboxQueuesResponse {
+    return ListOutboxQueuesResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListOutboxQueuesResponse>): ListOutboxQueuesResponse {
+    const message = createBaseListOutboxQueuesResponse();
+    message.queues = object.queues?.map((e) => OutboxQueue.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseListDeadLettersRequest(): ListDeadLettersRequest {
+  return { topic: "", destination: "", pageSize: 0, pageToken: "" };
+}
+
+export const ListDeadLettersRequest: MessageFns<ListDeadLettersRequest> = {
+  encode(message: ListDeadLettersRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.topic !== "") {
+      writer.uint32(10).string(message.topic);
+    }
+    if (message.destination !== "") {
+      writer.uint32(18).string(message.destination);
+    }
+    if (message.pageSize !== 0) {
+      writer.uint32(24).uint32(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      writer.uint32(34).string(message.pageToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListDeadLettersRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListDeadLettersRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.topic = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.destination = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.pageSize = reader.uint32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.pageToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListDeadLettersRequest {
+    return {
+      topic: isSet(object.topic) ? globalThis.String(object.topic) : "",
+      destination: isSet(object.destination) ? globalThis.String(object.destination) : "",
+      pageSize: isSet(object.pageSize)
+        ? globalThis.Number(object.pageSize)
+        : isSet(object.page_size)
+        ? globalThis.Number(object.page_size)
+        : 0,
+      pageToken: isSet(object.pageToken)
+        ? globalThis.String(object.pageToken)
+        : isSet(object.page_token)
+        ? globalThis.String(object.page_token)
+        : "",
+    };
+  },
+
+  toJSON(message: ListDeadLettersRequest): unknown {
+    const obj: any = {};
+    if (message.topic !== "") {
+      obj.topic = message.topic;
+    }
+    if (message.destination !== "") {
+      obj.destination = message.destination;
+    }
+    if (message.pageSize !== 0) {
+      obj.pageSize = Math.round(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      obj.pageToken = message.pageToken;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListDeadLettersRequest>): ListDeadLettersRequest {
+    return ListDeadLettersRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListDeadLettersRequest>): ListDeadLettersRequest {
+    const message = createBaseListDeadLettersRequest();
+    message.topic = object.topic ?? "";
+    message.destination = object.destination ?? "";
+    message.pageSize = object.pageSize ?? 0;
+    message.pageToken = object.pageToken ?? "";
+    return message;
+  },
+};
+
+function createBaseDeadLetter(): DeadLetter {
+  return { id: 0n, topic: "", destination: "", attempts: 0, lastError: "", createdAt: undefined, deadAt: undefined };
+}
+
+export const DeadLetter: MessageFns<DeadLetter> = {
+  encode(message: DeadLetter, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== 0n) {
+      if (BigInt.asUintN(64, message.id) !== message.id) {
+        throw new globalThis.Error("value provided for field message.id of type uint64 too large");
+      }
+      writer.uint32(8).uint64(message.id);
+    }
+    if (message.topic !== "") {
+      writer.uint32(18).string(message.topic);
+    }
+    if (message.destination !== "") {
+      writer.uint32(26).string(message.destination);
+    }
+    if (message.attempts !== 0) {
+      writer.uint32(32).uint32(message.attempts);
+    }
+    if (message.lastError !== "") {
+      writer.uint32(42).string(message.lastError);
+    }
+    if (message.createdAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.createdAt), writer.uint32(50).fork()).join();
+    }
+    if (message.deadAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.deadAt), writer.uint32(58).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeadLetter {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeadLetter();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.id = reader.uint64() as bigint;
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.topic = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.destination = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.attempts = reader.uint32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.lastError = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.createdAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.deadAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DeadLetter {
+    return {
+      id: isSet(object.id) ? BigInt(object.id) : 0n,
+      topic: isSet(object.topic) ? globalThis.String(object.topic) : "",
+      destination: isSet(object.destination) ? globalThis.String(object.destination) : "",
+      attempts: isSet(object.attempts) ? globalThis.Number(object.attempts) : 0,
+      lastError: isSet(object.lastError)
+        ? globalThis.String(object.lastError)
+        : isSet(object.last_error)
+        ? globalThis.String(object.last_error)
+        : "",
+      createdAt: isSet(object.createdAt)
+        ? fromJsonTimestamp(object.createdAt)
+        : isSet(object.created_at)
+        ? fromJsonTimestamp(object.created_at)
+        : undefined,
+      deadAt: isSet(object.deadAt)
+        ? fromJsonTimestamp(object.deadAt)
+        : isSet(object.dead_at)
+        ? fromJsonTimestamp(object.dead_at)
+        : undefined,
+    };
+  },
+
+  toJSON(message: DeadLetter): unknown {
+    const obj: any = {};
+    if (message.id !== 0n) {
+      obj.id = message.id.toString();
+    }
+    if (message.topic !== "") {
+      obj.topic = message.topic;
+    }
+    if (message.destination !== "") {
+      obj.destination = message.destination;
+    }
+    if (message.attempts !== 0) {
+      obj.attempts = Math.round(message.attempts);
+    }
+    if (message.lastError !== "") {
+      obj.lastError = message.lastError;
+    }
+    if (message.createdAt !== undefined) {
+      obj.createdAt = message.createdAt.toISOString();
+    }
+    if (message.deadAt !== undefined) {
+      obj.deadAt = message.deadAt.toISOString();
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<DeadLetter>): DeadLetter {
+    return DeadLetter.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<DeadLetter>): DeadLetter {
+    const message = createBaseDeadLetter();
+    message.id = (object.id !== undefined && object.id !== null) ? BigInt(object.id) : 0n;
+    message.topic = object.topic ?? "";
+    message.destination = object.destination ?? "";
+    message.attempts = object.attempts ?? 0;
+    message.lastError = object.lastError ?? "";
+    message.createdAt = object.createdAt ?? undefined;
+    message.deadAt = object.deadAt ?? undefined;
+    return message;
+  },
+};
+
+function createBaseListDeadLettersResponse(): ListDeadLettersResponse {
+  return { deadLetters: [], nextPageToken: "" };
+}
+
+export const ListDeadLettersResponse: MessageFns<ListDeadLettersResponse> = {
+  encode(message: ListDeadLettersResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.deadLetters) {
+      DeadLetter.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.nextPageToken !== "") {
+      writer.uint32(18).string(message.nextPageToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListDeadLettersResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListDeadLettersResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.deadLetters.push(DeadLetter.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.nextPageToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListDeadLettersResponse {
+    return {
+      deadLetters: globalThis.Array.isArray(object?.deadLetters)
+        ? object.deadLetters.map((e: any) => DeadLetter.fromJSON(e))
+        : globalThis.Array.isArray(object?.dead_letters)
+        ? object.dead_letters.map((e: any) => DeadLetter.fromJSON(e))
+        : [],
+      nextPageToken: isSet(object.nextPageToken)
+        ? globalThis.String(object.nextPageToken)
+        : isSet(object.next_page_token)
+        ? globalThis.String(object.next_page_token)
+        : "",
+    };
+  },
+
+  toJSON(message: ListDeadLettersResponse): unknown {
+    const obj: any = {};
+    if (message.deadLetters?.length) {
+      obj.deadLetters = message.deadLetters.map((e) => DeadLetter.toJSON(e));
+    }
+    if (message.nextPageToken !== "") {
+      obj.nextPageToken = message.nextPageToken;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListDeadLettersResponse>): ListDeadLettersResponse {
+    return ListDeadLettersResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListDeadLettersResponse>): ListDeadLettersResponse {
+    const message = createBaseListDeadLettersResponse();
+    message.deadLetters = object.deadLetters?.map((e) => DeadLetter.fromPartial(e)) || [];
+    message.nextPageToken = object.nextPageToken ?? "";
+    return message;
+  },
+};
+
+function createBaseReplayDeadLetterRequest(): ReplayDeadLetterRequest {
+  return { id: 0n };
+}
+
+export const ReplayDeadLetterRequest: MessageFns<ReplayDeadLetterRequest> = {
+  encode(message: ReplayDeadLetterRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== 0n) {
+      if (BigInt.asUintN(64, message.id) !== message.id) {
+        throw new globalThis.Error("value provided for field message.id of type uint64 too large");
+      }
+      writer.uint32(8).uint64(message.id);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReplayDeadLetterRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReplayDeadLetterRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.id = reader.uint64() as bigint;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ReplayDeadLetterRequest {
+    return { id: isSet(object.id) ? BigInt(object.id) : 0n };
+  },
+
+  toJSON(message: ReplayDeadLetterRequest): unknown {
+    const obj: any = {};
+    if (message.id !== 0n) {
+      obj.id = message.id.toString();
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ReplayDeadLetterRequest>): ReplayDeadLetterRequest {
+    return ReplayDeadLetterRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ReplayDeadLetterRequest>): ReplayDeadLetterRequest {
+    const message = createBaseReplayDeadLetterRequest();
+    message.id = (object.id !== undefined && object.id !== null) ? BigInt(object.id) : 0n;
+    return message;
+  },
+};
+
+function createBaseReplayDeadLetterResponse(): ReplayDeadLetterResponse {
+  return { replayed: undefined, auditIndex: undefined };
+}
+
+export const ReplayDeadLetterResponse: MessageFns<ReplayDeadLetterResponse> = {
+  encode(message: ReplayDeadLetterResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.replayed !== undefined) {
+      DeadLetter.encode(message.replayed, writer.uint32(10).fork()).join();
+    }
+    if (message.auditIndex !== undefined) {
+      if (BigInt.asUintN(64, message.auditIndex) !== message.auditIndex) {
+        throw new globalThis.Error("value provided for field message.auditIndex of type uint64 too large");
+      }
+      writer.uint32(16).uint64(message.auditIndex);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReplayDeadLetterResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReplayDeadLetterResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.replayed = DeadLetter.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.auditIndex = reader.uint64() as bigint;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ReplayDeadLetterResponse {
+    return {
+      replayed: isSet(object.replayed) ? DeadLetter.fromJSON(object.replayed) : undefined,
+      auditIndex: isSet(object.auditIndex)
+        ? BigInt(object.auditIndex)
+        : isSet(object.audit_index)
+        ? BigInt(object.audit_index)
+        : undefined,
+    };
+  },
+
+  toJSON(message: ReplayDeadLetterResponse): unknown {
+    const obj: any = {};
+    if (message.replayed !== undefined) {
+      obj.replayed = DeadLetter.toJSON(message.replayed);
+    }
+    if (message.auditIndex !== undefined) {
+      obj.auditIndex = message.auditIndex.toString();
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ReplayDeadLetterResponse>): ReplayDeadLetterResponse {
+    return ReplayDeadLetterResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ReplayDeadLetterResponse>): ReplayDeadLetterResponse {
+    const message = createBaseReplayDeadLetterResponse();
+    message.replayed = (object.replayed !== undefined && object.replayed !== null)
+      ? DeadLetter.fromPartial(object.replayed)
+      : undefined;
+    message.auditIndex = (object.auditIndex !== undefined && object.auditIndex !== null)
+      ? BigInt(object.auditIndex)
+      : undefined;
     return message;
   },
 };
 
 /**
  * RegistryService: a small read-only admin surface of a gateway (who is in the federation, how
- * this gateway routes, what it runs). Callers still authenticate with a session; the ACL limits
- * it to operators and peer gateways.
+ * this gateway routes, what it runs and how its certificates, CRLs, audit log and witnesses
+ * stand). Callers authenticate with a session; any authenticated member may read it, as X-Road
+ * members read the global configuration: it names parties, route kinds and public facts, never
+ * backend addresses or anything of a data subject.
  */
 export type RegistryServiceService = typeof RegistryServiceService;
 export const RegistryServiceService = {
@@ -1065,6 +2889,130 @@ export const RegistryServiceClient = makeGenericClientConstructor(
 ) as unknown as {
   new (address: string, credentials: ChannelCredentials, options?: Partial<ClientOptions>): RegistryServiceClient;
   service: typeof RegistryServiceService;
+  serviceName: string;
+};
+
+/**
+ * OutboxAdminService: an operator's view of this gateway's outbox (docs/outbox.md) and the replay of
+ * its dead letters, as `hutong outbox list | replay` offer them on the store. Answered by the gateway
+ * itself about its own outbox; every method is decided by the ACL (deny by default) for the purpose
+ * REGULATORY_SUPERVISION and this gateway as the target. No answer carries a payload.
+ */
+export type OutboxAdminServiceService = typeof OutboxAdminServiceService;
+export const OutboxAdminServiceService = {
+  /** The backlog per (topic, destination). */
+  listOutboxQueues: {
+    path: "/hutong.v1.OutboxAdminService/ListOutboxQueues" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListOutboxQueuesRequest): Buffer =>
+      Buffer.from(ListOutboxQueuesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListOutboxQueuesRequest => ListOutboxQueuesRequest.decode(value),
+    responseSerialize: (value: ListOutboxQueuesResponse): Buffer =>
+      Buffer.from(ListOutboxQueuesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListOutboxQueuesResponse => ListOutboxQueuesResponse.decode(value),
+  },
+  /** Dead letters, oldest first, paged. */
+  listDeadLetters: {
+    path: "/hutong.v1.OutboxAdminService/ListDeadLetters" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListDeadLettersRequest): Buffer =>
+      Buffer.from(ListDeadLettersRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListDeadLettersRequest => ListDeadLettersRequest.decode(value),
+    responseSerialize: (value: ListDeadLettersResponse): Buffer =>
+      Buffer.from(ListDeadLettersResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListDeadLettersResponse => ListDeadLettersResponse.decode(value),
+  },
+  /**
+   * Puts a dead letter back to pending, due now, recorded in the audit log with the caller as requester.
+   * NOT_FOUND: no such message; FAILED_PRECONDITION: the message is not a dead letter.
+   */
+  replayDeadLetter: {
+    path: "/hutong.v1.OutboxAdminService/ReplayDeadLetter" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ReplayDeadLetterRequest): Buffer =>
+      Buffer.from(ReplayDeadLetterRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ReplayDeadLetterRequest => ReplayDeadLetterRequest.decode(value),
+    responseSerialize: (value: ReplayDeadLetterResponse): Buffer =>
+      Buffer.from(ReplayDeadLetterResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ReplayDeadLetterResponse => ReplayDeadLetterResponse.decode(value),
+  },
+} as const;
+
+export interface OutboxAdminServiceServer extends UntypedServiceImplementation {
+  /** The backlog per (topic, destination). */
+  listOutboxQueues: handleUnaryCall<ListOutboxQueuesRequest, ListOutboxQueuesResponse>;
+  /** Dead letters, oldest first, paged. */
+  listDeadLetters: handleUnaryCall<ListDeadLettersRequest, ListDeadLettersResponse>;
+  /**
+   * Puts a dead letter back to pending, due now, recorded in the audit log with the caller as requester.
+   * NOT_FOUND: no such message; FAILED_PRECONDITION: the message is not a dead letter.
+   */
+  replayDeadLetter: handleUnaryCall<ReplayDeadLetterRequest, ReplayDeadLetterResponse>;
+}
+
+export interface OutboxAdminServiceClient extends Client {
+  /** The backlog per (topic, destination). */
+  listOutboxQueues(
+    request: ListOutboxQueuesRequest,
+    callback: (error: ServiceError | null, response: ListOutboxQueuesResponse) => void,
+  ): ClientUnaryCall;
+  listOutboxQueues(
+    request: ListOutboxQueuesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListOutboxQueuesResponse) => void,
+  ): ClientUnaryCall;
+  listOutboxQueues(
+    request: ListOutboxQueuesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListOutboxQueuesResponse) => void,
+  ): ClientUnaryCall;
+  /** Dead letters, oldest first, paged. */
+  listDeadLetters(
+    request: ListDeadLettersRequest,
+    callback: (error: ServiceError | null, response: ListDeadLettersResponse) => void,
+  ): ClientUnaryCall;
+  listDeadLetters(
+    request: ListDeadLettersRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListDeadLettersResponse) => void,
+  ): ClientUnaryCall;
+  listDeadLetters(
+    request: ListDeadLettersRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListDeadLettersResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Puts a dead letter back to pending, due now, recorded in the audit log with the caller as requester.
+   * NOT_FOUND: no such message; FAILED_PRECONDITION: the message is not a dead letter.
+   */
+  replayDeadLetter(
+    request: ReplayDeadLetterRequest,
+    callback: (error: ServiceError | null, response: ReplayDeadLetterResponse) => void,
+  ): ClientUnaryCall;
+  replayDeadLetter(
+    request: ReplayDeadLetterRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ReplayDeadLetterResponse) => void,
+  ): ClientUnaryCall;
+  replayDeadLetter(
+    request: ReplayDeadLetterRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ReplayDeadLetterResponse) => void,
+  ): ClientUnaryCall;
+}
+
+export const OutboxAdminServiceClient = makeGenericClientConstructor(
+  OutboxAdminServiceService,
+  "hutong.v1.OutboxAdminService",
+) as unknown as {
+  new (address: string, credentials: ChannelCredentials, options?: Partial<ClientOptions>): OutboxAdminServiceClient;
+  service: typeof OutboxAdminServiceService;
   serviceName: string;
 };
 

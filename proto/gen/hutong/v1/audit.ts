@@ -209,6 +209,11 @@ export interface QueryEntriesRequest {
   /** 0 means the server's default. */
   pageSize: number;
   pageToken: string;
+  /**
+   * Not a filter: the caller's id for this query, recorded in the audit entry that a search by
+   * subject_digest appends (docs/audit-log.md). At most 128 printable ASCII characters.
+   */
+  correlationId: string;
 }
 
 /** An entry with its position in the log. */
@@ -1285,6 +1290,7 @@ function createBaseQueryEntriesRequest(): QueryEntriesRequest {
     toTime: undefined,
     pageSize: 0,
     pageToken: "",
+    correlationId: "",
   };
 }
 
@@ -1310,6 +1316,9 @@ export const QueryEntriesRequest: MessageFns<QueryEntriesRequest> = {
     }
     if (message.pageToken !== "") {
       writer.uint32(58).string(message.pageToken);
+    }
+    if (message.correlationId !== "") {
+      writer.uint32(66).string(message.correlationId);
     }
     return writer;
   },
@@ -1383,6 +1392,14 @@ export const QueryEntriesRequest: MessageFns<QueryEntriesRequest> = {
             message.pageToken = reader.string();
             continue;
           }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.correlationId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1428,6 +1445,11 @@ export const QueryEntriesRequest: MessageFns<QueryEntriesRequest> = {
         : isSet(object.page_token)
         ? globalThis.String(object.page_token)
         : "",
+      correlationId: isSet(object.correlationId)
+        ? globalThis.String(object.correlationId)
+        : isSet(object.correlation_id)
+        ? globalThis.String(object.correlation_id)
+        : "",
     };
   },
 
@@ -1454,6 +1476,9 @@ export const QueryEntriesRequest: MessageFns<QueryEntriesRequest> = {
     if (message.pageToken !== "") {
       obj.pageToken = message.pageToken;
     }
+    if (message.correlationId !== "") {
+      obj.correlationId = message.correlationId;
+    }
     return obj;
   },
 
@@ -1469,6 +1494,7 @@ export const QueryEntriesRequest: MessageFns<QueryEntriesRequest> = {
     message.toTime = object.toTime ?? undefined;
     message.pageSize = object.pageSize ?? 0;
     message.pageToken = object.pageToken ?? "";
+    message.correlationId = object.correlationId ?? "";
     return message;
   },
 };

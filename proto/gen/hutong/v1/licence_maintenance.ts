@@ -202,6 +202,26 @@ export interface QueryMaintenanceRequestResponse {
   status?: MaintenanceRequestStatus | undefined;
 }
 
+export interface CountMaintenanceRequestsRequest {
+  context?:
+    | RequestContext
+    | undefined;
+  /** GB/T 2260 code of one province; empty: every province. */
+  province: string;
+}
+
+/** The requests of one province in one state. */
+export interface MaintenanceStateCount {
+  province: string;
+  state: MaintenanceState;
+  count: number;
+}
+
+export interface CountMaintenanceRequestsResponse {
+  /** One row per province and state that has a request, by province then state. */
+  counts: MaintenanceStateCount[];
+}
+
 /**
  * The library to the issuing province: apply an approved request (both statements, so the
  * province checks the ministry's signature itself).
@@ -1752,6 +1772,265 @@ export const QueryMaintenanceRequestResponse: MessageFns<QueryMaintenanceRequest
   },
 };
 
+function createBaseCountMaintenanceRequestsRequest(): CountMaintenanceRequestsRequest {
+  return { context: undefined, province: "" };
+}
+
+export const CountMaintenanceRequestsRequest: MessageFns<CountMaintenanceRequestsRequest> = {
+  encode(message: CountMaintenanceRequestsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.context !== undefined) {
+      RequestContext.encode(message.context, writer.uint32(10).fork()).join();
+    }
+    if (message.province !== "") {
+      writer.uint32(18).string(message.province);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CountMaintenanceRequestsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCountMaintenanceRequestsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.context = RequestContext.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.province = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CountMaintenanceRequestsRequest {
+    return {
+      context: isSet(object.context) ? RequestContext.fromJSON(object.context) : undefined,
+      province: isSet(object.province) ? globalThis.String(object.province) : "",
+    };
+  },
+
+  toJSON(message: CountMaintenanceRequestsRequest): unknown {
+    const obj: any = {};
+    if (message.context !== undefined) {
+      obj.context = RequestContext.toJSON(message.context);
+    }
+    if (message.province !== "") {
+      obj.province = message.province;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CountMaintenanceRequestsRequest>): CountMaintenanceRequestsRequest {
+    return CountMaintenanceRequestsRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CountMaintenanceRequestsRequest>): CountMaintenanceRequestsRequest {
+    const message = createBaseCountMaintenanceRequestsRequest();
+    message.context = (object.context !== undefined && object.context !== null)
+      ? RequestContext.fromPartial(object.context)
+      : undefined;
+    message.province = object.province ?? "";
+    return message;
+  },
+};
+
+function createBaseMaintenanceStateCount(): MaintenanceStateCount {
+  return { province: "", state: 0, count: 0 };
+}
+
+export const MaintenanceStateCount: MessageFns<MaintenanceStateCount> = {
+  encode(message: MaintenanceStateCount, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.province !== "") {
+      writer.uint32(10).string(message.province);
+    }
+    if (message.state !== 0) {
+      writer.uint32(16).int32(message.state);
+    }
+    if (message.count !== 0) {
+      writer.uint32(24).uint32(message.count);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MaintenanceStateCount {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMaintenanceStateCount();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.province = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.state = reader.int32() as any;
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.count = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MaintenanceStateCount {
+    return {
+      province: isSet(object.province) ? globalThis.String(object.province) : "",
+      state: isSet(object.state) ? maintenanceStateFromJSON(object.state) : 0,
+      count: isSet(object.count) ? globalThis.Number(object.count) : 0,
+    };
+  },
+
+  toJSON(message: MaintenanceStateCount): unknown {
+    const obj: any = {};
+    if (message.province !== "") {
+      obj.province = message.province;
+    }
+    if (message.state !== 0) {
+      obj.state = maintenanceStateToJSON(message.state);
+    }
+    if (message.count !== 0) {
+      obj.count = Math.round(message.count);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<MaintenanceStateCount>): MaintenanceStateCount {
+    return MaintenanceStateCount.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<MaintenanceStateCount>): MaintenanceStateCount {
+    const message = createBaseMaintenanceStateCount();
+    message.province = object.province ?? "";
+    message.state = object.state ?? 0;
+    message.count = object.count ?? 0;
+    return message;
+  },
+};
+
+function createBaseCountMaintenanceRequestsResponse(): CountMaintenanceRequestsResponse {
+  return { counts: [] };
+}
+
+export const CountMaintenanceRequestsResponse: MessageFns<CountMaintenanceRequestsResponse> = {
+  encode(message: CountMaintenanceRequestsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.counts) {
+      MaintenanceStateCount.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CountMaintenanceRequestsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCountMaintenanceRequestsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.counts.push(MaintenanceStateCount.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CountMaintenanceRequestsResponse {
+    return {
+      counts: globalThis.Array.isArray(object?.counts)
+        ? object.counts.map((e: any) => MaintenanceStateCount.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: CountMaintenanceRequestsResponse): unknown {
+    const obj: any = {};
+    if (message.counts?.length) {
+      obj.counts = message.counts.map((e) => MaintenanceStateCount.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CountMaintenanceRequestsResponse>): CountMaintenanceRequestsResponse {
+    return CountMaintenanceRequestsResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CountMaintenanceRequestsResponse>): CountMaintenanceRequestsResponse {
+    const message = createBaseCountMaintenanceRequestsResponse();
+    message.counts = object.counts?.map((e) => MaintenanceStateCount.fromPartial(e)) || [];
+    return message;
+  },
+};
+
 function createBaseApplyMaintenanceRequest(): ApplyMaintenanceRequest {
   return { context: undefined, request: undefined, decision: undefined };
 }
@@ -1972,6 +2251,23 @@ export const LicenceMaintenanceServiceService = {
     responseDeserialize: (value: Buffer): QueryMaintenanceRequestResponse =>
       QueryMaintenanceRequestResponse.decode(value),
   },
+  /**
+   * How many requests stand in each state, per province (an indicators page): counts only, no
+   * request, licence or field.
+   */
+  countMaintenanceRequests: {
+    path: "/hutong.v1.LicenceMaintenanceService/CountMaintenanceRequests" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: CountMaintenanceRequestsRequest): Buffer =>
+      Buffer.from(CountMaintenanceRequestsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CountMaintenanceRequestsRequest =>
+      CountMaintenanceRequestsRequest.decode(value),
+    responseSerialize: (value: CountMaintenanceRequestsResponse): Buffer =>
+      Buffer.from(CountMaintenanceRequestsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): CountMaintenanceRequestsResponse =>
+      CountMaintenanceRequestsResponse.decode(value),
+  },
 } as const;
 
 export interface LicenceMaintenanceServiceServer extends UntypedServiceImplementation {
@@ -1984,6 +2280,11 @@ export interface LicenceMaintenanceServiceServer extends UntypedServiceImplement
    * in the signed request.
    */
   queryMaintenanceRequest: handleUnaryCall<QueryMaintenanceRequestRequest, QueryMaintenanceRequestResponse>;
+  /**
+   * How many requests stand in each state, per province (an indicators page): counts only, no
+   * request, licence or field.
+   */
+  countMaintenanceRequests: handleUnaryCall<CountMaintenanceRequestsRequest, CountMaintenanceRequestsResponse>;
 }
 
 export interface LicenceMaintenanceServiceClient extends Client {
@@ -2037,6 +2338,25 @@ export interface LicenceMaintenanceServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: QueryMaintenanceRequestResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * How many requests stand in each state, per province (an indicators page): counts only, no
+   * request, licence or field.
+   */
+  countMaintenanceRequests(
+    request: CountMaintenanceRequestsRequest,
+    callback: (error: ServiceError | null, response: CountMaintenanceRequestsResponse) => void,
+  ): ClientUnaryCall;
+  countMaintenanceRequests(
+    request: CountMaintenanceRequestsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: CountMaintenanceRequestsResponse) => void,
+  ): ClientUnaryCall;
+  countMaintenanceRequests(
+    request: CountMaintenanceRequestsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: CountMaintenanceRequestsResponse) => void,
   ): ClientUnaryCall;
 }
 

@@ -1,7 +1,7 @@
 // The ministry library's gRPC server on a real SQLite store, called by a plain grpc-js client the
 // way a gateway forwards a call (`hutong-origin` names the calling party): a province writes only
-// its own sequence, and every malformed request is refused with its status before anything is
-// written.
+// its own sequence, every malformed request is refused with its status before anything is
+// written, and maintenance requests are counted per province and state.
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
@@ -10,15 +10,19 @@ import * as grpc from "@grpc/grpc-js";
 import {
   AggregateLicenceEventsRequest,
   AggregateLicenceEventsResponse,
+  CountMaintenanceRequestsRequest,
+  CountMaintenanceRequestsResponse,
   LicenceEventKind as E,
   LicenceLibraryServiceService as Library,
   type LicenceEvent,
+  LicenceMaintenanceServiceService as Maintenance,
   QueryAggregationStatusRequest,
   QueryAggregationStatusResponse,
   QueryLicenceRatesRequest,
   QueryLicenceRatesResponse,
   ReportLicenceCountsRequest,
   ReportLicenceCountsResponse,
+  MaintenanceState as S,
 } from "@hutong/proto";
 import { listen } from "@hutong/service-kit";
 import { openSqliteLibraryStore, type SqliteLibraryStore } from "../store/sqlite/sqlite-library-store.js";
@@ -28,6 +32,7 @@ import {
   testProvince as P,
   rawUnary,
   recordedEvent,
+  seedMaintenanceStates,
   testDir,
   testIssuerParty,
   testLicence,
@@ -254,5 +259,80 @@ describe("the library service", () => {
       noncompliant: 0,
     });
     assert.deepEqual(logged, []);
+  });
+});
+
+describe("the library service: maintenance counts", () => {
+  let m: { store: SqliteLibraryStore; server: grpc.Server; client: grpc.Client; cleanup: () => Promise<void> };
+  const failures: string[] = [];
+  const count = async (province: string) =>
+    CountMaintenanceRequestsResponse.decode(
+      await rawUnary(
+        m.client,
+        Maintenance.countMaintenanceRequests.path,
+        CountMaintenanceRequestsRequest.encode({ context, province }).finish(),
+        "mot/supervision",
+      ),
+    ).counts;
+
+  before(async () => {
+    const d = await testDir();
+    const s = openSqliteLibraryStore(join(d.dir, "library.sqlite"), {
+      sealKey: randomBytes(32),
+      issuerOf: (p) => `prov:${p}/licence`,
+    });
+    const srv = createLibraryServer({
+      store: s,
+      log: { error: (message) => failures.push(message) },
+      now: () => T,
+      verify: () => ({ ok: false, reason: "the fixture writes to the store" }),
+      enqueued: () => {},
+      deciders: ["mot/supervision"],
+    });
+    m = {
+      store: s,
+      server: srv,
+      client: new grpc.Client(await listen(srv), grpc.credentials.createInsecure()),
+      cleanup: d.cleanup,
+    };
+  });
+
+  after(async () => {
+    m?.client.close();
+    m?.server.forceShutdown();
+    await m?.store.close();
+    await m?.cleanup();
+  });
+
+  it("answers no row while the library holds no request", async () => {
+    assert.deepEqual(await count(""), []);
+    assert.deepEqual(await count(P), []);
+  });
+
+  it("counts filed, approved, rejected and applied requests per province, by province then state", async () => {
+    await seedMaintenanceStates(m.store, T);
+    const sichuan = [
+      { province: P, state: S.MAINTENANCE_STATE_FILED, count: 2 },
+      { province: P, state: S.MAINTENANCE_STATE_APPROVED, count: 1 },
+      { province: P, state: S.MAINTENANCE_STATE_REJECTED, count: 1 },
+      { province: P, state: S.MAINTENANCE_STATE_APPLIED, count: 1 },
+    ];
+    const guangdong = [
+      { province: "440000", state: S.MAINTENANCE_STATE_FILED, count: 1 },
+      { province: "440000", state: S.MAINTENANCE_STATE_REJECTED, count: 1 },
+    ];
+    assert.deepEqual(await count(""), [...guangdong, ...sichuan], "empty: every province");
+    assert.deepEqual(await count(P), sichuan);
+    assert.deepEqual(await count("440000"), guangdong);
+    assert.deepEqual(await count("310000"), []);
+  });
+
+  it("refuses a province that is neither empty nor a GB/T 2260 code as INVALID_ARGUMENT", async () => {
+    for (const province of ["51", "5100001", "51000a", "四川", " 510000"]) {
+      await assert.rejects(count(province), (e) =>
+        isStatus(e, grpc.status.INVALID_ARGUMENT, /^malformed: province must be empty or a GB\/T 2260 code$/),
+      );
+    }
+    assert.deepEqual(failures, [], "refusals, not failures");
   });
 });

@@ -2,6 +2,8 @@ import * as grpc from "@grpc/grpc-js";
 import {
   type AggregateLicenceEventsRequest,
   type AggregateLicenceEventsResponse,
+  type CountMaintenanceRequestsRequest,
+  type CountMaintenanceRequestsResponse,
   type DecideMaintenanceRequestRequest,
   type DecideMaintenanceRequestResponse,
   type FileMaintenanceRequestRequest,
@@ -230,6 +232,11 @@ export function createLibraryServer(options: LibraryServerOptions): grpc.Server 
         if (status === undefined)
           throw new LicensingError("not-found", `no request ${req.requestId} of ${req.province}`);
         return { status };
+      },
+      async countMaintenanceRequests(req: CountMaintenanceRequestsRequest): Promise<CountMaintenanceRequestsResponse> {
+        if (req.province !== "" && !provinceCode.test(req.province))
+          throw new LicensingError("malformed", "province must be empty or a GB/T 2260 code");
+        return { counts: [...(await store.countMaintenance(req.province === "" ? undefined : req.province))] };
       },
     },
     options.log,

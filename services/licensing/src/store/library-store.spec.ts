@@ -1,7 +1,8 @@
 // The ministry's licence library on a real SQLite file: each event once, in the province's
 // sequence (held beyond a hole, applied when it fills), a reused sequence number refused with the
 // whole batch rolled back, holes told from gaps by their age and asked for on a schedule, the
-// rates from what it holds, where aggregation stands, and all of it still there after a reopen.
+// rates from what it holds, where aggregation stands, maintenance requests counted per province
+// and state, and all of it still there after a reopen.
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
@@ -14,9 +15,18 @@ import {
   type LicenceKindCount,
   type ProvinceAggregation,
   type RecordedLicenceEvent,
+  MaintenanceState as S,
 } from "@hutong/proto";
 import { isLicensingError } from "../licensing-error.js";
-import { issuerEvents, testProvince as P, recordedEvent, testDir, testLicence, testSeal } from "../testing.js";
+import {
+  issuerEvents,
+  testProvince as P,
+  recordedEvent,
+  seedMaintenanceStates,
+  testDir,
+  testLicence,
+  testSeal,
+} from "../testing.js";
 import type { GapPolicy } from "./port/library-store.js";
 import { openSqliteLibraryStore, type SqliteLibraryStore } from "./sqlite/sqlite-library-store.js";
 
@@ -366,6 +376,38 @@ describe("the library store: rates and status", () => {
     await empty.report(P, { province: P, asOf: new Date(T), headSeq: 0n, counts: [] }, T);
     const none = await statusOf(empty);
     assert.deepEqual([none.lagP50Ms, none.lagP99Ms, none.lagMaxMs], [0, 0, 0], "no event, no lag");
+  });
+});
+
+describe("the library store: maintenance counts", () => {
+  it("counts the requests per province and state, as each request's own status says, by province then state", async () => {
+    const s = open();
+    assert.deepEqual(await s.countMaintenance(undefined), [], "no request: no row");
+    assert.deepEqual(await s.countMaintenance(P), []);
+    await seedMaintenanceStates(s, T);
+    const sichuan = [
+      { province: P, state: S.MAINTENANCE_STATE_FILED, count: 2 },
+      { province: P, state: S.MAINTENANCE_STATE_APPROVED, count: 1 },
+      { province: P, state: S.MAINTENANCE_STATE_REJECTED, count: 1 },
+      { province: P, state: S.MAINTENANCE_STATE_APPLIED, count: 1 },
+    ];
+    assert.deepEqual(await s.countMaintenance(undefined), [
+      { province: "440000", state: S.MAINTENANCE_STATE_FILED, count: 1 },
+      { province: "440000", state: S.MAINTENANCE_STATE_REJECTED, count: 1 },
+      ...sichuan,
+    ]);
+    assert.deepEqual(await s.countMaintenance(P), sichuan);
+    assert.deepEqual(await s.countMaintenance("310000"), [], "a province with no request: no row");
+    // The same states QueryMaintenanceRequest answers, request by request.
+    const tally = new Map<S, number>();
+    for (const id of ["WH-1", "WH-2", "WH-3", "WH-4", "WH-5"]) {
+      const state = (await s.maintenance(P, id))?.state ?? S.MAINTENANCE_STATE_UNSPECIFIED;
+      tally.set(state, (tally.get(state) ?? 0) + 1);
+    }
+    assert.deepEqual(
+      [...tally].sort(([a], [b]) => a - b),
+      sichuan.map((c) => [c.state, c.count]),
+    );
   });
 });
 

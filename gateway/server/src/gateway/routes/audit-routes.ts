@@ -1,5 +1,7 @@
 import { AuditServiceService } from "@hutong/proto";
+import { trace } from "@opentelemetry/api";
 import type { AuditMethod } from "../../endpoints/audit-endpoint.js";
+import { extractTraceContext } from "../../observability/trace-context.js";
 import type { CallAuthorizer } from "../../pipeline/call-authorizer.js";
 import type { CallOutcome } from "../../pipeline/call-outcome.js";
 import type { IncomingRequest, SessionMethods } from "../../pipeline/session-methods.js";
@@ -41,8 +43,14 @@ export function* auditRoutes(options: {
         {
           kind: "unary",
           handler: options.observer.unary(name, async (call, outcome) => {
-            const { verified, origin, request } = await admit(path, call, outcome);
-            const body = await method.answer(Buffer.from(request), { party: origin });
+            const { verified, origin, hops, request } = await admit(path, call, outcome);
+            // The session facts an audited search records (share/audit-query-entry.ts).
+            const body = await method.answer(Buffer.from(request), {
+              party: origin,
+              peer: { party: verified.clientParty, certSerial: verified.certSerialHex },
+              hops,
+              traceId: trace.getSpanContext(extractTraceContext(call.metadata))?.traceId ?? "",
+            });
             return options.session.reply(verified, body);
           }),
         },

@@ -1,4 +1,5 @@
 import type { GatewayRole } from "@hutong/proto";
+import type { OperationalFacts } from "../../endpoints/operational-facts.js";
 import { createRegistryEndpoint } from "../../endpoints/registry-endpoint.js";
 import type { CallAuthorizer } from "../../pipeline/call-authorizer.js";
 import type { SessionMethods } from "../../pipeline/session-methods.js";
@@ -18,6 +19,8 @@ export function* registryRoutes(options: {
   readonly services: readonly string[];
   readonly startedAt: Date;
   readonly routes: () => RouteTable;
+  /** Certificates, CRLs, audit log and witnesses, read at each GetGatewayInfo. */
+  readonly operations?: () => Promise<OperationalFacts>;
   readonly authorizer: CallAuthorizer;
   readonly session: SessionMethods;
   readonly observer: CallObserver;
@@ -30,6 +33,7 @@ export function* registryRoutes(options: {
     services: options.services,
     startedAt: options.startedAt,
     routes: options.routes,
+    ...(options.operations === undefined ? {} : { operations: options.operations }),
   });
   for (const [path, answer] of endpoint) {
     yield [
@@ -38,7 +42,7 @@ export function* registryRoutes(options: {
         kind: "unary",
         handler: options.observer.unary(path.slice(1), async (call, outcome) => {
           const { verified, request } = await options.authorizer.authenticate(call, outcome, context);
-          return options.session.reply(verified, answer(Buffer.from(request)));
+          return options.session.reply(verified, await answer(Buffer.from(request)));
         }),
       },
     ];

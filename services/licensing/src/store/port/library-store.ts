@@ -8,6 +8,7 @@ import type {
   MaintenanceDecision,
   MaintenanceRequest,
   MaintenanceRequestStatus,
+  MaintenanceStateCount,
   ProvinceAggregation,
   ReportLicenceCountsRequest,
   SignedStatement,
@@ -70,6 +71,11 @@ export interface LibraryStore {
     nowMs: number,
   ): Promise<{ readonly status: MaintenanceRequestStatus; readonly enqueued: number }>;
   maintenance(province: string, requestId: string): Promise<MaintenanceRequestStatus | undefined>;
+  /**
+   * How many requests stand in each state: one row per province and state that has any, by
+   * province then state; `province` undefined: every province.
+   */
+  countMaintenance(province: string | undefined): Promise<readonly MaintenanceStateCount[]>;
   /** Takes a province's events in one transaction: each exactly once, applied in sequence, the rest held. */
   aggregate(province: string, events: readonly LicenceEvent[], nowMs: number): Promise<AggregateLicenceEventsResponse>;
   /** Records a province's counts; answers its applied sequence. */

@@ -424,6 +424,9 @@ export function openSqliteLibraryStore(path: string, options: LibraryStoreOption
       const r = maintenance.get(province, requestId);
       return r === undefined ? undefined : maintenanceStatus(r);
     },
+    async countMaintenance(province) {
+      return maintenance.count(province);
+    },
     async aggregate(province, events, nowMs) {
       return aggregateTx.immediate(province, events, nowMs);
     },

@@ -7,6 +7,7 @@ import {
   type MaintenanceDecision,
   type MaintenanceRequest,
   MaintenanceState,
+  type MaintenanceStateCount,
   Purpose,
   SignedStatement,
 } from "@hutong/proto";
@@ -63,6 +64,13 @@ export function sqliteMaintenance(db: Database.Database, sealer: AtRestSealer, o
     ),
     applied: db.prepare("UPDATE maintenance SET state = ?, history = ? WHERE province = ? AND request_id = ?"),
     licence: db.prepare("SELECT province, status, sealed FROM licence WHERE licence_id = ?"),
+    // The state is a column every step keeps current (noteApplied included): counted as it stands.
+    countAll: db.prepare(
+      "SELECT province, state, count(*) AS n FROM maintenance GROUP BY province, state ORDER BY province, state",
+    ),
+    countOne: db.prepare(
+      "SELECT province, state, count(*) AS n FROM maintenance WHERE province = ? GROUP BY province, state ORDER BY province, state",
+    ),
     appliedFor: db
       .prepare(
         "SELECT count(DISTINCT licence_id) FROM lib_event WHERE province = ? AND maintenance_id = ? AND applied_ms IS NOT NULL",
@@ -75,6 +83,16 @@ export function sqliteMaintenance(db: Database.Database, sealer: AtRestSealer, o
     get(province: string, requestId: string): MaintenanceRecord | undefined {
       const r = row(province, requestId);
       return r === undefined ? undefined : record(r);
+    },
+
+    /** Requests per province and state (only those with any), by province then state. */
+    count(province: string | undefined): MaintenanceStateCount[] {
+      const rows = (province === undefined ? q.countAll.all() : q.countOne.all(province)) as {
+        province: string;
+        state: number;
+        n: number;
+      }[];
+      return rows.map((r) => ({ province: r.province, state: r.state as MaintenanceState, count: r.n }));
     },
 
     /** Records a filed request after checking it names this province's licences and real items. */
