@@ -3,6 +3,7 @@ import { Command, CommanderError } from "commander";
 import { annotationCommand } from "./annotation/annotation-command.js";
 import { auditCommand } from "./audit/audit-command.js";
 import { callCommand } from "./call/call-command.js";
+import { consoleCommand } from "./console/console-command.js";
 import { grantCommand } from "./grant/grant-command.js";
 import { licenceCommand } from "./licence/licence-command.js";
 import { outboxCommand } from "./outbox/outbox-command.js";
@@ -20,7 +21,8 @@ const program = new Command("hutong")
   .addCommand(grantCommand())
   .addCommand(licenceCommand())
   .addCommand(outboxCommand())
-  .addCommand(reportCommand());
+  .addCommand(reportCommand())
+  .addCommand(consoleCommand());
 
 try {
   await program.parseAsync(process.argv);

@@ -15,6 +15,7 @@ import type { RunningProvinceService } from "@hutong/ticketing";
 import { Command } from "commander";
 import { UsageError } from "../support/usage-error.js";
 import { connectorKinds } from "./connector-kinds.js";
+import { startDevConsole } from "./dev-console.js";
 import { startDevTicketing } from "./dev-ticketing.js";
 import { checkWorkers, runWorkers, workerConfig, workerIndex } from "./gateway-workers.js";
 
@@ -25,6 +26,7 @@ interface StartFlags {
   port: string;
   backendPort: string;
   ticketingPort: string;
+  consolePort: string;
   workers: string;
 }
 
@@ -47,6 +49,11 @@ export function startCommand(): Command {
       "--ticketing-port <port>",
       "port of the province e-ticket service for --dev on first run",
       String(devDefaults.ticketingPort),
+    )
+    .option(
+      "--console-port <port>",
+      "port of the web console for --dev (0: any free port)",
+      String(devDefaults.consolePort),
     )
     .option(
       "--workers <n>",
@@ -122,8 +129,22 @@ export function startCommand(): Command {
         `hutong: gateway ${config.party} listening on ${where} (h2c; SM2 sessions at the application layer)` +
           (worker === undefined ? "" : ` worker ${worker} pid ${process.pid}`),
       );
+      let consoleRunning: Awaited<ReturnType<typeof startDevConsole>>["running"] | undefined;
       if (dev !== undefined) {
         await dev.writeProfile(where);
+        const devConsole = await startDevConsole(
+          dev,
+          {
+            party: config.party,
+            address: where,
+            auditOrigin: config.audit.origin ?? `hutong/${config.party}/audit/sm3`,
+          },
+          Number(flags.consolePort),
+        );
+        consoleRunning = devConsole.running;
+        console.error(
+          `hutong: web console on ${devConsole.running.url} — sign in as admin, password in ${relative(process.cwd(), devConsole.passwordFile)}`,
+        );
         const profilePath = relative(process.cwd(), dev.profilePath);
         const ticketNo = sampleTickets(config.party.slice("prov:".length))[0]?.ticketNo ?? "";
         const req = JSON.stringify({
@@ -144,6 +165,7 @@ export function startCommand(): Command {
       }
       const stop = async () => {
         watcher.close();
+        await consoleRunning?.close();
         await gateway.close();
         await ticketing?.close();
         await backend?.close();

@@ -14,7 +14,22 @@ export const devDefaults = {
   /** The province's e-ticket service (`@hutong/ticketing`, started by `hutong start --dev`). */
   ticketing: "prov:510000/ticketing",
   ticketingPort: 7445,
+  /** The web console (`@hutong/console`), reading this gateway as its own party. */
+  console: "prov:510000/console",
+  consolePort: 7446,
 } as const;
+
+/** What the console may call on the development gateway (docs/console.md, "Gateway ACL"). */
+export const consoleAclMethods = [
+  "hutong.v1.RegistryService/*",
+  "hutong.v1.AuditService/GetCheckpoint",
+  "hutong.v1.AuditService/ProveInclusion",
+  "hutong.v1.AuditService/QueryEntries",
+  "hutong.v1.AuditService/ExportEntries",
+  "hutong.v1.OutboxAdminService/*",
+  "hutong.v1.GrantService/GetGrant",
+  "hutong.v1.GrantService/ListGrants",
+] as const;
 
 export interface DevEnvironment {
   readonly dataDir: string;
@@ -44,6 +59,7 @@ export async function prepareDevEnvironment(
   const pki = await openDevPki(join(dataDir, "pki"), [
     { id: devDefaults.party, role: "gateway" },
     { id: devDefaults.client, role: "system" },
+    { id: devDefaults.console, role: "system" },
   ]);
   const ticketKey = await pki.ticketKeyFile("ticket-key-1");
   const subjectKey = await pki.subjectKeyFile();
@@ -84,6 +100,8 @@ export async function prepareDevEnvironment(
           methods: ["hutong.v1.TicketEventService/*", "hutong.v1.TicketService/*"],
           targets: [devDefaults.ticketing],
         },
+        // The web console reads the registry, the audit log, grants and the outbox.
+        { callers: [devDefaults.console], methods: [...consoleAclMethods] },
       ],
       // Reflection for grpcurl and the like; this gateway listens on loopback only, and reflection
       // streams are bounded like every unauthenticated stream (docs/gateway.md, Resource limits).
