@@ -9,6 +9,8 @@
 //   the backend, and never logged or echoed back.
 // - Errors: HTTP status + `ApiError` body.
 // - Bytes are base64 (standard alphabet, padded); digests hex (lowercase); times ISO 8601 UTC.
+// - An enum value the backend does not know is shown as "UNRECOGNIZED", an unset one as
+//   "UNSPECIFIED" ("unspecified" for role and decision); an unset time as the epoch.
 
 export type Role = "ministry" | "province" | "auditor" | "holder";
 
@@ -44,7 +46,7 @@ export type ViewName = "federation" | "audit" | "grants" | "delivery" | "indicat
 /** GET /api/federation */
 export interface FederationView {
   readonly gateways: readonly GatewayStatus[];
-  /** Milliseconds since the epoch when the backend asked. */
+  /** When the backend asked (ISO 8601). */
   readonly checkedAt: string;
 }
 
@@ -96,6 +98,7 @@ export interface CosignerStatus {
    *  "invalid" (a line that does not verify), "disagrees" (the witness refused a fork or holds
    *  a checkpoint this one is not consistent with). */
   readonly state: "cosigned" | "missing" | "invalid" | "disagrees";
+  /** The cosignature's time (ISO 8601), when it verified. */
   readonly timestamp?: string;
   readonly detail?: string;
 }
@@ -245,7 +248,7 @@ export interface DeadLetterView {
   readonly deadAt: string;
 }
 
-/** POST /api/delivery/replay {gateway, id} → 200 {replayed: true, auditIndex?} */
+/** POST /api/delivery/replay {gateway, id} → 200 {replayed: true} */
 export interface ReplayRequest {
   readonly gateway: string;
   readonly id: string;
@@ -271,8 +274,11 @@ export interface IndicatorsView {
   /** Maintenance requests by state. */
   readonly maintenance: readonly { readonly state: string; readonly count: number }[];
   /** Sources that could not be read, with why (the page shows it instead of an empty chart). */
-  readonly unavailable: readonly { readonly source: string; readonly error: string }[];
+  readonly unavailable: readonly { readonly source: IndicatorSource; readonly error: string }[];
 }
+
+/** The indicators' sources, a closed set: the page groups its charts by them. */
+export type IndicatorSource = "statistics" | "licence-library" | "maintenance";
 
 export interface TicketIndicatorRow {
   /** Province party id, e.g. "prov:510000". */

@@ -5,8 +5,11 @@ import type { AuditEntryView } from "../api/api-types.js";
 // the page re-decodes the bytes it verified and compares (console/web/src/verify/).
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
-const enumName = (names: Record<number, string>, value: number, prefix: string) =>
-  (names[value] ?? `${prefix}UNSPECIFIED`).slice(prefix.length);
+/** An enum value's name without its prefix; a value this build does not know is "UNRECOGNIZED". */
+function enumName(names: Record<number, string>, value: number, prefix: string): string {
+  const name = names[value];
+  return name?.startsWith(prefix) ? name.slice(prefix.length) : "UNRECOGNIZED";
+}
 
 const roles: Record<number, AuditEntryView["role"]> = {
   [AuditRole.AUDIT_ROLE_OWNER]: "owner",

@@ -7,7 +7,13 @@ import {
   TicketStatisticsServiceService,
 } from "@hutong/proto";
 import { type Scope, seesProvince } from "../access/role-scope.js";
-import type { AggregationRow, IndicatorsView, LicenceRateRow, TicketIndicatorRow } from "../api/api-types.js";
+import type {
+  AggregationRow,
+  IndicatorSource,
+  IndicatorsView,
+  LicenceRateRow,
+  TicketIndicatorRow,
+} from "../api/api-types.js";
 import { ConsoleError, isConsoleError } from "../errors/console-error.js";
 import type { GatewayPool } from "../gateways/gateway-pool.js";
 
@@ -66,7 +72,7 @@ export async function readIndicators(
 ): Promise<IndicatorsView> {
   const p = period === undefined || period === "" ? currentMonth(nowMs) : period;
   if (!month.test(p)) throw new ConsoleError("invalid-argument", 'period must be a month, "YYYY-MM"');
-  const unavailable: { source: string; error: string }[] = [];
+  const unavailable: { source: IndicatorSource; error: string }[] = [];
   const view = {
     period: p,
     tickets: [] as TicketIndicatorRow[],
@@ -88,7 +94,7 @@ export async function readIndicators(
     grantId: "",
     correlationId: "",
   });
-  const guard = async (source: string, run: () => Promise<void>) => {
+  const guard = async (source: IndicatorSource, run: () => Promise<void>) => {
     try {
       await run();
     } catch (e) {

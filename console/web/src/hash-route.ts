@@ -11,12 +11,18 @@ function readRoute(): string {
   return window.location.hash.replace(/^#\/?/, "").split("?")[0] ?? "";
 }
 
+const listeners = new Set<(route: string) => void>();
+
 export function useHashRoute(): string {
   const [route, setRoute] = useState(readRoute);
   useEffect(() => {
     const onChange = () => setRoute(readRoute());
     window.addEventListener("hashchange", onChange);
-    return () => window.removeEventListener("hashchange", onChange);
+    listeners.add(setRoute);
+    return () => {
+      window.removeEventListener("hashchange", onChange);
+      listeners.delete(setRoute);
+    };
   }, []);
   return route;
 }
@@ -25,6 +31,11 @@ export function hrefOf(view: ViewName): string {
   return `#/${view}`;
 }
 
+/**
+ * Goes to a view. The route changes at once, not on the later `hashchange` task, so the view is
+ * drawn before the click that asked for it returns (no moment showing the old view).
+ */
 export function navigate(view: ViewName): void {
-  window.location.hash = `/${view}`;
+  if (readRoute() !== view) window.location.hash = `/${view}`;
+  for (const l of listeners) l(view);
 }

@@ -136,10 +136,12 @@ export function licenceRates(view: IndicatorsView, l: Labels): ChartSpec {
   );
 }
 
-/** Lag p50 and p99 in seconds; a lagging province is named with a warning sign and drawn red. */
+/** Lag p50 and p99; a lagging province is named with a warning sign and drawn red. */
 export function aggregationLag(view: IndicatorsView, l: Labels): ChartSpec {
   const rows = view.aggregation;
-  const seconds = (ms: number) => Math.round(ms / 100) / 10;
+  // Milliseconds while every lag is under ten seconds (aggregation is near real time); seconds beyond.
+  const inMs = rows.every((r) => r.lagP99Ms < 10_000);
+  const seconds = (ms: number) => (inMs ? ms : Math.round(ms / 100) / 10);
   const bars = (name: string, pick: (r: (typeof rows)[number]) => number, opacity: number): BarSeriesOption => ({
     type: "bar",
     name,
@@ -154,7 +156,7 @@ export function aggregationLag(view: IndicatorsView, l: Labels): ChartSpec {
       ...base(),
       tooltip: {
         trigger: "axis",
-        valueFormatter: (v: unknown) => (typeof v === "number" ? l.t("ind.seconds", { n: v }) : "—"),
+        valueFormatter: (v: unknown) => (typeof v !== "number" ? "—" : inMs ? `${v} ms` : l.t("ind.seconds", { n: v })),
       },
       legend: { top: 0 },
       xAxis: {
@@ -164,7 +166,11 @@ export function aggregationLag(view: IndicatorsView, l: Labels): ChartSpec {
         ),
         axisLabel: { interval: 0, color: (_: unknown, i?: number) => (rows[i ?? -1]?.lagging ? badColour : "#4a5568") },
       },
-      yAxis: { type: "value", axisLabel: { formatter: "{value} s" }, splitLine: { lineStyle: { color: "#e6e9ef" } } },
+      yAxis: {
+        type: "value",
+        axisLabel: { formatter: inMs ? "{value} ms" : "{value} s" },
+        splitLine: { lineStyle: { color: "#e6e9ef" } },
+      },
       series: [bars(l.t("ind.series.p50"), (r) => r.lagP50Ms, 0.65), bars(l.t("ind.series.p99"), (r) => r.lagP99Ms, 1)],
     },
     points: rows.length * 2,

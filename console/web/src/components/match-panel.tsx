@@ -1,5 +1,5 @@
 import type { ComponentChildren } from "preact";
-import { useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import type { AuditEntryView, CorrelationView } from "../../../src/api/api-types.js";
 import { useApi } from "../api/api-context.js";
 import { useI18n } from "../i18n/i18n.js";
@@ -20,15 +20,22 @@ export function MatchPanel({ entry }: { entry: AuditEntryView }) {
   const { t } = useI18n();
   const api = useApi();
   const [state, setState] = useState<State>({ step: "idle" });
+  // A result belongs to the entry it was computed for: another entry shown here starts afresh,
+  // and an answer still in flight for the previous one is dropped.
+  const shown = useRef(entry);
+  useEffect(() => {
+    shown.current = entry;
+    setState({ step: "idle" });
+  }, [entry]);
   if (entry.correlationId === "") return <p class="muted">{t("entry.noCorrelation")}</p>;
 
   const run = async () => {
     setState({ step: "working" });
     try {
       const view = await api.correlation(entry.correlationId);
-      setState({ step: "done", view, page: matchSides(view.entries) });
+      if (shown.current === entry) setState({ step: "done", view, page: matchSides(view.entries) });
     } catch (error) {
-      setState({ step: "error", error });
+      if (shown.current === entry) setState({ step: "error", error });
     }
   };
 

@@ -1,4 +1,4 @@
-import { useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import type { AuditEntryView } from "../../../src/api/api-types.js";
 import { useApi } from "../api/api-context.js";
 import { useI18n } from "../i18n/i18n.js";
@@ -19,6 +19,13 @@ export function ProofPanel({ entry }: { entry: AuditEntryView }) {
   const { t } = useI18n();
   const api = useApi();
   const [state, setState] = useState<State>({ step: "idle" });
+  // A result belongs to the entry it was computed for: another entry shown here starts afresh,
+  // and an answer still in flight for the previous one is dropped.
+  const shown = useRef(entry);
+  useEffect(() => {
+    shown.current = entry;
+    setState({ step: "idle" });
+  }, [entry]);
 
   const run = async () => {
     setState({ step: "working" });
@@ -28,9 +35,9 @@ export function ProofPanel({ entry }: { entry: AuditEntryView }) {
       // Let the "verifying" state paint before the SM2 arithmetic takes the main thread.
       await new Promise((resolve) => setTimeout(resolve, 0));
       const result = verifyEntryProof({ served: entry, proof, logKey: pinned ?? proof.logKey });
-      setState({ step: "done", result, pinned: pinned !== undefined });
+      if (shown.current === entry) setState({ step: "done", result, pinned: pinned !== undefined });
     } catch (error) {
-      setState({ step: "error", error });
+      if (shown.current === entry) setState({ step: "error", error });
     }
   };
 

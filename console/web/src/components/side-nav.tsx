@@ -1,5 +1,5 @@
 import type { ViewName } from "../../../src/api/api-types.js";
-import { hrefOf, viewOrder } from "../hash-route.js";
+import { hrefOf, navigate, viewOrder } from "../hash-route.js";
 import { useI18n } from "../i18n/i18n.js";
 
 const icons: Readonly<Record<ViewName, string>> = {
@@ -26,6 +26,12 @@ export function SideNav({ views, current }: { views: readonly ViewName[]; curren
                 data-testid={`nav-${v}`}
                 class={current === v ? "active" : undefined}
                 aria-current={current === v ? "page" : undefined}
+                onClick={(e) => {
+                  // A plain click routes in place; a modified click (new tab) keeps the link's default.
+                  if (e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+                  e.preventDefault();
+                  navigate(v);
+                }}
               >
                 <span class="nav-icon" aria-hidden="true">
                   {icons[v]}

@@ -279,6 +279,12 @@ export const en: Readonly<Record<MessageKey, string>> = {
   "breaker.open": "Open",
   "breaker.half-open": "Half-open",
 
+  "maintenance.FILED": "Filed",
+  "maintenance.APPROVED": "Approved",
+  "maintenance.REJECTED": "Rejected",
+  "maintenance.APPLIED": "Applied",
+  "maintenance.UNSPECIFIED": "Unknown",
+
   "ind.title": "Indicators",
   "ind.period": "Month",
   "ind.unavailable": "Source “{source}” is unavailable: {error}",

@@ -7,7 +7,7 @@ import { type MessageKey, zh } from "./zh.js";
 export type Lang = "zh-CN" | "en";
 export type Params = Readonly<Record<string, string | number>>;
 
-/** The language is the one thing the page keeps in localStorage (no personal data). */
+/** localStorage holds the language and pinned public keys (components/key-pins.ts), nothing personal. */
 const storageKey = "hutong.console.lang";
 
 export interface I18n {

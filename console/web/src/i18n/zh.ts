@@ -277,6 +277,12 @@ export const zh = {
   "breaker.open": "断开",
   "breaker.half-open": "半开",
 
+  "maintenance.FILED": "已提交",
+  "maintenance.APPROVED": "已批准",
+  "maintenance.REJECTED": "已驳回",
+  "maintenance.APPLIED": "已应用",
+  "maintenance.UNSPECIFIED": "未知",
+
   "ind.title": "指标",
   "ind.period": "统计月份",
   "ind.unavailable": "数据源“{source}”不可用：{error}",

@@ -81,9 +81,13 @@ export function AuditView({ me }: { me: Me }) {
     }
     setBusy(true);
     setError(undefined);
+    // The old rows go at once: a click while the new search runs must not open an old entry.
     setSelected(undefined);
+    setResult(undefined);
     try {
-      setResult(await api.searchAudit(request));
+      const found = await api.searchAudit(request);
+      setSelected(undefined);
+      setResult(found);
     } catch (err) {
       setResult(undefined);
       setError(err);
