@@ -25,6 +25,8 @@ export interface StartConsoleOptions {
   readonly now?: () => number;
 }
 
+const isLoopback = (host: string) => host === "localhost" || host === "::1" || /^127\./.test(host);
+
 /** The page as built by `npm run build:web -w @hutong/console`, beside this package's sources. */
 export const defaultWebRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "web", "dist");
 
@@ -73,7 +75,7 @@ export async function startConsole(config: ConsoleConfig, options: StartConsoleO
     log: options.log ?? stderrConsoleLog,
     now: options.now ?? Date.now,
     webRoot,
-    secureCookie: false,
+    secureCookie: config.secureCookie ?? !isLoopback(config.listen.host),
   });
   const server = await new Promise<ServerType>((ok, fail) => {
     const s = serve({ fetch: app.fetch, hostname: config.listen.host, port: config.listen.port }, () => ok(s));

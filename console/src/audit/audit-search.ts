@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { parseCheckpoint, parseNote } from "@hutong/audit";
 import {
   AuditServiceService,
@@ -33,7 +33,7 @@ export interface AuditSearchOptions {
 
 function checkRequest(req: AuditSearchRequest): void {
   if (req.purpose !== undefined && req.purpose !== "" && purposeOf(req.purpose) === undefined) {
-    throw new ConsoleError("invalid-argument", `unknown purpose ${JSON.stringify(req.purpose.slice(0, 40))}`);
+    throw new ConsoleError("invalid-argument", "unknown purpose");
   }
   for (const [name, v] of [
     ["from", req.from],
@@ -48,8 +48,15 @@ function checkRequest(req: AuditSearchRequest): void {
   }
 }
 
-/** A correlation id for the gateway's audit entry of this query: the console user, never a name. */
-export const queryCorrelationId = (username: string) => `console/${username}/${randomUUID().slice(0, 8)}`;
+/**
+ * The console user as the gateways' logs name them: an opaque id, not the username (a holder's
+ * username may be their name, and the logs are permanent). The console's own log maps it back.
+ */
+export const accountId = (username: string) =>
+  createHash("sha256").update("hutong console account\0").update(username).digest("hex").slice(0, 12);
+
+/** A correlation id for the gateway's audit entry of this query: console/<account id>/<random>. */
+export const queryCorrelationId = (username: string) => `console/${accountId(username)}/${randomUUID().slice(0, 8)}`;
 
 async function indexed(
   o: AuditSearchOptions,

@@ -66,6 +66,11 @@ const consoleFileSchema = z.strictObject({
         .default(15),
     })
     .prefault({}),
+  /**
+   * Marks the session cookie Secure (__Host- prefixed): the browser sends it over HTTPS only. Default:
+   * on, unless the console listens on loopback (development, or a TLS proxy on the same host).
+   */
+  secureCookie: z.boolean().optional(),
   /** The built page (console/web/dist); default: the package's own. */
   webRoot: file.optional(),
 });

@@ -58,7 +58,12 @@ describe("console API over a real federation", () => {
   });
 
   it("locks a username out after repeated failures, even with the right password then", async () => {
-    for (let i = 0; i < 5; i++) await apiClient(cf.console.url, accounts.spare.username, `wrong-${i}`);
+    // All at once: attempts are counted as they start, so the burst cannot pass the check together.
+    const burst = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => apiClient(cf.console.url, accounts.spare.username, `wrong-${i}`)),
+    );
+    assert.equal(burst.filter((r) => r.status === 401).length, 5, "five guesses judged, the rest refused");
+    assert.ok(burst.every((r) => r.status === 401 || r.status === 429));
     const locked = await apiClient(cf.console.url, accounts.spare.username, accounts.spare.password);
     assert.equal(locked.status, 429);
   });
@@ -108,7 +113,7 @@ describe("console API over a real federation", () => {
     const query = searched.entries.find((e) => e.method === "hutong.v1.AuditService/QueryEntries");
     assert.ok(query, "the subject search is itself an audit entry");
     assert.equal(query.requesterParty, consoleParty);
-    assert.match(query.correlationId, /^console\/ministry\//);
+    assert.match(query.correlationId, /^console\/[0-9a-f]{12}\/[0-9a-f]{8}$/, "the user by an opaque id");
     assert.ok(!Buffer.from(query.entryB64, "base64").includes(Buffer.from(holderIdNo)));
   });
 
@@ -174,11 +179,22 @@ describe("console API over a real federation", () => {
     const holder = await as("holder");
     assert.equal((await holder.post("api/audit/search", { party: "mot" })).status, 403);
     assert.equal((await holder.get("api/grants")).status, 403);
-    const mine = (await holder.get("api/my-data")).body as MyDataView;
+    assert.equal((await holder.get("api/my-data")).status, 404, "a view that logs is a POST");
+    const mine = (await holder.post("api/my-data", {})).body as MyDataView;
     assert.equal(mine.subjectDigestHex, cf.subjects.holder);
     assert.ok(mine.grants.length >= 3 && mine.grants.every((g) => g.subjectDigestHex === cf.subjects.holder));
     assert.ok(mine.accesses.some((e) => e.method === "hutong.v1.TicketService/GetTicket" && e.decision === "allow"));
     assert.ok(mine.accesses.every((e) => e.subjectDigestHex === cf.subjects.holder));
+    // A holder may check the proof of an entry about them, and of no other.
+    const own = mine.accesses[0];
+    assert.ok(own);
+    assert.equal((await holder.get(`api/audit/proof?gateway=${own.gateway}&index=${own.index}`)).status, 200);
+    const relay = (
+      await (await as("ministry")).post("api/audit/search", { correlationId: "share-0001", gateway: "mot" })
+    ).body as AuditSearchResult;
+    const other = relay.entries[0];
+    assert.ok(other && other.subjectDigestHex === "", "the hub's relay entry names no subject");
+    assert.equal((await holder.get(`api/audit/proof?gateway=mot&index=${other.index}`)).status, 403);
   });
 
   it("lists grants by status with their uses", async () => {

@@ -27,7 +27,7 @@ export async function listGrants(
   status: string | undefined,
 ): Promise<GrantsView> {
   if (status !== undefined && status !== "" && grantStatusOf(status) === undefined) {
-    throw new ConsoleError("invalid-argument", `unknown grant status ${JSON.stringify(status.slice(0, 20))}`);
+    throw new ConsoleError("invalid-argument", "unknown grant status");
   }
   const unavailable: { gateway: string; error: string }[] = [];
   const grants: GrantView[] = [];

@@ -1,15 +1,16 @@
 import { serveStatic } from "@hono/node-server/serve-static";
 import { keyedSubjectDigest } from "@hutong/certs";
-import { IdType } from "@hutong/proto";
+import { AuditEntry, IdType } from "@hutong/proto";
 import { type Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { secureHeaders } from "hono/secure-headers";
+import { createRateLimit, type RateLimit } from "../access/rate-limit.js";
 import { canSee, gatewaysFor, type Scope, scopeOf } from "../access/role-scope.js";
 import type { SessionStore } from "../access/session-store.js";
 import type { Account, AccountStore } from "../accounts/account-store.js";
 import type { AuditSearchRequest, Me, MyDataView, ReplayRequest, SignInRequest, ViewName } from "../api/api-types.js";
-import { searchAudit } from "../audit/audit-search.js";
+import { accountId, searchAudit } from "../audit/audit-search.js";
 import { correlate } from "../audit/correlation.js";
 import { inclusionProof } from "../audit/inclusion-proof.js";
 import { listDelivery, replayDeadLetter } from "../delivery/delivery-status.js";
@@ -27,6 +28,9 @@ import type { ConsoleLog } from "./console-log.js";
 // its keyed digest at once, and is neither logged nor answered back.
 
 export const sessionCookie = "hutong_console";
+/** A Secure cookie's name: the __Host- prefix binds it to this origin, HTTPS, path "/". */
+export const secureSessionCookie = "__Host-hutong_console";
+const usernameShape = /^[a-z0-9][a-z0-9._-]{1,31}$/;
 
 export interface ConsoleAppOptions {
   readonly accounts: AccountStore;
@@ -38,8 +42,10 @@ export interface ConsoleAppOptions {
   readonly now: () => number;
   /** The built page (console/web/dist), served for everything outside /api. */
   readonly webRoot: string;
-  /** Marks the cookie Secure (behind TLS). */
+  /** Marks the cookie Secure and names it __Host-… (the console is reached over HTTPS). */
   readonly secureCookie: boolean;
+  /** Subject searches (and "my data" views) per user: each appends an entry at every gateway searched. */
+  readonly searchLimit?: RateLimit;
 }
 
 type Env = { Variables: { account: Account; scope: Scope } };
@@ -49,6 +55,8 @@ const idTypeResident = IdType.ID_TYPE_RESIDENT_ID_CARD;
 export function createConsoleApp(o: ConsoleAppOptions): Hono<Env> {
   const app = new Hono<Env>();
   const allGateways = o.pool.gateways.map((g) => g.party);
+  const cookieName = o.secureCookie ? secureSessionCookie : sessionCookie;
+  const searches = o.searchLimit ?? createRateLimit({ perMinute: 30, burst: 20 });
 
   app.use(
     "*",
@@ -90,15 +98,27 @@ export function createConsoleApp(o: ConsoleAppOptions): Hono<Env> {
       throw new ConsoleError("invalid-argument", "username and password are required");
     }
     const username = body.username.trim().toLowerCase();
-    o.sessions.checkNotLocked(username);
-    const account = await o.accounts.authenticate(username, body.password);
+    // A name no account can have costs no scrypt and keeps nothing (it may be a mistyped password).
+    if (!usernameShape.test(username)) throw new ConsoleError("unauthenticated", "wrong username or password");
+    const attempt = o.sessions.begin(username);
+    let account: Account | undefined;
+    try {
+      account = await o.accounts.authenticate(username, body.password);
+    } catch (e) {
+      attempt.failed();
+      throw e;
+    }
     if (account === undefined) {
-      o.sessions.recordFailure(username);
-      o.log.info({ event: "sign-in-refused", username: safeName(username) });
+      attempt.failed();
+      // Only a real account's name is logged: an unknown one may be a password typed in the wrong box.
+      o.log.info({
+        event: "sign-in-refused",
+        username: o.accounts.find(username) === undefined ? "(unknown)" : username,
+      });
       throw new ConsoleError("unauthenticated", "wrong username or password");
     }
-    const token = o.sessions.open(account);
-    setCookie(c, sessionCookie, token, {
+    const token = attempt.succeeded(account);
+    setCookie(c, cookieName, token, {
       httpOnly: true,
       sameSite: "Strict",
       secure: o.secureCookie,
@@ -109,7 +129,7 @@ export function createConsoleApp(o: ConsoleAppOptions): Hono<Env> {
   });
 
   app.use("/api/*", async (c, next) => {
-    const account = o.sessions.resolve(getCookie(c, sessionCookie));
+    const account = o.sessions.resolve(getCookie(c, cookieName));
     if (account === undefined) throw new ConsoleError("unauthenticated", "sign in first");
     if (c.req.method !== "GET" && c.req.header("x-hutong-console") !== "1") {
       throw new ConsoleError("forbidden", "a write needs the x-hutong-console header");
@@ -120,8 +140,8 @@ export function createConsoleApp(o: ConsoleAppOptions): Hono<Env> {
   });
 
   app.delete("/api/session", (c) => {
-    o.sessions.close(getCookie(c, sessionCookie));
-    deleteCookie(c, sessionCookie, { path: "/" });
+    o.sessions.close(getCookie(c, cookieName));
+    deleteCookie(c, cookieName, { path: "/", secure: o.secureCookie });
     return c.body(null, 204);
   });
   app.get("/api/me", (c) => c.json(me(c.get("account"), c.get("scope"))));
@@ -146,8 +166,9 @@ export function createConsoleApp(o: ConsoleAppOptions): Hono<Env> {
     const req = await jsonBody<AuditSearchRequest>(c);
     const subject =
       typeof req.subjectIdNumber === "string" && req.subjectIdNumber.trim() !== "" ? req.subjectIdNumber : undefined;
-    const subjectDigest = subject === undefined ? undefined : digestOf(o.subjectKey, subject);
     const account = c.get("account");
+    if (subject !== undefined) searches.take(account.username);
+    const subjectDigest = subject === undefined ? undefined : digestOf(o.subjectKey, subject);
     const result = await searchAudit(
       {
         pool: o.pool,
@@ -167,11 +188,18 @@ export function createConsoleApp(o: ConsoleAppOptions): Hono<Env> {
   });
 
   app.get("/api/audit/proof", async (c) => {
-    need(c, "audit");
+    const scope = c.get("scope");
+    const holder = scope.subjectDigestHex;
+    if (holder === undefined) need(c, "audit");
     const gateway = c.req.query("gateway") ?? "";
     const [only] = gatewaysAsked(c, gateway);
     if (only === undefined || gateway === "") throw new ConsoleError("invalid-argument", "gateway is required");
-    return c.json(await inclusionProof(o.pool, only, Number(c.req.query("index") ?? "x")));
+    const proof = await inclusionProof(o.pool, only, Number(c.req.query("index") ?? "x"));
+    // A holder may check the proof of an entry about them, and of nothing else.
+    if (holder !== undefined && entrySubjectHex(proof.entryB64) !== holder) {
+      throw new ConsoleError("forbidden", "that entry is not about you");
+    }
+    return c.json(proof);
   });
 
   app.get("/api/audit/correlation/:id", async (c) => {
@@ -184,8 +212,10 @@ export function createConsoleApp(o: ConsoleAppOptions): Hono<Env> {
     return c.json(await listGrants(o.pool, c.get("account").username, c.get("scope").gateways, c.req.query("status")));
   });
 
-  app.get("/api/my-data", async (c) => {
+  // A POST: every view appends an audit entry at every gateway (the holder's own subject search).
+  app.post("/api/my-data", async (c) => {
     need(c, "my-data");
+    searches.take(c.get("account").username);
     const scope = c.get("scope");
     const hex = scope.subjectDigestHex;
     if (hex === undefined) throw new ConsoleError("forbidden", "this account names no data subject");
@@ -200,8 +230,17 @@ export function createConsoleApp(o: ConsoleAppOptions): Hono<Env> {
     const view: MyDataView = {
       subjectDigestHex: hex,
       grants,
-      // Who touched my data, regulators' searches for it included; not this holder's own lookups.
-      accesses: accesses.entries.filter((e) => !e.correlationId.startsWith(`console/${c.get("account").username}/`)),
+      // Who touched my data, regulators' searches for it included; not this holder's own lookups,
+      // told apart by what only the console's own entries carry (a caller picks its correlation id,
+      // so that alone would let anyone hide from this list).
+      accesses: accesses.entries.filter(
+        (e) =>
+          !(
+            e.requesterParty === o.pool.party &&
+            e.reason === "audit-query" &&
+            e.correlationId.startsWith(`console/${accountId(c.get("account").username)}/`)
+          ),
+      ),
     };
     return c.json(view);
   });
@@ -269,6 +308,11 @@ async function jsonBody<T>(c: Context): Promise<Partial<T>> {
   }
 }
 
+/** The subject digest (hex) inside an entry's bytes; "" when it names none. */
+function entrySubjectHex(entryB64: string): string {
+  return Buffer.from(AuditEntry.decode(Buffer.from(entryB64, "base64")).subjectDigest).toString("hex");
+}
+
 /** The request with the ID number taken out, so nothing downstream can log or echo it. */
 function withoutIdNumber(req: Partial<AuditSearchRequest>): AuditSearchRequest {
   const { subjectIdNumber: _, ...rest } = req;
@@ -283,6 +327,3 @@ function digestOf(subjectKey: Uint8Array, idNo: string): Uint8Array {
     throw new ConsoleError("invalid-argument", "the ID number is not one that can be searched for");
   }
 }
-
-/** A username as logged: only the characters usernames may have, so a typed ID number is not kept. */
-const safeName = (s: string) => (/^[a-z0-9][a-z0-9._-]{1,31}$/.test(s) && !/[0-9]{6}/.test(s) ? s : "(invalid)");
