@@ -52,7 +52,7 @@ const serverSrc = "gateway/server/src";
 const isBarrel = (file) => /\/(index|ports|testing|dev)\.ts$/.test(file);
 
 const isTestFile = (file) =>
-  /(\.spec|\.robustness|\/testing(-[^/]+)?)\.ts$/.test(file) || /\/(scripts|bench)\//.test(file);
+  /(\.spec|\.robustness|\.browser|\/testing(-[^/]+)?)\.ts$/.test(file) || /\/(scripts|bench)\//.test(file);
 const workspaceOf = (file) => workspaces.find((w) => file.startsWith(`${w.dir}/`));
 const isBuiltin = (spec) => spec.startsWith("node:") || builtinModules.includes(spec.split("/")[0]);
 const packageName = (spec) =>

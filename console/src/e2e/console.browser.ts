@@ -1,9 +1,12 @@
 import assert from "node:assert/strict";
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
+import { formatVerifierKey } from "@hutong/audit";
+import { parseCertificatePem } from "@hutong/certs";
+import { auditOrigin } from "@hutong/gateway/dev";
 import { AuditEntry } from "@hutong/proto";
 import type { Browser, Page, Response } from "playwright-core";
 import type { AuditEntryView, InclusionProofView } from "../api/api-types.js";
@@ -19,9 +22,11 @@ import { chromiumMissing, launchChromium } from "./testing-browser.js";
 
 // `npm run test:console`: the console in Debian's Chromium against a real federation with data in
 // it. Every role signs in through the page; what the page shows is checked against the gateways'
-// own logs and stores; the proof is checked in the page and a tampered answer refused; every byte
-// the page received is searched for personal data it should not have had. Screenshots of the main
-// pages go to docs/console/ (the README shows them).
+// own logs and stores; the proof is checked in the page and a tampered answer refused; a proof is
+// "verified" only under a log key pinned in the browser (pasted from a key computed here, out of
+// band, or pinned on first use), never under the key the console sent alone; every byte the page
+// received is searched for personal data it should not have had. Screenshots of the main pages go
+// to docs/console/ (the README shows them).
 
 const shots = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "docs", "console");
 const missing = chromiumMissing();
@@ -86,6 +91,56 @@ describe("the console in a real browser", { skip: missing }, () => {
     return out;
   }
 
+  /**
+   * A gateway's log key computed here, from its certificate, as the federation publishes it: a key
+   * the page gets out of band, not from the console. `keyOf` names another party whose public key
+   * to use instead (a wrong key under the right name).
+   */
+  async function realLogKey(party: string, keyOf = party): Promise<string> {
+    const leaf = parseCertificatePem(await readFile(cf.fed.pki.party(keyOf).chain, "utf8"))[0];
+    assert.ok(leaf !== undefined, `no certificate for ${keyOf}`);
+    return formatVerifierKey(auditOrigin(party), leaf.publicKey);
+  }
+
+  const card = (party: string) => `[data-testid=gateway-card][data-party='${party}']`;
+
+  /**
+   * Pins every visible gateway's log key in this browser through the federation view: the key
+   * computed here pasted for the parties in `pasted`, the server's (trust on first use) for the
+   * others. Each card's own check is then "valid" under its pin.
+   */
+  async function pinKeys(page: Page, pasted: readonly string[]): Promise<void> {
+    await page.click("[data-testid=nav-federation]");
+    await page.waitForSelector("[data-testid=gateway-card] [data-testid=page-log-signature]");
+    const parties = await page.$$eval("[data-testid=gateway-card]", (cs) =>
+      cs.map((c) => c.getAttribute("data-party") ?? ""),
+    );
+    assert.ok(parties.length > 0, "gateways to pin");
+    for (const party of parties) {
+      if (pasted.includes(party)) {
+        await page.fill(`${card(party)} [data-testid=pin-input]`, await realLogKey(party));
+        await page.click(`${card(party)} [data-testid=pin-paste]`);
+      } else {
+        await page.click(`${card(party)} [data-testid=pin-key]`);
+      }
+      await page.waitForSelector(`${card(party)}[data-pinned=true] [data-testid=page-log-signature][data-state=valid]`);
+      assert.equal(await page.$(`${card(party)} [data-testid=pin-mismatch]`), null, `${party}: pin matches`);
+      assert.equal(
+        await page.getAttribute(`${card(party)} [data-testid=pinned]`, "data-source"),
+        pasted.includes(party) ? "pasted" : "tofu",
+      );
+    }
+  }
+
+  /** The audit explorer, searched by correlation id, with one gateway's entry open. */
+  async function openEntry(page: Page, correlationId: string, gateway: string): Promise<void> {
+    await page.click("[data-testid=nav-audit]");
+    await page.fill("[data-testid=audit-correlation]", correlationId);
+    await page.click("[data-testid=audit-search]");
+    await page.click(`[data-testid=audit-row][data-gateway='${gateway}']`);
+    await page.waitForSelector("[data-testid=entry-detail]");
+  }
+
   const rowKeys = async (page: Page, scope = "") =>
     page.$$eval(`${scope} [data-testid=audit-row]`, (rows) =>
       rows.map((r) => `${r.getAttribute("data-gateway")}#${r.getAttribute("data-index")}`),
@@ -115,8 +170,10 @@ describe("the console in a real browser", { skip: missing }, () => {
         "data-up",
       );
       assert.equal(up, "true", `${party} link`);
+      // No pin yet: the signature checks out under the key the console sent, which is not an
+      // independent check, so the page does not call it valid.
       await page.waitForSelector(
-        `[data-testid=gateway-card][data-party='${party}'] [data-testid=page-log-signature][data-state=valid]`,
+        `${card(party ?? "")}[data-pinned=false] [data-testid=page-log-signature][data-state=server-key]`,
       );
     }
     for (const party of ["prov:510000", "prov:440000"]) {
@@ -127,7 +184,21 @@ describe("the console in a real browser", { skip: missing }, () => {
       assert.deepEqual(states, ["cosigned"]);
     }
     assert.match((await page.textContent("[data-testid=me]")) ?? "", /ministry|部/);
+    // Guangdong's key pasted as computed here from its certificate; the others pinned on first use.
+    await pinKeys(page, ["prov:440000"]);
+    await page.evaluate(() => window.scrollTo(0, 0));
     await page.screenshot({ path: join(shots, "federation.png"), fullPage: false });
+
+    // The page's own parser refuses what is not this party's log key, and pins nothing.
+    const sc = card("prov:510000");
+    await page.click(`${sc} [data-testid=unpin-key]`);
+    await page.waitForSelector(`${sc}[data-pinned=false] [data-testid=page-log-signature][data-state=server-key]`);
+    for (const bad of ["not a key", await realLogKey("prov:440000")]) {
+      await page.fill(`${sc} [data-testid=pin-input]`, bad);
+      await page.click(`${sc} [data-testid=pin-paste]`);
+      await page.waitForSelector(`${sc} [data-testid=pin-error]`);
+      assert.equal(await page.getAttribute(sc, "data-pinned"), "false", bad);
+    }
     await page.context().close();
   });
 
@@ -155,16 +226,22 @@ describe("the console in a real browser", { skip: missing }, () => {
     await page.context().close();
   });
 
-  it("ministry: an entry's inclusion proof verifies in the page, and a tampered entry is refused", async () => {
+  it("ministry: an entry's inclusion proof verifies in the page under a pinned key, and a tampered entry is refused", async () => {
     const page = await signIn("ministry");
-    await page.click("[data-testid=nav-audit]");
-    await page.fill("[data-testid=audit-correlation]", cf.shares.allowed[0] ?? "");
-    await page.click("[data-testid=audit-search]");
+    const share = cf.shares.allowed[0] ?? "";
     const owner = "[data-testid=audit-row][data-gateway='prov:440000']";
-    await page.click(owner);
-    await page.waitForSelector("[data-testid=entry-detail]");
+    // No pin: the proof checks out under the key the console sent with it, and that is all.
+    await openEntry(page, share, "prov:440000");
+    await page.click("[data-testid=verify-proof]");
+    await page.waitForSelector("[data-testid=proof-result][data-state=server-key]");
+    assert.equal(await page.$("[data-testid=proof-result][data-state=verified]"), null);
+
+    // Guangdong's key pasted as computed here, the others pinned on first use: verified.
+    await pinKeys(page, ["prov:440000"]);
+    await openEntry(page, share, "prov:440000");
     await page.click("[data-testid=verify-proof]");
     await page.waitForSelector("[data-testid=proof-result][data-state=verified]");
+    await page.locator("[data-testid=proof-result]").scrollIntoViewIfNeeded();
     await page.screenshot({ path: join(shots, "audit-proof.png") });
 
     // The served entry's bytes changed by one bit: the proof no longer reaches the signed root.
@@ -191,18 +268,51 @@ describe("the console in a real browser", { skip: missing }, () => {
     await page.click("[data-testid=verify-proof]");
     await page.waitForSelector("[data-testid=proof-result][data-state=refused]");
     await page.unroute("**/api/audit/search");
+
+    // A wrong key pasted for Guangdong (Sichuan's public key under Guangdong's name): the card
+    // warns that the pin is not the server's key, its own check fails, and the proof is refused,
+    // with no fallback to the key the console sends.
+    await page.click("[data-testid=nav-federation]");
+    const gd = card("prov:440000");
+    await page.click(`${gd} [data-testid=unpin-key]`);
+    await page.fill(`${gd} [data-testid=pin-input]`, await realLogKey("prov:440000", "prov:510000"));
+    await page.click(`${gd} [data-testid=pin-paste]`);
+    await page.waitForSelector(`${gd}[data-pinned=true] [data-testid=pin-mismatch]`);
+    await page.waitForSelector(`${gd} [data-testid=page-log-signature][data-state=invalid]`);
+    await openEntry(page, share, "prov:440000");
+    await page.click("[data-testid=verify-proof]");
+    await page.waitForSelector("[data-testid=proof-result][data-state=refused]");
+    assert.equal(await page.getAttribute("[data-testid=proof-result]", "data-reason"), "unverified");
     await page.context().close();
   });
 
   it("auditor: both sides of a share match, and a forged side is flagged", async () => {
     const page = await signIn("auditor");
     assert.equal(await page.$("[data-testid=nav-delivery]"), null, "an auditor has no delivery view");
-    await page.click("[data-testid=nav-audit]");
-    await page.fill("[data-testid=audit-correlation]", cf.shares.allowed[1] ?? "");
-    await page.click("[data-testid=audit-search]");
-    await page.click("[data-testid=audit-row][data-gateway='prov:440000']");
+    const share = cf.shares.allowed[1] ?? "";
+    const proofStates = () =>
+      page.$$eval("[data-testid=side-row]", (rs) => rs.map((r) => r.getAttribute("data-proof")));
+    // No pin: every side is proven under the console's keys only, so the sides are unproven.
+    await openEntry(page, share, "prov:440000");
+    await page.click("[data-testid=match-sides]");
+    await page.waitForSelector("[data-testid=match-result][data-state=unproven]");
+    const unpinned = await proofStates();
+    assert.ok(unpinned.length >= 2, "both sides listed");
+    assert.ok(
+      unpinned.every((s) => s === "server-key"),
+      unpinned.join(),
+    );
+
+    // Sichuan's key pasted as computed here, the others pinned on first use: consistent.
+    await pinKeys(page, ["prov:510000"]);
+    await openEntry(page, share, "prov:440000");
     await page.click("[data-testid=match-sides]");
     await page.waitForSelector("[data-testid=match-result][data-state=consistent]");
+    const pinnedStates = await proofStates();
+    assert.ok(
+      pinnedStates.every((s) => s === "verified"),
+      pinnedStates.join(),
+    );
     await page.screenshot({ path: join(shots, "audit-match.png") });
 
     await page.route("**/api/audit/correlation/**", async (route) => {
@@ -301,6 +411,19 @@ describe("the console in a real browser", { skip: missing }, () => {
     const inLogs = await logEntriesOf(cf.subjects.holder);
     for (const key of shown) assert.ok(inLogs.has(key), `${key} is about this holder`);
     await page.screenshot({ path: join(shots, "my-data.png") });
+    // The view is a POST (it makes every gateway log a search): a GET has no body.
+    assert.ok(
+      traffic.get("holder")?.requests.some((r) => r.url.endsWith("/api/my-data") && r.body === "{}"),
+      "my data is asked for by POST {}",
+    );
+
+    // The holder may check an entry's proof, with no pin (and no federation view to pin from):
+    // under the console's key only. There is no correlation view for a holder: no match button.
+    await page.click("[data-testid=my-accesses] [data-testid=audit-row][data-correlation^='grant-use-']");
+    await page.waitForSelector("[data-testid=entry-detail]");
+    assert.equal(await page.$("[data-testid=match-sides]"), null, "a holder has no match button");
+    await page.click("[data-testid=verify-proof]");
+    await page.waitForSelector("[data-testid=proof-result][data-state=server-key]");
     await page.context().close();
   });
 

@@ -107,8 +107,12 @@ export class ConsoleApi {
     return this.request("GET", status === "" ? "/api/grants" : `/api/grants?${new URLSearchParams({ status })}`);
   }
 
+  /**
+   * POST, never GET: every call makes each gateway append an audit entry for the holder's
+   * search, so it is a write (it carries `x-hutong-console: 1`, and no prefetch or link repeats it).
+   */
   myData(): Promise<MyDataView> {
-    return this.request("GET", "/api/my-data");
+    return this.request("POST", "/api/my-data", {});
   }
 
   delivery(): Promise<DeliveryView> {

@@ -1,5 +1,6 @@
 import type { AuditEntryView } from "../../../src/api/api-types.js";
 import { useI18n } from "../i18n/i18n.js";
+import { escapeForDisplay } from "../verify/party-id.js";
 import { Badge } from "./badge.js";
 
 export const entryKey = (e: AuditEntryView) => `${e.gateway}#${e.index}`;
@@ -48,14 +49,14 @@ function AuditRow({
         {time(entry.time)}
       </td>
       <td class="nowrap">
-        <code>{entry.gateway}</code>
+        <code>{escapeForDisplay(entry.gateway)}</code>
         <span class="muted small"> #{entry.index}</span>
       </td>
       <td class="method" title={entry.method}>
         {shortMethod(entry.method)}
       </td>
       <td class="nowrap">
-        <code>{entry.requesterParty}</code> → <code>{entry.ownerParty}</code>
+        <code>{escapeForDisplay(entry.requesterParty)}</code> → <code>{escapeForDisplay(entry.ownerParty)}</code>
       </td>
       <td class="nowrap">{label("purpose", entry.purpose)}</td>
       <td>

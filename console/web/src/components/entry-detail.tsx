@@ -1,14 +1,26 @@
 import type { ComponentChildren } from "preact";
 import type { AuditEntryView } from "../../../src/api/api-types.js";
 import { useI18n } from "../i18n/i18n.js";
+import { escapeForDisplay } from "../verify/party-id.js";
 import { DecisionBadge } from "./audit-table.js";
 import { HopChain } from "./hop-chain.js";
 import { MatchPanel } from "./match-panel.js";
 import { ProofPanel } from "./proof-panel.js";
 import { ShortHex } from "./short-hex.js";
 
-/** One audit entry: every field as the server showed it, the route, and the two checks. */
-export function EntryDetail({ entry, onClose }: { entry: AuditEntryView; onClose: () => void }) {
+/**
+ * One audit entry: every field as the server showed it, the route, and the two checks (the match
+ * only where the role may read a correlation: not a holder's).
+ */
+export function EntryDetail({
+  entry,
+  onClose,
+  match = true,
+}: {
+  entry: AuditEntryView;
+  onClose: () => void;
+  match?: boolean;
+}) {
   const { t, time, label } = useI18n();
   const row = (name: Parameters<typeof t>[0], value: ComponentChildren) => (
     <>
@@ -16,15 +28,13 @@ export function EntryDetail({ entry, onClose }: { entry: AuditEntryView; onClose
       <dd>{value}</dd>
     </>
   );
-  const code = (v: string) => (v === "" ? <span class="muted">—</span> : <code>{v}</code>);
+  // Text from the server with anything invisible or lookalike escaped (party-id.ts).
+  const code = (v: string) => (v === "" ? <span class="muted">—</span> : <code>{escapeForDisplay(v)}</code>);
+  const title = t("entry.title", { gateway: escapeForDisplay(entry.gateway), index: entry.index });
   return (
-    <section
-      class="card entry-detail"
-      data-testid="entry-detail"
-      aria-label={t("entry.title", { gateway: entry.gateway, index: entry.index })}
-    >
+    <section class="card entry-detail" data-testid="entry-detail" aria-label={title}>
       <header class="card-head">
-        <h2>{t("entry.title", { gateway: entry.gateway, index: entry.index })}</h2>
+        <h2>{title}</h2>
         <button type="button" class="button button-small" onClick={onClose}>
           {t("app.close")}
         </button>
@@ -49,7 +59,10 @@ export function EntryDetail({ entry, onClose }: { entry: AuditEntryView; onClose
         {row("entry.field.purpose", label("purpose", entry.purpose))}
         {row("entry.field.decision", <DecisionBadge decision={entry.decision} />)}
         {row("entry.field.reason", code(entry.reason))}
-        {row("entry.field.hops", entry.hops.length === 0 ? t("app.none") : code(entry.hops.join(" → ")))}
+        {row(
+          "entry.field.hops",
+          entry.hops.length === 0 ? t("app.none") : <code>{entry.hops.map(escapeForDisplay).join(" → ")}</code>,
+        )}
         {row("entry.field.released", <ShortHex hex={entry.releasedSm3Hex} head={24} />)}
         {row(
           "entry.field.fields",
@@ -60,7 +73,7 @@ export function EntryDetail({ entry, onClose }: { entry: AuditEntryView; onClose
       </dl>
       <div class="entry-checks">
         <ProofPanel entry={entry} key={`proof-${entry.gateway}#${entry.index}`} />
-        <MatchPanel entry={entry} key={`match-${entry.gateway}#${entry.index}`} />
+        {match ? <MatchPanel entry={entry} key={`match-${entry.gateway}#${entry.index}`} /> : null}
       </div>
     </section>
   );

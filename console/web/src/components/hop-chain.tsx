@@ -1,3 +1,5 @@
+import { escapeForDisplay } from "../verify/party-id.js";
+
 /** The route of a call drawn as a chain: requester → hops… → this gateway → owner. */
 export function HopChain({
   requester,
@@ -22,7 +24,7 @@ export function HopChain({
     <ol class="hop-chain" data-testid="hop-chain">
       {chain.map((n, i) => (
         <li key={`${i}-${n.party}`} class={`hop hop-${n.kind}`}>
-          <code>{n.party}</code>
+          <code>{escapeForDisplay(n.party)}</code>
         </li>
       ))}
     </ol>

@@ -3,19 +3,26 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import type { AuditEntryView, CorrelationView } from "../../../src/api/api-types.js";
 import { useApi } from "../api/api-context.js";
 import { useI18n } from "../i18n/i18n.js";
-import { matchSides, type SideMatch } from "../verify/match-sides.js";
+import { judgeSides, type MatchState, type ProvenMatch, type SideProofState } from "../verify/match-sides.js";
+import { escapeForDisplay } from "../verify/party-id.js";
 import { DecisionBadge } from "./audit-table.js";
-import { Badge } from "./badge.js";
+import { Badge, type Tone } from "./badge.js";
 import { ErrorNotice } from "./error-notice.js";
+import { currentPins } from "./key-pins.js";
+import { proveSides } from "./prove-entry.js";
 import { ShortHex } from "./short-hex.js";
 
 type State =
   | { readonly step: "idle" }
   | { readonly step: "working" }
   | { readonly step: "error"; readonly error: unknown }
-  | { readonly step: "done"; readonly view: CorrelationView; readonly page: SideMatch };
+  | { readonly step: "done"; readonly view: CorrelationView; readonly judged: ProvenMatch };
 
-/** 对照两端: every gateway's entry for the call, the server's match, and the page's own. */
+/**
+ * 对照两端: every gateway's entry for the call, the server's match, and the page's own, which
+ * counts a side only once its inclusion proof is checked in the page: "consistent" needs every
+ * side proven under a pinned key.
+ */
 export function MatchPanel({ entry }: { entry: AuditEntryView }) {
   const { t } = useI18n();
   const api = useApi();
@@ -33,7 +40,9 @@ export function MatchPanel({ entry }: { entry: AuditEntryView }) {
     setState({ step: "working" });
     try {
       const view = await api.correlation(entry.correlationId);
-      if (shown.current === entry) setState({ step: "done", view, page: matchSides(view.entries) });
+      const proofs = await proveSides(api, view.entries, currentPins());
+      const judged = judgeSides(view.entries, proofs, view.match.consistent);
+      if (shown.current === entry) setState({ step: "done", view, judged });
     } catch (error) {
       if (shown.current === entry) setState({ step: "error", error });
     }
@@ -45,7 +54,7 @@ export function MatchPanel({ entry }: { entry: AuditEntryView }) {
         {state.step === "working" ? t("entry.matching") : t("entry.match")}
       </button>
       {state.step === "error" ? <ErrorNotice error={state.error} /> : null}
-      {state.step === "done" ? <MatchResult view={state.view} page={state.page} /> : null}
+      {state.step === "done" ? <MatchResult view={state.view} judged={state.judged} /> : null}
     </div>
   );
 }
@@ -53,36 +62,50 @@ export function MatchPanel({ entry }: { entry: AuditEntryView }) {
 /** Fields the sides must agree on, highlighted where a side differs from the owner's. */
 const compared = ["decision", "releasedSm3Hex", "method", "subjectDigestHex"] as const;
 
-function MatchResult({ view, page }: { view: CorrelationView; page: SideMatch }) {
+const stateTone: Readonly<Record<MatchState, Tone>> = { consistent: "ok", unproven: "neutral", mismatch: "bad" };
+const stateClass: Readonly<Record<MatchState, string>> = {
+  consistent: "result result-ok",
+  unproven: "result result-neutral",
+  mismatch: "result result-bad",
+};
+const stateIcon: Readonly<Record<MatchState, string>> = { consistent: "✓", unproven: "?", mismatch: "✕" };
+const proofTone: Readonly<Record<SideProofState, Tone>> = {
+  verified: "ok",
+  "server-key": "neutral",
+  refused: "bad",
+  unavailable: "warn",
+};
+
+function MatchResult({ view, judged }: { view: CorrelationView; judged: ProvenMatch }) {
   const { t, time, label } = useI18n();
-  // Consistent only if the server and the page both say so: either one finding a problem is shown.
-  const consistent = view.match.consistent && page.consistent;
+  const verdict = (s: MatchState) =>
+    s === "consistent" ? t("match.consistent") : s === "unproven" ? t("match.unproven") : t("match.mismatch");
   const owner = view.entries.find((e) => e.role === "owner");
   const differs = (e: AuditEntryView, field: (typeof compared)[number]) =>
     owner !== undefined &&
     e !== owner &&
     e[field] !== owner[field] &&
     !(field === "subjectDigestHex" && e[field] === "");
-  // Entries whose shown fields are not those of their own bytes: the page does not trust that row.
-  const forged = new Set(
-    page.problems.filter((p) => p.problem === "served-entry-mismatch").map((p) => `${p.gateway}#${p.index}`),
+  const key = (gateway: string, index: number) => `${gateway}#${index}`;
+  // Entries the page does not trust: shown fields not those of their own bytes, or a failed proof.
+  const untrusted = new Map(
+    judged.match.problems
+      .filter((p) => p.problem === "served-entry-mismatch" || p.problem === "proof-refused")
+      .map((p) => [key(p.gateway, p.index), p.problem] as const),
   );
   const cell = (e: AuditEntryView, field: (typeof compared)[number], content: ComponentChildren) => (
     <td class={differs(e, field) ? "cell-bad" : undefined}>{content}</td>
   );
   return (
-    <div
-      class={consistent ? "result result-ok" : "result result-bad"}
-      data-testid="match-result"
-      data-state={consistent ? "consistent" : "mismatch"}
-    >
+    <div class={stateClass[judged.state]} data-testid="match-result" data-state={judged.state}>
       <div class="result-head">
         <span class="result-icon" aria-hidden="true">
-          {consistent ? "✓" : "✕"}
+          {stateIcon[judged.state]}
         </span>
-        <strong>{t("match.title", { id: view.correlationId })}</strong>
-        <span>{consistent ? t("match.consistent") : t("match.mismatch")}</span>
+        <strong>{t("match.title", { id: escapeForDisplay(view.correlationId) })}</strong>
+        <span>{verdict(judged.state)}</span>
       </div>
+      {judged.state === "unproven" ? <p>{t("match.unprovenText")}</p> : null}
       <div class="match-verdicts">
         <div data-testid="match-server" data-state={view.match.consistent ? "consistent" : "mismatch"}>
           <span class="muted">{t("match.server")}:</span>{" "}
@@ -91,21 +114,19 @@ function MatchResult({ view, page }: { view: CorrelationView; page: SideMatch })
           </Badge>
           {view.match.problems.map((p) => (
             <Badge tone="bad" key={p}>
-              {label("problem", p)}
+              {escapeForDisplay(label("problem", p))}
             </Badge>
           ))}
         </div>
-        <div data-testid="match-page" data-state={page.consistent ? "consistent" : "mismatch"}>
+        <div data-testid="match-page" data-state={judged.page}>
           <span class="muted">{t("match.page")}:</span>{" "}
-          <Badge tone={page.consistent ? "ok" : "bad"}>
-            {page.consistent ? t("match.consistent") : t("match.mismatch")}
-          </Badge>
-          {page.problems.map((p, i) => (
+          <Badge tone={stateTone[judged.page]}>{verdict(judged.page)}</Badge>
+          {judged.match.problems.map((p, i) => (
             <Badge tone="bad" key={`${p.problem}-${i}`}>
               {p.index >= 0 || p.gateway !== ""
                 ? t("match.problemAt", {
                     problem: t(`problem.${p.problem}`),
-                    gateway: p.gateway,
+                    gateway: escapeForDisplay(p.gateway),
                     index: p.index >= 0 ? p.index : "—",
                   })
                 : t(`problem.${p.problem}`)}
@@ -122,6 +143,7 @@ function MatchResult({ view, page }: { view: CorrelationView; page: SideMatch })
               <tr>
                 <th>{t("entry.field.gateway")}</th>
                 <th>{t("entry.field.role")}</th>
+                <th>{t("match.proof")}</th>
                 <th>{t("entry.field.decision")}</th>
                 <th>{t("entry.field.released")}</th>
                 <th>{t("entry.field.method")}</th>
@@ -131,31 +153,46 @@ function MatchResult({ view, page }: { view: CorrelationView; page: SideMatch })
               </tr>
             </thead>
             <tbody>
-              {view.entries.map((e) => (
-                <tr
-                  key={`${e.gateway}#${e.index}`}
-                  class={forged.has(`${e.gateway}#${e.index}`) ? "row-bad" : undefined}
-                  data-testid="side-row"
-                  data-gateway={e.gateway}
-                  data-role={e.role}
-                >
-                  <td class="nowrap">
-                    <code>{e.gateway}</code> <span class="muted small">#{e.index}</span>
-                    {forged.has(`${e.gateway}#${e.index}`) ? (
-                      <Badge tone="bad">{t("problem.served-entry-mismatch")}</Badge>
-                    ) : null}
-                  </td>
-                  <td>{t(`entry.role.${e.role}`)}</td>
-                  {cell(e, "decision", <DecisionBadge decision={e.decision} />)}
-                  {cell(e, "releasedSm3Hex", <ShortHex hex={e.releasedSm3Hex} />)}
-                  {cell(e, "method", <span class="small">{e.method}</span>)}
-                  {cell(e, "subjectDigestHex", <ShortHex hex={e.subjectDigestHex} />)}
-                  <td>
-                    <code class="small">{e.reason}</code>
-                  </td>
-                  <td class="nowrap">{time(e.time)}</td>
-                </tr>
-              ))}
+              {view.entries.map((e, i) => {
+                const proof = judged.proofs[i];
+                const proofState = proof?.state ?? "unavailable";
+                const bad = untrusted.get(key(e.gateway, e.index));
+                return (
+                  <tr
+                    key={`${key(e.gateway, e.index)}-${i}`}
+                    class={bad === undefined ? undefined : "row-bad"}
+                    data-testid="side-row"
+                    data-gateway={e.gateway}
+                    data-role={e.role}
+                    data-proof={proofState}
+                  >
+                    <td class="nowrap">
+                      <code>{escapeForDisplay(e.gateway)}</code> <span class="muted small">#{e.index}</span>
+                      {bad === undefined ? null : <Badge tone="bad">{t(`problem.${bad}`)}</Badge>}
+                    </td>
+                    <td>{t(`entry.role.${e.role}`)}</td>
+                    <td>
+                      <Badge
+                        tone={proofTone[proofState]}
+                        title={proof === undefined ? undefined : escapeForDisplay(proof.detail)}
+                      >
+                        {t(`match.proof.${proofState}`)}
+                        {proof?.state === "refused" && proof.reason !== undefined
+                          ? ` · ${label("refusal", proof.reason)}`
+                          : ""}
+                      </Badge>
+                    </td>
+                    {cell(e, "decision", <DecisionBadge decision={e.decision} />)}
+                    {cell(e, "releasedSm3Hex", <ShortHex hex={e.releasedSm3Hex} />)}
+                    {cell(e, "method", <span class="small">{escapeForDisplay(e.method)}</span>)}
+                    {cell(e, "subjectDigestHex", <ShortHex hex={e.subjectDigestHex} />)}
+                    <td>
+                      <code class="small">{escapeForDisplay(e.reason)}</code>
+                    </td>
+                    <td class="nowrap">{time(e.time)}</td>
+                  </tr>
+                );
+              })}
             </tbody>
           </table>
         </div>

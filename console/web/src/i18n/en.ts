@@ -83,12 +83,25 @@ export const en: Readonly<Record<MessageKey, string>> = {
   "fed.cosigner.missing": "Missing",
   "fed.cosigner.invalid": "Invalid",
   "fed.cosigner.disagrees": "Disagrees",
+  "fed.sig.serverKey": "Valid under the server's key only (not independent)",
+  "fed.sig.serverKeyHelp":
+    "The page checked this signature with the key the console server sent: not an independent check, since a compromised server can forge a key and its checkpoints together. Pin the log key obtained out of band.",
+  "fed.badParty": "The gateway's name is not a valid party id",
+  "fed.logKey": "Log key",
   "fed.pin": "Pin this key",
+  "fed.pinTofu": "(trust on first use)",
   "fed.unpin": "Unpin",
   "fed.pinned": "Key pinned in this browser",
-  "fed.pinDiffers": "The server's log key differs from the one pinned in this browser",
+  "fed.pinnedSource.tofu": "the server's key, pinned on first use",
+  "fed.pinnedSource.pasted": "pasted, obtained out of band",
+  "fed.pinDiffers":
+    "The server's log key differs from the one pinned in this browser: the page still checks with the pinned key only. The server may be compromised, or the log key may have changed; confirm out of band.",
   "fed.pinHelp":
-    "Once pinned, this page checks this gateway's checkpoints and proofs with this key only, not the key the server sends.",
+    "Trust on first use: pins the key the console server sends now, and from then on this page checks this gateway's checkpoints and proofs with it only. If the server is already compromised, you pin a forged key; pasting a key obtained out of band is safer.",
+  "fed.pinPasteLabel": "Paste a log key obtained out of band",
+  "fed.pinPastePlaceholder": "hutong/<party>/audit/sm3+<key id>+<key>",
+  "fed.pinPaste": "Pin pasted key",
+  "fed.pinError": "Cannot pin: {reason}",
 
   "audit.title": "Audit explorer",
   "audit.gateway": "Gateway",
@@ -164,6 +177,9 @@ export const en: Readonly<Record<MessageKey, string>> = {
   "proof.leaf": "Leaf hash",
   "proof.keyPinned": "with the key pinned in this browser",
   "proof.keyServer": "with the key the server sent",
+  "proof.serverKey": "Checks out under the server's key only (not independent)",
+  "proof.serverKeyText":
+    "The page checked this proof with the key the console server sent along with it: the proof is consistent with that key, but this is not an independent check — a compromised server can forge a key and a log together. Pin this gateway's log key under Federation, then verify again.",
   "proof.detail": "Technical detail",
 
   "match.title": "Both sides: {id}",
@@ -173,6 +189,14 @@ export const en: Readonly<Record<MessageKey, string>> = {
   "match.page": "This page's match (from the entry bytes)",
   "match.noEntries": "No entries carry this correlation id.",
   "match.problemAt": "{problem} ({gateway} #{index})",
+  "match.unproven": "Not independently proven",
+  "match.unprovenText":
+    "No difference found, but not every side's entry is proven in its gateway's log under a key pinned in this browser, so the sides cannot be called consistent.",
+  "match.proof": "Log proof",
+  "match.proof.verified": "Verified (pinned key)",
+  "match.proof.server-key": "Server key only",
+  "match.proof.refused": "Proof refused",
+  "match.proof.unavailable": "No proof",
 
   "problem.decision-differs": "Decisions differ",
   "problem.released-differs": "Released digests differ",
@@ -181,6 +205,7 @@ export const en: Readonly<Record<MessageKey, string>> = {
   "problem.method-differs": "Methods differ",
   "problem.subject-differs": "Subject digests differ",
   "problem.served-entry-mismatch": "An entry shown does not match its bytes",
+  "problem.proof-refused": "The entry's inclusion proof failed",
 
   "refusal.malformed-note": "The signed note is malformed",
   "refusal.malformed-key": "The log key is malformed or its key id is wrong",
@@ -199,6 +224,10 @@ export const en: Readonly<Record<MessageKey, string>> = {
   "refusal.malformed-entry": "The entry bytes are not a valid audit entry",
   "refusal.served-entry-mismatch": "The served entry does not match its proof",
   "refusal.served-checkpoint-mismatch": "The checkpoint shown does not match the signed note",
+  "refusal.bad-gateway-name":
+    "The gateway's name is not a valid party id (it may hold invisible or lookalike characters)",
+  "refusal.pin-wrong-party": "The key is another party's log key",
+  "refusal.pin-wrong-origin": "The key's name is not a party's audit log origin (…/<party>/audit/sm3)",
 
   "purpose.BOARDING_CHECK": "Boarding check",
   "purpose.TICKET_SERVICE": "Ticket service",

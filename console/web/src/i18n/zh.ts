@@ -82,11 +82,25 @@ export const zh = {
   "fed.cosigner.missing": "缺失",
   "fed.cosigner.invalid": "无效",
   "fed.cosigner.disagrees": "不一致",
+  "fed.sig.serverKey": "仅凭服务器密钥有效（非独立校验）",
+  "fed.sig.serverKeyHelp":
+    "本页用控制台服务器发送的密钥校验了此签名，这不是独立校验：被篡改的服务器可以同时伪造密钥和检查点。请固定从可信渠道获得的日志密钥。",
+  "fed.badParty": "网关名称不是有效的参与方标识",
+  "fed.logKey": "日志密钥",
   "fed.pin": "固定此密钥",
+  "fed.pinTofu": "（首次使用即信任）",
   "fed.unpin": "取消固定",
   "fed.pinned": "本浏览器已固定密钥",
-  "fed.pinDiffers": "服务器提供的日志密钥与本浏览器固定的不同",
-  "fed.pinHelp": "固定后，本页只用此密钥校验该网关的检查点与证明，不再采用服务器提供的密钥。",
+  "fed.pinnedSource.tofu": "首次使用时固定的服务器密钥",
+  "fed.pinnedSource.pasted": "从可信渠道获得后粘贴固定",
+  "fed.pinDiffers":
+    "服务器提供的日志密钥与本浏览器固定的不同：本页仍只用固定的密钥校验。服务器可能被篡改，也可能日志密钥已更换，请通过可信渠道核实。",
+  "fed.pinHelp":
+    "首次使用即信任：固定控制台服务器此刻发送的密钥，此后本页只用它校验该网关的检查点与证明。若服务器此刻已被篡改，固定的就是伪造的密钥；更稳妥的做法是粘贴从可信渠道获得的密钥。",
+  "fed.pinPasteLabel": "粘贴从可信渠道获得的日志密钥",
+  "fed.pinPastePlaceholder": "hutong/<参与方>/audit/sm3+<密钥编号>+<公钥>",
+  "fed.pinPaste": "固定粘贴的密钥",
+  "fed.pinError": "无法固定：{reason}",
 
   "audit.title": "审计查询",
   "audit.gateway": "网关",
@@ -162,6 +176,9 @@ export const zh = {
   "proof.leaf": "叶哈希",
   "proof.keyPinned": "使用本浏览器固定的密钥",
   "proof.keyServer": "使用服务器提供的密钥",
+  "proof.serverKey": "仅凭服务器提供的密钥通过（非独立校验）",
+  "proof.serverKeyText":
+    "本页用控制台服务器随证明发送的密钥完成了校验：证明与该密钥自洽，但这不是独立校验——被篡改的服务器可以同时伪造密钥和日志。请在「联邦网关」中固定该网关的日志密钥后再验证。",
   "proof.detail": "技术细节",
 
   "match.title": "两端对照：{id}",
@@ -171,6 +188,14 @@ export const zh = {
   "match.page": "本页对照结果（基于条目字节）",
   "match.noEntries": "没有找到该关联编号的条目。",
   "match.problemAt": "{problem}（{gateway} #{index}）",
+  "match.unproven": "未经独立证明",
+  "match.unprovenText":
+    "未发现两端不一致，但并非每一方的条目都已用本浏览器固定的密钥证明在其网关日志中，因此不能判定为一致。",
+  "match.proof": "日志证明",
+  "match.proof.verified": "已验证（固定密钥）",
+  "match.proof.server-key": "仅服务器密钥",
+  "match.proof.refused": "证明未通过",
+  "match.proof.unavailable": "无法获取证明",
 
   "problem.decision-differs": "决定不一致",
   "problem.released-differs": "释放内容摘要不一致",
@@ -179,6 +204,7 @@ export const zh = {
   "problem.method-differs": "调用方法不一致",
   "problem.subject-differs": "数据主体摘要不一致",
   "problem.served-entry-mismatch": "服务器显示的条目与其字节不符",
+  "problem.proof-refused": "条目的包含证明未通过",
 
   "refusal.malformed-note": "签名笔记格式错误",
   "refusal.malformed-key": "日志公钥格式错误或与密钥编号不符",
@@ -197,6 +223,9 @@ export const zh = {
   "refusal.malformed-entry": "条目字节不是有效的审计条目",
   "refusal.served-entry-mismatch": "服务器显示的条目与其证明不符",
   "refusal.served-checkpoint-mismatch": "服务器显示的检查点与签名内容不符",
+  "refusal.bad-gateway-name": "网关名称不是有效的参与方标识（可能含不可见或形近字符）",
+  "refusal.pin-wrong-party": "密钥属于另一参与方的日志",
+  "refusal.pin-wrong-origin": "密钥名称不是参与方审计日志的来源（…/<参与方>/audit/sm3）",
 
   "purpose.BOARDING_CHECK": "检票核验",
   "purpose.TICKET_SERVICE": "售后服务",

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { AuditDecision, AuditRole } from "@hutong/proto";
 import type { AuditEntryView } from "../../../src/api/api-types.js";
-import { matchSides } from "./match-sides.js";
+import { judgeSides, matchSides, type SideProof, type SideProofState } from "./match-sides.js";
 import { encodeEntry, entryFields, viewOf } from "./testing-audit-log.js";
 
 /** One share seen at the owner's gateway (index 0) and at the requester's (index 1). */
@@ -61,5 +61,80 @@ describe("matchSides (the page's own comparison of both sides of a share)", () =
     // The server shows "allow" on both sides, but the requester's bytes say deny.
     const disguised = { ...requester, decision: "allow" as const };
     assert.deepEqual(problems([owner, disguised]), ["served-entry-mismatch", "requester-side-missing"]);
+  });
+});
+
+/** Each side's proof state, in the views' order. */
+const proofsOf = (views: readonly AuditEntryView[], ...states: SideProofState[]): SideProof[] =>
+  views.map((v, i) => ({
+    gateway: v.gateway,
+    index: v.index,
+    state: states[i] ?? "verified",
+    ...(states[i] === "refused" ? { reason: "root-mismatch" } : {}),
+    detail: "",
+  }));
+
+describe("judgeSides (a side counts only once its proof is checked; consistent only under pins)", () => {
+  it("is consistent only when every side is proven under a pinned key and they agree", () => {
+    const views = share();
+    const judged = judgeSides(views, proofsOf(views, "verified", "verified"));
+    assert.equal(judged.state, "consistent");
+    assert.equal(judged.page, "consistent");
+    assert.deepEqual(judged.match.problems, []);
+  });
+
+  it("is unproven when a side is proven only under the server's key, or not proven at all", () => {
+    const views = share();
+    assert.equal(judgeSides(views, proofsOf(views, "verified", "server-key")).state, "unproven");
+    assert.equal(judgeSides(views, proofsOf(views, "server-key", "server-key")).state, "unproven");
+    assert.equal(judgeSides(views, proofsOf(views, "unavailable", "verified")).state, "unproven");
+    // No proof given for a side: unavailable, so unproven.
+    const judged = judgeSides(views, proofsOf(views).slice(0, 1));
+    assert.equal(judged.state, "unproven");
+    assert.deepEqual(
+      judged.proofs.map((p) => p.state),
+      ["verified", "unavailable"],
+    );
+  });
+
+  it("is a mismatch when a side's proof fails, and does not count that side", () => {
+    const views = share();
+    const judged = judgeSides(views, proofsOf(views, "verified", "refused"));
+    assert.equal(judged.state, "mismatch");
+    // The refused requester side is not counted: the owner's hop has no side left.
+    assert.deepEqual(
+      judged.match.problems.map((p) => p.problem),
+      ["proof-refused", "requester-side-missing"],
+    );
+    assert.deepEqual(
+      { gateway: judged.match.problems[0]?.gateway, index: judged.match.problems[0]?.index },
+      { gateway: "prov:440000", index: 1 },
+    );
+  });
+
+  it("is a mismatch when the sides differ, however far they are proven", () => {
+    const views = share((o) => (o ? {} : { decision: AuditDecision.AUDIT_DECISION_DENY }));
+    for (const states of [
+      ["verified", "verified"],
+      ["server-key", "unavailable"],
+    ] as const) {
+      const judged = judgeSides(views, proofsOf(views, ...states));
+      assert.equal(judged.state, "mismatch", states.join());
+      assert.deepEqual(
+        judged.match.problems.map((p) => p.problem),
+        ["decision-differs"],
+      );
+    }
+  });
+
+  it("shows the server's mismatch, keeping the page's own verdict apart", () => {
+    const views = share();
+    const judged = judgeSides(views, proofsOf(views, "verified", "verified"), false);
+    assert.equal(judged.state, "mismatch");
+    assert.equal(judged.page, "consistent");
+  });
+
+  it("is a mismatch for no entries at all (the owner's side is missing)", () => {
+    assert.equal(judgeSides([], []).state, "mismatch");
   });
 });

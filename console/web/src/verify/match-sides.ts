@@ -8,7 +8,8 @@ import { isVerifyFailure } from "./verify-failure.js";
 /**
  * The page's own comparison of the two sides of a cross-region share. Problem codes are those of
  * the backend's match (CorrelationView.match.problems) plus "served-entry-mismatch": an entry
- * whose displayed fields are not those of its own bytes.
+ * whose displayed fields are not those of its own bytes, and "proof-refused": an entry whose
+ * inclusion proof failed (judgeSides).
  */
 export type SideProblem =
   | "owner-side-missing"
@@ -17,7 +18,8 @@ export type SideProblem =
   | "released-differs"
   | "method-differs"
   | "subject-differs"
-  | "served-entry-mismatch";
+  | "served-entry-mismatch"
+  | "proof-refused";
 
 export interface SideMatch {
   readonly consistent: boolean;
@@ -88,4 +90,78 @@ export function matchSides(views: readonly AuditEntryView[]): SideMatch {
     }
   }
   return { consistent: problems.length === 0, problems };
+}
+
+/** How far one side's entry is proven in its gateway's log (trusted-proof.ts). */
+export type SideProofState =
+  /** Proven under the key pinned for its gateway. */
+  | "verified"
+  /** Proven only under the key the console server sent: not independent. */
+  | "server-key"
+  /** Its proof failed, or its gateway's name is not a party id. */
+  | "refused"
+  /** No proof could be had (the request failed). */
+  | "unavailable";
+
+export interface SideProof {
+  readonly gateway: string;
+  readonly index: number;
+  readonly state: SideProofState;
+  /** The refusal code, for "refused". */
+  readonly reason?: string;
+  readonly detail: string;
+}
+
+/** "consistent" only when every side is proven under a pin and they agree. */
+export type MatchState = "consistent" | "unproven" | "mismatch";
+
+export interface ProvenMatch {
+  /** The page's verdict from the entries and their proofs. */
+  readonly page: MatchState;
+  /** The page's verdict and the server's together: the server reporting a mismatch is shown. */
+  readonly state: MatchState;
+  /** The comparison of the sides whose proofs did not fail, with the refused sides as problems. */
+  readonly match: SideMatch;
+  /** Per entry, in the order given, how far it is proven. */
+  readonly proofs: readonly SideProof[];
+}
+
+const sideKey = (gateway: string, index: number) => `${gateway}#${index}`;
+
+/**
+ * The verdict on a share: a side whose proof failed is not counted and is a mismatch; the other
+ * sides are compared (matchSides) and any difference is a mismatch; with no mismatch, the share is
+ * consistent only if every side is proven under a pinned key, and unproven otherwise (a side
+ * proven under the server's key only, or not proven at all). An entry with no proof given is
+ * "unavailable".
+ */
+export function judgeSides(
+  views: readonly AuditEntryView[],
+  proofs: readonly SideProof[],
+  serverConsistent = true,
+): ProvenMatch {
+  const byKey = new Map(proofs.map((p) => [sideKey(p.gateway, p.index), p]));
+  const states = views.map(
+    (v): SideProof =>
+      byKey.get(sideKey(v.gateway, v.index)) ?? {
+        gateway: v.gateway,
+        index: v.index,
+        state: "unavailable",
+        detail: "no proof",
+      },
+  );
+  const counted = views.filter((_, i) => states[i]?.state !== "refused");
+  const compared = matchSides(counted);
+  const refused = states
+    .filter((p) => p.state === "refused")
+    .map((p) => ({ problem: "proof-refused" as const, gateway: p.gateway, index: p.index }));
+  const problems = [...refused, ...compared.problems];
+  const match: SideMatch = { consistent: problems.length === 0, problems };
+  const page: MatchState = !match.consistent
+    ? "mismatch"
+    : views.length > 0 && states.every((p) => p.state === "verified")
+      ? "consistent"
+      : "unproven";
+  const state: MatchState = serverConsistent ? page : "mismatch";
+  return { page, state, match, proofs: states };
 }

@@ -7,6 +7,8 @@ import type { AuditEntryView, InclusionProofView } from "../../../src/api/api-ty
 
 export const origin = "hutong.example/audit/prov:510000/sm3";
 export const gateway = "prov:510000";
+/** The gateways' own origin for `gateway` (hutong/<party>/audit/sm3): the form a pin requires. */
+export const gatewayOrigin = "hutong/prov:510000/audit/sm3";
 
 const scalar = (byte: number) => new Uint8Array(32).fill(byte);
 export const logKey: Sm2PrivateKey = createSm2PrivateKey(scalar(0x0b));
@@ -95,12 +97,24 @@ export interface TestLog {
   proof(index: number): InclusionProofView;
 }
 
+export interface LogOptions {
+  /** The log's origin and key name; `origin` by default. */
+  readonly origin?: string;
+  /** The gateway party in every entry and in the proofs; `gateway` by default. */
+  readonly gateway?: string;
+  /** The key the proofs say the log has (`logKey` by default): what a console would send. */
+  readonly servedKey?: Sm2PrivateKey;
+}
+
 /** A log of `size` entries, checkpoint signed by `key`. */
-export function buildLog(size: number, key: Sm2PrivateKey = logKey): TestLog {
-  const entries = Array.from({ length: size }, (_, i) => encodeEntry(entryFields(i)));
+export function buildLog(size: number, key: Sm2PrivateKey = logKey, options: LogOptions = {}): TestLog {
+  const logOrigin = options.origin ?? origin;
+  const party = options.gateway ?? gateway;
+  const served = formatVerifierKey(logOrigin, (options.servedKey ?? logKey).publicKey);
+  const entries = Array.from({ length: size }, (_, i) => encodeEntry({ ...entryFields(i), gatewayParty: party }));
   const leaves = entries.map((e) => sm3Hasher.hashLeaf(e));
-  const checkpoint = signCheckpoint(createNoteSigner(origin, key), {
-    origin,
+  const checkpoint = signCheckpoint(createNoteSigner(logOrigin, key), {
+    origin: logOrigin,
     size,
     root: treeRoot(sm3Hasher, leaves),
   });
@@ -109,13 +123,13 @@ export function buildLog(size: number, key: Sm2PrivateKey = logKey): TestLog {
     views: entries.map((e, i) => viewOf(i, e)),
     checkpoint,
     proof: (index) => ({
-      gateway,
+      gateway: party,
       index,
       treeSize: size,
       entryB64: b64(entries[index] as Uint8Array),
       proofB64: inclusionPath(sm3Hasher, leaves, index).map(b64),
       checkpoint,
-      logKey: logVkey,
+      logKey: served,
     }),
   };
 }

@@ -21,6 +21,10 @@ export const refusalReasons = [
   "malformed-entry",
   "served-entry-mismatch",
   "served-checkpoint-mismatch",
+  // The page's own trust rules (log-pin.ts, trusted-proof.ts).
+  "bad-gateway-name",
+  "pin-wrong-party",
+  "pin-wrong-origin",
 ] as const;
 
 export type RefusalReason = (typeof refusalReasons)[number];

@@ -48,7 +48,13 @@ export function MyDataView() {
             )}
           </section>
           {selected === undefined ? null : (
-            <EntryDetail key={entryKey(selected)} entry={selected} onClose={() => setSelected(undefined)} />
+            // A holder may check an entry's proof, but has no correlation view: no match button.
+            <EntryDetail
+              key={entryKey(selected)}
+              entry={selected}
+              match={false}
+              onClose={() => setSelected(undefined)}
+            />
           )}
         </>
       )}

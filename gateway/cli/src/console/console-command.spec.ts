@@ -6,7 +6,7 @@ import { after, before, describe, it } from "node:test";
 import { keyedSubjectDigest } from "@hutong/certs";
 import { loadAccounts } from "@hutong/console";
 import { IdType } from "@hutong/proto";
-import { runHutong } from "../testing-cli.js";
+import { runHutong } from "../testing.js";
 
 // `hutong console add-account`: secrets on standard input only, every refusal a usage error.
 
