@@ -16,7 +16,7 @@ import {
   type ServerHttp2Stream,
   type ServerStreamResponseOptions,
 } from "node:http2";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import type { CancelListener, CancelSignal } from "./cancel-signal.js";
 import { encodeGrpcMessage } from "./grpc-message.js";
 import { Status, type StatusCode } from "./grpc-status.js";
@@ -165,6 +165,10 @@ interface ServerContext {
   requestBytes: number;
   /** Response bytes unread, over every connection, as each connection last measured them. */
   responseBytes: number;
+  /** The TCP sockets under the sessions, by peer ("address:port"), to end one whose session will not close. */
+  readonly sockets: Map<string, Socket>;
+  /** A session's bookkeeping undone; idempotent (its 'close' event, or the sweep for one that never closes). */
+  readonly release: (session: ServerHttp2Session) => void;
 }
 
 /** One HTTP/2 connection: what it holds, for the limits. */
@@ -970,7 +974,13 @@ function sweep(ctx: ServerContext, sessions: ReadonlySet<ServerHttp2Session>): v
     if (conn.goawaySince >= 0) {
       if (now - conn.goawaySince > limits.goawayGraceMs) {
         limitHit(ctx, "goaway-grace", conn.peer);
-        session.destroy();
+        // Destroyed at an earlier sweep and still here: node never emitted its 'close' (seen once,
+        // a peer opening streams after GOAWAY kept a shutting-down server waiting for ever). End
+        // the TCP socket itself and forget the session, so a close() can finish.
+        if (session.destroyed) {
+          ctx.sockets.get(conn.peer)?.destroy();
+          ctx.release(session);
+        } else session.destroy();
       }
       continue;
     }
@@ -1033,6 +1043,8 @@ export function createWireServer(options: WireServerOptions): WireServer {
     active: 0,
     requestBytes: 0,
     responseBytes: 0,
+    sockets: new Map(),
+    release: (session) => release(session),
   };
   const settings = { maxConcurrentStreams: limits.maxConcurrentStreams };
   const server: Http2Server | Http2SecureServer =
@@ -1056,6 +1068,16 @@ export function createWireServer(options: WireServerOptions): WireServer {
     Math.min(1000, Math.min(limits.messageTimeoutMs, limits.prefaceTimeoutMs, limits.idleTimeoutMs) / 4),
   );
 
+  function release(session: ServerHttp2Session): void {
+    if (!sessions.delete(session)) return;
+    const conn = (session as PeerSession)[kConn];
+    if (conn === undefined) return;
+    ctx.responseBytes -= conn.responseBytes;
+    conn.responseBytes = 0;
+    const left = (perPeer.get(conn.address) ?? 1) - 1;
+    if (left === 0) perPeer.delete(conn.address);
+    else perPeer.set(conn.address, left);
+  }
   server.on("stream", (stream: ServerHttp2Stream, headers: IncomingHttpHeaders) => onStream(ctx, stream, headers));
   server.on("session", (session: ServerHttp2Session) => {
     const conn = connectionOf(session);
@@ -1076,13 +1098,15 @@ export function createWireServer(options: WireServerOptions): WireServer {
     session.once("remoteSettings", () => {
       conn.settled = true;
     });
-    session.once("close", () => {
-      sessions.delete(session);
-      ctx.responseBytes -= conn.responseBytes;
-      conn.responseBytes = 0;
-      const left = (perPeer.get(conn.address) ?? 1) - 1;
-      if (left === 0) perPeer.delete(conn.address);
-      else perPeer.set(conn.address, left);
+    session.once("close", () => release(session));
+  });
+  server.on("connection", (socket: Socket) => {
+    const remote = socket.remoteAddress;
+    if (remote === undefined) return;
+    const key = `${remote.includes(":") ? `[${remote}]` : remote}:${socket.remotePort}`;
+    ctx.sockets.set(key, socket);
+    socket.once("close", () => {
+      if (ctx.sockets.get(key) === socket) ctx.sockets.delete(key);
     });
   });
   // Session and socket failures are per connection; they must never become uncaught exceptions.
@@ -1121,6 +1145,8 @@ export function createWireServer(options: WireServerOptions): WireServer {
       closing = new Promise<void>((resolve) => {
         const timer = setTimeout(() => {
           for (const session of sessions) session.destroy();
+          // A session that never closes keeps its socket, and server.close() waits on sockets.
+          for (const socket of ctx.sockets.values()) socket.destroy();
         }, graceMs);
         timer.unref();
         server.close(() => {
