@@ -32,6 +32,7 @@ import { parseConsoleConfig } from "./config/console-config.js";
 import { silentConsoleLog } from "./http/console-log.js";
 import { type RunningConsole, startConsole } from "./start-console.js";
 import {
+  eventually,
   library,
   licenceParties,
   licenceTweak,
@@ -137,14 +138,6 @@ async function logKeys(fed: Federation, party: string): Promise<{ logKey: string
 function rawOf(c: Federation["configs"]["hub"]): Record<string, unknown> {
   const { routeTable: _r, acl: _a, aclRules, baseDir: _b, ...rest } = c;
   return { ...rest, acl: aclRules };
-}
-
-async function eventually(what: string, check: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 const ctx = (target: string, purpose: Purpose, correlationId = "", grantId = "") => ({

@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
+import { isCheckpointError, parseVerifierKey } from "@hutong/audit";
 import { isCertsError, parsePartyId } from "@hutong/certs";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
@@ -19,7 +20,19 @@ const partyId = z.string().superRefine((v, ctx) => {
 });
 const hostPort = z.string().regex(/^[A-Za-z0-9.\-[\]:]+:[0-9]{1,5}$/, 'expected "host:port"');
 const file = z.string().min(1);
-const verifierKey = z.string().regex(/^[^\s+]+\+[0-9a-f]{8}\+[A-Za-z0-9+/=]+$/, "expected a signed-note verifier key");
+/** A signed-note verifier key, parsed as the checks will parse it (a bad one fails here, not mid-request). */
+const verifierKey = z.string().superRefine((v, ctx) => {
+  try {
+    parseVerifierKey(v);
+  } catch (e) {
+    if (!isCheckpointError(e)) throw e;
+    ctx.addIssue({
+      code: "custom",
+      message: `expected a signed-note verifier key: ${e.message}`,
+      input: v.slice(0, 80),
+    });
+  }
+});
 
 const gatewaySchema = z.strictObject({
   party: partyId,
