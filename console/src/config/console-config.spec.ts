@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { formatVerifierKey } from "@hutong/audit";
+import { generateSm2PrivateKey } from "@hutong/certs";
 import { isConsoleError } from "../errors/console-error.js";
 import { parseConsoleConfig } from "./console-config.js";
 
@@ -33,6 +35,14 @@ describe("console config", () => {
     bad({ ...base, gateways: [{ party: "mot", address: "nowhere" }] }, /address/);
     bad({ ...base, gateways: [{ party: "mot", address: "127.0.0.1:1", logKey: "plain" }] }, /verifier key/);
     bad({ ...base, gateways: [base.gateways[0], base.gateways[0]] }, /listed twice/);
+    // Shaped like a key, but its key id is not the one its name and point give: refused at start.
+    const key = formatVerifierKey("hutong/mot/audit/sm3", generateSm2PrivateKey().publicKey);
+    const wrongId = key.replace(
+      /\+([0-9a-f]{8})\+/,
+      (_, id: string) => `+${id === "00000000" ? "00000001" : "00000000"}+`,
+    );
+    parseConsoleConfig({ ...base, gateways: [{ ...base.gateways[0], logKey: key }] }, "/");
+    bad({ ...base, gateways: [{ party: "mot", address: "127.0.0.1:1", logKey: wrongId }] }, /verifier key/);
     bad({ ...base, services: { via: "prov:510000" } }, /services\.via/);
     bad({ ...base, extra: 1 }, /extra/);
   });

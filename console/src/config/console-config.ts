@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
-import { isCheckpointError, parseVerifierKey } from "@hutong/audit";
+import { isCheckpointError, parseSm2VerifierKey } from "@hutong/audit";
 import { isCertsError, parsePartyId } from "@hutong/certs";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
@@ -20,10 +20,10 @@ const partyId = z.string().superRefine((v, ctx) => {
 });
 const hostPort = z.string().regex(/^[A-Za-z0-9.\-[\]:]+:[0-9]{1,5}$/, 'expected "host:port"');
 const file = z.string().min(1);
-/** A signed-note verifier key, parsed as the checks will parse it (a bad one fails here, not mid-request). */
+/** An SM2 signed-note verifier key, checked whole (point on the curve, key id) at start, not mid-request. */
 const verifierKey = z.string().superRefine((v, ctx) => {
   try {
-    parseVerifierKey(v);
+    parseSm2VerifierKey(v);
   } catch (e) {
     if (!isCheckpointError(e)) throw e;
     ctx.addIssue({
