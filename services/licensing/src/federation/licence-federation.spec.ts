@@ -85,7 +85,14 @@ describe("licence aggregation across the federation", () => {
       workloads.set(code, w);
       const client = await fed.client(yunzhengParty(code));
       const tally = await recordWorkload(w.events, { client: () => client, issuer: issuerParty(code), batchSize: 50 });
-      assert.equal(tally.applied, w.events.length, `${code}: every event applied at its licence system`);
+      // Under load a batch can outlive the gateway's 5 s route timeout: the uploader sends it again
+      // and the idempotency keys answer the events already applied as duplicates, not new events.
+      const seen = JSON.stringify(tally);
+      assert.equal(tally.applied + tally.duplicates, w.events.length, `${code}: every event recorded once (${seen})`);
+      assert.ok(
+        tally.duplicates === 0 || tally.retries > 0,
+        `${code}: duplicates only from a batch sent again (${seen})`,
+      );
       assert.equal(tally.refused, 0);
     }
   });
