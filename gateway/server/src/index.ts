@@ -27,4 +27,5 @@ export {
   verifySignedGrant,
 } from "./grants/index.js";
 export { createLogger, type Logger } from "./observability/logger.js";
+export { contextIdRule, isContextId } from "./routing/request-context.js";
 export { type AuditEntryInput, type ExportedAuditEntry, type HutongStore, openStore } from "./store/index.js";

@@ -157,7 +157,8 @@ function forgeLastSignature(note: string): string {
 }
 
 /** A wire server answering SessionService and AuditService (createAuditEndpoint) as a gateway would. */
-async function startAuditServer(pki: DevPki, log: AuditLog, options: { macStreams: boolean }) {
+/** `searches`: the log a search by subject is recorded in, as the gateway records it in its own. */
+async function startAuditServer(pki: DevPki, log: AuditLog, options: { macStreams: boolean; searches?: AuditLog }) {
   const creds = await loadCredentialFiles({ ...pki.party(gw), anchors: [pki.rootCert], crls: pki.crls });
   const keyring = createTicketKeyring({ current: { id: 1, secret: new Uint8Array(randomBytes(32)) } });
   const verifier = createCallVerifier({ keyring, replayWindow: createReplayWindow({ clockSkewMs: 60_000 }) });
@@ -178,7 +179,8 @@ async function startAuditServer(pki: DevPki, log: AuditLog, options: { macStream
   }
   const verify = (path: string, metadata: Record<string, string>, body: Buffer) =>
     verifier.verify({ method: path, metadata, requestBytes: body, now: Date.now(), crls: crls() });
-  for (const [path, method] of createAuditEndpoint({ reader: log, witness: undefined, now: Date.now })) {
+  const queryAudit = options.searches === undefined ? undefined : { self: gw, sink: options.searches };
+  for (const [path, method] of createAuditEndpoint({ reader: log, witness: undefined, now: Date.now, queryAudit })) {
     if (method.kind === "unary") {
       routes.set(path, {
         kind: "unary",
@@ -393,13 +395,21 @@ describe("hutong audit", () => {
     let unmaced: Awaited<ReturnType<typeof startAuditServer>>;
     let profile: string;
     let unmacedProfile: string;
+    let searchStore: HutongStore;
+    let searches: AuditLog;
 
     before(async () => {
       pki = await openDevPki(join(dir, "pki"), [
         { id: gw, role: "gateway" },
         { id: client, role: "system" },
       ]);
-      server = await startAuditServer(pki, log, { macStreams: true });
+      // Searches by subject go to a log of their own, so the searched log keeps its indices.
+      searchStore = await openStore(
+        { kind: "sqlite", path: join(dir, "searches.db"), thread: "main" },
+        { hash: "sm3" },
+      );
+      searches = createAuditLog({ store: searchStore, hasher: sm3Hasher });
+      server = await startAuditServer(pki, log, { macStreams: true, searches });
       unmaced = await startAuditServer(pki, log, { macStreams: false });
       const files = pki.party(client);
       const write = async (name: string, address: string) => {
@@ -424,7 +434,15 @@ describe("hutong audit", () => {
     after(async () => {
       await server.close();
       await unmaced.close();
+      await searches.close();
+      await searchStore.close();
     });
+
+    const recordedSearches = async () => {
+      const out: AuditEntry[] = [];
+      for await (const e of searches.export()) out.push(AuditEntry.decode(e.bytes));
+      return out;
+    };
 
     it("export (child process) writes the entries and the checkpoint, which verify", async () => {
       const out = join(dir, "exported.export");
@@ -616,6 +634,25 @@ describe("hutong audit", () => {
         assert.ok(!all.includes(idNo) && !all.includes(idNo.toLowerCase().slice(6)) && !all.includes("１１０"));
       }
 
+      // Each search by subject that reached the gateway was recorded there (the one refused here
+      // never left), with the auditor's reference when one was given; searches by party, grant or
+      // time were not.
+      const withCase = await runIn([...bySubject, "--subject-id-no", idNo, "--correlation-id", "case-2026-0042"]);
+      assert.equal(withCase.code, 0, withCase.stderr);
+      const recorded = await recordedSearches();
+      assert.deepEqual(
+        recorded.map((e) => [
+          e.reason,
+          e.requesterParty,
+          Buffer.from(e.subjectDigest).toString("hex"),
+          e.correlationId,
+        ]),
+        [
+          ...Array.from({ length: 3 }, () => ["audit-query", client, Buffer.from(personDigest).toString("hex"), ""]),
+          ["audit-query", client, Buffer.from(personDigest).toString("hex"), "case-2026-0042"],
+        ],
+      );
+
       const usage: [string[], RegExp][] = [
         [q, /query needs a subject, --party or --grant/],
         [[...q, "--subject-digest", "abcd"], /64 hex digits/],
@@ -629,6 +666,8 @@ describe("hutong audit", () => {
           /not an id type/,
         ],
         [[...q, "--party", "rail:cr", "--from", "yesterday"], /ISO 8601/],
+        [[...q, "--party", "rail:cr", "--correlation-id", "case 42"], /--correlation-id: .*printable ASCII/],
+        [[...q, "--party", "rail:cr", "--correlation-id", "x".repeat(129)], /at most 128/],
       ];
       for (const [args, message] of usage) {
         const r = await runIn(args);

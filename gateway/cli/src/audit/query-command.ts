@@ -1,4 +1,4 @@
-import { isGrantsError, readSubjectKey, subjectDigest } from "@hutong/gateway";
+import { contextIdRule, isContextId, isGrantsError, readSubjectKey, subjectDigest } from "@hutong/gateway";
 import { AuditServiceService, IdType, type QueryEntriesRequest } from "@hutong/proto";
 import { Command } from "commander";
 import { UsageError } from "../support/usage-error.js";
@@ -19,6 +19,7 @@ interface QueryFlags extends ClientFlags {
   pageToken?: string;
   all?: boolean;
   json?: boolean;
+  correlationId?: string;
   timeout: string;
 }
 
@@ -103,6 +104,10 @@ export function queryCommand(io: AuditCommandIo): Command {
     .option("--page-token <token>", "continue from a previous page")
     .option("--all", "follow every page")
     .option("--json", "print one JSON object")
+    .option(
+      "--correlation-id <id>",
+      "your reference for this search (a case or ticket number), kept in the entry that records a search by subject",
+    )
     .option("--passphrase-env <name>", "environment variable holding the key's passphrase")
     .option("--timeout <ms>", "deadline per page", "10000")
     .action(async (flags: QueryFlags) => {
@@ -114,6 +119,8 @@ export function queryCommand(io: AuditCommandIo): Command {
       const toTime = timeOf(flags.to, "--to");
       const pageSize = parseCount(flags.pageSize, "--page-size") ?? 0;
       const timeout = timeoutOf(flags.timeout) as number;
+      const correlationId = flags.correlationId ?? "";
+      if (!isContextId(correlationId)) throw new UsageError(`--correlation-id: ${contextIdRule("a correlation id")}`);
       const client = await openClient(flags);
       try {
         const entries: { index: number; entry: Record<string, unknown> }[] = [];
@@ -127,8 +134,8 @@ export function queryCommand(io: AuditCommandIo): Command {
             toTime,
             pageSize,
             pageToken: token,
-            // None of its own: a search by subject is still recorded in the gateway's log.
-            correlationId: "",
+            // A search by subject is recorded in the gateway's log with or without one.
+            correlationId,
           };
           const page = await client.unary(AuditServiceService.queryEntries, request, {
             deadline: Date.now() + timeout,

@@ -259,7 +259,8 @@ describe("the issuer service: licences", () => {
 
   it("finds a licence by the QR payload it signed, and refuses one changed or signed by another", async () => {
     const held = await store.licence("P1");
-    assert.ok(held !== undefined && held.qrPayload.startsWith("HTQR1."));
+    assert.ok(held !== undefined);
+    assert.ok(held.qrPayload.startsWith("HTQR1."));
     const byQr = (payload: string): LicenceLookup => ({ key: { $case: "qrPayload", value: payload }, kind: 0 });
     assert.equal((await verify(byQr(held.qrPayload), { holderIdNo: testHolder.idNo })).holderMatches, true);
     assert.equal((await get(byQr(held.qrPayload))).licence?.licenceId, "P1");
