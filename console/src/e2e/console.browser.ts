@@ -26,9 +26,10 @@ import { chromiumMissing, launchChromium } from "./testing-browser.js";
 // "verified" only under a log key pinned in the browser (pasted from a key computed here, out of
 // band, or pinned on first use), never under the key the console sent alone; every byte the page
 // received is searched for personal data it should not have had. Screenshots of the main pages go
-// to docs/console/ (the README shows them).
+// to a scratch directory, or to docs/console/ (the README shows them) with `npm run
+// screenshots:console`, so a test run leaves the checkout as it found it.
 
-const shots = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "docs", "console");
+const committedShots = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "docs", "console");
 const missing = chromiumMissing();
 
 /** Everything the page sent and received, for the personal-data checks. */
@@ -41,10 +42,12 @@ describe("the console in a real browser", { skip: missing }, () => {
   let dir: string;
   let cf: ConsoleFederation;
   let browser: Browser;
+  let shots: string;
   const traffic = new Map<string, Traffic>();
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), "hutong-console-browser-"));
+    shots = process.env.HUTONG_CONSOLE_SCREENSHOTS === "docs" ? committedShots : join(dir, "screenshots");
     cf = await startConsoleFederation(dir);
     browser = await launchChromium();
     await mkdir(shots, { recursive: true });

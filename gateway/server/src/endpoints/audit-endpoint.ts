@@ -31,6 +31,7 @@ import { contextIdRule, isContextId } from "../routing/request-context.js";
 import { auditQueryEntry } from "../share/audit-query-entry.js";
 import type { AuditSink } from "../share/share-step.js";
 import { type AuditQuery, isStoreError, StoreError, type WitnessStore } from "../store/port/index.js";
+import { encodeMessage } from "./message-codec.js";
 
 /** Who called, as the session and the relay facts show it (the witness's alarm log, an audited search). */
 export interface AuditCaller {
@@ -100,11 +101,6 @@ function decode<T>(fns: MessageFns<T>, bytes: Uint8Array, what: string): T {
   } catch (cause) {
     throw new AuditError("invalid-argument", `${what} is not valid protobuf`, { cause });
   }
-}
-
-function encode<T>(fns: MessageFns<T>, message: T): Buffer {
-  const bytes = fns.encode(message).finish();
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 const asBuffer = (u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength);
@@ -182,7 +178,7 @@ export function createAuditEndpoint(options: AuditEndpointOptions): ReadonlyMap<
     decode(GetCheckpointRequest, body, "GetCheckpointRequest");
     const latest = await reader.latestCheckpoint();
     if (latest === undefined) throw new AuditError("not-found", "this log has no signed checkpoint yet");
-    return encode(GetCheckpointResponse, { checkpoint: latest.note });
+    return encodeMessage(GetCheckpointResponse, { checkpoint: latest.note });
   };
 
   const proveInclusion: AuditUnaryAnswer = async (body) => {
@@ -199,7 +195,7 @@ export function createAuditEndpoint(options: AuditEndpointOptions): ReadonlyMap<
     if (entry === undefined || !Buffer.from(reader.hasher.hashLeaf(entry.bytes)).equals(proof.leafHash)) {
       throw new StoreError("corrupt", `entry ${index} does not hash to its stored leaf`);
     }
-    return encode(ProveInclusionResponse, {
+    return encodeMessage(ProveInclusionResponse, {
       index: BigInt(index),
       treeSize: BigInt(treeSize),
       entry: asBuffer(entry.bytes),
@@ -214,7 +210,7 @@ export function createAuditEndpoint(options: AuditEndpointOptions): ReadonlyMap<
     const size2 = req.size2 === 0n ? await latestCheckpointSize() : toSize(req.size2, "size2");
     if (size1 > size2) throw new AuditError("invalid-argument", `size1 ${size1} is larger than size2 ${size2}`);
     const proof = await reader.consistencyProof(size1, size2);
-    return encode(ProveConsistencyResponse, {
+    return encodeMessage(ProveConsistencyResponse, {
       size1: BigInt(size1),
       size2: BigInt(size2),
       proof: proof.hashes.map(asBuffer),
@@ -245,7 +241,7 @@ export function createAuditEndpoint(options: AuditEndpointOptions): ReadonlyMap<
       ...(req.pageToken === "" ? {} : { pageToken: req.pageToken }),
     };
     const page = await reader.query(query);
-    const answer = encode(QueryEntriesResponse, {
+    const answer = encodeMessage(QueryEntriesResponse, {
       entries: page.entries.map((e) => ({ index: BigInt(e.index), entry: asBuffer(e.bytes) })),
       nextPageToken: page.nextPageToken ?? "",
     });
@@ -297,7 +293,7 @@ export function createAuditEndpoint(options: AuditEndpointOptions): ReadonlyMap<
     let chunk: IndexedAuditEntry[] = [];
     let bytes = 0;
     const flush = async () => {
-      const message = encode(ExportEntriesResponse, { entries: chunk });
+      const message = encodeMessage(ExportEntriesResponse, { entries: chunk });
       chunk = [];
       bytes = 0;
       await out.send(message);
@@ -346,7 +342,7 @@ export function createAuditEndpoint(options: AuditEndpointOptions): ReadonlyMap<
         witnessSize: advanced.storedSize,
       });
     }
-    return encode(AddCheckpointResponse, { cosignature: outcome.cosignature });
+    return encodeMessage(AddCheckpointResponse, { cosignature: outcome.cosignature });
   };
 
   function refusal(

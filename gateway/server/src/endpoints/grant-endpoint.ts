@@ -7,7 +7,6 @@ import {
   type GrantStatus,
   ListGrantsRequest,
   ListGrantsResponse,
-  type MessageFns,
   Purpose,
   RegisterGrantRequest,
   RegisterGrantResponse,
@@ -25,6 +24,7 @@ import { subjectDigestLength } from "../grants/subject-digest.js";
 import { matchesParty } from "../routing/party-pattern.js";
 import { type GrantEvent, grantEventEntry } from "../share/grant-event-entry.js";
 import type { AuditSink } from "../share/share-step.js";
+import { decodeRequest, encodeMessage } from "./message-codec.js";
 
 /** Who called, as the session and the relay facts show it. */
 export interface GrantCaller {
@@ -56,19 +56,6 @@ export interface GrantEndpointOptions {
 
 export const defaultGrantPageSize = 100;
 export const maxGrantPageSize = 1000;
-
-function decode<T>(fns: MessageFns<T>, bytes: Uint8Array, what: string): T {
-  try {
-    return fns.decode(bytes);
-  } catch (cause) {
-    throw new GatewayError("malformed-request", `${what} is not well-formed protobuf`, { cause });
-  }
-}
-
-function encode<T>(fns: MessageFns<T>, message: T): Buffer {
-  const bytes = fns.encode(message).finish();
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-}
 
 /**
  * GrantService is answered by the gateway itself, for its own store: the context must name this
@@ -167,7 +154,7 @@ export function createGrantEndpoint(options: GrantEndpointOptions): ReadonlyMap<
   }
 
   const register: GrantHandler = async (bytes, caller) => {
-    const req = decode(RegisterGrantRequest, bytes, "RegisterGrantRequest");
+    const req = decodeRequest(RegisterGrantRequest, bytes, "RegisterGrantRequest");
     const context = checkContext(req.context, self);
     if (req.grant === undefined) throw new GrantServiceError("invalid-request", "grant is missing");
     const body = decodeGrantBody(req.grant.body);
@@ -182,11 +169,11 @@ export function createGrantEndpoint(options: GrantEndpointOptions): ReadonlyMap<
       throw e;
     }
     await audited("registered", caller, context, { id, body }, at);
-    return encode(RegisterGrantResponse, { record: await mustGet(id, at) });
+    return encodeMessage(RegisterGrantResponse, { record: await mustGet(id, at) });
   };
 
   const revoke: GrantHandler = async (bytes, caller) => {
-    const req = decode(RevokeGrantRequest, bytes, "RevokeGrantRequest");
+    const req = decodeRequest(RevokeGrantRequest, bytes, "RevokeGrantRequest");
     const context = checkContext(req.context, self);
     if (req.revocation === undefined) throw new GrantServiceError("invalid-request", "revocation is missing");
     if (req.grantId !== req.revocation.grantId) {
@@ -215,22 +202,22 @@ export function createGrantEndpoint(options: GrantEndpointOptions): ReadonlyMap<
         `grant ${req.grantId} is not registered here; the revocation was recorded and passed on`,
       );
     }
-    return encode(RevokeGrantResponse, { record: await mustGet(req.grantId, at) });
+    return encodeMessage(RevokeGrantResponse, { record: await mustGet(req.grantId, at) });
   };
 
   const get: GrantHandler = async (bytes, caller) => {
-    const req = decode(GetGrantRequest, bytes, "GetGrantRequest");
+    const req = decodeRequest(GetGrantRequest, bytes, "GetGrantRequest");
     const context = checkContext(req.context, self);
     const record = await mustGet(req.grantId, now());
     if (!mayRead(record, caller.party, policy)) {
       throw new GrantServiceError("permission-denied", `${caller.party} may not read grant ${req.grantId}`);
     }
     if (record.grant !== undefined) checkPurpose(context, decodeGrantBody(record.grant.body).purpose);
-    return encode(GetGrantResponse, { record });
+    return encodeMessage(GetGrantResponse, { record });
   };
 
   const list: GrantHandler = async (bytes, caller) => {
-    const req = decode(ListGrantsRequest, bytes, "ListGrantsRequest");
+    const req = decodeRequest(ListGrantsRequest, bytes, "ListGrantsRequest");
     const context = checkContext(req.context, self);
     const filter = req.filter;
     if (filter === undefined)
@@ -269,7 +256,7 @@ export function createGrantEndpoint(options: GrantEndpointOptions): ReadonlyMap<
       const body = decodeGrantBody(r.grant.body);
       return body.purpose === context.purpose && visible(body) && (statuses.size === 0 || statuses.has(r.status));
     });
-    return encode(ListGrantsResponse, { records, nextPageToken: page.nextPageToken ?? "" });
+    return encodeMessage(ListGrantsResponse, { records, nextPageToken: page.nextPageToken ?? "" });
   };
 
   return new Map<string, GrantHandler>([

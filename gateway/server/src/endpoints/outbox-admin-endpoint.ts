@@ -4,20 +4,19 @@ import {
   ListDeadLettersResponse,
   ListOutboxQueuesRequest,
   ListOutboxQueuesResponse,
-  type MessageFns,
   OutboxAdminServiceService,
   OutboxBreakerState,
   type OutboxQueue,
   ReplayDeadLetterRequest,
   ReplayDeadLetterResponse,
 } from "@hutong/proto";
-import { GatewayError } from "../gateway-error.js";
 import { type OutboxOperator, replayDeadLetter } from "../outbox/operator-actions.js";
 import type { BreakerView } from "../outbox/outbox-dispatcher.js";
 import { OutboxError } from "../outbox/outbox-error.js";
 import { outboxOperatorEntry } from "../share/outbox-operator-entry.js";
 import type { OutboxFilter, OutboxMessage, OutboxStats, OutboxStore } from "../store/port/outbox-store.js";
 import { isStoreError } from "../store/port/store-error.js";
+import { decodeRequest, encodeMessage } from "./message-codec.js";
 
 /** Who called, as the session and the relay facts show it: what the ACL decided on. */
 export interface OutboxAdminCaller {
@@ -42,19 +41,6 @@ export interface OutboxAdminEndpointOptions {
 export const defaultDeadLetterPageSize = 100;
 export const maxDeadLetterPageSize = 1000;
 const maxUint32 = 0xffff_ffff;
-
-function decode<T>(fns: MessageFns<T>, bytes: Uint8Array, what: string): T {
-  try {
-    return fns.decode(bytes);
-  } catch (cause) {
-    throw new GatewayError("malformed-request", `${what} is not well-formed protobuf`, { cause });
-  }
-}
-
-function encode<T>(fns: MessageFns<T>, message: T): Buffer {
-  const bytes = fns.encode(message).finish();
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-}
 
 const u32 = (n: number): number => Math.min(Math.max(0, Math.floor(n)), maxUint32);
 
@@ -118,7 +104,7 @@ export function createOutboxAdminEndpoint(
   const { store, self, now } = options;
 
   const listQueues: OutboxAdminHandler = async (bytes) => {
-    decode(ListOutboxQueuesRequest, bytes, "ListOutboxQueuesRequest");
+    decodeRequest(ListOutboxQueuesRequest, bytes, "ListOutboxQueuesRequest");
     const nowMs = now();
     const stats = await store.outboxStats(nowMs);
     const breakers = options.breakers?.();
@@ -156,11 +142,11 @@ export function createOutboxAdminEndpoint(
       );
     }
     queues.sort((a, b) => (a.topic === b.topic ? compare(a.destination, b.destination) : compare(a.topic, b.topic)));
-    return encode(ListOutboxQueuesResponse, { queues });
+    return encodeMessage(ListOutboxQueuesResponse, { queues });
   };
 
   const listDeadLetters: OutboxAdminHandler = async (bytes) => {
-    const req = decode(ListDeadLettersRequest, bytes, "ListDeadLettersRequest");
+    const req = decodeRequest(ListDeadLettersRequest, bytes, "ListDeadLettersRequest");
     const filter: OutboxFilter = {
       state: "dead",
       pageSize: req.pageSize === 0 ? defaultDeadLetterPageSize : Math.min(req.pageSize, maxDeadLetterPageSize),
@@ -169,14 +155,14 @@ export function createOutboxAdminEndpoint(
       ...(req.pageToken === "" ? {} : { pageToken: req.pageToken }),
     };
     const page = await store.listOutbox(filter, now());
-    return encode(ListDeadLettersResponse, {
+    return encodeMessage(ListDeadLettersResponse, {
       deadLetters: page.messages.map(deadLetterOf),
       nextPageToken: page.nextPageToken ?? "",
     });
   };
 
   const replay: OutboxAdminHandler = async (bytes, caller) => {
-    const req = decode(ReplayDeadLetterRequest, bytes, "ReplayDeadLetterRequest");
+    const req = decodeRequest(ReplayDeadLetterRequest, bytes, "ReplayDeadLetterRequest");
     if (req.id === 0n) throw new OutboxError("invalid-argument", "id must be an outbox message id (1 or more)");
     // Ids are assigned from 1 up; none reaches 2^53.
     if (req.id > BigInt(Number.MAX_SAFE_INTEGER)) throw new OutboxError("not-found", `no outbox message ${req.id}`);
@@ -190,7 +176,7 @@ export function createOutboxAdminEndpoint(
     };
     const done = await replayDeadLetter(operator, Number(req.id));
     options.kick();
-    return encode(ReplayDeadLetterResponse, {
+    return encodeMessage(ReplayDeadLetterResponse, {
       replayed: deadLetterOf(done.message),
       auditIndex: done.auditIndex === undefined ? undefined : BigInt(done.auditIndex),
     });

@@ -122,6 +122,7 @@ describe("RegistryService.GetGatewayInfo", () => {
   it("refuses request bytes that are not a GetGatewayInfoRequest", async () => {
     await assert.rejects(getInfo(base, Buffer.from([0x0a, 0x05, 0x01])), (e) => {
       assert.equal(mapError(e).wire.code, Status.INVALID_ARGUMENT);
+      assert.equal(mapError(e).wire.message, "GetGatewayInfoRequest is not well-formed protobuf");
       return true;
     });
     assert.deepEqual(GetGatewayInfoRequest.decode(Buffer.alloc(0)), {});

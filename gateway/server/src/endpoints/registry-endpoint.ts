@@ -11,9 +11,9 @@ import {
   RegistryServiceService,
   RouteKind,
 } from "@hutong/proto";
-import { decodeMessage, encodeMessage } from "@hutong/session";
 import { GatewayError } from "../gateway-error.js";
 import type { RouteTable, RouteTarget } from "../routing/route-table.js";
+import { decodeRequest, encodeMessage } from "./message-codec.js";
 import { type OperationalFacts, operationalFields } from "./operational-facts.js";
 
 export interface RegistryFacts {
@@ -43,7 +43,7 @@ export function createRegistryEndpoint(facts: RegistryFacts): ReadonlyMap<string
     [
       RegistryServiceService.getGatewayInfo.path,
       async (body) => {
-        decodeMessage(GetGatewayInfoRequest, body, "GetGatewayInfoRequest");
+        decodeRequest(GetGatewayInfoRequest, body, "GetGatewayInfoRequest");
         const operations = facts.operations === undefined ? undefined : await facts.operations();
         return encodeMessage(GetGatewayInfoResponse, {
           partyId: facts.party,
@@ -61,7 +61,7 @@ export function createRegistryEndpoint(facts: RegistryFacts): ReadonlyMap<string
     [
       RegistryServiceService.listRoutes.path,
       (body) => {
-        decodeMessage(ListRoutesRequest, body, "ListRoutesRequest");
+        decodeRequest(ListRoutesRequest, body, "ListRoutesRequest");
         return encodeMessage(ListRoutesResponse, {
           routes: facts.routes().entries.map((e) => ({ partyPattern: e.match, ...routeKindOf(e.target) })),
         });
@@ -70,7 +70,7 @@ export function createRegistryEndpoint(facts: RegistryFacts): ReadonlyMap<string
     [
       RegistryServiceService.listParties.path,
       (body) => {
-        const req = decodeMessage(ListPartiesRequest, body, "ListPartiesRequest");
+        const req = decodeRequest(ListPartiesRequest, body, "ListPartiesRequest");
         // The parties this gateway routes to by name (exact route matches), sorted; patterns
         // such as "*" are routes, not parties. The page token is the next index.
         const parties = [...new Set(facts.routes().entries.map((e) => e.match))]
