@@ -2,6 +2,7 @@ import type { AuditEntryView } from "../../../src/api/api-types.js";
 import { useI18n } from "../i18n/i18n.js";
 import { escapeForDisplay } from "../verify/party-id.js";
 import { Badge } from "./badge.js";
+import { DataTable } from "./data-table.js";
 
 export const entryKey = (e: AuditEntryView) => `${e.gateway}#${e.index}`;
 
@@ -84,26 +85,14 @@ export function AuditTable({
 }) {
   const { t } = useI18n();
   return (
-    <div class="table-wrap">
-      <table class="table">
-        <thead>
-          <tr>
-            <th>{t("audit.col.time")}</th>
-            <th>{t("audit.col.gateway")}</th>
-            <th>{t("audit.col.method")}</th>
-            <th>{t("audit.col.parties")}</th>
-            <th>{t("audit.col.purpose")}</th>
-            <th>{t("audit.col.decision")}</th>
-            <th>{t("audit.col.reason")}</th>
-            <th>{t("audit.col.correlation")}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {entries.map((e) => (
-            <AuditRow key={entryKey(e)} entry={e} selected={selected === entryKey(e)} onSelect={onSelect} />
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable
+      columns={(["time", "gateway", "method", "parties", "purpose", "decision", "reason", "correlation"] as const).map(
+        (c) => t(`audit.col.${c}`),
+      )}
+    >
+      {entries.map((e) => (
+        <AuditRow key={entryKey(e)} entry={e} selected={selected === entryKey(e)} onSelect={onSelect} />
+      ))}
+    </DataTable>
   );
 }

@@ -1,6 +1,7 @@
 import type { GrantView } from "../../../src/api/api-types.js";
 import { useI18n } from "../i18n/i18n.js";
 import { Badge, type Tone } from "./badge.js";
+import { DataTable } from "./data-table.js";
 import { ShortHex } from "./short-hex.js";
 import { UsageBar } from "./usage-bar.js";
 
@@ -64,28 +65,14 @@ function GrantRow({ grant }: { grant: GrantView }) {
 export function GrantTable({ grants }: { grants: readonly GrantView[] }) {
   const { t } = useI18n();
   return (
-    <div class="table-wrap">
-      <table class="table">
-        <thead>
-          <tr>
-            <th>{t("grants.col.id")}</th>
-            <th>{t("grants.col.gateway")}</th>
-            <th>{t("grants.col.status")}</th>
-            <th>{t("grants.col.grantor")}</th>
-            <th>{t("grants.col.grantee")}</th>
-            <th>{t("grants.col.owner")}</th>
-            <th>{t("grants.col.record")}</th>
-            <th>{t("grants.col.uses")}</th>
-            <th>{t("grants.col.validity")}</th>
-            <th>{t("grants.col.fields")}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {grants.map((g) => (
-            <GrantRow key={`${g.gateway}/${g.grantId}`} grant={g} />
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable
+      columns={(
+        ["id", "gateway", "status", "grantor", "grantee", "owner", "record", "uses", "validity", "fields"] as const
+      ).map((c) => t(`grants.col.${c}`))}
+    >
+      {grants.map((g) => (
+        <GrantRow key={`${g.gateway}/${g.grantId}`} grant={g} />
+      ))}
+    </DataTable>
   );
 }

@@ -7,6 +7,7 @@ import { judgeSides, type MatchState, type ProvenMatch, type SideProofState } fr
 import { escapeForDisplay } from "../verify/party-id.js";
 import { DecisionBadge } from "./audit-table.js";
 import { Badge, type Tone } from "./badge.js";
+import { DataTable } from "./data-table.js";
 import { ErrorNotice } from "./error-notice.js";
 import { currentPins } from "./key-pins.js";
 import { proveSides } from "./prove-entry.js";
@@ -137,65 +138,61 @@ function MatchResult({ view, judged }: { view: CorrelationView; judged: ProvenMa
       {view.entries.length === 0 ? (
         <p class="muted">{t("match.noEntries")}</p>
       ) : (
-        <div class="table-wrap">
-          <table class="table table-sides">
-            <thead>
-              <tr>
-                <th>{t("entry.field.gateway")}</th>
-                <th>{t("entry.field.role")}</th>
-                <th>{t("match.proof")}</th>
-                <th>{t("entry.field.decision")}</th>
-                <th>{t("entry.field.released")}</th>
-                <th>{t("entry.field.method")}</th>
-                <th>{t("entry.field.subjectDigest")}</th>
-                <th>{t("entry.field.reason")}</th>
-                <th>{t("entry.field.time")}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {view.entries.map((e, i) => {
-                const proof = judged.proofs[i];
-                const proofState = proof?.state ?? "unavailable";
-                const bad = untrusted.get(key(e.gateway, e.index));
-                return (
-                  <tr
-                    key={`${key(e.gateway, e.index)}-${i}`}
-                    class={bad === undefined ? undefined : "row-bad"}
-                    data-testid="side-row"
-                    data-gateway={e.gateway}
-                    data-role={e.role}
-                    data-proof={proofState}
+        <DataTable
+          variant="table-sides"
+          columns={[
+            t("entry.field.gateway"),
+            t("entry.field.role"),
+            t("match.proof"),
+            t("entry.field.decision"),
+            t("entry.field.released"),
+            t("entry.field.method"),
+            t("entry.field.subjectDigest"),
+            t("entry.field.reason"),
+            t("entry.field.time"),
+          ]}
+        >
+          {view.entries.map((e, i) => {
+            const proof = judged.proofs[i];
+            const proofState = proof?.state ?? "unavailable";
+            const bad = untrusted.get(key(e.gateway, e.index));
+            return (
+              <tr
+                key={`${key(e.gateway, e.index)}-${i}`}
+                class={bad === undefined ? undefined : "row-bad"}
+                data-testid="side-row"
+                data-gateway={e.gateway}
+                data-role={e.role}
+                data-proof={proofState}
+              >
+                <td class="nowrap">
+                  <code>{escapeForDisplay(e.gateway)}</code> <span class="muted small">#{e.index}</span>
+                  {bad === undefined ? null : <Badge tone="bad">{t(`problem.${bad}`)}</Badge>}
+                </td>
+                <td>{t(`entry.role.${e.role}`)}</td>
+                <td>
+                  <Badge
+                    tone={proofTone[proofState]}
+                    title={proof === undefined ? undefined : escapeForDisplay(proof.detail)}
                   >
-                    <td class="nowrap">
-                      <code>{escapeForDisplay(e.gateway)}</code> <span class="muted small">#{e.index}</span>
-                      {bad === undefined ? null : <Badge tone="bad">{t(`problem.${bad}`)}</Badge>}
-                    </td>
-                    <td>{t(`entry.role.${e.role}`)}</td>
-                    <td>
-                      <Badge
-                        tone={proofTone[proofState]}
-                        title={proof === undefined ? undefined : escapeForDisplay(proof.detail)}
-                      >
-                        {t(`match.proof.${proofState}`)}
-                        {proof?.state === "refused" && proof.reason !== undefined
-                          ? ` · ${label("refusal", proof.reason)}`
-                          : ""}
-                      </Badge>
-                    </td>
-                    {cell(e, "decision", <DecisionBadge decision={e.decision} />)}
-                    {cell(e, "releasedSm3Hex", <ShortHex hex={e.releasedSm3Hex} />)}
-                    {cell(e, "method", <span class="small">{escapeForDisplay(e.method)}</span>)}
-                    {cell(e, "subjectDigestHex", <ShortHex hex={e.subjectDigestHex} />)}
-                    <td>
-                      <code class="small">{escapeForDisplay(e.reason)}</code>
-                    </td>
-                    <td class="nowrap">{time(e.time)}</td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
+                    {t(`match.proof.${proofState}`)}
+                    {proof?.state === "refused" && proof.reason !== undefined
+                      ? ` · ${label("refusal", proof.reason)}`
+                      : ""}
+                  </Badge>
+                </td>
+                {cell(e, "decision", <DecisionBadge decision={e.decision} />)}
+                {cell(e, "releasedSm3Hex", <ShortHex hex={e.releasedSm3Hex} />)}
+                {cell(e, "method", <span class="small">{escapeForDisplay(e.method)}</span>)}
+                {cell(e, "subjectDigestHex", <ShortHex hex={e.subjectDigestHex} />)}
+                <td>
+                  <code class="small">{escapeForDisplay(e.reason)}</code>
+                </td>
+                <td class="nowrap">{time(e.time)}</td>
+              </tr>
+            );
+          })}
+        </DataTable>
       )}
     </div>
   );

@@ -3,6 +3,7 @@ import type { DeadLetterView } from "../../../src/api/api-types.js";
 import { useApi, useApiData } from "../api/api-context.js";
 import { Badge } from "../components/badge.js";
 import { ConfirmDialog } from "../components/confirm-dialog.js";
+import { DataTable } from "../components/data-table.js";
 import { ErrorNotice } from "../components/error-notice.js";
 import { Loading } from "../components/loading.js";
 import { useToast } from "../components/toast.js";
@@ -80,94 +81,84 @@ export function DeliveryView() {
           {g.queues.length === 0 ? (
             <p class="muted">{t("delivery.noQueues")}</p>
           ) : (
-            <div class="table-wrap">
-              <table class="table">
-                <thead>
-                  <tr>
-                    <th>{t("delivery.col.topic")}</th>
-                    <th>{t("delivery.col.destination")}</th>
-                    <th class="num">{t("delivery.col.pending")}</th>
-                    <th class="num">{t("delivery.col.oldest")}</th>
-                    <th class="num">{t("delivery.col.dead")}</th>
-                    <th>{t("delivery.col.breaker")}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {g.queues.map((q) => (
-                    <tr
-                      key={`${q.topic}->${q.destination}`}
-                      data-testid="queue-row"
-                      data-gateway={g.gateway}
-                      data-topic={q.topic}
-                      data-destination={q.destination}
-                    >
-                      <td>
-                        <code>{q.topic}</code>
-                      </td>
-                      <td>
-                        <code>{q.destination}</code>
-                      </td>
-                      <td class="num">{q.pending}</td>
-                      <td class="num">{q.pending === 0 ? "—" : age(q.oldestPendingAgeSeconds)}</td>
-                      <td class="num">{q.dead === 0 ? 0 : <Badge tone="bad">{q.dead}</Badge>}</td>
-                      <td>
-                        <Badge tone={q.breaker === "closed" ? "ok" : q.breaker === "open" ? "bad" : "warn"}>
-                          {label("breaker", q.breaker)}
-                        </Badge>
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <DataTable
+              columns={[
+                t("delivery.col.topic"),
+                t("delivery.col.destination"),
+                { label: t("delivery.col.pending"), numeric: true },
+                { label: t("delivery.col.oldest"), numeric: true },
+                { label: t("delivery.col.dead"), numeric: true },
+                t("delivery.col.breaker"),
+              ]}
+            >
+              {g.queues.map((q) => (
+                <tr
+                  key={`${q.topic}->${q.destination}`}
+                  data-testid="queue-row"
+                  data-gateway={g.gateway}
+                  data-topic={q.topic}
+                  data-destination={q.destination}
+                >
+                  <td>
+                    <code>{q.topic}</code>
+                  </td>
+                  <td>
+                    <code>{q.destination}</code>
+                  </td>
+                  <td class="num">{q.pending}</td>
+                  <td class="num">{q.pending === 0 ? "—" : age(q.oldestPendingAgeSeconds)}</td>
+                  <td class="num">{q.dead === 0 ? 0 : <Badge tone="bad">{q.dead}</Badge>}</td>
+                  <td>
+                    <Badge tone={q.breaker === "closed" ? "ok" : q.breaker === "open" ? "bad" : "warn"}>
+                      {label("breaker", q.breaker)}
+                    </Badge>
+                  </td>
+                </tr>
+              ))}
+            </DataTable>
           )}
           <h3>{t("delivery.deadLetters")}</h3>
           {g.deadLetters.length === 0 ? (
             <p class="muted">{t("delivery.noDead")}</p>
           ) : (
-            <div class="table-wrap">
-              <table class="table">
-                <thead>
-                  <tr>
-                    <th>{t("delivery.col.id")}</th>
-                    <th>{t("delivery.col.topic")}</th>
-                    <th>{t("delivery.col.destination")}</th>
-                    <th class="num">{t("delivery.col.attempts")}</th>
-                    <th>{t("delivery.col.lastError")}</th>
-                    <th>{t("delivery.col.deadAt")}</th>
-                    <th />
-                  </tr>
-                </thead>
-                <tbody>
-                  {g.deadLetters.map((d) => (
-                    <tr key={d.id} data-testid="dead-letter-row" data-gateway={g.gateway} data-id={d.id}>
-                      <td>
-                        <code>{d.id}</code>
-                      </td>
-                      <td>
-                        <code>{d.topic}</code>
-                      </td>
-                      <td>
-                        <code>{d.destination}</code>
-                      </td>
-                      <td class="num">{d.attempts}</td>
-                      <td class="small error-text">{d.lastError}</td>
-                      <td class="nowrap">{time(d.deadAt)}</td>
-                      <td>
-                        <button
-                          type="button"
-                          class="button button-small"
-                          data-testid="replay"
-                          onClick={() => setPending({ gateway: g.gateway, letter: d })}
-                        >
-                          {t("delivery.replay")}
-                        </button>
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <DataTable
+              columns={[
+                t("delivery.col.id"),
+                t("delivery.col.topic"),
+                t("delivery.col.destination"),
+                { label: t("delivery.col.attempts"), numeric: true },
+                t("delivery.col.lastError"),
+                t("delivery.col.deadAt"),
+                "",
+              ]}
+            >
+              {g.deadLetters.map((d) => (
+                <tr key={d.id} data-testid="dead-letter-row" data-gateway={g.gateway} data-id={d.id}>
+                  <td>
+                    <code>{d.id}</code>
+                  </td>
+                  <td>
+                    <code>{d.topic}</code>
+                  </td>
+                  <td>
+                    <code>{d.destination}</code>
+                  </td>
+                  <td class="num">{d.attempts}</td>
+                  <td class="small error-text">{d.lastError}</td>
+                  <td class="nowrap">{time(d.deadAt)}</td>
+                  <td>
+                    <button
+                      type="button"
+                      class="button button-small"
+                      data-testid="replay"
+                      onClick={() => setPending({ gateway: g.gateway, letter: d })}
+                    >
+                      {t("delivery.replay")}
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </DataTable>
           )}
         </section>
       ))}

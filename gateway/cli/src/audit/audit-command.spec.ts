@@ -179,8 +179,8 @@ async function startAuditServer(pki: DevPki, log: AuditLog, options: { macStream
   }
   const verify = (path: string, metadata: Record<string, string>, body: Buffer) =>
     verifier.verify({ method: path, metadata, requestBytes: body, now: Date.now(), crls: crls() });
-  const queryAudit = options.searches === undefined ? undefined : { self: gw, sink: options.searches };
-  for (const [path, method] of createAuditEndpoint({ reader: log, witness: undefined, now: Date.now, queryAudit })) {
+  const queryAudit = options.searches === undefined ? {} : { queryAudit: { self: gw, sink: options.searches } };
+  for (const [path, method] of createAuditEndpoint({ reader: log, witness: undefined, now: Date.now, ...queryAudit })) {
     if (method.kind === "unary") {
       routes.set(path, {
         kind: "unary",
