@@ -28,7 +28,7 @@ import {
 import { createMinistryServer, openSqliteMinistryStore } from "@hutong/ticketing";
 import { stringify } from "yaml";
 import { hashPassword } from "./accounts/password-hash.js";
-import { parseConsoleConfig } from "./config/console-config.js";
+import { type ConsoleConfig, parseConsoleConfig } from "./config/console-config.js";
 import { silentConsoleLog } from "./http/console-log.js";
 import { type RunningConsole, startConsole } from "./start-console.js";
 import {
@@ -67,6 +67,8 @@ export const accounts = {
 export interface ConsoleFederation {
   readonly fed: Federation;
   readonly console: RunningConsole;
+  /** The console's config: a spec can open a gateway pool of its own with the console's identity. */
+  readonly config: ConsoleConfig;
   readonly dir: string;
   /** The correlation ids of the seeded cross-region shares. */
   readonly shares: { readonly allowed: readonly string[]; readonly denied: string };
@@ -411,6 +413,7 @@ export async function startConsoleFederation(
   return {
     fed,
     console: running,
+    config,
     dir,
     shares,
     grants,

@@ -747,6 +747,7 @@ export const jsonFields: ReadonlyMap<string, readonly JsonField[]> = new Map<str
       { name: "context", jsonName: "context", message: "hutong.v1.RequestContext" },
       { name: "grantee_party", jsonName: "granteeParty", oneof: "filter" },
       { name: "subject_digest", jsonName: "subjectDigest", oneof: "filter" },
+      { name: "every_grant", jsonName: "everyGrant", oneof: "filter" },
       { name: "page_size", jsonName: "pageSize" },
       { name: "page_token", jsonName: "pageToken" },
       { name: "statuses", jsonName: "statuses", repeated: true },

@@ -188,6 +188,9 @@ export interface CorrelationView {
 export interface GrantsView {
   readonly grants: readonly GrantView[];
   readonly unavailable: readonly { readonly gateway: string; readonly error: string }[];
+  /** Gateways holding more grants than one overview reads from each (`perGateway`): theirs are cut. */
+  readonly limited: readonly string[];
+  readonly perGateway: number;
 }
 
 export interface GrantView {

@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { AuditEntry } from "@hutong/proto";
+import { AuditEntry, Purpose } from "@hutong/proto";
 import type {
   AuditSearchResult,
   CorrelationView,
@@ -14,6 +14,8 @@ import type {
   Me,
   MyDataView,
 } from "../api/api-types.js";
+import { openGatewayPool } from "../gateways/gateway-pool.js";
+import { listGrants } from "../grants/grant-listing.js";
 import {
   accounts,
   apiClient,
@@ -208,6 +210,40 @@ describe("console API over a real federation", () => {
     const active = (await (await as("ministry")).get("api/grants?status=active")).body as GrantsView;
     assert.ok(active.grants.length > 0 && active.grants.every((g) => g.status === "active"));
     assert.equal((await (await as("ministry")).get("api/grants?status=bogus")).status, 400);
+  });
+
+  it("lists every grant each gateway holds, as its store holds them; cuts a long list and says so", async () => {
+    const all = (await (await as("ministry")).get("api/grants")).body as GrantsView;
+    assert.deepEqual([all.limited, all.unavailable], [[], []]);
+    const stores = [
+      ["mot", cf.fed.hub.store],
+      ["prov:510000", cf.fed.sichuan.store],
+      ["prov:440000", cf.fed.guangdong.store],
+    ] as const;
+    let total = 0;
+    for (const [gateway, store] of stores) {
+      const held: string[] = [];
+      for (const purpose of Object.values(Purpose).filter((v) => typeof v === "number" && v > 0)) {
+        const name = String(Purpose[purpose as Purpose]).replace(/^PURPOSE_/, "");
+        held.push(...(await store.listGrantsByPurpose(name, { pageSize: 1000 })).grants.map((g) => g.id));
+      }
+      const shown = all.grants.filter((g) => g.gateway === gateway).map((g) => g.grantId);
+      assert.deepEqual(shown.sort(), held.sort(), `${gateway}: the overview is what the store holds`);
+      total += held.length;
+    }
+    assert.ok(total >= 3, "the seeded grants are there");
+    // A limit of one grant per gateway: every gateway holding more is cut to one and named.
+    const pool = await openGatewayPool(cf.config);
+    try {
+      const cut = await listGrants(pool, ["prov:510000", "prov:440000"], undefined, 1);
+      const many = ["prov:510000", "prov:440000"].filter((g) => all.grants.filter((v) => v.gateway === g).length > 1);
+      assert.ok(many.length > 0);
+      assert.deepEqual(cut.limited, many);
+      assert.equal(cut.perGateway, 1);
+      for (const g of many) assert.equal(cut.grants.filter((v) => v.gateway === g).length, 1);
+    } finally {
+      pool.close();
+    }
   });
 
   it("replays a dead letter: the notice reaches Guangdong, and Sichuan's log records the console did it", async () => {

@@ -1,17 +1,19 @@
-import { GetGrantRequest, GrantServiceService, ListGrantsRequest, Purpose } from "@hutong/proto";
+import { GrantServiceService, type GrantStatus, ListGrantsRequest, Purpose } from "@hutong/proto";
 import type { GrantsView, GrantView } from "../api/api-types.js";
-import { searchAudit } from "../audit/audit-search.js";
-import { purposeOf } from "../audit/entry-view.js";
 import { ConsoleError, isConsoleError } from "../errors/console-error.js";
 import type { GatewayPool } from "../gateways/gateway-pool.js";
 import { grantStatusOf, grantView } from "./grant-view.js";
 
-// Grants as a gateway holds them. GrantService lists by grantee or by subject only, so the
-// overview finds the grants a gateway registered in its audit log (every registration is an
-// entry) and reads each with GetGrant, as the regulator (the console's party is a revocation
-// authority, docs/grants.md). A holder's own grants are listed by their subject digest.
+// Grants as the gateways hold them, read with GrantService.ListGrants: the overview asks for every
+// grant of each purpose (every_grant, which only a revocation authority may ask, and the console's
+// party is one, docs/grants.md), a holder's view for the grants naming their subject digest. Every
+// page is followed, up to a limit per gateway that the answer reports when it is reached.
 
 const purposes = Object.values(Purpose).filter((v): v is Purpose => typeof v === "number" && v > 0);
+
+/** Grants read from one gateway for one overview, at most: a page stays usable, and says it was cut. */
+export const maxGrantsPerGateway = 5000;
+const pageSize = 500;
 
 const context = (gateway: string, purpose: Purpose) => ({
   targetParty: gateway,
@@ -20,54 +22,82 @@ const context = (gateway: string, purpose: Purpose) => ({
   correlationId: "",
 });
 
+type Filter = NonNullable<ListGrantsRequest["filter"]>;
+
+/**
+ * The grants of `filter` at `gateway`, over every purpose, following every page; stops once
+ * `limit` are read (`cut` then says so). One call in flight per gateway: each page is answered
+ * from the store's index, so an overview costs the gateway pages, not a scan.
+ */
+async function grantsAt(
+  pool: GatewayPool,
+  gateway: string,
+  filter: Filter,
+  statuses: readonly GrantStatus[],
+  limit: number,
+): Promise<{ views: GrantView[]; cut: boolean }> {
+  const views: GrantView[] = [];
+  for (const purpose of purposes) {
+    let pageToken = "";
+    do {
+      const res = await pool.call(
+        gateway,
+        GrantServiceService.listGrants,
+        ListGrantsRequest.fromPartial({
+          context: context(gateway, purpose),
+          filter,
+          pageSize,
+          pageToken,
+          statuses: [...statuses],
+        }),
+      );
+      for (const r of res.records) {
+        const v = grantView(gateway, r);
+        if (v === undefined) continue;
+        if (views.length === limit) return { views, cut: true };
+        views.push(v);
+      }
+      pageToken = res.nextPageToken;
+    } while (pageToken !== "");
+  }
+  return { views, cut: false };
+}
+
+const newestFirst = (a: GrantView, b: GrantView) =>
+  b.notBefore.localeCompare(a.notBefore) || a.grantId.localeCompare(b.grantId);
+
 export async function listGrants(
   pool: GatewayPool,
-  username: string,
   gateways: readonly string[],
   status: string | undefined,
+  limit = maxGrantsPerGateway,
 ): Promise<GrantsView> {
-  if (status !== undefined && status !== "" && grantStatusOf(status) === undefined) {
+  const wanted = status === undefined || status === "" ? undefined : grantStatusOf(status);
+  if (status !== undefined && status !== "" && wanted === undefined) {
     throw new ConsoleError("invalid-argument", "unknown grant status");
   }
   const unavailable: { gateway: string; error: string }[] = [];
+  const limited: string[] = [];
   const grants: GrantView[] = [];
   await Promise.all(
     gateways.map(async (gateway) => {
       try {
-        const registered = await searchAudit(
-          { pool, username, gateways: [gateway] },
-          { limit: 1000, decision: "allow" },
+        const found = await grantsAt(
+          pool,
+          gateway,
+          { $case: "everyGrant", value: true },
+          wanted === undefined ? [] : [wanted],
+          limit,
         );
-        const ids = new Map<string, Purpose>();
-        for (const e of registered.entries) {
-          const purpose = purposeOf(e.purpose);
-          if (e.grantId !== "" && e.method.endsWith("/RegisterGrant") && purpose !== undefined)
-            ids.set(e.grantId, purpose);
-        }
-        // Eight reads in flight at a time on the gateway's one session, rather than one by one.
-        const pending = [...ids];
-        const read = async () => {
-          for (let next = pending.shift(); next !== undefined; next = pending.shift()) {
-            const [grantId, purpose] = next;
-            const res = await pool.call(
-              gateway,
-              GrantServiceService.getGrant,
-              GetGrantRequest.fromPartial({ context: context(gateway, purpose), grantId }),
-            );
-            const view = res.record === undefined ? undefined : grantView(gateway, res.record);
-            if (view !== undefined && (status === undefined || status === "" || view.status === status))
-              grants.push(view);
-          }
-        };
-        await Promise.all(Array.from({ length: 8 }, read));
+        grants.push(...found.views);
+        if (found.cut) limited.push(gateway);
       } catch (e) {
         if (!isConsoleError(e)) throw e;
         unavailable.push({ gateway, error: e.message });
       }
     }),
   );
-  grants.sort((a, b) => b.notBefore.localeCompare(a.notBefore) || a.grantId.localeCompare(b.grantId));
-  return { grants, unavailable };
+  return { grants: grants.sort(newestFirst), unavailable, limited: limited.sort(), perGateway: limit };
 }
 
 /** Every grant naming `subjectDigest` at the gateways, over every purpose. */
@@ -76,25 +106,10 @@ export async function grantsOfSubject(
   gateways: readonly string[],
   subjectDigest: Uint8Array,
 ): Promise<GrantView[]> {
-  const out: GrantView[] = [];
-  await Promise.all(
-    gateways.map(async (gateway) => {
-      for (const purpose of purposes) {
-        const res = await pool.call(
-          gateway,
-          GrantServiceService.listGrants,
-          ListGrantsRequest.fromPartial({
-            context: context(gateway, purpose),
-            filter: { $case: "subjectDigest", value: Buffer.from(subjectDigest) },
-            pageSize: 500,
-          }),
-        );
-        for (const r of res.records) {
-          const v = grantView(gateway, r);
-          if (v !== undefined) out.push(v);
-        }
-      }
-    }),
+  const found = await Promise.all(
+    gateways.map((gateway) =>
+      grantsAt(pool, gateway, { $case: "subjectDigest", value: Buffer.from(subjectDigest) }, [], maxGrantsPerGateway),
+    ),
   );
-  return out.sort((a, b) => b.notBefore.localeCompare(a.notBefore));
+  return found.flatMap((f) => f.views).sort(newestFirst);
 }

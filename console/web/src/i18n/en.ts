@@ -253,6 +253,8 @@ export const en: Readonly<Record<MessageKey, string>> = {
   "grants.status": "Status",
   "grants.allStatuses": "All statuses",
   "grants.empty": "No grants match.",
+  "grants.limited":
+    "{gateway} holds more than {limit} grants: only the first {limit} (by grant id) are shown. Choose a status to narrow the list.",
   "grants.col.id": "Grant id",
   "grants.col.gateway": "Gateway",
   "grants.col.status": "Status",

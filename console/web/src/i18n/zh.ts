@@ -251,6 +251,8 @@ export const zh = {
   "grants.status": "状态",
   "grants.allStatuses": "全部状态",
   "grants.empty": "没有符合条件的授权。",
+  "grants.limited":
+    "{gateway} 的授权超过 {limit} 条，这里只列出按授权编号排在前面的 {limit} 条。可按状态筛选以缩小范围。",
   "grants.col.id": "授权编号",
   "grants.col.gateway": "网关",
   "grants.col.status": "状态",

@@ -38,6 +38,11 @@ export function GrantsView() {
       ) : (
         <section class="card" aria-busy={loading}>
           <UnavailableNotices unavailable={data.unavailable} />
+          {data.limited.map((gateway) => (
+            <div class="notice notice-warn" data-testid="grants-limited" data-gateway={gateway} key={gateway}>
+              {t("grants.limited", { gateway, limit: data.perGateway })}
+            </div>
+          ))}
           {data.grants.length === 0 ? (
             <div class="empty" data-testid="grants-empty">
               {t("grants.empty")}

@@ -27,7 +27,6 @@ export const consoleAclMethods = [
   "hutong.v1.AuditService/QueryEntries",
   "hutong.v1.AuditService/ExportEntries",
   "hutong.v1.OutboxAdminService/*",
-  "hutong.v1.GrantService/GetGrant",
   "hutong.v1.GrantService/ListGrants",
 ] as const;
 

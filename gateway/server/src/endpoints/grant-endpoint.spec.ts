@@ -260,6 +260,35 @@ describe("GrantService endpoint over a real wire server with SM2 sessions", () =
     );
   });
 
+  it("ListGrants every_grant: the regulator sees every grant of the purpose, paged; nobody else may ask", async () => {
+    const every = (s: SessionClient, purpose: Purpose, pageToken = "", everyGrant = true) =>
+      call(s, GrantServiceService.listGrants, {
+        context: ctx(purpose),
+        filter: { $case: "everyGrant", value: everyGrant },
+        pageSize: 1,
+        pageToken,
+        statuses: [],
+      });
+    const extra = await call(desk, GrantServiceService.registerGrant, { context: ctx(), grant: holderGrant(21) });
+    const seen: string[] = [];
+    let token = "";
+    do {
+      const page = await every(regulator, Purpose.PURPOSE_TICKET_SERVICE, token);
+      assert.ok(page.records.length <= 1);
+      seen.push(...page.records.map((r) => r.grantId));
+      token = page.nextPageToken;
+    } while (token !== "");
+    assert.deepEqual(seen, [registered.grantId, extra.record?.grantId].sort(), "both, in id order, one per page");
+    // Only that purpose's: the EMERGENCY grants of the subject test are not among them, and
+    // listing EMERGENCY shows none of these.
+    const emergency = (await every(regulator, Purpose.PURPOSE_EMERGENCY)).records.map((r) => r.grantId);
+    assert.ok(!emergency.includes(registered.grantId));
+    for (const s of [desk, stranger, as("rail:cr")]) {
+      await refused(every(s, Purpose.PURPOSE_TICKET_SERVICE), Status.PERMISSION_DENIED, /may not list every grant/);
+    }
+    await refused(every(regulator, Purpose.PURPOSE_TICKET_SERVICE, "", false), Status.INVALID_ARGUMENT, /every_grant/);
+  });
+
   it("RevokeGrant verifies and stores the revocation; the record says REVOKED", async () => {
     const { record } = await call(desk, GrantServiceService.registerGrant, { context: ctx(), grant: holderGrant(5) });
     const id = record?.grantId ?? "";

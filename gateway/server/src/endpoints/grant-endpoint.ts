@@ -115,6 +115,8 @@ function mayGrantAsAuthority(caller: string, policy: AuthorityPolicy): boolean {
  * - ListGrants by subject digest: a revocation authority (the regulator) sees every grant; a party
  *   the policy lets sign authority grants sees only the authority grants its own member signed;
  *   anyone else is refused. A holder asks through a holder app, not through this endpoint.
+ * - ListGrants every_grant: a revocation authority only; every grant of context.purpose, from
+ *   the store's purpose index (the console's overview), however long ago it was registered.
  *
  * Listing returns only grants of context.purpose (and of `statuses` when given), so a page can
  * hold fewer records than page_size while next_page_token still says more may follow.
@@ -221,7 +223,7 @@ export function createGrantEndpoint(options: GrantEndpointOptions): ReadonlyMap<
     const context = checkContext(req.context, self);
     const filter = req.filter;
     if (filter === undefined)
-      throw new GrantServiceError("invalid-request", "a grantee_party or subject_digest is required");
+      throw new GrantServiceError("invalid-request", "a grantee_party, subject_digest or every_grant is required");
     let visible: (body: DecodedGrantBody) => boolean = () => true;
     let by: Parameters<GrantRegistry["list"]>[0];
     if (filter.$case === "granteeParty") {
@@ -231,6 +233,12 @@ export function createGrantEndpoint(options: GrantEndpointOptions): ReadonlyMap<
         throw new GrantServiceError("permission-denied", `${caller.party} may list only its own member's grants`);
       }
       by = { grantee: filter.value };
+    } else if (filter.$case === "everyGrant") {
+      if (!filter.value) throw new GrantServiceError("invalid-request", "every_grant must be true when it is given");
+      if (!isRevocationAuthority(policy, caller.party)) {
+        throw new GrantServiceError("permission-denied", `${caller.party} may not list every grant`);
+      }
+      by = { purpose: context.purpose };
     } else {
       if (filter.value.length !== subjectDigestLength) {
         throw new GrantServiceError("invalid-request", `subject_digest must be ${subjectDigestLength} bytes`);

@@ -71,7 +71,10 @@ export interface RevokeOutcome {
   readonly body?: DecodedGrantBody;
 }
 
-export type GrantListFilter = { readonly grantee: string } | { readonly subjectDigest: Uint8Array };
+export type GrantListFilter =
+  | { readonly grantee: string }
+  | { readonly subjectDigest: Uint8Array }
+  | { readonly purpose: Purpose };
 
 export interface GrantListPage {
   /** 1..1000. */
@@ -106,7 +109,7 @@ export interface GrantRegistry {
   refund(grantId: string): Promise<void>;
   /** The record as GrantService returns it; status derived at `now` (default the wall clock). */
   get(grantId: string, now?: number): Promise<GrantRecord | undefined>;
-  /** Grants of one exact grantee party or one subject, in the store's (ascending id) order. */
+  /** Grants of one exact grantee party, one subject or one purpose, in the store's (ascending id) order. */
   list(
     by: GrantListFilter,
     page: GrantListPage,
@@ -410,7 +413,9 @@ export function createGrantRegistry(options: GrantRegistryOptions): GrantRegistr
       const result = await fromStore(() =>
         "grantee" in by
           ? store.listGrantsByGrantee(by.grantee, request)
-          : store.listGrantsBySubject(by.subjectDigest, request),
+          : "subjectDigest" in by
+            ? store.listGrantsBySubject(by.subjectDigest, request)
+            : store.listGrantsByPurpose(purposeName(by.purpose), request),
       );
       return {
         records: result.grants.map((g) => recordOf(g, now)),

@@ -167,10 +167,14 @@ for (const adapter of adaptersUnderTest) {
       await rejectsWith(t.store.recordRevocation({ ...rev(3), digest: new Uint8Array(3) }, [], t0), "invalid-argument");
     });
 
-    it("lists by grantee and by subject digest, paged in id order", async () => {
+    it("lists by grantee, by subject digest and by purpose, paged in id order", async () => {
       for (let i = 0; i < 7; i++) {
         await t.store.registerGrant(
-          grant(`list-${i}`, { grantee: i < 5 ? "rail:cr" : "air:caac", subjectDigest: subjectDigest(10 + (i % 2)) }),
+          grant(`list-${i}`, {
+            grantee: i < 5 ? "rail:cr" : "air:caac",
+            subjectDigest: subjectDigest(10 + (i % 2)),
+            ...(i % 3 === 0 ? { purpose: "REGULATORY_SUPERVISION" } : {}),
+          }),
           t0,
         );
       }
@@ -193,6 +197,27 @@ for (const adapter of adaptersUnderTest) {
         ["list-1", "list-3", "list-5"],
       );
       assert.equal(bySubject.nextPageToken, undefined);
+      // By purpose: every grant of it, whoever the grantee or subject, across pages.
+      const first = await t.store.listGrantsByPurpose("REGULATORY_SUPERVISION", { pageSize: 2 });
+      assert.deepEqual(
+        first.grants.map((g) => [g.id, g.purpose]),
+        [
+          ["list-0", "REGULATORY_SUPERVISION"],
+          ["list-3", "REGULATORY_SUPERVISION"],
+        ],
+      );
+      assert.ok(first.nextPageToken !== undefined);
+      const rest = await t.store.listGrantsByPurpose("REGULATORY_SUPERVISION", {
+        pageSize: 2,
+        pageToken: first.nextPageToken,
+      });
+      assert.deepEqual(
+        rest.grants.map((g) => g.id),
+        ["list-6"],
+      );
+      assert.equal(rest.nextPageToken, undefined);
+      assert.deepEqual((await t.store.listGrantsByPurpose("EMERGENCY", { pageSize: 10 })).grants, []);
+      await rejectsWith(t.store.listGrantsByPurpose("EMERGENCY", { pageSize: 0 }), "invalid-argument");
       await rejectsWith(t.store.listGrantsByGrantee("rail:cr", { pageSize: 2, pageToken: "a" }), "invalid-argument");
       await rejectsWith(t.store.listGrantsByGrantee("rail:cr", { pageSize: 0 }), "invalid-argument");
     });

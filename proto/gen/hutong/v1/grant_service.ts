@@ -70,6 +70,12 @@ export interface ListGrantsRequest {
     | //
     /** 32-byte subject digest ("which grants name me"). */
     { $case: "subjectDigest"; value: Buffer }
+    | //
+    /**
+     * Every grant this gateway holds for the context's purpose (must be true): for revocation
+     * authorities only, the regulator's overview.
+     */
+    { $case: "everyGrant"; value: boolean }
     | undefined;
   /** 0 means the server's default. */
   pageSize: number;
@@ -595,6 +601,9 @@ export const ListGrantsRequest: MessageFns<ListGrantsRequest> = {
       case "subjectDigest":
         writer.uint32(26).bytes(message.filter.value);
         break;
+      case "everyGrant":
+        writer.uint32(56).bool(message.filter.value);
+        break;
     }
     if (message.pageSize !== 0) {
       writer.uint32(32).uint32(message.pageSize);
@@ -647,6 +656,14 @@ export const ListGrantsRequest: MessageFns<ListGrantsRequest> = {
             }
 
             message.filter = { $case: "subjectDigest", value: Buffer.from(reader.bytes()) };
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.filter = { $case: "everyGrant", value: reader.bool() };
             continue;
           }
           case 4: {
@@ -706,6 +723,10 @@ export const ListGrantsRequest: MessageFns<ListGrantsRequest> = {
         ? { $case: "subjectDigest", value: Buffer.from(bytesFromBase64(object.subjectDigest)) }
         : isSet(object.subject_digest)
         ? { $case: "subjectDigest", value: Buffer.from(bytesFromBase64(object.subject_digest)) }
+        : isSet(object.everyGrant)
+        ? { $case: "everyGrant", value: globalThis.Boolean(object.everyGrant) }
+        : isSet(object.every_grant)
+        ? { $case: "everyGrant", value: globalThis.Boolean(object.every_grant) }
         : undefined,
       pageSize: isSet(object.pageSize)
         ? globalThis.Number(object.pageSize)
@@ -732,6 +753,8 @@ export const ListGrantsRequest: MessageFns<ListGrantsRequest> = {
       obj.granteeParty = message.filter.value;
     } else if (message.filter?.$case === "subjectDigest") {
       obj.subjectDigest = base64FromBytes(message.filter.value);
+    } else if (message.filter?.$case === "everyGrant") {
+      obj.everyGrant = message.filter.value;
     }
     if (message.pageSize !== 0) {
       obj.pageSize = Math.round(message.pageSize);
@@ -763,6 +786,12 @@ export const ListGrantsRequest: MessageFns<ListGrantsRequest> = {
       case "subjectDigest": {
         if (object.filter?.value !== undefined && object.filter?.value !== null) {
           message.filter = { $case: "subjectDigest", value: object.filter.value };
+        }
+        break;
+      }
+      case "everyGrant": {
+        if (object.filter?.value !== undefined && object.filter?.value !== null) {
+          message.filter = { $case: "everyGrant", value: object.filter.value };
         }
         break;
       }
@@ -902,7 +931,10 @@ export const GrantServiceService = {
     responseSerialize: (value: GetGrantResponse): Buffer => Buffer.from(GetGrantResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetGrantResponse => GetGrantResponse.decode(value),
   },
-  /** Grants of one grantee or of one subject, in grant id order (paged). */
+  /**
+   * Grants of one grantee, of one subject, or (revocation authorities) every grant of a purpose,
+   * in grant id order (paged).
+   */
   listGrants: {
     path: "/hutong.v1.GrantService/ListGrants" as const,
     requestStream: false as const,
@@ -920,7 +952,10 @@ export interface GrantServiceServer extends UntypedServiceImplementation {
   /** Verify a signed revocation and mark the grant REVOKED. */
   revokeGrant: handleUnaryCall<RevokeGrantRequest, RevokeGrantResponse>;
   getGrant: handleUnaryCall<GetGrantRequest, GetGrantResponse>;
-  /** Grants of one grantee or of one subject, in grant id order (paged). */
+  /**
+   * Grants of one grantee, of one subject, or (revocation authorities) every grant of a purpose,
+   * in grant id order (paged).
+   */
   listGrants: handleUnaryCall<ListGrantsRequest, ListGrantsResponse>;
 }
 
@@ -972,7 +1007,10 @@ export interface GrantServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetGrantResponse) => void,
   ): ClientUnaryCall;
-  /** Grants of one grantee or of one subject, in grant id order (paged). */
+  /**
+   * Grants of one grantee, of one subject, or (revocation authorities) every grant of a purpose,
+   * in grant id order (paged).
+   */
   listGrants(
     request: ListGrantsRequest,
     callback: (error: ServiceError | null, response: ListGrantsResponse) => void,

@@ -78,6 +78,8 @@ export interface GrantStore {
   getGrant(id: string): Promise<StoredGrant | undefined>;
   listGrantsByGrantee(grantee: string, page: GrantPageRequest): Promise<GrantPage>;
   listGrantsBySubject(subjectDigest: Uint8Array, page: GrantPageRequest): Promise<GrantPage>;
+  /** Every grant of one purpose (its ACL spelling, e.g. "TICKET_SERVICE"): the regulator's overview. */
+  listGrantsByPurpose(purpose: string, page: GrantPageRequest): Promise<GrantPage>;
   /**
    * Revokes a grant, storing the signed revocation and its time. Idempotent: a
    * grant already revoked keeps its first revocation (`revoked: false`). An

@@ -102,6 +102,7 @@ CREATE TABLE IF NOT EXISTS ${t.grants} (
 );
 CREATE INDEX IF NOT EXISTS grants_grantee ON ${t.grants} (grantee, id);
 CREATE INDEX IF NOT EXISTS grants_subject ON ${t.grants} (subject_digest, id);
+CREATE INDEX IF NOT EXISTS grants_purpose ON ${t.grants} (purpose, id);
 
 CREATE TABLE IF NOT EXISTS ${t.revocation} (
   grant_id         text NOT NULL,

@@ -418,6 +418,9 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     listGrantsBySubject: op("listGrantsBySubject", (subjectDigest: Uint8Array, page: GrantPageRequest) =>
       grantPage("subject_digest", subjectDigest, page),
     ),
+    listGrantsByPurpose: op("listGrantsByPurpose", (purpose: string, page: GrantPageRequest) =>
+      grantPage("purpose", purpose, page),
+    ),
 
     revokeGrant: op("revokeGrant", async (id: string, revocationBytes: Uint8Array, revokedAtMs: number) => {
       if (!(revocationBytes instanceof Uint8Array) || revocationBytes.length === 0) {

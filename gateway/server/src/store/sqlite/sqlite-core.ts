@@ -373,6 +373,10 @@ export function openSqliteCore(
       grantPage("subject_digest", subjectDigest, page),
     ),
 
+    listGrantsByPurpose: guard("listGrantsByPurpose", (purpose: string, page: GrantPageRequest) =>
+      grantPage("purpose", purpose, page),
+    ),
+
     revokeGrant: guard("revokeGrant", (id: string, revocationBytes: Uint8Array, revokedAtMs: number) => {
       if (!(revocationBytes instanceof Uint8Array) || revocationBytes.length === 0) {
         throw new StoreError("invalid-argument", "revocationBytes must be non-empty bytes");

@@ -130,6 +130,7 @@ CREATE TABLE IF NOT EXISTS grants (
 );
 CREATE INDEX IF NOT EXISTS grants_grantee ON grants (grantee, id);
 CREATE INDEX IF NOT EXISTS grants_subject ON grants (subject_digest, id);
+CREATE INDEX IF NOT EXISTS grants_purpose ON grants (purpose, id);
 
 -- Every signed revocation this gateway accepted, held or not (digest = SM3 of its bytes): it is
 -- passed on once, and a later registration of the grant is refused. purpose is the Purpose enum.
