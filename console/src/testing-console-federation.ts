@@ -329,8 +329,19 @@ export async function startConsoleFederation(
   const grants = await seedGrants(fed, subjectKey);
   await seedStatistics(fed);
   const licences = await startLicenceSystems(fed, pki, dir, licencePorts);
-  // Wait for checkpoints covering everything seeded, cosigned by the hub.
-  await new Promise((r) => setTimeout(r, 600));
+  // Checkpoints covering everything seeded, the provinces' cosigned by the hub (polled: under load
+  // a fixed pause was not always long enough).
+  for (const g of [fed.hub, fed.sichuan, fed.guangdong]) {
+    const size = (await g.auditLog.head()).size;
+    const cosigner = g === fed.hub ? "" : `\u2014 hutong/${p.hub}/witness `;
+    await eventually(
+      `${g.party} has a checkpoint of size ${size}${cosigner === "" ? "" : " cosigned by the hub"}`,
+      async () => {
+        const cp = await g.store.latestCheckpoint();
+        return cp !== undefined && cp.size >= size && cp.note.includes(cosigner);
+      },
+    );
+  }
 
   const consoleDir = join(dir, "console");
   await mkdir(consoleDir, { recursive: true });
