@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { formatCosignatureVerifierKey, formatVerifierKey } from "@hutong/audit";
@@ -437,4 +438,20 @@ export async function startConsoleFederation(
       statisticsStore.close();
     },
   };
+}
+
+/**
+ * Moves the hub's witness state for `province`'s log 1,000 entries past what that gateway signed,
+ * with a root of no log of its: what a witness would hold had the province signed (and the hub
+ * cosigned) a longer, other log. The province's next checkpoint is refused with that size, and its
+ * gateway records the disagreement. Compare-and-set, again if the publisher moved it in between.
+ */
+export async function forkWitnessOf(cf: ConsoleFederation, province: "prov:510000" | "prov:440000"): Promise<void> {
+  const origin = auditOrigin(province);
+  for (;;) {
+    const held = await cf.fed.hub.store.witnessState(origin);
+    if (held === undefined) throw new Error(`the hub does not witness ${province}'s log`);
+    const ahead = { size: held.size + 1000, root: new Uint8Array(randomBytes(32)), note: held.note };
+    if ((await cf.fed.hub.store.advanceWitness(origin, held.size, ahead, Date.now())).ok) return;
+  }
 }

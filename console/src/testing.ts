@@ -6,6 +6,7 @@ export {
   bystanderIdNo,
   type ConsoleFederation,
   consoleParty,
+  forkWitnessOf,
   holderIdNo,
   startConsoleFederation,
 } from "./testing-console-federation.js";

@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -23,6 +22,7 @@ import {
   bystanderIdNo,
   type ConsoleFederation,
   consoleParty,
+  forkWitnessOf,
   holderIdNo,
   startConsoleFederation,
 } from "../testing.js";
@@ -278,16 +278,7 @@ describe("console API over a real federation", () => {
 
   // Last: it leaves Sichuan's log without the hub's cosignature.
   it("singles out a witness that disagrees: the hub holds a larger checkpoint of Sichuan's log than Sichuan signed", async () => {
-    // The hub's witness state for Sichuan's log moved ahead of it, as if Sichuan had signed (and
-    // the hub cosigned) a checkpoint of a longer, other log: evidence of a fork.
-    const origin = "hutong/prov:510000/audit/sm3";
-    // Compare-and-set, again if Sichuan's publisher moved the witness on in between.
-    for (let moved = true; moved; ) {
-      const held = await cf.fed.hub.store.witnessState(origin);
-      assert.ok(held, "the hub witnesses Sichuan's log");
-      const forged = { size: held.size + 1000, root: new Uint8Array(randomBytes(32)), note: held.note };
-      moved = !(await cf.fed.hub.store.advanceWitness(origin, held.size, forged, Date.now())).ok;
-    }
+    await forkWitnessOf(cf, "prov:510000");
     const ministry = await as("ministry");
     // A subject search at Sichuan is itself an entry: Sichuan signs a new checkpoint and asks the hub.
     await ministry.post("api/audit/search", { subjectIdNumber: holderIdNo, gateway: "prov:510000" });

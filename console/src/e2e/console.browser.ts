@@ -12,9 +12,11 @@ import type { Browser, Page, Response } from "playwright-core";
 import type { AuditEntryView, InclusionProofView } from "../api/api-types.js";
 import {
   accounts,
+  apiClient,
   bystanderIdNo,
   type ConsoleFederation,
   consoleParty,
+  forkWitnessOf,
   holderIdNo,
   startConsoleFederation,
 } from "../testing.js";
@@ -62,7 +64,8 @@ describe("the console in a real browser", { skip: missing }, () => {
     const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: lang });
     const page = await context.newPage();
     page.setDefaultTimeout(20_000);
-    const t: Traffic = { requests: [], responses: [] };
+    // Every session of a role adds to its record: the last check reads them all.
+    const t: Traffic = traffic.get(who) ?? { requests: [], responses: [] };
     traffic.set(who, t);
     page.on("request", (r) => t.requests.push({ url: r.url(), body: r.postData() ?? "" }));
     page.on("response", async (r: Response) => {
@@ -468,6 +471,32 @@ describe("the console in a real browser", { skip: missing }, () => {
     await page.context().close();
   });
 
+  // After the views that expect both provinces cosigned: it leaves Sichuan's log without it.
+  it("ministry: a witness that disagrees stands out on the federation page", async () => {
+    await forkWitnessOf(cf, "prov:510000");
+    // Any new entry at Sichuan makes it sign a checkpoint and ask the hub, which refuses it.
+    const ministry = await apiClient(cf.console.url, accounts.ministry.username, accounts.ministry.password);
+    await ministry.post("api/audit/search", { subjectIdNumber: holderIdNo, gateway: "prov:510000" });
+    const page = await signIn("ministry");
+    const sichuan = "[data-testid=gateway-card][data-party='prov:510000']";
+    const deadline = Date.now() + 30_000;
+    while ((await page.$(`${sichuan} [data-testid=cosigner][data-state=disagrees]`)) === null) {
+      assert.ok(Date.now() < deadline, "Sichuan's witness never showed as disagreeing");
+      await page.reload();
+      await page.waitForSelector(`${sichuan} [data-testid=cosigner]`);
+    }
+    const alarm = await page.getAttribute(`${sichuan} [data-testid=cosigner]`, "class");
+    assert.match(alarm ?? "", /cosigner-alarm/);
+    const states = await page.$$eval(
+      "[data-testid=gateway-card][data-party='prov:440000'] [data-testid=cosigner]",
+      (cs) => cs.map((c) => c.getAttribute("data-state")),
+    );
+    assert.deepEqual(states, ["cosigned"], "Guangdong's witness still agrees");
+    await page.locator(sichuan).scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(shots, "federation-disagrees.png") });
+    await page.context().close();
+  });
+
   it("sent no personal data beyond what each role may see", () => {
     const names = ["张三", "李四"];
     for (const [who, t] of traffic) {
@@ -489,5 +518,7 @@ describe("the console in a real browser", { skip: missing }, () => {
       }
     }
     assert.ok(traffic.size >= 4, "every role's traffic was recorded");
+    const searches = traffic.get("ministry")?.requests.filter((r) => r.url.endsWith("/api/audit/search")) ?? [];
+    assert.ok(searches.length >= 2, "the ministry's sessions are all in its record, not only its last");
   });
 });
