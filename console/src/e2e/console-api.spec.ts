@@ -14,6 +14,7 @@ import type {
   Me,
   MyDataView,
 } from "../api/api-types.js";
+import { accountId } from "../audit/audit-search.js";
 import { openGatewayPool } from "../gateways/gateway-pool.js";
 import { listGrants } from "../grants/grant-listing.js";
 import {
@@ -188,6 +189,35 @@ describe("console API over a real federation", () => {
     assert.ok(mine.grants.length >= 3 && mine.grants.every((g) => g.subjectDigestHex === cf.subjects.holder));
     assert.ok(mine.accesses.some((e) => e.method === "hutong.v1.TicketService/GetTicket" && e.decision === "allow"));
     assert.ok(mine.accesses.every((e) => e.subjectDigestHex === cf.subjects.holder));
+    // Listing the grants that name them was itself a search by subject: each gateway holding any
+    // recorded it (the console as requester, the holder's opaque account id), and the holder's own
+    // lookups are left out of their list of accesses.
+    const again = (await holder.post("api/my-data", {})).body as MyDataView;
+    const lookups = async (gateway: (typeof cf.fed)["guangdong"]) => {
+      const found: AuditEntry[] = [];
+      for await (const e of gateway.auditLog.export()) {
+        const entry = AuditEntry.decode(e.bytes);
+        if (entry.reason === "grant-query") found.push(entry);
+      }
+      return found;
+    };
+    for (const gateway of [cf.fed.sichuan, cf.fed.guangdong]) {
+      const recorded = await lookups(gateway);
+      assert.ok(recorded.length >= 2, `${gateway.party}: both views' grant listings recorded`);
+      for (const e of recorded) {
+        assert.deepEqual(
+          [e.method, e.requesterParty, Buffer.from(e.subjectDigest).toString("hex")],
+          ["hutong.v1.GrantService/ListGrants", consoleParty, cf.subjects.holder],
+        );
+        assert.match(e.correlationId, /^console\/[0-9a-f]{12}\/[0-9a-f]{8}$/);
+      }
+    }
+    const ownLookups = `console/${accountId(accounts.holder.username)}/`;
+    assert.ok(!again.accesses.some((e) => e.correlationId.startsWith(ownLookups)), "not the holder's own lookups");
+    assert.ok(
+      again.accesses.some((e) => e.reason === "audit-query" && e.correlationId.startsWith("console/")),
+      "the ministry's searches for this person are among them",
+    );
     // A holder may check the proof of an entry about them, and of no other.
     const own = mine.accesses[0];
     assert.ok(own);

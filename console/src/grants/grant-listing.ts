@@ -15,11 +15,11 @@ const purposes = Object.values(Purpose).filter((v): v is Purpose => typeof v ===
 export const maxGrantsPerGateway = 5000;
 const pageSize = 500;
 
-const context = (gateway: string, purpose: Purpose) => ({
+const context = (gateway: string, purpose: Purpose, correlationId: string) => ({
   targetParty: gateway,
   purpose,
   grantId: "",
-  correlationId: "",
+  correlationId,
 });
 
 type Filter = NonNullable<ListGrantsRequest["filter"]>;
@@ -35,6 +35,7 @@ async function grantsAt(
   filter: Filter,
   statuses: readonly GrantStatus[],
   limit: number,
+  correlationId = "",
 ): Promise<{ views: GrantView[]; cut: boolean }> {
   const views: GrantView[] = [];
   for (const purpose of purposes) {
@@ -44,7 +45,7 @@ async function grantsAt(
         gateway,
         GrantServiceService.listGrants,
         ListGrantsRequest.fromPartial({
-          context: context(gateway, purpose),
+          context: context(gateway, purpose, correlationId),
           filter,
           pageSize,
           pageToken,
@@ -100,15 +101,27 @@ export async function listGrants(
   return { grants: grants.sort(newestFirst), unavailable, limited: limited.sort(), perGateway: limit };
 }
 
-/** Every grant naming `subjectDigest` at the gateways, over every purpose. */
+/**
+ * Every grant naming `subjectDigest` at the gateways, over every purpose. Each gateway records
+ * each such listing (reason grant-query) under `correlationId`, as it records a search of its log
+ * by subject.
+ */
 export async function grantsOfSubject(
   pool: GatewayPool,
   gateways: readonly string[],
   subjectDigest: Uint8Array,
+  correlationId: string,
 ): Promise<GrantView[]> {
   const found = await Promise.all(
     gateways.map((gateway) =>
-      grantsAt(pool, gateway, { $case: "subjectDigest", value: Buffer.from(subjectDigest) }, [], maxGrantsPerGateway),
+      grantsAt(
+        pool,
+        gateway,
+        { $case: "subjectDigest", value: Buffer.from(subjectDigest) },
+        [],
+        maxGrantsPerGateway,
+        correlationId,
+      ),
     ),
   );
   return found.flatMap((f) => f.views).sort(newestFirst);

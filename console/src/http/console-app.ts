@@ -10,7 +10,7 @@ import { canSee, gatewaysFor, type Scope, scopeOf } from "../access/role-scope.j
 import type { SessionStore } from "../access/session-store.js";
 import type { Account, AccountStore } from "../accounts/account-store.js";
 import type { AuditSearchRequest, Me, MyDataView, ReplayRequest, SignInRequest, ViewName } from "../api/api-types.js";
-import { accountId, searchAudit } from "../audit/audit-search.js";
+import { accountId, queryCorrelationId, searchAudit } from "../audit/audit-search.js";
 import { correlate } from "../audit/correlation.js";
 import { inclusionProof } from "../audit/inclusion-proof.js";
 import { listDelivery, replayDeadLetter } from "../delivery/delivery-status.js";
@@ -221,7 +221,7 @@ export function createConsoleApp(o: ConsoleAppOptions): Hono<Env> {
     if (hex === undefined) throw new ConsoleError("forbidden", "this account names no data subject");
     const digest = Buffer.from(hex, "hex");
     const [grants, accesses] = await Promise.all([
-      grantsOfSubject(o.pool, scope.gateways, digest),
+      grantsOfSubject(o.pool, scope.gateways, digest, queryCorrelationId(c.get("account").username)),
       searchAudit(
         { pool: o.pool, username: c.get("account").username, gateways: scope.gateways, subjectDigest: digest },
         {},
@@ -237,7 +237,7 @@ export function createConsoleApp(o: ConsoleAppOptions): Hono<Env> {
         (e) =>
           !(
             e.requesterParty === o.pool.party &&
-            e.reason === "audit-query" &&
+            (e.reason === "audit-query" || e.reason === "grant-query") &&
             e.correlationId.startsWith(`console/${accountId(c.get("account").username)}/`)
           ),
       ),

@@ -22,14 +22,15 @@ import {
   ProveConsistencyResponse,
   ProveInclusionRequest,
   ProveInclusionResponse,
+  Purpose,
   QueryEntriesRequest,
   QueryEntriesResponse,
 } from "@hutong/proto";
 import { AuditError } from "../audit/audit-error.js";
 import type { AuditReader } from "../audit/index.js";
 import { contextIdRule, isContextId } from "../routing/request-context.js";
-import { auditQueryEntry } from "../share/audit-query-entry.js";
 import type { AuditSink } from "../share/share-step.js";
+import { subjectSearchEntry } from "../share/subject-search-entry.js";
 import { type AuditQuery, isStoreError, StoreError, type WitnessStore } from "../store/port/index.js";
 import { encodeMessage } from "./message-codec.js";
 
@@ -262,7 +263,7 @@ export function createAuditEndpoint(options: AuditEndpointOptions): ReadonlyMap<
   ): Promise<void> {
     const audit = options.queryAudit;
     if (audit === undefined) return;
-    const entry = auditQueryEntry(
+    const entry = subjectSearchEntry(
       audit.self,
       {
         requester: caller.party,
@@ -272,7 +273,7 @@ export function createAuditEndpoint(options: AuditEndpointOptions): ReadonlyMap<
         traceId: caller.traceId ?? "",
         correlationId,
       },
-      { subjectDigest, releasedSm3: sm3(answer) },
+      { kind: "audit-query", purpose: Purpose.PURPOSE_REGULATORY_SUPERVISION, subjectDigest, releasedSm3: sm3(answer) },
       now(),
     );
     try {

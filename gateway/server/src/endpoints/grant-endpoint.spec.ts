@@ -1,7 +1,13 @@
 import assert from "node:assert/strict";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { sm3Hasher } from "@hutong/audit";
+import { sm3 } from "@hutong/certs";
 import type { SessionClient } from "@hutong/client";
 import {
+  AuditEntry,
   type GrantRecord,
   GrantServiceService,
   GrantStatus,
@@ -13,8 +19,10 @@ import {
   type SignedRevocation,
 } from "@hutong/proto";
 import { isWireError, Status } from "@hutong/wire";
+import { type AuditLog, createAuditLog } from "../audit/index.js";
 import { signRevocation } from "../grants/grant-revocation.js";
 import { signGrant } from "../grants/grant-signature.js";
+import { type HutongStore, openStore } from "../store/index.js";
 import { authorityBody, createTestPki, holderBody, type Issued, subjectA, subjectB } from "../testing.js";
 import { createGrantEndpoint } from "./grant-endpoint.js";
 import { credentialsFor, type GrantGateway, grantSession, startGrantGateway } from "./testing-grant-server.js";
@@ -334,5 +342,102 @@ describe("GrantService endpoint over a real wire server with SM2 sessions", () =
     const [, register] = [...createGrantEndpoint({ registry: g.registry, self: owner, now })][0] ?? [];
     assert.ok(register !== undefined);
     await assert.rejects(register(Buffer.from([0x0a, 0x05, 0x01]), { party: "prov:440000" }), /not well-formed/);
+  });
+});
+
+describe("GrantService endpoint: a listing by subject is recorded in the audit log", () => {
+  let dir: string;
+  let store: HutongStore;
+  let log: AuditLog;
+  let g: GrantGateway;
+  const sessions: SessionClient[] = [];
+  const as = (party: string) => {
+    const s = grantSession(credentialsFor(pki, party), g, now);
+    sessions.push(s);
+    return s;
+  };
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), "hutong-grant-audit-"));
+    store = await openStore({ kind: "sqlite", path: join(dir, "audit.db"), thread: "main" }, { hash: "sm3" });
+    log = createAuditLog({ store, hasher: sm3Hasher });
+    g = await startGrantGateway({ pki, party: owner, now, audit: log });
+  });
+  after(async () => {
+    for (const s of sessions) s.close();
+    await g?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const entries = async () => {
+    const out: AuditEntry[] = [];
+    for await (const e of log.export()) out.push(AuditEntry.decode(e.bytes));
+    return out;
+  };
+
+  it("records who searched whose grants, with the SM3 of the answer; by grantee it records nothing; fails closed", async () => {
+    const desk = as("prov:440000/desk");
+    const regulator = as("mot/supervision");
+    await call(desk, GrantServiceService.registerGrant, { context: ctx(), grant: holderGrant(31) });
+    assert.deepEqual(
+      (await entries()).map((e) => e.reason),
+      ["grant-registered"],
+    );
+    const request = ListGrantsRequest.fromPartial({
+      context: { ...ctx(), correlationId: "case-7" },
+      filter: { $case: "subjectDigest", value: Buffer.from(subjectA) },
+      pageSize: 10,
+    });
+    const reply = await regulator.call(
+      GrantServiceService.listGrants.path,
+      GrantServiceService.listGrants.requestSerialize(request),
+    );
+    assert.equal(GrantServiceService.listGrants.responseDeserialize(reply.body).records.length, 1);
+    const searched = (await entries()).at(-1);
+    assert.deepEqual(
+      [
+        searched?.method,
+        searched?.reason,
+        searched?.requesterParty,
+        searched?.ownerParty,
+        searched?.purpose,
+        searched?.correlationId,
+        Buffer.from(searched?.subjectDigest ?? []).toString("hex"),
+        Buffer.from(searched?.releasedSm3 ?? []).toString("hex"),
+      ],
+      [
+        "hutong.v1.GrantService/ListGrants",
+        "grant-query",
+        "mot/supervision",
+        owner,
+        Purpose.PURPOSE_TICKET_SERVICE,
+        "case-7",
+        Buffer.from(subjectA).toString("hex"),
+        Buffer.from(sm3(reply.body)).toString("hex"),
+      ],
+    );
+    // By grantee names no subject: not a search of a person's grants, not recorded.
+    await call(desk, GrantServiceService.listGrants, {
+      context: ctx(),
+      filter: { $case: "granteeParty", value: "prov:440000" },
+      pageSize: 10,
+      pageToken: "",
+      statuses: [],
+    });
+    assert.equal((await entries()).length, 2);
+    // No log to record it in: the search is refused and nothing is released.
+    await log.close();
+    await store.close();
+    await refused(
+      call(regulator, GrantServiceService.listGrants, {
+        context: ctx(),
+        filter: { $case: "subjectDigest", value: Buffer.from(subjectA) },
+        pageSize: 10,
+        pageToken: "",
+        statuses: [],
+      }),
+      Status.UNAVAILABLE,
+      /cannot record this search; nothing was released/,
+    );
   });
 });

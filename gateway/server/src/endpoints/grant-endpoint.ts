@@ -1,4 +1,4 @@
-import { isValidPartyId } from "@hutong/certs";
+import { isValidPartyId, sm3 } from "@hutong/certs";
 import {
   GetGrantRequest,
   GetGrantResponse,
@@ -24,6 +24,7 @@ import { subjectDigestLength } from "../grants/subject-digest.js";
 import { matchesParty } from "../routing/party-pattern.js";
 import { type GrantEvent, grantEventEntry } from "../share/grant-event-entry.js";
 import type { AuditSink } from "../share/share-step.js";
+import { subjectSearchEntry } from "../share/subject-search-entry.js";
 import { decodeRequest, encodeMessage } from "./message-codec.js";
 
 /** Who called, as the session and the relay facts show it. */
@@ -118,7 +119,8 @@ function mayGrantAsAuthority(caller: string, policy: AuthorityPolicy): boolean {
  * - ListGrants every_grant: a revocation authority only; every grant of context.purpose, from
  *   the store's purpose index (the console's overview), however long ago it was registered.
  *
- * Listing returns only grants of context.purpose (and of `statuses` when given), so a page can
+ * A listing by subject is recorded in the audit log before it is answered (reason grant-query,
+ * docs/audit-log.md), and refused if it cannot be. Listing returns only grants of context.purpose (and of `statuses` when given), so a page can
  * hold fewer records than page_size while next_page_token still says more may follow.
  */
 export function createGrantEndpoint(options: GrantEndpointOptions): ReadonlyMap<string, GrantHandler> {
@@ -132,6 +134,14 @@ export function createGrantEndpoint(options: GrantEndpointOptions): ReadonlyMap<
     return record;
   }
 
+  const callFacts = (caller: GrantCaller, context: RequestContext) => ({
+    peerParty: caller.peer?.party ?? caller.party,
+    peerCertSerial: caller.peer?.certSerial ?? "",
+    hops: caller.hops ?? [],
+    traceId: caller.traceId ?? "",
+    correlationId: context.correlationId,
+  });
+
   async function audited(
     event: GrantEvent,
     caller: GrantCaller,
@@ -140,18 +150,38 @@ export function createGrantEndpoint(options: GrantEndpointOptions): ReadonlyMap<
     at: number,
   ): Promise<void> {
     if (options.audit === undefined) return;
-    const call = {
-      origin: caller.party,
-      peerParty: caller.peer?.party ?? caller.party,
-      peerCertSerial: caller.peer?.certSerial ?? "",
-      hops: caller.hops ?? [],
-      traceId: caller.traceId ?? "",
-      correlationId: context.correlationId,
-    };
+    const call = { origin: caller.party, ...callFacts(caller, context) };
     try {
       await options.audit.append(grantEventEntry(event, self, call, { ...grant, purpose: context.purpose }, at));
     } catch (cause) {
       throw new GatewayError("audit-unavailable", "the audit log cannot record this grant change; retry", { cause });
+    }
+  }
+
+  /**
+   * A listing by subject is a search of a person's grants: recorded before its answer leaves, as
+   * a search of the audit log by subject is, and failing closed (no entry, no answer).
+   */
+  async function recordSearch(
+    caller: GrantCaller,
+    context: RequestContext,
+    subjectDigest: Uint8Array,
+    answer: Buffer,
+  ): Promise<void> {
+    if (options.audit === undefined) return;
+    const call = { requester: caller.party, ...callFacts(caller, context) };
+    const searched = {
+      kind: "grant-query",
+      purpose: context.purpose,
+      subjectDigest,
+      releasedSm3: sm3(answer),
+    } as const;
+    try {
+      await options.audit.append(subjectSearchEntry(self, call, searched, now()));
+    } catch (cause) {
+      throw new GatewayError("audit-unavailable", "the audit log cannot record this search; nothing was released", {
+        cause,
+      });
     }
   }
 
@@ -264,7 +294,9 @@ export function createGrantEndpoint(options: GrantEndpointOptions): ReadonlyMap<
       const body = decodeGrantBody(r.grant.body);
       return body.purpose === context.purpose && visible(body) && (statuses.size === 0 || statuses.has(r.status));
     });
-    return encodeMessage(ListGrantsResponse, { records, nextPageToken: page.nextPageToken ?? "" });
+    const answer = encodeMessage(ListGrantsResponse, { records, nextPageToken: page.nextPageToken ?? "" });
+    if ("subjectDigest" in by) await recordSearch(caller, context, by.subjectDigest, answer);
+    return answer;
   };
 
   return new Map<string, GrantHandler>([

@@ -1,9 +1,9 @@
-import { AuditServiceService, Purpose, RecordKind } from "@hutong/proto";
+import { AuditServiceService, GrantServiceService, type Purpose, RecordKind } from "@hutong/proto";
 import type { AuditEntryInput } from "../store/port/audit-store.js";
 import { auditEntryInput } from "./audit-entry.js";
 
 /** Who searched, as the session and the relay facts show it. */
-export interface AuditQueryCall {
+export interface SubjectSearchCall {
   /** The calling system's party (the origin of a relayed call): what the ACL decided on. */
   readonly requester: string;
   /** The immediate peer and the serial of the certificate its session was made with. */
@@ -11,28 +11,45 @@ export interface AuditQueryCall {
   readonly peerCertSerial: string;
   readonly hops: readonly string[];
   readonly traceId: string;
-  /** The caller's QueryEntriesRequest.correlation_id (already checked). */
+  /** The caller's correlation id (already checked). */
   readonly correlationId: string;
 }
 
 /**
- * The audit entry of a search of this gateway's log by subject (docs/audit-log.md): asking whose
- * data went where is itself an access to a person's trail, so the log keeps it like a share, and
- * the subject sees it in their own search. Owner: this gateway (the log is its record); purpose:
- * REGULATORY_SUPERVISION, the purpose the ACL decides audit reads on; `releasedSm3`: the SM3 of
- * the exact QueryEntriesResponse bytes answered. Only the keyed digest searched, never an ID number.
+ * The searches by subject a gateway records, by their reason: its audit log by subject
+ * (QueryEntries), and the grants naming a subject (ListGrants by subject_digest).
  */
-export function auditQueryEntry(
+export type SubjectSearch = "audit-query" | "grant-query";
+
+const searchMethods: Readonly<Record<SubjectSearch, string>> = {
+  "audit-query": AuditServiceService.queryEntries.path.slice(1),
+  "grant-query": GrantServiceService.listGrants.path.slice(1),
+};
+
+/**
+ * The audit entry of a search by subject (docs/audit-log.md): asking whose data went where, or
+ * whom a person granted what, is itself an access to that person's trail, so the log keeps it
+ * like a share, and the subject sees it in their own search. Owner: this gateway (the log and the
+ * grants are its records); purpose: the one the ACL decided the call on (REGULATORY_SUPERVISION
+ * for audit reads, the request context's for grants); `releasedSm3`: the SM3 of the exact response
+ * bytes answered. Only the keyed digest searched, never an ID number.
+ */
+export function subjectSearchEntry(
   self: string,
-  call: AuditQueryCall,
-  searched: { readonly subjectDigest: Uint8Array; readonly releasedSm3: Uint8Array },
+  call: SubjectSearchCall,
+  searched: {
+    readonly kind: SubjectSearch;
+    readonly purpose: Purpose;
+    readonly subjectDigest: Uint8Array;
+    readonly releasedSm3: Uint8Array;
+  },
   timeMs: number,
 ): AuditEntryInput {
   return auditEntryInput({
     timeMs,
     gatewayParty: self,
     role: "owner",
-    method: AuditServiceService.queryEntries.path.slice(1),
+    method: searchMethods[searched.kind],
     requesterParty: call.requester,
     peerParty: call.peerParty,
     peerCertSerial: call.peerCertSerial,
@@ -41,9 +58,9 @@ export function auditQueryEntry(
     recordDigest: null,
     subjectDigest: searched.subjectDigest,
     grantId: null,
-    purpose: Purpose.PURPOSE_REGULATORY_SUPERVISION,
+    purpose: searched.purpose,
     decision: "allow",
-    reason: "audit-query",
+    reason: searched.kind,
     hops: call.hops,
     releasedSm3: searched.releasedSm3,
     fieldsReleased: [],

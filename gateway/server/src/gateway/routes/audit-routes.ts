@@ -44,7 +44,7 @@ export function* auditRoutes(options: {
           kind: "unary",
           handler: options.observer.unary(name, async (call, outcome) => {
             const { verified, origin, hops, request } = await admit(path, call, outcome);
-            // The session facts an audited search records (share/audit-query-entry.ts).
+            // The session facts an audited search records (share/subject-search-entry.ts).
             const body = await method.answer(Buffer.from(request), {
               party: origin,
               peer: { party: verified.clientParty, certSerial: verified.certSerialHex },
