@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -23,6 +23,8 @@ function startDev(dataDir: string): Promise<{ child: ChildProcess; callLine: str
       "--backend-port",
       "0",
       "--ticketing-port",
+      "0",
+      "--console-port",
       "0",
     ],
     { stdio: ["ignore", "pipe", "pipe"] },
@@ -90,6 +92,30 @@ describe("hutong CLI: start --dev and call", () => {
     const typo = await run(["call", "--profile", profile, method, JSON.stringify({ context: { purpse: 1 } })]);
     assert.equal(typo.code, 2, typo.stderr);
     assert.match(typo.stderr, /context\.purpse: unknown field \(hutong\.v1\.RequestContext has targetParty, purpose/);
+    // The web console beside it answers: sign in as admin with the password it wrote (mode 0600),
+    // the gateway is up, and the grants and audit views answer from it, not around it.
+    const consoleUrl = /web console on (http:\/\/127\.0\.0\.1:\d+\/)/.exec(first.stderr())?.[1];
+    assert.ok(consoleUrl, first.stderr());
+    const passwordFile = join(dataDir, "console", "admin-password");
+    assert.equal((await stat(passwordFile)).mode & 0o777, 0o600);
+    const signIn = await fetch(new URL("api/session", consoleUrl), {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-hutong-console": "1" },
+      body: JSON.stringify({ username: "admin", password: (await readFile(passwordFile, "utf8")).trim() }),
+    });
+    assert.equal(signIn.status, 200);
+    const cookie = (signIn.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
+    const get = async (path: string) => {
+      const r = await fetch(new URL(path, consoleUrl), { headers: { cookie } });
+      assert.equal(r.status, 200, path);
+      return (await r.json()) as Record<string, unknown>;
+    };
+    const federation = (await get("api/federation")).gateways as { party: string; link: { up: boolean } }[];
+    assert.deepEqual(
+      federation.map((g) => [g.party, g.link.up]),
+      [["prov:510000", true]],
+    );
+    assert.deepEqual((await get("api/grants")).unavailable, [], "the dev console may list its gateway's grants");
     // The profile npm start wrote names its files relative to itself.
     const written = JSON.parse(await readFile(profile, "utf8")) as { chain: string; trust: string[] };
     assert.ok(!written.chain.startsWith("/") && !written.trust[0]?.startsWith("/"), JSON.stringify(written));

@@ -268,7 +268,7 @@ describe("GrantService endpoint over a real wire server with SM2 sessions", () =
     );
   });
 
-  it("ListGrants every_grant: the regulator sees every grant of the purpose, paged; nobody else may ask", async () => {
+  it("ListGrants every_grant: the regulator sees every grant of the purpose, paged; the gateway's own member too; nobody else", async () => {
     const every = (s: SessionClient, purpose: Purpose, pageToken = "", everyGrant = true) =>
       call(s, GrantServiceService.listGrants, {
         context: ctx(purpose),
@@ -291,6 +291,13 @@ describe("GrantService endpoint over a real wire server with SM2 sessions", () =
     // listing EMERGENCY shows none of these.
     const emergency = (await every(regulator, Purpose.PURPOSE_EMERGENCY)).records.map((r) => r.grantId);
     assert.ok(!emergency.includes(registered.grantId));
+    // The gateway's own member (a province's console) sees the grants naming it: here, all of
+    // them, since this gateway owns them; every other member is refused.
+    const own = await every(as("prov:510000/console"), Purpose.PURPOSE_TICKET_SERVICE);
+    assert.deepEqual(
+      own.records.map((r) => r.grantId),
+      seen.slice(0, 1),
+    );
     for (const s of [desk, stranger, as("rail:cr")]) {
       await refused(every(s, Purpose.PURPOSE_TICKET_SERVICE), Status.PERMISSION_DENIED, /may not list every grant/);
     }

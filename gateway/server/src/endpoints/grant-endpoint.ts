@@ -87,8 +87,11 @@ function checkPurpose(context: RequestContext, purpose: Purpose): void {
  */
 function mayRead(record: GrantRecord, caller: string, policy: AuthorityPolicy): boolean {
   if (isRevocationAuthority(policy, caller)) return true;
-  if (record.grant === undefined) return false;
-  const body = decodeGrantBody(record.grant.body);
+  return record.grant !== undefined && namesMember(decodeGrantBody(record.grant.body), caller);
+}
+
+/** The grant names the caller's member as its grantee, owner or grantor. */
+function namesMember(body: DecodedGrantBody, caller: string): boolean {
   const member = memberOf(caller);
   return [body.granteeParty, body.ownerParty, body.grantorParty].some((p) => p !== "" && memberOf(p) === member);
 }
@@ -116,8 +119,10 @@ function mayGrantAsAuthority(caller: string, policy: AuthorityPolicy): boolean {
  * - ListGrants by subject digest: a revocation authority (the regulator) sees every grant; a party
  *   the policy lets sign authority grants sees only the authority grants its own member signed;
  *   anyone else is refused. A holder asks through a holder app, not through this endpoint.
- * - ListGrants every_grant: a revocation authority only; every grant of context.purpose, from
- *   the store's purpose index (the console's overview), however long ago it was registered.
+ * - ListGrants every_grant: every grant of context.purpose, from the store's purpose index (the
+ *   console's overview), however long ago it was registered: all of them to a revocation
+ *   authority; to a system of this gateway's own member, those naming its member (what GetGrant
+ *   would show it one by one); anyone else is refused.
  *
  * A listing by subject is recorded in the audit log before it is answered (reason grant-query,
  * docs/audit-log.md), and refused if it cannot be. Listing returns only grants of context.purpose (and of `statuses` when given), so a page can
@@ -266,7 +271,12 @@ export function createGrantEndpoint(options: GrantEndpointOptions): ReadonlyMap<
     } else if (filter.$case === "everyGrant") {
       if (!filter.value) throw new GrantServiceError("invalid-request", "every_grant must be true when it is given");
       if (!isRevocationAuthority(policy, caller.party)) {
-        throw new GrantServiceError("permission-denied", `${caller.party} may not list every grant`);
+        // The gateway's own operator (a system of its member, e.g. a province's console) sees
+        // what GetGrant would show it one by one: the grants naming its member.
+        if (memberOf(caller.party) !== memberOf(self)) {
+          throw new GrantServiceError("permission-denied", `${caller.party} may not list every grant`);
+        }
+        visible = (body) => namesMember(body, caller.party);
       }
       by = { purpose: context.purpose };
     } else {

@@ -72,8 +72,9 @@ export interface ListGrantsRequest {
     { $case: "subjectDigest"; value: Buffer }
     | //
     /**
-     * Every grant this gateway holds for the context's purpose (must be true): for revocation
-     * authorities only, the regulator's overview.
+     * Every grant this gateway holds for the context's purpose (must be true): the overview. A
+     * revocation authority sees them all, a system of the gateway's own member those naming its
+     * member; anyone else is refused.
      */
     { $case: "everyGrant"; value: boolean }
     | undefined;
