@@ -266,7 +266,7 @@ export function createAuditEndpoint(options: AuditEndpointOptions): ReadonlyMap<
     const entry = subjectSearchEntry(
       audit.self,
       {
-        requester: caller.party,
+        origin: caller.party,
         peerParty: caller.peer?.party ?? caller.party,
         peerCertSerial: caller.peer?.certSerial ?? "",
         hops: caller.hops ?? [],

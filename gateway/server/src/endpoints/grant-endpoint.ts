@@ -22,6 +22,7 @@ import { GrantServiceError, isGrantServiceError } from "../grants/grant-service-
 import { memberOf } from "../grants/party-scope.js";
 import { subjectDigestLength } from "../grants/subject-digest.js";
 import { matchesParty } from "../routing/party-pattern.js";
+import type { AuditedCall } from "../share/audited-call.js";
 import { type GrantEvent, grantEventEntry } from "../share/grant-event-entry.js";
 import type { AuditSink } from "../share/share-step.js";
 import { subjectSearchEntry } from "../share/subject-search-entry.js";
@@ -139,7 +140,8 @@ export function createGrantEndpoint(options: GrantEndpointOptions): ReadonlyMap<
     return record;
   }
 
-  const callFacts = (caller: GrantCaller, context: RequestContext) => ({
+  const callFacts = (caller: GrantCaller, context: RequestContext): AuditedCall => ({
+    origin: caller.party,
     peerParty: caller.peer?.party ?? caller.party,
     peerCertSerial: caller.peer?.certSerial ?? "",
     hops: caller.hops ?? [],
@@ -155,7 +157,7 @@ export function createGrantEndpoint(options: GrantEndpointOptions): ReadonlyMap<
     at: number,
   ): Promise<void> {
     if (options.audit === undefined) return;
-    const call = { origin: caller.party, ...callFacts(caller, context) };
+    const call = callFacts(caller, context);
     try {
       await options.audit.append(grantEventEntry(event, self, call, { ...grant, purpose: context.purpose }, at));
     } catch (cause) {
@@ -174,7 +176,7 @@ export function createGrantEndpoint(options: GrantEndpointOptions): ReadonlyMap<
     answer: Buffer,
   ): Promise<void> {
     if (options.audit === undefined) return;
-    const call = { requester: caller.party, ...callFacts(caller, context) };
+    const call = callFacts(caller, context);
     const searched = {
       kind: "grant-query",
       purpose: context.purpose,

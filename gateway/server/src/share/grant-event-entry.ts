@@ -2,6 +2,7 @@ import { GrantServiceService, type Purpose, RecordKind } from "@hutong/proto";
 import type { DecodedGrantBody } from "../grants/grant-codec.js";
 import type { AuditEntryInput } from "../store/index.js";
 import { auditEntryInput } from "./audit-entry.js";
+import type { AuditedCall } from "./audited-call.js";
 
 /**
  * What a gateway did with a grant artefact, as its audit log records it (docs/audit-log.md):
@@ -9,18 +10,6 @@ import { auditEntryInput } from "./audit-entry.js";
  * registration because the grant was already revoked.
  */
 export type GrantEvent = "registered" | "revoked" | "revocation-relayed" | "registration-refused-revoked";
-
-/** Who asked, as the session and relay facts show it. */
-export interface GrantEventCall {
-  /** The calling system's party (the origin of a relayed call). */
-  readonly origin: string;
-  /** The immediate peer: a system, or a gateway passing a revocation on. */
-  readonly peerParty: string;
-  readonly peerCertSerial: string;
-  readonly hops: readonly string[];
-  readonly traceId: string;
-  readonly correlationId: string;
-}
 
 const eventFacts = {
   registered: { method: GrantServiceService.registerGrant.path, decision: "allow", reason: "grant-registered" },
@@ -46,7 +35,7 @@ const eventFacts = {
 export function grantEventEntry(
   event: GrantEvent,
   self: string,
-  call: GrantEventCall,
+  call: AuditedCall,
   grant: { readonly id: string; readonly body?: DecodedGrantBody; readonly purpose: Purpose },
   timeMs: number,
 ): AuditEntryInput {

@@ -10,7 +10,7 @@ describe("the audit entry of a search by subject", () => {
     const input = subjectSearchEntry(
       "prov:510000",
       {
-        requester: "mot/console",
+        origin: "mot/console",
         peerParty: "mot/console",
         peerCertSerial: "0a1b",
         hops: [],
@@ -62,7 +62,7 @@ describe("the audit entry of a search by subject", () => {
     const input = subjectSearchEntry(
       "prov:440000",
       {
-        requester: "mot/console",
+        origin: "mot/console",
         peerParty: "mot/console",
         peerCertSerial: "0a1b",
         hops: [],

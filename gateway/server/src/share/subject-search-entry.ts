@@ -1,19 +1,7 @@
 import { AuditServiceService, GrantServiceService, type Purpose, RecordKind } from "@hutong/proto";
 import type { AuditEntryInput } from "../store/port/audit-store.js";
 import { auditEntryInput } from "./audit-entry.js";
-
-/** Who searched, as the session and the relay facts show it. */
-export interface SubjectSearchCall {
-  /** The calling system's party (the origin of a relayed call): what the ACL decided on. */
-  readonly requester: string;
-  /** The immediate peer and the serial of the certificate its session was made with. */
-  readonly peerParty: string;
-  readonly peerCertSerial: string;
-  readonly hops: readonly string[];
-  readonly traceId: string;
-  /** The caller's correlation id (already checked). */
-  readonly correlationId: string;
-}
+import type { AuditedCall } from "./audited-call.js";
 
 /**
  * The searches by subject a gateway records, by their reason: its audit log by subject
@@ -36,7 +24,7 @@ const searchMethods: Readonly<Record<SubjectSearch, string>> = {
  */
 export function subjectSearchEntry(
   self: string,
-  call: SubjectSearchCall,
+  call: AuditedCall,
   searched: {
     readonly kind: SubjectSearch;
     readonly purpose: Purpose;
@@ -50,7 +38,7 @@ export function subjectSearchEntry(
     gatewayParty: self,
     role: "owner",
     method: searchMethods[searched.kind],
-    requesterParty: call.requester,
+    requesterParty: call.origin,
     peerParty: call.peerParty,
     peerCertSerial: call.peerCertSerial,
     ownerParty: self,
