@@ -7,6 +7,7 @@ import { sm3Hasher } from "@hutong/audit";
 import { sm3 } from "@hutong/certs";
 import type { SessionClient } from "@hutong/client";
 import {
+  AuditDecision,
   AuditEntry,
   type GrantRecord,
   GrantServiceService,
@@ -382,7 +383,7 @@ describe("GrantService endpoint: a listing by subject is recorded in the audit l
     return out;
   };
 
-  it("records who searched whose grants, with the SM3 of the answer; by grantee it records nothing; fails closed", async () => {
+  it("records who searched whose grants (the SM3 of the answer, or a refusal); by grantee nothing; fails closed", async () => {
     const desk = as("prov:440000/desk");
     const regulator = as("mot/supervision");
     await call(desk, GrantServiceService.registerGrant, { context: ctx(), grant: holderGrant(31) });
@@ -432,6 +433,36 @@ describe("GrantService endpoint: a listing by subject is recorded in the audit l
       statuses: [],
     });
     assert.equal((await entries()).length, 2);
+    // A caller who may not search a person's grants is refused, and the attempt is on record.
+    await refused(
+      call(as("rail:cr"), GrantServiceService.listGrants, {
+        context: { ...ctx(), correlationId: "probe-1" },
+        filter: { $case: "subjectDigest", value: Buffer.from(subjectA) },
+        pageSize: 10,
+        pageToken: "",
+        statuses: [],
+      }),
+      Status.PERMISSION_DENIED,
+    );
+    const refusal = (await entries()).at(-1);
+    assert.deepEqual(
+      [
+        refusal?.reason,
+        refusal?.decision,
+        refusal?.requesterParty,
+        refusal?.correlationId,
+        Buffer.from(refusal?.subjectDigest ?? []).toString("hex"),
+        refusal?.releasedSm3.length,
+      ],
+      [
+        "grant-query",
+        AuditDecision.AUDIT_DECISION_DENY,
+        "rail:cr",
+        "probe-1",
+        Buffer.from(subjectA).toString("hex"),
+        0,
+      ],
+    );
     // No log to record it in: the search is refused and nothing is released.
     await log.close();
     await store.close();

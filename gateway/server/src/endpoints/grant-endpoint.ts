@@ -167,22 +167,19 @@ export function createGrantEndpoint(options: GrantEndpointOptions): ReadonlyMap<
 
   /**
    * A listing by subject is a search of a person's grants: recorded before its answer leaves, as
-   * a search of the audit log by subject is, and failing closed (no entry, no answer).
+   * a search of the audit log by subject is, and failing closed (no entry, no answer). A refused
+   * one (`answer` undefined) is recorded as a denial.
    */
   async function recordSearch(
     caller: GrantCaller,
     context: RequestContext,
     subjectDigest: Uint8Array,
-    answer: Buffer,
+    answer: Buffer | undefined,
   ): Promise<void> {
     if (options.audit === undefined) return;
     const call = callFacts(caller, context);
-    const searched = {
-      kind: "grant-query",
-      purpose: context.purpose,
-      subjectDigest,
-      releasedSm3: sm3(answer),
-    } as const;
+    const releasedSm3 = answer === undefined ? null : sm3(answer);
+    const searched = { kind: "grant-query", purpose: context.purpose, subjectDigest, releasedSm3 } as const;
     try {
       await options.audit.append(subjectSearchEntry(self, call, searched, now()));
     } catch (cause) {
@@ -287,6 +284,7 @@ export function createGrantEndpoint(options: GrantEndpointOptions): ReadonlyMap<
       }
       if (!isRevocationAuthority(policy, caller.party)) {
         if (!mayGrantAsAuthority(caller.party, policy)) {
+          await recordSearch(caller, context, filter.value, undefined);
           throw new GrantServiceError("permission-denied", `${caller.party} may not list grants by subject`);
         }
         const member = memberOf(caller.party);

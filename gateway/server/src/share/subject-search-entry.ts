@@ -20,7 +20,8 @@ const searchMethods: Readonly<Record<SubjectSearch, string>> = {
  * like a share, and the subject sees it in their own search. Owner: this gateway (the log and the
  * grants are its records); purpose: the one the ACL decided the call on (REGULATORY_SUPERVISION
  * for audit reads, the request context's for grants); `releasedSm3`: the SM3 of the exact response
- * bytes answered. Only the keyed digest searched, never an ID number.
+ * bytes answered, or null for a search refused (decision deny, nothing released). Only the keyed
+ * digest searched, never an ID number.
  */
 export function subjectSearchEntry(
   self: string,
@@ -29,7 +30,7 @@ export function subjectSearchEntry(
     readonly kind: SubjectSearch;
     readonly purpose: Purpose;
     readonly subjectDigest: Uint8Array;
-    readonly releasedSm3: Uint8Array;
+    readonly releasedSm3: Uint8Array | null;
   },
   timeMs: number,
 ): AuditEntryInput {
@@ -47,7 +48,7 @@ export function subjectSearchEntry(
     subjectDigest: searched.subjectDigest,
     grantId: null,
     purpose: searched.purpose,
-    decision: "allow",
+    decision: searched.releasedSm3 === null ? "deny" : "allow",
     reason: searched.kind,
     hops: call.hops,
     releasedSm3: searched.releasedSm3,
