@@ -391,14 +391,16 @@ describe("GrantService endpoint: a listing by subject is recorded in the audit l
       (await entries()).map((e) => e.reason),
       ["grant-registered"],
     );
-    const request = ListGrantsRequest.fromPartial({
-      context: { ...ctx(), correlationId: "case-7" },
-      filter: { $case: "subjectDigest", value: Buffer.from(subjectA) },
-      pageSize: 10,
-    });
+    const bySubject = (correlationId: string) =>
+      ListGrantsRequest.fromPartial({
+        context: { ...ctx(), correlationId },
+        filter: { $case: "subjectDigest", value: Buffer.from(subjectA) },
+        pageSize: 10,
+      });
+    // The answer's exact bytes, for the SM3 the entry must carry.
     const reply = await regulator.call(
       GrantServiceService.listGrants.path,
-      GrantServiceService.listGrants.requestSerialize(request),
+      GrantServiceService.listGrants.requestSerialize(bySubject("case-7")),
     );
     assert.equal(GrantServiceService.listGrants.responseDeserialize(reply.body).records.length, 1);
     const searched = (await entries()).at(-1);
@@ -434,16 +436,7 @@ describe("GrantService endpoint: a listing by subject is recorded in the audit l
     });
     assert.equal((await entries()).length, 2);
     // A caller who may not search a person's grants is refused, and the attempt is on record.
-    await refused(
-      call(as("rail:cr"), GrantServiceService.listGrants, {
-        context: { ...ctx(), correlationId: "probe-1" },
-        filter: { $case: "subjectDigest", value: Buffer.from(subjectA) },
-        pageSize: 10,
-        pageToken: "",
-        statuses: [],
-      }),
-      Status.PERMISSION_DENIED,
-    );
+    await refused(call(as("rail:cr"), GrantServiceService.listGrants, bySubject("probe-1")), Status.PERMISSION_DENIED);
     const refusal = (await entries()).at(-1);
     assert.deepEqual(
       [
@@ -467,13 +460,7 @@ describe("GrantService endpoint: a listing by subject is recorded in the audit l
     await log.close();
     await store.close();
     await refused(
-      call(regulator, GrantServiceService.listGrants, {
-        context: ctx(),
-        filter: { $case: "subjectDigest", value: Buffer.from(subjectA) },
-        pageSize: 10,
-        pageToken: "",
-        statuses: [],
-      }),
+      call(regulator, GrantServiceService.listGrants, bySubject("spec")),
       Status.UNAVAILABLE,
       /cannot record this search; nothing was released/,
     );
